@@ -1,0 +1,93 @@
+# xvif -- plain GNU Make.  Every .c file in a directory is part of that
+# directory's product (see README "Layout"); adding a file needs no edit here.
+
+CC	?= cc
+BUILD	?= build
+SAN	?=
+WERROR	?=
+
+XEN_PKGS := xenstore xengnttab xenevtchn
+XEN_CFLAGS := $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
+XEN_LIBS := $(shell pkg-config --libs $(XEN_PKGS) 2>/dev/null)
+ifeq ($(XEN_LIBS),)
+$(error libxen-dev not found by pkg-config: run 'scripts/deps check' (or apt-get install libxen-dev))
+endif
+
+WARN	:= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+	   -Wpointer-arith -Wcast-qual -Wsign-compare -Wno-unused-parameter
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) -Isrc -Isim -Itests \
+	   $(XEN_CFLAGS) -DHAVE_HV_XEN -MMD -MP
+LDLIBS	+= $(XEN_LIBS) -lpthread
+ifneq ($(SAN),)
+CFLAGS	+= -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=$(SAN)
+endif
+
+# libxvif.a: the product, everything in src/ but the mains.
+SRC_MAINS	:= src/xvifd.c src/xvifctl.c
+SRC_LIB		:= $(filter-out $(SRC_MAINS),$(wildcard src/*.c))
+# libsim.a: the simulated Xen host, everything in sim/ but its main.
+SIM_MAINS	:= sim/xvif-sim.c
+SIM_LIB		:= $(filter-out $(SIM_MAINS),$(wildcard sim/*.c))
+# One test program per tests/unit/t_*.c, linked with the harness.
+T_SRCS		:= $(wildcard tests/unit/t_*.c)
+T_HARNESS	:= $(wildcard tests/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBXVIF	:= $(BUILD)/libxvif.a
+LIBSIM	:= $(BUILD)/libsim.a
+BINS	:= $(BUILD)/xvif-sim $(if $(wildcard src/xvifd.c),$(BUILD)/xvifd) \
+	   $(if $(wildcard src/xvifctl.c),$(BUILD)/xvifctl)
+TESTS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(T_SRCS))
+
+.PHONY: all check demo asan clean deps ci
+all: $(BINS) $(TESTS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBXVIF): $(call obj,$(SRC_LIB))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+$(LIBSIM): $(call obj,$(SIM_LIB))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/xvif-sim: $(call obj,$(SIM_MAINS)) $(LIBSIM) $(LIBXVIF)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/xvifd: $(call obj,src/xvifd.c) $(LIBXVIF)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/xvifctl: $(call obj,src/xvifctl.c) $(LIBXVIF)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c $(T_HARNESS)) $(LIBSIM) $(LIBXVIF)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	scripts/deps check
+
+# The README's test command: installs what is missing, builds, runs all.
+check: deps
+	$(MAKE) all
+	BUILD=$(BUILD) tests/run.sh
+
+# The README's main job.
+demo:
+	scripts/deps demo
+	$(MAKE) all
+	BUILD=$(BUILD) scripts/demo
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, in
+# its own build directory so that it never mixes objects with `make`.
+asan: deps
+	$(MAKE) BUILD=build/asan SAN=address,undefined all
+	BUILD=build/asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

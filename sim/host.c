@@ -1,0 +1,11 @@
+/* host.c -- placeholder until written; see sim.h. */
+#include <stdio.h>
+
+#include "sim.h"
+
+int
+simcmd_host(int argc, char **argv)
+{
+	fprintf(stderr, "xvif-sim: %s: not written yet\n", argv[0]);
+	return 1;
+}

@@ -1,0 +1,58 @@
+/*
+ * xvif-sim -- a simulated Xen host on an ordinary Linux machine: XenStore,
+ * hypervisor (grants, event channels, domain memory) and toolstack.  This
+ * file is only the command table; each command lives in its own file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim.h"
+
+static const struct simcmd {
+	const char	*sc_name;
+	int		(*sc_main)(int, char **);
+	const char	*sc_usage;
+	const char	*sc_help;
+} simcmds[] = {
+	{ "host", simcmd_host, "--dir DIR",
+	  "run a simulated Xen host (XenStore, hypervisor) until SIGTERM" },
+	{ "create", simcmd_create, "--dir DIR [--name NAME] [--pages N]",
+	  "create a guest domain; prints its domid" },
+	{ "destroy", simcmd_destroy, "--dir DIR DOMID",
+	  "destroy a guest domain and its devices, as xl destroy does" },
+	{ "attach", simcmd_attach,
+	  "--dir DIR DOMID [mac=M] [script=S] [vifname=N] [bridge=B] [devid=D]",
+	  "add a vif to a domain, as xl network-attach does" },
+	{ "detach", simcmd_detach, "--dir DIR DOMID DEVID",
+	  "remove a vif from a domain, as xl network-detach does" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static void
+usage(FILE *f)
+{
+	const struct simcmd *c;
+
+	fprintf(f, "usage: xvif-sim COMMAND [ARGS]\n\n");
+	for (c = simcmds; c->sc_name != NULL; c++)
+		fprintf(f, "  %-8s %s\n  %8s   %s\n", c->sc_name, c->sc_usage,
+		    "", c->sc_help);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct simcmd *c;
+
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (c = simcmds; c->sc_name != NULL; c++)
+		if (strcmp(c->sc_name, argv[1]) == 0)
+			return c->sc_main(argc - 1, argv + 1);
+	fprintf(stderr, "xvif-sim: unknown command '%s' (try xvif-sim --help)\n",
+	    argv[1]);
+	return 2;
+}
