@@ -1,0 +1,229 @@
+/*
+ * hv_xen.c -- the hv port on real Xen: libxengnttab for grant copies and
+ * ring maps, libxenevtchn for event channels, libxenstore (hv_xs.c) for
+ * XenStore.  Owns the three library handles and the copy batch array;
+ * knows nothing of vifs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+
+#include "hv.h"
+
+/*
+ * The largest batch handed to one xengnttab_grant_copy() call.  Bigger
+ * requests are split; gntdev itself issues one hypercall per 16 ops.
+ */
+#define HVXEN_COPY_BATCH	256
+
+struct hvxen {
+	struct hv			 hx_hv;		/* first: see hv.h */
+	xengnttab_handle		*hx_gnt;
+	xenevtchn_handle		*hx_evt;
+	xengnttab_grant_copy_segment_t	 hx_segs[HVXEN_COPY_BATCH];
+	struct hv_gcopy			*hx_owner[HVXEN_COPY_BATCH]; /* borrowed */
+};
+
+static struct hvxen *
+hvxen_of(struct hv *hv)
+{
+	return (struct hvxen *)hv;
+}
+
+static void
+hvxen_close(struct hv *hv)
+{
+	struct hvxen *hx = hvxen_of(hv);
+
+	if (hx->hx_evt != NULL) {
+		xenevtchn_close(hx->hx_evt);
+		hx->hx_evt = NULL;
+	}
+	if (hx->hx_gnt != NULL) {
+		xengnttab_close(hx->hx_gnt);	/* also unmaps what is mapped */
+		hx->hx_gnt = NULL;
+	}
+	hv_xs_disconnect(hv);
+	free(hx);
+}
+
+static int
+hvxen_open(const struct hv_cfg *cfg, struct hv **out)
+{
+	struct hvxen *hx;
+	int rc, fd;
+
+	if ((hx = calloc(1, sizeof(*hx))) == NULL)
+		return -ENOMEM;
+	hx->hx_hv.hv_ops = &hv_xen_ops;
+	hx->hx_hv.hv_self = cfg->hc_self;
+	if ((rc = hv_xs_connect(&hx->hx_hv, NULL)) < 0)
+		goto fail;
+	if ((hx->hx_gnt = xengnttab_open(NULL, 0)) == NULL) {
+		rc = errno != 0 ? -errno : -ENODEV;
+		goto fail;
+	}
+	if ((hx->hx_evt = xenevtchn_open(NULL, 0)) == NULL) {
+		rc = errno != 0 ? -errno : -ENODEV;
+		goto fail;
+	}
+	/* xenevtchn_pending() read()s: make it say EAGAIN, never block. */
+	fd = xenevtchn_fd(hx->hx_evt);
+	if (fd < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	*out = &hx->hx_hv;
+	return 0;
+fail:
+	hvxen_close(&hx->hx_hv);
+	return rc;
+}
+
+/* Hand the valid segments queued so far to gntdev in one call. */
+static int
+hvxen_copy_flush(struct hvxen *hx, unsigned int n)
+{
+	unsigned int i;
+
+	if (n == 0)
+		return 0;
+	if (xengnttab_grant_copy(hx->hx_gnt, n, hx->hx_segs) < 0)
+		return errno != 0 ? -errno : -EIO;
+	for (i = 0; i < n; i++)
+		hx->hx_owner[i]->gc_status = hx->hx_segs[i].status;
+	return 0;
+}
+
+static int
+hvxen_gnt_copy(struct hv *hv, domid_t dom, enum hv_dir dir,
+    struct hv_gcopy *gc, unsigned int n)
+{
+	struct hvxen *hx = hvxen_of(hv);
+	xengnttab_grant_copy_segment_t *s;
+	unsigned int i, q = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		/*
+		 * gntdev fails the whole ioctl (EINVAL) for a segment that
+		 * crosses the grant's page; answer it here as Xen would, so
+		 * one bad segment costs one frame and not the batch.
+		 */
+		if ((uint32_t)gc[i].gc_off + gc[i].gc_len > HV_PAGE_SIZE) {
+			gc[i].gc_status = GNTST_bad_copy_arg;
+			continue;
+		}
+		s = &hx->hx_segs[q];
+		memset(s, 0, sizeof(*s));
+		s->len = gc[i].gc_len;
+		if (dir == HV_FROM_GUEST) {
+			s->flags = GNTCOPY_source_gref;
+			s->source.foreign.ref = gc[i].gc_ref;
+			s->source.foreign.offset = gc[i].gc_off;
+			s->source.foreign.domid = dom;
+			s->dest.virt = gc[i].gc_buf;
+		} else {
+			s->flags = GNTCOPY_dest_gref;
+			s->dest.foreign.ref = gc[i].gc_ref;
+			s->dest.foreign.offset = gc[i].gc_off;
+			s->dest.foreign.domid = dom;
+			s->source.virt = gc[i].gc_buf;
+		}
+		hx->hx_owner[q++] = &gc[i];
+		if (q == HVXEN_COPY_BATCH) {
+			if ((rc = hvxen_copy_flush(hx, q)) < 0)
+				return rc;
+			q = 0;
+		}
+	}
+	return hvxen_copy_flush(hx, q);
+}
+
+static int
+hvxen_gnt_map(struct hv *hv, domid_t dom, grant_ref_t ref, void **page)
+{
+	void *p;
+
+	p = xengnttab_map_grant_ref(hvxen_of(hv)->hx_gnt, dom, ref,
+	    PROT_READ | PROT_WRITE);
+	if (p == NULL)
+		return errno != 0 ? -errno : -EIO;
+	*page = p;
+	return 0;
+}
+
+static int
+hvxen_gnt_unmap(struct hv *hv, void *page)
+{
+	if (xengnttab_unmap(hvxen_of(hv)->hx_gnt, page, 1) < 0)
+		return -errno;
+	return 0;
+}
+
+static int
+hvxen_evt_bind(struct hv *hv, domid_t dom, uint32_t remote, uint32_t *local)
+{
+	xenevtchn_port_or_error_t p;
+
+	p = xenevtchn_bind_interdomain(hvxen_of(hv)->hx_evt, dom, remote);
+	if (p < 0)
+		return errno != 0 ? -errno : -EIO;
+	*local = (uint32_t)p;
+	return 0;
+}
+
+static int
+hvxen_evt_unbind(struct hv *hv, uint32_t local)
+{
+	return xenevtchn_unbind(hvxen_of(hv)->hx_evt, local) < 0 ? -errno : 0;
+}
+
+static int
+hvxen_evt_notify(struct hv *hv, uint32_t local)
+{
+	return xenevtchn_notify(hvxen_of(hv)->hx_evt, local) < 0 ? -errno : 0;
+}
+
+static int
+hvxen_evt_fd(struct hv *hv)
+{
+	return xenevtchn_fd(hvxen_of(hv)->hx_evt);
+}
+
+static int
+hvxen_evt_pending(struct hv *hv, uint32_t *port)
+{
+	xenevtchn_port_or_error_t p;
+
+	if ((p = xenevtchn_pending(hvxen_of(hv)->hx_evt)) < 0)
+		return errno != 0 ? -errno : -EAGAIN;
+	*port = (uint32_t)p;
+	return 0;
+}
+
+static int
+hvxen_evt_unmask(struct hv *hv, uint32_t port)
+{
+	return xenevtchn_unmask(hvxen_of(hv)->hx_evt, port) < 0 ? -errno : 0;
+}
+
+const struct hv_ops hv_xen_ops = {
+	.name = "xen",
+	.open = hvxen_open,
+	.close = hvxen_close,
+	HV_XS_OPS,
+	.gnt_copy = hvxen_gnt_copy,
+	.gnt_map = hvxen_gnt_map,
+	.gnt_unmap = hvxen_gnt_unmap,
+	.evt_bind = hvxen_evt_bind,
+	.evt_unbind = hvxen_evt_unbind,
+	.evt_notify = hvxen_evt_notify,
+	.evt_fd = hvxen_evt_fd,
+	.evt_pending = hvxen_evt_pending,
+	.evt_unmask = hvxen_evt_unmask,
+};
