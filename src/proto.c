@@ -1,0 +1,217 @@
+/*
+ * proto.c -- pure checks of frontend and toolstack input (see proto.h).
+ * Everything here is Untrusted input handling; it is fuzzed and unit
+ * tested, and owns no state.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "proto.h"
+
+static int
+proto_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+proto_mac_parse(const char *s, uint8_t mac[PROTO_ETH_ALEN])
+{
+	uint8_t m[PROTO_ETH_ALEN];
+	int i, hi, lo;
+
+	/*
+	 * Stricter than NetBSD's parser, which accepts any separator and
+	 * trailing junk: a MAC we cannot read exactly is not a MAC.
+	 */
+	for (i = 0; i < PROTO_ETH_ALEN; i++, s += 3) {
+		if ((hi = proto_hexval(s[0])) < 0 ||
+		    (lo = proto_hexval(s[1])) < 0)
+			return -EINVAL;
+		if (s[2] != (i == PROTO_ETH_ALEN - 1 ? '\0' : ':'))
+			return -EINVAL;
+		m[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (m[0] & 0x01)		/* group bit: multicast/broadcast */
+		return -EINVAL;
+	if ((m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) == 0)
+		return -EINVAL;
+	memcpy(mac, m, sizeof(m));
+	return 0;
+}
+
+void
+proto_mac_format(const uint8_t mac[PROTO_ETH_ALEN], char buf[PROTO_MAC_STRLEN])
+{
+	snprintf(buf, PROTO_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x",
+	    mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+void
+proto_mac_backend(const uint8_t fe[PROTO_ETH_ALEN], uint8_t be[PROTO_ETH_ALEN])
+{
+	memcpy(be, fe, PROTO_ETH_ALEN);
+	be[3] = (uint8_t)(be[3] + 1);	/* modulo 256: no carry into the OUI */
+}
+
+int
+proto_ifname_default(char *buf, size_t len, unsigned int domid,
+    unsigned int handle)
+{
+	int n = snprintf(buf, len, "xvif%ui%u", domid, handle);
+
+	if (n < 0 || (size_t)n >= len || n >= PROTO_IFNAMSIZ)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+const char *
+proto_ifname_check(const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	if (n == 0)
+		return "is empty";
+	if (n >= PROTO_IFNAMSIZ)
+		return "is longer than 15 bytes";
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return "is not a name";
+	for (p = name; *p != '\0'; p++)
+		if (*p == '/' || *p == ':' || *p <= ' ' || *p == 0x7f)
+			return "contains '/', ':', a blank or a control character";
+	return NULL;
+}
+
+int
+proto_parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -EINVAL;
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (v > (max - (unsigned long)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Record the first reason to drop; later ones add nothing. */
+static void
+proto_drop(struct proto_txpkt *pk, const char *why)
+{
+	if (pk->pk_why == NULL)
+		pk->pk_why = why;
+}
+
+static enum proto_verdict
+proto_fatal(struct proto_txpkt *pk, const char *why)
+{
+	pk->pk_why = why;
+	return PROTO_TX_FATAL;
+}
+
+/* The extra-info slots after slot 0 (netif.h: chained by FLAG_MORE). */
+static enum proto_verdict
+proto_tx_extras(proto_fetch_fn *fetch, void *arg, RING_IDX cons,
+    RING_IDX avail, unsigned int features, struct proto_txpkt *pk)
+{
+	struct netif_extra_info ex;
+	netif_tx_request_t raw;
+
+	do {
+		if (pk->pk_consumed >= avail)
+			return proto_fatal(pk, "extra info runs past req_prod");
+		if (pk->pk_nextras == PROTO_TX_MAX_EXTRAS)
+			return proto_fatal(pk, "more extra info slots than types");
+		fetch(arg, cons + pk->pk_consumed, &raw);
+		pk->pk_consumed++;
+		pk->pk_nextras++;
+		_Static_assert(sizeof(ex) <= sizeof(raw), "extra fits a slot");
+		memcpy(&ex, &raw, sizeof(ex));
+		switch (ex.type) {
+		case XEN_NETIF_EXTRA_TYPE_GSO:
+			if (ex.u.gso.size == 0)
+				return proto_fatal(pk, "GSO size is 0");
+			if (ex.u.gso.type != XEN_NETIF_GSO_TYPE_TCPV4 &&
+			    ex.u.gso.type != XEN_NETIF_GSO_TYPE_TCPV6)
+				return proto_fatal(pk, "unknown GSO type");
+			if (!(features & PROTO_TXF_GSO))
+				proto_drop(pk, "GSO that was not offered");
+			pk->pk_has_gso = true;
+			pk->pk_gso = ex;
+			break;
+		case XEN_NETIF_EXTRA_TYPE_MCAST_ADD:
+		case XEN_NETIF_EXTRA_TYPE_MCAST_DEL:
+			proto_drop(pk, "multicast control that was not offered");
+			break;
+		case XEN_NETIF_EXTRA_TYPE_HASH:
+			break;		/* a hint we may ignore (netif.h) */
+		default:
+			return proto_fatal(pk, "extra info of an invalid type");
+		}
+	} while (ex.flags & XEN_NETIF_EXTRA_FLAG_MORE);
+	return PROTO_TX_OK;
+}
+
+enum proto_verdict
+proto_tx_parse(proto_fetch_fn *fetch, void *arg, RING_IDX cons, RING_IDX prod,
+    unsigned int features, struct proto_txpkt *pk)
+{
+	const RING_IDX avail = prod - cons;
+	netif_tx_request_t *s;
+	uint32_t rest = 0;	/* bytes in slots 1.. */
+	enum proto_verdict v;
+
+	assert(avail > 0 && avail <= XVIF_TX_RING_SIZE);
+	memset(pk, 0, sizeof(*pk));
+	fetch(arg, cons, &pk->pk_slot[0]);
+	pk->pk_nslots = pk->pk_consumed = 1;
+	pk->pk_flags = pk->pk_slot[0].flags;
+	pk->pk_len = pk->pk_slot[0].size;
+
+	if (pk->pk_flags & NETTXF_extra_info) {
+		v = proto_tx_extras(fetch, arg, cons, avail, features, pk);
+		if (v != PROTO_TX_OK)
+			return v;
+	}
+	s = &pk->pk_slot[0];
+	while (s->flags & NETTXF_more_data) {
+		if (pk->pk_consumed >= avail)
+			return proto_fatal(pk, "packet runs past req_prod");
+		if (pk->pk_nslots == PROTO_TX_FATAL_SLOTS - 1)
+			return proto_fatal(pk, "packet of 20 slots or more");
+		s = &pk->pk_slot[pk->pk_nslots++];
+		fetch(arg, cons + pk->pk_consumed, s);
+		pk->pk_consumed++;
+		/* Zero-length fragments are legal (XSA-448). */
+		if (s->size > pk->pk_len - rest)
+			proto_drop(pk, "fragments larger than the packet");
+		else
+			rest += s->size;
+		if ((uint32_t)s->offset + s->size > XVIF_PAGE_SIZE)
+			proto_drop(pk, "fragment runs past its page");
+	}
+	if (pk->pk_nslots > PROTO_TX_MAX_SLOTS)
+		proto_drop(pk, "more than 18 slots");
+	if (pk->pk_len < PROTO_ETH_HLEN)
+		proto_drop(pk, "shorter than an Ethernet header");
+	pk->pk_len0 = (uint16_t)(pk->pk_len >= rest ? pk->pk_len - rest : 0);
+	if ((uint32_t)pk->pk_slot[0].offset + pk->pk_len0 > XVIF_PAGE_SIZE)
+		proto_drop(pk, "first slot runs past its page");
+	return pk->pk_why != NULL ? PROTO_TX_DROP : PROTO_TX_OK;
+}

@@ -1,0 +1,106 @@
+/*
+ * proto.h -- pure checks and parsers of what a frontend and a toolstack
+ * hand us: MAC addresses, interface names, XenStore numbers, and guest TX
+ * packets read off the ring.  No I/O, no allocation, no logging: callers
+ * get a verdict and a reason string and decide what to do.
+ */
+#ifndef XVIF_PROTO_H
+#define XVIF_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xen_ring.h"
+
+#define PROTO_ETH_ALEN		6
+#define PROTO_ETH_HLEN		14
+#define PROTO_MAC_STRLEN	18	/* "xx:xx:xx:xx:xx:xx" + NUL */
+#define PROTO_IFNAMSIZ		16	/* Linux IFNAMSIZ, NUL included */
+
+/*
+ * Slots per guest TX packet (reference/netback.md 3.4): up to
+ * XEN_NETIF_NR_SLOTS_MIN (18) are accepted, which every frontend may
+ * assume; a longer chain is dropped with error responses; one of
+ * PROTO_TX_FATAL_SLOTS or more is taken as a broken ring (Linux's
+ * fatal_skb_slots) and fails the vif.
+ */
+#define PROTO_TX_MAX_SLOTS	XEN_NETIF_NR_SLOTS_MIN
+#define PROTO_TX_FATAL_SLOTS	20
+#define PROTO_TX_MAX_EXTRAS	(XEN_NETIF_EXTRA_TYPE_MAX - 1)
+
+/*
+ * Untrusted: "xx:xx:xx:xx:xx:xx", exactly, hex digits of either case.
+ * 0 or -EINVAL.  Multicast and all-zero addresses are refused too: a NIC
+ * cannot have them.
+ */
+int	proto_mac_parse(const char *s, uint8_t mac[PROTO_ETH_ALEN]);
+/* Lower-case, colon separated, as the man page's diagnostics print it. */
+void	proto_mac_format(const uint8_t mac[PROTO_ETH_ALEN],
+	    char buf[PROTO_MAC_STRLEN]);
+/*
+ * The backend interface's MAC from the frontend's (xvif(4), NetBSD's
+ * xni_enaddr[3]++): octet index 3 incremented modulo 256, no carry, so
+ * the OUI is kept.  00:16:3e:12:34:56 -> 00:16:3e:13:34:56.
+ */
+void	proto_mac_backend(const uint8_t fe[PROTO_ETH_ALEN],
+	    uint8_t be[PROTO_ETH_ALEN]);
+
+/* "xvif<domid>i<handle>" into buf; -ENAMETOOLONG if it does not fit. */
+int	proto_ifname_default(char *buf, size_t len, unsigned int domid,
+	    unsigned int handle);
+/*
+ * Untrusted (toolstack): a name Linux accepts for a network interface:
+ * 1..15 bytes, no '/', ':', whitespace or control characters, not "." or
+ * "..".  NULL if usable, else why not.
+ */
+const char *proto_ifname_check(const char *name);
+
+/*
+ * Untrusted: a XenStore number in decimal, no sign, no blanks, no
+ * leading zeros but "0" itself, at most max.  0 or -EINVAL / -ERANGE.
+ */
+int	proto_parse_uint(const char *s, unsigned long max, unsigned long *out);
+
+/* What a guest TX packet turned out to be. */
+enum proto_verdict {
+	PROTO_TX_OK,		/* deliver it */
+	PROTO_TX_DROP,		/* answer every slot NETIF_RSP_ERROR */
+	PROTO_TX_FATAL,		/* the ring is broken: fail the vif */
+};
+
+/*
+ * One guest TX packet, from private copies of its requests.  Ring order
+ * is: data slot 0, its extras, then data slots 1..n-1; every one of them
+ * gets exactly one response, the extras NETIF_RSP_NULL.
+ */
+struct proto_txpkt {
+	netif_tx_request_t	pk_slot[PROTO_TX_FATAL_SLOTS - 1];
+	unsigned int		pk_nslots;	/* data slots in pk_slot */
+	unsigned int		pk_nextras;	/* extra slots after slot 0 */
+	unsigned int		pk_consumed;	/* ring slots: data + extras */
+	uint32_t		pk_len;		/* frame length (slot 0's size) */
+	uint16_t		pk_len0;	/* bytes in slot 0 itself */
+	uint16_t		pk_flags;	/* slot 0's NETTXF_* */
+	bool			pk_has_gso;
+	struct netif_extra_info	pk_gso;		/* valid if pk_has_gso */
+	const char		*pk_why;	/* reason for DROP or FATAL */
+};
+
+/* Hands the caller a private copy of ring request idx (RING_COPY_REQUEST). */
+typedef void proto_fetch_fn(void *arg, RING_IDX idx, netif_tx_request_t *out);
+
+/* What we offered the frontend, which decides which extras are legal. */
+#define PROTO_TXF_GSO	0x1u	/* feature-gso-tcpv4/v6 written */
+
+/*
+ * Untrusted: parse the packet starting at ring index cons, never reading
+ * at or past prod, each request fetched exactly once.  On OK and DROP
+ * pk_consumed slots were used and must each be answered; on FATAL the
+ * vif must be failed (pk_consumed is how far it got).
+ */
+enum proto_verdict proto_tx_parse(proto_fetch_fn *fetch, void *arg,
+	    RING_IDX cons, RING_IDX prod, unsigned int features,
+	    struct proto_txpkt *pk);
+
+#endif
