@@ -1,0 +1,182 @@
+/*
+ * hp_tap.c -- the host port on a Linux TAP device.  Owns the tun fd and a
+ * datagram socket for interface ioctls; deletes the interface only when
+ * asked to (a persistent TAP keeps its addresses and bridge port across a
+ * daemon restart, DESIGN.md 4).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hp.h"
+
+struct hptap {
+	struct hp	tp_hp;		/* first: see hp.h */
+	int		tp_fd;		/* /dev/net/tun, attached */
+	int		tp_sock;	/* for SIOC* ioctls */
+};
+
+static struct hptap *
+tap_of(struct hp *hp)
+{
+	return (struct hptap *)hp;
+}
+
+static void
+tap_close(struct hp *hp, bool destroy)
+{
+	struct hptap *tp = tap_of(hp);
+
+	if (tp->tp_fd >= 0) {
+		if (destroy)
+			(void)ioctl(tp->tp_fd, TUNSETPERSIST, 0);
+		close(tp->tp_fd);	/* not persistent: the TAP goes now */
+		tp->tp_fd = -1;
+	}
+	if (tp->tp_sock >= 0) {
+		close(tp->tp_sock);
+		tp->tp_sock = -1;
+	}
+	free(tp);
+}
+
+static int
+tap_ifreq(struct hptap *tp, struct ifreq *ifr)
+{
+	memset(ifr, 0, sizeof(*ifr));
+	memcpy(ifr->ifr_name, tp->tp_hp.hp_name, sizeof(ifr->ifr_name));
+	return 0;
+}
+
+static int
+tap_open(const char *ifname, struct hp **out)
+{
+	struct hptap *tp;
+	struct ifreq ifr;
+	int rc;
+
+	if (strlen(ifname) >= IFNAMSIZ || ifname[0] == '\0')
+		return -EINVAL;
+	if ((tp = calloc(1, sizeof(*tp))) == NULL)
+		return -ENOMEM;
+	tp->tp_hp.hp_ops = &hp_tap_ops;
+	tp->tp_sock = -1;
+	strcpy(tp->tp_hp.hp_name, ifname);
+	if ((tp->tp_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK |
+	    O_CLOEXEC)) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	tap_ifreq(tp, &ifr);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (ioctl(tp->tp_fd, TUNSETIFF, &ifr) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (ioctl(tp->tp_fd, TUNSETPERSIST, 1) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((tp->tp_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	*out = &tp->tp_hp;
+	return 0;
+fail:
+	/* A TAP we may have just made must not outlive a failed open. */
+	tap_close(&tp->tp_hp, true);
+	return rc;
+}
+
+static int
+tap_fd(struct hp *hp)
+{
+	return tap_of(hp)->tp_fd;
+}
+
+static ssize_t
+tap_send(struct hp *hp, const struct iovec *iov, int iovcnt)
+{
+	ssize_t n = writev(tap_of(hp)->tp_fd, iov, iovcnt);
+
+	/* EIO: the interface is down; the frame is dropped like on a wire. */
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t
+tap_recv(struct hp *hp, void *buf, size_t len)
+{
+	ssize_t n = read(tap_of(hp)->tp_fd, buf, len);
+
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	return n;
+}
+
+static int
+tap_set_up(struct hp *hp, bool up)
+{
+	struct hptap *tp = tap_of(hp);
+	struct ifreq ifr;
+
+	tap_ifreq(tp, &ifr);
+	if (ioctl(tp->tp_sock, SIOCGIFFLAGS, &ifr) < 0)
+		return -errno;
+	if (up)
+		ifr.ifr_flags |= IFF_UP;
+	else
+		ifr.ifr_flags &= ~IFF_UP;
+	return ioctl(tp->tp_sock, SIOCSIFFLAGS, &ifr) < 0 ? -errno : 0;
+}
+
+static int
+tap_set_mtu(struct hp *hp, unsigned int mtu)
+{
+	struct hptap *tp = tap_of(hp);
+	struct ifreq ifr;
+
+	tap_ifreq(tp, &ifr);
+	ifr.ifr_mtu = (int)mtu;
+	return ioctl(tp->tp_sock, SIOCSIFMTU, &ifr) < 0 ? -errno : 0;
+}
+
+static int
+tap_set_mac(struct hp *hp, const uint8_t mac[6])
+{
+	struct hptap *tp = tap_of(hp);
+	struct ifreq ifr;
+
+	tap_ifreq(tp, &ifr);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+	return ioctl(tp->tp_sock, SIOCSIFHWADDR, &ifr) < 0 ? -errno : 0;
+}
+
+static int
+tap_ifindex(struct hp *hp)
+{
+	unsigned int i = if_nametoindex(hp->hp_name);
+
+	return i == 0 ? -errno : (int)i;
+}
+
+const struct hp_ops hp_tap_ops = {
+	.name = "tap",
+	.open = tap_open,
+	.close = tap_close,
+	.fd = tap_fd,
+	.send = tap_send,
+	.recv = tap_recv,
+	.set_up = tap_set_up,
+	.set_mtu = tap_set_mtu,
+	.set_mac = tap_set_mac,
+	.ifindex = tap_ifindex,
+};

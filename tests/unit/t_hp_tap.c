@@ -1,0 +1,143 @@
+/*
+ * t_hp_tap.c -- the TAP host port, for real: each case runs in a network
+ * namespace of its own (unshare), so no interface of this machine is ever
+ * touched and everything vanishes with the case.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hp.h"
+#include "t.h"
+
+static bool
+own_netns(struct t_ctx *t)
+{
+	return t_check(t, unshare(CLONE_NEWNET) == 0, __FILE__, __LINE__,
+	    "unshare(CLONE_NEWNET): %s (needs root)", strerror(errno));
+}
+
+static void
+t_lifecycle(struct t_ctx *t)
+{
+	struct hp *hp = NULL, *again = NULL;
+	struct ifreq ifr;
+	uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0x13, 0x34, 0x56 };
+	int s;
+
+	if (!own_netns(t))
+		return;
+	T_REQUIRE(t, hp_open(&hp_tap_ops, "xvif3i0", &hp) == 0);
+	T_TRUE(t, hp_ifindex(hp) > 0);
+	T_EQ(t, hp_set_mac(hp, mac), 0);
+	T_EQ(t, hp_set_mtu(hp, 9000), 0);
+	T_EQ(t, hp_set_up(hp, true), 0);
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "xvif3i0");
+	T_EQ(t, ioctl(s, SIOCGIFHWADDR, &ifr), 0);
+	T_EQ(t, memcmp(ifr.ifr_hwaddr.sa_data, mac, 6), 0);
+	T_EQ(t, ioctl(s, SIOCGIFMTU, &ifr), 0);
+	T_EQ(t, ifr.ifr_mtu, 9000);
+	T_EQ(t, ioctl(s, SIOCGIFFLAGS, &ifr), 0);
+	T_TRUE(t, ifr.ifr_flags & IFF_UP);
+	/* Persistent: closing without destroy keeps it, with its MTU. */
+	hp_close(hp, false);
+	T_TRUE(t, if_nametoindex("xvif3i0") > 0);
+	T_REQUIRE(t, hp_open(&hp_tap_ops, "xvif3i0", &again) == 0);
+	T_EQ(t, ioctl(s, SIOCGIFMTU, &ifr), 0);
+	T_EQ(t, ifr.ifr_mtu, 9000);
+	hp_close(again, true);
+	T_EQ(t, if_nametoindex("xvif3i0"), 0);
+	close(s);
+}
+
+static void
+t_bad_names(struct t_ctx *t)
+{
+	struct hp *hp = NULL;
+
+	if (!own_netns(t))
+		return;
+	T_EQ(t, hp_open(&hp_tap_ops, "", &hp), -EINVAL);
+	T_EQ(t, hp_open(&hp_tap_ops, "0123456789abcdefg", &hp), -EINVAL);
+	T_TRUE(t, hp_open(&hp_tap_ops, "bad/name", &hp) < 0);
+	T_TRUE(t, hp == NULL);
+}
+
+/* A packet socket on the interface: the other end of the TAP. */
+static int
+packet_sock(struct t_ctx *t, const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL) };
+	int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (!T_TRUE(t, s >= 0 && bind(s, (struct sockaddr *)&sll,
+	    sizeof(sll)) == 0))
+		return -1;
+	return s;
+}
+
+static void
+t_frames(struct t_ctx *t)
+{
+	struct hp *hp = NULL;
+	struct pollfd pfd;
+	uint8_t frame[1514], got[2048];
+	struct iovec iov[2];
+	ssize_t n;
+	int ps, i;
+
+	if (!own_netns(t))
+		return;
+	T_REQUIRE(t, hp_open(&hp_tap_ops, "xvif4i1", &hp) == 0);
+	T_REQUIRE(t, hp_set_up(hp, true) == 0);
+	ps = packet_sock(t, "xvif4i1");
+	T_REQUIRE(t, ps >= 0);
+	memset(frame, 0xff, 6);				/* broadcast */
+	memcpy(frame + 6, "\x00\x16\x3e\x00\x00\x09", 6);
+	frame[12] = 0x88, frame[13] = 0xb5;		/* local experimental */
+	for (i = 14; i < (int)sizeof(frame); i++)
+		frame[i] = (uint8_t)i;
+	/* Host port -> interface, from two iovecs, arrives whole. */
+	iov[0] = (struct iovec){ frame, 100 };
+	iov[1] = (struct iovec){ frame + 100, sizeof(frame) - 100 };
+	T_EQ(t, hp_send(hp, iov, 2), sizeof(frame));
+	pfd = (struct pollfd){ .fd = ps, .events = POLLIN };
+	T_EQ(t, poll(&pfd, 1, 2000), 1);
+	n = recv(ps, got, sizeof(got), MSG_DONTWAIT);
+	T_EQ(t, n, sizeof(frame));
+	T_EQ(t, memcmp(got, frame, sizeof(frame)), 0);
+	/* Interface -> host port.  Drain what the kernel sent by itself. */
+	while (hp_recv(hp, got, sizeof(got)) > 0)
+		;
+	T_EQ(t, send(ps, frame, 60, 0), 60);
+	pfd = (struct pollfd){ .fd = hp_fd(hp), .events = POLLIN };
+	n = 0;
+	for (i = 0; i < 20 && n != 60; i++) {
+		(void)poll(&pfd, 1, 100);
+		n = hp_recv(hp, got, sizeof(got));
+	}
+	T_EQ(t, n, 60);
+	T_EQ(t, memcmp(got, frame, 60), 0);
+	T_EQ(t, hp_recv(hp, got, sizeof(got)) >= 0, 1);	/* 0: none, never blocks */
+	close(ps);
+	hp_close(hp, true);
+}
+
+const struct t_case t_cases[] = {
+	{ "tap: create, mac, mtu, up, persistent, destroy", t_lifecycle },
+	{ "tap: bad names refused", t_bad_names },
+	{ "tap: frames both ways, whole", t_frames },
+	{ NULL, NULL }
+};
