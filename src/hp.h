@@ -35,6 +35,8 @@ struct hp_ops {
 	int	(*set_up)(struct hp *, bool up);
 	int	(*set_mtu)(struct hp *, unsigned int mtu);
 	int	(*set_mac)(struct hp *, const uint8_t mac[6]);
+	/* Carrier (lower-layer up): off while the other end cannot take frames. */
+	int	(*set_carrier)(struct hp *, bool on);
 	/* ifindex, for tests and the control socket; -ENOTSUP for pipes. */
 	int	(*ifindex)(struct hp *);
 };
@@ -93,6 +95,12 @@ static inline int
 hp_set_mac(struct hp *hp, const uint8_t mac[6])
 {
 	return hp->hp_ops->set_mac(hp, mac);
+}
+
+static inline int
+hp_set_carrier(struct hp *hp, bool on)
+{
+	return hp->hp_ops->set_carrier(hp, on);
 }
 
 static inline int

@@ -161,6 +161,14 @@ tap_set_mac(struct hp *hp, const uint8_t mac[6])
 }
 
 static int
+tap_set_carrier(struct hp *hp, bool on)
+{
+	int v = on ? 1 : 0;
+
+	return ioctl(tap_of(hp)->tp_fd, TUNSETCARRIER, &v) < 0 ? -errno : 0;
+}
+
+static int
 tap_ifindex(struct hp *hp)
 {
 	unsigned int i = if_nametoindex(hp->hp_name);
@@ -178,5 +186,6 @@ const struct hp_ops hp_tap_ops = {
 	.set_up = tap_set_up,
 	.set_mtu = tap_set_mtu,
 	.set_mac = tap_set_mac,
+	.set_carrier = tap_set_carrier,
 	.ifindex = tap_ifindex,
 };

@@ -215,3 +215,90 @@ proto_tx_parse(proto_fetch_fn *fetch, void *arg, RING_IDX cons, RING_IDX prod,
 		proto_drop(pk, "first slot runs past its page");
 	return pk->pk_why != NULL ? PROTO_TX_DROP : PROTO_TX_OK;
 }
+
+/* One's complement sum of len bytes, added to sum (RFC 1071). */
+static uint32_t
+proto_csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t
+proto_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+const char *
+proto_csum_fill(uint8_t *f, size_t len)
+{
+	size_t l3 = PROTO_ETH_HLEN, l4, l4len;
+	uint16_t etype, csum;
+	uint32_t sum;
+	uint8_t proto;
+	size_t coff;
+
+	if (len < PROTO_ETH_HLEN)
+		return "too short";
+	etype = (uint16_t)(f[12] << 8 | f[13]);
+	if (etype == 0x8100) {
+		if (len < l3 + 4)
+			return "too short";
+		etype = (uint16_t)(f[16] << 8 | f[17]);
+		l3 += 4;
+	}
+	if (etype == 0x0800) {
+		size_t ihl, tot;
+
+		if (len < l3 + 20 || (f[l3] >> 4) != 4)
+			return "bad IPv4 header";
+		ihl = (size_t)(f[l3] & 0x0f) * 4;
+		tot = (size_t)(f[l3 + 2] << 8 | f[l3 + 3]);
+		if (ihl < 20 || tot < ihl || l3 + tot > len)
+			return "bad IPv4 header";
+		if ((f[l3 + 6] & 0x3f) != 0 || f[l3 + 7] != 0)
+			return "IPv4 fragment";
+		proto = f[l3 + 9];
+		l4 = l3 + ihl;
+		l4len = tot - ihl;
+		sum = proto_csum_add(0, f + l3 + 12, 8);	/* addresses */
+	} else if (etype == 0x86dd) {
+		size_t plen;
+
+		if (len < l3 + 40 || (f[l3] >> 4) != 6)
+			return "bad IPv6 header";
+		plen = (size_t)(f[l3 + 4] << 8 | f[l3 + 5]);
+		proto = f[l3 + 6];
+		l4 = l3 + 40;
+		l4len = plen;
+		if (l4 + l4len > len)
+			return "bad IPv6 header";
+		sum = proto_csum_add(0, f + l3 + 8, 32);
+	} else
+		return "not IP";
+	if (proto == 6)
+		coff = 16;
+	else if (proto == 17)
+		coff = 6;
+	else
+		return "not TCP or UDP";
+	if (l4len < coff + 2 || (proto == 6 && l4len < 20) ||
+	    (proto == 17 && l4len < 8))
+		return "transport header truncated";
+	sum += proto + (uint32_t)l4len;
+	f[l4 + coff] = f[l4 + coff + 1] = 0;
+	csum = proto_csum_fold(proto_csum_add(sum, f + l4, l4len));
+	if (proto == 17 && csum == 0)
+		csum = 0xffff;		/* 0 means "no checksum" in UDP */
+	f[l4 + coff] = (uint8_t)(csum >> 8);
+	f[l4 + coff + 1] = (uint8_t)csum;
+	return NULL;
+}

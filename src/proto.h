@@ -103,4 +103,12 @@ enum proto_verdict proto_tx_parse(proto_fetch_fn *fetch, void *arg,
 	    RING_IDX cons, RING_IDX prod, unsigned int features,
 	    struct proto_txpkt *pk);
 
+/*
+ * Untrusted: fill in the TCP or UDP checksum of a frame the guest sent
+ * with NETTXF_csum_blank (the frontend left it to "hardware"; netif.h).
+ * IPv4 and IPv6, one optional 802.1Q tag, no IPv6 extension headers.
+ * NULL if done, else why not (the frame is then left as it was).
+ */
+const char *proto_csum_fill(uint8_t *frame, size_t len);
+
 #endif

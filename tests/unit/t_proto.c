@@ -4,6 +4,7 @@
  * the XSA edge cases of reference/netback.md 3.4.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "proto.h"
@@ -321,7 +322,56 @@ t_tx_extras(struct t_ctx *t)
 	T_STREQ(t, pk.pk_why, "more extra info slots than types");
 }
 
+static size_t
+unhex(const char *h, uint8_t *out)
+{
+	size_t n = 0;
+	unsigned int v;
+
+	while (h[0] && h[1] && sscanf(h, "%2x", &v) == 1) {
+		out[n++] = (uint8_t)v;
+		h += 2;
+	}
+	return n;
+}
+
+/* Expected checksums computed independently (RFC 1071, by another tool). */
+static void
+t_csum(struct t_ctx *t)
+{
+	uint8_t f[128];
+	size_t n;
+
+	n = unhex("00163e13345600163e12345608004500003a0001400040060000a9fe0101"
+	    "a9fe01029c40145100000001000000005018ffff000000007876696620636865"
+	    "636b73756d2074657374", f);
+	T_EQ(t, n, 72);
+	T_TRUE(t, proto_csum_fill(f, n) == NULL);
+	T_EQ(t, f[14 + 20 + 16], 0x12);
+	T_EQ(t, f[14 + 20 + 17], 0xa8);
+	/* Idempotent: a filled checksum is recomputed to the same value. */
+	T_TRUE(t, proto_csum_fill(f, n) == NULL);
+	T_EQ(t, f[14 + 20 + 17], 0xa8);
+	/* Truncated IP total length, fragments and non-IP are refused. */
+	T_TRUE(t, proto_csum_fill(f, 60) != NULL);
+	f[20] = 0x20;
+	T_STREQ(t, proto_csum_fill(f, n), "IPv4 fragment");
+	f[12] = 0x08, f[13] = 0x06;
+	T_STREQ(t, proto_csum_fill(f, n), "not IP");
+
+	n = unhex("00163e13345600163e12345686dd60000000001a1140fe80000000000000"
+	    "02163efffe123456fe8000000000000002163efffe13345614e914e9001a0000"
+	    "7876696620636865636b73756d2074657374", f);
+	T_EQ(t, n, 80);
+	T_TRUE(t, proto_csum_fill(f, n) == NULL);
+	T_EQ(t, f[14 + 40 + 6], 0x5b);
+	T_EQ(t, f[14 + 40 + 7], 0x68);
+	f[14 + 6] = 58;		/* ICMPv6: not ours to fill */
+	T_STREQ(t, proto_csum_fill(f, n), "not TCP or UDP");
+}
+
 const struct t_case t_cases[] = {
+	{ "checksum fill: TCP/IPv4, UDP/IPv6, refusals", t_csum },
 	{ "mac: backend rule (octet 3 + 1, modulo 256)", t_mac },
 	{ "mac: invalid strings refused", t_mac_invalid },
 	{ "interface names", t_ifname },

@@ -1,0 +1,307 @@
+/*
+ * vif.c -- a vif's lifecycle: allocation, its TAP, connecting to and
+ * disconnecting from the frontend's rings and event channel, containment
+ * of a misbehaving guest (vif_guest_err, vif_fail), and the dispatch of
+ * event-channel notifications.  The XenStore side is xbus.c; the frames
+ * move in vif_tx.c and vif_rx.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "xvif.h"
+
+#define VIF_RX_STAGE_SIZE	((size_t)XVIF_RX_BATCH_FRAMES * XVIF_RX_FRAME_SLOT)
+
+const char *const vif_counter_names[VIF_COUNTER_MAX] = {
+	[VIF_TX_FRAMES] = "tx_frames",
+	[VIF_TX_BYTES] = "tx_bytes",
+	[VIF_TX_BAD] = "tx_bad_requests",
+	[VIF_TX_GNT_ERR] = "tx_grant_errors",
+	[VIF_TX_HOST_DROP] = "tx_host_drops",
+	[VIF_RX_FRAMES] = "rx_frames",
+	[VIF_RX_BYTES] = "rx_bytes",
+	[VIF_RX_TOO_BIG] = "rx_too_big",
+	[VIF_RX_NO_SLOTS] = "rx_no_slot_drops",
+	[VIF_RX_GNT_ERR] = "rx_grant_errors",
+	[VIF_RX_BAD] = "rx_bad_requests",
+	[VIF_RX_STALLS] = "rx_stalls",
+	[VIF_GNT_CALLS] = "grant_copy_calls",
+	[VIF_GNT_OPS] = "grant_copy_ops",
+	[VIF_EVT_IN] = "events_in",
+	[VIF_EVT_OUT] = "events_out",
+};
+
+struct xvif *
+vif_alloc(struct xvifd *xd, domid_t domid, unsigned int handle)
+{
+	struct xvif *vif;
+
+	if ((vif = calloc(1, sizeof(*vif))) == NULL)
+		return NULL;
+	vif->vif_d = xd;
+	vif->vif_domid = domid;
+	vif->vif_handle = handle;
+	vif->vif_port = HV_PORT_NONE;
+	vif->vif_state = XenbusStateInitialising;
+	snprintf(vif->vif_tag, sizeof(vif->vif_tag), "xvif%ui%u", domid,
+	    handle);
+	snprintf(vif->vif_be, sizeof(vif->vif_be), "%s/%u/%u", xd->xd_root,
+	    domid, handle);
+	ev_timer_init(&vif->vif_rx_timer, vif_rx_timer, vif);
+	vif->vif_next = xd->xd_vifs;
+	xd->xd_vifs = vif;
+	return vif;
+}
+
+void
+vif_free(struct xvif *vif, bool destroy_tap)
+{
+	struct xvif **pp;
+
+	if (vif == NULL)
+		return;
+	vif_disconnect(vif);
+	if (vif->vif_hp != NULL) {
+		hp_close(vif->vif_hp, destroy_tap);
+		vif->vif_hp = NULL;
+	}
+	for (pp = &vif->vif_d->xd_vifs; *pp != NULL; pp = &(*pp)->vif_next)
+		if (*pp == vif) {
+			*pp = vif->vif_next;
+			break;
+		}
+	free(vif);
+}
+
+/* Create (or re-attach to) the TAP named vif_name, with our MAC. */
+int
+vif_open_tap(struct xvif *vif)
+{
+	int rc;
+
+	if (vif->vif_hp != NULL)
+		return 0;
+	rc = hp_open(vif->vif_d->xd_hp_ops, vif->vif_name, &vif->vif_hp);
+	if (rc < 0) {
+		log_warnc(-rc, "%s: create interface %s", vif->vif_tag,
+		    vif->vif_name);
+		return rc;
+	}
+	if ((rc = hp_set_mac(vif->vif_hp, vif->vif_mac)) < 0 ||
+	    (rc = hp_set_carrier(vif->vif_hp, false)) < 0) {
+		log_warnc(-rc, "%s: set up interface %s", vif->vif_tag,
+		    vif->vif_name);
+		hp_close(vif->vif_hp, true);
+		vif->vif_hp = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+/* Unmap a ring page if mapped, and forget it. */
+static void
+vif_unmap(struct xvif *vif, void **page)
+{
+	int rc;
+
+	if (*page == NULL)
+		return;
+	if ((rc = hv_gnt_unmap(vif->vif_d->xd_hv, *page)) < 0)
+		log_warnc(-rc, "%s: unmap ring", vif->vif_tag);
+	*page = NULL;
+}
+
+/*
+ * Map the frontend's rings and bind its event channel, from values xbus.c
+ * read and checked.  The rings are attached at the frontend's rsp_prod,
+ * which is 0 for a new ring and the resume point after a restart
+ * (reattach).  On failure the vif is as vif_disconnect() leaves it.
+ */
+int
+vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
+{
+	struct hv *hv = vif->vif_d->xd_hv;
+	netif_tx_sring_t *txs;
+	netif_rx_sring_t *rxs;
+	RING_IDX txp, rxp;
+	int rc;
+
+	vif->vif_fe = *fe;
+	if ((rc = hv_gnt_map(hv, vif->vif_domid, fe->fe_tx_ref,
+	    &vif->vif_txs)) < 0) {
+		log_warnc(-rc, "%s: map tx ring ref %u", vif->vif_tag,
+		    fe->fe_tx_ref);
+		goto fail;
+	}
+	if ((rc = hv_gnt_map(hv, vif->vif_domid, fe->fe_rx_ref,
+	    &vif->vif_rxs)) < 0) {
+		log_warnc(-rc, "%s: map rx ring ref %u", vif->vif_tag,
+		    fe->fe_rx_ref);
+		goto fail;
+	}
+	txs = vif->vif_txs;
+	rxs = vif->vif_rxs;
+	/* Untrusted: the producer indices are the guest's; read them once. */
+	txp = __atomic_load_n(&txs->rsp_prod, __ATOMIC_ACQUIRE);
+	rxp = __atomic_load_n(&rxs->rsp_prod, __ATOMIC_ACQUIRE);
+	BACK_RING_ATTACH(&vif->vif_txr, txs, txp, XVIF_PAGE_SIZE);
+	BACK_RING_ATTACH(&vif->vif_rxr, rxs, rxp, XVIF_PAGE_SIZE);
+	if (__atomic_load_n(&txs->req_prod, __ATOMIC_ACQUIRE) - txp >
+	    XVIF_TX_RING_SIZE ||
+	    __atomic_load_n(&rxs->req_prod, __ATOMIC_ACQUIRE) - rxp >
+	    XVIF_RX_RING_SIZE) {
+		log_warnx("%s: rings have more requests than slots",
+		    vif->vif_tag);
+		rc = -EPROTO;
+		goto fail;
+	}
+	if ((rc = hv_evt_bind(hv, vif->vif_domid, fe->fe_port,
+	    &vif->vif_port)) < 0) {
+		log_warnc(-rc, "%s: bind event channel %u", vif->vif_tag,
+		    fe->fe_port);
+		vif->vif_port = HV_PORT_NONE;
+		goto fail;
+	}
+	vif->vif_tx_stage = aligned_alloc(XVIF_PAGE_SIZE,
+	    (size_t)XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE);
+	vif->vif_rx_stage = aligned_alloc(XVIF_PAGE_SIZE, VIF_RX_STAGE_SIZE);
+	if (vif->vif_tx_stage == NULL || vif->vif_rx_stage == NULL) {
+		rc = -ENOMEM;
+		log_warnc(-rc, "%s: buffers", vif->vif_tag);
+		goto fail;
+	}
+	vif->vif_connected = true;
+	vif->vif_carrier = true;
+	(void)hp_set_carrier(vif->vif_hp, true);
+	vif->vif_rx_starved_since = 0;
+	log_info("%s: connected%s (tx ring %u, rx ring %u, event channel %u%s%s)",
+	    vif->vif_tag, reattach ? " again" : "", fe->fe_tx_ref,
+	    fe->fe_rx_ref, fe->fe_port, fe->fe_sg ? ", sg" : "",
+	    fe->fe_rx_notify ? ", rx-notify" : "");
+	vif_kick(vif);
+	return 0;
+fail:
+	vif_disconnect(vif);
+	return rc;
+}
+
+/* Idempotent: each handle is released only if held, then forgotten. */
+void
+vif_disconnect(struct xvif *vif)
+{
+	struct hv *hv = vif->vif_d->xd_hv;
+
+	ev_timer_cancel(vif->vif_d->xd_ev, &vif->vif_rx_timer);
+	vif_rx_watch_tap(vif, false);
+	if (vif->vif_hp != NULL && vif->vif_carrier)
+		(void)hp_set_carrier(vif->vif_hp, false);
+	vif->vif_carrier = false;
+	if (vif->vif_port != HV_PORT_NONE) {
+		(void)hv_evt_unbind(hv, vif->vif_port);
+		vif->vif_port = HV_PORT_NONE;
+	}
+	vif_unmap(vif, &vif->vif_txs);
+	vif_unmap(vif, &vif->vif_rxs);
+	memset(&vif->vif_txr, 0, sizeof(vif->vif_txr));
+	memset(&vif->vif_rxr, 0, sizeof(vif->vif_rxr));
+	free(vif->vif_tx_stage);
+	vif->vif_tx_stage = NULL;
+	free(vif->vif_rx_stage);
+	vif->vif_rx_stage = NULL;
+	vif->vif_tx_nsegs = vif->vif_tx_nframes = vif->vif_tx_pages = 0;
+	vif->vif_connected = false;
+}
+
+void
+vif_guest_err(struct xvif *vif, enum vif_counter c, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	vif->vif_cnt[c]++;
+	if (!log_ratecheck(&vif->vif_rate, XVIF_LOG_INTERVAL))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (vif->vif_rate.lr_suppressed > 0) {
+		log_warnx("%s: %s (%lu similar messages suppressed)",
+		    vif->vif_tag, msg, vif->vif_rate.lr_suppressed);
+		vif->vif_rate.lr_suppressed = 0;
+	} else
+		log_warnx("%s: %s", vif->vif_tag, msg);
+}
+
+/*
+ * The frontend broke its ring: log once, tell the toolstack in the
+ * backend's error node, drop the data path and close this vif only.
+ */
+void
+vif_fail(struct xvif *vif, const char *fmt, ...)
+{
+	char msg[256], path[XVIF_PATH_MAX + 8];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s: fatal error, disabling vif: %s", vif->vif_tag, msg);
+	snprintf(path, sizeof(path), "%s/error", vif->vif_be);
+	(void)hv_xs_write(vif->vif_d->xd_hv, HV_TXN_NONE, path, msg);
+	vif_disconnect(vif);
+	xbus_set_state(vif, XenbusStateClosing);
+}
+
+/* Notify the frontend through our end of its event channel. */
+void
+vif_notify(struct xvif *vif)
+{
+	if (vif->vif_port != HV_PORT_NONE &&
+	    hv_evt_notify(vif->vif_d->xd_hv, vif->vif_port) == 0)
+		vif->vif_cnt[VIF_EVT_OUT]++;
+}
+
+void
+vif_kick(struct xvif *vif)
+{
+	if (vif->vif_connected)
+		vif_tx_run(vif);
+	/* vif_tx_run may have failed the vif. */
+	if (vif->vif_connected)
+		vif_rx_run(vif);
+}
+
+static struct xvif *
+vif_by_port(struct xvifd *xd, uint32_t port)
+{
+	struct xvif *vif;
+
+	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
+		if (vif->vif_port == port)
+			return vif;
+	return NULL;
+}
+
+/* The hv event fd is readable: run every vif whose channel fired. */
+void
+vif_evt_ready(void *arg, uint32_t events)
+{
+	struct xvifd *xd = arg;
+	struct xvif *vif;
+	uint32_t port;
+	int n;
+
+	/* Bounded: a storm of events is handled a batch per loop turn. */
+	for (n = 0; n < 256 && hv_evt_pending(xd->xd_hv, &port) == 0; n++) {
+		if ((vif = vif_by_port(xd, port)) != NULL) {
+			vif->vif_cnt[VIF_EVT_IN]++;
+			vif_kick(vif);
+		}
+		/* Unmask after the work (lateeoi, XSA-332). */
+		(void)hv_evt_unmask(xd->xd_hv, port);
+	}
+}

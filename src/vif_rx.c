@@ -1,0 +1,263 @@
+/*
+ * vif_rx.c -- guest RX: frames read off the TAP, grant-copied in batches
+ * into the pages the frontend posted on its RX ring, answered in the very
+ * slots of the requests they used (Linux netfront ignores the RX id).
+ *
+ * The backlog is the TAP's own queue: we read a frame only when the guest
+ * has posted a slot, so a guest that posts none makes the host stack
+ * queue (and, with carrier off after XVIF_RX_STALL_MS, drop) instead of
+ * making us buffer (XSA-392).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "xvif.h"
+
+/* Frames moved per call before yielding to the loop (fairness). */
+#define VIF_RX_BUDGET	(4 * XVIF_RX_BATCH_FRAMES)
+
+void
+vif_rx_watch_tap(struct xvif *vif, bool on)
+{
+	struct xvifd *xd = vif->vif_d;
+
+	if (on && !vif->vif_hp_polled && vif->vif_hp != NULL) {
+		if (ev_fd_add(xd->xd_ev, hp_fd(vif->vif_hp), EPOLLIN,
+		    vif_rx_hp_ready, vif, &vif->vif_hp_h) == 0)
+			vif->vif_hp_polled = true;
+	} else if (!on && vif->vif_hp_polled) {
+		ev_fd_del(xd->xd_ev, vif->vif_hp_h);
+		vif->vif_hp_h = NULL;
+		vif->vif_hp_polled = false;
+	}
+}
+
+void
+vif_rx_hp_ready(void *arg, uint32_t events)
+{
+	vif_rx_run(arg);
+}
+
+/* Timer: the TX budget ran out, or RX is polling / waiting on a stall. */
+void
+vif_rx_timer(void *arg)
+{
+	struct xvif *vif = arg;
+
+	vif_kick(vif);
+}
+
+static void
+vif_rx_respond(struct xvif *vif, uint16_t id, uint16_t flags, int16_t status)
+{
+	netif_rx_response_t *r;
+
+	r = RING_GET_RESPONSE(&vif->vif_rxr, vif->vif_rxr.rsp_prod_pvt);
+	r->id = id;
+	r->offset = 0;
+	r->flags = flags;
+	r->status = status;
+	vif->vif_rxr.rsp_prod_pvt++;
+}
+
+/* Copy the planned frames into the guest's pages, then answer. */
+static void
+vif_rx_flush(struct xvif *vif, unsigned int nframes, unsigned int nsegs)
+{
+	struct vif_rxframe *rf;
+	unsigned int i, j;
+	int rc = 0, notify;
+
+	if (nsegs == 0)
+		return;
+	rc = hv_gnt_copy(vif->vif_d->xd_hv, vif->vif_domid, HV_TO_GUEST,
+	    vif->vif_rx_gc, nsegs);
+	vif->vif_cnt[VIF_GNT_CALLS]++;
+	vif->vif_cnt[VIF_GNT_OPS] += nsegs;
+	for (i = 0; i < nframes; i++) {
+		rf = &vif->vif_rx_frames[i];
+		for (j = 0; rc == 0 && j < rf->rf_nsegs; j++)
+			if (vif->vif_rx_gc[rf->rf_seg0 + j].gc_status !=
+			    GNTST_okay)
+				break;
+		if (rc < 0 || j < rf->rf_nsegs) {
+			const struct hv_gcopy *gc = &vif->vif_rx_gc[rf->rf_seg0 +
+			    (rc < 0 ? 0 : j)];
+			vif_guest_err(vif, VIF_RX_GNT_ERR,
+			    "rx: grant copy to ref %u: %s", gc->gc_ref,
+			    rc < 0 ? strerror(-rc) : hv_gntst_str(gc->gc_status));
+			for (j = 0; j < rf->rf_nsegs; j++)
+				vif_rx_respond(vif, vif->vif_rx_ids[rf->rf_seg0 + j],
+				    0, NETIF_RSP_ERROR);
+			continue;
+		}
+		for (j = 0; j < rf->rf_nsegs; j++) {
+			const struct hv_gcopy *gc = &vif->vif_rx_gc[rf->rf_seg0 + j];
+
+			vif_rx_respond(vif, vif->vif_rx_ids[rf->rf_seg0 + j],
+			    j + 1 < rf->rf_nsegs ? NETRXF_more_data : 0,
+			    (int16_t)gc->gc_len);
+		}
+		vif->vif_cnt[VIF_RX_FRAMES]++;
+		vif->vif_cnt[VIF_RX_BYTES] += rf->rf_len;
+	}
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&vif->vif_rxr, notify);
+	if (notify)
+		vif_notify(vif);
+}
+
+/*
+ * Plan the copy of one frame (len bytes at buf) into posted RX slots,
+ * consuming one request per page.  The caller checked there are enough.
+ */
+static void
+vif_rx_plan(struct xvif *vif, const uint8_t *buf, uint32_t len,
+    unsigned int *nframes, unsigned int *nsegs)
+{
+	struct vif_rxframe *rf = &vif->vif_rx_frames[(*nframes)++];
+	netif_rx_request_t req;
+	uint32_t off = 0;
+
+	rf->rf_len = len;
+	rf->rf_seg0 = *nsegs;
+	rf->rf_nsegs = 0;
+	do {
+		uint32_t chunk = len - off > XVIF_PAGE_SIZE ? XVIF_PAGE_SIZE :
+		    len - off;
+		struct hv_gcopy *gc = &vif->vif_rx_gc[*nsegs];
+
+		/* Untrusted: one private copy of each request. */
+		RING_COPY_REQUEST(&vif->vif_rxr, vif->vif_rxr.req_cons, &req);
+		vif->vif_rxr.req_cons++;
+		vif->vif_rx_ids[*nsegs] = req.id;
+		gc->gc_ref = req.gref;
+		gc->gc_off = 0;
+		gc->gc_len = (uint16_t)chunk;
+		gc->gc_buf = (void *)(uintptr_t)(buf + off);
+		gc->gc_status = GNTST_general_error;
+		(*nsegs)++;
+		rf->rf_nsegs++;
+		off += chunk;
+	} while (off < len);
+}
+
+static uint32_t
+vif_rx_slots_for(uint32_t len)
+{
+	return len == 0 ? 1 : (len + XVIF_PAGE_SIZE - 1) / XVIF_PAGE_SIZE;
+}
+
+/* No slot for the waiting frame: stop reading, watch for a stall. */
+static void
+vif_rx_starve(struct xvif *vif)
+{
+	struct xvifd *xd = vif->vif_d;
+	uint64_t now = ev_now_ms();
+	unsigned int wait;
+
+	vif_rx_watch_tap(vif, false);
+	if (vif->vif_rx_starved_since == 0)
+		vif->vif_rx_starved_since = now;
+	if (vif->vif_carrier &&
+	    now - vif->vif_rx_starved_since >= XVIF_RX_STALL_MS) {
+		vif->vif_carrier = false;
+		(void)hp_set_carrier(vif->vif_hp, false);
+		vif->vif_cnt[VIF_RX_STALLS]++;
+		vif->vif_cnt[VIF_RX_NO_SLOTS]++;
+		vif->vif_rx_pending = 0;	/* stale by now */
+		log_warnx("%s: guest rx stalled", vif->vif_tag);
+	}
+	/* Ask to be kicked when slots come (netif.h: feature-rx-notify). */
+	vif->vif_rxr.sring->req_event = vif->vif_rxr.req_cons + 1;
+	xen_mb();
+	wait = vif->vif_fe.fe_rx_notify ? XVIF_RX_STALL_MS : XVIF_RX_POLL_MS;
+	if (vif->vif_carrier && now - vif->vif_rx_starved_since +
+	    wait > XVIF_RX_STALL_MS)
+		wait = (unsigned int)(XVIF_RX_STALL_MS -
+		    (now - vif->vif_rx_starved_since));
+	ev_timer_arm(xd->xd_ev, &vif->vif_rx_timer, wait);
+}
+
+/* Slots are back after a starvation: carrier on, read the TAP again. */
+static void
+vif_rx_fed(struct xvif *vif)
+{
+	vif->vif_rx_starved_since = 0;
+	if (!vif->vif_carrier) {
+		vif->vif_carrier = true;
+		(void)hp_set_carrier(vif->vif_hp, true);
+		log_info("%s: guest rx ready", vif->vif_tag);
+	}
+	vif_rx_watch_tap(vif, true);
+}
+
+void
+vif_rx_run(struct xvif *vif)
+{
+	netif_rx_back_ring_t *r = &vif->vif_rxr;
+	unsigned int nframes, nsegs, done = 0;
+	uint32_t need, pend_len;
+	RING_IDX prod, avail;
+	uint8_t *buf, *pend_buf;
+	ssize_t n;
+
+	if (!vif->vif_connected)
+		return;
+	while (done < VIF_RX_BUDGET) {
+		prod = __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE);
+		if (prod - r->rsp_prod_pvt > RING_SIZE(r)) {
+			vif_fail(vif, "rx ring: req_prod %u is more than %u "
+			    "past rsp_prod %u", prod, RING_SIZE(r),
+			    r->rsp_prod_pvt);
+			return;
+		}
+		avail = prod - r->req_cons;
+		nframes = nsegs = pend_len = 0;
+		pend_buf = NULL;
+		while (nframes < XVIF_RX_BATCH_FRAMES) {
+			buf = vif->vif_rx_stage +
+			    (size_t)nframes * XVIF_RX_FRAME_SLOT;
+			if (nframes == 0 && vif->vif_rx_pending > 0) {
+				n = vif->vif_rx_pending;	/* in slot 0 */
+				vif->vif_rx_pending = 0;
+			} else if ((n = hp_recv(vif->vif_hp, buf,
+			    XVIF_RX_FRAME_SLOT)) <= 0)
+				break;
+			need = vif_rx_slots_for((uint32_t)n);
+			if (need > 1 && !vif->vif_fe.fe_sg) {
+				vif->vif_cnt[VIF_RX_TOO_BIG]++;
+				continue;
+			}
+			if (need > avail) {
+				pend_buf = buf;
+				pend_len = (uint32_t)n;
+				break;
+			}
+			vif_rx_plan(vif, buf, (uint32_t)n, &nframes, &nsegs);
+			avail -= need;
+		}
+		vif_rx_flush(vif, nframes, nsegs);
+		done += nframes;
+		if (pend_len > 0) {
+			/* Only now: slot 0 may have held a frame just copied. */
+			if (pend_buf != vif->vif_rx_stage)
+				memmove(vif->vif_rx_stage, pend_buf, pend_len);
+			vif->vif_rx_pending = pend_len;
+			prod = __atomic_load_n(&r->sring->req_prod,
+			    __ATOMIC_ACQUIRE);
+			if (vif_rx_slots_for(pend_len) > prod - r->req_cons) {
+				vif_rx_starve(vif);
+				return;
+			}
+			continue;
+		}
+		if (nframes < XVIF_RX_BATCH_FRAMES)
+			break;		/* the TAP is empty */
+	}
+	if (vif->vif_rx_starved_since != 0 || !vif->vif_carrier ||
+	    !vif->vif_hp_polled)
+		vif_rx_fed(vif);
+	if (done >= VIF_RX_BUDGET)
+		ev_timer_arm(vif->vif_d->xd_ev, &vif->vif_rx_timer, 0);
+}

@@ -1,0 +1,216 @@
+/*
+ * vif_tx.c -- guest TX: requests off the frontend's TX ring, checked by
+ * proto.c on private copies, grant-copied in batches into page-aligned
+ * staging buffers, handed to the TAP, answered.  A bad request costs the
+ * guest one frame; a broken ring costs it the vif; nothing costs another
+ * vif anything.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "xvif.h"
+
+/* Requests handled per call before yielding to the loop (fairness). */
+#define VIF_TX_BUDGET	(2 * XVIF_TX_RING_SIZE)
+
+static void
+vif_tx_fetch(void *arg, RING_IDX idx, netif_tx_request_t *out)
+{
+	struct xvif *vif = arg;
+
+	RING_COPY_REQUEST(&vif->vif_txr, idx, out);
+}
+
+static void
+vif_tx_respond(struct xvif *vif, uint16_t id, int16_t status)
+{
+	netif_tx_response_t *r;
+
+	r = RING_GET_RESPONSE(&vif->vif_txr, vif->vif_txr.rsp_prod_pvt);
+	r->id = id;
+	r->status = status;
+	vif->vif_txr.rsp_prod_pvt++;
+}
+
+/* One response per ring slot the packet used, in ring order. */
+static void
+vif_tx_respond_pkt(struct xvif *vif, const struct proto_txpkt *pk,
+    int16_t status)
+{
+	unsigned int i;
+
+	vif_tx_respond(vif, pk->pk_slot[0].id, status);
+	for (i = 0; i < pk->pk_nextras; i++)
+		vif_tx_respond(vif, 0, NETIF_RSP_NULL);
+	for (i = 1; i < pk->pk_nslots; i++)
+		vif_tx_respond(vif, pk->pk_slot[i].id, status);
+}
+
+static void
+vif_tx_add_seg(struct xvif *vif, const netif_tx_request_t *s, uint16_t len,
+    uint8_t *dst)
+{
+	struct hv_gcopy *gc;
+
+	if (len == 0)		/* legal (XSA-448), and nothing to copy */
+		return;
+	gc = &vif->vif_tx_gc[vif->vif_tx_nsegs++];
+	gc->gc_ref = s->gref;
+	gc->gc_off = s->offset;
+	gc->gc_len = len;
+	gc->gc_buf = dst;
+	gc->gc_status = GNTST_general_error;
+}
+
+/* Hand every planned copy to the hypervisor, then deliver and answer. */
+static void
+vif_tx_flush(struct xvif *vif)
+{
+	struct vif_txframe *tf;
+	struct iovec iov;
+	unsigned int i, j;
+	int rc = 0, notify;
+
+	if (vif->vif_tx_nsegs > 0) {
+		rc = hv_gnt_copy(vif->vif_d->xd_hv, vif->vif_domid,
+		    HV_FROM_GUEST, vif->vif_tx_gc, vif->vif_tx_nsegs);
+		vif->vif_cnt[VIF_GNT_CALLS]++;
+		vif->vif_cnt[VIF_GNT_OPS] += vif->vif_tx_nsegs;
+	}
+	for (i = 0; i < vif->vif_tx_nframes; i++) {
+		tf = &vif->vif_tx_frames[i];
+		if (tf->tf_buf == NULL) {	/* refused by proto_tx_parse */
+			vif_tx_respond_pkt(vif, &tf->tf_pk, NETIF_RSP_ERROR);
+			continue;
+		}
+		for (j = 0; rc == 0 && j < tf->tf_nsegs; j++) {
+			struct hv_gcopy *gc = &vif->vif_tx_gc[tf->tf_seg0 + j];
+
+			if (gc->gc_status != GNTST_okay)
+				break;
+		}
+		if (rc < 0 || j < tf->tf_nsegs) {
+			const struct hv_gcopy *gc = &vif->vif_tx_gc[tf->tf_seg0 +
+			    (rc < 0 ? 0 : j)];
+			vif_guest_err(vif, VIF_TX_GNT_ERR,
+			    "tx id %u: grant copy of ref %u: %s",
+			    tf->tf_pk.pk_slot[0].id, gc->gc_ref,
+			    rc < 0 ? strerror(-rc) : hv_gntst_str(gc->gc_status));
+			vif_tx_respond_pkt(vif, &tf->tf_pk, NETIF_RSP_ERROR);
+			continue;
+		}
+		if (tf->tf_pk.pk_flags & NETTXF_csum_blank) {
+			const char *why = proto_csum_fill(tf->tf_buf,
+			    tf->tf_pk.pk_len);
+
+			if (why != NULL) {
+				vif_guest_err(vif, VIF_TX_BAD,
+				    "tx id %u: checksum offload: %s",
+				    tf->tf_pk.pk_slot[0].id, why);
+				vif_tx_respond_pkt(vif, &tf->tf_pk,
+				    NETIF_RSP_ERROR);
+				continue;
+			}
+		}
+		iov.iov_base = tf->tf_buf;
+		iov.iov_len = tf->tf_pk.pk_len;
+		if (hp_send(vif->vif_hp, &iov, 1) < 0)
+			vif->vif_cnt[VIF_TX_HOST_DROP]++;
+		else {
+			vif->vif_cnt[VIF_TX_FRAMES]++;
+			vif->vif_cnt[VIF_TX_BYTES] += tf->tf_pk.pk_len;
+		}
+		/* Delivered or dropped by the host, as a NIC would: OKAY. */
+		vif_tx_respond_pkt(vif, &tf->tf_pk, NETIF_RSP_OKAY);
+	}
+	vif->vif_tx_nsegs = vif->vif_tx_nframes = vif->vif_tx_pages = 0;
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&vif->vif_txr, notify);
+	if (notify)
+		vif_notify(vif);
+}
+
+/* Queue one parsed packet; flushes first when the batch is full. */
+static void
+vif_tx_queue(struct xvif *vif, const struct proto_txpkt *pk, bool ok)
+{
+	unsigned int pages = (pk->pk_len + XVIF_PAGE_SIZE - 1) / XVIF_PAGE_SIZE;
+	struct vif_txframe *tf;
+	uint8_t *dst;
+	unsigned int i;
+
+	if (vif->vif_tx_nframes == XVIF_TX_BATCH_FRAMES ||
+	    vif->vif_tx_nsegs + pk->pk_nslots > XVIF_TX_BATCH_SEGS ||
+	    vif->vif_tx_pages + pages > XVIF_TX_STAGE_PAGES)
+		vif_tx_flush(vif);
+	tf = &vif->vif_tx_frames[vif->vif_tx_nframes++];
+	tf->tf_pk = *pk;
+	tf->tf_buf = NULL;
+	tf->tf_seg0 = vif->vif_tx_nsegs;
+	tf->tf_nsegs = 0;
+	if (!ok)
+		return;
+	dst = tf->tf_buf = vif->vif_tx_stage +
+	    (size_t)vif->vif_tx_pages * XVIF_PAGE_SIZE;
+	vif->vif_tx_pages += pages;
+	vif_tx_add_seg(vif, &pk->pk_slot[0], pk->pk_len0, dst);
+	dst += pk->pk_len0;
+	for (i = 1; i < pk->pk_nslots; i++) {
+		vif_tx_add_seg(vif, &pk->pk_slot[i], pk->pk_slot[i].size, dst);
+		dst += pk->pk_slot[i].size;
+	}
+	tf->tf_nsegs = vif->vif_tx_nsegs - tf->tf_seg0;
+}
+
+void
+vif_tx_run(struct xvif *vif)
+{
+	netif_tx_back_ring_t *r = &vif->vif_txr;
+	struct proto_txpkt pk;
+	enum proto_verdict v;
+	unsigned int done = 0;
+	RING_IDX prod;
+
+	if (!vif->vif_connected)
+		return;
+	for (;;) {
+		/* Untrusted: read the guest's producer once, then check it. */
+		prod = __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE);
+		if (prod - r->rsp_prod_pvt > RING_SIZE(r)) {
+			vif_tx_flush(vif);
+			vif_fail(vif, "tx ring: req_prod %u is more than %u "
+			    "past rsp_prod %u", prod, RING_SIZE(r),
+			    r->rsp_prod_pvt);
+			return;
+		}
+		while (r->req_cons != prod && done < VIF_TX_BUDGET) {
+			v = proto_tx_parse(vif_tx_fetch, vif, r->req_cons, prod,
+			    0, &pk);
+			if (v == PROTO_TX_FATAL) {
+				vif_tx_flush(vif);
+				vif_fail(vif, "tx id %u: %s", pk.pk_slot[0].id,
+				    pk.pk_why);
+				return;
+			}
+			r->req_cons += pk.pk_consumed;
+			done += pk.pk_consumed;
+			if (v == PROTO_TX_DROP)
+				vif_guest_err(vif, VIF_TX_BAD,
+				    "tx id %u: packet with size %u is %s",
+				    pk.pk_slot[0].id, pk.pk_len, pk.pk_why);
+			vif_tx_queue(vif, &pk, v == PROTO_TX_OK);
+		}
+		vif_tx_flush(vif);
+		if (done >= VIF_TX_BUDGET) {
+			/* More to do: come back after the other vifs had a turn. */
+			ev_timer_arm(vif->vif_d->xd_ev, &vif->vif_rx_timer, 0);
+			return;
+		}
+		/* RING_FINAL_CHECK_FOR_REQUESTS, with our single read of prod. */
+		r->sring->req_event = r->req_cons + 1;
+		xen_mb();
+		if (__atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE) ==
+		    r->req_cons)
+			return;
+	}
+}

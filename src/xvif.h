@@ -1,0 +1,166 @@
+/*
+ * xvif.h -- the daemon's objects: struct xvifd (one per process) and
+ * struct xvif (one per guest vif, the "softc"), their limits, counters and
+ * the prototypes of the files that share them, grouped by file.
+ */
+#ifndef XVIF_XVIF_H
+#define XVIF_XVIF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ev.h"
+#include "hp.h"
+#include "hv.h"
+#include "log.h"
+#include "proto.h"
+#include "xen_ring.h"
+
+#define XVIF_PATH_MAX		256
+/* Guest TX: copy segments and frames one grant-copy call may carry. */
+#define XVIF_TX_BATCH_SEGS	256
+#define XVIF_TX_BATCH_FRAMES	64
+/* Guest TX staging: page-aligned frame buffers, so no segment straddles. */
+#define XVIF_TX_STAGE_PAGES	(XVIF_TX_BATCH_FRAMES * 4)
+/* Largest frame either way (netif.h XEN_NETIF_MAX_TX_SIZE). */
+#define XVIF_FRAME_MAX		65535u
+#define XVIF_RX_BATCH_FRAMES	32
+#define XVIF_RX_BATCH_SEGS	XVIF_RX_RING_SIZE
+#define XVIF_RX_FRAME_SLOT	65536u	/* stage bytes per RX frame */
+/* Without feature-rx-notify the frontend never kicks us for RX slots. */
+#define XVIF_RX_POLL_MS		30
+/* A guest that posts no RX slot this long has its carrier dropped. */
+#define XVIF_RX_STALL_MS	10000
+#define XVIF_LOG_INTERVAL	10	/* seconds between guest-error logs */
+
+_Static_assert(XVIF_TX_BATCH_SEGS >= PROTO_TX_FATAL_SLOTS,
+    "a batch holds the longest packet");
+_Static_assert(XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE >=
+    XVIF_FRAME_MAX + XVIF_PAGE_SIZE, "staging holds the largest frame");
+
+/* Per-vif counters; tx and rx are named from the guest's side. */
+enum vif_counter {
+	VIF_TX_FRAMES, VIF_TX_BYTES,
+	VIF_TX_BAD,		/* requests refused (proto checks) */
+	VIF_TX_GNT_ERR,		/* frames lost to a failed grant copy */
+	VIF_TX_HOST_DROP,	/* the TAP would not take it */
+	VIF_RX_FRAMES, VIF_RX_BYTES,
+	VIF_RX_TOO_BIG,		/* more slots than the frontend allows */
+	VIF_RX_NO_SLOTS,	/* dropped while the guest posted no slots */
+	VIF_RX_GNT_ERR,
+	VIF_RX_BAD,		/* bad RX requests (grant ref) */
+	VIF_RX_STALLS,		/* carrier dropped for a stalled guest */
+	VIF_GNT_CALLS, VIF_GNT_OPS,
+	VIF_EVT_IN, VIF_EVT_OUT,
+	VIF_COUNTER_MAX
+};
+extern const char *const vif_counter_names[VIF_COUNTER_MAX];
+
+struct xvif;
+
+/* The daemon: everything one process owns. */
+struct xvifd {
+	struct hv		*xd_hv;
+	struct ev		*xd_ev;
+	const struct hp_ops	*xd_hp_ops;
+	domid_t			 xd_self;
+	bool			 xd_hotplug_wait;	/* honour hotplug-status */
+	char			 xd_root[64];	/* .../backend/vif */
+	struct xvif		*xd_vifs;
+	struct ev_fd		*xd_xs_h, *xd_evt_h;
+};
+
+/* What the frontend wrote, read and checked by xbus.c. */
+struct vif_fe {
+	grant_ref_t	fe_tx_ref, fe_rx_ref;
+	uint32_t	fe_port;
+	bool		fe_sg, fe_rx_notify, fe_csum;
+};
+
+/* One frame of a guest-TX batch. */
+struct vif_txframe {
+	struct proto_txpkt	 tf_pk;
+	uint8_t			*tf_buf;	/* in vif_tx_stage */
+	unsigned int		 tf_seg0, tf_nsegs; /* in vif_tx_gc */
+};
+
+/* One guest vif: its control-plane state and, while connected, its rings. */
+struct xvif {
+	struct xvifd		*vif_d;		/* parent */
+	struct xvif		*vif_next;
+	domid_t			 vif_domid;
+	unsigned int		 vif_handle;
+	char			 vif_tag[24];	/* "xvif<D>i<H>": diagnostics */
+	char			 vif_name[PROTO_IFNAMSIZ];	/* the TAP */
+	char			 vif_be[XVIF_PATH_MAX];	/* backend dir */
+	char			 vif_fe_path[XVIF_PATH_MAX];
+	uint8_t			 vif_mac[PROTO_ETH_ALEN];	/* ours */
+	int			 vif_state;	/* XenbusState we last wrote */
+	bool			 vif_refused;	/* bad setup: wait for removal */
+	bool			 vif_seen;	/* scan mark */
+	char			 vif_fe_token[48];
+	bool			 vif_fe_watched;
+
+	struct vif_fe		 vif_fe;
+	struct hp		*vif_hp;
+	struct ev_fd		*vif_hp_h;
+	bool			 vif_hp_polled;	/* EPOLLIN armed on the TAP */
+	void			*vif_txs, *vif_rxs;	/* mapped ring pages */
+	netif_tx_back_ring_t	 vif_txr;
+	netif_rx_back_ring_t	 vif_rxr;
+	uint32_t		 vif_port;	/* HV_PORT_NONE if unbound */
+	bool			 vif_connected;
+	bool			 vif_carrier;
+
+	/* Guest TX batch (no allocation on the data path). */
+	uint8_t			*vif_tx_stage;	/* XVIF_TX_STAGE_PAGES pages */
+	struct hv_gcopy		 vif_tx_gc[XVIF_TX_BATCH_SEGS];
+	struct vif_txframe	 vif_tx_frames[XVIF_TX_BATCH_FRAMES];
+	unsigned int		 vif_tx_nsegs, vif_tx_nframes, vif_tx_pages;
+	/* Guest RX. */
+	uint8_t			*vif_rx_stage;	/* frames read off the TAP */
+	struct hv_gcopy		 vif_rx_gc[XVIF_RX_BATCH_SEGS];
+	uint16_t		 vif_rx_ids[XVIF_RX_BATCH_SEGS];
+	struct vif_rxframe {
+		uint32_t	 rf_len;
+		unsigned int	 rf_seg0, rf_nsegs;
+	}			 vif_rx_frames[XVIF_RX_BATCH_FRAMES];
+	/* A frame read off the TAP that did not fit the posted slots; it
+	 * waits in stage slot 0 (0: none). */
+	uint32_t		 vif_rx_pending;
+	struct ev_timer		 vif_rx_timer;	/* poll and stall detection */
+	uint64_t		 vif_rx_starved_since;	/* 0: not starved */
+
+	uint64_t		 vif_cnt[VIF_COUNTER_MAX];
+	struct log_rate		 vif_rate;
+};
+
+/* xbus.c: the control plane (XenStore, state machine). */
+int	xbus_start(struct xvifd *);
+void	xbus_stop(struct xvifd *);
+void	xbus_watch_fired(struct xvifd *, const char *path, const char *token);
+void	xbus_set_state(struct xvif *, int state);
+const char *xbus_state_name(int state);
+
+/* vif.c: vif lifecycle and the event-channel dispatch. */
+struct xvif *vif_alloc(struct xvifd *, domid_t domid, unsigned int handle);
+void	vif_free(struct xvif *, bool destroy_tap);
+int	vif_open_tap(struct xvif *);
+int	vif_connect(struct xvif *, const struct vif_fe *, bool reattach);
+void	vif_disconnect(struct xvif *);
+void	vif_guest_err(struct xvif *, enum vif_counter, const char *fmt, ...)
+	    LOG_ATTR_FMT(3, 4);
+void	vif_fail(struct xvif *, const char *fmt, ...) LOG_ATTR_FMT(2, 3);
+void	vif_kick(struct xvif *);	/* run both directions now */
+void	vif_notify(struct xvif *);
+void	vif_evt_ready(void *xd, uint32_t events);
+
+/* vif_tx.c: guest TX, ring -> TAP. */
+void	vif_tx_run(struct xvif *);
+/* vif_rx.c: guest RX, TAP -> ring. */
+void	vif_rx_run(struct xvif *);
+void	vif_rx_hp_ready(void *vif, uint32_t events);
+void	vif_rx_timer(void *vif);
+void	vif_rx_watch_tap(struct xvif *, bool on);
+
+#endif
