@@ -1,0 +1,138 @@
+/*
+ * hv_sim.c -- the hv port on the simulated host of xvif-sim: grants and
+ * event channels through hvsim_*() (acting as domain cfg->hc_self in
+ * cfg->hc_sim_dir), XenStore through the shared src/hv_xs.c on the
+ * host's socket (DIR/xenstored.sock for dom0, DIR/xs-dom<N>.sock for N).
+ * Owns one hvsim handle and one XenStore connection; no policy.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hv.h"
+#include "hvsim.h"
+#include "sim.h"
+
+struct hvsimhv {
+	struct hv		 hs_hv;		/* first: see hv.h */
+	struct hvsim_dom	*hs_dom;
+};
+
+static struct hvsim_dom *
+hvsimhv_dom(struct hv *hv)
+{
+	return ((struct hvsimhv *)hv)->hs_dom;
+}
+
+static void
+hvsimhv_close(struct hv *hv)
+{
+	struct hvsimhv *hs = (struct hvsimhv *)hv;
+
+	hvsim_close(hs->hs_dom);	/* unmaps, unbinds, closes fds */
+	hs->hs_dom = NULL;
+	hv_xs_disconnect(hv);
+	free(hs);
+}
+
+static int
+hvsimhv_open(const struct hv_cfg *cfg, struct hv **out)
+{
+	struct hvsimhv *hs;
+	char sock[512];
+	int rc;
+
+	if (cfg->hc_sim_dir == NULL)
+		return -EINVAL;
+	if ((hs = calloc(1, sizeof(*hs))) == NULL)
+		return -ENOMEM;
+	hs->hs_hv.hv_ops = &hv_sim_ops;
+	hs->hs_hv.hv_self = cfg->hc_self;
+	if ((rc = hvsim_open(cfg->hc_sim_dir, cfg->hc_self, &hs->hs_dom)) < 0)
+		goto fail;
+	if (cfg->hc_self == 0)
+		snprintf(sock, sizeof(sock), "%s/" SIM_XS_SOCKET,
+		    cfg->hc_sim_dir);
+	else
+		snprintf(sock, sizeof(sock), "%s/" SIM_XS_DOM_SOCKET,
+		    cfg->hc_sim_dir, (unsigned int)cfg->hc_self);
+	if ((rc = hv_xs_connect(&hs->hs_hv, sock)) < 0)
+		goto fail;
+	*out = &hs->hs_hv;
+	return 0;
+fail:
+	hvsimhv_close(&hs->hs_hv);
+	return rc;
+}
+
+static int
+hvsimhv_gnt_copy(struct hv *hv, domid_t dom, enum hv_dir dir,
+    struct hv_gcopy *gc, unsigned int n)
+{
+	return hvsim_gnt_copy(hvsimhv_dom(hv), dom, dir, gc, n);
+}
+
+static int
+hvsimhv_gnt_map(struct hv *hv, domid_t dom, grant_ref_t ref, void **page)
+{
+	return hvsim_gnt_map(hvsimhv_dom(hv), dom, ref, page);
+}
+
+static int
+hvsimhv_gnt_unmap(struct hv *hv, void *page)
+{
+	return hvsim_gnt_unmap(hvsimhv_dom(hv), page);
+}
+
+static int
+hvsimhv_evt_bind(struct hv *hv, domid_t dom, uint32_t remote,
+    uint32_t *local)
+{
+	return hvsim_evt_bind(hvsimhv_dom(hv), dom, remote, local);
+}
+
+static int
+hvsimhv_evt_unbind(struct hv *hv, uint32_t local)
+{
+	return hvsim_evt_close(hvsimhv_dom(hv), local);
+}
+
+static int
+hvsimhv_evt_notify(struct hv *hv, uint32_t local)
+{
+	return hvsim_evt_notify(hvsimhv_dom(hv), local);
+}
+
+static int
+hvsimhv_evt_fd(struct hv *hv)
+{
+	return hvsim_evt_fd(hvsimhv_dom(hv));
+}
+
+static int
+hvsimhv_evt_pending(struct hv *hv, uint32_t *port)
+{
+	return hvsim_evt_pending(hvsimhv_dom(hv), port);
+}
+
+static int
+hvsimhv_evt_unmask(struct hv *hv, uint32_t port)
+{
+	return hvsim_evt_unmask(hvsimhv_dom(hv), port);
+}
+
+const struct hv_ops hv_sim_ops = {
+	.name = "sim",
+	.open = hvsimhv_open,
+	.close = hvsimhv_close,
+	HV_XS_OPS,
+	.gnt_copy = hvsimhv_gnt_copy,
+	.gnt_map = hvsimhv_gnt_map,
+	.gnt_unmap = hvsimhv_gnt_unmap,
+	.evt_bind = hvsimhv_evt_bind,
+	.evt_unbind = hvsimhv_evt_unbind,
+	.evt_notify = hvsimhv_evt_notify,
+	.evt_fd = hvsimhv_evt_fd,
+	.evt_pending = hvsimhv_evt_pending,
+	.evt_unmask = hvsimhv_evt_unmask,
+};
