@@ -18,5 +18,6 @@ int	simcmd_create(int, char **);	/* sim/tool_domain.c */
 int	simcmd_destroy(int, char **);
 int	simcmd_attach(int, char **);	/* sim/tool_vif.c */
 int	simcmd_detach(int, char **);
+int	simcmd_netfront(int, char **);	/* sim/simfe.c */
 
 #endif

@@ -21,10 +21,14 @@ static const struct simcmd {
 	{ "destroy", simcmd_destroy, "--dir DIR DOMID",
 	  "destroy a guest domain and its devices, as xl destroy does" },
 	{ "attach", simcmd_attach,
-	  "--dir DIR DOMID [mac=M] [script=S] [vifname=N] [bridge=B] [devid=D]",
+	  "--dir DIR DOMID [mac=M] [script=S] [vifname=N] [bridge=B] [devid=D]\n"
+	  "             [ip=IP] [mtu=MTU]",
 	  "add a vif to a domain, as xl network-attach does" },
 	{ "detach", simcmd_detach, "--dir DIR DOMID DEVID",
 	  "remove a vif from a domain, as xl network-detach does" },
+	{ "netfront", simcmd_netfront, "--dir DIR DOMID DEVID --netns NAME\n"
+	  "             [--no-sg] [--no-rx-notify] [--misbehave MODE] [--vanish]",
+	  "be domain DOMID's netfront for vif DEVID, eth0 in netns NAME" },
 	{ NULL, NULL, NULL, NULL }
 };
 
