@@ -1,0 +1,179 @@
+/*
+ * simfe.h -- the simulated guest netfront of `xvif-sim netfront`: one
+ * process that is domain D's netfront for vif N, following Linux
+ * xen-netfront's protocol (drivers/net/xen-netfront.c), with a TAP `eth0`
+ * in the guest's own network namespace on the other side.
+ *
+ * simfe.c owns the command line, XenStore (as the guest, through the real
+ * libxenstore), the xenbus state machine, the TAP and the event loop;
+ * simfe_ring.c owns the rings, the grants, the data path and the
+ * misbehaviours.  Nothing here is used by xvifd.
+ *
+ * Guest memory and grant references are split by devid so that several
+ * netfront processes of one domain never collide: vif N uses the guest
+ * frames and grant refs [N * SIMFE_PART, (N + 1) * SIMFE_PART).  Inside
+ * that partition (offsets):
+ *	gfn  0, 1	TX and RX ring pages, even connection generations
+ *	gfn  2, 3	TX and RX ring pages, odd generations ("fresh rings"
+ *			on a reconnect: the old ones are never reused at once)
+ *	gfn  4..259	TX buffers, one page per TX id
+ *	gfn  260..515	RX buffers, one page per RX id (= ring slot)
+ *	ref  0..7	never used (Xen reserves refs 0..7: console, store)
+ *	ref  8, 9 / 10, 11	TX and RX ring refs, even / odd generations
+ *	ref  16..271	TX ids;  ref 272..527 RX ids
+ *	ref  1000	never granted (for --misbehave ungranted)
+ * A domain of P pages thus has room for vifs 0 .. P / 1024 - 1.
+ *
+ * Not modelled: multi-queue, split event channels, the ctrl ring, XDP,
+ * sending GSO or checksum-offloaded frames (the TAP has no virtio-net
+ * header, so every guest TX frame is complete and single-segment).
+ */
+#ifndef XVIF_SIMFE_H
+#define XVIF_SIMFE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ev.h"
+#include "hp.h"
+#include "hvsim.h"
+#include "xen_ring.h"
+
+#define SIMFE_PART		1024u
+#define SIMFE_GFN_RING(gen)	((gen) & 1u ? 2u : 0u)	/* +1: RX ring */
+#define SIMFE_GFN_TX		4u
+#define SIMFE_GFN_RX		(SIMFE_GFN_TX + XVIF_TX_RING_SIZE)
+#define SIMFE_REF_RING(gen)	((gen) & 1u ? 10u : 8u)	/* +1: RX ring */
+#define SIMFE_REF_TX		16u
+#define SIMFE_REF_RX		(SIMFE_REF_TX + XVIF_TX_RING_SIZE)
+#define SIMFE_REF_NEVER		1000u
+_Static_assert(SIMFE_GFN_RX + XVIF_RX_RING_SIZE <= SIMFE_PART &&
+    SIMFE_REF_RX + XVIF_RX_RING_SIZE <= SIMFE_REF_NEVER &&
+    SIMFE_REF_NEVER < SIMFE_PART, "simfe partition layout");
+
+/* Largest frame either way: a TAP frame, or an RX chain of the backend. */
+#define SIMFE_FRAME_MAX		65536u
+/* Slots a guest TX frame may use (netif.h XEN_NETIF_NR_SLOTS_MIN). */
+#define SIMFE_TX_MAX_SLOTS	XEN_NETIF_NR_SLOTS_MIN
+/* Ring slots an RX chain may use before we call the backend broken. */
+#define SIMFE_RX_MAX_SLOTS	64u
+
+/* What `--misbehave MODE` does once, right after the first Connected. */
+enum simfe_mb {
+	SIMFE_MB_NONE,
+	SIMFE_MB_SLOTS19,	/* a packet of 19 slots: must be dropped */
+	SIMFE_MB_SLOTS20,	/* 20 slots: the vif must be failed */
+	SIMFE_MB_PAGE_OVERRUN,	/* a slot with offset + size = 4097 */
+	SIMFE_MB_UNGRANTED,	/* a request whose gref was never granted */
+	SIMFE_MB_REVOKED,	/* granted, then revoked before the push */
+	SIMFE_MB_PROD_OVERRUN,	/* req_prod 300 past the responses */
+	SIMFE_MB_RECONNECT,	/* Closing, Closed, Initialising, connect */
+	SIMFE_MB_NO_RX_SLOTS,	/* never post an RX buffer */
+};
+
+/* Where the xenbus handshake is (our side); see the diagram in simfe.c. */
+enum simfe_phase {
+	SIMFE_PH_INIT,		/* Initialising: wait for backend InitWait */
+	SIMFE_PH_CONNECTED,	/* we wrote Connected */
+	SIMFE_PH_CLOSED,	/* backend closed us; wait to reconnect */
+	SIMFE_PH_RC_CLOSING,	/* misbehave reconnect: Closing written */
+	SIMFE_PH_RC_CLOSED,	/* misbehave reconnect: Closed written */
+	SIMFE_PH_SHUT_CLOSING,	/* SIGTERM: Closing written */
+	SIMFE_PH_SHUT_CLOSED,	/* SIGTERM: Closed written */
+};
+
+/* One TX id: its page, grant and whereabouts. */
+struct simfe_txid {
+	uint32_t	ti_seq;		/* frame it belongs to */
+	bool		ti_busy;	/* not on the free list */
+	bool		ti_inring;	/* pushed, not yet answered */
+	bool		ti_granted;	/* its ref may still be granted */
+	bool		ti_mb;		/* part of the misbehaviour */
+};
+
+struct simfe_counters {
+	uint64_t	c_tx_frames, c_tx_bytes, c_tx_errors;
+	uint64_t	c_rx_frames, c_rx_bytes, c_rx_errors;
+};
+
+struct simfe {
+	/* What we were told. */
+	const char		*sf_dir;
+	domid_t			 sf_domid;
+	unsigned int		 sf_devid;
+	const char		*sf_netns;
+	bool			 sf_sg;		/* write feature-sg=1 */
+	bool			 sf_rx_notify;	/* write feature-rx-notify=1 */
+	bool			 sf_vanish;
+	enum simfe_mb		 sf_mb;
+	unsigned int		 sf_timeout;	/* seconds, bounded waits */
+
+	/* XenStore, as the guest. */
+	struct xs_handle	*sf_xsh;
+	char			 sf_fe[96];	/* the frontend directory */
+	char			 sf_be[128];	/* the `backend` key */
+	domid_t			 sf_beid;
+	uint8_t			 sf_mac[6];
+	unsigned int		 sf_mtu;
+	int			 sf_fe_state;	/* what we last wrote */
+	int			 sf_be_state;	/* last read; 0 if absent */
+	bool			 sf_be_sg;	/* backend feature-sg */
+	enum simfe_phase	 sf_phase;
+	bool			 sf_ever_connected;
+
+	/* The guest's memory, grants and event channels. */
+	struct hvsim_dom	*sf_hv;
+	uint32_t		 sf_base;	/* devid * SIMFE_PART */
+
+	/* The loop and the TAP. */
+	struct ev		*sf_ev;
+	struct hp		*sf_hp;
+	struct ev_fd		*sf_tap_h, *sf_evt_h, *sf_xs_h, *sf_sig_h;
+	int			 sf_sigfd;
+	bool			 sf_tap_reading;
+	struct ev_timer		 sf_deadline;	/* of a bounded wait */
+	struct ev_timer		 sf_gc;		/* retries grant ends */
+	struct ev_timer		 sf_alive;	/* is our domain still there */
+	int			 sf_exit;	/* status once stopping */
+	bool			 sf_stopped;
+
+	/* The rings, while connected (sf_up). */
+	bool			 sf_up;
+	unsigned int		 sf_gen;	/* connections made so far */
+	netif_tx_front_ring_t	 sf_tx;
+	netif_rx_front_ring_t	 sf_rx;
+	uint32_t		 sf_port;	/* HV_PORT_NONE if none */
+	grant_ref_t		 sf_txref, sf_rxref;
+	struct simfe_txid	 sf_txid[XVIF_TX_RING_SIZE];
+	uint16_t		 sf_txfree[XVIF_TX_RING_SIZE];
+	unsigned int		 sf_ntxfree;
+	uint32_t		 sf_txseq, sf_txerrseq;
+	bool			 sf_rxgranted[XVIF_RX_RING_SIZE];
+	unsigned int		 sf_ungc;	/* grant ends still to retry */
+	grant_ref_t		 sf_stuck[4];	/* old ring refs still mapped */
+	unsigned int		 sf_nstuck;
+
+	/* --misbehave bookkeeping. */
+	unsigned int		 sf_mb_out;	/* requests still unanswered */
+	unsigned int		 sf_mb_ok, sf_mb_err, sf_mb_drop, sf_mb_other;
+
+	struct simfe_counters	 sf_cnt;
+	uint8_t			 sf_buf[SIMFE_FRAME_MAX];
+};
+
+/* simfe.c */
+void	simfe_notify(struct simfe *);
+void	simfe_tap_flow(struct simfe *, bool on);
+
+/* simfe_ring.c */
+int	simfe_ring_connect(struct simfe *);
+void	simfe_ring_disconnect(struct simfe *);
+void	simfe_ring_kick(struct simfe *);	/* on our event channel */
+void	simfe_tap_input(struct simfe *);	/* eth0 is readable */
+void	simfe_ring_gc(struct simfe *);		/* retry grant ends */
+void	simfe_misbehave(struct simfe *);
+void	simfe_mb_closing(struct simfe *);	/* the backend went Closing */
+const char *simfe_mb_name(enum simfe_mb);
+int	simfe_mb_parse(const char *, enum simfe_mb *);
+
+#endif
