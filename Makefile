@@ -58,7 +58,8 @@ $(LIBSIM): $(call obj,$(SIM_LIB))
 
 $(BUILD)/xvif-sim: $(call obj,$(SIM_MAINS)) $(LIBSIM) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/xvifd: $(call obj,src/xvifd.c) $(LIBXVIF)
+# xvifd links the simulator's client side too, for --hv sim.
+$(BUILD)/xvifd: $(call obj,src/xvifd.c) $(LIBSIM) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/xvifctl: $(call obj,src/xvifctl.c) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

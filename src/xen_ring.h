@@ -10,14 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define xen_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define xen_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define xen_wmb()	__atomic_thread_fence(__ATOMIC_RELEASE)
-
 #include <xen/xen.h>
 #include <xen/grant_table.h>
 #include <xen/io/netif.h>
 #include <xen/io/xenbus.h>
+
+/* ring.h maps these to kernel barriers for old interface versions. */
+#undef xen_mb
+#undef xen_rmb
+#undef xen_wmb
+#define xen_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define xen_wmb()	__atomic_thread_fence(__ATOMIC_RELEASE)
 
 #define XVIF_PAGE_SIZE	4096u
 #define XVIF_TX_RING_SIZE __CONST_RING_SIZE(netif_tx, XVIF_PAGE_SIZE)

@@ -199,7 +199,7 @@ t_domain_alive(struct t_ctx *t)
 	if (hvx_connect(t, &ts, &hv)) {
 		T_EQ(t, hv_xs_domain_alive(&hv, 0), 1);
 		T_EQ(t, hv_xs_domain_alive(&hv, 7), 0);
-		T_TRUE(t, xs_introduce_domain(hv.hv_xsh, 7, 0, 0));
+		T_TRUE(t, xs_introduce_domain(hv.hv_xsh, 7, 0, 1));
 		T_EQ(t, hv_xs_domain_alive(&hv, 7), 1);
 		T_TRUE(t, xs_release_domain(hv.hv_xsh, 7));
 		T_EQ(t, hv_xs_domain_alive(&hv, 7), 0);

@@ -1,0 +1,667 @@
+/*
+ * xbus.c -- the control plane: finds vifs under our backend/vif directory,
+ * creates their interfaces, advertises features, follows the frontend's
+ * state, and runs each vif's xenbus state machine.  Owns every XenStore
+ * access of the daemon; moves no frames.
+ *
+ * Watch events are coalesced: an event only says "look again", and the
+ * handler re-reads the keys it needs (XSA-349), so a frontend writing its
+ * state in a loop costs a few reads, never a growing queue.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xvif.h"
+
+#define XBUS_TOKEN_BE	"xvif:be"
+#define XBUS_TOKEN_REL	"xvif:rel"
+#define XBUS_TOKEN_FE	"xvif:fe:"	/* + "<domid>:<handle>" */
+#define XBUS_TXN_TRIES	16
+
+static const char *const xbus_states[] = {
+	"Unknown", "Initialising", "InitWait", "Initialised", "Connected",
+	"Closing", "Closed", "Reconfiguring", "Reconfigured",
+};
+
+const char *
+xbus_state_name(int state)
+{
+	if (state < 0 || state >= (int)(sizeof(xbus_states) /
+	    sizeof(xbus_states[0])))
+		return "invalid";
+	return xbus_states[state];
+}
+
+/* Read dir/key into buf; -errno as hv_xs_read. */
+static int
+xbus_read(struct xvif *vif, const char *dir, const char *key, char *buf,
+    size_t len)
+{
+	char path[XVIF_PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return hv_xs_read(vif->vif_d->xd_hv, HV_TXN_NONE, path, buf, len);
+}
+
+/* Untrusted (frontend keys): a decimal number <= max, or -errno. */
+static int
+xbus_read_uint(struct xvif *vif, const char *dir, const char *key,
+    unsigned long max, unsigned long *out)
+{
+	char buf[32];
+	int rc;
+
+	if ((rc = xbus_read(vif, dir, key, buf, sizeof(buf))) < 0)
+		return rc;
+	return proto_parse_uint(buf, max, out);
+}
+
+/* A boolean feature key: "1" is on, absent or anything else is off. */
+static bool
+xbus_read_flag(struct xvif *vif, const char *dir, const char *key)
+{
+	char buf[8];
+
+	return xbus_read(vif, dir, key, buf, sizeof(buf)) == 1 &&
+	    buf[0] == '1';
+}
+
+/*
+ * Write key=val in our backend directory, but only while that directory
+ * exists: the toolstack owns it and we must never re-create it after it
+ * was removed.  One transaction, retried on conflict.
+ */
+static int
+xbus_write_be(struct xvif *vif, const char *key, const char *val)
+{
+	struct hv *hv = vif->vif_d->xd_hv;
+	char path[XVIF_PATH_MAX + 32], buf[8];
+	uint32_t txn;
+	int rc, i;
+
+	for (i = 0; i < XBUS_TXN_TRIES; i++) {
+		if ((rc = hv_xs_txn_start(hv, &txn)) < 0)
+			return rc;
+		snprintf(path, sizeof(path), "%s/frontend-id", vif->vif_be);
+		rc = hv_xs_read(hv, txn, path, buf, sizeof(buf));
+		if (rc >= 0 || rc == -E2BIG) {
+			snprintf(path, sizeof(path), "%s/%s", vif->vif_be, key);
+			rc = hv_xs_write(hv, txn, path, val);
+		}
+		if (rc < 0) {
+			(void)hv_xs_txn_end(hv, txn, true);
+			return rc;
+		}
+		if ((rc = hv_xs_txn_end(hv, txn, false)) != -EAGAIN)
+			return rc;
+	}
+	return -EAGAIN;
+}
+
+/* Tell the toolstack why, in the backend's error node, and log it. */
+static void
+xbus_error(struct xvif *vif, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s: %s", vif->vif_tag, msg);
+	(void)xbus_write_be(vif, "error", msg);
+}
+
+/*
+ * The backend's states, and the only edges we take:
+ *
+ *   Initialising --> InitWait --> Connected
+ *         |            ^   |          |
+ *         |            |   +-----+    |
+ *         v            |         v    v
+ *         +------------|------> Closing --> Closed
+ *                      |                      |
+ *                      +----------------------+  (frontend reconnects)
+ *
+ * xbus_set_state() walks the shortest legal path to the target, writing
+ * every state on the way, as Linux's set_backend_state() does; a
+ * frontend watching us never sees a jump the protocol does not have.
+ * The side effects (connect, disconnect) are the callers'.
+ */
+static int
+xbus_next_state(int cur, int target)
+{
+	switch (target) {
+	case XenbusStateInitWait:
+	case XenbusStateConnected:
+		if (cur == XenbusStateInitialising ||
+		    cur == XenbusStateClosed)
+			return XenbusStateInitWait;
+		if (cur == XenbusStateInitWait)
+			return XenbusStateConnected;
+		if (cur == XenbusStateConnected)	/* back to InitWait */
+			return XenbusStateClosing;
+		return XenbusStateClosed;		/* from Closing */
+	case XenbusStateClosing:
+	case XenbusStateClosed:
+		if (cur == XenbusStateClosing)
+			return XenbusStateClosed;
+		if (cur == XenbusStateClosed)		/* no way back */
+			return XenbusStateClosed;
+		return XenbusStateClosing;
+	default:
+		return target;
+	}
+}
+
+void
+xbus_set_state(struct xvif *vif, int target)
+{
+	char val[4];
+	int next, rc;
+
+	while (vif->vif_state != target) {
+		next = xbus_next_state(vif->vif_state, target);
+		if (next == vif->vif_state)
+			break;
+		snprintf(val, sizeof(val), "%d", next);
+		if ((rc = xbus_write_be(vif, "state", val)) < 0) {
+			log_warnc(-rc, "%s: write state %s", vif->vif_tag,
+			    xbus_state_name(next));
+			return;
+		}
+		log_debug("%s: backend %s -> %s", vif->vif_tag,
+		    xbus_state_name(vif->vif_state), xbus_state_name(next));
+		vif->vif_state = next;
+	}
+}
+
+/*
+ * Refuse this vif for good (until the toolstack removes it): no TAP, an
+ * error node, state Closed.  The daemon goes on serving the others.
+ */
+static void
+xbus_refuse(struct xvif *vif, const char *why)
+{
+	vif_disconnect(vif);
+	if (vif->vif_hp != NULL) {
+		hp_close(vif->vif_hp, true);
+		vif->vif_hp = NULL;
+	}
+	(void)xbus_write_be(vif, "error", why);
+	xbus_set_state(vif, XenbusStateClosed);
+	vif->vif_refused = true;
+}
+
+/* Features, vifname: one transaction, before InitWait (DESIGN.md 4). */
+static int
+xbus_advertise(struct xvif *vif)
+{
+	static const struct { const char *k, *v; } features[] = {
+		{ "feature-rx-copy", "1" },
+		{ "feature-rx-flip", "0" },
+		{ "feature-sg", "1" },
+		{ "feature-ipv6-csum-offload", "1" },
+	};
+	struct hv *hv = vif->vif_d->xd_hv;
+	char path[XVIF_PATH_MAX + 32];
+	uint32_t txn;
+	unsigned int i;
+	int rc = 0, tries;
+
+	for (tries = 0; tries < XBUS_TXN_TRIES; tries++) {
+		if ((rc = hv_xs_txn_start(hv, &txn)) < 0)
+			return rc;
+		for (i = 0; rc == 0 && i < sizeof(features) /
+		    sizeof(features[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", vif->vif_be,
+			    features[i].k);
+			rc = hv_xs_write(hv, txn, path, features[i].v);
+		}
+		if (rc == 0) {
+			snprintf(path, sizeof(path), "%s/vifname", vif->vif_be);
+			rc = hv_xs_write(hv, txn, path, vif->vif_name);
+		}
+		if (rc < 0) {
+			(void)hv_xs_txn_end(hv, txn, true);
+			return rc;
+		}
+		if ((rc = hv_xs_txn_end(hv, txn, false)) != -EAGAIN)
+			return rc;
+	}
+	return rc;
+}
+
+/* The MAC rule and the man page's diagnostics, word for word. */
+static int
+xbus_read_mac(struct xvif *vif)
+{
+	uint8_t fe_mac[PROTO_ETH_ALEN];
+	char buf[64], mac[PROTO_MAC_STRLEN];
+	int rc;
+
+	if ((rc = xbus_read(vif, vif->vif_be, "mac", buf, sizeof(buf))) < 0) {
+		log_warnx("%s: can't read %s/mac: %d", vif->vif_tag,
+		    vif->vif_be, -rc);
+		return rc;
+	}
+	if (proto_mac_parse(buf, fe_mac) < 0) {
+		log_warnx("%s: %s is not a valid mac address", vif->vif_tag,
+		    buf);
+		return -EINVAL;
+	}
+	proto_mac_backend(fe_mac, vif->vif_mac);
+	proto_mac_format(vif->vif_mac, mac);
+	log_info("%s: Ethernet address %s", vif->vif_tag, mac);
+	return 0;
+}
+
+/* vifname if the toolstack wrote a usable one, else xvif<D>i<H>. */
+static int
+xbus_read_name(struct xvif *vif)
+{
+	char buf[64];
+	const char *why;
+	int rc;
+
+	rc = xbus_read(vif, vif->vif_be, "vifname", buf, sizeof(buf));
+	if (rc == -ENOENT || rc == 0)
+		return proto_ifname_default(vif->vif_name,
+		    sizeof(vif->vif_name), vif->vif_domid, vif->vif_handle);
+	if (rc < 0 && rc != -E2BIG) {
+		log_warnc(-rc, "%s: read %s/vifname", vif->vif_tag,
+		    vif->vif_be);
+		return rc;
+	}
+	if (rc == -E2BIG || (why = proto_ifname_check(buf)) != NULL) {
+		log_warnx("%s: vifname \"%s\" %s", vif->vif_tag,
+		    rc == -E2BIG ? "(long)" : buf,
+		    rc == -E2BIG ? "is longer than 15 bytes" : why);
+		return -EINVAL;
+	}
+	memcpy(vif->vif_name, buf, strlen(buf) + 1);	/* checked: fits */
+	return 0;
+}
+
+/* Frontend keys for a connect (netif.h); Untrusted: the guest wrote them. */
+static int
+xbus_read_fe(struct xvif *vif, struct vif_fe *fe)
+{
+	const char *dir = vif->vif_fe_path;
+	unsigned long v;
+	int rc;
+
+	memset(fe, 0, sizeof(*fe));
+	if (!xbus_read_flag(vif, dir, "request-rx-copy")) {
+		xbus_error(vif, "%s/request-rx-copy not supported by frontend",
+		    dir);
+		return -EOPNOTSUPP;
+	}
+	if (xbus_read_uint(vif, dir, "multi-queue-num-queues", 65535, &v) == 0
+	    && v != 1) {
+		xbus_error(vif, "frontend asked for %lu queues; 1 is offered", v);
+		return -EOPNOTSUPP;
+	}
+	if ((rc = xbus_read_uint(vif, dir, "tx-ring-ref", UINT32_MAX, &v)) < 0) {
+		xbus_error(vif, "reading %s/tx-ring-ref: %s", dir,
+		    strerror(-rc));
+		return rc;
+	}
+	fe->fe_tx_ref = (grant_ref_t)v;
+	if ((rc = xbus_read_uint(vif, dir, "rx-ring-ref", UINT32_MAX, &v)) < 0) {
+		xbus_error(vif, "reading %s/rx-ring-ref: %s", dir,
+		    strerror(-rc));
+		return rc;
+	}
+	fe->fe_rx_ref = (grant_ref_t)v;
+	if ((rc = xbus_read_uint(vif, dir, "event-channel", UINT32_MAX - 1,
+	    &v)) < 0) {
+		xbus_error(vif, "reading %s/event-channel: %s%s", dir,
+		    strerror(-rc), rc == -ENOENT ? " (split event channels "
+		    "are not offered)" : "");
+		return rc;
+	}
+	fe->fe_port = (uint32_t)v;
+	fe->fe_sg = xbus_read_flag(vif, dir, "feature-sg");
+	fe->fe_rx_notify = xbus_read_flag(vif, dir, "feature-rx-notify");
+	fe->fe_csum = !xbus_read_flag(vif, dir, "feature-no-csum-offload");
+	return 0;
+}
+
+static void
+xbus_fe_watch(struct xvif *vif, bool on)
+{
+	struct hv *hv = vif->vif_d->xd_hv;
+	char path[XVIF_PATH_MAX + 8];
+
+	if (on == vif->vif_fe_watched)
+		return;
+	snprintf(path, sizeof(path), "%s/state", vif->vif_fe_path);
+	if (on && hv_xs_watch(hv, path, vif->vif_fe_token) == 0)
+		vif->vif_fe_watched = true;
+	else if (!on) {
+		(void)hv_xs_unwatch(hv, path, vif->vif_fe_token);
+		vif->vif_fe_watched = false;
+	}
+}
+
+static void
+xbus_vif_destroy(struct xvif *vif, const char *why)
+{
+	log_info("%s: %s", vif->vif_tag, why);
+	xbus_fe_watch(vif, false);
+	vif_free(vif, true);
+}
+
+/* Connect, or keep waiting for the hotplug script; idempotent. */
+static void
+xbus_connect(struct xvif *vif)
+{
+	struct vif_fe fe;
+	char buf[32];
+
+	if (vif->vif_state != XenbusStateInitWait &&
+	    vif->vif_state != XenbusStateConnected)
+		return;		/* Closing/Closed: the frontend must reset */
+	if (!vif->vif_connected) {
+		if (xbus_read_fe(vif, &fe) < 0 ||
+		    vif_connect(vif, &fe, false) < 0) {
+			if (!vif->vif_refused)
+				xbus_set_state(vif, XenbusStateClosing);
+			return;
+		}
+	}
+	if (vif->vif_d->xd_hotplug_wait &&
+	    xbus_read(vif, vif->vif_be, "script", buf, sizeof(buf)) != -ENOENT &&
+	    (xbus_read(vif, vif->vif_be, "hotplug-status", buf,
+	    sizeof(buf)) < 0 || strcmp(buf, "connected") != 0))
+		return;		/* its change fires our backend watch */
+	xbus_set_state(vif, XenbusStateConnected);
+}
+
+/* Look again at everything that decides this vif's state. */
+static void
+xbus_reconcile(struct xvif *vif)
+{
+	char buf[16];
+	unsigned long fe_state = XenbusStateUnknown;
+	bool online;
+
+	if (vif->vif_refused)
+		return;
+	online = !(xbus_read(vif, vif->vif_be, "online", buf, sizeof(buf)) == 1
+	    && buf[0] == '0');
+	if (xbus_read(vif, vif->vif_fe_path, "state", buf, sizeof(buf)) < 0 ||
+	    proto_parse_uint(buf, 8, &fe_state) < 0)
+		fe_state = XenbusStateUnknown;	/* gone, or garbage */
+	log_debug("%s: frontend %s, backend %s%s", vif->vif_tag,
+	    xbus_state_name((int)fe_state), xbus_state_name(vif->vif_state),
+	    online ? "" : ", offline");
+
+	switch (fe_state) {
+	case XenbusStateInitialising:
+		if (!online)
+			break;
+		if (vif->vif_state == XenbusStateClosed ||
+		    vif->vif_state == XenbusStateInitialising)
+			xbus_set_state(vif, XenbusStateInitWait); /* reconnect */
+		break;
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		if (online)
+			xbus_connect(vif);
+		break;
+	case XenbusStateClosing:
+		vif_disconnect(vif);
+		xbus_set_state(vif, XenbusStateClosing);
+		break;
+	case XenbusStateUnknown:
+	case XenbusStateClosed:
+		vif_disconnect(vif);
+		xbus_set_state(vif, XenbusStateClosed);
+		break;
+	default:
+		break;		/* InitWait, Reconfiguring...: nothing to do */
+	}
+	if (online)
+		return;
+	/*
+	 * The toolstack wants it gone (libxl: online=0, state=5).  A frontend
+	 * that is up is asked to close first; one that never started, or is
+	 * closed, lets us finish at once.
+	 */
+	if (fe_state == XenbusStateUnknown || fe_state == XenbusStateClosed ||
+	    fe_state == XenbusStateInitialising) {
+		vif_disconnect(vif);
+		xbus_set_state(vif, XenbusStateClosed);
+		xbus_vif_destroy(vif, "removed by the toolstack");
+	} else {
+		vif_disconnect(vif);
+		xbus_set_state(vif, XenbusStateClosing);
+	}
+}
+
+/* The toolstack's mtu key (libxl writes it when not 1500), if any. */
+static void
+xbus_apply_mtu(struct xvif *vif)
+{
+	unsigned long mtu;
+	int rc;
+
+	if (xbus_read_uint(vif, vif->vif_be, "mtu", 65535, &mtu) < 0)
+		return;
+	if (mtu < 68 || (rc = hp_set_mtu(vif->vif_hp, (unsigned int)mtu)) < 0)
+		log_warnx("%s: mtu %lu not applied", vif->vif_tag, mtu);
+}
+
+/* A restarted daemon finds the vif Connected: take it over in place. */
+static bool
+xbus_reattach(struct xvif *vif)
+{
+	struct vif_fe fe;
+	char buf[16];
+
+	if (xbus_read(vif, vif->vif_be, "state", buf, sizeof(buf)) < 0 ||
+	    strcmp(buf, "4") != 0 ||
+	    xbus_read(vif, vif->vif_fe_path, "state", buf, sizeof(buf)) < 0 ||
+	    strcmp(buf, "4") != 0)
+		return false;
+	vif->vif_state = XenbusStateConnected;
+	if (xbus_read_fe(vif, &fe) < 0 || vif_connect(vif, &fe, true) < 0) {
+		xbus_set_state(vif, XenbusStateClosing);
+		return true;
+	}
+	log_info("%s: re-attached to %s", vif->vif_tag, vif->vif_name);
+	return true;
+}
+
+/* A new backend directory: make it a vif, or say why not. */
+static void
+xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
+{
+	struct xvif *vif;
+	char buf[XVIF_PATH_MAX], want[64];
+	unsigned long id;
+	int rc;
+
+	if ((vif = vif_alloc(xd, domid, handle)) == NULL) {
+		log_warnx("xvif%ui%u: out of memory", domid, handle);
+		return;
+	}
+	vif->vif_seen = true;
+	/* Not (yet) a whole vif: the toolstack writes in one transaction,
+	 * so this is a half-removed one or someone else's; look later. */
+	if (xbus_read(vif, vif->vif_be, "frontend", vif->vif_fe_path,
+	    sizeof(vif->vif_fe_path)) < 0 ||
+	    xbus_read_uint(vif, vif->vif_be, "frontend-id", 65535, &id) < 0 ||
+	    (xbus_read(vif, vif->vif_be, "online", buf, 8) == 1 &&
+	    buf[0] == '0')) {
+		vif_free(vif, false);
+		return;
+	}
+	snprintf(vif->vif_fe_token, sizeof(vif->vif_fe_token), "%s%u:%u",
+	    XBUS_TOKEN_FE, domid, handle);
+	snprintf(want, sizeof(want), "/local/domain/%u/", domid);
+	if (id != domid || strncmp(vif->vif_fe_path, want, strlen(want)) != 0) {
+		xbus_error(vif, "frontend %s (domain %lu) is not in domain %u",
+		    vif->vif_fe_path, id, domid);
+		xbus_refuse(vif, "frontend is not in the vif's domain");
+		return;
+	}
+	if (xbus_read_mac(vif) < 0) {
+		xbus_refuse(vif, "no valid mac address");
+		return;
+	}
+	if (xbus_read_name(vif) < 0) {
+		xbus_refuse(vif, "invalid vifname");
+		return;
+	}
+	if (vif_open_tap(vif) < 0) {
+		xbus_refuse(vif, "cannot create the interface");
+		return;
+	}
+	xbus_apply_mtu(vif);
+	xbus_fe_watch(vif, true);
+	if (xbus_reattach(vif))
+		return;
+	if ((rc = xbus_advertise(vif)) < 0) {
+		log_warnc(-rc, "%s: write features", vif->vif_tag);
+		xbus_refuse(vif, "cannot write features");
+		return;
+	}
+	log_info("%s: interface %s for domain %u handle %u", vif->vif_tag,
+	    vif->vif_name, domid, handle);
+	xbus_set_state(vif, XenbusStateInitWait);
+	xbus_reconcile(vif);
+}
+
+static struct xvif *
+xbus_find(struct xvifd *xd, unsigned long domid, unsigned long handle)
+{
+	struct xvif *vif;
+
+	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
+		if (vif->vif_domid == domid && vif->vif_handle == handle)
+			return vif;
+	return NULL;
+}
+
+/* List backend/vif/<domid>/<handle>: add new vifs, drop vanished ones. */
+static void
+xbus_scan(struct xvifd *xd)
+{
+	struct xvif *vif, *next;
+	char **doms = NULL, **hs = NULL, path[XVIF_PATH_MAX];
+	unsigned int nd = 0, nh, i, j;
+	unsigned long domid, handle;
+
+	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
+		vif->vif_seen = false;
+	(void)hv_xs_directory(xd->xd_hv, HV_TXN_NONE, xd->xd_root, &doms, &nd);
+	for (i = 0; i < nd; i++) {
+		if (proto_parse_uint(doms[i], DOMID_FIRST_RESERVED - 1,
+		    &domid) < 0 || domid == xd->xd_self)
+			continue;
+		snprintf(path, sizeof(path), "%s/%lu", xd->xd_root, domid);
+		if (hv_xs_directory(xd->xd_hv, HV_TXN_NONE, path, &hs, &nh) < 0)
+			continue;
+		for (j = 0; j < nh; j++) {
+			if (proto_parse_uint(hs[j], 65535, &handle) < 0)
+				continue;
+			if ((vif = xbus_find(xd, domid, handle)) != NULL)
+				vif->vif_seen = true;
+			else
+				xbus_vif_new(xd, (domid_t)domid,
+				    (unsigned int)handle);
+		}
+		free(hs);
+	}
+	free(doms);
+	for (vif = xd->xd_vifs; vif != NULL; vif = next) {
+		next = vif->vif_next;
+		if (!vif->vif_seen)
+			xbus_vif_destroy(vif, "backend directory removed");
+	}
+}
+
+/* @releaseDomain: a guest is gone; its vifs stop, their TAPs go. */
+static void
+xbus_domains_released(struct xvifd *xd)
+{
+	struct xvif *vif;
+
+	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next) {
+		if (vif->vif_refused ||
+		    hv_xs_domain_alive(xd->xd_hv, vif->vif_domid) != 0)
+			continue;
+		log_info("%s: domain %u is gone", vif->vif_tag, vif->vif_domid);
+		vif_disconnect(vif);
+		xbus_set_state(vif, XenbusStateClosed);
+		if (vif->vif_hp != NULL) {
+			hp_close(vif->vif_hp, true);
+			vif->vif_hp = NULL;
+		}
+		vif->vif_refused = true;	/* until the toolstack removes it */
+	}
+}
+
+void
+xbus_watch_fired(struct xvifd *xd, const char *path, const char *token)
+{
+	size_t rl = strlen(xd->xd_root);
+	unsigned long domid, handle;
+	struct xvif *vif;
+
+	if (strcmp(token, XBUS_TOKEN_REL) == 0) {
+		xbus_domains_released(xd);
+		return;
+	}
+	if (strncmp(token, XBUS_TOKEN_FE, strlen(XBUS_TOKEN_FE)) == 0) {
+		if (sscanf(token + strlen(XBUS_TOKEN_FE), "%lu:%lu", &domid,
+		    &handle) == 2 && (vif = xbus_find(xd, domid, handle)) != NULL)
+			xbus_reconcile(vif);
+		return;
+	}
+	if (strcmp(token, XBUS_TOKEN_BE) != 0 ||
+	    strncmp(path, xd->xd_root, rl) != 0)
+		return;
+	/* <root>/<domid>/<handle>/<key> of a known vif: look at that one. */
+	if (sscanf(path + rl, "/%lu/%lu/", &domid, &handle) == 2 &&
+	    (vif = xbus_find(xd, domid, handle)) != NULL &&
+	    strchr(path + rl + 1, '/') != NULL &&
+	    strchr(strchr(path + rl + 1, '/') + 1, '/') != NULL) {
+		xbus_reconcile(vif);
+		return;
+	}
+	xbus_scan(xd);
+}
+
+int
+xbus_start(struct xvifd *xd)
+{
+	int rc;
+
+	snprintf(xd->xd_root, sizeof(xd->xd_root),
+	    "/local/domain/%u/backend/vif", xd->xd_self);
+	if ((rc = hv_xs_watch(xd->xd_hv, xd->xd_root, XBUS_TOKEN_BE)) < 0)
+		return rc;
+	if ((rc = hv_xs_watch(xd->xd_hv, "@releaseDomain", XBUS_TOKEN_REL)) < 0)
+		return rc;
+	/* The watches' initial events make the first scan. */
+	return 0;
+}
+
+/* Let go of every vif, leaving XenStore and TAPs for a restart. */
+void
+xbus_stop(struct xvifd *xd)
+{
+	while (xd->xd_vifs != NULL) {
+		xbus_fe_watch(xd->xd_vifs, false);
+		vif_free(xd->xd_vifs, false);
+	}
+	(void)hv_xs_unwatch(xd->xd_hv, xd->xd_root, XBUS_TOKEN_BE);
+	(void)hv_xs_unwatch(xd->xd_hv, "@releaseDomain", XBUS_TOKEN_REL);
+}

@@ -1,0 +1,216 @@
+/*
+ * xvifd -- the xvif backend daemon: options, logging, the choice of
+ * hypervisor port, signals, and the event loop.  Everything else is in
+ * xbus.c (control plane) and vif*.c (data plane).  The only file allowed
+ * to call fatal().
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "xvif.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: xvifd [--hv xen|sim] [--sim-dir DIR] [--backend-domid N]\n"
+	    "             [--no-hotplug-wait] [--daemon] [--syslog] [-v]\n"
+	    "\n"
+	    "  --hv xen|sim        hypervisor: real Xen (default when /dev/xen\n"
+	    "                      exists) or an xvif-sim host\n"
+	    "  --sim-dir DIR       the xvif-sim host's directory (--hv sim)\n"
+	    "  --backend-domid N   our own domain id (default 0, dom0)\n"
+	    "  --no-hotplug-wait   go Connected without waiting for the hotplug\n"
+	    "                      script's hotplug-status=connected\n"
+	    "  --daemon            detach from the terminal\n"
+	    "  --syslog            log to syslog instead of stderr\n"
+	    "  -v                  more log (repeat for debug)\n");
+}
+
+struct xvifd_opts {
+	const char	*o_hv;
+	const char	*o_sim_dir;
+	unsigned long	 o_domid;
+	bool		 o_no_hotplug_wait, o_daemon, o_syslog;
+	int		 o_verbose;
+};
+
+static void
+xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "hv", required_argument, NULL, 'H' },
+		{ "sim-dir", required_argument, NULL, 'S' },
+		{ "backend-domid", required_argument, NULL, 'D' },
+		{ "no-hotplug-wait", no_argument, NULL, 'N' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "syslog", no_argument, NULL, 'L' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H': o->o_hv = optarg; break;
+		case 'S': o->o_sim_dir = optarg; break;
+		case 'D':
+			if (proto_parse_uint(optarg, DOMID_FIRST_RESERVED - 1,
+			    &o->o_domid) < 0)
+				fatalx("--backend-domid %s: not a domain id "
+				    "(0..%u)", optarg, DOMID_FIRST_RESERVED - 1);
+			break;
+		case 'N': o->o_no_hotplug_wait = true; break;
+		case 'd': o->o_daemon = true; break;
+		case 'L': o->o_syslog = true; break;
+		case 'v': o->o_verbose++; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind != argc)
+		fatalx("unexpected argument '%s' (see xvifd --help)",
+		    argv[optind]);
+	if (o->o_hv == NULL)
+		o->o_hv = access("/dev/xen/gntdev", F_OK) == 0 ||
+		    o->o_sim_dir == NULL ? "xen" : "sim";
+	if (strcmp(o->o_hv, "xen") != 0 && strcmp(o->o_hv, "sim") != 0)
+		fatalx("--hv %s: unknown hypervisor (xen or sim)", o->o_hv);
+	if (strcmp(o->o_hv, "sim") == 0 && o->o_sim_dir == NULL)
+		fatalx("--hv sim needs --sim-dir DIR (the xvif-sim host's "
+		    "directory)");
+}
+
+static int xvifd_sigfd = -1;
+
+static void
+xvifd_xs_ready(void *arg, uint32_t events)
+{
+	struct xvifd *xd = arg;
+	char path[XVIF_PATH_MAX + 64], token[64];
+	int n, rc;
+
+	/* Bounded per turn; the fd stays readable if more are queued. */
+	for (n = 0; n < 256; n++) {
+		rc = hv_xs_read_watch(xd->xd_hv, path, sizeof(path), token,
+		    sizeof(token));
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			if (rc != -E2BIG)
+				log_warnc(-rc, "xenstore: read watch");
+			if (rc != -E2BIG)
+				break;
+			continue;
+		}
+		xbus_watch_fired(xd, path, token);
+	}
+}
+
+static void
+xvifd_signal(void *arg, uint32_t events)
+{
+	struct xvifd *xd = arg;
+	struct signalfd_siginfo si;
+	struct xvif *vif;
+	int i;
+
+	while (read(xvifd_sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGUSR1) {
+			log_info("signal %u: stopping", si.ssi_signo);
+			ev_stop(xd->xd_ev);
+			continue;
+		}
+		for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next) {
+			char line[1024];
+			int off = 0;
+
+			for (i = 0; i < VIF_COUNTER_MAX; i++)
+				off += snprintf(line + off, sizeof(line) - off,
+				    " %s=%llu", vif_counter_names[i],
+				    (unsigned long long)vif->vif_cnt[i]);
+			log_info("%s: %s %s%s", vif->vif_tag, vif->vif_name,
+			    xbus_state_name(vif->vif_state), line);
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct xvifd_opts o;
+	struct xvifd xd;
+	struct hv_cfg cfg;
+	struct ev_fd *sig_h = NULL;
+	sigset_t mask;
+	int rc;
+
+	log_init("xvifd", false, 0);
+	xvifd_parse(argc, argv, &o);
+	log_init("xvifd", o.o_syslog, o.o_verbose);
+	memset(&xd, 0, sizeof(xd));
+	xd.xd_self = (domid_t)o.o_domid;
+	xd.xd_hotplug_wait = !o.o_no_hotplug_wait;
+	xd.xd_hp_ops = &hp_tap_ops;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.hc_self = xd.xd_self;
+	cfg.hc_sim_dir = o.o_sim_dir;
+
+	if (access("/dev/net/tun", R_OK | W_OK) < 0)
+		fatal("/dev/net/tun (load the tun module, run as root)");
+	/* Before any library starts a thread (libxenstore's watch reader). */
+	if (o.o_daemon && daemon(0, 0) < 0)
+		fatal("daemon");
+	rc = hv_open(strcmp(o.o_hv, "sim") == 0 ? &hv_sim_ops : &hv_xen_ops,
+	    &cfg, &xd.xd_hv);
+	if (rc < 0) {
+		if (strcmp(o.o_hv, "xen") == 0)
+			fatalx("cannot open Xen (xenstore, /dev/xen/gntdev, "
+			    "/dev/xen/evtchn): %s; is this a dom0 with the "
+			    "xen-gntdev and xen-evtchn modules loaded?",
+			    strerror(-rc));
+		fatalx("cannot reach the simulated host in %s: %s; is "
+		    "`xvif-sim host --dir %s` running?", o.o_sim_dir,
+		    strerror(-rc), o.o_sim_dir);
+	}
+	if ((rc = ev_open(&xd.xd_ev)) < 0)
+		fatalx("event loop: %s", strerror(-rc));
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((xvifd_sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		fatal("signalfd");
+	if ((rc = ev_fd_add(xd.xd_ev, xvifd_sigfd, EPOLLIN, xvifd_signal, &xd,
+	    &sig_h)) < 0 ||
+	    (rc = ev_fd_add(xd.xd_ev, hv_xs_watch_fd(xd.xd_hv), EPOLLIN,
+	    xvifd_xs_ready, &xd, &xd.xd_xs_h)) < 0 ||
+	    (rc = ev_fd_add(xd.xd_ev, hv_evt_fd(xd.xd_hv), EPOLLIN,
+	    vif_evt_ready, &xd, &xd.xd_evt_h)) < 0)
+		fatalx("event loop: %s", strerror(-rc));
+	if ((rc = xbus_start(&xd)) < 0)
+		fatalx("watch %s: %s", xd.xd_root, strerror(-rc));
+	log_info("serving %s (hv %s)", xd.xd_root, o.o_hv);
+
+	rc = ev_run(xd.xd_ev);
+	if (rc < 0)
+		log_warnc(-rc, "event loop");
+	xbus_stop(&xd);
+	ev_close(xd.xd_ev);
+	hv_close(xd.xd_hv);
+	close(xvifd_sigfd);
+	log_info("stopped");
+	return rc < 0 ? 1 : 0;
+}

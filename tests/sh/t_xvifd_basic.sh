@@ -1,0 +1,20 @@
+#!/bin/bash
+# xvifd end to end on the simulated host: one guest, its netfront in its
+# own netns, xvifd's TAP in a "dom0" netns; ping both ways, the man
+# page's Ethernet address line, the MAC rule on the interface.
+. "$(dirname "$0")/lib.sh"
+sim_host_start
+xvifd_start --no-hotplug-wait
+guest_up 7 mac=00:16:3e:12:34:56
+d=${GUEST_DOM[7]} g=${GUEST_NS[7]}
+
+t_ok "ping guest -> host" ip netns exec "$g" ping -c 3 -i 0.2 -W 2 169.254.7.1
+t_ok "ping host -> guest" ip netns exec "$DOM0_NS" ping -c 3 -i 0.2 -W 2 169.254.7.2
+t_eq "interface MAC is the frontend's with octet 3 + 1" \
+	"$(ip -n "$DOM0_NS" -o link show "xvif${d}i0" | grep -o 'link/ether [0-9a-f:]*')" \
+	"link/ether 00:16:3e:13:34:56"
+t_ok "log: Ethernet address line" grep -q "xvif${d}i0: Ethernet address 00:16:3e:13:34:56" "$T_DIR/xvifd.log"
+t_eq "backend state Connected" "$(xenstore-read /local/domain/0/backend/vif/$d/0/state)" 4
+t_eq "vifname written back" "$(xenstore-read /local/domain/0/backend/vif/$d/0/vifname)" "xvif${d}i0"
+t_eq "feature-rx-copy" "$(xenstore-read /local/domain/0/backend/vif/$d/0/feature-rx-copy)" 1
+t_done
