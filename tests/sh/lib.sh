@@ -84,6 +84,7 @@ T_NS=xvt$$
 
 # netns_add NAME: a fresh namespace with lo up, deleted at exit.
 netns_add() {
+	[ -e "/run/netns/$1" ] && return 0
 	ip netns add "$1" || { echo "FAIL $T_NAME: setup: ip netns add $1"; exit 1; }
 	t_cleanup_add "ip netns del $1"
 	ip -n "$1" link set lo up
@@ -164,4 +165,16 @@ tcp_check() {
 	wait $srv
 	t_eq "$name" "$(sha256sum <"$T_DIR/tcp.out" | cut -d' ' -f1)" \
 		"$(sha256sum <"$T_DIR/tcp.in" | cut -d' ' -f1)"
+}
+
+# Packet counters of DEV in netns NS: "rx_packets tx_packets".
+link_packets() {
+	ip -n "$1" -s link show "$2" | awk '/RX:/{getline; rx=$2} /TX:/{getline; tx=$2} END{print rx, tx}'
+}
+
+# Quiet namespace: no IPv6 (no router/neighbour solicitations), so that
+# packet counters count only the test's own frames.  Call before guest_up.
+netns_quiet() {
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
 }

@@ -1,0 +1,60 @@
+#!/bin/bash
+# Four guests at once: each one's frames reach only that guest (exact
+# packet counts, no background traffic); a vif with a missing or invalid
+# MAC gets the man page's message and is refused while the others work.
+. "$(dirname "$0")/lib.sh"
+sim_host_start
+DOM0_NS=$T_NS-d0
+netns_add "$DOM0_NS"
+netns_quiet "$DOM0_NS"
+xvifd_start --no-hotplug-wait
+for k in 1 2 3 4; do
+	netns_add "$T_NS-g$k"	# made here so that it is quiet from the start
+	netns_quiet "$T_NS-g$k"
+	guest_up $k
+done
+for k in 1 2 3 4; do	# static neighbours: no ARP either
+	ip -n "${GUEST_NS[$k]}" neigh replace 169.254.$k.1 nud permanent \
+		lladdr "$(printf '00:16:3e:%02x:00:01' $((k + 1)))" dev eth0
+	ip -n "$DOM0_NS" neigh replace 169.254.$k.2 nud permanent \
+		lladdr "$(printf '00:16:3e:%02x:00:01' $k)" dev "${GUEST_IF[$k]}"
+done
+sleep 0.5
+for k in 1 2 3 4; do
+	declare -a before
+	for j in 1 2 3 4; do before[$j]=$(link_packets "${GUEST_NS[$j]}" eth0); done
+	n=$((10 * k))
+	t_ok "host -> guest $k: $n pings" ip netns exec "$DOM0_NS" \
+		ping -c $n -i 0.02 -W 2 -q 169.254.$k.2
+	for j in 1 2 3 4; do
+		set -- ${before[$j]}
+		after=$(link_packets "${GUEST_NS[$j]}" eth0)
+		if [ $j = $k ]; then want="$(($1 + n)) $(($2 + n))"; else want="$1 $2"; fi
+		t_eq "guest $j eth0 rx/tx after pinging guest $k (${before[$j]})" "$after" "$want"
+	done
+done
+
+# A toolstack that wrote a bad MAC, and one that wrote none (domain ids
+# 60 and 61 are not running guests: xvifd must refuse before any guest
+# is involved).
+be=/local/domain/0/backend/vif
+xenstore-write $be/60/0/mac "00:16:3e:zz:00:01" $be/60/0/online 1 $be/60/0/state 1 \
+	$be/60/0/frontend-id 60 $be/60/0/frontend /local/domain/60/device/vif/0
+xenstore-write $be/61/0/online 1 $be/61/0/state 1 \
+	$be/61/0/frontend-id 61 $be/61/0/frontend /local/domain/61/device/vif/0
+t_wait 5 grep -q 'xvif60i0: 00:16:3e:zz:00:01 is not a valid mac address' "$T_DIR/xvifd.log" \
+	&& t_pass "diagnostic: not a valid mac address" \
+	|| t_fail "diagnostic: not a valid mac address" "$(grep xvif60 "$T_DIR/xvifd.log")"
+t_wait 5 grep -q "xvif61i0: can't read $be/61/0/mac: 2" "$T_DIR/xvifd.log" \
+	&& t_pass "diagnostic: can't read mac" \
+	|| t_fail "diagnostic: can't read mac" "$(grep xvif61 "$T_DIR/xvifd.log")"
+t_wait 5 sh -c "[ \"\$(xenstore-read $be/60/0/state)\" = 6 ]" && t_pass "bad mac: backend Closed" \
+	|| t_fail "bad mac: backend Closed" "state $(xenstore-read $be/60/0/state)"
+t_ok "bad mac: error node" xenstore-read $be/60/0/error
+t_not "bad mac: no interface" ip -n "$DOM0_NS" link show xvif60i0
+t_not "no mac: no interface" ip -n "$DOM0_NS" link show xvif61i0
+for k in 1 2 3 4; do
+	t_ok "guest $k still answers" ip netns exec "$DOM0_NS" ping -c 2 -i 0.2 -W 2 -q 169.254.$k.2
+done
+t_ok "xvifd still running" kill -0 "$XVIFD_PID"
+t_done
