@@ -1,0 +1,103 @@
+#!/bin/bash
+# The xenbus state machine against frontend quirks (reference/netback.md
+# 0.6): straight to Closed, Closed then Initialising again (reconnect),
+# Closing from InitWait; the hotplug wait; and a guest destroyed in the
+# middle of a transfer, with another guest unaffected.
+. "$(dirname "$0")/lib.sh"
+sim_host_start
+xvifd_start
+be=/local/domain/0/backend/vif
+state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
+
+# Hotplug: with a script, Connected waits for hotplug-status=connected.
+cat >"$T_DIR/hotplug" <<'EOS'
+#!/bin/sh
+# a test hotplug script: says connected after a delay, as vif-bridge would
+[ "$1" = online ] || exit 0
+(sleep 1; xenstore-write "$XENBUS_PATH/hotplug-status" connected) &
+exit 0
+EOS
+chmod +x "$T_DIR/hotplug"
+guest_up 1 "script=$T_DIR/hotplug"
+d1=${GUEST_DOM[1]}
+t_ok "hotplug: Connected once the script said so" state_is $be/$d1/0 4
+t_ok "hotplug: log shows the wait ended after the script" grep -q "xvif${d1}i0: backend InitWait -> Connected" "$T_DIR/xvifd.log"
+
+# A script that never reports: the frontend connects, the backend waits.
+printf '#!/bin/sh\nexit 0\n' >"$T_DIR/silent"
+chmod +x "$T_DIR/silent"
+dh=$("$SIM" create --dir "$SIM_DIR" --name hp)
+"$SIM" attach --dir "$SIM_DIR" "$dh" mac=00:16:3e:55:00:01 script="$T_DIR/silent" >/dev/null
+netns_add "$T_NS-hp"
+"$SIM" netfront --dir "$SIM_DIR" "$dh" 0 --netns "$T_NS-hp" >>"$T_DIR/fehp.log" 2>&1 &
+t_cleanup_add "kill $!; wait $!"
+t_wait 10 state_is /local/domain/$dh/device/vif/0 4 && t_pass "silent script: frontend Connected" ||
+	t_fail "silent script: frontend Connected" "$(tail -2 "$T_DIR/fehp.log")"
+sleep 1
+t_ok "silent script: backend still InitWait" state_is $be/$dh/0 2
+xenstore-write $be/$dh/0/hotplug-status connected
+t_wait 5 state_is $be/$dh/0 4 && t_pass "hotplug-status=connected: backend Connected" ||
+	t_fail "hotplug-status=connected" "state $(xenstore-read $be/$dh/0/state)"
+
+# A second guest without netfront: we play its frontend with xenstore-write.
+d=$("$SIM" create --dir "$SIM_DIR" --name quirks)
+"$SIM" attach --dir "$SIM_DIR" "$d" mac=00:16:3e:44:00:01 script="$T_DIR/hotplug" >/dev/null
+fe=/local/domain/$d/device/vif/0
+t_ok "InitWait after attach" state_is $be/$d/0 2
+as_dom "$d" xenstore-write $fe/state 6
+t_wait 5 state_is $be/$d/0 6 && t_pass "frontend straight to Closed: backend Closed" ||
+	t_fail "frontend straight to Closed" "state $(xenstore-read $be/$d/0/state)"
+as_dom "$d" xenstore-write $fe/state 1
+t_wait 5 state_is $be/$d/0 2 && t_pass "frontend Initialising again: backend InitWait (reconnect)" ||
+	t_fail "reconnect" "state $(xenstore-read $be/$d/0/state)"
+as_dom "$d" xenstore-write $fe/state 5
+t_wait 5 state_is $be/$d/0 5 && t_pass "frontend Closing from InitWait: backend Closing" ||
+	t_fail "Closing from InitWait" "state $(xenstore-read $be/$d/0/state)"
+as_dom "$d" xenstore-write $fe/state 6
+t_wait 5 state_is $be/$d/0 6 && t_pass "then Closed" || t_fail "then Closed" "state $(xenstore-read $be/$d/0/state)"
+as_dom "$d" xenstore-write $fe/state 3
+sleep 0.5
+t_ok "Initialised without rings while Closed: ignored, no crash" kill -0 "$XVIFD_PID"
+as_dom "$d" xenstore-write $fe/state 1
+t_wait 5 state_is $be/$d/0 2 && t_pass "reconnect again" || t_fail "reconnect again" "state $(xenstore-read $be/$d/0/state)"
+# Garbage in the frontend's state: read as Unknown, handled as Closed.
+as_dom "$d" xenstore-write $fe/state "4; rm -rf /"
+t_wait 5 state_is $be/$d/0 6 && t_pass "garbage frontend state: Closed" ||
+	t_fail "garbage frontend state" "state $(xenstore-read $be/$d/0/state)"
+# Connected without request-rx-copy: refused with NetBSD's message.
+as_dom "$d" xenstore-write $fe/state 1
+t_wait 5 state_is $be/$d/0 2
+as_dom "$d" xenstore-write $fe/tx-ring-ref 8 $fe/rx-ring-ref 9 $fe/event-channel 3 $fe/state 4
+t_wait 5 sh -c "xenstore-read $be/$d/0/error | grep -q 'request-rx-copy not supported by frontend'" &&
+	t_pass "no request-rx-copy: error node" || t_fail "no request-rx-copy" "$(xenstore-read $be/$d/0/error)"
+t_wait 5 state_is $be/$d/0 5 && t_pass "no request-rx-copy: backend Closing" ||
+	t_fail "no request-rx-copy: Closing" "state $(xenstore-read $be/$d/0/state)"
+# Ring refs it never granted: the map fails, the vif closes, nothing else.
+as_dom "$d" xenstore-write $fe/state 6
+t_wait 5 state_is $be/$d/0 6
+as_dom "$d" xenstore-write $fe/state 1
+t_wait 5 state_is $be/$d/0 2
+as_dom "$d" xenstore-write $fe/request-rx-copy 1 $fe/state 4
+t_wait 5 state_is $be/$d/0 5 && t_pass "ungranted ring refs: backend Closing" ||
+	t_fail "ungranted ring refs" "state $(xenstore-read $be/$d/0/state)"
+t_ok "ungranted ring refs: logged" grep -q "xvif${d}i0: map tx ring ref 8" "$T_DIR/xvifd.log"
+t_ok "guest 1 unaffected by all that" ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
+
+# Guest 2 destroyed in the middle of a transfer from the host.
+guest_up 2
+d2=${GUEST_DOM[2]}
+head -c $((64 * 1048576)) /dev/urandom >"$T_DIR/big"
+ip netns exec "${GUEST_NS[2]}" timeout 60 socat -u TCP-LISTEN:7100,bind=169.254.2.2 OPEN:/dev/null &
+srv=$!
+t_wait 5 sh -c "ip netns exec ${GUEST_NS[2]} ss -ltn | grep -q ':7100 '"
+ip netns exec "$DOM0_NS" timeout 60 socat -u "FILE:$T_DIR/big" TCP:169.254.2.2:7100 2>/dev/null &
+cli=$!
+sleep 0.3
+t_ok "xl destroy equivalent mid-transfer" timeout 30 "$SIM" destroy --dir "$SIM_DIR" "$d2"
+t_wait 5 sh -c "! ip -n $DOM0_NS link show xvif${d2}i0" && t_pass "destroyed guest: interface gone" ||
+	t_fail "destroyed guest: interface gone" "still there"
+t_not "destroyed guest: backend directory gone" xenstore-read $be/$d2/0/state
+kill $cli $srv 2>/dev/null; wait $cli $srv 2>/dev/null
+t_ok "xvifd alive" kill -0 "$XVIFD_PID"
+tcp_check "guest 1 still moves data intact" "${GUEST_NS[1]}" "$DOM0_NS" 169.254.1.1 8
+t_done
