@@ -599,6 +599,7 @@ simfe_ring_connect(struct simfe *sf)
 	sf->sf_gen++;
 	sf->sf_up = true;
 	simfe_rx_post(sf);
+	simfe_tap_flow(sf, true);	/* eth0 was not read while down */
 	return 0;
 fail:
 	return rc;

@@ -1,0 +1,124 @@
+#!/bin/bash
+# t_netfront_rogue.sh -- hostile guests: `xvif-sim netfront --misbehave
+# MODE` against the real xvifd, one rogue guest per mode beside a good
+# guest.  Each misbehaviour is done once, right after Connected; the test
+# checks what the rogue netfront saw (error responses, or the backend
+# failing its vif and taking it back on a reconnect), that the good guest
+# is never hurt, and that the rogue works again afterwards where the
+# protocol allows it.  Traffic stays on 169.254.0.0/16 inside namespaces
+# created here.
+. "$(dirname "$0")/lib.sh"
+sim_host_start
+DOM0_NS=$T_NS-d0
+netns_add "$DOM0_NS"
+xvifd_start --no-hotplug-wait
+guest_up 1
+
+# rogue_up K MODE: like guest_up, but the netfront misbehaves.  Sets RD,
+# RNS, RPID, RLOG.
+rogue_up() {
+	local k=$1 mode=$2 mac
+	mac=$(printf '00:16:3e:%02x:00:01' "$k")
+	RD=$("$SIM" create --dir "$SIM_DIR" --name "r$k") || {
+		echo "FAIL $T_NAME: setup: create domain"; exit 1; }
+	"$SIM" attach --dir "$SIM_DIR" "$RD" "mac=$mac" >>"$T_DIR/tool.log" 2>&1 || {
+		echo "FAIL $T_NAME: setup: attach to domain $RD: $(tail -2 "$T_DIR/tool.log")"; exit 1; }
+	RNS=$T_NS-r$k
+	netns_add "$RNS"
+	RLOG=$T_DIR/rogue-$mode.log
+	"$SIM" netfront --dir "$SIM_DIR" "$RD" 0 --netns "$RNS" \
+	    --misbehave "$mode" >"$RLOG" 2>&1 &
+	RPID=$!
+	t_cleanup_add "kill -9 $RPID"
+	t_wait 15 ip -n "$DOM0_NS" link show "xvif${RD}i0" || {
+		echo "FAIL $T_NAME: setup: no xvif${RD}i0: $(tail -3 "$T_DIR/xvifd.log")"; exit 1; }
+	t_wait 15 ip -n "$RNS" link show eth0 || {
+		echo "FAIL $T_NAME: setup: no eth0 in rogue $mode: $(tail -3 "$RLOG")"; exit 1; }
+	ip -n "$DOM0_NS" addr add "169.254.$k.1/24" dev "xvif${RD}i0"
+	ip -n "$DOM0_NS" link set "xvif${RD}i0" up
+	ip -n "$RNS" addr add "169.254.$k.2/24" dev eth0
+	ip -n "$RNS" link set eth0 up
+}
+
+# rogue_down MODE: SIGTERM, a bounded wait, exit 0.
+rogue_down() {
+	kill -TERM "$RPID"
+	if t_wait 15 sh -c "! kill -0 $RPID 2>/dev/null"; then
+		wait "$RPID"
+		t_eq "$1: rogue netfront exits 0 on SIGTERM" "$?" 0
+	else
+		t_fail "$1: rogue netfront exits 0 on SIGTERM" "still running"
+	fi
+}
+
+good_pings() {
+	t_ok "$1: the good guest is unharmed" ip netns exec "$DOM0_NS" \
+	    ping -c 3 -i 0.2 -W 2 -q 169.254.1.2
+}
+
+rogue_pings() {
+	if t_wait 15 ip netns exec "$RNS" ping -c 1 -W 1 -q "169.254.$1.1"; then
+		t_pass "$2: the rogue guest works again"
+	else t_fail "$2: the rogue guest works again" "$(tail -4 "$RLOG")"; fi
+}
+
+# expect MODE REGEX WHAT: the rogue's log says REGEX within 10 s.
+expect() {
+	if t_wait 10 grep -Eq "$2" "$RLOG"; then t_pass "$1: $3"
+	else t_fail "$1: $3" "$(grep misbehave "$RLOG" | tr '\n' ' ')"; fi
+}
+
+k=10
+# Bad packets: error responses for that packet only.
+for mode in slots19 ungranted revoked; do
+	k=$((k + 1))
+	rogue_up $k $mode
+	expect $mode "misbehave $mode: responses: 0 NETIF_RSP_OKAY" \
+	    "no slot of the bad packet is accepted"
+	t_not "$mode: the vif is not failed for it" \
+	    grep -q "backend went Closing" "$RLOG"
+	good_pings $mode
+	rogue_pings $k $mode
+	rogue_down $mode
+done
+
+# page-overrun: Linux fails the vif, NetBSD and QEMU answer an error;
+# either way nothing of it is delivered.
+k=$((k + 1))
+rogue_up $k page-overrun
+expect page-overrun "misbehave page-overrun: (responses: 0 NETIF_RSP_OKAY|backend went Closing)" \
+    "the slot is refused"
+good_pings page-overrun
+rogue_pings $k page-overrun
+rogue_down page-overrun
+
+# A broken ring: the backend fails the vif, the netfront reconnects with
+# fresh rings (refs 10/11 of its partition), and it works again.
+for mode in slots20 prod-overrun reconnect; do
+	k=$((k + 1))
+	rogue_up $k $mode
+	if [ $mode != reconnect ]; then
+		expect $mode "misbehave $mode: backend went Closing" \
+		    "the backend fails the vif"
+	fi
+	expect $mode "state Connected: tx-ring-ref 10 rx-ring-ref 11" \
+	    "reconnected with fresh rings"
+	good_pings $mode
+	rogue_pings $k $mode
+	rogue_down $mode
+done
+
+# A guest that never posts RX buffers: its frames are dropped, nobody
+# else notices.
+k=$((k + 1))
+rogue_up $k no-rx-slots
+expect no-rx-slots "misbehave no-rx-slots" "says what it does"
+ip netns exec "$DOM0_NS" ping -c 3 -i 0.2 -W 1 -q "169.254.$k.2" >/dev/null 2>&1
+t_not "no-rx-slots: the rogue receives nothing" \
+    ip netns exec "$DOM0_NS" ping -c 1 -W 1 -q "169.254.$k.2"
+good_pings no-rx-slots
+kill -USR1 "$RPID"
+expect no-rx-slots "rx_frames=0 " "counts no rx frame"
+rogue_down no-rx-slots
+
+t_done
