@@ -123,7 +123,8 @@ xsd_conn_send(struct xsd_conn *c, uint32_t type, uint32_t req_id,
 	m->m_hdr.tx_id = tx_id;
 	m->m_hdr.len = len;
 	m->m_event = event;
-	memcpy(m->m_data, data, len);
+	if (len > 0)		/* data may be NULL for an empty value */
+		memcpy(m->m_data, data, len);
 	*c->c_outtail = m;
 	c->c_outtail = &m->m_next;
 	c->c_outbytes += size;

@@ -282,7 +282,8 @@ xsd_op_directory_part(const struct xsd_req *r)
 		if (off + len == n->n_childlen)
 			break;
 	}
-	memcpy(buf + glen, n->n_children + off, len);
+	if (len > 0)		/* n_children is NULL without children */
+		memcpy(buf + glen, n->n_children + off, len);
 	if (off + len == n->n_childlen)
 		buf[glen + len++] = '\0';
 	return xsd_reply(r, buf, glen + len);
@@ -369,7 +370,8 @@ xsd_rm_walk(struct xsd_conn *c, const char *name, const char *root)
 		return rc == -ENOENT ? 0 : rc;
 	if ((kids = malloc(n->n_childlen + 1)) == NULL)
 		return -ENOMEM;
-	memcpy(kids, n->n_children, n->n_childlen);
+	if (n->n_childlen > 0)		/* n_children is NULL for a leaf */
+		memcpy(kids, n->n_children, n->n_childlen);
 	len = n->n_childlen;
 	for (i = 0; i < len && rc == 0; i += (unsigned int)strlen(kids + i) + 1) {
 		if (asprintf(&path, "%s/%s", strcmp(name, "/") ? name : "",
