@@ -68,6 +68,30 @@ expect() {
 	else t_fail "$1: $3" "$(grep misbehave "$RLOG" | tr '\n' ' ')"; fi
 }
 
+# xvifd_says MODE REGEX WHAT: xvifd's log has "xvif<RD>i0: REGEX" within 10 s.
+xvifd_says() {
+	if t_wait ${4:-10} grep -Eq "xvif${RD}i0: $2" "$T_DIR/xvifd.log"; then
+		t_pass "$1: xvifd: $3"
+	else t_fail "$1: xvifd: $3" "$(grep "xvif${RD}i0" "$T_DIR/xvifd.log" | tail -3 | tr '\n' ' ')"; fi
+}
+# counter_is MODE NAME VALUE: xvifd's SIGUSR1 dump shows NAME=VALUE for the rogue.
+counter_is() {
+	kill -USR1 "$XVIFD_PID"
+	if t_wait 5 sh -c "grep 'xvif${RD}i0: xvif${RD}i0 ' '$T_DIR/xvifd.log' | tail -1 | grep -q ' $2=$3'"; then
+		t_pass "$1: counter $2=$3"
+	else t_fail "$1: counter $2=$3" "$(grep "xvif${RD}i0: xvif${RD}i0 " "$T_DIR/xvifd.log" | tail -1)"; fi
+}
+declare -A SAYS=(
+	[slots19]="tx id [0-9]+: packet with size [0-9]+ is more than 18 slots"
+	[ungranted]="tx id [0-9]+: grant copy of ref [0-9]+: GNTST_general_error"
+	[revoked]="tx id [0-9]+: grant copy of ref [0-9]+: GNTST_general_error"
+	[page-overrun]="tx id [0-9]+: packet with size [0-9]+ is (fragment|first slot) runs past its page"
+	[slots20]="fatal error, disabling vif: tx id [0-9]+: packet of 20 slots or more"
+	[prod-overrun]="fatal error, disabling vif: tx ring: req_prod [0-9]+ is more than 256 past"
+)
+declare -A COUNTER=([slots19]=tx_bad_requests [ungranted]=tx_grant_errors
+	[revoked]=tx_grant_errors [page-overrun]=tx_bad_requests)
+
 k=10
 # Bad packets: error responses for that packet only.
 for mode in slots19 ungranted revoked; do
@@ -77,6 +101,8 @@ for mode in slots19 ungranted revoked; do
 	    "no slot of the bad packet is accepted"
 	t_not "$mode: the vif is not failed for it" \
 	    grep -q "backend went Closing" "$RLOG"
+	xvifd_says $mode "${SAYS[$mode]}" "logs why"
+	counter_is $mode "${COUNTER[$mode]}" 1
 	good_pings $mode
 	rogue_pings $k $mode
 	rogue_down $mode
@@ -88,6 +114,8 @@ k=$((k + 1))
 rogue_up $k page-overrun
 expect page-overrun "misbehave page-overrun: (responses: 0 NETIF_RSP_OKAY|backend went Closing)" \
     "the slot is refused"
+xvifd_says page-overrun "${SAYS[page-overrun]}" "logs why"
+counter_is page-overrun tx_bad_requests 1
 good_pings page-overrun
 rogue_pings $k page-overrun
 rogue_down page-overrun
@@ -100,6 +128,9 @@ for mode in slots20 prod-overrun reconnect; do
 	if [ $mode != reconnect ]; then
 		expect $mode "misbehave $mode: backend went Closing" \
 		    "the backend fails the vif"
+		xvifd_says $mode "${SAYS[$mode]}" "logs why"
+		t_ok "$mode: xvifd: error node written" sh -c \
+		    "xenstore-read /local/domain/0/backend/vif/$RD/0/error | grep -q ."
 	fi
 	expect $mode "state Connected: tx-ring-ref 10 rx-ring-ref 11" \
 	    "reconnected with fresh rings"
@@ -119,6 +150,12 @@ t_not "no-rx-slots: the rogue receives nothing" \
 good_pings no-rx-slots
 kill -USR1 "$RPID"
 expect no-rx-slots "rx_frames=0 " "counts no rx frame"
+# Stall detection: no slot for 10 s, carrier off (XSA-392).
+xvifd_says no-rx-slots "guest rx stalled" "detects the stall" 20
+t_ok "no-rx-slots: carrier off on the host interface" sh -c \
+    "ip -n $DOM0_NS link show xvif${RD}i0 | grep -q NO-CARRIER"
+counter_is no-rx-slots rx_stalls 1
+good_pings no-rx-slots-stalled
 rogue_down no-rx-slots
 
 t_done
