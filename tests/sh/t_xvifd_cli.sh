@@ -1,0 +1,24 @@
+#!/bin/bash
+# xvifd's startup errors: one clear line naming the cause, non-zero exit,
+# nothing left behind.
+. "$(dirname "$0")/lib.sh"
+run() { "$XVIFD" "$@" >"$T_DIR/out" 2>&1; echo $?; }
+one_line() { [ "$(wc -l <"$T_DIR/out")" -eq 1 ] && grep -Eq -e "$1" "$T_DIR/out"; }
+
+t_eq "bad option: exit 2" "$(run --frobnicate)" 2
+t_eq "stray argument: exit 1" "$(run --hv sim --sim-dir /tmp extra)" 1
+t_ok "stray argument: one line" one_line "unexpected argument 'extra'"
+t_eq "--hv sim without --sim-dir: exit 1" "$(run --hv sim)" 1
+t_ok "--hv sim without --sim-dir: one line" one_line "needs --sim-dir"
+t_eq "unknown hypervisor: exit 1" "$(run --hv kvm)" 1
+t_ok "unknown hypervisor: one line" one_line "--hv kvm: unknown hypervisor"
+t_eq "bad backend domid: exit 1" "$(run --backend-domid 70000)" 1
+t_ok "bad backend domid: one line" one_line "not a domain id"
+t_eq "no simulated host there: exit 1" "$(run --hv sim --sim-dir "$T_DIR/none")" 1
+t_ok "no simulated host there: one line naming the fix" one_line "is .xvif-sim host --dir .*none. running"
+if [ ! -e /dev/xen/gntdev ]; then
+	t_eq "no Xen here: exit 1" "$(XENSTORED_PATH=$T_DIR/none run --hv xen)" 1
+	t_ok "no Xen here: one line naming the cause" one_line "cannot open Xen"
+fi
+t_ok "--help: usage on stdout, exit 0" sh -c "'$XVIFD' --help | grep -q -- '--backend-domid'"
+t_done
