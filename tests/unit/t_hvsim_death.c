@@ -25,40 +25,9 @@
 
 #include "hvsim_int.h"
 #include "t.h"
+#include "t_proc.h"
 
 #define GPAGES	8u
-
-static bool
-tx_u32(int fd, uint32_t v)
-{
-	return write(fd, &v, sizeof(v)) == (ssize_t)sizeof(v);
-}
-
-static bool
-rx_u32(int fd, uint32_t *v, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	if (poll(&pfd, 1, ms) != 1)
-		return false;
-	return read(fd, v, sizeof(*v)) == (ssize_t)sizeof(*v);
-}
-
-static bool
-tx_u64(int fd, uint64_t v)
-{
-	return write(fd, &v, sizeof(v)) == (ssize_t)sizeof(v);
-}
-
-static bool
-rx_u64(int fd, uint64_t *v, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	if (poll(&pfd, 1, ms) != 1)
-		return false;
-	return read(fd, v, sizeof(*v)) == (ssize_t)sizeof(*v);
-}
 
 /* Wait (bounded) for one event; the port it came on, or 0. */
 static uint32_t
@@ -184,14 +153,14 @@ backend_child(struct td *td, uint32_t gport, grant_ref_t ref,
 				_exit(4);
 			strcpy((char *)m + 1024, msg);
 		}
-		if (!tx_u32(up[1], p) || !tx_u64(up[1], be->d_reg.r_self))
+		if (!t_tx_u32(up[1], p) || !t_tx_u64(up[1], be->d_reg.r_self))
 			_exit(5);
 		linger(down[0]);
 	}
 	close(up[1]);
 	close(down[0]);
-	if (pid < 0 || !rx_u32(up[0], lport, 5000) ||
-	    !rx_u64(up[0], owner, 5000)) {
+	if (pid < 0 || !t_rx_u32(up[0], lport, 5000) ||
+	    !t_rx_u64(up[0], owner, 5000)) {
 		close(up[0]);
 		close(down[1]);
 		if (pid > 0)
@@ -422,7 +391,7 @@ t_slot_reuse(struct t_ctx *t)
 		close(to[1]);
 		close(from[0]);
 		if (hvsim_open(td.td_dir, g2, &d) < 0 ||
-		    !tx_u64(from[1], d->d_reg.r_self))
+		    !t_tx_u64(from[1], d->d_reg.r_self))
 			_exit(2);
 		linger(to[0]);
 	}
@@ -430,7 +399,7 @@ t_slot_reuse(struct t_ctx *t)
 	close(from[1]);
 	wl = to[1];
 	T_REQUIRE(t, l > 0);
-	if (T_TRUE(t, rx_u64(from[0], &live, 5000))) {
+	if (T_TRUE(t, t_rx_u64(from[0], &live, 5000))) {
 		T_EQ(t, (uint32_t)live, (uint32_t)dead);	/* same slot */
 		T_TRUE(t, live != dead);
 		T_TRUE(t, !hvsim_owner_gone(&td.td_be->d_reg, live));
@@ -526,13 +495,13 @@ t_alloc_full_of_dead(struct t_ctx *t)
 			while (k < 600 &&
 			    hvsim_evt_alloc_unbound(be, td.td_gid, &q) == 0)
 				k++;
-			(void)tx_u32(up[1], k);
+			(void)t_tx_u32(up[1], k);
 			for (;;)
 				pause();	/* until killed */
 		}
 		close(up[1]);
 		n = 0;
-		T_TRUE(t, pid[i] > 0 && rx_u32(up[0], &n, 10000));
+		T_TRUE(t, pid[i] > 0 && t_rx_u32(up[0], &n, 10000));
 		close(up[0]);
 		got += n;
 	}

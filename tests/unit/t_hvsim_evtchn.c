@@ -14,37 +14,7 @@
 
 #include "hvsim.h"
 #include "t.h"
-
-static bool
-tx_u32(int fd, uint32_t v)
-{
-	return write(fd, &v, sizeof(v)) == (ssize_t)sizeof(v);
-}
-
-static bool
-rx_u32(int fd, uint32_t *v, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	if (poll(&pfd, 1, ms) != 1)
-		return false;
-	return read(fd, v, sizeof(*v)) == (ssize_t)sizeof(*v);
-}
-
-static int
-reap(pid_t pid, int ms)
-{
-	int status, i;
-
-	for (i = 0; i < ms / 10; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
+#include "t_proc.h"
 
 /* Is the event fd readable within ms? */
 static bool
@@ -82,7 +52,7 @@ evt_guest(const char *dir, domid_t gid, int rfd, int wfd)
 		return 2;
 	if (hvsim_evt_alloc_unbound(fe, 0, &port) < 0 || port != 1)
 		return 3;
-	if (!tx_u32(wfd, port) || !rx_u32(rfd, &v, 5000) || v != 1)
+	if (!t_tx_u32(wfd, port) || !t_rx_u32(rfd, &v, 5000) || v != 1)
 		return 4;
 	if ((got = wait_event(fe, 5000)) != port)
 		return 5;
@@ -90,11 +60,11 @@ evt_guest(const char *dir, domid_t gid, int rfd, int wfd)
 		return 6;
 	if (hvsim_evt_unmask(fe, port) < 0 || hvsim_evt_notify(fe, port) < 0)
 		return 7;
-	if (!tx_u32(wfd, 2) || !rx_u32(rfd, &v, 5000) || v != 3)
+	if (!t_tx_u32(wfd, 2) || !t_rx_u32(rfd, &v, 5000) || v != 3)
 		return 8;
 	if (hvsim_evt_notify(fe, port) < 0 || hvsim_evt_notify(fe, port) < 0)
 		return 9;
-	if (!tx_u32(wfd, 4) || !rx_u32(rfd, &v, 5000) || v != 5)
+	if (!t_tx_u32(wfd, 4) || !t_rx_u32(rfd, &v, 5000) || v != 5)
 		return 10;
 	hvsim_close(fe);
 	return 0;
@@ -123,7 +93,7 @@ t_deliver_two_processes(struct t_ctx *t)
 	close(to_parent[1]);
 	if (!T_TRUE(t, pid > 0) || !T_EQ(t, hvsim_open(dir, 0, &be), 0))
 		goto out;
-	if (!T_TRUE(t, rx_u32(to_parent[0], &gport, 5000)) ||
+	if (!T_TRUE(t, t_rx_u32(to_parent[0], &gport, 5000)) ||
 	    !T_EQ(t, hvsim_evt_bind(be, gid, gport, &bport), 0))
 		goto out;
 	T_EQ(t, bport, 1);			/* ports start at 1 */
@@ -131,14 +101,14 @@ t_deliver_two_processes(struct t_ctx *t)
 	T_EQ(t, wait_event(be, 2000), bport);
 	T_EQ(t, hvsim_evt_unmask(be, bport), 0);
 	T_TRUE(t, !readable(be, 0));
-	T_TRUE(t, tx_u32(to_child[1], 1));
+	T_TRUE(t, t_tx_u32(to_child[1], 1));
 	T_EQ(t, hvsim_evt_notify(be, bport), 0);
 	/* The guest notifies back. */
 	T_EQ(t, wait_event(be, 5000), bport);
-	T_TRUE(t, rx_u32(to_parent[0], &v, 5000) && v == 2);
+	T_TRUE(t, t_rx_u32(to_parent[0], &v, 5000) && v == 2);
 	/* Masked now: the guest's two notifies must not wake us... */
-	T_TRUE(t, tx_u32(to_child[1], 3));
-	T_TRUE(t, rx_u32(to_parent[0], &v, 5000) && v == 4);
+	T_TRUE(t, t_tx_u32(to_child[1], 3));
+	T_TRUE(t, t_rx_u32(to_parent[0], &v, 5000) && v == 4);
 	T_TRUE(t, !readable(be, 200));
 	T_EQ(t, hvsim_evt_pending(be, &v), -EAGAIN);
 	/* ...but show up (once) after unmask. */
@@ -146,10 +116,10 @@ t_deliver_two_processes(struct t_ctx *t)
 	T_EQ(t, wait_event(be, 5000), bport);
 	T_EQ(t, hvsim_evt_unmask(be, bport), 0);
 	T_TRUE(t, !readable(be, 100));
-	T_TRUE(t, tx_u32(to_child[1], 5));
+	T_TRUE(t, t_tx_u32(to_child[1], 5));
 out:
 	if (pid > 0)
-		T_EQ(t, reap(pid, 10000), 0);
+		T_EQ(t, t_reap(pid, 10000), 0);
 	hvsim_close(be);
 	close(to_child[1]);
 	close(to_parent[0]);

@@ -18,6 +18,7 @@
 #include "hv.h"
 #include "hvsim.h"
 #include "t.h"
+#include "t_proc.h"
 #include "t_sim.h"
 
 #define GPAGES	8u
@@ -410,39 +411,6 @@ out:
 
 /* -- Between processes. -- */
 
-static bool
-tx_u32(int fd, uint32_t v)
-{
-	return write(fd, &v, sizeof(v)) == (ssize_t)sizeof(v);
-}
-
-/* Read one u32 within ms milliseconds. */
-static bool
-rx_u32(int fd, uint32_t *v, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	if (poll(&pfd, 1, ms) != 1)
-		return false;
-	return read(fd, v, sizeof(*v)) == (ssize_t)sizeof(*v);
-}
-
-/* Wait for pid at most ms, then kill it; its exit status or -1. */
-static int
-reap(pid_t pid, int ms)
-{
-	int status, i;
-
-	for (i = 0; i < ms / 10; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
 /* The guest process: grant, write, let the backend read and answer. */
 static int
 map_guest(const char *dir, domid_t gid, int rfd, int wfd)
@@ -456,15 +424,15 @@ map_guest(const char *dir, domid_t gid, int rfd, int wfd)
 		return 2;
 	pg = hvsim_page(fe, 2);
 	strcpy(pg, "ping from the guest");
-	if (hvsim_grant(fe, 40, 0, 2, false) < 0 || !tx_u32(wfd, 40))
+	if (hvsim_grant(fe, 40, 0, 2, false) < 0 || !t_tx_u32(wfd, 40))
 		return 3;
-	if (!rx_u32(rfd, &v, 5000) || v != 1)
+	if (!t_rx_u32(rfd, &v, 5000) || v != 1)
 		return 4;
 	if (strcmp(pg + 2048, "pong from the backend") != 0)
 		ok = 0;
 	if (hvsim_grant_end(fe, 40) != -EBUSY)	/* still mapped */
 		ok = 0;
-	if (!tx_u32(wfd, 2) || !rx_u32(rfd, &v, 5000) || v != 3)
+	if (!t_tx_u32(wfd, 2) || !t_rx_u32(rfd, &v, 5000) || v != 3)
 		return 5;
 	if (hvsim_grant_end(fe, 40) != 0)	/* unmapped now */
 		ok = 0;
@@ -496,19 +464,19 @@ t_map_two_processes(struct t_ctx *t)
 	close(to_parent[1]);
 	if (!T_TRUE(t, pid > 0) || !T_EQ(t, hvsim_open(dir, 0, &be), 0))
 		goto out;
-	if (!T_TRUE(t, rx_u32(to_parent[0], &ref, 5000)))
+	if (!T_TRUE(t, t_rx_u32(to_parent[0], &ref, 5000)))
 		goto out;
 	if (!T_EQ(t, hvsim_gnt_map(be, gid, ref, &m), 0))
 		goto out;
 	T_STREQ(t, (char *)m, "ping from the guest");
 	strcpy((char *)m + 2048, "pong from the backend");
-	T_TRUE(t, tx_u32(to_child[1], 1));
-	T_TRUE(t, rx_u32(to_parent[0], &v, 5000) && v == 2);
+	T_TRUE(t, t_tx_u32(to_child[1], 1));
+	T_TRUE(t, t_rx_u32(to_parent[0], &v, 5000) && v == 2);
 	T_EQ(t, hvsim_gnt_unmap(be, m), 0);
-	T_TRUE(t, tx_u32(to_child[1], 3));
+	T_TRUE(t, t_tx_u32(to_child[1], 3));
 out:
 	if (pid > 0)
-		T_EQ(t, reap(pid, 5000), 0);
+		T_EQ(t, t_reap(pid, 5000), 0);
 	hvsim_close(be);
 	close(to_child[1]);
 	close(to_parent[0]);
@@ -576,7 +544,7 @@ t_copy_races_revoke(struct t_ctx *t)
 			sched_yield();		/* let the copier in */
 	}
 	if (pid > 0) {
-		rc = reap(pid, 60000);
+		rc = t_reap(pid, 60000);
 		T_EQ(t, rc, 0);
 	} else {
 		T_EQ(t, status, 0);	/* the child's: exit status << 8 */
