@@ -212,6 +212,9 @@ vif_disconnect(struct xvif *vif)
 	vif->vif_tx_stage = NULL;
 	free(vif->vif_rx_stage);
 	vif->vif_rx_stage = NULL;
+	/* A held frame lived in that stage: never hand a new ring stale heap. */
+	vif->vif_rx_pending = 0;
+	vif->vif_rx_starved_since = 0;
 	vif->vif_tx_nsegs = vif->vif_tx_nframes = vif->vif_tx_pages = 0;
 	vif->vif_connected = false;
 }
