@@ -41,9 +41,14 @@ LIBSIM	:= $(BUILD)/libsim.a
 BINS	:= $(BUILD)/xvif-sim $(if $(wildcard src/xvifd.c),$(BUILD)/xvifd) \
 	   $(if $(wildcard src/xvifctl.c),$(BUILD)/xvifctl)
 TESTS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(T_SRCS))
+# Fuzz targets: replayed over their corpus by `make check` (any compiler),
+# fuzzed by `make fuzz` (clang's libFuzzer).
+FUZZ_SRCS	:= $(wildcard fuzz/fz_*.c)
+REPLAYS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%-replay,$(FUZZ_SRCS))
+FUZZ_SECONDS	?= 60
 
-.PHONY: all check demo asan clean deps ci
-all: $(BINS) $(TESTS)
+.PHONY: all check demo asan fuzz clean deps ci
+all: $(BINS) $(TESTS) $(REPLAYS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -66,6 +71,25 @@ $(BUILD)/xvifctl: $(call obj,src/xvifctl.c) $(LIBXVIF)
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c $(T_HARNESS)) $(LIBSIM) $(LIBXVIF)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fuzz/%-replay: $(call obj,fuzz/%.c tests/fuzz/replay.c) $(LIBXVIF)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer, seeded from fuzz/corpus/<target>; new inputs land in
+# build/fuzz-work/<target>, crashes in build/fuzz-work/crash-*.  Fold what
+# is worth keeping back with `-merge=1` into fuzz/corpus/<target>.
+FZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Isrc $(XEN_CFLAGS) \
+	     -fsanitize=fuzzer,address,undefined
+fuzz:
+	scripts/deps check
+	@mkdir -p build/fuzz-work
+	set -e; for f in $(FUZZ_SRCS); do t=$$(basename $$f .c); \
+	    clang $(FZ_CFLAGS) -o build/fuzz-work/$$t $$f src/proto.c; \
+	    mkdir -p build/fuzz-work/$$t.corpus; \
+	    build/fuzz-work/$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -artifact_prefix=build/fuzz-work/ build/fuzz-work/$$t.corpus \
+	        fuzz/corpus/$$t; done
 
 deps:
 	scripts/deps check
@@ -92,3 +116,9 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Real Xen 4.17 + a Debian dom0 under QEMU, xvifd against the stock Linux
+# netfront, then the kernel's xen-netback as the reference (tests/e2e/run.sh).
+.PHONY: e2e
+e2e: all
+	BUILD=$(BUILD) tests/e2e/run.sh

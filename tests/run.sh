@@ -48,6 +48,12 @@ for t in "$BUILD"/tests/t_*; do
 	case $(basename "$t") in *"$filter"*) ;; *) continue ;; esac
 	run_one "$(basename "$t")" "$t"
 done
+for t in "$BUILD"/fuzz/*-replay; do
+	[ -x "$t" ] || continue
+	n=$(basename "$t" -replay)
+	case $n in *"$filter"*) ;; *) continue ;; esac
+	run_one "$n" "$t" "fuzz/corpus/$n" "$n"
+done
 for t in tests/sh/t_*.sh; do
 	[ -f "$t" ] || continue
 	case $(basename "$t") in *"$filter"*) ;; *) continue ;; esac
