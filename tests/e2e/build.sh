@@ -1,0 +1,127 @@
+#!/bin/bash
+# build.sh -- build (or reuse) the images of the real-Xen end-to-end test.
+#
+#   tests/e2e/build.sh XVIFD        # prints the image directory on stdout
+#
+# Installs what it needs from Debian packages (apt-get), then, under
+# $XVIF_E2E_CACHE (default /var/tmp/xvif-e2e):
+#   base-<key>/   the Xen 4.17 hypervisor (unpacked from its .deb, gunzipped:
+#                 QEMU's multiboot loader wants the ELF), the Debian kernel,
+#                 and a debootstrapped minbase dom0 tree with xl, xenstored,
+#                 iperf3.  <key> hashes the package list and the mirror.
+#   img-<key>/    dom0-initrd.cpio (the whole dom0 root as an initramfs, with
+#                 xvifd, its hotplug script, the test driver, t_xs_client
+#                 (the differential XenStore check) and the domU's
+#                 kernel and initramfs) and the files QEMU boots.  <key>
+#                 hashes everything that goes in, xvifd included.
+# Each is rebuilt only when its key changes; older ones are removed.
+# Progress goes to stderr.
+set -euo pipefail
+XVIFD=${1:?usage: build.sh path/to/xvifd}
+# The XenStore client test of the differential check, from the same build.
+TXS=$(dirname "$XVIFD")/tests/t_xs_client
+HERE=$(cd "$(dirname "$0")" && pwd)
+CACHE=${XVIF_E2E_CACHE:-/var/tmp/xvif-e2e}
+SUITE=bookworm
+XENV=4.17
+say() { echo "e2e-build: $*" >&2; }
+
+[ "$(id -u)" = 0 ] || { say "must run as root (debootstrap, QEMU images)"; exit 1; }
+[ -x "$XVIFD" ] && [ -x "$TXS" ] || { say "$XVIFD or $TXS: not built (make all)"; exit 1; }
+
+# --- host packages --------------------------------------------------------
+need="qemu-system-x86 busybox-static debootstrap linux-image-amd64 cpio kmod"
+missing=
+for p in $need; do
+	s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$s" = installed ] || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	say "installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	timeout 300 apt-get update -qq || say "apt-get update failed; trying the cached lists"
+	timeout 900 apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+KVER=$(ls /lib/modules | grep -- '-amd64$' | sort -V | tail -1)
+[ -n "$KVER" ] && [ -f "/boot/vmlinuz-$KVER" ] || { say "no Debian amd64 kernel in /boot"; exit 1; }
+
+# The machine's configured Debian mirror (deb822 or one-line format).
+MIRROR=${XVIF_E2E_MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)}
+[ -n "$MIRROR" ] || MIRROR=$(awk '$1=="deb"{for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list 2>/dev/null || true)
+[ -n "$MIRROR" ] || MIRROR=http://deb.debian.org/debian
+
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+flock -w 1800 9 || { say "cache $CACHE is locked by another build"; exit 1; }
+
+# --- base: hypervisor, kernel, dom0 tree ----------------------------------
+DOM0_PKGS="xen-utils-$XENV,xenstore-utils,iproute2,iperf3,kmod,procps,iputils-ping,ethtool,netcat-openbsd"
+bkey=$(printf '%s\n' "v1" "$SUITE" "$MIRROR" "$DOM0_PKGS" "$KVER" | sha256sum | cut -c1-16)
+BASE=$CACHE/base-$bkey
+if [ ! -f "$BASE/.done" ]; then
+	say "building base $BASE (debootstrap from $MIRROR; a minute or two)"
+	rm -rf "$BASE"; mkdir -p "$BASE"
+	(
+		cd "$BASE"
+		timeout 300 apt-get download "xen-hypervisor-$XENV-amd64" >&2
+		dpkg -x xen-hypervisor-"$XENV"-amd64_*.deb xenhv
+		zcat "xenhv/boot/xen-$XENV-amd64.gz" > xen.elf
+		rm -rf xenhv xen-hypervisor-*.deb
+		cp "/boot/vmlinuz-$KVER" vmlinuz
+		timeout 1500 debootstrap --variant=minbase --include="$DOM0_PKGS" \
+		    "$SUITE" dom0root "$MIRROR" >&2
+		rm -rf dom0root/usr/share/{doc,man,locale,info} \
+		    dom0root/var/cache/apt/* dom0root/var/lib/apt/lists/*
+	)
+	touch "$BASE/.done"
+fi
+for d in "$CACHE"/base-*; do [ "$d" = "$BASE" ] || rm -rf "$d"; done
+
+# --- images ---------------------------------------------------------------
+ikey=$( { echo "$bkey"; cat "$HERE"/build.sh "$HERE"/dom0-init "$HERE"/domU-init \
+	"$HERE"/vif-xvif "$HERE"/phase-*.sh "$HERE"/lib.sh "$XVIFD" "$TXS" /bin/busybox \
+	"/boot/vmlinuz-$KVER"; } | sha256sum | cut -c1-16)
+IMG=$CACHE/img-$ikey
+if [ ! -f "$IMG/.done" ]; then
+	say "building images $IMG"
+	rm -rf "$IMG"; mkdir -p "$IMG"
+	T=$(mktemp -d "$CACHE/stage.XXXXXX")
+	trap 'rm -rf "$T"' EXIT
+	# domU: busybox + xen-netfront + iperf3 and its libraries.
+	U=$T/domU
+	mkdir -p $U/{bin,sbin,proc,sys,dev,etc,tmp,run,www,lib/modules}
+	cp /bin/busybox $U/bin/busybox
+	for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox $U/bin/$a; done
+	for f in $(modprobe -S "$KVER" --show-depends xen-netfront | awk '/^insmod/{print $2}'); do
+		mkdir -p "$U$(dirname "$f")"; cp "$f" "$U$f"; done
+	libs=$(chroot "$BASE/dom0root" ldd /usr/bin/iperf3 | awk '/=>/{print $3} /ld-linux/{print $1}')
+	for f in /usr/bin/iperf3 $libs; do mkdir -p "$U$(dirname "$f")"; cp -L "$BASE/dom0root$f" "$U$f"; done
+	install -m 755 "$HERE/domU-init" $U/init
+	S=$T/dom0
+	cp -a "$BASE/dom0root" "$S"
+	(cd $U && find . | cpio -o -H newc --quiet | gzip -1) > "$T/domU-initrd.gz"
+	mkdir -p "$S/boot"
+	cp "$BASE/vmlinuz" "$S/boot/domU-vmlinuz"
+	cp "$T/domU-initrd.gz" "$S/boot/domU-initrd.gz"
+	# dom0: its modules (netback included, for the reference phase).
+	for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback tun; do
+		for f in $(modprobe -S "$KVER" --show-depends $m | awk '/^insmod/{print $2}'); do
+			mkdir -p "$S$(dirname "$f")"; cp "$f" "$S$f"; done
+	done
+	cp /lib/modules/"$KVER"/modules.{order,builtin,builtin.modinfo} "$S/lib/modules/$KVER/"
+	depmod -b "$S" "$KVER"
+	cp /bin/busybox "$S/bin/busybox"
+	install -m 755 "$XVIFD" "$S/usr/local/sbin/xvifd"
+	install -m 755 "$HERE/vif-xvif" "$S/etc/xen/scripts/vif-xvif"
+	mkdir -p "$S/e2e/bin"
+	install -m 755 "$TXS" "$S/e2e/bin/t_xs_client"
+	install -m 755 "$HERE"/lib.sh "$HERE"/phase-*.sh "$S/e2e/"
+	install -m 755 "$HERE/dom0-init" "$S/init"
+	(cd "$S" && find . | cpio -o -H newc --quiet) > "$IMG/dom0-initrd.cpio"
+	ln "$BASE/xen.elf" "$IMG/xen.elf" 2>/dev/null || cp "$BASE/xen.elf" "$IMG/xen.elf"
+	ln "$BASE/vmlinuz" "$IMG/vmlinuz" 2>/dev/null || cp "$BASE/vmlinuz" "$IMG/vmlinuz"
+	touch "$IMG/.done"
+fi
+for d in "$CACHE"/img-*; do [ "$d" = "$IMG" ] || rm -rf "$d"; done
+say "images: $IMG"
+echo "$IMG"

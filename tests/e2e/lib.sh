@@ -1,0 +1,156 @@
+# lib.sh -- helpers of the e2e phases, sourced in dom0 (bash).
+# Results are lines on the console that the runner on the host parses:
+#   E2E: CHECK <phase>/<name> PASS|FAIL <detail>
+#   E2E: METRIC <phase> <name> <value>
+export PATH=/usr/lib/xen-4.17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+PHASE=${PHASE:-?}
+DOM0_IP=169.254.77.1
+DOMU_IP=169.254.77.2
+CONS=/var/log/xen/console
+IPERF_T=${e2e_iperf_t:-5}
+
+t() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v a="$(t)" -v b="$1" 'BEGIN{printf "%.2f", a-b}'; }
+mark() { echo "E2E: $* [uptime=$(t)]"; }
+pass() { local n=$1; shift; echo "E2E: CHECK $PHASE/$n PASS $*"; }
+fail() { local n=$1; shift; echo "E2E: CHECK $PHASE/$n FAIL $*"; }
+# check NAME CONDITION-RC DETAIL
+check() { if [ "$2" = 0 ]; then pass "$1" "${@:3}"; else fail "$1" "${@:3}"; fi; }
+metric() { echo "E2E: METRIC $PHASE $1 $2"; }
+indent() { sed "s/^/    $1| /"; }
+
+# domcfg NAME MAC: a PV guest with one vif and the e2e hotplug script.
+domcfg() {
+	cat > /tmp/$1.cfg <<EOC
+name = "$1"
+type = "pv"
+kernel = "/boot/domU-vmlinuz"
+ramdisk = "/boot/domU-initrd.gz"
+extra = "console=hvc0 panic=-1 quiet"
+memory = 192
+vcpus = 1
+on_crash = "destroy"
+vif = [ 'mac=$2,script=/etc/xen/scripts/vif-xvif' ]
+EOC
+}
+
+# console NAME: the guest's console so far, printable ASCII only (a byte
+# that is not is counted by console_junk).
+console() { tr -cd '\11\12\40-\176' < $CONS/guest-$1.log 2>/dev/null; }
+console_junk() { tr -d '\11\12\15\40-\176' < $CONS/guest-$1.log 2>/dev/null | wc -c; }
+# wait_console NAME REGEX SECONDS: print the first matching line; 1 on timeout.
+wait_console() {
+	local i=0 l
+	while [ $i -lt $(($3 * 10)) ]; do
+		l=$(console "$1" | grep -a -m1 -E "$2") && { echo "$l"; return 0; }
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+# wait_for SECONDS COMMAND...: until COMMAND succeeds.
+wait_for() {
+	local n=$(($1 * 10)); shift
+	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
+	return 1
+}
+xs_absent() { ! xenstore-exists "$1" 2>/dev/null; }
+xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
+no_if() { [ ! -e /sys/class/net/$1 ]; }
+
+# create_guest NAME MAC: xl create; sets D (domid).
+create_guest() {
+	local s rc el
+	domcfg "$1" "$2"
+	s=$(t)
+	timeout 120 xl create /tmp/$1.cfg > /tmp/$1-create.log 2>&1; rc=$?
+	el=$(since $s)
+	check create $rc "xl create rc=$rc in ${el}s"
+	[ $rc = 0 ] || indent "xl create" < /tmp/$1-create.log
+	metric create_s "$el"
+	D=$(xl domid "$1" 2>/dev/null)
+	mark "guest $1 is domain $D"
+	[ $rc = 0 ] && [ -n "$D" ]
+}
+
+# workload NAME: ping, TCP payloads and iperf3 with the guest; the
+# guest side is domU-init.  Sends /srv/up.bin.
+workload() {
+	local g=$1 l rc h n0
+	l=$(wait_console $g 'DOMU: CARRIER' 90); rc=$?
+	[ $rc = 0 ] && [[ $l == *"CARRIER 1"* ]]; check carrier $? "${l:-no CARRIER line from the guest in 90 s}"
+	l=$(wait_console $g 'DOMU: PING-DOM0-' 30)
+	[[ $l == *PING-DOM0-OK* ]]; check ping_domU_to_dom0 $? "${l:-no ping result from the guest}"
+	ping -c 10 -i 0.2 -W 2 $DOMU_IP > /tmp/ping.out 2>&1; rc=$?
+	check ping_dom0_to_domU $rc "$(grep -E 'transmitted|rtt' /tmp/ping.out | tr '\n' ' ')"
+	[ $rc = 0 ] && metric ping_rtt_ms "$(awk -F'[/ ]' '/^rtt/{print $8}' /tmp/ping.out)"
+	# dom0 -> domU payload: to the guest's :5001, which prints its hash.
+	l=$(wait_console $g 'DOMU: SERVE-SHA' 30)
+	h=$(sha256sum /srv/up.bin | cut -d' ' -f1)
+	send_guest /srv/up.bin 60; rc=$?
+	l=$(wait_got $n0 30)
+	[ $rc = 0 ] && [[ $l == *"GOT-SHA $h"* ]]
+	check tcp_dom0_to_domU_sha256 $? "nc rc=$rc, guest: ${l:-no GOT-SHA line} (want $h)"
+	# domU -> dom0 payload: from the guest's :5002.
+	h=$(console $g | grep -a -m1 'DOMU: SERVE-SHA' | awk '{print $3}')
+	rm -f /tmp/down.bin
+	timeout 60 nc -d $DOMU_IP 5002 > /tmp/down.bin; rc=$?
+	l=$(sha256sum /tmp/down.bin 2>/dev/null | cut -d' ' -f1)
+	[ $rc = 0 ] && [ -n "$h" ] && [ "$l" = "$h" ]
+	check tcp_domU_to_dom0_sha256 $? "nc rc=$rc got $(stat -c %s /tmp/down.bin 2>/dev/null) bytes ${l:-nothing}, want ${h:-?}"
+	iperf dom0_to_domU
+	iperf domU_to_dom0 -R
+}
+
+# iperf NAME [-R]: one iperf3 run; metric iperf_NAME_mbps (receiver).
+iperf() {
+	local n=$1 rc v; shift
+	timeout $((IPERF_T + 30)) iperf3 -c $DOMU_IP -t $IPERF_T -f m "$@" > /tmp/iperf.out 2>&1; rc=$?
+	v=$(awk '/receiver/{for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") print $(i-1)}' /tmp/iperf.out | tail -1)
+	[ $rc = 0 ] && [ -n "$v" ]; check iperf_$n $? "rc=$rc ${v:-?} Mbit/s"
+	[ $rc = 0 ] || indent iperf3 < /tmp/iperf.out
+	[ -n "$v" ] && metric iperf_${n}_mbps "$v"
+}
+
+# destroy_guest NAME: xl destroy, timed; then the backend must be gone.
+destroy_guest() {
+	local s rc el
+	s=$(t)
+	timeout 60 xl -v destroy "$1" > /tmp/$1-destroy.log 2>&1; rc=$?
+	el=$(since $s)
+	! grep -qiE 'timed out|timeout|error' /tmp/$1-destroy.log && [ $rc = 0 ]
+	check destroy $? "xl destroy rc=$rc in ${el}s"
+	grep -iE 'timed out|timeout|error' /tmp/$1-destroy.log | indent "xl destroy"
+	metric destroy_s "$el"
+	wait_for 10 xs_absent /local/domain/0/backend/vif/$D
+	check destroy_backend_gone $? "/local/domain/0/backend/vif/$D $(xenstore-ls -f /local/domain/0/backend/vif/$D 2>/dev/null | head -5 | tr '\n' ' ')"
+}
+
+# send_guest FILE SECONDS: FILE over one TCP connection to the guest's :5001;
+# n0 is set to the number of GOT-SHA lines before.
+send_guest() {
+	n0=$(console $g | grep -a -c 'DOMU: GOT-SHA')
+	timeout $2 nc -N $DOMU_IP 5001 < "$1"
+}
+# wait_got N SECONDS: the first GOT-SHA line after the first N.
+wait_got() {
+	local i=0
+	while [ $i -lt $(($2 * 10)) ]; do
+		[ "$(console $g | grep -a -c 'DOMU: GOT-SHA')" -gt "$1" ] &&
+			{ console $g | grep -a 'DOMU: GOT-SHA' | sed -n "$(($1 + 1))p"; return 0; }
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+# trace_states BE FE: print each change of the two state nodes (polled,
+# so a change faster than a poll is missed) until killed.
+trace_states() {
+	local last= cur
+	while :; do
+		cur="be=$(xenstore-read $1/state 2>/dev/null || echo -) fe=$(xenstore-read $2/state 2>/dev/null || echo -) hotplug-status=$(xenstore-read $1/hotplug-status 2>/dev/null || echo -)"
+		[ "$cur" != "$last" ] && echo "$(t) $cur"
+		last=$cur; sleep 0.05
+	done
+}
+
+dump_console() { echo "----- console of $1 -----"; console "$1" | indent "$1"; }

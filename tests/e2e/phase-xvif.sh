@@ -1,0 +1,132 @@
+#!/bin/bash
+# phase-xvif.sh -- xvifd as the backend (xen-netback blacklisted): create,
+# carrier, ping, TCP payloads, iperf3, MAC rule in the log, attach/detach
+# cycles, SIGKILL + restart under a live TCP stream, destroy.
+PHASE=xvif
+. /e2e/lib.sh
+G=gx
+MAC=00:16:3e:12:34:56
+LOG=/run/xvifd.log
+CYCLES=${e2e_cycles:-10}
+
+start_xvifd() {
+	echo "===== xvifd start [uptime=$(t)]" >> $LOG
+	xvifd --hv xen -vv >> $LOG 2>&1 &
+	echo $! > /run/xvifd.pid
+	wait_for 10 grep -q 'serving' $LOG
+}
+xpid() { cat /run/xvifd.pid; }
+alive() { kill -0 "$(xpid)" 2>/dev/null; }
+
+lsmod | grep -q '^xen_netback' && rmmod xen-netback
+modprobe xen-netback 2>/dev/null
+! lsmod | grep -q '^xen_netback'; check netback_blacklisted $? "modprobe xen-netback refused"
+modprobe tun
+: > $LOG
+start_xvifd; rc=$?
+alive && [ $rc = 0 ]; check xvifd_start $? "$(tail -1 $LOG)"
+alive || { indent xvifd < $LOG; exit 1; }
+
+create_guest $G $MAC || { indent xvifd < $LOG; dump_console $G; xl destroy $G 2>/dev/null; exit 1; }
+IF=xvif${D}i0
+wait_for 10 test -e /sys/class/net/$IF
+check tap_name $? "$IF: $(ip -o link show $IF 2>&1 | cut -c1-120)"
+want=00:16:3e:13:34:56
+[ "$(cat /sys/class/net/$IF/address 2>/dev/null)" = $want ]
+check tap_mac $? "$IF address $(cat /sys/class/net/$IF/address 2>/dev/null), want $want"
+grep -q "$IF: Ethernet address $want" $LOG
+check log_ethernet_address $? "$(grep -m1 'Ethernet address' $LOG)"
+xs_is /local/domain/0/backend/vif/$D/0/vifname $IF
+check vifname_key $? "vifname=$(xenstore-read /local/domain/0/backend/vif/$D/0/vifname 2>&1)"
+
+# What libxl wrote and xvifd answered, for the simulator comparison.
+echo "----- xenstore, vif 0 connected (xenstore-ls -fp) -----"
+for p in /local/domain/0/backend/vif/$D /local/domain/$D/device/vif /libxl/$D/device/vif; do
+	xenstore-ls -fp $p 2>&1 | indent xs-connected; done
+
+workload $G
+
+# ---- a vif with an invalid MAC (written by hand: xl checks MACs) ----
+B7=/local/domain/0/backend/vif/$D/7
+xenstore-write $B7/frontend /local/domain/$D/device/vif/7 $B7/frontend-id $D \
+	$B7/online 1 $B7/state 1 $B7/handle 7 $B7/type vif $B7/mac 00:16:3e:zz:00:07
+wait_for 10 xs_is $B7/state 6
+check refuse_bad_mac_closed $? "state=$(xenstore-read $B7/state 2>&1) error=$(xenstore-read $B7/error 2>&1)"
+grep -q "xvif${D}i7: 00:16:3e:zz:00:07 is not a valid mac address" $LOG
+check log_bad_mac_diagnostic $? "$(grep -m1 "xvif${D}i7" $LOG)"
+no_if xvif${D}i7; check refuse_bad_mac_no_tap $? ""
+xenstore-rm $B7
+ping -c 2 -W 2 $DOMU_IP > /dev/null 2>&1; check ping_after_bad_mac $? "the other vif goes on"
+# ---- xl network-attach / network-detach cycles ----
+fds0=$(ls /proc/$(xpid)/fd | wc -l); rss0=$(awk '/VmRSS/{print $2}' /proc/$(xpid)/status)
+ok=0; n=0; s=$(t)
+while [ $n -lt $CYCLES ]; do
+	n=$((n + 1))
+	B=/local/domain/0/backend/vif/$D/1
+	# The first cycle: libxl's view (-vvv) and a state trace, for the record.
+	v=; [ $n = 1 ] && { v=-vvv; trace_states $B /local/domain/$D/device/vif/1 > /tmp/trace.log & TR=$!; }
+	if ! timeout 60 xl $v network-attach $G mac=00:16:3e:12:34:61 script=/etc/xen/scripts/vif-xvif > /tmp/att.log 2>&1; then
+		fail attach_cycle "cycle $n: xl network-attach failed"; indent attach < /tmp/att.log; break; fi
+	if ! wait_for 20 xs_is $B/state 4; then
+		fail attach_cycle "cycle $n: backend state $(xenstore-read $B/state 2>&1), frontend $(xenstore-read /local/domain/$D/device/vif/1/state 2>&1)"; break; fi
+	if ! test -e /sys/class/net/xvif${D}i1; then fail attach_cycle "cycle $n: no xvif${D}i1"; break; fi
+	[ $n = 1 ] && { echo "----- xenstore, vif 1 connected -----"; xenstore-ls -fp $B | indent xs-attach;
+		xenstore-ls -fp /local/domain/$D/device/vif/1 | indent xs-attach;
+		grep -E 'wanted state|hotplug|script|rc=' /tmp/att.log | indent xl-attach; }
+	if ! timeout 60 xl $v network-detach $G 1 > /tmp/det.log 2>&1; then
+		fail attach_cycle "cycle $n: xl network-detach failed"; indent detach < /tmp/det.log; break; fi
+	if ! wait_for 10 xs_absent $B; then fail attach_cycle "cycle $n: $B still there"; break; fi
+	if ! wait_for 10 no_if xvif${D}i1; then fail attach_cycle "cycle $n: xvif${D}i1 still there"; break; fi
+	[ $n = 1 ] && { sleep 0.3; kill $TR 2>/dev/null; wait $TR 2>/dev/null
+		grep -E 'wanted state|hotplug|script|rc=|remov' /tmp/det.log | indent xl-detach
+		echo "----- state trace of attach + detach (be/fe state, polled) -----"; indent trace < /tmp/trace.log; }
+	ok=$n
+done
+fds1=$(ls /proc/$(xpid)/fd | wc -l); rss1=$(awk '/VmRSS/{print $2}' /proc/$(xpid)/status)
+[ $ok = $CYCLES ]; check attach_detach_cycles $? "$ok/$CYCLES cycles in $(since $s)s"
+[ $ok -gt 0 ] && metric attach_detach_cycle_s "$(awk -v a="$(since $s)" -v n=$ok 'BEGIN{printf "%.2f", a/n}')"
+[ "$fds1" = "$fds0" ] && [ $((rss1 - rss0)) -lt 2048 ]
+check attach_detach_no_leak $? "xvifd fds $fds0 -> $fds1, VmRSS ${rss0} -> ${rss1} kB"
+grep -q "xvif${D}i1: Ethernet address 00:16:3e:13:34:61" $LOG
+check log_ethernet_address_i1 $? "$(grep -m1 "xvif${D}i1: Ethernet address" $LOG)"
+ping -c 2 -W 2 $DOMU_IP > /dev/null 2>&1; check ping_after_cycles $? "eth0 still works"
+
+# ---- SIGKILL xvifd under a live TCP stream, restart, stream survives ----
+head -c 8388608 /dev/urandom > /tmp/long.bin
+h=$(sha256sum /tmp/long.bin | cut -d' ' -f1)
+g=$G; n0=$(console $G | grep -a -c 'DOMU: GOT-SHA')
+ts=$(t)
+{ ( for i in $(seq 0 63); do dd if=/tmp/long.bin bs=131072 skip=$i count=1 2>/dev/null; sleep 0.1; done ) |
+	timeout 120 nc -N $DOMU_IP 5001; echo $? > /tmp/long.rc; } &
+SENDER=$!
+sleep 2
+kill -9 "$(xpid)"; wait "$(xpid)" 2>/dev/null
+mark "xvifd SIGKILLed"
+sleep 1
+test -e /sys/class/net/$IF; check tap_survives_sigkill $? "$IF after SIGKILL"
+start_xvifd; check xvifd_restart $? "$(tail -1 $LOG)"
+wait $SENDER
+el=$(since $ts)
+kill -USR1 "$(xpid)"	# every vif's state and counters, into the log
+l=$(wait_got $n0 30)
+[ "$(cat /tmp/long.rc)" = 0 ] && [[ $l == *"GOT-SHA $h"* ]]
+check tcp_survives_restart $? "sender rc=$(cat /tmp/long.rc) in ${el}s (6.4 s of pacing), guest: ${l:-no GOT-SHA line} (want $h)"
+metric restart_stream_s "$el"
+grep -q "$IF: re-attached" $LOG; check log_reattached $? "$(grep -m1 're-attached' $LOG)"
+ping -c 3 -W 2 $DOMU_IP > /dev/null 2>&1; check ping_after_restart $? ""
+iperf after_restart
+
+# ---- xl destroy: Closed, TAP gone, nothing left ----
+destroy_guest $G
+wait_for 10 no_if $IF; check destroy_tap_gone $? "$IF $(ip -o link show $IF 2>/dev/null | cut -c1-80)"
+grep -qE "$IF: backend .*-> *(Closed|6)" $LOG
+check destroy_backend_closed $? "$(grep "$IF: backend" $LOG | tail -2 | tr '\n' ' ')"
+alive; check xvifd_alive_after_destroy $? ""
+kill -TERM "$(xpid)"; wait "$(xpid)"; rc=$?
+check xvifd_sigterm $rc "exit status $rc; $(tail -1 $LOG)"
+echo "----- xvifd log (-vv) -----"; indent xvifd < $LOG
+echo "----- hotplug -----"; indent hotplug < /run/vif-xvif.log
+n=$(console_junk $G)
+[ "$n" = 0 ]; check guest_console_clean $? "$n bytes outside printable ASCII on the guest's console"
+dump_console $G
+exit 0

@@ -1,0 +1,99 @@
+#!/bin/bash
+# run.sh -- the real-Xen end-to-end test (`make e2e`): builds or reuses the
+# images (build.sh), boots Xen 4.17 + the Debian dom0 under QEMU (software
+# emulation: TCG, no NIC), timestamps the serial console into a log, and
+# prints every check, a summary and the xvif/netback ratio table.  Exit 0
+# only if every check passed.
+#
+# Env: BUILD (build dir, default build), XVIF_E2E_CACHE (/var/tmp/xvif-e2e),
+#   E2E_PHASES (xs+xvif+netback), E2E_IPERF_T (5 s), E2E_CYCLES (10),
+#   E2E_TIMEOUT (whole QEMU run, 900 s), E2E_MEM (3072 MiB), E2E_SMP (2).
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-build}
+CACHE=${XVIF_E2E_CACHE:-/var/tmp/xvif-e2e}
+PHASES=${E2E_PHASES:-xs+xvif+netback}
+TMO=${E2E_TIMEOUT:-900}
+t0=$EPOCHREALTIME
+
+img=$("$HERE/build.sh" "$BUILD/xvifd") || { echo "e2e: image build failed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+tb=$EPOCHREALTIME
+mkdir -p "$CACHE/logs"
+ls -1t "$CACHE"/logs/run-*.log 2>/dev/null | tail -n +10 | xargs -r rm -f
+LOG=$CACHE/logs/run-$(date +%Y%m%d-%H%M%S).log
+
+# No commas in the dom0 command line: QEMU's -initrd splits modules on ','.
+XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=${E2E_SMP:-2} smap=0 smep=0 loglvl=all guest_loglvl=all"
+DOM0_ARGS="console=hvc0 earlyprintk=xen panic=-1 e2e_phases=$PHASES e2e_iperf_t=${E2E_IPERF_T:-5} e2e_cycles=${E2E_CYCLES:-10} e2e_limit_xvif=${E2E_LIMIT_XVIF:-420} e2e_limit_netback=${E2E_LIMIT_NETBACK:-180} e2e_limit_xs=${E2E_LIMIT_XS:-120}"
+echo "e2e: booting Xen + dom0 under QEMU (TCG), phases $PHASES, log $LOG"
+timeout --foreground -k 10 "$TMO" qemu-system-x86_64 -accel tcg -cpu max \
+	-m "${E2E_MEM:-3072}" -smp "${E2E_SMP:-2}" \
+	-display none -monitor none -serial stdio -nic none -no-reboot \
+	-kernel "$img/xen.elf" -append "$XEN_ARGS" \
+	-initrd "$img/vmlinuz $DOM0_ARGS,$img/dom0-initrd.cpio" < /dev/null 2>&1 |
+while IFS= read -r l; do
+	n=$EPOCHREALTIME
+	printf '%8.2f %s\n' "$(( (${n/./} - ${tb/./}) / 10000 ))e-2" "${l%$'\r'}"
+done > "$LOG"
+qrc=${PIPESTATUS[0]}
+t1=$EPOCHREALTIME
+secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", b-a}'; }
+
+grep -a -E '\(XEN\) Xen version|Hardware Dom0 crashed|Kernel panic|E2E: (dom0 init|DOM0-READY|=====|poweroff)' "$LOG" | cut -c1-160
+echo
+# Every check: PASS/FAIL lines; a required one that never reported fails.
+required="init/xenstored init/xl_list"
+case $PHASES in *xvif*) required="$required xvif/xvifd_start xvif/create xvif/tap_name
+	xvif/tap_mac xvif/log_ethernet_address xvif/carrier xvif/ping_domU_to_dom0
+	xvif/ping_dom0_to_domU xvif/tcp_dom0_to_domU_sha256 xvif/tcp_domU_to_dom0_sha256
+	xvif/iperf_dom0_to_domU xvif/iperf_domU_to_dom0 xvif/attach_detach_cycles
+	xvif/tcp_survives_restart xvif/destroy xvif/destroy_backend_gone
+	xvif/destroy_tap_gone xvif/log_bad_mac_diagnostic xvif/log_reattached" ;; esac
+case $PHASES in *netback*) required="$required netback/create netback/carrier
+	netback/ping_dom0_to_domU netback/iperf_dom0_to_domU netback/iperf_domU_to_dom0
+	netback/destroy" ;; esac
+checks=$(grep -a -o 'E2E: CHECK .*' "$LOG" | sed 's/^E2E: CHECK //')
+for r in $required; do
+	echo "$checks" | grep -q "^$r " || checks="$checks"$'\n'"$r FAIL never reported"
+done
+# The differential check: each "dom0:" case of t_xs_client gives the same
+# result against the simulator (here) as against Xen's xenstored (dom0).
+case $PHASES in *xs*)
+	sim=$(T_TIMEOUT=60 BUILD=$BUILD "$BUILD/tests/t_xs_client" 'dom0:' 2>&1 |
+		grep -E '^(PASS|FAIL) ' | sed -E 's/^(PASS|FAIL) [^:]*: /\1 /')
+	real=$(grep -a -o 'E2E: XSCASE .*' "$LOG" | sed 's/^E2E: XSCASE //')
+	[ -n "$real" ] || checks="$checks"$'\n'"xs/dom0_cases FAIL no result from dom0"
+	while IFS= read -r l; do
+		[ -n "$l" ] || continue
+		name=${l#* }; name=${name#dom0: }; name=${name%%: *}
+		slug=$(printf '%s' "$name" | tr -c 'A-Za-z0-9' _ | sed 's/__*/_/g; s/_$//' | cut -c1-40)
+		r=$(echo "$real" | grep -F -- "dom0: $name" | head -1)
+		if [ "${l%% *}" = PASS ] && [ "${r%% *}" = PASS ]; then v=PASS; else v=FAIL; fi
+		checks="$checks"$'\n'"xs/$slug $v sim: ${l%% *}, real xenstored: ${r:-not run}"
+	done <<< "$sim"
+	;;
+esac
+checks=$(echo "$checks" | sed '/^$/d')
+[ -n "$checks" ] || checks="boot FAIL no check reported (qemu rc=$qrc)"
+[ "$qrc" = 0 ] || checks="$checks"$'\n'"qemu FAIL exit status $qrc (124: the ${TMO}s limit)"
+grep -aq 'E2E: poweroff' "$LOG" || checks="$checks"$'\n'"dom0 FAIL never reached poweroff"
+echo "$checks" | awk '{n=$1; st=$2; $1=$2=""; sub(/^ +/, ""); printf "%s %s: %s\n", st, n, $0}'
+np=$(echo "$checks" | awk '$2=="PASS"' | wc -l)
+nf=$(echo "$checks" | awk '$2!="PASS"' | wc -l)
+
+# The reference table: xvif / netback for each metric both phases reported.
+echo
+grep -a -o 'E2E: METRIC .*' "$LOG" | awk '
+	{ v[$3 " " $4] = $5; if (!($4 in seen)) { seen[$4] = 1; order[++k] = $4 } }
+	END {
+		for (i = 1; i <= k; i++) {
+			m = order[i]; x = v["xvif " m]; b = v["netback " m]
+			if (x == "" || b == "") continue
+			r = (b + 0 != 0) ? sprintf("%.2f", x / b) : "-"
+			printf "e2e %s: xvif %s netback %s ratio %s\n", m, x, b, r
+		}
+	}'
+echo
+echo "e2e: build $(secs "$t0" "$tb")s, qemu $(secs "$tb" "$t1")s, total $(secs "$t0" "$t1")s; log $LOG"
+echo "e2e: $np passed, $nf failed"
+[ "$nf" = 0 ]
