@@ -37,13 +37,16 @@ struct hp_ops {
 	int	(*set_mac)(struct hp *, const uint8_t mac[6]);
 	/* Carrier (lower-layer up): off while the other end cannot take frames. */
 	int	(*set_carrier)(struct hp *, bool on);
-	/* ifindex, for tests and the control socket; -ENOTSUP for pipes. */
+	/*
+	 * ifindex, for tests and the control socket; -ENOTSUP for pipes.
+	 * Also brings hp_name up to date after a rename.
+	 */
 	int	(*ifindex)(struct hp *);
 };
 
 struct hp {
 	const struct hp_ops	*hp_ops;
-	char			 hp_name[16];
+	char			 hp_name[16];	/* the current name */
 };
 
 extern const struct hp_ops hp_tap_ops;

@@ -21,6 +21,7 @@ struct hptap {
 	struct hp	tp_hp;		/* first: see hp.h */
 	int		tp_fd;		/* /dev/net/tun, attached */
 	int		tp_sock;	/* for SIOC* ioctls */
+	unsigned int	tp_ifindex;	/* stable across renames */
 };
 
 static struct hptap *
@@ -47,9 +48,18 @@ tap_close(struct hp *hp, bool destroy)
 	free(tp);
 }
 
+/*
+ * An ifreq for the interface under its current name: a hotplug script may
+ * have renamed it (vif-common.sh renames vif<D>.<H> to the vifname key),
+ * so the name is looked up again by ifindex.
+ */
 static int
 tap_ifreq(struct hptap *tp, struct ifreq *ifr)
 {
+	char name[IF_NAMESIZE];
+
+	if (tp->tp_ifindex != 0 && if_indextoname(tp->tp_ifindex, name) != NULL)
+		memcpy(tp->tp_hp.hp_name, name, sizeof(tp->tp_hp.hp_name));
 	memset(ifr, 0, sizeof(*ifr));
 	memcpy(ifr->ifr_name, tp->tp_hp.hp_name, sizeof(ifr->ifr_name));
 	return 0;
@@ -88,6 +98,7 @@ tap_open(const char *ifname, struct hp **out)
 		rc = -errno;
 		goto fail;
 	}
+	tp->tp_ifindex = if_nametoindex(ifname);
 	*out = &tp->tp_hp;
 	return 0;
 fail:
@@ -171,9 +182,11 @@ tap_set_carrier(struct hp *hp, bool on)
 static int
 tap_ifindex(struct hp *hp)
 {
-	unsigned int i = if_nametoindex(hp->hp_name);
+	struct hptap *tp = tap_of(hp);
+	struct ifreq ifr;
 
-	return i == 0 ? -errno : (int)i;
+	tap_ifreq(tp, &ifr);	/* refreshes hp_name too */
+	return tp->tp_ifindex != 0 ? (int)tp->tp_ifindex : -ENODEV;
 }
 
 const struct hp_ops hp_tap_ops = {

@@ -77,24 +77,22 @@ vif_free(struct xvif *vif, bool destroy_tap)
 	free(vif);
 }
 
-/* Create (or re-attach to) the TAP named vif_name, with our MAC. */
+/* Create (or re-attach to) the TAP called name, with our MAC. */
 int
-vif_open_tap(struct xvif *vif)
+vif_open_tap(struct xvif *vif, const char *name)
 {
 	int rc;
 
 	if (vif->vif_hp != NULL)
 		return 0;
-	rc = hp_open(vif->vif_d->xd_hp_ops, vif->vif_name, &vif->vif_hp);
+	rc = hp_open(vif->vif_d->xd_hp_ops, name, &vif->vif_hp);
 	if (rc < 0) {
-		log_warnc(-rc, "%s: create interface %s", vif->vif_tag,
-		    vif->vif_name);
+		log_warnc(-rc, "%s: create interface %s", vif->vif_tag, name);
 		return rc;
 	}
 	if ((rc = hp_set_mac(vif->vif_hp, vif->vif_mac)) < 0 ||
 	    (rc = hp_set_carrier(vif->vif_hp, false)) < 0) {
-		log_warnc(-rc, "%s: set up interface %s", vif->vif_tag,
-		    vif->vif_name);
+		log_warnc(-rc, "%s: set up interface %s", vif->vif_tag, name);
 		hp_close(vif->vif_hp, true);
 		vif->vif_hp = NULL;
 		return rc;

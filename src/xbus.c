@@ -286,6 +286,28 @@ xbus_read_name(struct xvif *vif)
 	return 0;
 }
 
+/*
+ * The name the TAP is created under.  Where the toolstack runs a hotplug
+ * script, that script renames the interface from libxl's name for it,
+ * vif<D>.<H>, to the vifname key we write (Xen 4.17's vif-common.sh fails
+ * when an interface of the vifname already exists), so it starts under
+ * that name, as the kernel netback's does.  Without a script it gets its
+ * final name at once.  A vif found Connected (a restart) was renamed
+ * already.  The TAP is tracked by its fd and ifindex, so renames are safe.
+ */
+static const char *
+xbus_first_name(struct xvif *vif, char *buf, size_t len)
+{
+	char s[8], state[4];
+
+	if (xbus_read(vif, vif->vif_be, "script", s, sizeof(s)) == -ENOENT ||
+	    (xbus_read(vif, vif->vif_be, "state", state, sizeof(state)) == 1 &&
+	    state[0] == '4'))
+		return vif->vif_name;
+	snprintf(buf, len, "vif%u.%u", vif->vif_domid, vif->vif_handle);
+	return buf;
+}
+
 /* Frontend keys for a connect (netif.h); Untrusted: the guest wrote them. */
 static int
 xbus_read_fe(struct xvif *vif, struct vif_fe *fe)
@@ -483,7 +505,7 @@ static void
 xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 {
 	struct xvif *vif;
-	char buf[XVIF_PATH_MAX], want[64];
+	char buf[XVIF_PATH_MAX], want[64], first[PROTO_IFNAMSIZ] = "";
 	unsigned long id;
 	int rc;
 
@@ -519,7 +541,7 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		xbus_refuse(vif, "invalid vifname");
 		return;
 	}
-	if (vif_open_tap(vif) < 0) {
+	if (vif_open_tap(vif, xbus_first_name(vif, first, sizeof(first))) < 0) {
 		xbus_refuse(vif, "cannot create the interface");
 		return;
 	}
@@ -532,8 +554,13 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		xbus_refuse(vif, "cannot write features");
 		return;
 	}
-	log_info("%s: interface %s for domain %u handle %u", vif->vif_tag,
-	    vif->vif_name, domid, handle);
+	if (strcmp(first, vif->vif_name) == 0 || first[0] == '\0')
+		log_info("%s: interface %s for domain %u handle %u",
+		    vif->vif_tag, vif->vif_name, domid, handle);
+	else
+		log_info("%s: interface %s for domain %u handle %u, to be "
+		    "renamed %s by the hotplug script", vif->vif_tag, first,
+		    domid, handle, vif->vif_name);
 	xbus_set_state(vif, XenbusStateInitWait);
 	xbus_reconcile(vif);
 }

@@ -91,7 +91,7 @@ struct xvif {
 	domid_t			 vif_domid;
 	unsigned int		 vif_handle;
 	char			 vif_tag[24];	/* "xvif<D>i<H>": diagnostics */
-	char			 vif_name[PROTO_IFNAMSIZ];	/* the TAP */
+	char			 vif_name[PROTO_IFNAMSIZ];	/* the TAP's final name */
 	char			 vif_be[XVIF_PATH_MAX];	/* backend dir */
 	char			 vif_fe_path[XVIF_PATH_MAX];
 	uint8_t			 vif_mac[PROTO_ETH_ALEN];	/* ours */
@@ -145,7 +145,7 @@ const char *xbus_state_name(int state);
 /* vif.c: vif lifecycle and the event-channel dispatch. */
 struct xvif *vif_alloc(struct xvifd *, domid_t domid, unsigned int handle);
 void	vif_free(struct xvif *, bool destroy_tap);
-int	vif_open_tap(struct xvif *);
+int	vif_open_tap(struct xvif *, const char *name);
 int	vif_connect(struct xvif *, const struct vif_fe *, bool reattach);
 void	vif_disconnect(struct xvif *);
 void	vif_guest_err(struct xvif *, enum vif_counter, const char *fmt, ...)

@@ -9,19 +9,28 @@ xvifd_start
 be=/local/domain/0/backend/vif
 state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
 
-# Hotplug: with a script, Connected waits for hotplug-status=connected.
-cat >"$T_DIR/hotplug" <<'EOS'
+# Hotplug: a script that does what Xen 4.17's vif-common.sh does -- it
+# renames $vif (vif<D>.<H>) to the vifname key and fails if that name is
+# taken -- then says connected after a delay, as vif-bridge would.
+# Connected waits for it; the renamed interface keeps working.
+DOM0_NS=$T_NS-d0
+cat >"$T_DIR/hotplug" <<EOS
 #!/bin/sh
-# a test hotplug script: says connected after a delay, as vif-bridge would
-[ "$1" = online ] || exit 0
-(sleep 1; xenstore-write "$XENBUS_PATH/hotplug-status" connected) &
+[ "\$1" = online ] || exit 0
+name=\$(xenstore-read "\$XENBUS_PATH/vifname") || exit 1
+echo "\$vif -> \$name" >>"$T_DIR/hotplug.log"
+ip -n $DOM0_NS link show "\$name" >/dev/null 2>&1 && exit 1
+ip -n $DOM0_NS link set "\$vif" name "\$name" || exit 1
+(sleep 1; xenstore-write "\$XENBUS_PATH/hotplug-status" connected) &
 exit 0
 EOS
 chmod +x "$T_DIR/hotplug"
 guest_up 1 "script=$T_DIR/hotplug"
 d1=${GUEST_DOM[1]}
+t_eq "hotplug: the script renamed libxl's name to vifname" "$(cat "$T_DIR/hotplug.log")" "vif$d1.0 -> xvif${d1}i0"
 t_ok "hotplug: Connected once the script said so" state_is $be/$d1/0 4
 t_ok "hotplug: log shows the wait ended after the script" grep -q "xvif${d1}i0: backend InitWait -> Connected" "$T_DIR/xvifd.log"
+t_ok "hotplug: renamed interface carries traffic" ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
 
 # A script that never reports: the frontend connects, the backend waits.
 printf '#!/bin/sh\nexit 0\n' >"$T_DIR/silent"
