@@ -48,8 +48,9 @@ host_start(struct t_ctx *t, struct host *h, bool need_sim)
 	int i, fd;
 
 	h->h_pid = -1;
+	h->h_sock[0] = '\0';
 	if (!need_sim && getenv("XS_TEST_REAL") != NULL)
-		return true;
+		return true;	/* libxenstore's own default: the real one */
 	snprintf(h->h_dir, sizeof(h->h_dir), "%s", t_tmpdir(t));
 	snprintf(bin, sizeof(bin), "%s/xvif-sim", b);
 	snprintf(h->h_sock, sizeof(h->h_sock), "%s/xenstored.sock", h->h_dir);
@@ -100,9 +101,10 @@ xs_as(const struct host *h, unsigned int domid)
 {
 	char p[320];
 
-	if (domid == 0)
-		setenv("XENSTORED_PATH", h->h_sock, 1);
-	else {
+	if (domid == 0) {
+		if (h->h_sock[0] != '\0')
+			setenv("XENSTORED_PATH", h->h_sock, 1);
+	} else {
 		snprintf(p, sizeof(p), "%s/xs-dom%u.sock", h->h_dir, domid);
 		setenv("XENSTORED_PATH", p, 1);
 	}
