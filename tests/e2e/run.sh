@@ -73,6 +73,10 @@ case $PHASES in *xs*)
 	done <<< "$sim"
 	;;
 esac
+# The simulated toolstack + netfront against real libxl + Linux netfront.
+case $PHASES in *xvif*)
+	checks="$checks"$'\n'"$(BUILD=$BUILD "$HERE/compare-sim.sh" "$LOG")" ;;
+esac
 checks=$(echo "$checks" | sed '/^$/d')
 [ -n "$checks" ] || checks="boot FAIL no check reported (qemu rc=$qrc)"
 [ "$qrc" = 0 ] || checks="$checks"$'\n'"qemu FAIL exit status $qrc (124: the ${TMO}s limit)"
