@@ -44,6 +44,14 @@ xenstore-write "\$XENBUS_PATH/hotplug-status" connected
 EOS
 chmod +x "$W_DIR/vif-hotplug"
 d=$("$SIM" create --dir "$SIM_DIR" --name cmp) || w_die "create"
+BE=/local/domain/0/backend/vif/$d/0 FE=/local/domain/$d/device/vif/0
+# The same polled trace as dom0's trace_states.
+( last=; while :; do
+	cur="be=$(xenstore-read $BE/state 2>/dev/null || echo -) fe=$(xenstore-read $FE/state 2>/dev/null || echo -)"
+	[ "$cur" != "$last" ] && echo "$cur"
+	last=$cur; sleep 0.01
+done ) >"$W_DIR/trace" 2>/dev/null &
+w_cleanup_add "kill $!"
 "$SIM" attach --dir "$SIM_DIR" "$d" mac=00:16:3e:12:34:61 script="$W_DIR/vif-hotplug" \
 	>"$W_DIR/attach.log" 2>&1 || w_die "attach: $(tail -1 "$W_DIR/attach.log")"
 netns_add "$W_NS-g"
@@ -56,4 +64,33 @@ if [ "$sim" = "$real" ]; then
 	echo "sim_vs_real/vif_keys PASS $(echo "$real" | wc -l) keys, values and permissions identical"
 else
 	echo "sim_vs_real/vif_keys FAIL $(diff <(echo "$real") <(echo "$sim") | grep '^[<>]' | sed 's/^</real:/; s/^>/sim:/' | tr '\n' ';')"
+fi
+
+# State sequence of an attach and a detach.  Both traces are polled, so
+# only the states that last are compared: the backend's InitWait, then
+# Connected with the frontend Connected, then Closed.  The simulated guest
+# starts its netfront after the attach (a real guest's runs already), and
+# on the simulated host the toolstack removes the directories within
+# milliseconds of Closed, too fast for a poll; there the toolstack's own
+# success stands for Closed (it fails when the backend never gets there).
+"$SIM" detach --dir "$SIM_DIR" "$d" 0 >>"$W_DIR/attach.log" 2>&1
+drc=$?
+sleep 0.2
+milestones() {
+	tr -d '\r' | grep -oE 'be=[0-9-]+ fe=[0-9-]+' |
+	    awk '{b=$1; sub("be=","",b); f=$2; sub("fe=","",f)}
+		b=="2" && last!="2" {printf "InitWait "}
+		b=="4" && last!="4" {printf "Connected(fe=%s) ", f}
+		b=="6" && last!="6" {printf "Closed "}
+		b=="2"||b=="4"||b=="6" {last=b}'
+}
+rt=$(grep -a 'trace| ' "$LOG" | sed 's/.*trace| //' | milestones)
+st=$(milestones <"$W_DIR/trace")
+[ $drc = 0 ] && case $st in *Closed*) ;; *) st="${st}Closed " ;; esac
+if [ -z "$rt" ]; then
+	echo "sim_vs_real/attach_detach_states FAIL dom0 traced no state"
+elif [ "$rt" = "$st" ] && [ "$rt" = "InitWait Connected(fe=4) Closed " ]; then
+	echo "sim_vs_real/attach_detach_states PASS $rt"
+else
+	echo "sim_vs_real/attach_detach_states FAIL real: $rt; sim: $st(detach rc $drc)"
 fi
