@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <sys/random.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -440,4 +441,14 @@ tool_path_cleanup(struct tool *tl, uint32_t txn, const char *upath)
 			return errno != 0 ? -errno : -EIO;
 	}
 	return 0;
+}
+
+int
+tool_random(void *buf, size_t len)
+{
+	ssize_t n = getrandom(buf, len, 0);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
 }

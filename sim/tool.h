@@ -159,4 +159,7 @@ int	tool_path_cleanup(struct tool *tl, uint32_t txn, const char *path);
 int	tool_vif_remove(struct tool *tl, domid_t domid, unsigned int devid,
 	    bool force);
 
+/* len random bytes from the kernel (getrandom); 0 or -errno. */
+int	tool_random(void *buf, size_t len);
+
 #endif

@@ -36,15 +36,10 @@ static int
 dom_uuid(char out[37])
 {
 	uint8_t u[16];
-	ssize_t n;
-	int fd;
+	int rc;
 
-	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	n = read(fd, u, sizeof(u));
-	close(fd);
-	if (n != (ssize_t)sizeof(u))
-		return -EIO;
+	if ((rc = tool_random(u, sizeof(u))) < 0)
+		return rc;
 	u[6] = (u[6] & 0x0f) | 0x40;	/* version 4, as uuid_generate */
 	u[8] = (u[8] & 0x3f) | 0x80;
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"

@@ -88,15 +88,10 @@ static int
 vif_random_mac(uint8_t mac[6])
 {
 	uint8_t r[3];
-	int fd;
-	ssize_t n;
+	int rc;
 
-	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	n = read(fd, r, sizeof(r));
-	close(fd);
-	if (n != (ssize_t)sizeof(r))
-		return -EIO;
+	if ((rc = tool_random(r, sizeof(r))) < 0)
+		return rc;
 	mac[0] = 0x00;
 	mac[1] = 0x16;
 	mac[2] = 0x3e;
