@@ -98,22 +98,12 @@ static int
 simfe_xs_read(struct simfe *sf, const char *dir, const char *key, char *buf,
     size_t len)
 {
+	/* The daemon's own reader (src/hv_xs.c), on our libxenstore handle. */
+	struct hv h = { .hv_xsh = sf->sf_xsh, .hv_self = sf->sf_domid };
 	char path[256];
-	unsigned int n;
-	char *v;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	errno = 0;
-	if ((v = xs_read(sf->sf_xsh, XBT_NULL, path, &n)) == NULL)
-		return errno != 0 ? -errno : -EIO;
-	if (n >= len) {
-		free(v);
-		return -E2BIG;
-	}
-	memcpy(buf, v, n);
-	buf[n] = '\0';
-	free(v);
-	return (int)n;
+	return hv_xs_op_read(&h, HV_TXN_NONE, path, buf, len);
 }
 
 /* Untrusted (other end): a number below dir/key, or dflt if absent/bad. */
