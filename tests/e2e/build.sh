@@ -79,7 +79,7 @@ for d in "$CACHE"/base-*; do [ "$d" = "$BASE" ] || rm -rf "$d"; done
 
 # --- images ---------------------------------------------------------------
 ikey=$( { echo "$bkey"; cat "$HERE"/build.sh "$HERE"/dom0-init "$HERE"/domU-init \
-	"$HERE"/vif-xvif "$HERE"/phase-*.sh "$HERE"/lib.sh "$XVIFD" "$TXS" /bin/busybox \
+	"$HERE"/vif-xvif "$HERE"/phase-*.sh "$HERE"/lib.sh "$HERE"/trace-states "$XVIFD" "$TXS" /bin/busybox \
 	"/boot/vmlinuz-$KVER"; } | sha256sum | cut -c1-16)
 IMG=$CACHE/img-$ikey
 if [ ! -f "$IMG/.done" ]; then
@@ -115,7 +115,7 @@ if [ ! -f "$IMG/.done" ]; then
 	install -m 755 "$HERE/vif-xvif" "$S/etc/xen/scripts/vif-xvif"
 	mkdir -p "$S/e2e/bin"
 	install -m 755 "$TXS" "$S/e2e/bin/t_xs_client"
-	install -m 755 "$HERE"/lib.sh "$HERE"/phase-*.sh "$S/e2e/"
+	install -m 755 "$HERE"/lib.sh "$HERE"/phase-*.sh "$HERE"/trace-states "$S/e2e/"
 	install -m 755 "$HERE/dom0-init" "$S/init"
 	(cd "$S" && find . | cpio -o -H newc --quiet) > "$IMG/dom0-initrd.cpio"
 	ln "$BASE/xen.elf" "$IMG/xen.elf" 2>/dev/null || cp "$BASE/xen.elf" "$IMG/xen.elf"

@@ -45,13 +45,11 @@ EOS
 chmod +x "$W_DIR/vif-hotplug"
 d=$("$SIM" create --dir "$SIM_DIR" --name cmp) || w_die "create"
 BE=/local/domain/0/backend/vif/$d/0 FE=/local/domain/$d/device/vif/0
-# The same polled trace as dom0's trace_states.
-( last=; while :; do
-	cur="be=$(xenstore-read $BE/state 2>/dev/null || echo -) fe=$(xenstore-read $FE/state 2>/dev/null || echo -)"
-	[ "$cur" != "$last" ] && echo "$cur"
-	last=$cur; sleep 0.01
-done ) >"$W_DIR/trace" 2>/dev/null &
-w_cleanup_add "kill $!"
+# The same watch-driven trace as dom0's (tests/e2e/trace-states).
+tests/e2e/trace-states $BE $FE 30 >"$W_DIR/trace" 2>/dev/null &
+TR=$!
+w_cleanup_add "kill $TR"
+w_wait 5 test -s "$W_DIR/trace" || w_die "trace-states set no watch"
 "$SIM" attach --dir "$SIM_DIR" "$d" mac=00:16:3e:12:34:61 script="$W_DIR/vif-hotplug" \
 	>"$W_DIR/attach.log" 2>&1 || w_die "attach: $(tail -1 "$W_DIR/attach.log")"
 netns_add "$W_NS-g"
@@ -66,16 +64,18 @@ else
 	echo "sim_vs_real/vif_keys FAIL $(diff <(echo "$real") <(echo "$sim") | grep '^[<>]' | sed 's/^</real:/; s/^>/sim:/' | tr '\n' ';')"
 fi
 
-# State sequence of an attach and a detach.  Both traces are polled, so
-# only the states that last are compared: the backend's InitWait, then
+# State sequence of an attach and a detach.  Both traces read the states
+# on watch events, so a state that lasts less than two reads can be
+# missed; only the milestones are compared: the backend's InitWait, then
 # Connected with the frontend Connected, then Closed.  The simulated guest
 # starts its netfront after the attach (a real guest's runs already), and
 # on the simulated host the toolstack removes the directories within
-# milliseconds of Closed, too fast for a poll; there the toolstack's own
-# success stands for Closed (it fails when the backend never gets there).
+# milliseconds of Closed; if the trace missed Closed there, the
+# toolstack's own success stands for it (it fails when the backend never
+# gets there).
 "$SIM" detach --dir "$SIM_DIR" "$d" 0 >>"$W_DIR/attach.log" 2>&1
 drc=$?
-sleep 0.2
+w_wait 10 sh -c "! kill -0 $TR 2>/dev/null"
 milestones() {
 	tr -d '\r' | grep -oE 'be=[0-9-]+ fe=[0-9-]+' |
 	    awk '{b=$1; sub("be=","",b); f=$2; sub("fe=","",f)}

@@ -142,15 +142,4 @@ wait_got() {
 	return 1
 }
 
-# trace_states BE FE: print each change of the two state nodes (polled,
-# so a change faster than a poll is missed) until killed.
-trace_states() {
-	local last= cur
-	while :; do
-		cur="be=$(xenstore-read $1/state 2>/dev/null || echo -) fe=$(xenstore-read $2/state 2>/dev/null || echo -) hotplug-status=$(xenstore-read $1/hotplug-status 2>/dev/null || echo -)"
-		[ "$cur" != "$last" ] && echo "$(t) $cur"
-		last=$cur; sleep 0.05
-	done
-}
-
 dump_console() { echo "----- console of $1 -----"; console "$1" | indent "$1"; }

@@ -64,7 +64,8 @@ while [ $n -lt $CYCLES ]; do
 	n=$((n + 1))
 	B=/local/domain/0/backend/vif/$D/1
 	# The first cycle: libxl's view (-vvv) and a state trace, for the record.
-	v=; [ $n = 1 ] && { v=-vvv; trace_states $B /local/domain/$D/device/vif/1 > /tmp/trace.log & TR=$!; }
+	v=; [ $n = 1 ] && { v=-vvv; /e2e/trace-states $B /local/domain/$D/device/vif/1 60 > /tmp/trace.log & TR=$!
+		wait_for 5 test -s /tmp/trace.log; }
 	if ! timeout 60 xl $v network-attach $G mac=00:16:3e:12:34:61 script=/etc/xen/scripts/vif-xvif > /tmp/att.log 2>&1; then
 		fail attach_cycle "cycle $n: xl network-attach failed"; indent attach < /tmp/att.log; break; fi
 	if ! wait_for 20 xs_is $B/state 4; then
@@ -77,9 +78,9 @@ while [ $n -lt $CYCLES ]; do
 		fail attach_cycle "cycle $n: xl network-detach failed"; indent detach < /tmp/det.log; break; fi
 	if ! wait_for 10 xs_absent $B; then fail attach_cycle "cycle $n: $B still there"; break; fi
 	if ! wait_for 10 no_if xvif${D}i1; then fail attach_cycle "cycle $n: xvif${D}i1 still there"; break; fi
-	[ $n = 1 ] && { sleep 0.3; kill $TR 2>/dev/null; wait $TR 2>/dev/null
+	[ $n = 1 ] && { wait $TR
 		grep -E 'wanted state|hotplug|script|rc=|remov' /tmp/det.log | indent xl-detach
-		echo "----- state trace of attach + detach (be/fe state, polled) -----"; indent trace < /tmp/trace.log; }
+		echo "----- state trace of attach + detach (be/fe state, on watches) -----"; indent trace < /tmp/trace.log; }
 	ok=$n
 done
 fds1=$(ls /proc/$(xpid)/fd | wc -l); rss1=$(awk '/VmRSS/{print $2}' /proc/$(xpid)/status)

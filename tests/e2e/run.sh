@@ -33,7 +33,7 @@ timeout --foreground -k 10 "$TMO" qemu-system-x86_64 -accel tcg -cpu max \
 	-initrd "$img/vmlinuz $DOM0_ARGS,$img/dom0-initrd.cpio" < /dev/null 2>&1 |
 while IFS= read -r l; do
 	n=$EPOCHREALTIME
-	printf '%8.2f %s\n' "$(( (${n/./} - ${tb/./}) / 10000 ))e-2" "${l%$'\r'}"
+	printf '%8.2f %s\n' "$(( (${n/./} - ${tb/./}) / 10000 ))e-2" "${l//$'\r'/}"
 done > "$LOG"
 qrc=${PIPESTATUS[0]}
 t1=$EPOCHREALTIME
@@ -97,6 +97,12 @@ grep -a -o 'E2E: METRIC .*' "$LOG" | awk '
 			printf "e2e %s: xvif %s netback %s ratio %s\n", m, x, b, r
 		}
 	}'
+# What dom0 saw of a phase that hung or stopped early (CI shows only this
+# output, not the log).
+if grep -aq 'E2E: post mortem' "$LOG"; then
+	echo
+	sed -n '/E2E: post mortem/,/E2E: ===== END PHASE/p' "$LOG" | cut -c1-220 | head -400
+fi
 echo
 echo "e2e: build $(secs "$t0" "$tb")s, qemu $(secs "$tb" "$t1")s, total $(secs "$t0" "$t1")s; log $LOG"
 echo "e2e: $np passed, $nf failed"
