@@ -62,7 +62,7 @@ create_guest() {
 	local s rc el
 	domcfg "$1" "$2"
 	s=$(t)
-	timeout 120 xl create /tmp/$1.cfg > /tmp/$1-create.log 2>&1; rc=$?
+	timeout -k 5 120 xl create /tmp/$1.cfg > /tmp/$1-create.log 2>&1; rc=$?
 	el=$(since $s)
 	check create $rc "xl create rc=$rc in ${el}s"
 	[ $rc = 0 ] || indent "xl create" < /tmp/$1-create.log
@@ -93,7 +93,7 @@ workload() {
 	# domU -> dom0 payload: from the guest's :5002.
 	h=$(console $g | grep -a -m1 'DOMU: SERVE-SHA' | awk '{print $3}')
 	rm -f /tmp/down.bin
-	timeout 60 nc -d $DOMU_IP 5002 > /tmp/down.bin; rc=$?
+	timeout -k 5 60 nc -d $DOMU_IP 5002 > /tmp/down.bin; rc=$?
 	l=$(sha256sum /tmp/down.bin 2>/dev/null | cut -d' ' -f1)
 	[ $rc = 0 ] && [ -n "$h" ] && [ "$l" = "$h" ]
 	check tcp_domU_to_dom0_sha256 $? "nc rc=$rc got $(stat -c %s /tmp/down.bin 2>/dev/null) bytes ${l:-nothing}, want ${h:-?}"
@@ -104,7 +104,7 @@ workload() {
 # iperf NAME [-R]: one iperf3 run; metric iperf_NAME_mbps (receiver).
 iperf() {
 	local n=$1 rc v; shift
-	timeout $((IPERF_T + 30)) iperf3 -c $DOMU_IP -t $IPERF_T -f m "$@" > /tmp/iperf.out 2>&1; rc=$?
+	timeout -k 5 $((IPERF_T + 30)) iperf3 -c $DOMU_IP -t $IPERF_T -f m "$@" > /tmp/iperf.out 2>&1; rc=$?
 	v=$(awk '/receiver/{for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") print $(i-1)}' /tmp/iperf.out | tail -1)
 	[ $rc = 0 ] && [ -n "$v" ]; check iperf_$n $? "rc=$rc ${v:-?} Mbit/s"
 	[ $rc = 0 ] || indent iperf3 < /tmp/iperf.out
@@ -115,7 +115,7 @@ iperf() {
 destroy_guest() {
 	local s rc el
 	s=$(t)
-	timeout 60 xl -v destroy "$1" > /tmp/$1-destroy.log 2>&1; rc=$?
+	timeout -k 5 60 xl -v destroy "$1" > /tmp/$1-destroy.log 2>&1; rc=$?
 	el=$(since $s)
 	! grep -qiE 'timed out|timeout|error' /tmp/$1-destroy.log && [ $rc = 0 ]
 	check destroy $? "xl destroy rc=$rc in ${el}s"
@@ -129,7 +129,7 @@ destroy_guest() {
 # n0 is set to the number of GOT-SHA lines before.
 send_guest() {
 	n0=$(console $g | grep -a -c 'DOMU: GOT-SHA')
-	timeout $2 nc -N $DOMU_IP 5001 < "$1"
+	timeout -k 5 $2 nc -N $DOMU_IP 5001 < "$1"
 }
 # wait_got N SECONDS: the first GOT-SHA line after the first N.
 wait_got() {

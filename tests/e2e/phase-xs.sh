@@ -6,7 +6,7 @@
 PHASE=xs
 . /e2e/lib.sh
 cd /tmp || exit 1
-XS_TEST_REAL=1 T_TIMEOUT=60 timeout 300 /e2e/bin/t_xs_client 'dom0:' > /tmp/xs.out 2>&1
+XS_TEST_REAL=1 T_TIMEOUT=60 timeout -k 5 300 /e2e/bin/t_xs_client 'dom0:' > /tmp/xs.out 2>&1
 echo "t_xs_client exit $?"
 indent t_xs_client < /tmp/xs.out
 grep -E '^(PASS|FAIL) ' /tmp/xs.out | sed -E 's/^(PASS|FAIL) [^:]*: /E2E: XSCASE \1 /' | cut -c1-200

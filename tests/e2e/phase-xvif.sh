@@ -58,15 +58,38 @@ no_if xvif${D}i7; check refuse_bad_mac_no_tap $? ""
 xenstore-rm $B7
 ping -c 2 -W 2 $DOMU_IP > /dev/null 2>&1; check ping_after_bad_mac $? "the other vif goes on"
 # ---- xl network-attach / network-detach cycles ----
+start_trace() {
+	/e2e/trace-states $B /local/domain/$D/device/vif/1 60 > /tmp/trace.log & TR=$!
+	wait_for 5 test -s /tmp/trace.log
+}
+# xl_attach [-vvv]: xl network-attach of vif 1.  Xen 4.17's xl was seen to
+# die of a heap corruption of its own under load ("malloc(): corrupted top
+# size", SIGABRT, after it wrote the device's keys); that is retried once,
+# after the half-made device is taken away, and reported.
+xl_attach() {
+	local rc
+	LIBC_FATAL_STDERR_=1 timeout -k 5 60 xl "$@" network-attach $G mac=00:16:3e:12:34:61 \
+		script=/etc/xen/scripts/vif-xvif > /tmp/att.log 2>&1; rc=$?
+	[ $rc = 134 ] || return $rc
+	xl_aborts=$((xl_aborts + 1))
+	mark "xl network-attach aborted ($(grep -a -m1 -iE 'malloc|corrupt|abort' /tmp/att.log)): detach, retry"
+	timeout -k 5 60 xl network-detach $G 1 > /dev/null 2>&1 ||
+		xenstore-rm $B /local/domain/$D/device/vif/1 /libxl/$D/device/vif/1 2>/dev/null
+	wait_for 20 xs_absent $B || return $rc
+	wait_for 10 no_if xvif${D}i1 || return $rc
+	[ $n = 1 ] && { wait $TR; start_trace; }
+	LIBC_FATAL_STDERR_=1 timeout -k 5 60 xl "$@" network-attach $G mac=00:16:3e:12:34:61 \
+		script=/etc/xen/scripts/vif-xvif > /tmp/att.log 2>&1
+}
+xl_aborts=0
 fds0=$(ls /proc/$(xpid)/fd | wc -l); rss0=$(awk '/VmRSS/{print $2}' /proc/$(xpid)/status)
 ok=0; n=0; s=$(t)
 while [ $n -lt $CYCLES ]; do
 	n=$((n + 1))
 	B=/local/domain/0/backend/vif/$D/1
 	# The first cycle: libxl's view (-vvv) and a state trace, for the record.
-	v=; [ $n = 1 ] && { v=-vvv; /e2e/trace-states $B /local/domain/$D/device/vif/1 60 > /tmp/trace.log & TR=$!
-		wait_for 5 test -s /tmp/trace.log; }
-	if ! timeout 60 xl $v network-attach $G mac=00:16:3e:12:34:61 script=/etc/xen/scripts/vif-xvif > /tmp/att.log 2>&1; then
+	v=; [ $n = 1 ] && { v=-vvv; start_trace; }
+	if ! xl_attach $v; then
 		fail attach_cycle "cycle $n: xl network-attach failed"; indent attach < /tmp/att.log; break; fi
 	if ! wait_for 20 xs_is $B/state 4; then
 		fail attach_cycle "cycle $n: backend state $(xenstore-read $B/state 2>&1), frontend $(xenstore-read /local/domain/$D/device/vif/1/state 2>&1)"; break; fi
@@ -74,7 +97,7 @@ while [ $n -lt $CYCLES ]; do
 	[ $n = 1 ] && { echo "----- xenstore, vif 1 connected -----"; xenstore-ls -fp $B | indent xs-attach;
 		xenstore-ls -fp /local/domain/$D/device/vif/1 | indent xs-attach;
 		grep -E 'wanted state|hotplug|script|rc=' /tmp/att.log | indent xl-attach; }
-	if ! timeout 60 xl $v network-detach $G 1 > /tmp/det.log 2>&1; then
+	if ! timeout -k 5 60 xl $v network-detach $G 1 > /tmp/det.log 2>&1; then
 		fail attach_cycle "cycle $n: xl network-detach failed"; indent detach < /tmp/det.log; break; fi
 	if ! wait_for 10 xs_absent $B; then fail attach_cycle "cycle $n: $B still there"; break; fi
 	if ! wait_for 10 no_if xvif${D}i1; then fail attach_cycle "cycle $n: xvif${D}i1 still there"; break; fi
@@ -84,7 +107,7 @@ while [ $n -lt $CYCLES ]; do
 	ok=$n
 done
 fds1=$(ls /proc/$(xpid)/fd | wc -l); rss1=$(awk '/VmRSS/{print $2}' /proc/$(xpid)/status)
-[ $ok = $CYCLES ]; check attach_detach_cycles $? "$ok/$CYCLES cycles in $(since $s)s"
+[ $ok = $CYCLES ]; check attach_detach_cycles $? "$ok/$CYCLES cycles in $(since $s)s ($xl_aborts xl crash(es) retried)"
 [ $ok -gt 0 ] && metric attach_detach_cycle_s "$(awk -v a="$(since $s)" -v n=$ok 'BEGIN{printf "%.2f", a/n}')"
 [ "$fds1" = "$fds0" ] && [ $((rss1 - rss0)) -lt 2048 ]
 check attach_detach_no_leak $? "xvifd fds $fds0 -> $fds1, VmRSS ${rss0} -> ${rss1} kB"
@@ -98,7 +121,7 @@ h=$(sha256sum /tmp/long.bin | cut -d' ' -f1)
 g=$G; n0=$(console $G | grep -a -c 'DOMU: GOT-SHA')
 ts=$(t)
 { ( for i in $(seq 0 63); do dd if=/tmp/long.bin bs=131072 skip=$i count=1 2>/dev/null; sleep 0.1; done ) |
-	timeout 120 nc -N $DOMU_IP 5001; echo $? > /tmp/long.rc; } &
+	timeout -k 5 120 nc -N $DOMU_IP 5001; echo $? > /tmp/long.rc; } &
 SENDER=$!
 sleep 2
 kill -9 "$(xpid)"; wait "$(xpid)" 2>/dev/null
