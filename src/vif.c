@@ -69,6 +69,8 @@ vif_free(struct xvif *vif, bool destroy_tap)
 		hp_close(vif->vif_hp, destroy_tap);
 		vif->vif_hp = NULL;
 	}
+	if (destroy_tap)
+		vif_journal_remove(vif);
 	for (pp = &vif->vif_d->xd_vifs; *pp != NULL; pp = &(*pp)->vif_next)
 		if (*pp == vif) {
 			*pp = vif->vif_next;
@@ -164,6 +166,12 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 		vif->vif_port = HV_PORT_NONE;
 		goto fail;
 	}
+	if ((rc = vif_journal_open(vif, reattach)) < 0) {
+		log_warnc(-rc, "%s: response journal", vif->vif_tag);
+		goto fail;
+	}
+	if (rc > 0)
+		vif_notify(vif);
 	vif->vif_tx_stage = aligned_alloc(XVIF_PAGE_SIZE,
 	    (size_t)XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE);
 	vif->vif_rx_stage = aligned_alloc(XVIF_PAGE_SIZE, VIF_RX_STAGE_SIZE);
@@ -202,6 +210,7 @@ vif_disconnect(struct xvif *vif)
 		(void)hv_evt_unbind(hv, vif->vif_port);
 		vif->vif_port = HV_PORT_NONE;
 	}
+	vif_journal_close(vif);
 	vif_unmap(vif, &vif->vif_txs);
 	vif_unmap(vif, &vif->vif_rxs);
 	memset(&vif->vif_txr, 0, sizeof(vif->vif_txr));

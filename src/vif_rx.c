@@ -53,7 +53,7 @@ vif_rx_respond(struct xvif *vif, uint16_t id, uint16_t flags, int16_t status)
 {
 	netif_rx_response_t *r;
 
-	r = RING_GET_RESPONSE(&vif->vif_rxr, vif->vif_rxr.rsp_prod_pvt);
+	r = vif_journal_rx_rsp(vif, vif->vif_rxr.rsp_prod_pvt);
 	r->id = id;
 	r->offset = 0;
 	r->flags = flags;
@@ -102,7 +102,7 @@ vif_rx_flush(struct xvif *vif, unsigned int nframes, unsigned int nsegs)
 		vif->vif_cnt[VIF_RX_FRAMES]++;
 		vif->vif_cnt[VIF_RX_BYTES] += rf->rf_len;
 	}
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&vif->vif_rxr, notify);
+	vif_journal_push_rx(vif, &notify);
 	if (notify)
 		vif_notify(vif);
 }

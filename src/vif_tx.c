@@ -27,7 +27,7 @@ vif_tx_respond(struct xvif *vif, uint16_t id, int16_t status)
 {
 	netif_tx_response_t *r;
 
-	r = RING_GET_RESPONSE(&vif->vif_txr, vif->vif_txr.rsp_prod_pvt);
+	r = vif_journal_tx_rsp(vif, vif->vif_txr.rsp_prod_pvt);
 	r->id = id;
 	r->status = status;
 	vif->vif_txr.rsp_prod_pvt++;
@@ -125,7 +125,7 @@ vif_tx_flush(struct xvif *vif)
 		vif_tx_respond_pkt(vif, &tf->tf_pk, NETIF_RSP_OKAY);
 	}
 	vif->vif_tx_nsegs = vif->vif_tx_nframes = vif->vif_tx_pages = 0;
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&vif->vif_txr, notify);
+	vif_journal_push_tx(vif, &notify);
 	if (notify)
 		vif_notify(vif);
 }

@@ -57,6 +57,7 @@ enum vif_counter {
 extern const char *const vif_counter_names[VIF_COUNTER_MAX];
 
 struct xvif;
+struct vif_journal;
 
 /* The daemon: everything one process owns. */
 struct xvifd {
@@ -66,6 +67,7 @@ struct xvifd {
 	domid_t			 xd_self;
 	bool			 xd_hotplug_wait;	/* honour hotplug-status */
 	char			 xd_root[64];	/* .../backend/vif */
+	char			 xd_state_dir[XVIF_PATH_MAX - 32]; /* journals */
 	struct xvif		*xd_vifs;
 	struct ev_fd		*xd_xs_h, *xd_evt_h;
 };
@@ -108,6 +110,7 @@ struct xvif {
 	void			*vif_txs, *vif_rxs;	/* mapped ring pages */
 	netif_tx_back_ring_t	 vif_txr;
 	netif_rx_back_ring_t	 vif_rxr;
+	struct vif_journal	*vif_journal;	/* staged responses */
 	uint32_t		 vif_port;	/* HV_PORT_NONE if unbound */
 	bool			 vif_connected;
 	bool			 vif_carrier;
@@ -154,6 +157,16 @@ void	vif_fail(struct xvif *, const char *fmt, ...) LOG_ATTR_FMT(2, 3);
 void	vif_kick(struct xvif *);	/* run both directions now */
 void	vif_notify(struct xvif *);
 void	vif_evt_ready(void *xd, uint32_t events);
+
+/* vif_journal.c: ring responses that survive a SIGKILL. */
+void	vif_journal_init(void);
+int	vif_journal_open(struct xvif *, bool reattach);
+void	vif_journal_close(struct xvif *);
+void	vif_journal_remove(struct xvif *);
+netif_tx_response_t *vif_journal_tx_rsp(struct xvif *, RING_IDX);
+netif_rx_response_t *vif_journal_rx_rsp(struct xvif *, RING_IDX);
+void	vif_journal_push_tx(struct xvif *, int *notify);
+void	vif_journal_push_rx(struct xvif *, int *notify);
 
 /* vif_tx.c: guest TX, ring -> TAP. */
 void	vif_tx_run(struct xvif *);

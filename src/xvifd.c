@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "xvif.h"
@@ -21,12 +22,16 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: xvifd [--hv xen|sim] [--sim-dir DIR] [--backend-domid N]\n"
-	    "             [--no-hotplug-wait] [--daemon] [--syslog] [-v]\n"
+	    "             [--state-dir DIR] [--no-hotplug-wait] [--daemon]\n"
+	    "             [--syslog] [-v]\n"
 	    "\n"
 	    "  --hv xen|sim        hypervisor: real Xen (default when /dev/xen\n"
 	    "                      exists) or an xvif-sim host\n"
 	    "  --sim-dir DIR       the xvif-sim host's directory (--hv sim)\n"
 	    "  --backend-domid N   our own domain id (default 0, dom0)\n"
+	    "  --state-dir DIR     where ring responses are staged so that a\n"
+	    "                      restart after a crash loses none (default\n"
+	    "                      /run/xvifd; with --hv sim, SIM-DIR/xvifd)\n"
 	    "  --no-hotplug-wait   go Connected without waiting for the hotplug\n"
 	    "                      script's hotplug-status=connected\n"
 	    "  --daemon            detach from the terminal\n"
@@ -37,6 +42,7 @@ usage(FILE *f)
 struct xvifd_opts {
 	const char	*o_hv;
 	const char	*o_sim_dir;
+	const char	*o_state_dir;
 	unsigned long	 o_domid;
 	bool		 o_no_hotplug_wait, o_daemon, o_syslog;
 	int		 o_verbose;
@@ -49,6 +55,7 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		{ "hv", required_argument, NULL, 'H' },
 		{ "sim-dir", required_argument, NULL, 'S' },
 		{ "backend-domid", required_argument, NULL, 'D' },
+		{ "state-dir", required_argument, NULL, 's' },
 		{ "no-hotplug-wait", no_argument, NULL, 'N' },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "syslog", no_argument, NULL, 'L' },
@@ -69,6 +76,7 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 				fatalx("--backend-domid %s: not a domain id "
 				    "(0..%u)", optarg, DOMID_FIRST_RESERVED - 1);
 			break;
+		case 's': o->o_state_dir = optarg; break;
 		case 'N': o->o_no_hotplug_wait = true; break;
 		case 'd': o->o_daemon = true; break;
 		case 'L': o->o_syslog = true; break;
@@ -88,6 +96,34 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 	if (strcmp(o->o_hv, "sim") == 0 && o->o_sim_dir == NULL)
 		fatalx("--hv sim needs --sim-dir DIR (the xvif-sim host's "
 		    "directory)");
+}
+
+/* The state directory: ours alone (0700), made if missing. */
+static void
+xvifd_state_dir(const struct xvifd_opts *o, struct xvifd *xd)
+{
+	struct stat st;
+	int n;
+
+	if (o->o_state_dir != NULL)
+		n = snprintf(xd->xd_state_dir, sizeof(xd->xd_state_dir), "%s",
+		    o->o_state_dir);
+	else if (strcmp(o->o_hv, "sim") == 0)
+		n = snprintf(xd->xd_state_dir, sizeof(xd->xd_state_dir),
+		    "%s/xvifd", o->o_sim_dir);
+	else
+		n = snprintf(xd->xd_state_dir, sizeof(xd->xd_state_dir),
+		    "/run/xvifd");
+	if (n < 0 || (size_t)n >= sizeof(xd->xd_state_dir))
+		fatalx("--state-dir: path longer than %zu bytes",
+		    sizeof(xd->xd_state_dir) - 1);
+	if (mkdir(xd->xd_state_dir, 0700) < 0 && errno != EEXIST)
+		fatal("state directory %s", xd->xd_state_dir);
+	if (stat(xd->xd_state_dir, &st) < 0)
+		fatal("state directory %s", xd->xd_state_dir);
+	if (!S_ISDIR(st.st_mode))
+		fatalx("state directory %s: not a directory",
+		    xd->xd_state_dir);
 }
 
 static int xvifd_sigfd = -1;
@@ -182,6 +218,8 @@ main(int argc, char **argv)
 		    "`xvif-sim host --dir %s` running?", o.o_sim_dir,
 		    strerror(-rc), o.o_sim_dir);
 	}
+	xvifd_state_dir(&o, &xd);
+	vif_journal_init();
 	if ((rc = ev_open(&xd.xd_ev)) < 0)
 		fatalx("event loop: %s", strerror(-rc));
 	sigemptyset(&mask);

@@ -20,5 +20,12 @@ if [ ! -e /dev/xen/gntdev ]; then
 	t_eq "no Xen here: exit 1" "$(XENSTORED_PATH=$T_DIR/none run --hv xen)" 1
 	t_ok "no Xen here: one line naming the cause" one_line "cannot open Xen"
 fi
+sim_host_start
+t_eq "state directory is a file: exit 1" "$(run --hv sim --sim-dir "$SIM_DIR" --state-dir /etc/hostname)" 1
+t_ok "state directory is a file: one line" one_line "state directory /etc/hostname: not a directory"
+t_eq "state directory cannot be made: exit 1" "$(run --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/no/such")" 1
+t_ok "state directory cannot be made: one line" one_line "state directory .*/no/such: No such file"
+t_eq "state directory path too long: exit 1" "$(run --hv sim --sim-dir "$SIM_DIR" --state-dir "/$(printf 'a%.0s' $(seq 300))")" 1
+t_ok "state directory path too long: one line" one_line "--state-dir: path longer than"
 t_ok "--help: usage on stdout, exit 0" sh -c "'$XVIFD' --help | grep -q -- '--backend-domid'"
 t_done

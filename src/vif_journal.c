@@ -1,0 +1,238 @@
+/*
+ * vif_journal.c -- ring responses that survive a SIGKILL.
+ *
+ * A response slot is the request slot it answers: writing a response
+ * overwrites the request.  A kernel netback never dies between writing
+ * responses and pushing rsp_prod, but a daemon can, and its successor
+ * attaches at the frontend's rsp_prod and would read the written but
+ * unpushed slots as requests: on TX a response {id, status} over a
+ * request's gref makes gref == id, a grant the guest may well have given
+ * for something else, whose page would go out as a frame.
+ *
+ * So responses are staged in a small file of ours (one per vif, under
+ * the state directory, in tmpfs), not in the ring; a push is
+ *   1. mark [from, to) as decided in the file,
+ *   2. copy those responses into the ring slots,
+ *   3. push rsp_prod (and notify),
+ *   4. from = to.
+ * A successor that finds from == the frontend's rsp_prod and to != from
+ * died between 1 and 4: it writes the same responses again and pushes
+ * them (idempotent), instead of re-reading those slots as requests.
+ * The file is ours (0600 in a 0700 directory) but is still checked before
+ * use; if it cannot be had, the vif runs on an anonymous mapping and only
+ * loses this protection (logged).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xvif.h"
+
+#define VJ_MAGIC	0x78766a31u	/* "xvj1" */
+
+struct vj_ring {
+	uint32_t	jr_from;	/* pushed: the frontend's rsp_prod */
+	uint32_t	jr_to;		/* decided up to here */
+};
+
+struct vif_journal {
+	uint32_t		vj_magic;
+	uint32_t		vj_tx_ref, vj_rx_ref, vj_port;	/* whose rings */
+	struct vj_ring		vj_tx, vj_rx;
+	netif_tx_response_t	vj_tx_rsp[XVIF_TX_RING_SIZE];
+	netif_rx_response_t	vj_rx_rsp[XVIF_RX_RING_SIZE];
+};
+
+/* Fault injection for the tests: XVIFD_TEST_KILL_AT_PUSH=tx:N or rx:N. */
+static char		vj_kill_ring;
+static unsigned long	vj_kill_at;
+
+void
+vif_journal_init(void)
+{
+	const char *e = getenv("XVIFD_TEST_KILL_AT_PUSH");
+
+	if (e != NULL && (e[0] == 't' || e[0] == 'r') && e[1] == 'x' &&
+	    e[2] == ':' && proto_parse_uint(e + 3, 1000000000, &vj_kill_at) == 0)
+		vj_kill_ring = e[0];
+}
+
+static void
+vj_path(const struct xvif *vif, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%u.%u", vif->vif_d->xd_state_dir,
+	    vif->vif_domid, vif->vif_handle);
+}
+
+/* Map this vif's journal (created zeroed if new). */
+static struct vif_journal *
+vj_map(struct xvif *vif)
+{
+	char path[XVIF_PATH_MAX];
+	void *p;
+	int fd;
+
+	vj_path(vif, path, sizeof(path));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || ftruncate(fd, sizeof(struct vif_journal)) < 0) {
+		log_warn("%s: response journal %s (restarts may lose "
+		    "responses)", vif->vif_tag, path);
+		if (fd >= 0)
+			close(fd);
+		p = mmap(NULL, sizeof(struct vif_journal),
+		    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	} else {
+		p = mmap(NULL, sizeof(struct vif_journal),
+		    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+	}
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Decided but unpushed responses of one ring this state can replay. */
+static unsigned int
+vj_unpushed(const struct vj_ring *jr, RING_IDX rsp_prod, RING_IDX req_prod,
+    unsigned int size)
+{
+	RING_IDX n = jr->jr_to - jr->jr_from;
+
+	/* The file is ours, but a stale or torn one must not hurt. */
+	if (jr->jr_from != rsp_prod || n > size || req_prod - rsp_prod < n)
+		return 0;
+	return n;
+}
+
+/* Steps 1 and 2 of a push: decide [from, to), copy it into the ring. */
+static void
+vj_stage(struct vj_ring *jr, RING_IDX to, void *slots, size_t slot_size,
+    const void *rsps, size_t rsp_size, unsigned int size, char ring)
+{
+	RING_IDX i;
+
+	__atomic_store_n(&jr->jr_to, to, __ATOMIC_RELEASE);
+	for (i = jr->jr_from; i != to; i++)
+		memcpy((char *)slots + (i & (size - 1)) * slot_size,
+		    (const char *)rsps + (i & (size - 1)) * rsp_size, rsp_size);
+	if (to != jr->jr_from && vj_kill_ring == ring && --vj_kill_at == 0)
+		raise(SIGKILL);		/* the window this file closes */
+}
+
+netif_tx_response_t *
+vif_journal_tx_rsp(struct xvif *vif, RING_IDX i)
+{
+	return &vif->vif_journal->vj_tx_rsp[i & (XVIF_TX_RING_SIZE - 1)];
+}
+
+netif_rx_response_t *
+vif_journal_rx_rsp(struct xvif *vif, RING_IDX i)
+{
+	return &vif->vif_journal->vj_rx_rsp[i & (XVIF_RX_RING_SIZE - 1)];
+}
+
+/* Push the TX responses written since the last push; *notify as ring.h. */
+void
+vif_journal_push_tx(struct xvif *vif, int *notify)
+{
+	struct vif_journal *j = vif->vif_journal;
+	netif_tx_back_ring_t *r = &vif->vif_txr;
+
+	vj_stage(&j->vj_tx, r->rsp_prod_pvt, r->sring->ring,
+	    sizeof(r->sring->ring[0]), j->vj_tx_rsp, sizeof(j->vj_tx_rsp[0]),
+	    XVIF_TX_RING_SIZE, 't');
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(r, *notify);
+	__atomic_store_n(&j->vj_tx.jr_from, r->rsp_prod_pvt, __ATOMIC_RELEASE);
+}
+
+void
+vif_journal_push_rx(struct xvif *vif, int *notify)
+{
+	struct vif_journal *j = vif->vif_journal;
+	netif_rx_back_ring_t *r = &vif->vif_rxr;
+
+	vj_stage(&j->vj_rx, r->rsp_prod_pvt, r->sring->ring,
+	    sizeof(r->sring->ring[0]), j->vj_rx_rsp, sizeof(j->vj_rx_rsp[0]),
+	    XVIF_RX_RING_SIZE, 'r');
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(r, *notify);
+	__atomic_store_n(&j->vj_rx.jr_from, r->rsp_prod_pvt, __ATOMIC_RELEASE);
+}
+
+/*
+ * At connect, rings attached at the frontend's rsp_prod: map the journal;
+ * on a re-attach push again what a killed predecessor decided and did not
+ * push; then the journal follows these rings.
+ */
+int
+vif_journal_open(struct xvif *vif, bool reattach)
+{
+	struct vif_journal *j;
+	unsigned int ntx = 0, nrx = 0;
+	int notify = 0, n;
+
+	if ((j = vj_map(vif)) == NULL)
+		return -ENOMEM;
+	vif->vif_journal = j;
+	if (reattach && j->vj_magic == VJ_MAGIC &&
+	    j->vj_tx_ref == vif->vif_fe.fe_tx_ref &&
+	    j->vj_rx_ref == vif->vif_fe.fe_rx_ref &&
+	    j->vj_port == vif->vif_fe.fe_port) {
+		ntx = vj_unpushed(&j->vj_tx, vif->vif_txr.rsp_prod_pvt,
+		    __atomic_load_n(&vif->vif_txr.sring->req_prod,
+		    __ATOMIC_ACQUIRE), XVIF_TX_RING_SIZE);
+		nrx = vj_unpushed(&j->vj_rx, vif->vif_rxr.rsp_prod_pvt,
+		    __atomic_load_n(&vif->vif_rxr.sring->req_prod,
+		    __ATOMIC_ACQUIRE), XVIF_RX_RING_SIZE);
+	} else {
+		memset(j, 0, sizeof(*j));
+		j->vj_tx_ref = vif->vif_fe.fe_tx_ref;
+		j->vj_rx_ref = vif->vif_fe.fe_rx_ref;
+		j->vj_port = vif->vif_fe.fe_port;
+		j->vj_magic = VJ_MAGIC;
+	}
+	/* The rings start where the frontend is; replays move them on. */
+	j->vj_tx.jr_from = vif->vif_txr.rsp_prod_pvt;
+	j->vj_tx.jr_to = j->vj_tx.jr_from + ntx;
+	j->vj_rx.jr_from = vif->vif_rxr.rsp_prod_pvt;
+	j->vj_rx.jr_to = j->vj_rx.jr_from + nrx;
+	if (ntx > 0) {
+		vif->vif_txr.rsp_prod_pvt += ntx;
+		vif->vif_txr.req_cons += ntx;
+		vif_journal_push_tx(vif, &n);
+		notify |= n;
+	}
+	if (nrx > 0) {
+		vif->vif_rxr.rsp_prod_pvt += nrx;
+		vif->vif_rxr.req_cons += nrx;
+		vif_journal_push_rx(vif, &n);
+		notify |= n;
+	}
+	if (ntx > 0 || nrx > 0)
+		log_info("%s: pushed %u tx and %u rx responses the last run "
+		    "wrote but did not push", vif->vif_tag, ntx, nrx);
+	return notify;
+}
+
+void
+vif_journal_close(struct xvif *vif)
+{
+	if (vif->vif_journal == NULL)
+		return;
+	(void)munmap(vif->vif_journal, sizeof(struct vif_journal));
+	vif->vif_journal = NULL;
+}
+
+/* The vif is gone for good: so is its journal. */
+void
+vif_journal_remove(struct xvif *vif)
+{
+	char path[XVIF_PATH_MAX];
+
+	vj_path(vif, path, sizeof(path));
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_warn("%s: remove %s", vif->vif_tag, path);
+}

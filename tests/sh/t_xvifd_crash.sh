@@ -1,0 +1,93 @@
+#!/bin/bash
+# A crash between writing ring responses and pushing them.  A response
+# slot is the request slot it answers, so a restarted xvifd that read
+# those slots as requests would act on garbage (on TX: a grant ref that is
+# the request id).  xvifd is made to SIGKILL itself in exactly that window
+# (XVIFD_TEST_KILL_AT_PUSH, a test-only fault point) on a TX push, then on
+# an RX push, each in the middle of a TCP transfer.  The restarted xvifd
+# must push those responses from its journal: its log says how many, no
+# request is refused and no grant copy fails afterwards, no corrupt
+# segment reaches either stack, and the transfer completes intact.
+. "$(dirname "$0")/lib.sh"
+sim_host_start
+xvifd_start --no-hotplug-wait
+guest_up 5
+g=${GUEST_NS[5]} d=${GUEST_DOM[5]}
+t_ok "ping before the crashes" ip netns exec "$g" ping -c 2 -i 0.2 -W 2 -q 169.254.5.1
+
+csum_errors() { ip netns exec "$1" nstat -asz TcpInCsumErrors | awk '/TcpInCsumErrors/{print $2}'; }
+counter() { grep -o " $1=[0-9]*" "$T_DIR/xvifd.log" | tail -1 | cut -d= -f2; }
+
+# crash RING N FROM_NS TO_NS TO_ADDR: restart xvifd with the fault point
+# at its Nth push of RING responses, move 16 MiB FROM -> TO over it.
+crash() {
+	local ring=$1 n=$2 from=$3 to=$4 addr=$5 tx rc
+	kill -TERM "$XVIFD_PID"; wait "$XVIFD_PID"
+	export XVIFD_TEST_KILL_AT_PUSH=$ring:$n
+	xvifd_start --no-hotplug-wait
+	unset XVIFD_TEST_KILL_AT_PUSH
+	local dead=$XVIFD_PID
+	head -c $((16 * 1048576)) /dev/urandom >"$T_DIR/c.in"
+	tcp_send "$from" "$to" "$addr" "$T_DIR/c.in" "$T_DIR/c.out" &
+	tx=$!
+	if t_wait 30 sh -c "! kill -0 $dead 2>/dev/null"; then
+		wait "$dead" 2>/dev/null; rc=$?
+		t_eq "$ring: xvifd killed itself at push $n (SIGKILL)" "$rc" 137
+	else
+		t_fail "$ring: xvifd killed itself at push $n" "still running after 30 s"
+	fi
+	xvifd_start --no-hotplug-wait
+	if t_wait 10 grep -qE "xvif${d}i0: pushed [0-9]+ tx and [0-9]+ rx responses" "$T_DIR/xvifd.log"; then
+		local l
+		l=$(grep -oE "pushed [0-9]+ tx and [0-9]+ rx" "$T_DIR/xvifd.log" | tail -1)
+		case "$ring:$l" in
+		tx:"pushed 0 "*|rx:*" and 0 rx") t_fail "$ring: unpushed responses pushed on restart" "$l" ;;
+		*) t_pass "$ring: unpushed responses pushed on restart ($l)" ;;
+		esac
+	else
+		t_fail "$ring: unpushed responses pushed on restart" "$(tail -3 "$T_DIR/xvifd.log")"
+	fi
+	if wait $tx; then
+		t_eq "$ring: 16 MiB intact across the crash (sha256)" \
+			"$(sha256sum <"$T_DIR/c.out" | cut -d' ' -f1)" "$(sha256sum <"$T_DIR/c.in" | cut -d' ' -f1)"
+	else
+		t_fail "$ring: 16 MiB intact across the crash" "the transfer failed"
+	fi
+	kill -USR1 "$XVIFD_PID"
+	t_wait 5 grep -q " tx_bad_requests=" "$T_DIR/xvifd.log"
+	sleep 0.2
+	for c in tx_bad_requests tx_grant_errors rx_bad_requests rx_grant_errors; do
+		t_eq "$ring: $c after the restart" "$(counter $c)" 0
+	done
+	t_eq "$ring: no corrupt TCP segment reached dom0" "$(csum_errors "$DOM0_NS")" 0
+	t_eq "$ring: no corrupt TCP segment reached the guest" "$(csum_errors "$g")" 0
+}
+
+crash tx 200 "$g" "$DOM0_NS" 169.254.5.1
+crash rx 200 "$DOM0_NS" "$g" 169.254.5.2
+t_ok "ping both ways after the crashes" sh -c "ip netns exec $g ping -c 2 -i 0.2 -W 2 -q 169.254.5.1 && ip netns exec $DOM0_NS ping -c 2 -i 0.2 -W 2 -q 169.254.5.2"
+
+# The journals live in the state directory, one per vif, and go with it.
+t_ok "journal file of the vif" test -f "$SIM_DIR/xvifd/$d.0"
+"$SIM" detach --dir "$SIM_DIR" "$d" 0 >>"$T_DIR/tool.log" 2>&1
+t_wait 10 sh -c "! test -e $SIM_DIR/xvifd/$d.0" && t_pass "journal removed with the vif" ||
+	t_fail "journal removed with the vif" "$(ls -l "$SIM_DIR/xvifd")"
+
+# A journal that cannot be had (its path is taken by a directory): the vif
+# is served all the same, on memory of its own, and the log says so.
+d2=$("$SIM" create --dir "$SIM_DIR" --name j2) || w_die "create domain"
+mkdir -p "$SIM_DIR/xvifd/$d2.0"
+"$SIM" attach --dir "$SIM_DIR" "$d2" mac=00:16:3e:06:00:01 >>"$T_DIR/tool.log" 2>&1 ||
+	w_die "attach: $(tail -2 "$T_DIR/tool.log")"
+netns_add "$W_NS-j2"
+"$SIM" netfront --dir "$SIM_DIR" "$d2" 0 --netns "$W_NS-j2" >>"$T_DIR/fej2.log" 2>&1 &
+t_cleanup_add "kill $!; wait $!"
+t_wait 15 sh -c "[ \"\$(xenstore-read /local/domain/0/backend/vif/$d2/0/state)\" = 4 ]"
+t_ok "no journal file: logged" grep -q "xvif${d2}i0: response journal $SIM_DIR/xvifd/$d2.0 (restarts may lose responses): Is a directory" "$T_DIR/xvifd.log"
+ip -n "$DOM0_NS" addr add 169.254.6.1/24 dev "xvif${d2}i0"
+ip -n "$DOM0_NS" link set "xvif${d2}i0" up
+ip -n "$W_NS-j2" addr add 169.254.6.2/24 dev eth0
+ip -n "$W_NS-j2" link set eth0 up
+t_wait 15 sh -c "ip -n $W_NS-j2 link show eth0 | grep -q LOWER_UP"
+t_ok "no journal file: the vif is served" ip netns exec "$W_NS-j2" ping -c 3 -i 0.2 -W 2 -q 169.254.6.1
+t_done
