@@ -338,11 +338,14 @@ simcmd_destroy(int argc, char **argv)
 	char path[TOOL_PATH_MAX], *vm;
 	unsigned int len;
 	domid_t domid;
+	bool keep = false;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			dir = argv[++i];
+		else if (strcmp(argv[i], "--keep-devices") == 0)
+			keep = true;
 		else if (argv[i][0] != '-' && arg == NULL)
 			arg = argv[i];
 		else
@@ -368,6 +371,11 @@ simcmd_destroy(int argc, char **argv)
 		}
 		goto out;
 	}
+	/* --keep-devices: the domain dies with no toolstack to clean up
+	 * (xl killed, a crash with nobody watching); the hypervisor and
+	 * xenstored still do their part, so backends see @releaseDomain. */
+	if (keep)
+		goto release;
 	if (dom_devices_destroy(&tl, domid) > 0)
 		tool_err("destroy: domain %u: libxl__devices_destroy failed",
 		    domid);
@@ -385,6 +393,7 @@ simcmd_destroy(int argc, char **argv)
 		    strerror(errno));
 	snprintf(path, sizeof(path), "/libxl/%u", domid);
 	(void)xs_rm(tl.tl_xsh, XBT_NULL, path);
+release:
 	if ((i = hvsim_domain_destroy(dir, domid)) < 0) {
 		tool_err("destroy: domain %u: xc_domain_destroy failed: %s",
 		    domid, strerror(-i));
@@ -401,6 +410,7 @@ out:
 	tool_close(&tl);
 	return rc;
 usage:
-	tool_err("destroy: usage: xvif-sim destroy --dir DIR DOMID");
+	tool_err("destroy: usage: xvif-sim destroy --dir DIR [--keep-devices] "
+	    "DOMID");
 	return 2;
 }

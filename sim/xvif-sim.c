@@ -18,8 +18,10 @@ static const struct simcmd {
 	  "run a simulated Xen host (XenStore, hypervisor) until SIGTERM" },
 	{ "create", simcmd_create, "--dir DIR [--name NAME] [--pages N]",
 	  "create a guest domain; prints its domid" },
-	{ "destroy", simcmd_destroy, "--dir DIR DOMID",
-	  "destroy a guest domain and its devices, as xl destroy does" },
+	{ "destroy", simcmd_destroy, "--dir DIR [--keep-devices] DOMID",
+	  "destroy a guest domain and its devices, as xl destroy does;\n"
+	  "             --keep-devices: it dies with no toolstack to remove\n"
+	  "             its devices (backends see only @releaseDomain)" },
 	{ "attach", simcmd_attach,
 	  "--dir DIR DOMID [mac=M] [script=S] [vifname=N] [bridge=B] [devid=D]\n"
 	  "             [ip=IP] [mtu=MTU]",

@@ -108,5 +108,31 @@ t_wait 5 sh -c "! ip -n $DOM0_NS link show xvif${d2}i0" && t_pass "destroyed gue
 t_not "destroyed guest: backend directory gone" xenstore-read $be/$d2/0/state
 kill $cli $srv 2>/dev/null; wait $cli $srv 2>/dev/null
 t_ok "xvifd alive" kill -0 "$XVIFD_PID"
+
+# Guest 3 dies with no toolstack to remove its vif (xl killed, say): only
+# @releaseDomain tells.  Its vif goes Closed, its interface goes, the
+# directory stays for whoever cleans up; removing it later is quiet.
+guest_up 3
+d3=${GUEST_DOM[3]}
+ip netns exec "$DOM0_NS" ping -c 1000 -i 0.01 -q 169.254.3.2 >/dev/null 2>&1 &
+pinger=$!
+sleep 0.3
+t_ok "domain dies, devices left in XenStore" timeout 30 "$SIM" destroy --dir "$SIM_DIR" --keep-devices "$d3"
+kill $pinger 2>/dev/null; wait $pinger 2>/dev/null
+t_wait 5 grep -q "xvif${d3}i0: domain $d3 is gone" "$T_DIR/xvifd.log" &&
+	t_pass "@releaseDomain: logged" || t_fail "@releaseDomain: logged" "$(tail -3 "$T_DIR/xvifd.log")"
+t_wait 5 state_is $be/$d3/0 6 && t_pass "@releaseDomain: backend Closed" ||
+	t_fail "@releaseDomain: backend Closed" "state $(xenstore-read $be/$d3/0/state 2>&1)"
+t_wait 5 sh -c "! ip -n $DOM0_NS link show xvif${d3}i0 2>/dev/null" &&
+	t_pass "@releaseDomain: interface gone" || t_fail "@releaseDomain: interface gone" "still there"
+xenstore-write $be/$d3/0/online 1
+sleep 0.3
+t_ok "@releaseDomain: a write to the dead vif's directory is ignored" state_is $be/$d3/0 6
+xenstore-rm $be/$d3
+xenstore-rm /local/domain/$d3
+t_wait 5 grep -q "xvif${d3}i0: .*backend directory removed" "$T_DIR/xvifd.log" &&
+	t_pass "@releaseDomain: later cleanup forgets the vif" ||
+	t_fail "@releaseDomain: later cleanup forgets the vif" "$(tail -3 "$T_DIR/xvifd.log")"
+t_ok "xvifd alive after @releaseDomain" kill -0 "$XVIFD_PID"
 tcp_check "guest 1 still moves data intact" "${GUEST_NS[1]}" "$DOM0_NS" 169.254.1.1 8
 t_done
