@@ -61,9 +61,9 @@ simfe_counters(const struct simfe *sf)
 
 	printf("netfront d%u/%u: tx_frames=%" PRIu64 " tx_bytes=%" PRIu64
 	    " tx_errors=%" PRIu64 " rx_frames=%" PRIu64 " rx_bytes=%" PRIu64
-	    " rx_errors=%" PRIu64 "\n", sf->sf_domid, sf->sf_devid,
-	    c->c_tx_frames, c->c_tx_bytes, c->c_tx_errors, c->c_rx_frames,
-	    c->c_rx_bytes, c->c_rx_errors);
+	    " rx_errors=%" PRIu64 " rx_foreign=%" PRIu64 "\n", sf->sf_domid,
+	    sf->sf_devid, c->c_tx_frames, c->c_tx_bytes, c->c_tx_errors,
+	    c->c_rx_frames, c->c_rx_bytes, c->c_rx_errors, c->c_rx_foreign);
 	fflush(stdout);
 }
 
@@ -391,7 +391,8 @@ simfe_on_deadline(void *arg)
 
 	switch (sf->sf_phase) {
 	case SIMFE_PH_INIT:
-		if (sf->sf_ever_connected && sf->sf_mb != SIMFE_MB_RECONNECT)
+		if (sf->sf_ever_connected && sf->sf_mb != SIMFE_MB_RECONNECT &&
+		    sf->sf_mb != SIMFE_MB_STARVE_RECONNECT)
 			break;
 		fprintf(stderr, "netfront d%u/%u: backend %s: no InitWait "
 		    "after %u s (state %s)\n", sf->sf_domid, sf->sf_devid,
@@ -533,6 +534,23 @@ simfe_on_xs(void *arg, uint32_t events)
 		ev_timer_arm(sf->sf_ev, &sf->sf_gc, SIMFE_GC_MS);
 }
 
+/*
+ * starve-reconnect, on SIGUSR2: leave the rings the backend starved on
+ * (Closing, Closed), come back with fresh ones and post buffers this time.
+ */
+static void
+simfe_unstarve(struct simfe *sf)
+{
+	if (!sf->sf_starved || sf->sf_phase != SIMFE_PH_CONNECTED)
+		return;
+	sf->sf_starved = false;
+	simfe_say(sf, "misbehave starve-reconnect: closing to reconnect "
+	    "with rx buffers");
+	simfe_set_state(sf, XenbusStateClosing);
+	sf->sf_phase = SIMFE_PH_RC_CLOSING;
+	simfe_deadline(sf);
+}
+
 static void
 simfe_on_sig(void *arg, uint32_t events)
 {
@@ -542,6 +560,8 @@ simfe_on_sig(void *arg, uint32_t events)
 	while (read(sf->sf_sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGUSR1)
 			simfe_counters(sf);
+		else if (si.ssi_signo == SIGUSR2)
+			simfe_unstarve(sf);
 		else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			simfe_shutdown(sf);
 	}
@@ -663,6 +683,7 @@ simfe_loop_add(struct simfe *sf)
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGUSR1);
+	sigaddset(&ss, SIGUSR2);
 	if ((sf->sf_sigfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		return -errno;
 	if ((rc = ev_open(&sf->sf_ev)) < 0)
@@ -732,7 +753,7 @@ simfe_usage(void)
 	    "--netns NAME [--no-sg] [--no-rx-notify]\n"
 	    "\t[--misbehave MODE] [--vanish] [--timeout SECS]\n"
 	    "MODE: slots19 slots20 page-overrun ungranted revoked "
-	    "prod-overrun reconnect no-rx-slots\n");
+	    "prod-overrun reconnect no-rx-slots starve-reconnect\n");
 }
 
 int
@@ -778,6 +799,7 @@ simcmd_netfront(int argc, char **argv)
 				free(sf);
 				return 2;
 			}
+			sf->sf_starved = sf->sf_mb == SIMFE_MB_STARVE_RECONNECT;
 			break;
 		case 't':
 			if (proto_parse_uint(optarg, 3600, &v) < 0 || v == 0) {
@@ -826,6 +848,7 @@ simcmd_netfront(int argc, char **argv)
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGUSR1);
+	sigaddset(&ss, SIGUSR2);
 	sigaddset(&ss, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	if ((rc = simfe_enter_netns(sf->sf_netns)) < 0) {

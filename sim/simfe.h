@@ -69,6 +69,8 @@ enum simfe_mb {
 	SIMFE_MB_PROD_OVERRUN,	/* req_prod 300 past the responses */
 	SIMFE_MB_RECONNECT,	/* Closing, Closed, Initialising, connect */
 	SIMFE_MB_NO_RX_SLOTS,	/* never post an RX buffer */
+	SIMFE_MB_STARVE_RECONNECT, /* no RX buffer until SIGUSR2, then
+				    * reconnect with fresh rings and post */
 };
 
 /* Where the xenbus handshake is (our side); see the diagram in simfe.c. */
@@ -94,6 +96,7 @@ struct simfe_txid {
 struct simfe_counters {
 	uint64_t	c_tx_frames, c_tx_bytes, c_tx_errors;
 	uint64_t	c_rx_frames, c_rx_bytes, c_rx_errors;
+	uint64_t	c_rx_foreign;	/* unicast to another MAC: not ours */
 };
 
 struct simfe {
@@ -120,6 +123,7 @@ struct simfe {
 	bool			 sf_be_sg;	/* backend feature-sg */
 	enum simfe_phase	 sf_phase;
 	bool			 sf_ever_connected;
+	bool			 sf_starved;	/* starve-reconnect: not yet */
 
 	/* The guest's memory, grants and event channels. */
 	struct hvsim_dom	*sf_hv;

@@ -25,6 +25,7 @@ static const char *const simfe_mb_names[] = {
 	[SIMFE_MB_PROD_OVERRUN] = "prod-overrun",
 	[SIMFE_MB_RECONNECT] = "reconnect",
 	[SIMFE_MB_NO_RX_SLOTS] = "no-rx-slots",
+	[SIMFE_MB_STARVE_RECONNECT] = "starve-reconnect",
 };
 
 const char *
@@ -318,7 +319,7 @@ simfe_rx_post(struct simfe *sf)
 	unsigned int id;
 	int notify, rc;
 
-	if (!sf->sf_up || sf->sf_mb == SIMFE_MB_NO_RX_SLOTS)
+	if (!sf->sf_up || sf->sf_mb == SIMFE_MB_NO_RX_SLOTS || sf->sf_starved)
 		return;
 	while (sf->sf_rx.req_prod_pvt - sf->sf_rx.rsp_cons <
 	    XVIF_RX_RING_SIZE) {
@@ -463,6 +464,11 @@ simfe_rx_poll(struct simfe *sf)
 				if (csum)
 					(void)proto_csum_fill(sf->sf_buf,
 					    (size_t)len);
+				/* Linux drops these as PACKET_OTHERHOST; a
+				 * backend that sends them made them up. */
+				if (len >= 6 && !(sf->sf_buf[0] & 1) &&
+				    memcmp(sf->sf_buf, sf->sf_mac, 6) != 0)
+					sf->sf_cnt.c_rx_foreign++;
 				iov.iov_base = sf->sf_buf;
 				iov.iov_len = (size_t)len;
 				if (hp_send(sf->sf_hp, &iov, 1) < 0)
@@ -713,6 +719,9 @@ simfe_misbehave(struct simfe *sf)
 		return;
 	case SIMFE_MB_NO_RX_SLOTS:
 		simfe_mb_say(sf, "posting no rx buffers at all");
+		return;
+	case SIMFE_MB_STARVE_RECONNECT:
+		simfe_mb_say(sf, "posting no rx buffers until SIGUSR2");
 		return;
 	case SIMFE_MB_SLOTS19:
 	case SIMFE_MB_SLOTS20:

@@ -158,4 +158,26 @@ counter_is no-rx-slots rx_stalls 1
 good_pings no-rx-slots-stalled
 rogue_down no-rx-slots
 
+# A guest that posts no RX buffer, so xvifd holds the frame it read off
+# the TAP, then reconnects with fresh rings: the held frame lived in the
+# old connection's buffers and must never reach the new rings (xvifd once
+# delivered it out of freed memory).  The netfront counts frames sent to
+# a unicast MAC not its own; made-up bytes show up there.
+k=$((k + 1))
+rogue_up $k starve-reconnect
+expect starve-reconnect "posting no rx buffers until SIGUSR2" "says what it does"
+ip netns exec "$DOM0_NS" ping -c 3 -i 0.2 -W 1 -q "169.254.$k.2" >/dev/null 2>&1
+kill -USR2 "$RPID"
+expect starve-reconnect "closing to reconnect with rx buffers" "reconnects on SIGUSR2"
+xvifd_says starve-reconnect "connected \\(tx ring" "connects the fresh rings"
+rogue_pings $k starve-reconnect
+kill -USR1 "$RPID"
+t_wait 5 grep -q 'rx_foreign=' "$RLOG"
+l=$(grep 'rx_foreign=' "$RLOG" | tail -1)
+[[ $l =~ rx_frames=[1-9].*\ rx_foreign=0$ ]] &&
+	t_pass "starve-reconnect: nothing from the starved rings reached the fresh ones" ||
+	t_fail "starve-reconnect: nothing from the starved rings reached the fresh ones" "${l:-no counters}"
+good_pings starve-reconnect
+rogue_down starve-reconnect
+
 t_done
