@@ -36,8 +36,10 @@ crash() {
 	else
 		t_fail "$ring: xvifd killed itself at push $n" "still running after 30 s"
 	fi
+	local n0
+	n0=$(grep -cE "xvif${d}i0: pushed [0-9]+ tx and [0-9]+ rx responses" "$T_DIR/xvifd.log")
 	xvifd_start --no-hotplug-wait
-	if t_wait 10 grep -qE "xvif${d}i0: pushed [0-9]+ tx and [0-9]+ rx responses" "$T_DIR/xvifd.log"; then
+	if t_wait 10 sh -c "[ \$(grep -cE 'xvif${d}i0: pushed [0-9]+ tx and [0-9]+ rx responses' '$T_DIR/xvifd.log') -gt $n0 ]"; then
 		local l
 		l=$(grep -oE "pushed [0-9]+ tx and [0-9]+ rx" "$T_DIR/xvifd.log" | tail -1)
 		case "$ring:$l" in
