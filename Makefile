@@ -11,7 +11,7 @@ XEN_CFLAGS := $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
 XEN_LIBS := $(shell pkg-config --libs $(XEN_PKGS) 2>/dev/null)
 # The goals that install dependencies first (scripts/deps) re-enter make for
 # the build, so only a goal that compiles straight away needs libxen-dev now.
-DEPS_GOALS := check demo deps asan fuzz e2e clean
+DEPS_GOALS := check demo deps asan fuzz e2e bench clean
 ifeq ($(XEN_LIBS),)
 ifneq ($(filter-out $(DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 $(error libxen-dev not found by pkg-config: run 'scripts/deps check' (or apt-get install libxen-dev))
@@ -51,9 +51,12 @@ TESTS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(T_SRCS))
 FUZZ_SRCS	:= $(wildcard fuzz/fz_*.c)
 REPLAYS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%-replay,$(FUZZ_SRCS))
 FUZZ_SECONDS	?= 60
+# Benchmark helpers (make bench): one program per bench/*.c.
+BENCH_SRCS	:= $(wildcard bench/*.c)
+BENCHES	:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all check demo asan fuzz clean deps ci
-all: $(BINS) $(TESTS) $(REPLAYS)
+.PHONY: all check demo asan fuzz clean deps ci bench
+all: $(BINS) $(TESTS) $(REPLAYS) $(BENCHES)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -74,6 +77,10 @@ $(BUILD)/xvifd: $(call obj,src/xvifd.c) $(LIBSIM) $(LIBXVIF)
 $(BUILD)/xvifctl: $(call obj,src/xvifctl.c) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c $(T_HARNESS)) $(LIBSIM) $(LIBXVIF)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(call obj,bench/%.c) $(LIBXVIF)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -109,6 +116,13 @@ demo:
 	scripts/deps demo
 	$(MAKE) all
 	BUILD=$(BUILD) scripts/demo
+
+# Throughput and packet rate through xvif on the simulated host, side by
+# side with a veth pair and a userspace TAP relay (scripts/bench).
+bench:
+	scripts/deps demo
+	$(MAKE) all
+	BUILD=$(BUILD) scripts/bench
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, in
 # its own build directory so that it never mixes objects with `make`.

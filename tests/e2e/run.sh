@@ -87,16 +87,7 @@ nf=$(echo "$checks" | awk '$2!="PASS"' | wc -l)
 
 # The reference table: xvif / netback for each metric both phases reported.
 echo
-grep -a -o 'E2E: METRIC .*' "$LOG" | awk '
-	{ v[$3 " " $4] = $5; if (!($4 in seen)) { seen[$4] = 1; order[++k] = $4 } }
-	END {
-		for (i = 1; i <= k; i++) {
-			m = order[i]; x = v["xvif " m]; b = v["netback " m]
-			if (x == "" || b == "") continue
-			r = (b + 0 != 0) ? sprintf("%.2f", x / b) : "-"
-			printf "e2e %s: xvif %s netback %s ratio %s\n", m, x, b, r
-		}
-	}'
+"$HERE/ratios.sh" "$LOG"
 # What dom0 saw of a phase that hung or stopped early (CI shows only this
 # output, not the log).
 if grep -aq 'E2E: post mortem' "$LOG"; then
