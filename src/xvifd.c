@@ -98,25 +98,50 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		    "directory)");
 }
 
-/* The state directory: ours alone (0700), made if missing. */
+/* An absolute path for `in` (relative to the directory we started in). */
 static void
-xvifd_state_dir(const struct xvifd_opts *o, struct xvifd *xd)
+xvifd_abspath(const char *what, const char *in, char *out, size_t len)
 {
-	struct stat st;
+	char cwd[XVIF_PATH_MAX];
 	int n;
 
-	if (o->o_state_dir != NULL)
-		n = snprintf(xd->xd_state_dir, sizeof(xd->xd_state_dir), "%s",
-		    o->o_state_dir);
-	else if (strcmp(o->o_hv, "sim") == 0)
-		n = snprintf(xd->xd_state_dir, sizeof(xd->xd_state_dir),
-		    "%s/xvifd", o->o_sim_dir);
+	if (in[0] == '/')
+		n = snprintf(out, len, "%s", in);
+	else if (getcwd(cwd, sizeof(cwd)) == NULL)
+		fatal("%s %s: current directory", what, in);
 	else
-		n = snprintf(xd->xd_state_dir, sizeof(xd->xd_state_dir),
-		    "/run/xvifd");
-	if (n < 0 || (size_t)n >= sizeof(xd->xd_state_dir))
-		fatalx("--state-dir: path longer than %zu bytes",
-		    sizeof(xd->xd_state_dir) - 1);
+		n = snprintf(out, len, "%s/%s", cwd, in);
+	if (n < 0 || (size_t)n >= len)
+		fatalx("%s: path longer than %zu bytes", what, len - 1);
+}
+
+/*
+ * Where the state directory is, as an absolute path: --daemon leaves the
+ * directory we started in.  Made (0700, ours alone) by xvifd_state_mkdir
+ * once the hypervisor is known to be there.
+ */
+static void
+xvifd_state_path(const struct xvifd_opts *o, struct xvifd *xd)
+{
+	char sim[XVIF_PATH_MAX];
+
+	if (o->o_state_dir != NULL)
+		xvifd_abspath("--state-dir", o->o_state_dir, xd->xd_state_dir,
+		    sizeof(xd->xd_state_dir));
+	else if (strcmp(o->o_hv, "sim") == 0) {
+		snprintf(sim, sizeof(sim), "%s/xvifd", o->o_sim_dir);
+		xvifd_abspath("--state-dir", sim, xd->xd_state_dir,
+		    sizeof(xd->xd_state_dir));
+	} else
+		xvifd_abspath("--state-dir", "/run/xvifd", xd->xd_state_dir,
+		    sizeof(xd->xd_state_dir));
+}
+
+static void
+xvifd_state_mkdir(struct xvifd *xd)
+{
+	struct stat st;
+
 	if (mkdir(xd->xd_state_dir, 0700) < 0 && errno != EEXIST)
 		fatal("state directory %s", xd->xd_state_dir);
 	if (stat(xd->xd_state_dir, &st) < 0)
@@ -187,6 +212,7 @@ main(int argc, char **argv)
 	struct xvifd xd;
 	struct hv_cfg cfg;
 	struct ev_fd *sig_h = NULL;
+	char sim_dir[XVIF_PATH_MAX];
 	sigset_t mask;
 	int rc;
 
@@ -199,7 +225,12 @@ main(int argc, char **argv)
 	xd.xd_hp_ops = &hp_tap_ops;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.hc_self = xd.xd_self;
-	cfg.hc_sim_dir = o.o_sim_dir;
+	if (o.o_sim_dir != NULL) {
+		xvifd_abspath("--sim-dir", o.o_sim_dir, sim_dir,
+		    sizeof(sim_dir));
+		cfg.hc_sim_dir = sim_dir;
+	}
+	xvifd_state_path(&o, &xd);
 
 	if (access("/dev/net/tun", R_OK | W_OK) < 0)
 		fatal("/dev/net/tun (load the tun module, run as root)");
@@ -218,7 +249,7 @@ main(int argc, char **argv)
 		    "`xvif-sim host --dir %s` running?", o.o_sim_dir,
 		    strerror(-rc), o.o_sim_dir);
 	}
-	xvifd_state_dir(&o, &xd);
+	xvifd_state_mkdir(&xd);
 	vif_journal_init();
 	if ((rc = ev_open(&xd.xd_ev)) < 0)
 		fatalx("event loop: %s", strerror(-rc));
