@@ -22,6 +22,7 @@
  * use; if it cannot be had, the vif runs on an anonymous mapping and only
  * loses this protection (logged).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -223,6 +224,45 @@ vif_journal_close(struct xvif *vif)
 		return;
 	(void)munmap(vif->vif_journal, sizeof(struct vif_journal));
 	vif->vif_journal = NULL;
+}
+
+/*
+ * Once, after the first scan: remove the journals of vifs that went while
+ * no xvifd ran (named <domid>.<handle> with no such vif now).  Other
+ * files are not ours and stay.
+ */
+void
+vif_journal_sweep(struct xvifd *xd)
+{
+	char name[64], path[XVIF_PATH_MAX + 64];
+	unsigned int domid, handle;
+	struct dirent *de;
+	struct xvif *vif;
+	DIR *d;
+
+	if ((d = opendir(xd->xd_state_dir)) == NULL) {
+		log_warn("state directory %s", xd->xd_state_dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (sscanf(de->d_name, "%u.%u", &domid, &handle) != 2)
+			continue;
+		snprintf(name, sizeof(name), "%u.%u", domid, handle);
+		if (strcmp(name, de->d_name) != 0)
+			continue;	/* not a name we would give */
+		for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
+			if (vif->vif_domid == domid && vif->vif_handle == handle)
+				break;
+		if (vif != NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", xd->xd_state_dir, name);
+		if (unlink(path) < 0)
+			log_warn("remove stale journal %s", path);
+		else
+			log_info("removed the journal of vif %u.%u, gone while "
+			    "no xvifd ran", domid, handle);
+	}
+	closedir(d);
 }
 
 /* The vif is gone for good: so is its journal. */

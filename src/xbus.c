@@ -584,10 +584,11 @@ xbus_scan(struct xvifd *xd)
 	char **doms = NULL, **hs = NULL, path[XVIF_PATH_MAX];
 	unsigned int nd = 0, nh, i, j;
 	unsigned long domid, handle;
+	int rc;
 
 	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
 		vif->vif_seen = false;
-	(void)hv_xs_directory(xd->xd_hv, HV_TXN_NONE, xd->xd_root, &doms, &nd);
+	rc = hv_xs_directory(xd->xd_hv, HV_TXN_NONE, xd->xd_root, &doms, &nd);
 	for (i = 0; i < nd; i++) {
 		if (proto_parse_uint(doms[i], DOMID_FIRST_RESERVED - 1,
 		    &domid) < 0 || domid == xd->xd_self)
@@ -611,6 +612,11 @@ xbus_scan(struct xvifd *xd)
 		next = vif->vif_next;
 		if (!vif->vif_seen)
 			xbus_vif_destroy(vif, "backend directory removed");
+	}
+	/* After the first whole look: journals of vifs gone meanwhile. */
+	if (!xd->xd_swept && (rc == 0 || rc == -ENOENT)) {
+		vif_journal_sweep(xd);
+		xd->xd_swept = true;
 	}
 }
 

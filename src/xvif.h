@@ -68,6 +68,7 @@ struct xvifd {
 	bool			 xd_hotplug_wait;	/* honour hotplug-status */
 	char			 xd_root[64];	/* .../backend/vif */
 	char			 xd_state_dir[XVIF_PATH_MAX - 32]; /* journals */
+	bool			 xd_swept;	/* stale journals removed */
 	struct xvif		*xd_vifs;
 	struct ev_fd		*xd_xs_h, *xd_evt_h;
 };
@@ -163,6 +164,7 @@ void	vif_journal_init(void);
 int	vif_journal_open(struct xvif *, bool reattach);
 void	vif_journal_close(struct xvif *);
 void	vif_journal_remove(struct xvif *);
+void	vif_journal_sweep(struct xvifd *);
 netif_tx_response_t *vif_journal_tx_rsp(struct xvif *, RING_IDX);
 netif_rx_response_t *vif_journal_rx_rsp(struct xvif *, RING_IDX);
 void	vif_journal_push_tx(struct xvif *, int *notify);

@@ -69,6 +69,22 @@ crash tx 200 "$g" "$DOM0_NS" 169.254.5.1
 crash rx 200 "$DOM0_NS" "$g" 169.254.5.2
 t_ok "ping both ways after the crashes" sh -c "ip netns exec $g ping -c 2 -i 0.2 -W 2 -q 169.254.5.1 && ip netns exec $DOM0_NS ping -c 2 -i 0.2 -W 2 -q 169.254.5.2"
 
+# A journal of a vif that went while no xvifd ran is removed after the
+# first scan; the live vif's stays, and files not named like ours too.
+kill -TERM "$XVIFD_PID"; wait "$XVIFD_PID"
+: >"$SIM_DIR/xvifd/999.7"
+: >"$SIM_DIR/xvifd/notes.txt"
+: >"$SIM_DIR/xvifd/01.2"
+mkdir "$SIM_DIR/xvifd/998.1"
+xvifd_start --no-hotplug-wait
+t_wait 10 sh -c "! test -e $SIM_DIR/xvifd/999.7" && t_pass "stale journal removed at startup" ||
+	t_fail "stale journal removed at startup" "$(ls "$SIM_DIR/xvifd" | tr '\n' ' ')"
+t_ok "stale journal removal logged" grep -q "removed the journal of vif 999.7" "$T_DIR/xvifd.log"
+t_ok "the live vif's journal kept" test -f "$SIM_DIR/xvifd/$d.0"
+t_ok "files not named like a journal kept" test -f "$SIM_DIR/xvifd/notes.txt" -a -f "$SIM_DIR/xvifd/01.2"
+t_ok "a journal name that cannot go: logged, xvifd serves on" sh -c \
+	"grep -q 'remove stale journal $SIM_DIR/xvifd/998.1: Is a directory' '$T_DIR/xvifd.log' && kill -0 $XVIFD_PID"
+
 # The journals live in the state directory, one per vif, and go with it.
 t_ok "journal file of the vif" test -f "$SIM_DIR/xvifd/$d.0"
 "$SIM" detach --dir "$SIM_DIR" "$d" 0 >>"$T_DIR/tool.log" 2>&1
