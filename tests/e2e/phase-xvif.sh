@@ -62,10 +62,11 @@ start_trace() {
 	/e2e/trace-states $B /local/domain/$D/device/vif/1 60 > /tmp/trace.log & TR=$!
 	wait_for 5 test -s /tmp/trace.log
 }
-# xl_attach [-vvv]: xl network-attach of vif 1.  Xen 4.17's xl was seen to
-# die of a heap corruption of its own under load ("malloc(): corrupted top
-# size", SIGABRT, after it wrote the device's keys); that is retried once,
-# after the half-made device is taken away, and reported.
+# xl_attach [-vvv]: xl network-attach of vif 1.  xl was seen to die of a
+# heap corruption under load ("malloc(): corrupted top size", SIGABRT,
+# after it wrote the device's keys), like other dom0 processes did under
+# QEMU with XSAVE (see run.sh); that is retried once, after the
+# half-made device is taken away, and reported in the check's detail.
 xl_attach() {
 	local rc
 	LIBC_FATAL_STDERR_=1 timeout -k 5 60 xl "$@" network-attach $G mac=00:16:3e:12:34:61 \
