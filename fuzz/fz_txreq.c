@@ -55,7 +55,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			assert(pk.pk_why != NULL);
 			break;
 		}
-		assert(pk.pk_nslots <= PROTO_TX_FATAL_SLOTS - 1);
+		assert(pk.pk_nslots <= PROTO_TX_DROP_SLOTS);
+		/* Every ring slot used is one response: data + extras. */
+		assert(pk.pk_consumed == pk.pk_nslots + pk.pk_nextras);
 		if (v == PROTO_TX_OK) {
 			uint32_t sum = pk.pk_len0;
 			unsigned int i;

@@ -215,6 +215,8 @@ simfe_connect(struct simfe *sf)
 		    sf->sf_domid, sf->sf_devid, strerror(-rc));
 		return rc;
 	}
+	if (!sf->sf_ever_connected)
+		simfe_mb_prefill(sf);
 	for (try = 0; try < SIMFE_TXN_TRIES; try++) {
 		errno = 0;
 		if ((t = xs_transaction_start(sf->sf_xsh)) == XBT_NULL) {
@@ -312,7 +314,16 @@ simfe_step(struct simfe *sf)
 			if (sf->sf_ever_connected)
 				break;
 			sf->sf_ever_connected = true;
-			if (sf->sf_mb == SIMFE_MB_RECONNECT) {
+			if (sf->sf_mb == SIMFE_MB_REINIT) {
+				/* A driver reload: straight to Initialising. */
+				simfe_say(sf, "misbehave reinit: Initialising "
+				    "again, to reconnect with fresh rings");
+				simfe_carrier(sf, false);
+				simfe_ring_disconnect(sf);
+				simfe_set_state(sf, XenbusStateInitialising);
+				sf->sf_phase = SIMFE_PH_INIT;
+				simfe_deadline(sf);
+			} else if (sf->sf_mb == SIMFE_MB_RECONNECT) {
 				simfe_say(sf, "misbehave reconnect: closing "
 				    "to reconnect with fresh rings");
 				simfe_set_state(sf, XenbusStateClosing);
@@ -320,6 +331,15 @@ simfe_step(struct simfe *sf)
 				simfe_deadline(sf);
 			} else
 				simfe_misbehave(sf);
+		} else if (be == XenbusStateClosing &&
+		    (sf->sf_mb == SIMFE_MB_CONNECT_FATAL ||
+		    sf->sf_mb == SIMFE_MB_CONNECT_BAD_EXTRA)) {
+			/* A rogue: it insists on Connected. */
+			if (!sf->sf_insisted++)
+				simfe_say(sf, "misbehave %s: backend Closing; "
+				    "insisting on Connected",
+				    simfe_mb_name(sf->sf_mb));
+			ev_timer_arm(sf->sf_ev, &sf->sf_insist, 200);
 		} else if (be == XenbusStateClosing ||
 		    be == XenbusStateClosed || be == XenbusStateUnknown) {
 			/* xenbus_frontend_closed */
@@ -383,6 +403,26 @@ simfe_step(struct simfe *sf)
 	}
 }
 
+/* connect-*: write Connected again, every 200 ms, while we are up. */
+static void
+simfe_on_insist(void *arg)
+{
+	struct simfe *sf = arg;
+
+	if (sf->sf_phase != SIMFE_PH_CONNECTED)
+		return;
+	(void)simfe_xs_write(sf, XBT_NULL, "state", "%d",
+	    XenbusStateConnected);
+	sf->sf_insisted++;
+	ev_timer_arm(sf->sf_ev, &sf->sf_insist, 200);
+}
+
+static void
+simfe_on_storm(void *arg)
+{
+	simfe_mb_storm(arg);
+}
+
 /* A bounded wait ran out. */
 static void
 simfe_on_deadline(void *arg)
@@ -392,7 +432,8 @@ simfe_on_deadline(void *arg)
 	switch (sf->sf_phase) {
 	case SIMFE_PH_INIT:
 		if (sf->sf_ever_connected && sf->sf_mb != SIMFE_MB_RECONNECT &&
-		    sf->sf_mb != SIMFE_MB_STARVE_RECONNECT)
+		    sf->sf_mb != SIMFE_MB_STARVE_RECONNECT &&
+		    sf->sf_mb != SIMFE_MB_REINIT)
 			break;
 		fprintf(stderr, "netfront d%u/%u: backend %s: no InitWait "
 		    "after %u s (state %s)\n", sf->sf_domid, sf->sf_devid,
@@ -691,6 +732,8 @@ simfe_loop_add(struct simfe *sf)
 	ev_timer_init(&sf->sf_deadline, simfe_on_deadline, sf);
 	ev_timer_init(&sf->sf_gc, simfe_on_gc, sf);
 	ev_timer_init(&sf->sf_alive, simfe_on_alive, sf);
+	ev_timer_init(&sf->sf_insist, simfe_on_insist, sf);
+	ev_timer_init(&sf->sf_storm, simfe_on_storm, sf);
 	if ((rc = ev_fd_add(sf->sf_ev, sf->sf_sigfd, EPOLLIN, simfe_on_sig,
 	    sf, &sf->sf_sig_h)) < 0)
 		return rc;
@@ -752,8 +795,9 @@ simfe_usage(void)
 	fprintf(stderr, "usage: xvif-sim netfront --dir DIR DOMID DEVID "
 	    "--netns NAME [--no-sg] [--no-rx-notify]\n"
 	    "\t[--misbehave MODE] [--vanish] [--timeout SECS]\n"
-	    "MODE: slots19 slots20 page-overrun ungranted revoked "
-	    "prod-overrun reconnect no-rx-slots starve-reconnect\n");
+	    "MODE: slots19 slots20 slots21 page-overrun ungranted revoked "
+	    "prod-overrun reconnect no-rx-slots starve-reconnect\n"
+	    "      connect-fatal connect-bad-extra event-storm reinit\n");
 }
 
 int

@@ -71,6 +71,16 @@ enum simfe_mb {
 	SIMFE_MB_NO_RX_SLOTS,	/* never post an RX buffer */
 	SIMFE_MB_STARVE_RECONNECT, /* no RX buffer until SIGUSR2, then
 				    * reconnect with fresh rings and post */
+	SIMFE_MB_SLOTS21,	/* 21 slots: the vif must be failed */
+	/*
+	 * A fatal request already in the TX ring when we write Connected
+	 * (21 slots, or an extra of an invalid type); then we insist on
+	 * Connected, rewriting it, however the backend answers.
+	 */
+	SIMFE_MB_CONNECT_FATAL,
+	SIMFE_MB_CONNECT_BAD_EXTRA,
+	SIMFE_MB_EVENT_STORM,	/* notify 50 times a millisecond, no work */
+	SIMFE_MB_REINIT,	/* Connected -> Initialising, fresh rings */
 };
 
 /* Where the xenbus handshake is (our side); see the diagram in simfe.c. */
@@ -138,6 +148,10 @@ struct simfe {
 	struct ev_timer		 sf_deadline;	/* of a bounded wait */
 	struct ev_timer		 sf_gc;		/* retries grant ends */
 	struct ev_timer		 sf_alive;	/* is our domain still there */
+	struct ev_timer		 sf_insist;	/* rewrites Connected (connect-*) */
+	unsigned int		 sf_insisted;
+	struct ev_timer		 sf_storm;	/* event-storm */
+	uint64_t		 sf_storm_sent;
 	int			 sf_exit;	/* status once stopping */
 	bool			 sf_stopped;
 
@@ -176,6 +190,8 @@ void	simfe_ring_kick(struct simfe *);	/* on our event channel */
 void	simfe_tap_input(struct simfe *);	/* eth0 is readable */
 void	simfe_ring_gc(struct simfe *);		/* retry grant ends */
 void	simfe_misbehave(struct simfe *);
+void	simfe_mb_prefill(struct simfe *);	/* before Connected */
+void	simfe_mb_storm(struct simfe *);		/* event-storm timer */
 void	simfe_mb_closing(struct simfe *);	/* the backend went Closing */
 const char *simfe_mb_name(enum simfe_mb);
 int	simfe_mb_parse(const char *, enum simfe_mb *);

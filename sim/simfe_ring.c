@@ -26,6 +26,11 @@ static const char *const simfe_mb_names[] = {
 	[SIMFE_MB_RECONNECT] = "reconnect",
 	[SIMFE_MB_NO_RX_SLOTS] = "no-rx-slots",
 	[SIMFE_MB_STARVE_RECONNECT] = "starve-reconnect",
+	[SIMFE_MB_SLOTS21] = "slots21",
+	[SIMFE_MB_CONNECT_FATAL] = "connect-fatal",
+	[SIMFE_MB_CONNECT_BAD_EXTRA] = "connect-bad-extra",
+	[SIMFE_MB_EVENT_STORM] = "event-storm",
+	[SIMFE_MB_REINIT] = "reinit",
 };
 
 const char *
@@ -151,11 +156,11 @@ simfe_tx_frame(struct simfe *sf, const uint8_t *frame, size_t len,
     unsigned int chunk, bool mb)
 {
 	unsigned int n = (unsigned int)((len + chunk - 1) / chunk), i, id;
-	uint16_t ids[SIMFE_TX_MAX_SLOTS + 2];
+	uint16_t ids[SIMFE_TX_MAX_SLOTS + 3];
 	size_t done = 0, sz;
 	int rc;
 
-	if (n == 0 || n > SIMFE_TX_MAX_SLOTS + 2 || n > simfe_tx_room(sf))
+	if (n == 0 || n > SIMFE_TX_MAX_SLOTS + 3 || n > simfe_tx_room(sf))
 		return -ENOSPC;
 	sf->sf_txseq++;
 	for (i = 0; i < n; i++, done += sz) {
@@ -716,6 +721,7 @@ simfe_misbehave(struct simfe *sf)
 	switch (sf->sf_mb) {
 	case SIMFE_MB_NONE:
 	case SIMFE_MB_RECONNECT:	/* simfe.c walks the states */
+	case SIMFE_MB_REINIT:
 		return;
 	case SIMFE_MB_NO_RX_SLOTS:
 		simfe_mb_say(sf, "posting no rx buffers at all");
@@ -723,10 +729,20 @@ simfe_misbehave(struct simfe *sf)
 	case SIMFE_MB_STARVE_RECONNECT:
 		simfe_mb_say(sf, "posting no rx buffers until SIGUSR2");
 		return;
+	case SIMFE_MB_CONNECT_FATAL:
+	case SIMFE_MB_CONNECT_BAD_EXTRA:
+		return;			/* done before Connected */
+	case SIMFE_MB_EVENT_STORM:
+		simfe_mb_say(sf, "notifying 50 times a millisecond with "
+		    "nothing to do");
+		ev_timer_arm(sf->sf_ev, &sf->sf_storm, 1);
+		return;
 	case SIMFE_MB_SLOTS19:
 	case SIMFE_MB_SLOTS20:
+	case SIMFE_MB_SLOTS21:
 		/* 64 bytes a slot, so that only the count is wrong. */
-		n = sf->sf_mb == SIMFE_MB_SLOTS19 ? 19 : 20;
+		n = sf->sf_mb == SIMFE_MB_SLOTS19 ? 19 :
+		    sf->sf_mb == SIMFE_MB_SLOTS20 ? 20 : 21;
 		simfe_mb_frame(sf, n * 64);
 		rc = simfe_tx_frame(sf, sf->sf_buf, n * 64, 64, true);
 		if (rc > 0) {
@@ -776,4 +792,63 @@ simfe_misbehave(struct simfe *sf)
 		snprintf(msg, sizeof(msg), "could not be done: %s",
 		    strerror(-rc));
 	simfe_mb_say(sf, msg);
+}
+
+/*
+ * connect-*: leave a fatal request in the TX ring before Connected is
+ * written, so that the backend meets it as it connects.
+ */
+void
+simfe_mb_prefill(struct simfe *sf)
+{
+	struct netif_extra_info *ex;
+	char msg[160];
+	int rc, id;
+
+	if (sf->sf_mb == SIMFE_MB_CONNECT_FATAL) {
+		simfe_mb_frame(sf, 21 * 64);
+		rc = simfe_tx_frame(sf, sf->sf_buf, 21 * 64, 64, true);
+		snprintf(msg, sizeof(msg), "before Connected: one packet of "
+		    "%d slots", rc);
+	} else if (sf->sf_mb == SIMFE_MB_CONNECT_BAD_EXTRA) {
+		if ((id = simfe_txid_get(sf)) < 0)
+			return;
+		simfe_mb_frame(sf, 64);
+		memcpy(simfe_page(sf, SIMFE_GFN_TX + (unsigned int)id),
+		    sf->sf_buf, 64);
+		rc = hvsim_grant(sf->sf_hv, simfe_txref(sf, (unsigned int)id),
+		    sf->sf_beid, sf->sf_base + SIMFE_GFN_TX + (unsigned int)id,
+		    true);
+		sf->sf_txid[id].ti_granted = rc == 0;
+		sf->sf_txid[id].ti_mb = true;
+		sf->sf_txid[id].ti_seq = ++sf->sf_txseq;
+		simfe_tx_req(sf, (unsigned int)id,
+		    simfe_txref(sf, (unsigned int)id), 0, 64,
+		    NETTXF_extra_info);
+		/* The extra slot: type 0x7f is no type netif.h knows. */
+		ex = (struct netif_extra_info *)RING_GET_REQUEST(&sf->sf_tx,
+		    sf->sf_tx.req_prod_pvt);
+		memset(ex, 0, sizeof(netif_tx_request_t));
+		ex->type = 0x7f;
+		sf->sf_tx.req_prod_pvt++;
+		simfe_tx_push(sf);
+		snprintf(msg, sizeof(msg), "before Connected: a request with "
+		    "an extra of type 0x7f");
+	} else
+		return;
+	simfe_mb_say(sf, msg);
+}
+
+/* event-storm: 50 notifications with no request behind them, then again. */
+void
+simfe_mb_storm(struct simfe *sf)
+{
+	unsigned int i;
+
+	if (!sf->sf_up || sf->sf_phase != SIMFE_PH_CONNECTED)
+		return;
+	for (i = 0; i < 50; i++)
+		simfe_notify(sf);
+	sf->sf_storm_sent += 50;
+	ev_timer_arm(sf->sf_ev, &sf->sf_storm, 1);
 }

@@ -125,46 +125,52 @@ proto_fatal(struct proto_txpkt *pk, const char *why)
 	return PROTO_TX_FATAL;
 }
 
-/* The extra-info slots after slot 0 (netif.h: chained by FLAG_MORE). */
+/*
+ * The extra-info slots after slot 0 (netif.h: chained by FLAG_MORE).  As
+ * Linux's xenvif_get_extras: any number, bounded only by req_prod, a
+ * repeated type replacing the earlier one; the GSO extra is checked once
+ * the chain is read, so the last one counts (xenvif_set_skb_gso).
+ */
 static enum proto_verdict
 proto_tx_extras(proto_fetch_fn *fetch, void *arg, RING_IDX cons,
     RING_IDX avail, unsigned int features, struct proto_txpkt *pk)
 {
 	struct netif_extra_info ex;
 	netif_tx_request_t raw;
+	unsigned int seen = 0;		/* 1 << type of every extra read */
+
+	_Static_assert(XEN_NETIF_EXTRA_TYPE_MAX <= 32, "seen has every type");
 
 	do {
 		if (pk->pk_consumed >= avail)
 			return proto_fatal(pk, "extra info runs past req_prod");
-		if (pk->pk_nextras == PROTO_TX_MAX_EXTRAS)
-			return proto_fatal(pk, "more extra info slots than types");
 		fetch(arg, cons + pk->pk_consumed, &raw);
 		pk->pk_consumed++;
 		pk->pk_nextras++;
 		_Static_assert(sizeof(ex) <= sizeof(raw), "extra fits a slot");
 		memcpy(&ex, &raw, sizeof(ex));
-		switch (ex.type) {
-		case XEN_NETIF_EXTRA_TYPE_GSO:
-			if (ex.u.gso.size == 0)
-				return proto_fatal(pk, "GSO size is 0");
-			if (ex.u.gso.type != XEN_NETIF_GSO_TYPE_TCPV4 &&
-			    ex.u.gso.type != XEN_NETIF_GSO_TYPE_TCPV6)
-				return proto_fatal(pk, "unknown GSO type");
-			if (!(features & PROTO_TXF_GSO))
-				proto_drop(pk, "GSO that was not offered");
-			pk->pk_has_gso = true;
-			pk->pk_gso = ex;
-			break;
-		case XEN_NETIF_EXTRA_TYPE_MCAST_ADD:
-		case XEN_NETIF_EXTRA_TYPE_MCAST_DEL:
-			proto_drop(pk, "multicast control that was not offered");
-			break;
-		case XEN_NETIF_EXTRA_TYPE_HASH:
-			break;		/* a hint we may ignore (netif.h) */
-		default:
+		if (ex.type == XEN_NETIF_EXTRA_TYPE_NONE ||
+		    ex.type >= XEN_NETIF_EXTRA_TYPE_MAX)
 			return proto_fatal(pk, "extra info of an invalid type");
-		}
+		seen |= 1u << ex.type;
+		if (ex.type == XEN_NETIF_EXTRA_TYPE_GSO)
+			pk->pk_gso = ex;
+		/* A HASH extra is a hint we may ignore (netif.h). */
 	} while (ex.flags & XEN_NETIF_EXTRA_FLAG_MORE);
+
+	if (seen & 1u << XEN_NETIF_EXTRA_TYPE_GSO) {
+		if (pk->pk_gso.u.gso.size == 0)
+			return proto_fatal(pk, "GSO size is 0");
+		if (pk->pk_gso.u.gso.type != XEN_NETIF_GSO_TYPE_TCPV4 &&
+		    pk->pk_gso.u.gso.type != XEN_NETIF_GSO_TYPE_TCPV6)
+			return proto_fatal(pk, "unknown GSO type");
+		if (!(features & PROTO_TXF_GSO))
+			proto_drop(pk, "GSO that was not offered");
+		pk->pk_has_gso = true;
+	}
+	if (seen & (1u << XEN_NETIF_EXTRA_TYPE_MCAST_ADD |
+	    1u << XEN_NETIF_EXTRA_TYPE_MCAST_DEL))
+		proto_drop(pk, "multicast control that was not offered");
 	return PROTO_TX_OK;
 }
 
@@ -193,8 +199,9 @@ proto_tx_parse(proto_fetch_fn *fetch, void *arg, RING_IDX cons, RING_IDX prod,
 	while (s->flags & NETTXF_more_data) {
 		if (pk->pk_consumed >= avail)
 			return proto_fatal(pk, "packet runs past req_prod");
-		if (pk->pk_nslots == PROTO_TX_FATAL_SLOTS - 1)
-			return proto_fatal(pk, "packet of 20 slots or more");
+		/* A 21st data slot: never read, the ring is broken. */
+		if (pk->pk_nslots == PROTO_TX_DROP_SLOTS)
+			return proto_fatal(pk, "packet of more than 20 slots");
 		s = &pk->pk_slot[pk->pk_nslots++];
 		fetch(arg, cons + pk->pk_consumed, s);
 		pk->pk_consumed++;
@@ -237,10 +244,82 @@ proto_csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
+static uint16_t
+proto_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/*
+ * IPv6 extension headers walked to find the upper layer.  RFC 8200 4.1
+ * orders at most four of the kinds we walk (hop-by-hop, destination
+ * options, routing, destination options); twice that bounds the walk
+ * without refusing anything a real stack sends.
+ */
+#define PROTO_IPV6_MAX_EXTHDRS	8
+
+/*
+ * Untrusted: from the IPv6 header at f[l3], with f[0..len) in the frame,
+ * find the upper-layer header: *l4 its offset, *l4len its length (the
+ * payload length less the extension headers, which is also the length in
+ * the pseudo-header, RFC 8200 8.1), *proto its protocol.
+ */
+static const char *
+proto_ipv6_walk(const uint8_t *f, size_t len, size_t l3, size_t *l4,
+    size_t *l4len, uint8_t *proto)
+{
+	size_t off = l3 + 40, end, hlen;
+	unsigned int n;
+	uint8_t nh;
+
+	if (len < l3 + 40 || (f[l3] >> 4) != 6)
+		return "bad IPv6 header";
+	end = off + proto_be16(f + l3 + 4);
+	if (end > len)
+		return "bad IPv6 header";
+	nh = f[l3 + 6];
+	for (n = 0;; n++) {
+		if (nh == 44)
+			return "IPv6 fragment";
+		if (nh != 0 && nh != 43 && nh != 60)
+			break;
+		if (n == PROTO_IPV6_MAX_EXTHDRS)
+			return "too many IPv6 extension headers";
+		/* Next header, then the length in 8-byte units after 8. */
+		if (end - off < 8)
+			return "IPv6 extension header truncated";
+		hlen = (size_t)(f[off + 1] + 1) * 8;
+		if (hlen > end - off)
+			return "IPv6 extension header truncated";
+		/*
+		 * XXX: with segments left the pseudo-header wants the final
+		 * destination, which sits in the routing header (RFC 8200
+		 * 8.1): refused rather than filled wrong.  Mobile IPv6's home
+		 * address option (RFC 6275) is not looked for.
+		 */
+		if (nh == 43 && f[off + 3] != 0)
+			return "IPv6 routing header with segments left";
+		nh = f[off];
+		off += hlen;
+	}
+	*l4 = off;
+	*l4len = end - off;
+	*proto = nh;
+	return NULL;
+}
+
+/*
+ * At most two VLAN tags: an 802.1Q tag, or QinQ (802.1ad 0x88a8 outside
+ * 0x8100, or the older 0x8100 twice).  A third is refused, not walked.
+ */
+#define PROTO_VLAN_MAX_TAGS	2
+
 const char *
 proto_csum_fill(uint8_t *f, size_t len)
 {
 	size_t l3 = PROTO_ETH_HLEN, l4, l4len;
+	const char *why;
+	unsigned int ntags;
 	uint16_t etype, csum;
 	uint32_t sum;
 	uint8_t proto;
@@ -248,11 +327,14 @@ proto_csum_fill(uint8_t *f, size_t len)
 
 	if (len < PROTO_ETH_HLEN)
 		return "too short";
-	etype = (uint16_t)(f[12] << 8 | f[13]);
-	if (etype == 0x8100) {
+	etype = proto_be16(f + 12);
+	for (ntags = 0; etype == 0x8100 || etype == 0x88a8; ntags++) {
+		if (ntags == PROTO_VLAN_MAX_TAGS)
+			return "more than two VLAN tags";
+		/* The tag's TCI at f[l3], then the next EtherType. */
 		if (len < l3 + 4)
 			return "too short";
-		etype = (uint16_t)(f[16] << 8 | f[17]);
+		etype = proto_be16(f + l3 + 2);
 		l3 += 4;
 	}
 	if (etype == 0x0800) {
@@ -261,7 +343,7 @@ proto_csum_fill(uint8_t *f, size_t len)
 		if (len < l3 + 20 || (f[l3] >> 4) != 4)
 			return "bad IPv4 header";
 		ihl = (size_t)(f[l3] & 0x0f) * 4;
-		tot = (size_t)(f[l3 + 2] << 8 | f[l3 + 3]);
+		tot = proto_be16(f + l3 + 2);
 		if (ihl < 20 || tot < ihl || l3 + tot > len)
 			return "bad IPv4 header";
 		if ((f[l3 + 6] & 0x3f) != 0 || f[l3 + 7] != 0)
@@ -271,17 +353,10 @@ proto_csum_fill(uint8_t *f, size_t len)
 		l4len = tot - ihl;
 		sum = proto_csum_add(0, f + l3 + 12, 8);	/* addresses */
 	} else if (etype == 0x86dd) {
-		size_t plen;
-
-		if (len < l3 + 40 || (f[l3] >> 4) != 6)
-			return "bad IPv6 header";
-		plen = (size_t)(f[l3 + 4] << 8 | f[l3 + 5]);
-		proto = f[l3 + 6];
-		l4 = l3 + 40;
-		l4len = plen;
-		if (l4 + l4len > len)
-			return "bad IPv6 header";
-		sum = proto_csum_add(0, f + l3 + 8, 32);
+		if ((why = proto_ipv6_walk(f, len, l3, &l4, &l4len, &proto)) !=
+		    NULL)
+			return why;
+		sum = proto_csum_add(0, f + l3 + 8, 32);	/* addresses */
 	} else
 		return "not IP";
 	if (proto == 6)

@@ -19,15 +19,19 @@
 #define PROTO_IFNAMSIZ		16	/* Linux IFNAMSIZ, NUL included */
 
 /*
- * Slots per guest TX packet (reference/netback.md 3.4): up to
- * XEN_NETIF_NR_SLOTS_MIN (18) are accepted, which every frontend may
- * assume; a longer chain is dropped with error responses; one of
- * PROTO_TX_FATAL_SLOTS or more is taken as a broken ring (Linux's
- * fatal_skb_slots) and fails the vif.
+ * Data slots per guest TX packet (reference/netback.md 3.4), extras not
+ * counted: up to XEN_NETIF_NR_SLOTS_MIN (18) are accepted, which every
+ * frontend may assume; 19 and 20 are dropped with error responses, as
+ * Linux drops what lies between XEN_NETBK_LEGACY_SLOTS_MAX (18) and
+ * fatal_skb_slots (20); PROTO_TX_FATAL_SLOTS or more is taken as a broken
+ * ring and fails the vif.  XXX: Linux compares both limits with the
+ * slots after the first, before reading the next one, so it accepts 19,
+ * drops 20 and 21 and fails at 22; ours are one lower, which no frontend
+ * notices (netfront linearizes anything over 18).
  */
 #define PROTO_TX_MAX_SLOTS	XEN_NETIF_NR_SLOTS_MIN
-#define PROTO_TX_FATAL_SLOTS	20
-#define PROTO_TX_MAX_EXTRAS	(XEN_NETIF_EXTRA_TYPE_MAX - 1)
+#define PROTO_TX_DROP_SLOTS	20	/* the longest packet not fatal */
+#define PROTO_TX_FATAL_SLOTS	(PROTO_TX_DROP_SLOTS + 1)
 
 /*
  * Untrusted: "xx:xx:xx:xx:xx:xx", exactly, hex digits of either case.
@@ -72,10 +76,12 @@ enum proto_verdict {
 /*
  * One guest TX packet, from private copies of its requests.  Ring order
  * is: data slot 0, its extras, then data slots 1..n-1; every one of them
- * gets exactly one response, the extras NETIF_RSP_NULL.
+ * gets exactly one response, the extras NETIF_RSP_NULL.  The extras are
+ * not stored: as in Linux any number may come, a repeated type replacing
+ * the earlier one, so only the ring bounds pk_nextras (< ring size).
  */
 struct proto_txpkt {
-	netif_tx_request_t	pk_slot[PROTO_TX_FATAL_SLOTS - 1];
+	netif_tx_request_t	pk_slot[PROTO_TX_DROP_SLOTS];
 	unsigned int		pk_nslots;	/* data slots in pk_slot */
 	unsigned int		pk_nextras;	/* extra slots after slot 0 */
 	unsigned int		pk_consumed;	/* ring slots: data + extras */
@@ -83,7 +89,7 @@ struct proto_txpkt {
 	uint16_t		pk_len0;	/* bytes in slot 0 itself */
 	uint16_t		pk_flags;	/* slot 0's NETTXF_* */
 	bool			pk_has_gso;
-	struct netif_extra_info	pk_gso;		/* valid if pk_has_gso */
+	struct netif_extra_info	pk_gso;		/* if pk_has_gso: the last */
 	const char		*pk_why;	/* reason for DROP or FATAL */
 };
 
@@ -106,7 +112,9 @@ enum proto_verdict proto_tx_parse(proto_fetch_fn *fetch, void *arg,
 /*
  * Untrusted: fill in the TCP or UDP checksum of a frame the guest sent
  * with NETTXF_csum_blank (the frontend left it to "hardware"; netif.h).
- * IPv4 and IPv6, one optional 802.1Q tag, no IPv6 extension headers.
+ * IPv4 and IPv6, up to two VLAN tags (802.1Q 0x8100 or 802.1ad 0x88a8,
+ * so QinQ), IPv6 hop-by-hop, routing and destination options headers.
+ * Fragments are refused.  Reads and writes only frame[0..len).
  * NULL if done, else why not (the frame is then left as it was).
  */
 const char *proto_csum_fill(uint8_t *frame, size_t len);

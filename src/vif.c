@@ -16,6 +16,10 @@
 
 #define VIF_RX_STAGE_SIZE	((size_t)XVIF_RX_BATCH_FRAMES * XVIF_RX_FRAME_SLOT)
 
+static void	vif_apply_mtu_limit(struct xvif *);
+static void	vif_kick_timer(void *);
+static void	vif_evt_timer(void *);
+
 const char *const vif_counter_names[VIF_COUNTER_MAX] = {
 	[VIF_TX_FRAMES] = "tx_frames",
 	[VIF_TX_BYTES] = "tx_bytes",
@@ -29,6 +33,8 @@ const char *const vif_counter_names[VIF_COUNTER_MAX] = {
 	[VIF_RX_GNT_ERR] = "rx_grant_errors",
 	[VIF_RX_BAD] = "rx_bad_requests",
 	[VIF_RX_STALLS] = "rx_stalls",
+	[VIF_RX_OVERSIZE] = "rx_oversize_drops",
+	[VIF_EVT_SPURIOUS] = "events_spurious",
 	[VIF_GNT_CALLS] = "grant_copy_calls",
 	[VIF_GNT_OPS] = "grant_copy_ops",
 	[VIF_EVT_IN] = "events_in",
@@ -47,11 +53,14 @@ vif_alloc(struct xvifd *xd, domid_t domid, unsigned int handle)
 	vif->vif_handle = handle;
 	vif->vif_port = HV_PORT_NONE;
 	vif->vif_state = XenbusStateInitialising;
+	vif->vif_mtu = 1500;		/* a new TAP's */
 	snprintf(vif->vif_tag, sizeof(vif->vif_tag), "xvif%ui%u", domid,
 	    handle);
 	snprintf(vif->vif_be, sizeof(vif->vif_be), "%s/%u/%u", xd->xd_root,
 	    domid, handle);
 	ev_timer_init(&vif->vif_rx_timer, vif_rx_timer, vif);
+	ev_timer_init(&vif->vif_kick_timer, vif_kick_timer, vif);
+	ev_timer_init(&vif->vif_evt_timer, vif_evt_timer, vif);
 	vif->vif_next = xd->xd_vifs;
 	xd->xd_vifs = vif;
 	return vif;
@@ -181,7 +190,12 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 		goto fail;
 	}
 	vif->vif_connected = true;
+	vif->vif_connects++;
+	vif_apply_mtu_limit(vif);
+	/* As Linux: carrier on at connect; a stall takes it off, and only
+	 * posted RX slots bring it back (vif_rx_run). */
 	vif->vif_carrier = true;
+	vif->vif_rx_stalled = false;
 	(void)hp_set_carrier(vif->vif_hp, true);
 	vif->vif_rx_starved_since = 0;
 	log_info("%s: connected%s (tx ring %u, rx ring %u, event channel %u%s%s)",
@@ -195,17 +209,31 @@ fail:
 	return rc;
 }
 
+/*
+ * Stop moving frames, at once, without letting go of anything: no timer,
+ * no TAP readiness, carrier off.  Safe from inside the data path.
+ */
+static void
+vif_stop(struct xvif *vif)
+{
+	ev_timer_cancel(vif->vif_d->xd_ev, &vif->vif_rx_timer);
+	ev_timer_cancel(vif->vif_d->xd_ev, &vif->vif_kick_timer);
+	vif_rx_watch_tap(vif, false);
+	if (vif->vif_hp != NULL && vif->vif_carrier && !vif->vif_tap_lost)
+		(void)hp_set_carrier(vif->vif_hp, false);
+	vif->vif_carrier = false;
+	vif->vif_connected = false;
+}
+
 /* Idempotent: each handle is released only if held, then forgotten. */
 void
 vif_disconnect(struct xvif *vif)
 {
 	struct hv *hv = vif->vif_d->xd_hv;
 
-	ev_timer_cancel(vif->vif_d->xd_ev, &vif->vif_rx_timer);
-	vif_rx_watch_tap(vif, false);
-	if (vif->vif_hp != NULL && vif->vif_carrier)
-		(void)hp_set_carrier(vif->vif_hp, false);
-	vif->vif_carrier = false;
+	vif_stop(vif);
+	ev_timer_cancel(vif->vif_d->xd_ev, &vif->vif_evt_timer);
+	vif->vif_evt_spurious = 0;
 	if (vif->vif_port != HV_PORT_NONE) {
 		(void)hv_evt_unbind(hv, vif->vif_port);
 		vif->vif_port = HV_PORT_NONE;
@@ -247,23 +275,71 @@ vif_guest_err(struct xvif *vif, enum vif_counter c, const char *fmt, ...)
 }
 
 /*
- * The frontend broke its ring: log once, tell the toolstack in the
- * backend's error node, drop the data path and close this vif only.
+ * The frontend broke its ring, or our end of the cable broke: log once,
+ * stop this vif's data path now, and leave the rest (the error node,
+ * Closing, letting go of the rings) to the control plane's next turn
+ * (xbus_apply_failures).  Never touches XenStore itself: the data path
+ * must not run a XenStore transaction in the middle of a frame loop.
  */
 void
 vif_fail(struct xvif *vif, const char *fmt, ...)
 {
-	char msg[256], path[XVIF_PATH_MAX + 8];
 	va_list ap;
 
+	if (vif->vif_failed)
+		return;		/* once */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(vif->vif_fail_why, sizeof(vif->vif_fail_why), fmt, ap);
 	va_end(ap);
-	log_warnx("%s: fatal error, disabling vif: %s", vif->vif_tag, msg);
-	snprintf(path, sizeof(path), "%s/error", vif->vif_be);
-	(void)hv_xs_write(vif->vif_d->xd_hv, HV_TXN_NONE, path, msg);
-	vif_disconnect(vif);
-	xbus_set_state(vif, XenbusStateClosing);
+	log_warnx("%s: fatal error, disabling vif: %s", vif->vif_tag,
+	    vif->vif_fail_why);
+	vif->vif_failed = vif->vif_fail_pending = true;
+	vif_stop(vif);
+	ev_timer_arm(vif->vif_d->xd_ev, &vif->vif_d->xd_fail_timer, 0);
+}
+
+/*
+ * The TAP failed under us: deleted (`ip link del`: the fd is detached,
+ * reads and writes give EBADFD, epoll reports EPOLLERR for ever), or an
+ * error no retry cures.  The vif fails once; a frontend that resets gets
+ * a new interface (xbus).
+ */
+void
+vif_tap_fail(struct xvif *vif, const char *op, int rc)
+{
+	if (vif->vif_failed)
+		return;
+	vif->vif_tap_lost = true;
+	vif_fail(vif, "interface %s: %s: %s", vif->vif_hp != NULL ?
+	    vif->vif_hp->hp_name : vif->vif_name, op, strerror(rc));
+}
+
+/* Errors of a TAP read or write that mean the TAP is gone for good. */
+bool
+vif_tap_gone(int rc)
+{
+	return rc == EBADFD || rc == EBADF || rc == ENODEV || rc == ENXIO ||
+	    rc == EFAULT;
+}
+
+/*
+ * Without scatter-gather a frontend takes one page per frame: the MTU
+ * follows, as Linux netback's connect does (xenvif_change_mtu).
+ */
+static void
+vif_apply_mtu_limit(struct xvif *vif)
+{
+	int rc;
+
+	if (vif->vif_fe.fe_sg || vif->vif_mtu <= XVIF_MTU_NO_SG)
+		return;
+	if ((rc = hp_set_mtu(vif->vif_hp, XVIF_MTU_NO_SG)) < 0) {
+		log_warnc(-rc, "%s: set mtu %u", vif->vif_tag, XVIF_MTU_NO_SG);
+		return;
+	}
+	log_info("%s: mtu %u -> %u: the frontend has no feature-sg",
+	    vif->vif_tag, vif->vif_mtu, XVIF_MTU_NO_SG);
+	vif->vif_mtu = XVIF_MTU_NO_SG;
 }
 
 /* Notify the frontend through our end of its event channel. */
@@ -273,6 +349,19 @@ vif_notify(struct xvif *vif)
 	if (vif->vif_port != HV_PORT_NONE &&
 	    hv_evt_notify(vif->vif_d->xd_hv, vif->vif_port) == 0)
 		vif->vif_cnt[VIF_EVT_OUT]++;
+}
+
+/* A budget ran out: come back after the other vifs had a turn. */
+void
+vif_kick_later(struct xvif *vif)
+{
+	ev_timer_arm(vif->vif_d->xd_ev, &vif->vif_kick_timer, 0);
+}
+
+static void
+vif_kick_timer(void *arg)
+{
+	vif_kick(arg);
 }
 
 void
@@ -296,22 +385,85 @@ vif_by_port(struct xvifd *xd, uint32_t port)
 	return NULL;
 }
 
+/*
+ * After a notification that found no work, how long its channel stays
+ * masked: nothing for the first (a guest may well notify for work a
+ * timer already did), then 1, 2, 4 ... ms, at most a second, for every
+ * further one in a row; work resets it.  Linux's lateeoi back-off for
+ * spurious events (drivers/xen/events, XSA-332), in milliseconds.
+ */
+static unsigned int
+vif_evt_backoff(struct xvif *vif)
+{
+	if (vif->vif_evt_spurious < 12)
+		vif->vif_evt_spurious++;
+	if (vif->vif_evt_spurious <= 1)
+		return 0;
+	return 1u << (vif->vif_evt_spurious - 2) > XVIF_EVT_BACKOFF_MAX_MS ?
+	    XVIF_EVT_BACKOFF_MAX_MS : 1u << (vif->vif_evt_spurious - 2);
+}
+
+/* The back-off is over: listen to the guest again. */
+static void
+vif_evt_timer(void *arg)
+{
+	struct xvif *vif = arg;
+
+	if (vif->vif_port != HV_PORT_NONE)
+		(void)hv_evt_unmask(vif->vif_d->xd_hv, vif->vif_port);
+}
+
+/* Run one vif for its notification; did the guest give us anything? */
+static bool
+vif_evt_work(struct xvif *vif)
+{
+	RING_IDX tx_cons, rx_rsp, rx_prod;
+
+	if (!vif->vif_connected) {
+		vif_kick(vif);
+		return true;	/* nothing to judge: not ours to delay */
+	}
+	tx_cons = vif->vif_txr.req_cons;
+	rx_rsp = vif->vif_rxr.rsp_prod_pvt;
+	rx_prod = __atomic_load_n(&vif->vif_rxr.sring->req_prod,
+	    __ATOMIC_ACQUIRE);
+	vif_kick(vif);
+	if (rx_prod != vif->vif_evt_rx_prod) {	/* it posted RX slots */
+		vif->vif_evt_rx_prod = rx_prod;
+		return true;
+	}
+	return !vif->vif_connected || vif->vif_txr.req_cons != tx_cons ||
+	    vif->vif_rxr.rsp_prod_pvt != rx_rsp;
+}
+
 /* The hv event fd is readable: run every vif whose channel fired. */
 void
 vif_evt_ready(void *arg, uint32_t events)
 {
 	struct xvifd *xd = arg;
 	struct xvif *vif;
+	unsigned int delay;
 	uint32_t port;
 	int n;
 
 	/* Bounded: a storm of events is handled a batch per loop turn. */
 	for (n = 0; n < 256 && hv_evt_pending(xd->xd_hv, &port) == 0; n++) {
-		if ((vif = vif_by_port(xd, port)) != NULL) {
-			vif->vif_cnt[VIF_EVT_IN]++;
-			vif_kick(vif);
+		if ((vif = vif_by_port(xd, port)) == NULL) {
+			(void)hv_evt_unmask(xd->xd_hv, port);
+			continue;
 		}
-		/* Unmask after the work (lateeoi, XSA-332). */
-		(void)hv_evt_unmask(xd->xd_hv, port);
+		vif->vif_cnt[VIF_EVT_IN]++;
+		if (vif_evt_work(vif)) {
+			vif->vif_evt_spurious = 0;
+			delay = 0;
+		} else {
+			vif->vif_cnt[VIF_EVT_SPURIOUS]++;
+			delay = vif_evt_backoff(vif);
+		}
+		/* Unmask after the work (lateeoi, XSA-332), or later. */
+		if (delay == 0 || vif->vif_port != port)
+			(void)hv_evt_unmask(xd->xd_hv, port);
+		else
+			ev_timer_arm(xd->xd_ev, &vif->vif_evt_timer, delay);
 	}
 }

@@ -36,16 +36,24 @@ vif_rx_watch_tap(struct xvif *vif, bool on)
 void
 vif_rx_hp_ready(void *arg, uint32_t events)
 {
-	vif_rx_run(arg);
+	struct xvif *vif = arg;
+
+	/*
+	 * A TAP whose interface was deleted polls as an error for ever
+	 * (tun_chr_poll: no device attached): without this the loop spins.
+	 */
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		vif_tap_fail(vif, "poll", ENODEV);
+		return;
+	}
+	vif_rx_run(vif);
 }
 
-/* Timer: the TX budget ran out, or RX is polling / waiting on a stall. */
+/* Timer: RX polls a frontend without feature-rx-notify, or a stall. */
 void
 vif_rx_timer(void *arg)
 {
-	struct xvif *vif = arg;
-
-	vif_kick(vif);
+	vif_rx_run(arg);
 }
 
 static void
@@ -148,7 +156,36 @@ vif_rx_slots_for(uint32_t len)
 	return len == 0 ? 1 : (len + XVIF_PAGE_SIZE - 1) / XVIF_PAGE_SIZE;
 }
 
-/* No slot for the waiting frame: stop reading, watch for a stall. */
+/*
+ * Has the guest posted need slots?  If not, ask it to notify us once it
+ * has -- req_event = req_cons + need, not + 1: with some slots posted
+ * already, req_cons + 1 is at or below req_prod and the guest's next
+ * push would not notify at all (netif.h; Linux's
+ * xenvif_rx_ring_slots_available) -- then look again, for slots posted
+ * between our first look and the guest's seeing req_event.
+ */
+static bool
+vif_rx_slots_wait(struct xvif *vif, uint32_t need)
+{
+	netif_rx_back_ring_t *r = &vif->vif_rxr;
+
+	if (__atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE) -
+	    r->req_cons >= need)
+		return true;
+	r->sring->req_event = r->req_cons + need;
+	xen_mb();
+	return __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE) -
+	    r->req_cons >= need;
+}
+
+/*
+ * A frame waits for slots the guest has not posted: stop reading the TAP
+ * (the host stack queues, then drops: XSA-392) and wait for the guest's
+ * notification, or poll one that never notifies (no feature-rx-notify).
+ * Only a guest that promised to notify can be judged stalled (Linux
+ * disables stall detection without feature-rx-notify): after
+ * XVIF_RX_STALL_MS its carrier goes off and the held frame is dropped.
+ */
 static void
 vif_rx_starve(struct xvif *vif)
 {
@@ -159,37 +196,98 @@ vif_rx_starve(struct xvif *vif)
 	vif_rx_watch_tap(vif, false);
 	if (vif->vif_rx_starved_since == 0)
 		vif->vif_rx_starved_since = now;
+	if (!vif->vif_fe.fe_rx_notify) {
+		ev_timer_arm(xd->xd_ev, &vif->vif_rx_timer, XVIF_RX_POLL_MS);
+		return;
+	}
 	if (vif->vif_carrier &&
 	    now - vif->vif_rx_starved_since >= XVIF_RX_STALL_MS) {
 		vif->vif_carrier = false;
+		vif->vif_rx_stalled = true;
 		(void)hp_set_carrier(vif->vif_hp, false);
 		vif->vif_cnt[VIF_RX_STALLS]++;
 		vif->vif_cnt[VIF_RX_NO_SLOTS]++;
 		vif->vif_rx_pending = 0;	/* stale by now */
 		log_warnx("%s: guest rx stalled", vif->vif_tag);
 	}
-	/* Ask to be kicked when slots come (netif.h: feature-rx-notify). */
-	vif->vif_rxr.sring->req_event = vif->vif_rxr.req_cons + 1;
-	xen_mb();
-	wait = vif->vif_fe.fe_rx_notify ? XVIF_RX_STALL_MS : XVIF_RX_POLL_MS;
-	if (vif->vif_carrier && now - vif->vif_rx_starved_since +
-	    wait > XVIF_RX_STALL_MS)
+	wait = XVIF_RX_STALL_MS;
+	if (vif->vif_carrier)
 		wait = (unsigned int)(XVIF_RX_STALL_MS -
 		    (now - vif->vif_rx_starved_since));
 	ev_timer_arm(xd->xd_ev, &vif->vif_rx_timer, wait);
 }
 
-/* Slots are back after a starvation: carrier on, read the TAP again. */
+/* Slots are posted: carrier on, read the TAP. */
 static void
 vif_rx_fed(struct xvif *vif)
 {
 	vif->vif_rx_starved_since = 0;
+	ev_timer_cancel(vif->vif_d->xd_ev, &vif->vif_rx_timer);
 	if (!vif->vif_carrier) {
 		vif->vif_carrier = true;
 		(void)hp_set_carrier(vif->vif_hp, true);
-		log_info("%s: guest rx ready", vif->vif_tag);
+		if (vif->vif_rx_stalled)
+			log_info("%s: guest rx ready", vif->vif_tag);
+		vif->vif_rx_stalled = false;
 	}
 	vif_rx_watch_tap(vif, true);
+}
+
+/*
+ * Nothing waits for the guest now.  With a slot posted, the carrier is
+ * on and the TAP watched.  Without one, a carrier that is on stays on
+ * (the next frame will be held and the guest watched for a stall); one
+ * that is off -- before the first slot, or after a stall -- stays off
+ * until the guest posts.
+ */
+static void
+vif_rx_idle(struct xvif *vif)
+{
+	if (vif_rx_slots_wait(vif, 1)) {
+		vif_rx_fed(vif);
+		return;
+	}
+	vif->vif_rx_starved_since = 0;
+	if (vif->vif_carrier) {
+		ev_timer_cancel(vif->vif_d->xd_ev, &vif->vif_rx_timer);
+		vif_rx_watch_tap(vif, true);
+	} else if (!vif->vif_fe.fe_rx_notify)
+		ev_timer_arm(vif->vif_d->xd_ev, &vif->vif_rx_timer,
+		    XVIF_RX_POLL_MS);
+}
+
+/*
+ * One frame off the TAP into stage slot buf: its length, 0 if none, -1
+ * if the TAP failed (the vif is failed then).  Frames no ring can take
+ * are dropped and counted here, never truncated into the ring.
+ */
+static ssize_t
+vif_rx_read(struct xvif *vif, uint8_t *buf)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = hp_recv(vif->vif_hp, buf, XVIF_RX_FRAME_SLOT);
+		if (n < 0) {
+			if (vif_tap_gone((int)-n)) {
+				vif_tap_fail(vif, "read", (int)-n);
+				return -1;
+			}
+			return 0;
+		}
+		if (n == 0)
+			return 0;
+		/* hp_recv reports a truncated frame with its true length. */
+		if ((size_t)n > XVIF_FRAME_MAX) {
+			vif->vif_cnt[VIF_RX_OVERSIZE]++;
+			continue;
+		}
+		if (n > XVIF_PAGE_SIZE && !vif->vif_fe.fe_sg) {
+			vif->vif_cnt[VIF_RX_TOO_BIG]++;
+			continue;
+		}
+		return n;
+	}
 }
 
 void
@@ -201,6 +299,7 @@ vif_rx_run(struct xvif *vif)
 	RING_IDX prod, avail;
 	uint8_t *buf, *pend_buf;
 	ssize_t n;
+	bool tap_failed;
 
 	if (!vif->vif_connected)
 		return;
@@ -215,20 +314,18 @@ vif_rx_run(struct xvif *vif)
 		avail = prod - r->req_cons;
 		nframes = nsegs = pend_len = 0;
 		pend_buf = NULL;
+		tap_failed = false;
 		while (nframes < XVIF_RX_BATCH_FRAMES) {
 			buf = vif->vif_rx_stage +
 			    (size_t)nframes * XVIF_RX_FRAME_SLOT;
 			if (nframes == 0 && vif->vif_rx_pending > 0) {
 				n = vif->vif_rx_pending;	/* in slot 0 */
 				vif->vif_rx_pending = 0;
-			} else if ((n = hp_recv(vif->vif_hp, buf,
-			    XVIF_RX_FRAME_SLOT)) <= 0)
+			} else if ((n = vif_rx_read(vif, buf)) <= 0) {
+				tap_failed = n < 0;
 				break;
-			need = vif_rx_slots_for((uint32_t)n);
-			if (need > 1 && !vif->vif_fe.fe_sg) {
-				vif->vif_cnt[VIF_RX_TOO_BIG]++;
-				continue;
 			}
+			need = vif_rx_slots_for((uint32_t)n);
 			if (need > avail) {
 				pend_buf = buf;
 				pend_len = (uint32_t)n;
@@ -239,14 +336,14 @@ vif_rx_run(struct xvif *vif)
 		}
 		vif_rx_flush(vif, nframes, nsegs);
 		done += nframes;
+		if (tap_failed)
+			return;
 		if (pend_len > 0) {
 			/* Only now: slot 0 may have held a frame just copied. */
 			if (pend_buf != vif->vif_rx_stage)
 				memmove(vif->vif_rx_stage, pend_buf, pend_len);
 			vif->vif_rx_pending = pend_len;
-			prod = __atomic_load_n(&r->sring->req_prod,
-			    __ATOMIC_ACQUIRE);
-			if (vif_rx_slots_for(pend_len) > prod - r->req_cons) {
+			if (!vif_rx_slots_wait(vif, vif_rx_slots_for(pend_len))) {
 				vif_rx_starve(vif);
 				return;
 			}
@@ -255,9 +352,9 @@ vif_rx_run(struct xvif *vif)
 		if (nframes < XVIF_RX_BATCH_FRAMES)
 			break;		/* the TAP is empty */
 	}
-	if (vif->vif_rx_starved_since != 0 || !vif->vif_carrier ||
-	    !vif->vif_hp_polled)
-		vif_rx_fed(vif);
-	if (done >= VIF_RX_BUDGET)
-		ev_timer_arm(vif->vif_d->xd_ev, &vif->vif_rx_timer, 0);
+	if (done >= VIF_RX_BUDGET) {
+		vif_kick_later(vif);	/* the TAP has more */
+		return;
+	}
+	vif_rx_idle(vif);
 }

@@ -71,6 +71,7 @@ vif_tx_flush(struct xvif *vif)
 	struct iovec iov;
 	unsigned int i, j;
 	int rc = 0, notify;
+	ssize_t n;
 
 	if (vif->vif_tx_nsegs > 0) {
 		rc = hv_gnt_copy(vif->vif_d->xd_hv, vif->vif_domid,
@@ -115,9 +116,15 @@ vif_tx_flush(struct xvif *vif)
 		}
 		iov.iov_base = tf->tf_buf;
 		iov.iov_len = tf->tf_pk.pk_len;
-		if (hp_send(vif->vif_hp, &iov, 1) < 0)
+		if (vif->vif_tap_lost)
+			n = -EBADFD;
+		else
+			n = hp_send(vif->vif_hp, &iov, 1);
+		if (n < 0) {
 			vif->vif_cnt[VIF_TX_HOST_DROP]++;
-		else {
+			if (vif_tap_gone((int)-n))
+				vif_tap_fail(vif, "write", (int)-n);
+		} else {
 			vif->vif_cnt[VIF_TX_FRAMES]++;
 			vif->vif_cnt[VIF_TX_BYTES] += tf->tf_pk.pk_len;
 		}
@@ -201,9 +208,11 @@ vif_tx_run(struct xvif *vif)
 			vif_tx_queue(vif, &pk, v == PROTO_TX_OK);
 		}
 		vif_tx_flush(vif);
+		if (!vif->vif_connected)
+			return;		/* the TAP failed under the flush */
 		if (done >= VIF_TX_BUDGET) {
-			/* More to do: come back after the other vifs had a turn. */
-			ev_timer_arm(vif->vif_d->xd_ev, &vif->vif_rx_timer, 0);
+			/* More to do: its own timer, which RX never re-arms. */
+			vif_kick_later(vif);
 			return;
 		}
 		/* RING_FINAL_CHECK_FOR_REQUESTS, with our single read of prod. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 
 #include "xvif.h"
 
@@ -20,20 +21,6 @@
 #define XBUS_TOKEN_REL	"xvif:rel"
 #define XBUS_TOKEN_FE	"xvif:fe:"	/* + "<domid>:<handle>" */
 #define XBUS_TXN_TRIES	16
-
-static const char *const xbus_states[] = {
-	"Unknown", "Initialising", "InitWait", "Initialised", "Connected",
-	"Closing", "Closed", "Reconfiguring", "Reconfigured",
-};
-
-const char *
-xbus_state_name(int state)
-{
-	if (state < 0 || state >= (int)(sizeof(xbus_states) /
-	    sizeof(xbus_states[0])))
-		return "invalid";
-	return xbus_states[state];
-}
 
 /* Read dir/key into buf; -errno as hv_xs_read. */
 static int
@@ -116,47 +103,11 @@ xbus_error(struct xvif *vif, const char *fmt, ...)
 }
 
 /*
- * The backend's states, and the only edges we take:
- *
- *   Initialising --> InitWait --> Connected
- *         |            ^   |          |
- *         |            |   +-----+    |
- *         v            |         v    v
- *         +------------|------> Closing --> Closed
- *                      |                      |
- *                      +----------------------+  (frontend reconnects)
- *
- * xbus_set_state() walks the shortest legal path to the target, writing
- * every state on the way, as Linux's set_backend_state() does; a
- * frontend watching us never sees a jump the protocol does not have.
- * The side effects (connect, disconnect) are the callers'.
+ * Walk to target by the shortest legal path (xbus_fsm.h), writing every
+ * state on the way, as Linux's set_backend_state() does: a frontend
+ * watching us never sees a jump the protocol does not have.  The side
+ * effects (connect, disconnect) are the callers'.
  */
-static int
-xbus_next_state(int cur, int target)
-{
-	switch (target) {
-	case XenbusStateInitWait:
-	case XenbusStateConnected:
-		if (cur == XenbusStateInitialising ||
-		    cur == XenbusStateClosed)
-			return XenbusStateInitWait;
-		if (cur == XenbusStateInitWait)
-			return XenbusStateConnected;
-		if (cur == XenbusStateConnected)	/* back to InitWait */
-			return XenbusStateClosing;
-		return XenbusStateClosed;		/* from Closing */
-	case XenbusStateClosing:
-	case XenbusStateClosed:
-		if (cur == XenbusStateClosing)
-			return XenbusStateClosed;
-		if (cur == XenbusStateClosed)		/* no way back */
-			return XenbusStateClosed;
-		return XenbusStateClosing;
-	default:
-		return target;
-	}
-}
-
 void
 xbus_set_state(struct xvif *vif, int target)
 {
@@ -164,7 +115,7 @@ xbus_set_state(struct xvif *vif, int target)
 	int next, rc;
 
 	while (vif->vif_state != target) {
-		next = xbus_next_state(vif->vif_state, target);
+		next = xbus_fsm_next(vif->vif_state, target);
 		if (next == vif->vif_state)
 			break;
 		snprintf(val, sizeof(val), "%d", next);
@@ -298,11 +249,16 @@ xbus_read_name(struct xvif *vif)
 static const char *
 xbus_first_name(struct xvif *vif, char *buf, size_t len)
 {
-	char s[8], state[4];
+	char s[8];
 
+	/*
+	 * An interface of the final name is the one a predecessor made and
+	 * the script renamed (and bridged): a restart in InitWait must take
+	 * it over, not make a second, unbridged vif<D>.<H>.  Persistent
+	 * TAPs re-attach by name; anything else of that name refuses to.
+	 */
 	if (xbus_read(vif, vif->vif_be, "script", s, sizeof(s)) == -ENOENT ||
-	    (xbus_read(vif, vif->vif_be, "state", state, sizeof(state)) == 1 &&
-	    state[0] == '4'))
+	    if_nametoindex(vif->vif_name) != 0)
 		return vif->vif_name;
 	snprintf(buf, len, "vif%u.%u", vif->vif_domid, vif->vif_handle);
 	return buf;
@@ -378,23 +334,77 @@ xbus_vif_destroy(struct xvif *vif, const char *why)
 	vif_free(vif, true);
 }
 
-/* Connect, or keep waiting for the hotplug script; idempotent. */
+/*
+ * The control plane's side of a failure, now that it is its turn: the
+ * error node for the toolstack, the data path down, Closing.  The vif
+ * stays failed (xbus_fsm_decide) until the frontend resets.
+ */
+static void
+xbus_fail(struct xvif *vif)
+{
+	vif->vif_failed = true;
+	vif->vif_fail_pending = false;
+	if (vif->vif_fail_why[0] != '\0')
+		(void)xbus_write_be(vif, "error", vif->vif_fail_why);
+	vif_disconnect(vif);
+	if (vif->vif_tap_lost && vif->vif_hp != NULL) {
+		hp_close(vif->vif_hp, true);	/* a dead fd: let go */
+		vif->vif_hp = NULL;
+	}
+	xbus_set_state(vif, XenbusStateClosing);
+}
+
+/* The failures the data path recorded since the last turn (a timer). */
+static void
+xbus_apply_failures(void *arg)
+{
+	struct xvifd *xd = arg;
+	struct xvif *vif;
+
+	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
+		if (vif->vif_fail_pending && !vif->vif_refused)
+			xbus_fail(vif);
+}
+
+/*
+ * A vif whose TAP was lost gets a new one when its frontend resets,
+ * under the final name (no hotplug script runs for a reset).
+ */
+static int
+xbus_tap(struct xvif *vif)
+{
+	if (vif->vif_hp != NULL)
+		return 0;
+	vif->vif_tap_lost = false;
+	if (vif_open_tap(vif, vif->vif_name) < 0) {
+		xbus_refuse(vif, "cannot create the interface");
+		return -1;
+	}
+	log_info("%s: interface %s made again", vif->vif_tag, vif->vif_name);
+	return 0;
+}
+
+/*
+ * Connect, or keep waiting for the hotplug script; idempotent.  The
+ * first connect of a vif in this process may find rings a predecessor
+ * served (a restart in InitWait, Closing...): it re-attaches, so that
+ * the response journal replays what that one wrote and did not push.
+ */
 static void
 xbus_connect(struct xvif *vif)
 {
 	struct vif_fe fe;
 	char buf[32];
 
-	if (vif->vif_state != XenbusStateInitWait &&
-	    vif->vif_state != XenbusStateConnected)
-		return;		/* Closing/Closed: the frontend must reset */
 	if (!vif->vif_connected) {
+		vif->vif_fail_why[0] = '\0';	/* xbus_error wrote its node */
 		if (xbus_read_fe(vif, &fe) < 0 ||
-		    vif_connect(vif, &fe, false) < 0) {
-			if (!vif->vif_refused)
-				xbus_set_state(vif, XenbusStateClosing);
+		    vif_connect(vif, &fe, vif->vif_connects == 0) < 0) {
+			xbus_fail(vif);
 			return;
 		}
+		if (vif->vif_failed)	/* the first requests broke it */
+			return;		/* xbus_apply_failures is next */
 	}
 	if (vif->vif_d->xd_hotplug_wait &&
 	    xbus_read(vif, vif->vif_be, "script", buf, sizeof(buf)) != -ENOENT &&
@@ -408,75 +418,74 @@ xbus_connect(struct xvif *vif)
 static void
 xbus_reconcile(struct xvif *vif)
 {
-	char buf[16];
+	struct xbus_fsm_in in;
+	struct xbus_fsm_step st;
 	unsigned long fe_state = XenbusStateUnknown;
-	bool online;
+	char buf[16];
 
 	if (vif->vif_refused)
 		return;
-	online = !(xbus_read(vif, vif->vif_be, "online", buf, sizeof(buf)) == 1
-	    && buf[0] == '0');
+	in.fi_online = !(xbus_read(vif, vif->vif_be, "online", buf,
+	    sizeof(buf)) == 1 && buf[0] == '0');
 	if (xbus_read(vif, vif->vif_fe_path, "state", buf, sizeof(buf)) < 0 ||
 	    proto_parse_uint(buf, 8, &fe_state) < 0)
 		fe_state = XenbusStateUnknown;	/* gone, or garbage */
-	log_debug("%s: frontend %s, backend %s%s", vif->vif_tag,
-	    xbus_state_name((int)fe_state), xbus_state_name(vif->vif_state),
-	    online ? "" : ", offline");
-
-	switch (fe_state) {
-	case XenbusStateInitialising:
-		if (!online)
-			break;
-		if (vif->vif_state == XenbusStateClosed ||
-		    vif->vif_state == XenbusStateInitialising)
-			xbus_set_state(vif, XenbusStateInitWait); /* reconnect */
-		break;
-	case XenbusStateInitialised:
-	case XenbusStateConnected:
-		if (online)
-			xbus_connect(vif);
-		break;
-	case XenbusStateClosing:
-		vif_disconnect(vif);
-		xbus_set_state(vif, XenbusStateClosing);
-		break;
-	case XenbusStateUnknown:
-	case XenbusStateClosed:
-		vif_disconnect(vif);
-		xbus_set_state(vif, XenbusStateClosed);
-		break;
-	default:
-		break;		/* InitWait, Reconfiguring...: nothing to do */
+	in.fi_fe = (int)fe_state;
+	in.fi_be = vif->vif_state;
+	in.fi_failed = vif->vif_failed;
+	xbus_fsm_decide(&in, &st);
+	/* Quiet when nothing changes: a frontend rewriting its state in a
+	 * loop must not grow the log, even at -vv. */
+	if (st.fs_target != in.fi_be || st.fs_destroy ||
+	    (st.fs_connect && !vif->vif_connected) ||
+	    (st.fs_clear_fail && in.fi_failed))
+		log_debug("%s: frontend %s, backend %s%s%s", vif->vif_tag,
+		    xbus_state_name(in.fi_fe), xbus_state_name(in.fi_be),
+		    in.fi_online ? "" : ", offline",
+		    in.fi_failed ? ", failed" : "");
+	if (st.fs_clear_fail && vif->vif_failed) {
+		log_info("%s: frontend %s: the failure is cleared",
+		    vif->vif_tag, xbus_state_name(in.fi_fe));
+		vif->vif_failed = vif->vif_fail_pending = false;
 	}
-	if (online)
+	if (st.fs_disconnect)
+		vif_disconnect(vif);
+	if ((st.fs_target == XenbusStateInitWait || st.fs_connect) &&
+	    xbus_tap(vif) < 0)
 		return;
-	/*
-	 * The toolstack wants it gone (libxl: online=0, state=5).  A frontend
-	 * that is up is asked to close first; one that never started, or is
-	 * closed, lets us finish at once.
-	 */
-	if (fe_state == XenbusStateUnknown || fe_state == XenbusStateClosed ||
-	    fe_state == XenbusStateInitialising) {
-		vif_disconnect(vif);
-		xbus_set_state(vif, XenbusStateClosed);
+	if (st.fs_connect) {
+		if (vif->vif_state != XenbusStateConnected)
+			xbus_set_state(vif, XenbusStateInitWait);
+		xbus_connect(vif);
+	} else
+		xbus_set_state(vif, st.fs_target);
+	if (st.fs_destroy)
 		xbus_vif_destroy(vif, "removed by the toolstack");
-	} else {
-		vif_disconnect(vif);
-		xbus_set_state(vif, XenbusStateClosing);
-	}
 }
 
-/* The toolstack's mtu key (libxl writes it when not 1500), if any. */
+/*
+ * The toolstack's mtu key (libxl writes it when not 1500), if any, within
+ * what a ring can carry: XVIF_MTU_MAX, and 1500 once a frontend without
+ * feature-sg connects (vif_connect).
+ */
 static void
 xbus_apply_mtu(struct xvif *vif)
 {
 	unsigned long mtu;
 	int rc;
 
-	if (xbus_read_uint(vif, vif->vif_be, "mtu", 65535, &mtu) < 0)
+	if (xbus_read_uint(vif, vif->vif_be, "mtu", 1000000, &mtu) < 0)
 		return;
-	if (mtu < 68 || (rc = hp_set_mtu(vif->vif_hp, (unsigned int)mtu)) < 0)
+	if (mtu > XVIF_MTU_MAX) {
+		log_warnx("%s: mtu %lu is more than a ring carries; %u",
+		    vif->vif_tag, mtu, XVIF_MTU_MAX);
+		mtu = XVIF_MTU_MAX;
+	}
+	if (mtu < 68 || (rc = hp_set_mtu(vif->vif_hp, (unsigned int)mtu)) < 0) {
 		log_warnx("%s: mtu %lu not applied", vif->vif_tag, mtu);
+		return;
+	}
+	vif->vif_mtu = (unsigned int)mtu;
 }
 
 /* A restarted daemon finds the vif Connected: take it over in place. */
@@ -493,7 +502,7 @@ xbus_reattach(struct xvif *vif)
 		return false;
 	vif->vif_state = XenbusStateConnected;
 	if (xbus_read_fe(vif, &fe) < 0 || vif_connect(vif, &fe, true) < 0) {
-		xbus_set_state(vif, XenbusStateClosing);
+		xbus_fail(vif);
 		return true;
 	}
 	log_info("%s: re-attached to %s", vif->vif_tag, vif->vif_name);
@@ -679,6 +688,7 @@ xbus_start(struct xvifd *xd)
 
 	snprintf(xd->xd_root, sizeof(xd->xd_root),
 	    "/local/domain/%u/backend/vif", xd->xd_self);
+	ev_timer_init(&xd->xd_fail_timer, xbus_apply_failures, xd);
 	if ((rc = hv_xs_watch(xd->xd_hv, xd->xd_root, XBUS_TOKEN_BE)) < 0)
 		return rc;
 	if ((rc = hv_xs_watch(xd->xd_hv, "@releaseDomain", XBUS_TOKEN_REL)) < 0)
@@ -691,6 +701,7 @@ xbus_start(struct xvifd *xd)
 void
 xbus_stop(struct xvifd *xd)
 {
+	ev_timer_cancel(xd->xd_ev, &xd->xd_fail_timer);
 	while (xd->xd_vifs != NULL) {
 		xbus_fe_watch(xd->xd_vifs, false);
 		vif_free(xd->xd_vifs, false);

@@ -14,6 +14,7 @@
 #include "hv.h"
 #include "log.h"
 #include "proto.h"
+#include "xbus_fsm.h"
 #include "xen_ring.h"
 
 #define XVIF_PATH_MAX		256
@@ -24,6 +25,13 @@
 #define XVIF_TX_STAGE_PAGES	(XVIF_TX_BATCH_FRAMES * 4)
 /* Largest frame either way (netif.h XEN_NETIF_MAX_TX_SIZE). */
 #define XVIF_FRAME_MAX		65535u
+/*
+ * MTU bounds, as Linux netback's xenvif_change_mtu: with feature-sg the
+ * largest a frame can be, less a VLAN header (65535 - 18); without it,
+ * one page can hold no more than a standard Ethernet payload.
+ */
+#define XVIF_MTU_MAX		65517u
+#define XVIF_MTU_NO_SG		1500u
 #define XVIF_RX_BATCH_FRAMES	32
 #define XVIF_RX_BATCH_SEGS	XVIF_RX_RING_SIZE
 #define XVIF_RX_FRAME_SLOT	65536u	/* stage bytes per RX frame */
@@ -32,9 +40,12 @@
 /* A guest that posts no RX slot this long has its carrier dropped. */
 #define XVIF_RX_STALL_MS	10000
 #define XVIF_LOG_INTERVAL	10	/* seconds between guest-error logs */
+/* Longest a storm of spurious notifications keeps a channel masked. */
+#define XVIF_EVT_BACKOFF_MAX_MS	1000
 
-_Static_assert(XVIF_TX_BATCH_SEGS >= PROTO_TX_FATAL_SLOTS,
-    "a batch holds the longest packet");
+/* After a flush vif_tx_queue needs room for pk_nslots segments. */
+_Static_assert(XVIF_TX_BATCH_SEGS >= PROTO_TX_DROP_SLOTS,
+    "a batch holds the longest packet proto_tx_parse returns");
 _Static_assert(XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE >=
     XVIF_FRAME_MAX + XVIF_PAGE_SIZE, "staging holds the largest frame");
 
@@ -50,6 +61,8 @@ enum vif_counter {
 	VIF_RX_GNT_ERR,
 	VIF_RX_BAD,		/* bad RX requests (grant ref) */
 	VIF_RX_STALLS,		/* carrier dropped for a stalled guest */
+	VIF_RX_OVERSIZE,	/* TAP frames longer than any ring takes */
+	VIF_EVT_SPURIOUS,	/* notifications that found no work */
 	VIF_GNT_CALLS, VIF_GNT_OPS,
 	VIF_EVT_IN, VIF_EVT_OUT,
 	VIF_COUNTER_MAX
@@ -70,6 +83,8 @@ struct xvifd {
 	char			 xd_state_dir[XVIF_PATH_MAX - 32]; /* journals */
 	bool			 xd_swept;	/* stale journals removed */
 	struct xvif		*xd_vifs;
+	/* The data path asked the control plane to fail a vif. */
+	struct ev_timer		 xd_fail_timer;
 	struct ev_fd		*xd_xs_h, *xd_evt_h;
 };
 
@@ -98,8 +113,18 @@ struct xvif {
 	char			 vif_be[XVIF_PATH_MAX];	/* backend dir */
 	char			 vif_fe_path[XVIF_PATH_MAX];
 	uint8_t			 vif_mac[PROTO_ETH_ALEN];	/* ours */
+	unsigned int		 vif_mtu;	/* what we set; 0: the default */
 	int			 vif_state;	/* XenbusState we last wrote */
 	bool			 vif_refused;	/* bad setup: wait for removal */
+	/*
+	 * The data path failed (a broken ring, a lost TAP): it stopped at
+	 * once and said why; xbus applies it on its own turn (fail_pending)
+	 * and keeps the vif failed until the frontend resets.
+	 */
+	bool			 vif_failed, vif_fail_pending;
+	bool			 vif_tap_lost;	/* the failure was the TAP's */
+	char			 vif_fail_why[160];
+	unsigned int		 vif_connects;	/* by this process */
 	bool			 vif_seen;	/* scan mark */
 	char			 vif_fe_token[48];
 	bool			 vif_fe_watched;
@@ -132,8 +157,13 @@ struct xvif {
 	/* A frame read off the TAP that did not fit the posted slots; it
 	 * waits in stage slot 0 (0: none). */
 	uint32_t		 vif_rx_pending;
-	struct ev_timer		 vif_rx_timer;	/* poll and stall detection */
+	struct ev_timer		 vif_rx_timer;	/* RX poll and stall detection */
+	struct ev_timer		 vif_kick_timer; /* a budget ran out: more */
+	struct ev_timer		 vif_evt_timer;	/* unmasks after a back-off */
+	unsigned int		 vif_evt_spurious;	/* in a row */
+	RING_IDX		 vif_evt_rx_prod;	/* RX req_prod last seen */
 	uint64_t		 vif_rx_starved_since;	/* 0: not starved */
+	bool			 vif_rx_stalled;	/* carrier off for it */
 
 	uint64_t		 vif_cnt[VIF_COUNTER_MAX];
 	struct log_rate		 vif_rate;
@@ -144,7 +174,6 @@ int	xbus_start(struct xvifd *);
 void	xbus_stop(struct xvifd *);
 void	xbus_watch_fired(struct xvifd *, const char *path, const char *token);
 void	xbus_set_state(struct xvif *, int state);
-const char *xbus_state_name(int state);
 
 /* vif.c: vif lifecycle and the event-channel dispatch. */
 struct xvif *vif_alloc(struct xvifd *, domid_t domid, unsigned int handle);
@@ -155,6 +184,8 @@ void	vif_disconnect(struct xvif *);
 void	vif_guest_err(struct xvif *, enum vif_counter, const char *fmt, ...)
 	    LOG_ATTR_FMT(3, 4);
 void	vif_fail(struct xvif *, const char *fmt, ...) LOG_ATTR_FMT(2, 3);
+void	vif_tap_fail(struct xvif *, const char *op, int rc);
+bool	vif_tap_gone(int rc);
 void	vif_kick(struct xvif *);	/* run both directions now */
 void	vif_notify(struct xvif *);
 void	vif_evt_ready(void *xd, uint32_t events);
@@ -176,6 +207,7 @@ void	vif_tx_run(struct xvif *);
 void	vif_rx_run(struct xvif *);
 void	vif_rx_hp_ready(void *vif, uint32_t events);
 void	vif_rx_timer(void *vif);
+void	vif_kick_later(struct xvif *);
 void	vif_rx_watch_tap(struct xvif *, bool on);
 
 #endif

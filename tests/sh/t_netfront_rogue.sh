@@ -86,15 +86,17 @@ declare -A SAYS=(
 	[ungranted]="tx id [0-9]+: grant copy of ref [0-9]+: GNTST_general_error"
 	[revoked]="tx id [0-9]+: grant copy of ref [0-9]+: GNTST_general_error"
 	[page-overrun]="tx id [0-9]+: packet with size [0-9]+ is (fragment|first slot) runs past its page"
-	[slots20]="fatal error, disabling vif: tx id [0-9]+: packet of 20 slots or more"
+	[slots20]="tx id [0-9]+: packet with size [0-9]+ is more than 18 slots"
+	[slots21]="fatal error, disabling vif: tx id [0-9]+: packet of more than 20 slots"
 	[prod-overrun]="fatal error, disabling vif: tx ring: req_prod [0-9]+ is more than 256 past"
 )
-declare -A COUNTER=([slots19]=tx_bad_requests [ungranted]=tx_grant_errors
+declare -A COUNTER=([slots19]=tx_bad_requests [slots20]=tx_bad_requests [ungranted]=tx_grant_errors
 	[revoked]=tx_grant_errors [page-overrun]=tx_bad_requests)
 
 k=10
-# Bad packets: error responses for that packet only.
-for mode in slots19 ungranted revoked; do
+# Bad packets: error responses for that packet only.  19 and 20 slots
+# are dropped, as Linux does (more than 18, less than fatal_skb_slots).
+for mode in slots19 slots20 ungranted revoked; do
 	k=$((k + 1))
 	rogue_up $k $mode
 	expect $mode "misbehave $mode: responses: 0 NETIF_RSP_OKAY" \
@@ -122,7 +124,7 @@ rogue_down page-overrun
 
 # A broken ring: the backend fails the vif, the netfront reconnects with
 # fresh rings (refs 10/11 of its partition), and it works again.
-for mode in slots20 prod-overrun reconnect; do
+for mode in slots21 prod-overrun reconnect; do
 	k=$((k + 1))
 	rogue_up $k $mode
 	if [ $mode != reconnect ]; then

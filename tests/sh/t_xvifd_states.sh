@@ -32,6 +32,24 @@ t_ok "hotplug: Connected once the script said so" state_is $be/$d1/0 4
 t_ok "hotplug: log shows the wait ended after the script" grep -q "xvif${d1}i0: backend InitWait -> Connected" "$T_DIR/xvifd.log"
 t_ok "hotplug: renamed interface carries traffic" ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
 
+# Frontend Connected -> Initialising (a driver reload): the backend walks
+# Closing, Closed, InitWait (Linux's set_backend_state), never jumps, and
+# connects the fresh rings.
+dr=$("$SIM" create --dir "$SIM_DIR" --name reinit)
+"$SIM" attach --dir "$SIM_DIR" "$dr" mac=00:16:3e:66:00:01 >/dev/null
+netns_add "$T_NS-ri"
+"$SIM" netfront --dir "$SIM_DIR" "$dr" 0 --netns "$T_NS-ri" --misbehave reinit \
+    >"$T_DIR/feri.log" 2>&1 &
+t_cleanup_add "kill $!; wait $!"
+t_wait 15 grep -q "state Connected: tx-ring-ref 10" "$T_DIR/feri.log" &&
+	t_pass "connected -> initialising: the frontend connected fresh rings" ||
+	t_fail "connected -> initialising: fresh rings" "$(tail -3 "$T_DIR/feri.log")"
+t_eq "connected -> initialising: backend walks Closing, Closed, InitWait" \
+    "$(grep "xvif${dr}i0: backend" "$T_DIR/xvifd.log" | sed 's/.*backend //' | tr '\n' ' ')" \
+    "Initialising -> InitWait InitWait -> Connected Connected -> Closing Closing -> Closed Closed -> InitWait InitWait -> Connected "
+t_wait 10 state_is $be/$dr/0 4 && t_pass "connected -> initialising: connected again" ||
+	t_fail "connected -> initialising: connected again" "state $(xenstore-read $be/$dr/0/state)"
+
 # A script that never reports: the frontend connects, the backend waits.
 printf '#!/bin/sh\nexit 0\n' >"$T_DIR/silent"
 chmod +x "$T_DIR/silent"
@@ -64,9 +82,16 @@ t_wait 5 state_is $be/$d/0 5 && t_pass "frontend Closing from InitWait: backend 
 	t_fail "Closing from InitWait" "state $(xenstore-read $be/$d/0/state)"
 as_dom "$d" xenstore-write $fe/state 6
 t_wait 5 state_is $be/$d/0 6 && t_pass "then Closed" || t_fail "then Closed" "state $(xenstore-read $be/$d/0/state)"
+# Backend Closed, frontend Closing again: Closing (Linux's Closed -> Closing).
+as_dom "$d" xenstore-write $fe/state 5
+t_wait 5 state_is $be/$d/0 5 && t_pass "backend Closed, frontend Closing: backend Closing" ||
+	t_fail "backend Closed, frontend Closing" "state $(xenstore-read $be/$d/0/state)"
+as_dom "$d" xenstore-write $fe/state 6
+t_wait 5 state_is $be/$d/0 6
 as_dom "$d" xenstore-write $fe/state 3
 sleep 0.5
-t_ok "Initialised without rings while Closed: ignored, no crash" kill -0 "$XVIFD_PID"
+t_wait 5 state_is $be/$d/0 5 && t_pass "Initialised without rings while Closed: refused (Closing), no crash" ||
+	t_fail "Initialised without rings while Closed" "state $(xenstore-read $be/$d/0/state)"
 as_dom "$d" xenstore-write $fe/state 1
 t_wait 5 state_is $be/$d/0 2 && t_pass "reconnect again" || t_fail "reconnect again" "state $(xenstore-read $be/$d/0/state)"
 # Garbage in the frontend's state: read as Unknown, handled as Closed.

@@ -1,7 +1,8 @@
 /*
  * t_proto.c -- the pure checks of frontend and toolstack input: MAC rule,
- * interface names, XenStore numbers, and guest TX packet validation with
- * the XSA edge cases of reference/netback.md 3.4.
+ * interface names, XenStore numbers, guest TX packet validation with the
+ * XSA edge cases of reference/netback.md 3.4 and Linux's slot and extra
+ * limits, and the checksum fill (VLAN tags, IPv6 extension headers).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -183,30 +184,116 @@ t_tx_chain(struct t_ctx *t)
 	T_EQ(t, pk.pk_nslots, 18);
 }
 
+/* A chain of n data slots of 1 byte after a 14-byte slot 0, from ring 0. */
+static void
+fring_chain(struct fring *f, unsigned int n)
+{
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	fring_slot(f, 0, 0, (uint16_t)(14 + n - 1), NETTXF_more_data);
+	for (i = 1; i < n; i++)
+		fring_slot(f, i, 0, 1, i < n - 1 ? NETTXF_more_data : 0);
+}
+
+/* proto.h: 18 data slots delivered, 19 and 20 dropped, 21 or more fatal. */
 static void
 t_tx_slot_limits(struct t_ctx *t)
 {
-	struct fring f = { 0 };
+	static struct fring f;
 	struct proto_txpkt pk;
-	unsigned int i, n;
+	enum proto_verdict v;
 
-	for (n = 19; n <= 21; n++) {
-		fring_slot(&f, 0, 0, 14 + (uint16_t)(n - 1), NETTXF_more_data);
-		for (i = 1; i < n; i++)
-			fring_slot(&f, i, 0, 1, i < n - 1 ? NETTXF_more_data : 0);
-		memset(f.fetched, 0, sizeof(f.fetched));
-		enum proto_verdict v = proto_tx_parse(fring_fetch, &f, 0, 64, 0,
-		    &pk);
-		if (n == 19) {
-			T_EQ(t, v, PROTO_TX_DROP);
-			T_EQ(t, pk.pk_consumed, 19);	/* all answered */
-			T_EQ(t, pk.pk_nslots, 19);
-			T_STREQ(t, pk.pk_why, "more than 18 slots");
-		} else {
-			T_EQ(t, v, PROTO_TX_FATAL);
-			T_STREQ(t, pk.pk_why, "packet of 20 slots or more");
-		}
-	}
+	fring_chain(&f, 18);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 64, 0, &pk), PROTO_TX_OK);
+	T_EQ(t, pk.pk_nslots, 18);
+	T_EQ(t, pk.pk_consumed, 18);
+	T_EQ(t, pk.pk_len0, 14);
+	T_TRUE(t, pk.pk_why == NULL);
+	T_TRUE(t, fetched_once(&f, 18));
+
+	fring_chain(&f, 19);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 64, 0, &pk), PROTO_TX_DROP);
+	T_EQ(t, pk.pk_nslots, 19);
+	T_EQ(t, pk.pk_consumed, 19);	/* all answered */
+	T_EQ(t, pk.pk_slot[18].id, 1018);
+	T_STREQ(t, pk.pk_why, "more than 18 slots");
+	T_TRUE(t, fetched_once(&f, 19));
+
+	fring_chain(&f, 20);
+	v = proto_tx_parse(fring_fetch, &f, 0, 64, 0, &pk);
+	T_EQ(t, v, PROTO_TX_DROP);
+	T_EQ(t, pk.pk_nslots, 20);
+	T_EQ(t, pk.pk_consumed, 20);
+	T_EQ(t, pk.pk_slot[19].id, 1019);	/* each gets its response */
+	T_STREQ(t, pk.pk_why, "more than 18 slots");
+	T_TRUE(t, fetched_once(&f, 20));
+
+	/* The 21st data slot is never read: the ring is broken before it. */
+	fring_chain(&f, 21);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 64, 0, &pk),
+	    PROTO_TX_FATAL);
+	T_STREQ(t, pk.pk_why, "packet of more than 20 slots");
+	T_EQ(t, pk.pk_consumed, 20);
+	T_TRUE(t, fetched_once(&f, 20));
+
+	/* A dropped packet leaves the next one where it was. */
+	fring_chain(&f, 20);
+	fring_slot(&f, 20, 0, 60, 0);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 64, 0, &pk), PROTO_TX_DROP);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 20, 64, 0, &pk), PROTO_TX_OK);
+	T_EQ(t, pk.pk_slot[0].id, 1020);
+	T_EQ(t, pk.pk_len, 60);
+}
+
+/* A fatal slot count is found without reading at or past req_prod. */
+static void
+t_tx_fatal_prod(struct t_ctx *t)
+{
+	static struct fring f;
+	struct proto_txpkt pk;
+	RING_IDX cons = 0xfffffff0u;	/* and across the index wrap */
+	unsigned int i;
+
+	/* prod right after the 20th slot, which asks for more. */
+	fring_chain(&f, 21);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 20, 0, &pk),
+	    PROTO_TX_FATAL);
+	T_STREQ(t, pk.pk_why, "packet runs past req_prod");
+	T_TRUE(t, fetched_once(&f, 20));
+	/* prod right after the 21st: there, but not read. */
+	memset(f.fetched, 0, sizeof(f.fetched));
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 21, 0, &pk),
+	    PROTO_TX_FATAL);
+	T_STREQ(t, pk.pk_why, "packet of more than 20 slots");
+	T_TRUE(t, fetched_once(&f, 20));
+
+	/* Extras do not count as data slots, but are consumed before them. */
+	memset(&f, 0, sizeof(f));
+	fring_slot(&f, cons % 256, 0, 14 + 20, NETTXF_extra_info |
+	    NETTXF_more_data);
+	for (i = 1; i <= 3; i++)
+		fring_extra(&f, (cons + i) % 256, XEN_NETIF_EXTRA_TYPE_HASH,
+		    i < 3 ? XEN_NETIF_EXTRA_FLAG_MORE : 0, 0, 0);
+	for (i = 4; i < 4 + 20; i++)
+		fring_slot(&f, (cons + i) % 256, 0, 1, NETTXF_more_data);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, cons, cons + 24, 0, &pk),
+	    PROTO_TX_FATAL);
+	T_STREQ(t, pk.pk_why, "packet of more than 20 slots");
+	T_EQ(t, pk.pk_consumed, 23);
+	T_EQ(t, pk.pk_nextras, 3);
+	for (i = 0; i < 256; i++)
+		if (!T_EQ(t, f.fetched[i], (i - cons % 256) % 256 < 23 ? 1 : 0))
+			break;
+	/* The 20th data slot ends the packet: dropped, all 23 answered. */
+	memset(f.fetched, 0, sizeof(f.fetched));
+	fring_slot(&f, (cons + 22) % 256, 0, 1, 0);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, cons, cons + 24, 0, &pk),
+	    PROTO_TX_DROP);
+	T_EQ(t, pk.pk_consumed, 23);
+	T_EQ(t, pk.pk_nslots, 20);
+	T_EQ(t, pk.pk_len0, 15);
+	T_STREQ(t, pk.pk_why, "more than 18 slots");
 }
 
 static void
@@ -312,14 +399,158 @@ t_tx_extras(struct t_ctx *t)
 	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 3, PROTO_TXF_GSO, &pk),
 	    PROTO_TX_OK);
 
-	/* An endless chain of extras is a broken ring. */
+	/* An endless chain of extras is a broken ring, found at req_prod. */
+	memset(&f, 0, sizeof(f));
 	fring_slot(&f, 0, 0, 100, NETTXF_extra_info);
 	for (unsigned int i = 1; i < 10; i++)
 		fring_extra(&f, i, XEN_NETIF_EXTRA_TYPE_HASH,
 		    XEN_NETIF_EXTRA_FLAG_MORE, 0, 0);
 	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 10, PROTO_TXF_GSO, &pk),
 	    PROTO_TX_FATAL);
-	T_STREQ(t, pk.pk_why, "more extra info slots than types");
+	T_STREQ(t, pk.pk_why, "extra info runs past req_prod");
+	T_TRUE(t, fetched_once(&f, 10));
+}
+
+/*
+ * Repeated extras are legal (Linux's xenvif_get_extras keeps the last of
+ * each type); only the ring bounds them.
+ */
+static void
+t_tx_extras_repeat(struct t_ctx *t)
+{
+	static struct fring f;
+	struct proto_txpkt pk;
+	unsigned int i;
+
+	/* Three GSO extras: the last one is the packet's. */
+	fring_slot(&f, 0, 0, 3000, NETTXF_extra_info | NETTXF_more_data |
+	    NETTXF_csum_blank);
+	fring_extra(&f, 1, XEN_NETIF_EXTRA_TYPE_GSO, XEN_NETIF_EXTRA_FLAG_MORE,
+	    1448, XEN_NETIF_GSO_TYPE_TCPV4);
+	fring_extra(&f, 2, XEN_NETIF_EXTRA_TYPE_GSO, XEN_NETIF_EXTRA_FLAG_MORE,
+	    536, XEN_NETIF_GSO_TYPE_TCPV4);
+	fring_extra(&f, 3, XEN_NETIF_EXTRA_TYPE_GSO, 0, 1220,
+	    XEN_NETIF_GSO_TYPE_TCPV6);
+	fring_slot(&f, 4, 0, 1000, 0);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 5, PROTO_TXF_GSO, &pk),
+	    PROTO_TX_OK);
+	T_EQ(t, pk.pk_consumed, 5);
+	T_EQ(t, pk.pk_nextras, 3);
+	T_EQ(t, pk.pk_nslots, 2);
+	T_EQ(t, pk.pk_slot[1].id, 1004);
+	T_EQ(t, pk.pk_len0, 2000);
+	T_TRUE(t, pk.pk_has_gso);
+	T_EQ(t, pk.pk_gso.u.gso.size, 1220);
+	T_EQ(t, pk.pk_gso.u.gso.type, XEN_NETIF_GSO_TYPE_TCPV6);
+	T_TRUE(t, fetched_once(&f, 5));
+
+	/* Only the last GSO extra is checked, as only it is used. */
+	fring_extra(&f, 1, XEN_NETIF_EXTRA_TYPE_GSO, XEN_NETIF_EXTRA_FLAG_MORE,
+	    0, 9);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 5, PROTO_TXF_GSO, &pk),
+	    PROTO_TX_OK);
+	T_EQ(t, pk.pk_gso.u.gso.size, 1220);
+	fring_extra(&f, 3, XEN_NETIF_EXTRA_TYPE_GSO, 0, 0,
+	    XEN_NETIF_GSO_TYPE_TCPV4);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 5, PROTO_TXF_GSO, &pk),
+	    PROTO_TX_FATAL);
+	T_STREQ(t, pk.pk_why, "GSO size is 0");
+	T_EQ(t, pk.pk_consumed, 4);
+
+	/* Several HASH extras. */
+	memset(&f, 0, sizeof(f));
+	fring_slot(&f, 0, 0, 60, NETTXF_extra_info);
+	for (i = 1; i <= 4; i++)
+		fring_extra(&f, i, XEN_NETIF_EXTRA_TYPE_HASH,
+		    i < 4 ? XEN_NETIF_EXTRA_FLAG_MORE : 0, 0, 0);
+	fring_slot(&f, 5, 0, 77, 0);		/* the next packet */
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 6, 0, &pk), PROTO_TX_OK);
+	T_EQ(t, pk.pk_consumed, 5);
+	T_EQ(t, pk.pk_nextras, 4);
+	T_EQ(t, pk.pk_nslots, 1);
+	T_TRUE(t, !pk.pk_has_gso);
+	T_TRUE(t, fetched_once(&f, 5));
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 5, 6, 0, &pk), PROTO_TX_OK);
+	T_EQ(t, pk.pk_len, 77);
+
+	/* Ten extras, GSO and HASH mixed, then two data slots. */
+	memset(&f, 0, sizeof(f));
+	fring_slot(&f, 0, 0, 1514, NETTXF_extra_info | NETTXF_more_data);
+	for (i = 1; i <= 10; i++) {
+		uint8_t type = i % 2 ? XEN_NETIF_EXTRA_TYPE_GSO :
+		    XEN_NETIF_EXTRA_TYPE_HASH;
+
+		fring_extra(&f, i, type, i < 10 ? XEN_NETIF_EXTRA_FLAG_MORE : 0,
+		    (uint16_t)(1000 + i), XEN_NETIF_GSO_TYPE_TCPV4);
+	}
+	fring_slot(&f, 11, 0, 500, 0);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 12, PROTO_TXF_GSO, &pk),
+	    PROTO_TX_OK);
+	T_EQ(t, pk.pk_consumed, 12);
+	T_EQ(t, pk.pk_nextras, 10);
+	T_EQ(t, pk.pk_nslots, 2);
+	T_EQ(t, pk.pk_slot[1].id, 1011);
+	T_EQ(t, pk.pk_len0, 1014);
+	T_EQ(t, pk.pk_gso.u.gso.size, 1009);	/* extra 9, the last GSO */
+	T_TRUE(t, fetched_once(&f, 12));
+	/* Not offered: dropped, every slot still answered. */
+	memset(f.fetched, 0, sizeof(f.fetched));
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 12, 0, &pk), PROTO_TX_DROP);
+	T_EQ(t, pk.pk_consumed, 12);
+	T_STREQ(t, pk.pk_why, "GSO that was not offered");
+
+	/* As many as the ring holds: 255 extras after slot 0. */
+	memset(&f, 0, sizeof(f));
+	fring_slot(&f, 0, 0, 60, NETTXF_extra_info);
+	for (i = 1; i < 256; i++)
+		fring_extra(&f, i, XEN_NETIF_EXTRA_TYPE_HASH,
+		    i < 255 ? XEN_NETIF_EXTRA_FLAG_MORE : 0, 0, 0);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 256, 0, &pk), PROTO_TX_OK);
+	T_EQ(t, pk.pk_consumed, 256);
+	T_EQ(t, pk.pk_nextras, 255);
+	T_TRUE(t, fetched_once(&f, 256));
+	/* One more asked for: past req_prod, with the whole ring read once. */
+	memset(f.fetched, 0, sizeof(f.fetched));
+	fring_extra(&f, 255, XEN_NETIF_EXTRA_TYPE_HASH,
+	    XEN_NETIF_EXTRA_FLAG_MORE, 0, 0);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 256, 0, &pk),
+	    PROTO_TX_FATAL);
+	T_STREQ(t, pk.pk_why, "extra info runs past req_prod");
+	T_EQ(t, pk.pk_consumed, 256);
+	T_TRUE(t, fetched_once(&f, 256));
+}
+
+/* Type 0 and types from XEN_NETIF_EXTRA_TYPE_MAX on break the ring. */
+static void
+t_tx_extras_invalid(struct t_ctx *t)
+{
+	static const uint8_t bad[] = { XEN_NETIF_EXTRA_TYPE_NONE,
+		XEN_NETIF_EXTRA_TYPE_MAX, XEN_NETIF_EXTRA_TYPE_MAX + 1, 0xff };
+	static struct fring f;
+	struct proto_txpkt pk;
+	unsigned int i, b;
+
+	for (b = 0; b < sizeof(bad); b++) {
+		/* Two good extras, then the bad one, which has MORE. */
+		memset(&f, 0, sizeof(f));
+		fring_slot(&f, 0, 0, 100, NETTXF_extra_info | NETTXF_more_data);
+		fring_extra(&f, 1, XEN_NETIF_EXTRA_TYPE_HASH,
+		    XEN_NETIF_EXTRA_FLAG_MORE, 0, 0);
+		fring_extra(&f, 2, XEN_NETIF_EXTRA_TYPE_GSO,
+		    XEN_NETIF_EXTRA_FLAG_MORE, 1448, XEN_NETIF_GSO_TYPE_TCPV4);
+		fring_extra(&f, 3, bad[b], XEN_NETIF_EXTRA_FLAG_MORE, 1448,
+		    XEN_NETIF_GSO_TYPE_TCPV4);
+		for (i = 4; i < 8; i++)
+			fring_extra(&f, i, XEN_NETIF_EXTRA_TYPE_HASH,
+			    XEN_NETIF_EXTRA_FLAG_MORE, 0, 0);
+		if (!T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 8,
+		    PROTO_TXF_GSO, &pk), PROTO_TX_FATAL))
+			t_check(t, false, __FILE__, __LINE__, "type %u",
+			    bad[b]);
+		T_STREQ(t, pk.pk_why, "extra info of an invalid type");
+		T_EQ(t, pk.pk_consumed, 4);	/* stops at the bad one */
+		T_TRUE(t, fetched_once(&f, 4));
+	}
 }
 
 static size_t
@@ -370,6 +601,346 @@ t_csum(struct t_ctx *t)
 	T_STREQ(t, proto_csum_fill(f, n), "not TCP or UDP");
 }
 
+/*
+ * Frames for the checksum fill, built field by field: Ethernet with its
+ * tags, IPv4 or IPv6 with extension headers, TCP or UDP.  The expected
+ * checksum is computed here over an explicit pseudo-header, from the
+ * offsets the builder knows, not by parsing the frame.
+ */
+struct tfr {
+	uint8_t	b[512];
+	size_t	len;
+	size_t	l3, l4;		/* IP header, TCP or UDP header */
+	size_t	coff;		/* the checksum field */
+	bool	v6;
+	uint8_t	proto;		/* 6 or 17 */
+};
+
+static void
+tfr_put(struct tfr *fr, const void *p, size_t n)
+{
+	if (n == 0)		/* p may be NULL then, which memcpy may not */
+		return;
+	memcpy(fr->b + fr->len, p, n);
+	fr->len += n;
+}
+
+static void
+tfr_be16(uint8_t *p, size_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+tfr_eth(struct tfr *fr, const uint16_t *tpid, unsigned int ntags,
+    uint16_t etype)
+{
+	static const uint8_t macs[12] = { 0x00, 0x16, 0x3e, 0x13, 0x34, 0x56,
+		0x00, 0x16, 0x3e, 0x12, 0x34, 0x56 };
+	unsigned int i;
+
+	memset(fr, 0, sizeof(*fr));
+	tfr_put(fr, macs, sizeof(macs));
+	for (i = 0; i < ntags; i++) {
+		tfr_be16(fr->b + fr->len, tpid[i]);
+		tfr_be16(fr->b + fr->len + 2, 100 + i);	/* VLAN id */
+		fr->len += 4;
+	}
+	tfr_be16(fr->b + fr->len, etype);
+	fr->len += 2;
+	fr->l3 = fr->len;
+}
+
+/* IPv6 with next header nh, then ext (raw extension headers). */
+static void
+tfr_ip6(struct tfr *fr, uint8_t nh, const uint8_t *ext, size_t extlen)
+{
+	static const uint8_t addrs[32] = {
+		0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x16, 0x3e, 0xff, 0xfe,
+		0x12, 0x34, 0x56,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xee,
+		0xdd, 0xcc };
+	uint8_t h[8] = { 0x60, 0, 0, 0, 0, 0, nh, 64 };
+
+	fr->v6 = true;
+	tfr_put(fr, h, sizeof(h));
+	tfr_put(fr, addrs, sizeof(addrs));
+	tfr_put(fr, ext, extlen);
+}
+
+static void
+tfr_ip4(struct tfr *fr, uint8_t proto)
+{
+	uint8_t h[20] = { 0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, proto, 0, 0,
+		169, 254, 1, 1, 10, 200, 0x80, 0x7f };
+
+	fr->v6 = false;
+	tfr_put(fr, h, sizeof(h));
+}
+
+/* TCP or UDP with a payload; sets the IP and UDP lengths. */
+static void
+tfr_l4(struct tfr *fr, uint8_t proto, const char *payload)
+{
+	static const uint8_t tcp[20] = { 0x9c, 0x40, 0x14, 0x51, 0, 0, 0, 1,
+		0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0xde, 0xad, 0, 0 };
+	static const uint8_t udp[8] = { 0x14, 0xe9, 0x14, 0xe9, 0, 0,
+		0xde, 0xad };
+
+	fr->proto = proto;
+	fr->l4 = fr->len;
+	if (proto == 6) {
+		tfr_put(fr, tcp, sizeof(tcp));
+		fr->coff = fr->l4 + 16;
+	} else {
+		tfr_put(fr, udp, sizeof(udp));
+		fr->coff = fr->l4 + 6;
+	}
+	tfr_put(fr, payload, strlen(payload));
+	if (proto == 17)
+		tfr_be16(fr->b + fr->l4 + 4, fr->len - fr->l4);
+	if (fr->v6)			/* payload length: after the 40 */
+		tfr_be16(fr->b + fr->l3 + 4, fr->len - fr->l3 - 40);
+	else
+		tfr_be16(fr->b + fr->l3 + 2, fr->len - fr->l3);
+}
+
+/* RFC 768/793/8200: the sum over pseudo-header and segment, checksum 0. */
+static uint16_t
+tfr_expected(const struct tfr *fr)
+{
+	uint8_t buf[40 + sizeof(fr->b)];
+	size_t n = 0, seg = fr->len - fr->l4, i;
+	uint64_t sum = 0;
+	uint16_t c;
+
+	memset(buf, 0, sizeof(buf));
+	if (fr->v6) {
+		memcpy(buf, fr->b + fr->l3 + 8, 32);
+		buf[34] = (uint8_t)(seg >> 8);	/* 32-bit upper-layer length */
+		buf[35] = (uint8_t)seg;
+		buf[39] = fr->proto;
+		n = 40;
+	} else {
+		memcpy(buf, fr->b + fr->l3 + 12, 8);
+		buf[9] = fr->proto;
+		buf[10] = (uint8_t)(seg >> 8);
+		buf[11] = (uint8_t)seg;
+		n = 12;
+	}
+	memcpy(buf + n, fr->b + fr->l4, seg);
+	buf[n + fr->coff - fr->l4] = buf[n + fr->coff - fr->l4 + 1] = 0;
+	n += seg;
+	for (i = 0; i < n; i += 2)	/* the odd tail pads with the 0 */
+		sum += (uint64_t)(buf[i] << 8 | buf[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	c = (uint16_t)~sum;
+	return fr->proto == 17 && c == 0 ? 0xffff : c;
+}
+
+/* Fill fr; check the checksum and that nothing else changed. */
+static bool
+tfr_fill_ok(struct t_ctx *t, struct tfr *fr, const char *what)
+{
+	struct tfr before = *fr;
+	uint16_t want = tfr_expected(fr);
+	const char *why = proto_csum_fill(fr->b, fr->len);
+	bool ok = true;
+
+	ok &= T_TRUE(t, why == NULL);
+	ok &= T_EQ(t, fr->b[fr->coff] << 8 | fr->b[fr->coff + 1], want);
+	ok &= T_TRUE(t, want != 0xdead);	/* it was really written */
+	before.b[fr->coff] = fr->b[fr->coff];
+	before.b[fr->coff + 1] = fr->b[fr->coff + 1];
+	ok &= T_TRUE(t, memcmp(before.b, fr->b, sizeof(fr->b)) == 0);
+	if (!ok)
+		t_check(t, false, __FILE__, __LINE__, "%s: %s", what,
+		    why != NULL ? why : "filled wrong");
+	return ok;
+}
+
+/* Refused with that reason, and the frame left as it was. */
+static bool
+tfr_refused(struct t_ctx *t, struct tfr *fr, const char *reason)
+{
+	struct tfr before = *fr;
+	bool ok = true;
+
+	ok &= T_STREQ(t, proto_csum_fill(fr->b, fr->len), reason);
+	ok &= T_TRUE(t, memcmp(before.b, fr->b, sizeof(fr->b)) == 0);
+	if (!ok)
+		t_check(t, false, __FILE__, __LINE__, "expected '%s'", reason);
+	return ok;
+}
+
+/* Hop-by-hop (PadN) and destination options (PadN), 8 and 16 bytes. */
+static const uint8_t t_hbh_dst[] = {
+	60, 0, 1, 4, 0, 0, 0, 0,
+	0xff, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+static void
+t_csum_ipv6_ext(struct t_ctx *t)
+{
+	uint8_t ext[sizeof(t_hbh_dst)];
+	struct tfr fr;
+
+	memcpy(ext, t_hbh_dst, sizeof(ext));
+	ext[8] = 6;				/* then TCP */
+	tfr_eth(&fr, NULL, 0, 0x86dd);
+	tfr_ip6(&fr, 0, ext, sizeof(ext));
+	tfr_l4(&fr, 6, "xvif checksum test");
+	T_EQ(t, fr.l4, 14 + 40 + 24);
+	tfr_fill_ok(t, &fr, "TCP after hop-by-hop, destination options");
+	/* Filling a filled frame changes nothing. */
+	tfr_fill_ok(t, &fr, "TCP again");
+
+	ext[8] = 17;				/* then UDP, odd length */
+	tfr_eth(&fr, NULL, 0, 0x86dd);
+	tfr_ip6(&fr, 0, ext, sizeof(ext));
+	tfr_l4(&fr, 17, "xvif udp");
+	tfr_fill_ok(t, &fr, "UDP after hop-by-hop, destination options");
+
+	/* A routing header that has arrived (segments left 0) is walked. */
+	{
+		const uint8_t rh[] = { 17, 0, 0, 0, 0, 0, 0, 0 };
+
+		tfr_eth(&fr, NULL, 0, 0x86dd);
+		tfr_ip6(&fr, 43, rh, sizeof(rh));
+		tfr_l4(&fr, 17, "routed");
+		tfr_fill_ok(t, &fr, "UDP after a routing header");
+	}
+	/* Eight extension headers are walked; a ninth is refused. */
+	{
+		uint8_t many[9 * 8];
+		unsigned int i;
+
+		memset(many, 0, sizeof(many));
+		for (i = 0; i < 9; i++)
+			many[i * 8] = 60;
+		many[7 * 8] = 6;
+		tfr_eth(&fr, NULL, 0, 0x86dd);
+		tfr_ip6(&fr, 60, many, 8 * 8);
+		tfr_l4(&fr, 6, "eight");
+		tfr_fill_ok(t, &fr, "TCP after eight headers");
+		many[7 * 8] = 60;
+		many[8 * 8] = 6;
+		tfr_eth(&fr, NULL, 0, 0x86dd);
+		tfr_ip6(&fr, 60, many, 9 * 8);
+		tfr_l4(&fr, 6, "nine");
+		tfr_refused(t, &fr, "too many IPv6 extension headers");
+	}
+}
+
+static void
+t_csum_ipv6_refused(struct t_ctx *t)
+{
+	uint8_t ext[sizeof(t_hbh_dst) + 8];
+	struct tfr fr;
+
+	/* A fragment header, after hop-by-hop and alone. */
+	memcpy(ext, t_hbh_dst, sizeof(t_hbh_dst));
+	ext[8] = 44;
+	memcpy(ext + 24, (const uint8_t[]){ 6, 0, 0, 0, 0, 0, 0, 1 }, 8);
+	tfr_eth(&fr, NULL, 0, 0x86dd);
+	tfr_ip6(&fr, 0, ext, sizeof(ext));
+	tfr_l4(&fr, 6, "fragment");
+	tfr_refused(t, &fr, "IPv6 fragment");
+	tfr_eth(&fr, NULL, 0, 0x86dd);
+	tfr_ip6(&fr, 44, ext + 24, 8);
+	tfr_l4(&fr, 17, "fragment");
+	tfr_refused(t, &fr, "IPv6 fragment");
+
+	/* A header whose length runs past the payload (and the frame). */
+	memcpy(ext, t_hbh_dst, sizeof(t_hbh_dst));
+	ext[8] = 6;
+	ext[9] = 9;			/* 80 bytes, where 36 are left */
+	tfr_eth(&fr, NULL, 0, 0x86dd);
+	tfr_ip6(&fr, 0, ext, sizeof(t_hbh_dst));
+	tfr_l4(&fr, 6, "");
+	tfr_refused(t, &fr, "IPv6 extension header truncated");
+	/* ... past the payload length, though not past the frame. */
+	fr.b[fr.l3 + 40 + 8 + 1] = 1;	/* 16 bytes, where 12 are left */
+	tfr_be16(fr.b + fr.l3 + 4, 8 + 12);
+	tfr_refused(t, &fr, "IPv6 extension header truncated");
+	/* Fewer than its first 8 bytes left. */
+	tfr_be16(fr.b + fr.l3 + 4, 8 + 4);
+	tfr_refused(t, &fr, "IPv6 extension header truncated");
+	/* A payload length past the frame. */
+	tfr_be16(fr.b + fr.l3 + 4, fr.len - fr.l3 - 40 + 1);
+	tfr_refused(t, &fr, "bad IPv6 header");
+
+	/* Routing with segments left: the pseudo-header is not ours. */
+	{
+		const uint8_t rh[] = { 17, 0, 0, 1, 0, 0, 0, 0 };
+
+		tfr_eth(&fr, NULL, 0, 0x86dd);
+		tfr_ip6(&fr, 43, rh, sizeof(rh));
+		tfr_l4(&fr, 17, "routed");
+		tfr_refused(t, &fr, "IPv6 routing header with segments left");
+	}
+	/* ICMPv6 or no next header after the options. */
+	memcpy(ext, t_hbh_dst, sizeof(t_hbh_dst));
+	ext[8] = 58;
+	tfr_eth(&fr, NULL, 0, 0x86dd);
+	tfr_ip6(&fr, 0, ext, sizeof(t_hbh_dst));
+	tfr_l4(&fr, 6, "icmp");
+	tfr_refused(t, &fr, "not TCP or UDP");
+	fr.b[fr.l3 + 40 + 8] = 59;
+	tfr_refused(t, &fr, "not TCP or UDP");
+}
+
+static void
+t_csum_qinq(struct t_ctx *t)
+{
+	static const uint16_t adq[] = { 0x88a8, 0x8100 };
+	static const uint16_t qq[] = { 0x8100, 0x8100, 0x8100 };
+	static const uint16_t ad3[] = { 0x88a8, 0x8100, 0x8100 };
+	struct tfr fr;
+
+	tfr_eth(&fr, adq, 2, 0x0800);
+	tfr_ip4(&fr, 17);
+	tfr_l4(&fr, 17, "qinq udp over ipv4");
+	T_EQ(t, fr.l3, 14 + 8);
+	tfr_fill_ok(t, &fr, "802.1ad+802.1Q, UDP/IPv4");
+
+	tfr_eth(&fr, adq, 2, 0x86dd);
+	tfr_ip6(&fr, 6, NULL, 0);
+	tfr_l4(&fr, 6, "qinq tcp over ipv6");
+	tfr_fill_ok(t, &fr, "802.1ad+802.1Q, TCP/IPv6");
+
+	tfr_eth(&fr, qq, 2, 0x0800);
+	tfr_ip4(&fr, 6);
+	tfr_l4(&fr, 6, "double 802.1Q");
+	tfr_fill_ok(t, &fr, "802.1Q twice, TCP/IPv4");
+
+	tfr_eth(&fr, adq, 1, 0x86dd);
+	tfr_ip6(&fr, 17, NULL, 0);
+	tfr_l4(&fr, 17, "one 802.1ad tag");
+	tfr_fill_ok(t, &fr, "802.1ad, UDP/IPv6");
+
+	tfr_eth(&fr, qq, 1, 0x0800);
+	tfr_ip4(&fr, 17);
+	tfr_l4(&fr, 17, "one 802.1Q tag");
+	tfr_fill_ok(t, &fr, "802.1Q, UDP/IPv4");
+
+	/* Three tags, either kind, are refused. */
+	tfr_eth(&fr, qq, 3, 0x0800);
+	tfr_ip4(&fr, 17);
+	tfr_l4(&fr, 17, "three tags");
+	tfr_refused(t, &fr, "more than two VLAN tags");
+	tfr_eth(&fr, ad3, 3, 0x86dd);
+	tfr_ip6(&fr, 6, NULL, 0);
+	tfr_l4(&fr, 6, "three tags");
+	tfr_refused(t, &fr, "more than two VLAN tags");
+
+	/* A frame that ends inside the second tag. */
+	tfr_eth(&fr, adq, 2, 0x0800);
+	T_STREQ(t, proto_csum_fill(fr.b, 14 + 4 + 2), "too short");
+}
+
 const struct t_case t_cases[] = {
 	{ "checksum fill: TCP/IPv4, UDP/IPv6, refusals", t_csum },
 	{ "mac: backend rule (octet 3 + 1, modulo 256)", t_mac },
@@ -378,9 +949,19 @@ const struct t_case t_cases[] = {
 	{ "xenstore numbers", t_uint },
 	{ "tx: single slot", t_tx_single },
 	{ "tx: 18-slot chain with empty fragment, index wrap", t_tx_chain },
-	{ "tx: 19 slots dropped, 20 and 21 fatal", t_tx_slot_limits },
+	{ "tx: 18 slots ok, 19 and 20 dropped, 21 fatal", t_tx_slot_limits },
 	{ "tx: short, past page, size underflow dropped", t_tx_drops },
 	{ "tx: chains past req_prod are fatal, never read", t_tx_past_prod },
 	{ "tx: extras (GSO, invalid, multicast, hash)", t_tx_extras },
+	{ "tx: repeated extras (GSO, HASH, 10, a ring's worth)",
+	    t_tx_extras_repeat },
+	{ "tx: extra of type 0 or MAX and above is fatal",
+	    t_tx_extras_invalid },
+	{ "tx: a fatal slot count never reads at or past req_prod",
+	    t_tx_fatal_prod },
+	{ "checksum fill: IPv6 extension headers", t_csum_ipv6_ext },
+	{ "checksum fill: IPv6 fragment, truncated, routed refused",
+	    t_csum_ipv6_refused },
+	{ "checksum fill: QinQ, three tags refused", t_csum_qinq },
 	{ NULL, NULL }
 };

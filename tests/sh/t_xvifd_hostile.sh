@@ -1,0 +1,292 @@
+#!/bin/bash
+# t_xvifd_hostile.sh -- defects a hostile or unlucky guest used to hit,
+# each against the real xvifd on the simulated host, beside a good guest
+# that must never notice:
+#  - a fatal request already in the ring at connect, and a frontend that
+#    insists on Connected: one log line, Closing, an idle daemon (no
+#    connect -> fail -> reconnect loop), until the frontend resets;
+#  - the host interface deleted under a connected vif: the vif fails
+#    once, no spinning, and a reset brings a new interface;
+#  - an oversized frame from the host: dropped and counted, never cut;
+#    the MTU held to what a ring carries (65517, 1500 without SG);
+#  - one-way 8000-byte UDP at MTU 9000: no lost RX wakeup (no second
+#    without frames);
+#  - a guest that posts no RX buffer: its TX is not throttled, and its
+#    carrier, once off for the stall, stays off while it sends;
+#  - an event storm: spurious notifications backed off, the daemon idle;
+#  - a restart in InitWait after the hotplug script renamed and bridged
+#    the interface: that interface is taken over, no second one made.
+# Traffic stays on 169.254.0.0/16 inside namespaces created here.
+. "$(dirname "$0")/lib.sh"
+sim_host_start
+DOM0_NS=$T_NS-d0
+netns_add "$DOM0_NS"
+xvifd_start --no-hotplug-wait
+guest_up 1
+be=/local/domain/0/backend/vif
+state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
+good_pings() {
+	t_ok "$1: the good guest is unharmed" ip netns exec "$DOM0_NS" \
+	    ping -c 3 -i 0.2 -W 2 -q 169.254.1.2
+}
+
+# cpu_ticks PID: user + system clock ticks the process used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# busy_pct PID SECS: the share of one CPU PID used over the next SECS.
+busy_pct() {
+	local a b
+	a=$(cpu_ticks "$1")
+	sleep "$2"
+	b=$(cpu_ticks "$1")
+	echo $(( (b - a) * 100 / ($2 * $(getconf CLK_TCK)) ))
+}
+# counter IF NAME: the value of counter NAME in xvifd's SIGUSR1 dump for IF.
+counter() {
+	local n
+	n=$(grep -c "$1: $1 " "$T_DIR/xvifd.log")
+	kill -USR1 "$XVIFD_PID"
+	t_wait 5 sh -c "[ \$(grep -c '$1: $1 ' '$T_DIR/xvifd.log') -gt $n ]"
+	grep "$1: $1 " "$T_DIR/xvifd.log" | tail -1 | grep -o " $2=[0-9]*" | cut -d= -f2
+}
+
+# fe_up K NETFRONT-ARGS -- ATTACH-ARGS: guest K with netfront options.
+# Sets FD (domid), FNS (netns), FPID, FLOG.
+fe_up() {
+	local k=$1 fa=() mac
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do fa+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	mac=$(printf '00:16:3e:%02x:00:01' "$k")
+	FD=$("$SIM" create --dir "$SIM_DIR" --name "h$k") || w_die "create domain"
+	"$SIM" attach --dir "$SIM_DIR" "$FD" "mac=$mac" "$@" >>"$T_DIR/tool.log" 2>&1 ||
+		w_die "attach to domain $FD: $(tail -2 "$T_DIR/tool.log")"
+	FNS=$T_NS-h$k
+	netns_add "$FNS"
+	FLOG=$T_DIR/fe-h$k.log
+	"$SIM" netfront --dir "$SIM_DIR" "$FD" 0 --netns "$FNS" "${fa[@]}" \
+	    >"$FLOG" 2>&1 &
+	FPID=$!
+	t_cleanup_add "kill -9 $FPID"
+	t_wait 15 ip -n "$DOM0_NS" link show "xvif${FD}i0" ||
+		w_die "no xvif${FD}i0: $(tail -3 "$T_DIR/xvifd.log")"
+	t_wait 15 ip -n "$FNS" link show eth0 ||
+		w_die "no eth0 in guest h$k: $(tail -3 "$FLOG")"
+}
+# addr_up K: 169.254.K.1 on the xvif, .2 on the guest's eth0, both up.
+addr_up() {
+	ip -n "$DOM0_NS" addr add "169.254.$1.1/24" dev "xvif${FD}i0"
+	ip -n "$DOM0_NS" link set "xvif${FD}i0" up
+	ip -n "$FNS" addr add "169.254.$1.2/24" dev eth0
+	ip -n "$FNS" link set eth0 up
+}
+
+# -- 1. A fatal request in the ring at connect, and a frontend insisting.
+k=20
+for mode in connect-fatal connect-bad-extra; do
+	k=$((k + 1))
+	fe_up $k --misbehave $mode --
+	t_wait 10 state_is "$be/$FD/0" 5 && t_pass "$mode: backend Closing" ||
+		t_fail "$mode: backend Closing" "state $(xenstore-read $be/$FD/0/state)"
+	t_wait 10 grep -q "insisting on Connected" "$FLOG" ||
+		t_fail "$mode: setup" "the rogue never insisted: $(tail -3 "$FLOG")"
+	sleep 1
+	lines=$(grep -c "xvif${FD}i0" "$T_DIR/xvifd.log")
+	busy=$(busy_pct "$XVIFD_PID" 3)
+	[ "$busy" -lt 5 ] && t_pass "$mode: xvifd idle while the rogue insists (${busy}% CPU)" ||
+		t_fail "$mode: xvifd idle while the rogue insists" "${busy}% CPU"
+	t_eq "$mode: nothing more logged for it in 3 s" \
+	    "$(grep -c "xvif${FD}i0" "$T_DIR/xvifd.log")" "$lines"
+	t_eq "$mode: one fatal-error line" \
+	    "$(grep -c "xvif${FD}i0: fatal error, disabling vif" "$T_DIR/xvifd.log")" 1
+	t_eq "$mode: one connect" "$(grep -c "xvif${FD}i0: connected" "$T_DIR/xvifd.log")" 1
+	t_ok "$mode: backend still Closing, frontend still Connected" sh -c \
+	    "[ \$(xenstore-read $be/$FD/0/state) = 5 ] && [ \$(xenstore-read /local/domain/$FD/device/vif/0/state) = 4 ]"
+	t_ok "$mode: error node says why" sh -c \
+	    "xenstore-read $be/$FD/0/error | grep -Eq 'more than 20 slots|extra info of an invalid type'"
+	good_pings $mode
+	# The frontend resets (shutdown: Closing, Closed): the failure goes.
+	kill -TERM "$FPID"
+	t_wait 10 state_is "$be/$FD/0" 6 && t_pass "$mode: frontend closed: backend Closed" ||
+		t_fail "$mode: frontend closed: backend Closed" "state $(xenstore-read $be/$FD/0/state)"
+	t_ok "$mode: the failure is cleared by the reset" \
+	    grep -q "xvif${FD}i0: frontend Closed: the failure is cleared" "$T_DIR/xvifd.log"
+done
+
+# -- 2. The host interface deleted under a connected vif.
+fe_up 30 --
+addr_up 30
+t_ok "deleted tap: guest up first" ip netns exec "$FNS" ping -c 2 -i 0.2 -W 2 -q 169.254.30.1
+ip -n "$DOM0_NS" link del "xvif${FD}i0"
+t_wait 10 grep -q "xvif${FD}i0: fatal error, disabling vif: interface xvif${FD}i0: " "$T_DIR/xvifd.log" &&
+	t_pass "deleted tap: the vif fails, saying why" ||
+	t_fail "deleted tap: the vif fails" "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -3)"
+# The guest sends on: every frame meets the dead TAP.
+ip netns exec "$FNS" ping -c 20 -i 0.05 -W 1 -q 169.254.30.1 >/dev/null 2>&1 &
+pinger=$!
+busy=$(busy_pct "$XVIFD_PID" 3)
+wait $pinger
+[ "$busy" -lt 5 ] && t_pass "deleted tap: xvifd does not spin (${busy}% CPU)" ||
+	t_fail "deleted tap: xvifd does not spin" "${busy}% CPU"
+t_eq "deleted tap: one log line" \
+    "$(grep -c "xvif${FD}i0: fatal error" "$T_DIR/xvifd.log")" 1
+# The netfront answers Closing with Closed, then Initialising: a reset,
+# which gets a new interface and a new connection.
+t_wait 15 grep -q "xvif${FD}i0: interface xvif${FD}i0 made again" "$T_DIR/xvifd.log" &&
+	t_pass "deleted tap: a reset makes the interface again" ||
+	t_fail "deleted tap: a reset makes the interface again" "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -3)"
+t_wait 10 state_is "$be/$FD/0" 4
+ip -n "$DOM0_NS" addr add 169.254.30.1/24 dev "xvif${FD}i0"
+ip -n "$DOM0_NS" link set "xvif${FD}i0" up
+t_ok "deleted tap: traffic again after the reset" \
+    ip netns exec "$FNS" ping -c 2 -i 0.2 -W 2 -q 169.254.30.1
+good_pings "deleted tap"
+
+# -- 3. Frames and MTUs no ring can carry.
+# A TAP takes an MTU of up to 65521; a packet socket may send it a frame
+# of MTU + 14 + 4 if it carries an 802.1Q tag: 65539 bytes, more than
+# any ring carries (65535).
+g1=xvif${GUEST_DOM[1]}i0
+ip -n "$DOM0_NS" link set "$g1" mtu 65521
+{ printf '\000\026\076\001\000\001\000\026\076\002\000\001\201\000\000\005\210\265'
+  head -c $((65539 - 18)) /dev/zero; } >"$T_DIR/big.frame"
+fe_bytes() {	# guest 1's netfront: bytes it received so far
+	local n
+	n=$(grep -c 'rx_bytes=' "$T_DIR/fe1.log")
+	kill -USR1 "${GUEST_FE[1]}"
+	t_wait 5 sh -c "[ \$(grep -c 'rx_bytes=' '$T_DIR/fe1.log') -gt $n ]"
+	grep 'rx_bytes=' "$T_DIR/fe1.log" | tail -1 | grep -o ' rx_bytes=[0-9]*' | cut -d= -f2
+}
+fb=$(fe_bytes)
+before=$(counter "$g1" rx_oversize_drops)
+ip netns exec "$DOM0_NS" socat -u -b 70000 "OPEN:$T_DIR/big.frame" "INTERFACE:$g1" ||
+	t_fail "oversize: setup" "socat could not send the frame"
+t_eq "oversize: a 65539-byte frame is dropped and counted" \
+    "$(counter "$g1" rx_oversize_drops)" $((before + 1))
+fb2=$(fe_bytes)
+[ $((fb2 - fb)) -lt 60000 ] && t_pass "oversize: no part of it reached the guest" ||
+	t_fail "oversize: no part of it reached the guest" "$((fb2 - fb)) bytes arrived"
+t_ok "oversize: the guest saw no bad frame" sh -c \
+    "grep 'rx_errors=' '$T_DIR/fe1.log' | tail -1 | grep -q ' rx_errors=0 '"
+ip -n "$DOM0_NS" link set "$g1" mtu 1500
+good_pings oversize
+
+fe_up 31 -- mtu=65521
+t_eq "mtu: the toolstack's 65521 is held to 65517" \
+    "$(ip -n "$DOM0_NS" -o link show "xvif${FD}i0" | grep -o 'mtu [0-9]*')" "mtu 65517"
+kill -TERM "$FPID"
+fe_up 32 --no-sg -- mtu=9000
+t_wait 10 state_is "$be/$FD/0" 4
+t_eq "mtu: 1500 once a frontend without feature-sg connects" \
+    "$(ip -n "$DOM0_NS" -o link show "xvif${FD}i0" | grep -o 'mtu [0-9]*')" "mtu 1500"
+kill -TERM "$FPID"
+
+# -- 4. One-way 8000-byte UDP at MTU 9000, 20 s: a guest that posted too
+# few slots for the next frame must still wake us when it posts more.
+fe_up 33 -- mtu=9000
+addr_up 33
+ip netns exec "$FNS" ip link set eth0 mtu 9000
+t_ok "lost wakeup: ping at mtu 9000" ip netns exec "$DOM0_NS" ping -c 2 -i 0.2 -W 2 -s 8000 -q 169.254.33.2
+# Small frames beside the big ones make the guest post odd numbers of
+# slots, so that one slot is posted when a big frame needs two.
+ip netns exec "$DOM0_NS" timeout 20 socat -u -b 8000 OPEN:/dev/zero \
+    UDP-SENDTO:169.254.33.2:9 >/dev/null 2>&1 &
+sender=$!
+ip netns exec "$DOM0_NS" timeout 20 socat -u -b 100 OPEN:/dev/zero \
+    UDP-SENDTO:169.254.33.2:9 >/dev/null 2>&1 &
+sender2=$!
+gaps=0 worst=0 prev=$(link_packets "$FNS" eth0 | cut -d' ' -f1)
+for s in $(seq 1 19); do
+	sleep 1
+	cur=$(link_packets "$FNS" eth0 | cut -d' ' -f1)
+	[ "$cur" -gt "$prev" ] || gaps=$((gaps + 1))
+	prev=$cur
+done
+wait $sender $sender2
+t_eq "lost wakeup: no second without guest RX in 19 s of one-way UDP" $gaps 0
+t_ok "lost wakeup: xvifd alive" kill -0 "$XVIFD_PID"
+kill -TERM "$FPID"
+
+# -- 5. A guest that posts no RX buffer: its carrier goes off once (the
+# stall), stays off while it sends, and its TX is not throttled.
+fe_up 34 --misbehave no-rx-slots --
+addr_up 34
+dmac=$(ip -n "$DOM0_NS" -o link show "xvif${FD}i0" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+ip -n "$FNS" neigh replace 169.254.34.1 lladdr "$dmac" dev eth0 nud permanent
+ip netns exec "$DOM0_NS" ping -c 3 -i 0.2 -W 1 -q 169.254.34.2 >/dev/null 2>&1
+t_wait 20 grep -q "xvif${FD}i0: guest rx stalled" "$T_DIR/xvifd.log" &&
+	t_pass "starved rx: the stall is detected" ||
+	t_fail "starved rx: the stall is detected" "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -2)"
+a=$(link_packets "$DOM0_NS" "xvif${FD}i0" | cut -d' ' -f1)
+ip netns exec "$FNS" timeout 3 socat -u -b 64 OPEN:/dev/zero \
+    UDP-SENDTO:169.254.34.1:9 >/dev/null 2>&1
+b=$(link_packets "$DOM0_NS" "xvif${FD}i0" | cut -d' ' -f1)
+# Throttled, it moved about 75 frames a second; unthrottled, thousands.
+[ $((b - a)) -gt 3000 ] && t_pass "starved rx: guest tx not throttled ($((b - a)) frames in 3 s)" ||
+	t_fail "starved rx: guest tx not throttled" "$((b - a)) frames in 3 s"
+t_ok "starved rx: carrier still off after the guest sent" sh -c \
+    "ip -n $DOM0_NS link show xvif${FD}i0 | grep -q NO-CARRIER"
+t_not "starved rx: no 'guest rx ready' without a posted slot" \
+    grep -q "xvif${FD}i0: guest rx ready" "$T_DIR/xvifd.log"
+t_eq "starved rx: one stall" "$(counter "xvif${FD}i0" rx_stalls)" 1
+kill -TERM "$FPID"
+good_pings "starved rx"
+
+# -- 6. An event storm: notifications with no work behind them are
+# answered with a growing back-off (Linux's spurious-event lateeoi), so
+# the storming vif costs the daemon next to nothing.
+fe_up 36 --misbehave event-storm --
+t_wait 10 grep -q "notifying 50 times" "$FLOG" ||
+	t_fail "event storm: setup" "no storm: $(tail -3 "$FLOG")"
+sleep 1
+busy=$(busy_pct "$XVIFD_PID" 3)
+[ "$busy" -lt 10 ] && t_pass "event storm: xvifd stays idle (${busy}% CPU)" ||
+	t_fail "event storm: xvifd stays idle" "${busy}% CPU"
+sp=$(counter "xvif${FD}i0" events_spurious)
+ei=$(counter "xvif${FD}i0" events_in)
+[ "${sp:-0}" -gt 3 ] && [ "$ei" -lt 1000 ] &&
+	t_pass "event storm: spurious events counted ($sp), few let in ($ei)" ||
+	t_fail "event storm: spurious events counted, few let in" "spurious ${sp:-none}, in $ei"
+tcp_check "event storm: the good guest moves data intact" "${GUEST_NS[1]}" "$DOM0_NS" 169.254.1.1 8
+kill -TERM "$FPID"
+
+# -- 7. Restart in InitWait after the hotplug script renamed the interface
+# and put it in a bridge: the restarted daemon takes that one over.
+cat >"$T_DIR/hotplug" <<EOS
+#!/bin/sh
+[ "\$1" = online ] || exit 0
+name=\$(xenstore-read "\$XENBUS_PATH/vifname") || exit 1
+ip -n $DOM0_NS link show "\$name" >/dev/null 2>&1 && exit 1
+ip -n $DOM0_NS link set "\$vif" name "\$name" || exit 1
+ip -n $DOM0_NS link set "\$name" master xvbr0 up || exit 1
+echo "\$vif -> \$name" >>"$T_DIR/hotplug.log"
+EOS
+chmod +x "$T_DIR/hotplug"
+ip -n "$DOM0_NS" link add xvbr0 type bridge
+ip -n "$DOM0_NS" addr add 169.254.35.1/24 dev xvbr0
+ip -n "$DOM0_NS" link set xvbr0 up
+d=$("$SIM" create --dir "$SIM_DIR" --name h35)
+"$SIM" attach --dir "$SIM_DIR" "$d" mac=00:16:3e:23:00:01 script="$T_DIR/hotplug" \
+    >>"$T_DIR/tool.log" 2>&1 || t_fail "initwait restart: attach" "$(tail -2 "$T_DIR/tool.log")"
+t_wait 10 grep -q "xvif${d}i0" "$T_DIR/hotplug.log" ||
+	t_fail "initwait restart: setup" "the script did not run"
+t_ok "initwait restart: backend InitWait, interface renamed and bridged" sh -c \
+    "[ \$(xenstore-read $be/$d/0/state) = 2 ] && ip -n $DOM0_NS link show xvif${d}i0 | grep -q 'master xvbr0'"
+kill -KILL "$XVIFD_PID"; wait "$XVIFD_PID" 2>/dev/null
+mv "$T_DIR/xvifd.log" "$T_DIR/xvifd.log.1"
+xvifd_start --no-hotplug-wait
+sleep 1
+t_not "initwait restart: no second interface vif$d.0" ip -n "$DOM0_NS" link show "vif$d.0"
+t_ok "initwait restart: the bridged interface kept" sh -c \
+    "ip -n $DOM0_NS link show xvif${d}i0 | grep -q 'master xvbr0'"
+netns_add "$T_NS-h35"
+"$SIM" netfront --dir "$SIM_DIR" "$d" 0 --netns "$T_NS-h35" >"$T_DIR/fe-h35.log" 2>&1 &
+t_cleanup_add "kill -9 $!"
+t_wait 15 state_is "$be/$d/0" 4
+t_wait 15 ip -n "$T_NS-h35" link show eth0
+ip -n "$T_NS-h35" addr add 169.254.35.2/24 dev eth0
+ip -n "$T_NS-h35" link set eth0 up
+t_ok "initwait restart: traffic through the bridge" \
+    ip netns exec "$T_NS-h35" ping -c 2 -i 0.2 -W 2 -q 169.254.35.1
+good_pings "initwait restart"
+t_ok "xvifd alive at the end" kill -0 "$XVIFD_PID"
+t_done
