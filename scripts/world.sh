@@ -7,22 +7,108 @@
 # The includer sets W_DIR (a scratch directory), BUILD, and may define
 # w_die (how to report a setup failure; default: message and exit 1).
 #	w_cleanup_add 'CMD'   run CMD (eval) at exit, last added first
+#	w_cleanup             run them; then kill what is left of this world's
+#	                      processes and delete its namespaces ($W_NS,
+#	                      $W_NS-*); what that sweep had to remove is listed
+#	                      in W_LEFT.  Set W_HURRY=1 first (on SIGTERM) to
+#	                      SIGKILL at once instead of waiting for processes.
+#	w_stop PID [SECS]     SIGTERM, at most SECS (5) for it to go, SIGKILL
 #	w_wait SECS CMD...    poll CMD until it succeeds, at most SECS
 #	sim_host_start | xvifd_start [ARGS] | guest_up K [ATTACH-ARGS]
+# The world's processes are this shell's descendants and whatever carries
+# W_MARK (an environment variable exported here) -- daemons and the
+# children of timeout(1), which leave the process tree or group, too.
 set -u
 : "${BUILD:=build}"
 SIM=$PWD/$BUILD/xvif-sim
 XVIFD=$PWD/$BUILD/xvifd
 W_NS=${W_NS:-xv$$}
+W_MARK=XVIF_W_$$_$RANDOM
+export "$W_MARK=1"
+W_LEFT=()
+W_HURRY=
 _w_cleanups=()
 declare -A GUEST_DOM GUEST_NS GUEST_IF GUEST_FE
 
 type w_die >/dev/null 2>&1 || w_die() { echo "setup failed: $*" >&2; exit 1; }
 w_cleanup_add() { _w_cleanups=("$1" "${_w_cleanups[@]}"); }
 w_cleanup() {
-	local c
+	local c p ns procs i
 	for c in "${_w_cleanups[@]}"; do eval "$c" >/dev/null 2>&1; done
 	_w_cleanups=()
+	# What is left: a second for those on their way out, then SIGKILL.
+	for ((i = 0; i < 10 && !W_HURRY; i++)); do
+		[ -n "$(w_procs)" ] || break
+		sleep 0.1
+	done
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		procs=$(w_procs)
+		[ -n "$procs" ] || break
+		[ "$i" = 1 ] && for p in $procs; do
+			c=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-100)
+			W_LEFT+=("process $p (${c% })")
+		done
+		# shellcheck disable=SC2086
+		kill -KILL $procs 2>/dev/null
+		for p in $procs; do wait "$p" 2>/dev/null; done
+		sleep 0.1
+	done
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case $ns in "$W_NS" | "$W_NS"-*) ;; *) continue ;; esac
+		ip netns del "$ns" 2>/dev/null
+		W_LEFT+=("netns $ns")
+	done
+}
+
+# The live processes of this world but this shell: its descendants, and
+# those whose environment has W_MARK (/proc/PID/environ is the one a
+# process was started with: this shell's own never has it).
+w_procs() {
+	(
+		w_scan=$BASHPID
+		{
+			env -u "$W_MARK" grep -lszxF "$W_MARK=1" /proc/[0-9]*/environ
+			echo --
+			ps -e -o pid=,ppid=,stat=
+		} 2>/dev/null | awk -v top=$$ -v scan="$w_scan" '
+			$0 == "--" { ps = 1; next }
+			!ps { split($0, f, "/"); marked[f[3]] = 1; next }
+			{ parent[$1] = $2; if ($3 ~ /^Z/) zombie[$1] = 1 }
+			function under(p, root,  n) {
+				for (n = 0; p + 0 > 1 && n < 1000; n++) {
+					if (p + 0 == root + 0) return 1
+					p = parent[p]
+				}
+				return 0
+			}
+			END {
+				for (p = scan; p + 0 > 1; p = parent[p]) skip[p] = 1
+				for (p in parent) {
+					if (p + 0 == top + 0 || skip[p] || zombie[p] || under(p, scan)) continue
+					if (marked[p] || under(p, top)) print p
+				}
+			}'
+	)
+}
+
+# w_stop PID [SECS]: stop one process of ours, bounded (SECS 0: SIGKILL
+# right after SIGTERM).  A PID that is no longer ours is left alone.
+w_stop() {
+	local pid=$1 secs=${2:-5} i
+	if ! grep -qzxF "$W_MARK=1" "/proc/$pid/environ" 2>/dev/null &&
+	    ! grep -qx "PPid:[[:space:]]*$$" "/proc/$pid/status" 2>/dev/null; then
+		wait "$pid" 2>/dev/null
+		return 0
+	fi
+	if [ -z "$W_HURRY" ] && kill -TERM "$pid" 2>/dev/null; then
+		for ((i = 0; i < secs * 10; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+	fi
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
 }
 
 w_wait() {
@@ -55,7 +141,7 @@ sim_host_start() {
 	mkdir -p "$SIM_DIR"
 	"$SIM" host --dir "$SIM_DIR" >"$W_DIR/host.log" 2>&1 &
 	SIM_PID=$!
-	w_cleanup_add "kill $SIM_PID; wait $SIM_PID"
+	w_cleanup_add "w_stop $SIM_PID"
 	w_wait 5 test -S "$SIM_DIR/xenstored.sock" ||
 		w_die "xvif-sim host did not start: $(tail -3 "$W_DIR/host.log")"
 	export XENSTORED_PATH=$SIM_DIR/xenstored.sock
@@ -68,7 +154,7 @@ xvifd_start() {
 	ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" -vv "$@" \
 		>>"$W_DIR/xvifd.log" 2>&1 &
 	XVIFD_PID=$!
-	w_cleanup_add "kill $XVIFD_PID; wait $XVIFD_PID"
+	w_cleanup_add "w_stop $XVIFD_PID"
 	w_wait 10 grep -q 'serving' "$W_DIR/xvifd.log" ||
 		w_die "xvifd did not start: $(tail -3 "$W_DIR/xvifd.log")"
 }
@@ -86,7 +172,7 @@ guest_up() {
 	netns_add "$ns"
 	"$SIM" netfront --dir "$SIM_DIR" "$d" 0 --netns "$ns" >>"$W_DIR/fe$k.log" 2>&1 &
 	GUEST_FE[$k]=$!
-	w_cleanup_add "kill ${GUEST_FE[$k]}; wait ${GUEST_FE[$k]}"
+	w_cleanup_add "w_stop ${GUEST_FE[$k]}"
 	GUEST_DOM[$k]=$d GUEST_NS[$k]=$ns GUEST_IF[$k]=xvif${d}i0
 	w_wait 15 ip -n "$DOM0_NS" link show "xvif${d}i0" ||
 		w_die "no xvif${d}i0: $(tail -3 "$W_DIR/xvifd.log")"

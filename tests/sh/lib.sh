@@ -5,12 +5,23 @@
 #	t_pass NAME | t_fail NAME WHY | t_ok NAME CMD... | t_not NAME CMD...
 #	t_cleanup_add 'CMD'       runs CMD (eval) at exit, last added first
 #	t_wait SECS CMD...        polls CMD until it succeeds, at most SECS
+#	t_pids PATTERN            this test's processes whose command line
+#	                          matches PATTERN (pgrep -f), never another's
 # and the simulated world of scripts/world.sh (sim_host_start, xvifd_start,
 # guest_up, ...), cleaned up at exit.
+#
+# Nothing outlives the test, on any path (failure, exit, SIGTERM or SIGINT
+# included): at exit the cleanups run, then whatever is left of the test's
+# processes is killed and its namespaces ($T_NS, $T_NS-*) and scratch
+# directory are deleted.  On a normal exit, something the cleanups missed
+# is a failure: "FAIL <test>: cleanup: left behind: ...".  On SIGTERM
+# (tests/run.sh's timeout) nothing is waited for: processes get SIGKILL.
+# A SIGKILLed test cannot clean up: tests/run.sh does it then.
 set -u
 : "${BUILD:=build}"
 T_NAME=$(basename "$0" .sh)
-T_DIR=$(mktemp -d /tmp/xvif-sh.XXXXXX)
+# XVIF_T_TOKEN (set by tests/run.sh) names the run in the directory's name.
+T_DIR=$(mktemp -d "/tmp/xvif-sh.${XVIF_T_TOKEN:+$XVIF_T_TOKEN.}XXXXXX")
 T_FAILED=0
 W_DIR=$T_DIR
 W_NS=xvt$$
@@ -19,12 +30,29 @@ w_die() { echo "FAIL $T_NAME: setup: $*"; exit 1; }
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/world.sh"
 t_cleanup_add() { w_cleanup_add "$1"; }
 t_wait() { w_wait "$@"; }
+t_pids() {
+	local p
+	for p in $(pgrep -f -- "$1"); do
+		[ -r "/proc/$p/environ" ] && grep -qzxF "$W_MARK=1" "/proc/$p/environ" 2>/dev/null &&
+			echo "$p"
+	done
+}
 _t_exit() {
+	local rc=$? x
+	trap '' INT TERM	# a second signal must not cut the cleanup short
 	w_cleanup
 	rm -rf "$T_DIR"
+	if [ -z "$W_HURRY" ]; then
+		for x in "${W_LEFT[@]}"; do
+			echo "FAIL $T_NAME: cleanup: left behind: $x"
+			[ "$rc" -ne 0 ] || rc=1
+		done
+	fi
+	exit "$rc"
 }
 trap _t_exit EXIT
-trap 'exit 130' INT TERM
+trap 'W_HURRY=1; exit 130' INT
+trap 'W_HURRY=1; exit 143' TERM
 
 t_pass() { echo "PASS $T_NAME: $1"; }
 t_fail() { echo "FAIL $T_NAME: $1: $2"; T_FAILED=1; }

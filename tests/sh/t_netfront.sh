@@ -68,7 +68,7 @@ fe_start() {
 	"$SIM" netfront --dir "$SIM_DIR" "$dom" "$devid" --netns "$ns" "$@" \
 	    >"$T_DIR/$name.log" 2>&1 &
 	FE_PID=$!
-	t_cleanup_add "kill -9 $FE_PID"
+	t_cleanup_add "w_stop $FE_PID 0"
 }
 
 BE_STD="feature-rx-copy=1 feature-rx-flip=0 feature-sg=1 feature-ipv6-csum-offload=1"
@@ -90,12 +90,12 @@ BE0=$BE FE0=$FE
 mkfifo "$T_DIR/fewatch.fifo"
 xenstore-watch "$FE0" >"$T_DIR/fewatch.fifo" 2>/dev/null &
 WPID=$!
-t_cleanup_add "kill $WPID"
+t_cleanup_add "w_stop $WPID"
 while read -r _; do
 	echo "state=$(xr "$FE0/state") keys=$(xr "$FE0/tx-ring-ref")/$(xr "$FE0/event-channel")"
 done <"$T_DIR/fewatch.fifo" >"$T_DIR/fewatch.log" &
 RPID=$!
-t_cleanup_add "kill $RPID"
+t_cleanup_add "w_stop $RPID"
 sleep 0.2
 fe_start fe0 "$NS" "$DOM" 0
 FE0_PID=$FE_PID

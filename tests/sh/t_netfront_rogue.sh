@@ -29,7 +29,7 @@ rogue_up() {
 	"$SIM" netfront --dir "$SIM_DIR" "$RD" 0 --netns "$RNS" \
 	    --misbehave "$mode" >"$RLOG" 2>&1 &
 	RPID=$!
-	t_cleanup_add "kill -9 $RPID"
+	t_cleanup_add "w_stop $RPID 0"
 	t_wait 15 ip -n "$DOM0_NS" link show "xvif${RD}i0" || {
 		echo "FAIL $T_NAME: setup: no xvif${RD}i0: $(tail -3 "$T_DIR/xvifd.log")"; exit 1; }
 	t_wait 15 ip -n "$RNS" link show eth0 || {

@@ -71,7 +71,7 @@ fb_start() {	# fakebackend.sh options...
 	bash "$HERE/fakebackend.sh" --ready "$T_DIR/fb.ready" "$@" \
 	    >>"$T_DIR/fb.log" 2>&1 &
 	FB_PID=$!
-	t_cleanup_add "kill $FB_PID"
+	t_cleanup_add "w_stop $FB_PID"
 	if ! wait_until 5 test -e "$T_DIR/fb.ready"; then
 		echo "FAIL $T_NAME: setup: fakebackend did not arm its watch: $(tail -3 "$T_DIR/fb.log")"
 		exit 1
@@ -371,7 +371,7 @@ t_eq "destroy: setup attach" "$DEV" 5
 : >"$HPLOG"
 xenstore-watch -n 2 @releaseDomain >"$T_DIR/release.log" 2>&1 &
 W_PID=$!
-t_cleanup_add "kill $W_PID"
+t_cleanup_add "w_stop $W_PID"
 wait_until 5 test -s "$T_DIR/release.log"	# the registration event
 "$SIM" destroy --dir "$SIM_DIR" "$D" 2>"$T_DIR/err"
 rc=$?

@@ -83,7 +83,7 @@ t_out "guest may not chmod dom0's node" \
 # -- Watches (each bounded by timeout). --
 timeout 10 xenstore-watch -n 4 /w >"$T_DIR/watch.out" 2>&1 &
 WP=$!
-t_cleanup_add "kill $WP"
+t_cleanup_add "w_stop $WP"
 if t_wait 5 grep -qx /w "$T_DIR/watch.out"; then
 	xenstore-write /w/x 1 /wx 2
 	xenstore-rm /w
@@ -99,7 +99,7 @@ else
 fi
 timeout 10 xenstore-watch -n 2 @introduceDomain >"$T_DIR/intro.out" 2>&1 &
 WP=$!
-t_cleanup_add "kill $WP"
+t_cleanup_add "w_stop $WP"
 if t_wait 5 grep -qx @introduceDomain "$T_DIR/intro.out"; then
 	"$SIM" create --dir "$SIM_DIR" --name tg2 >/dev/null 2>&1
 	wait $WP
@@ -113,7 +113,7 @@ fi
 timeout 3 env XENSTORED_PATH="$SIM_DIR/xs-dom$D.sock" \
 	xenstore-watch /tool >"$T_DIR/gw.out" 2>&1 &
 WP=$!
-t_cleanup_add "kill $WP"
+t_cleanup_add "w_stop $WP"
 t_wait 5 grep -qx /tool "$T_DIR/gw.out"
 xenstore-write /tool/secret s
 wait $WP

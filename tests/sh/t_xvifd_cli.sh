@@ -29,11 +29,12 @@ t_eq "state directory path too long: exit 1" "$(run --hv sim --sim-dir "$SIM_DIR
 t_ok "state directory path too long: one line" one_line "--state-dir: path longer than"
 # --daemon leaves the directory it started in: relative paths still count
 # from there, and the daemon serves.
+t_cleanup_add 'for p in $(t_pids "st.rel --daemon"); do w_stop $p; done'
 (cd "$W_DIR" && "$XVIFD" --hv sim --sim-dir host --state-dir st.rel --daemon --no-hotplug-wait)
 t_eq "--daemon: the starting process exits 0" "$?" 0
 t_wait 5 test -d "$W_DIR/st.rel" && t_pass "--daemon: relative --state-dir made where it started" ||
 	t_fail "--daemon: relative --state-dir made where it started" "no $W_DIR/st.rel"
-dpid=$(pgrep -f -- "--sim-dir host --state-dir st.rel --daemon")
+dpid=$(t_pids "--sim-dir host --state-dir st.rel --daemon")
 t_ok "--daemon: the daemon runs (relative --sim-dir found)" kill -0 "${dpid:-none}"
 [ -n "$dpid" ] && { kill "$dpid"; t_wait 5 sh -c "! kill -0 $dpid 2>/dev/null"; }
 t_ok "--help: usage on stdout, exit 0" sh -c "'$XVIFD' --help | grep -q -- '--backend-domid'"

@@ -99,7 +99,7 @@ mkdir -p "$SIM_DIR/xvifd/$d2.0"
 	w_die "attach: $(tail -2 "$T_DIR/tool.log")"
 netns_add "$W_NS-j2"
 "$SIM" netfront --dir "$SIM_DIR" "$d2" 0 --netns "$W_NS-j2" >>"$T_DIR/fej2.log" 2>&1 &
-t_cleanup_add "kill $!; wait $!"
+t_cleanup_add "w_stop $!"
 t_wait 15 sh -c "[ \"\$(xenstore-read /local/domain/0/backend/vif/$d2/0/state)\" = 4 ]"
 t_ok "no journal file: logged" grep -q "xvif${d2}i0: response journal $SIM_DIR/xvifd/$d2.0 (restarts may lose responses): Is a directory" "$T_DIR/xvifd.log"
 ip -n "$DOM0_NS" addr add 169.254.6.1/24 dev "xvif${d2}i0"

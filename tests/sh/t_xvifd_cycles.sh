@@ -14,6 +14,7 @@ cycle() {	# attach, optionally run a netfront and ping, detach
 		"$SIM" netfront --dir "$SIM_DIR" "$d" "$dev" --netns "$T_NS-g" \
 			>>"$T_DIR/fe.log" 2>&1 &
 		local fe=$!
+		t_cleanup_add "w_stop $fe"
 		t_wait 10 ip -n "$DOM0_NS" link show "xvif${d}i$dev" || return 2
 		ip -n "$DOM0_NS" addr add 169.254.9.1/24 dev "xvif${d}i$dev"
 		ip -n "$DOM0_NS" link set "xvif${d}i$dev" up

@@ -66,7 +66,7 @@ fe_up() {
 	"$SIM" netfront --dir "$SIM_DIR" "$FD" 0 --netns "$FNS" "${fa[@]}" \
 	    >"$FLOG" 2>&1 &
 	FPID=$!
-	t_cleanup_add "kill -9 $FPID"
+	t_cleanup_add "w_stop $FPID 0"
 	t_wait 15 ip -n "$DOM0_NS" link show "xvif${FD}i0" ||
 		w_die "no xvif${FD}i0: $(tail -3 "$T_DIR/xvifd.log")"
 	t_wait 15 ip -n "$FNS" link show eth0 ||
@@ -280,7 +280,7 @@ t_ok "initwait restart: the bridged interface kept" sh -c \
     "ip -n $DOM0_NS link show xvif${d}i0 | grep -q 'master xvbr0'"
 netns_add "$T_NS-h35"
 "$SIM" netfront --dir "$SIM_DIR" "$d" 0 --netns "$T_NS-h35" >"$T_DIR/fe-h35.log" 2>&1 &
-t_cleanup_add "kill -9 $!"
+t_cleanup_add "w_stop $! 0"
 t_wait 15 state_is "$be/$d/0" 4
 t_wait 15 ip -n "$T_NS-h35" link show eth0
 ip -n "$T_NS-h35" addr add 169.254.35.2/24 dev eth0

@@ -40,7 +40,7 @@ dr=$("$SIM" create --dir "$SIM_DIR" --name reinit)
 netns_add "$T_NS-ri"
 "$SIM" netfront --dir "$SIM_DIR" "$dr" 0 --netns "$T_NS-ri" --misbehave reinit \
     >"$T_DIR/feri.log" 2>&1 &
-t_cleanup_add "kill $!; wait $!"
+t_cleanup_add "w_stop $!"
 t_wait 15 grep -q "state Connected: tx-ring-ref 10" "$T_DIR/feri.log" &&
 	t_pass "connected -> initialising: the frontend connected fresh rings" ||
 	t_fail "connected -> initialising: fresh rings" "$(tail -3 "$T_DIR/feri.log")"
@@ -57,7 +57,7 @@ dh=$("$SIM" create --dir "$SIM_DIR" --name hp)
 "$SIM" attach --dir "$SIM_DIR" "$dh" mac=00:16:3e:55:00:01 script="$T_DIR/silent" >/dev/null
 netns_add "$T_NS-hp"
 "$SIM" netfront --dir "$SIM_DIR" "$dh" 0 --netns "$T_NS-hp" >>"$T_DIR/fehp.log" 2>&1 &
-t_cleanup_add "kill $!; wait $!"
+t_cleanup_add "w_stop $!"
 t_wait 10 state_is /local/domain/$dh/device/vif/0 4 && t_pass "silent script: frontend Connected" ||
 	t_fail "silent script: frontend Connected" "$(tail -2 "$T_DIR/fehp.log")"
 sleep 1
