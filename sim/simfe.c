@@ -797,7 +797,8 @@ simfe_usage(void)
 	    "\t[--misbehave MODE] [--vanish] [--timeout SECS]\n"
 	    "MODE: slots19 slots20 slots21 page-overrun ungranted revoked "
 	    "prod-overrun reconnect no-rx-slots starve-reconnect\n"
-	    "      connect-fatal connect-bad-extra event-storm reinit\n");
+	    "      connect-fatal connect-bad-extra event-storm reinit "
+	    "ungranted-second\n");
 }
 
 int

@@ -81,6 +81,7 @@ enum simfe_mb {
 	SIMFE_MB_CONNECT_BAD_EXTRA,
 	SIMFE_MB_EVENT_STORM,	/* notify 50 times a millisecond, no work */
 	SIMFE_MB_REINIT,	/* Connected -> Initialising, fresh rings */
+	SIMFE_MB_UNGRANTED_SECOND, /* a good request, then an ungranted one */
 };
 
 /* Where the xenbus handshake is (our side); see the diagram in simfe.c. */

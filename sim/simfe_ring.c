@@ -31,6 +31,7 @@ static const char *const simfe_mb_names[] = {
 	[SIMFE_MB_CONNECT_BAD_EXTRA] = "connect-bad-extra",
 	[SIMFE_MB_EVENT_STORM] = "event-storm",
 	[SIMFE_MB_REINIT] = "reinit",
+	[SIMFE_MB_UNGRANTED_SECOND] = "ungranted-second",
 };
 
 const char *
@@ -392,7 +393,9 @@ simfe_rx_packet(struct simfe *sf, RING_IDX cons, RING_IDX prod, long *len,
 		page = simfe_page(sf, SIMFE_GFN_RX +
 		    ((cons + used) & (XVIF_RX_RING_SIZE - 1)));
 		used++;
-		if (rsp.status < 0 ||
+		/* We did not write feature-sg: a chain is the backend's bug
+		 * (NetBSD's xvif sends them regardless). */
+		if (rsp.status < 0 || (!first && !sf->sf_sg) ||
 		    (uint32_t)rsp.offset + (uint32_t)rsp.status >
 		    XVIF_PAGE_SIZE ||
 		    total + rsp.status > (long)sizeof(sf->sf_buf))
@@ -672,7 +675,7 @@ simfe_mb_say(struct simfe *sf, const char *what)
  * not.
  */
 static int
-simfe_mb_one(struct simfe *sf, grant_ref_t ref, bool grant, bool revoke,
+simfe_mb_queue(struct simfe *sf, grant_ref_t ref, bool grant, bool revoke,
     uint16_t off, uint16_t size)
 {
 	int id = simfe_txid_get(sf);
@@ -701,10 +704,22 @@ simfe_mb_one(struct simfe *sf, grant_ref_t ref, bool grant, bool revoke,
 	sf->sf_txid[id].ti_mb = true;
 	sf->sf_txid[id].ti_seq = ++sf->sf_txseq;
 	simfe_tx_req(sf, (unsigned int)id, ref, off, size, 0);
-	sf->sf_mb_out = 1;
-	simfe_tx_push(sf);
 	sf->sf_cnt.c_tx_frames++;
 	sf->sf_cnt.c_tx_bytes += size;
+	return 0;
+}
+
+/* One such request, pushed on its own. */
+static int
+simfe_mb_one(struct simfe *sf, grant_ref_t ref, bool grant, bool revoke,
+    uint16_t off, uint16_t size)
+{
+	int rc;
+
+	if ((rc = simfe_mb_queue(sf, ref, grant, revoke, off, size)) < 0)
+		return rc;
+	sf->sf_mb_out = 1;
+	simfe_tx_push(sf);
 	return 0;
 }
 
@@ -768,6 +783,23 @@ simfe_misbehave(struct simfe *sf)
 		    false, 0, 64);
 		snprintf(msg, sizeof(msg), "pushed a 64-byte request with "
 		    "gref %u, never granted", sf->sf_base + SIMFE_REF_NEVER);
+		break;
+	case SIMFE_MB_UNGRANTED_SECOND:
+		/*
+		 * Two requests in one push, so in one grant-copy batch: a
+		 * good one, then one never granted.  A backend that checks
+		 * only the first op's status (NetBSD's xennetback_copy)
+		 * would deliver the second from a page it never got.
+		 */
+		if ((rc = simfe_mb_queue(sf, 0, true, false, 0, 64)) == 0 &&
+		    (rc = simfe_mb_queue(sf, sf->sf_base + SIMFE_REF_NEVER,
+		    false, false, 0, 64)) == 0) {
+			sf->sf_mb_out = 2;
+			simfe_tx_push(sf);
+			snprintf(msg, sizeof(msg), "pushed a good 64-byte "
+			    "request and one with gref %u, never granted, "
+			    "together", sf->sf_base + SIMFE_REF_NEVER);
+		}
 		break;
 	case SIMFE_MB_REVOKED:
 		rc = simfe_mb_one(sf, 0, true, true, 0, 64);

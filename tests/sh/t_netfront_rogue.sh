@@ -94,6 +94,19 @@ declare -A COUNTER=([slots19]=tx_bad_requests [slots20]=tx_bad_requests [ungrant
 	[revoked]=tx_grant_errors [page-overrun]=tx_bad_requests)
 
 k=10
+# Two requests in one grant-copy batch, the second never granted: every
+# op's status is checked, not only the first's (NetBSD's xennetback_copy
+# checked op 0 only): the good one is delivered, the bad one answered
+# with an error.
+k=$((k + 1))
+rogue_up $k ungranted-second
+expect ungranted-second "misbehave ungranted-second: responses: 1 NETIF_RSP_OKAY, 1 NETIF_RSP_ERROR" \
+    "the good request delivered, the ungranted one refused"
+xvifd_says ungranted-second "${SAYS[ungranted]}" "logs why"
+counter_is ungranted-second tx_grant_errors 1
+good_pings ungranted-second
+rogue_down ungranted-second
+
 # Bad packets: error responses for that packet only.  19 and 20 slots
 # are dropped, as Linux does (more than 18, less than fatal_skb_slots).
 for mode in slots19 slots20 ungranted revoked; do

@@ -112,6 +112,25 @@ for mode in connect-fatal connect-bad-extra; do
 	    grep -q "xvif${FD}i0: frontend Closed: the failure is cleared" "$T_DIR/xvifd.log"
 done
 
+# -- 1b. A frontend firing our watch in a loop (XSA-349): 5000 writes of
+# its state.  Watch events only say "look again", so nothing queues up:
+# no log line each, memory flat, the vif untouched.
+fe1=/local/domain/${GUEST_DOM[1]}/device/vif/0
+wargs=()
+for i in $(seq 1 500); do wargs+=("$fe1/state" 4); done
+rss0=$(awk '/VmRSS/{print $2}' "/proc/$XVIFD_PID/status")
+lines=$(wc -l <"$T_DIR/xvifd.log")
+for i in $(seq 1 10); do as_dom "${GUEST_DOM[1]}" xenstore-write "${wargs[@]}"; done
+sleep 1
+t_eq "watch flood: no log line for 5000 watch events" "$(wc -l <"$T_DIR/xvifd.log")" "$lines"
+if ! nm "$XVIFD" 2>/dev/null | grep -q __asan_init; then
+	grow=$(( $(awk '/VmRSS/{print $2}' "/proc/$XVIFD_PID/status") - rss0 ))
+	[ "$grow" -lt 1024 ] && t_pass "watch flood: RSS grew ${grow} KiB" ||
+		t_fail "watch flood: memory" "RSS grew ${grow} KiB"
+fi
+t_ok "watch flood: the vif still Connected" state_is "$be/${GUEST_DOM[1]}/0" 4
+good_pings "watch flood"
+
 # -- 2. The host interface deleted under a connected vif.
 fe_up 30 --
 addr_up 30
@@ -178,6 +197,20 @@ fe_up 32 --no-sg -- mtu=9000
 t_wait 10 state_is "$be/$FD/0" 4
 t_eq "mtu: 1500 once a frontend without feature-sg connects" \
     "$(ip -n "$DOM0_NS" -o link show "xvif${FD}i0" | grep -o 'mtu [0-9]*')" "mtu 1500"
+# An admin raising it again by hand: frames of more than a page still
+# never reach that frontend as a multi-slot chain (NetBSD's xvif sent
+# them); they are dropped and counted.
+addr_up 32
+ip -n "$DOM0_NS" link set "xvif${FD}i0" mtu 9000
+ip -n "$DOM0_NS" neigh replace 169.254.32.2 lladdr 00:16:3e:20:00:01 dev "xvif${FD}i0" nud permanent
+ip netns exec "$DOM0_NS" ping -c 3 -i 0.2 -W 1 -s 6000 -q 169.254.32.2 >/dev/null 2>&1
+t_eq "no sg: frames of more than a page dropped and counted" \
+    "$(counter "xvif${FD}i0" rx_too_big)" 3
+kill -USR1 "$FPID"
+t_wait 5 grep -q 'rx_errors=' "$FLOG"
+t_ok "no sg: the frontend never got a chain" sh -c \
+    "grep 'rx_errors=' '$FLOG' | tail -1 | grep -q ' rx_errors=0 '"
+t_ok "no sg: one-page frames still go" ip netns exec "$DOM0_NS" ping -c 2 -i 0.2 -W 2 -q 169.254.32.2
 kill -TERM "$FPID"
 
 # -- 4. One-way 8000-byte UDP at MTU 9000, 20 s: a guest that posted too
@@ -194,15 +227,24 @@ sender=$!
 ip netns exec "$DOM0_NS" timeout 20 socat -u -b 100 OPEN:/dev/zero \
     UDP-SENDTO:169.254.33.2:9 >/dev/null 2>&1 &
 sender2=$!
-gaps=0 worst=0 prev=$(link_packets "$FNS" eth0 | cut -d' ' -f1)
+# A lost wakeup stalls RX until the 10 s stall timer; a busy machine
+# may leave a second empty now and then, never three in a row.
+gaps=0 run=0 worst=0 prev=$(link_packets "$FNS" eth0 | cut -d' ' -f1)
 for s in $(seq 1 19); do
 	sleep 1
 	cur=$(link_packets "$FNS" eth0 | cut -d' ' -f1)
-	[ "$cur" -gt "$prev" ] || gaps=$((gaps + 1))
+	if [ "$cur" -gt "$prev" ]; then run=0; else
+		gaps=$((gaps + 1)) run=$((run + 1))
+		[ $run -gt $worst ] && worst=$run
+	fi
 	prev=$cur
 done
 wait $sender $sender2
-t_eq "lost wakeup: no second without guest RX in 19 s of one-way UDP" $gaps 0
+kill -USR1 "$XVIFD_PID"; sleep 0.3
+[ "$worst" -lt 3 ] &&
+	t_pass "lost wakeup: guest RX never stops in 19 s of one-way UDP ($gaps empty seconds, at most $worst in a row)" ||
+	t_fail "lost wakeup: guest RX never stops in 19 s of one-way UDP" \
+	    "$gaps empty seconds, $worst in a row; $(grep "xvif${FD}i0: xvif${FD}i0 " "$T_DIR/xvifd.log" | tail -1)"
 t_ok "lost wakeup: xvifd alive" kill -0 "$XVIFD_PID"
 kill -TERM "$FPID"
 
