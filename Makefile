@@ -84,24 +84,34 @@ $(BUILD)/bench/%: $(call obj,bench/%.c) $(LIBXVIF)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/fuzz/%-replay: $(call obj,fuzz/%.c tests/fuzz/replay.c) $(LIBXVIF)
+$(BUILD)/fuzz/%-replay: $(call obj,fuzz/%.c tests/fuzz/replay.c) $(LIBSIM) \
+    $(LIBXVIF)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # libFuzzer, seeded from fuzz/corpus/<target>; new inputs land in
 # build/fuzz-work/<target>, crashes in build/fuzz-work/crash-*.  Fold what
 # is worth keeping back with `-merge=1` into fuzz/corpus/<target>.
-FZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Isrc $(XEN_CFLAGS) \
+# FZ_SRCS_<target>: the sources a target drives (default src/proto.c);
+# FZ_OPTS_<target>: its libFuzzer options.  Each runs FUZZ_SECONDS (after
+# a pass over its corpus); an input running 10 s is a hang, and a crash.
+FZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Isrc -Isim $(XEN_CFLAGS) \
 	     -fsanitize=fuzzer,address,undefined
+FZ_SRCS_fz_xsd	:= $(wildcard sim/xsd_*.c)
+FZ_OPTS_fz_xsd	:= -max_len=16384
+define fz_run
+	clang $(FZ_CFLAGS) -o build/fuzz-work/$(1) fuzz/$(1).c \
+	    $(or $(FZ_SRCS_$(1)),src/proto.c)
+	@mkdir -p build/fuzz-work/$(1).corpus
+	build/fuzz-work/$(1) -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    $(FZ_OPTS_$(1)) -artifact_prefix=build/fuzz-work/ \
+	    build/fuzz-work/$(1).corpus fuzz/corpus/$(1)
+
+endef
 fuzz:
 	scripts/deps check
 	@mkdir -p build/fuzz-work
-	set -e; for f in $(FUZZ_SRCS); do t=$$(basename $$f .c); \
-	    clang $(FZ_CFLAGS) -o build/fuzz-work/$$t $$f src/proto.c; \
-	    mkdir -p build/fuzz-work/$$t.corpus; \
-	    build/fuzz-work/$$t -max_total_time=$(FUZZ_SECONDS) \
-	        -artifact_prefix=build/fuzz-work/ build/fuzz-work/$$t.corpus \
-	        fuzz/corpus/$$t; done
+	$(foreach f,$(FUZZ_SRCS),$(call fz_run,$(basename $(notdir $(f)))))
 
 deps:
 	scripts/deps check

@@ -13,8 +13,9 @@
  *   xsd_conn.c   connections: output queues, sockets, epoll loop, framing
  *
  * The core (everything but the socket half of xsd_conn.c) needs no socket:
- * a test makes a connection with xsd_conn_new(), feeds it whole messages
- * with xsd_conn_request() and pops replies with xsd_conn_pop().
+ * a test makes a connection with xsd_conn_new(), hands it whole messages
+ * with xsd_request() or bytes as a client sends them with xsd_conn_feed()
+ * (the socket loop's own framing), and pops replies with xsd_conn_pop().
  *
  * Connections: DIR/xenstored.sock is dom0 (privileged, like xenstored's
  * own socket); XS_INTRODUCE(N) makes DIR/xs-dom<N>.sock, whose clients act
@@ -289,6 +290,13 @@ void	xsd_conn_free(struct xsd_conn *);	/* also closes c_fd */
 /* Queue a message; events may be dropped (bounded queue), replies never. */
 void	xsd_conn_send(struct xsd_conn *, uint32_t type, uint32_t req_id,
 	    uint32_t tx_id, const void *, unsigned int len, bool event);
+/*
+ * Bytes from c's client, framed as the socket loop frames them (a message
+ * may come in pieces; a length over XENSTORE_PAYLOAD_MAX kills c).  Takes
+ * what it can while c is alive and its output below XSD_OUT_MAX: returns
+ * how many bytes it took; the caller pops replies and feeds the rest.
+ */
+size_t	xsd_conn_feed(struct xsd_conn *, const void *, size_t);
 /* Take the first queued message: 1, or 0 when none.  buf: 4096 bytes. */
 int	xsd_conn_pop(struct xsd_conn *, struct xsd_sockmsg *, char *);
 /* Sockets in dir; serves until *stop becomes nonzero. */

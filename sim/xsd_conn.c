@@ -3,7 +3,8 @@
  * output queues (used by the core and by in-process tests), and the
  * socket server: DIR/xenstored.sock for dom0, DIR/xs-dom<N>.sock for each
  * introduced domain, non-blocking sockets on one epoll loop, input framed
- * per connection (a message may arrive in pieces), xenstored's rule that a
+ * per connection (a message may arrive in pieces; xsd_conn_feed() is the
+ * same framing for in-process clients), xenstored's rule that a
  * socket client sending a payload longer than XENSTORE_PAYLOAD_MAX is
  * dropped (ignore_connection()), and one log line per bad client.
  * Request semantics are in xsd_ops.c.
@@ -191,19 +192,31 @@ static int
 xsd_listen(struct xsd *x, unsigned int domid, bool priv)
 {
 	struct epoll_event e = { .events = EPOLLIN };
-	struct sockaddr_un sa;
+	struct sockaddr_un sa, tmp;
 	struct xsd_conn *c;
 	int fd, rc;
 
 	if ((rc = xsd_sock_path(x, domid, priv, &sa)) < 0)
 		return rc;
+	/*
+	 * Bound and listening under a temporary name, then renamed: a
+	 * client that sees the socket appear may connect at once (between
+	 * bind and listen it would be refused).
+	 */
+	tmp = sa;
+	if (snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.new",
+	    sa.sun_path) >= (int)sizeof(tmp.sun_path))
+		return -ENAMETOOLONG;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	(void)unlink(sa.sun_path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 64) < 0 || (c = xsd_conn_new(x, domid, priv)) == NULL) {
+	(void)unlink(tmp.sun_path);
+	errno = 0;
+	if (bind(fd, (struct sockaddr *)&tmp, sizeof(tmp)) < 0 ||
+	    listen(fd, 64) < 0 || rename(tmp.sun_path, sa.sun_path) < 0 ||
+	    (c = xsd_conn_new(x, domid, priv)) == NULL) {
 		rc = errno ? -errno : -ENOMEM;
+		(void)unlink(tmp.sun_path);
 		close(fd);
 		return rc;
 	}
@@ -276,51 +289,89 @@ xsd_accept(struct xsd *x, struct xsd_conn *l)
 	}
 }
 
-/* Read what fits the current frame; 1: more may follow, 0: stop. */
-static int
-xsd_read_some(struct xsd_conn *c)
+/*
+ * Input framing, the same for a socket and for xsd_conn_feed(): where the
+ * next bytes of c's current message go, and how many it still needs (the
+ * header, then exactly its payload: never a byte of the next message).
+ */
+static size_t
+xsd_in_want(struct xsd_conn *c, char **dst)
 {
-	size_t hl = sizeof(c->c_inhdr), want;
-	char *dst;
-	ssize_t n;
+	size_t hl = sizeof(c->c_inhdr);
 
 	if (c->c_inused < hl) {
-		dst = (char *)&c->c_inhdr + c->c_inused;
-		want = hl - c->c_inused;
-	} else {
-		dst = c->c_inbuf + (c->c_inused - hl);
-		want = hl + c->c_inhdr.len - c->c_inused;
+		*dst = (char *)&c->c_inhdr + c->c_inused;
+		return hl - c->c_inused;
 	}
-	if (want > 0) {
-		n = read(c->c_fd, dst, want);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return 0;
-		if (n <= 0) {
-			if (c->c_inused > 0)
-				xsd_log(c, "%s after %ld bytes of a message: "
-				    "disconnected", n == 0 ? "end of file" :
-				    "read error", (long)c->c_inused, 0);
-			c->c_dead = true;
-			return 0;
-		}
-		c->c_inused += (unsigned int)n;
-	}
+	*dst = c->c_inbuf + (c->c_inused - hl);
+	return hl + c->c_inhdr.len - c->c_inused;
+}
+
+/* n more bytes are in place (n <= xsd_in_want()): handle a whole message. */
+static void
+xsd_in_got(struct xsd_conn *c, size_t n)
+{
+	size_t hl = sizeof(c->c_inhdr);
+
+	c->c_inused += (unsigned int)n;
 	if (c->c_inused == hl && c->c_inhdr.len > XENSTORE_PAYLOAD_MAX) {
 		/* Untrusted: the length field. */
 		xsd_log(c, "%s %ld exceeds %ld: disconnected",
 		    "message length", (long)c->c_inhdr.len,
 		    XENSTORE_PAYLOAD_MAX);
 		c->c_dead = true;
-		return 0;
+		return;
 	}
 	if (c->c_inused < hl || c->c_inused < hl + c->c_inhdr.len)
-		return 1;
+		return;
 	if (c->c_inhdr.type >= XS_TYPE_COUNT)
 		xsd_log(c, "%s %ld: answered ENOSYS", "unknown message type",
 		    (long)c->c_inhdr.type, 0);
 	c->c_inused = 0;
 	xsd_request(c, &c->c_inhdr, c->c_inbuf);
-	return 1;
+}
+
+/*
+ * Untrusted: len bytes as a client sent them.  Takes them while c is alive
+ * and its output queue below XSD_OUT_MAX, as the socket loop reads.
+ */
+size_t
+xsd_conn_feed(struct xsd_conn *c, const void *data, size_t len)
+{
+	size_t done = 0, n;
+	char *dst;
+
+	while (done < len && !c->c_dead && c->c_outbytes < XSD_OUT_MAX) {
+		if ((n = xsd_in_want(c, &dst)) > len - done)
+			n = len - done;
+		memcpy(dst, (const char *)data + done, n);
+		done += n;
+		xsd_in_got(c, n);
+	}
+	return done;
+}
+
+/* Read what fits the current frame; 1: more may follow, 0: stop. */
+static int
+xsd_read_some(struct xsd_conn *c)
+{
+	char *dst;
+	size_t want = xsd_in_want(c, &dst);
+	ssize_t n;
+
+	n = read(c->c_fd, dst, want);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		if (c->c_inused > 0)
+			xsd_log(c, "%s after %ld bytes of a message: "
+			    "disconnected", n == 0 ? "end of file" :
+			    "read error", (long)c->c_inused, 0);
+		c->c_dead = true;
+		return 0;
+	}
+	xsd_in_got(c, (size_t)n);
+	return !c->c_dead;
 }
 
 static void

@@ -77,7 +77,12 @@ xsd_perms_drop(struct xsd_perm *p, unsigned int *n, unsigned int domid)
 	*n = k;
 }
 
-/* First node (pre-order) below name owned by domid, malloc'd, or NULL. */
+/*
+ * First node (pre-order) below name owned by domid, malloc'd, or NULL.
+ * Never "/", which cannot be removed: dom0 may give it to a guest, and
+ * xsd_rm_node("/") emptied the tree but put "/" back, still the guest's,
+ * so the release loop never ended.
+ */
 static char *
 xsd_find_owned(struct xsd *x, const char *name, unsigned int domid)
 {
@@ -87,7 +92,7 @@ xsd_find_owned(struct xsd *x, const char *name, unsigned int domid)
 
 	if (n == NULL)
 		return NULL;
-	if (n->n_perms[0].p_id == domid)
+	if (n->n_perms[0].p_id == domid && strcmp(name, "/") != 0)
 		return strdup(name);
 	for (i = 0; i < n->n_childlen && found == NULL;
 	    i += (unsigned int)strlen(n->n_children + i) + 1) {

@@ -274,12 +274,20 @@ xsd_perm_for(const struct xsd_conn *c, const struct xsd_perm *p,
 	const unsigned int all = XSD_PERM_READ | XSD_PERM_WRITE |
 	    XSD_PERM_OWNER;
 	struct xsd_dom *d;
-	unsigned int tgt = XSD_NO_TARGET, i;
+	unsigned int tgt, i;
 
 	if (c == NULL || c->c_priv || n == 0)
 		return all;
-	if ((d = xsd_dom_get(c->c_xsd, c->c_domid, false)) != NULL)
+	/*
+	 * Without a target, tgt is c's own domid, no second match: a perm
+	 * may name XSD_NO_TARGET itself ("r4294967295", "r-1"), and matching
+	 * it gave that perm to every guest without a target.
+	 */
+	if ((d = xsd_dom_get(c->c_xsd, c->c_domid, false)) != NULL &&
+	    d->d_target != XSD_NO_TARGET)
 		tgt = d->d_target;
+	else
+		tgt = c->c_domid;
 	if (p[0].p_id == c->c_domid || p[0].p_id == tgt)
 		return all;
 	for (i = 1; i < n; i++)

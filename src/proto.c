@@ -102,7 +102,8 @@ proto_parse_uint(const char *s, unsigned long max, unsigned long *out)
 	for (p = s; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')
 			return -EINVAL;
-		if (v > (max - (unsigned long)(*p - '0')) / 10)
+		if ((unsigned long)(*p - '0') > max ||
+		    v > (max - (unsigned long)(*p - '0')) / 10)
 			return -ERANGE;
 		v = v * 10 + (unsigned long)(*p - '0');
 	}

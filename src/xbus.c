@@ -43,6 +43,8 @@ xbus_read_uint(struct xvif *vif, const char *dir, const char *key,
 
 	if ((rc = xbus_read(vif, dir, key, buf, sizeof(buf))) < 0)
 		return rc;
+	if ((size_t)rc != strlen(buf))
+		return -EINVAL;		/* "5\0junk" is not 5 */
 	return proto_parse_uint(buf, max, out);
 }
 

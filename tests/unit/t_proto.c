@@ -76,6 +76,12 @@ t_uint(struct t_ctx *t)
 {
 	unsigned long v = 77;
 
+	/* A single digit above a max under 9 (fz_xsvals found it: a
+	 * frontend state "9" passed a max of 8). */
+	T_EQ(t, proto_parse_uint("9", 8, &v), -ERANGE);
+	T_EQ(t, proto_parse_uint("1", 0, &v), -ERANGE);
+	T_EQ(t, proto_parse_uint("8", 8, &v), 0);
+	T_EQ(t, v, 8);
 	T_EQ(t, proto_parse_uint("0", 10, &v), 0);
 	T_EQ(t, v, 0);
 	T_EQ(t, proto_parse_uint("4294967295", 4294967295ul, &v), 0);
