@@ -11,7 +11,7 @@ XEN_CFLAGS := $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
 XEN_LIBS := $(shell pkg-config --libs $(XEN_PKGS) 2>/dev/null)
 # The goals that install dependencies first (scripts/deps) re-enter make for
 # the build, so only a goal that compiles straight away needs libxen-dev now.
-DEPS_GOALS := check demo deps asan fuzz e2e bench clean
+DEPS_GOALS := check demo deps asan fuzz e2e bench soak clean
 ifeq ($(XEN_LIBS),)
 ifneq ($(filter-out $(DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 $(error libxen-dev not found by pkg-config: run 'scripts/deps check' (or apt-get install libxen-dev))
@@ -55,7 +55,7 @@ FUZZ_SECONDS	?= 60
 BENCH_SRCS	:= $(wildcard bench/*.c)
 BENCHES	:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all check demo asan fuzz clean deps ci bench
+.PHONY: all check demo asan fuzz clean deps ci bench soak
 all: $(BINS) $(TESTS) $(REPLAYS) $(BENCHES)
 
 $(BUILD)/obj/%.o: %.c
@@ -133,6 +133,13 @@ bench:
 	scripts/deps demo
 	$(MAKE) all
 	BUILD=$(BUILD) scripts/bench
+
+# Long and wide, not in CI: 1000 attach/detach cycles with flat fds and RSS,
+# then 64 guests with traffic for 10 minutes, nothing lost (scripts/soak).
+soak:
+	scripts/deps demo
+	$(MAKE) all
+	BUILD=$(BUILD) scripts/soak
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, in
 # its own build directory so that it never mixes objects with `make`.
