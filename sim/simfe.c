@@ -282,6 +282,53 @@ simfe_unplugged(struct simfe *sf)
 	    -ENOENT;
 }
 
+/* Connected (netback_changed): the backend's answer, our misbehaviour. */
+static void
+simfe_step_connected(struct simfe *sf, int be)
+{
+	if (be == XenbusStateConnected) {
+		simfe_carrier(sf, true);
+		if (sf->sf_ever_connected)
+			return;
+		sf->sf_ever_connected = true;
+		if (sf->sf_mb == SIMFE_MB_REINIT) {
+			/* A driver reload: straight to Initialising. */
+			simfe_say(sf, "misbehave reinit: Initialising "
+			    "again, to reconnect with fresh rings");
+			simfe_carrier(sf, false);
+			simfe_ring_disconnect(sf);
+			simfe_set_state(sf, XenbusStateInitialising);
+			sf->sf_phase = SIMFE_PH_INIT;
+			simfe_deadline(sf);
+		} else if (sf->sf_mb == SIMFE_MB_RECONNECT) {
+			simfe_say(sf, "misbehave reconnect: closing "
+			    "to reconnect with fresh rings");
+			simfe_set_state(sf, XenbusStateClosing);
+			sf->sf_phase = SIMFE_PH_RC_CLOSING;
+			simfe_deadline(sf);
+		} else
+			simfe_misbehave(sf);
+	} else if (be == XenbusStateClosing &&
+	    (sf->sf_mb == SIMFE_MB_CONNECT_FATAL ||
+	    sf->sf_mb == SIMFE_MB_CONNECT_BAD_EXTRA)) {
+		/* A rogue: it insists on Connected. */
+		if (!sf->sf_insisted++)
+			simfe_say(sf, "misbehave %s: backend Closing; "
+			    "insisting on Connected",
+			    simfe_mb_name(sf->sf_mb));
+		ev_timer_arm(sf->sf_ev, &sf->sf_insist, 200);
+	} else if (be == XenbusStateClosing ||
+	    be == XenbusStateClosed || be == XenbusStateUnknown) {
+		/* xenbus_frontend_closed */
+		simfe_mb_closing(sf);
+		simfe_carrier(sf, false);
+		simfe_ring_disconnect(sf);
+		simfe_set_state(sf, XenbusStateClosed);
+		sf->sf_phase = SIMFE_PH_CLOSED;
+		simfe_step(sf);
+	}
+}
+
 static void
 simfe_step(struct simfe *sf)
 {
@@ -309,47 +356,7 @@ simfe_step(struct simfe *sf)
 			simfe_stop(sf, 1);
 		break;
 	case SIMFE_PH_CONNECTED:
-		if (be == XenbusStateConnected) {
-			simfe_carrier(sf, true);
-			if (sf->sf_ever_connected)
-				break;
-			sf->sf_ever_connected = true;
-			if (sf->sf_mb == SIMFE_MB_REINIT) {
-				/* A driver reload: straight to Initialising. */
-				simfe_say(sf, "misbehave reinit: Initialising "
-				    "again, to reconnect with fresh rings");
-				simfe_carrier(sf, false);
-				simfe_ring_disconnect(sf);
-				simfe_set_state(sf, XenbusStateInitialising);
-				sf->sf_phase = SIMFE_PH_INIT;
-				simfe_deadline(sf);
-			} else if (sf->sf_mb == SIMFE_MB_RECONNECT) {
-				simfe_say(sf, "misbehave reconnect: closing "
-				    "to reconnect with fresh rings");
-				simfe_set_state(sf, XenbusStateClosing);
-				sf->sf_phase = SIMFE_PH_RC_CLOSING;
-				simfe_deadline(sf);
-			} else
-				simfe_misbehave(sf);
-		} else if (be == XenbusStateClosing &&
-		    (sf->sf_mb == SIMFE_MB_CONNECT_FATAL ||
-		    sf->sf_mb == SIMFE_MB_CONNECT_BAD_EXTRA)) {
-			/* A rogue: it insists on Connected. */
-			if (!sf->sf_insisted++)
-				simfe_say(sf, "misbehave %s: backend Closing; "
-				    "insisting on Connected",
-				    simfe_mb_name(sf->sf_mb));
-			ev_timer_arm(sf->sf_ev, &sf->sf_insist, 200);
-		} else if (be == XenbusStateClosing ||
-		    be == XenbusStateClosed || be == XenbusStateUnknown) {
-			/* xenbus_frontend_closed */
-			simfe_mb_closing(sf);
-			simfe_carrier(sf, false);
-			simfe_ring_disconnect(sf);
-			simfe_set_state(sf, XenbusStateClosed);
-			sf->sf_phase = SIMFE_PH_CLOSED;
-			simfe_step(sf);
-		}
+		simfe_step_connected(sf, be);
 		break;
 	case SIMFE_PH_CLOSED:
 		/*

@@ -6,8 +6,8 @@
  *
  * simfe.c owns the command line, XenStore (as the guest, through the real
  * libxenstore), the xenbus state machine, the TAP and the event loop;
- * simfe_ring.c owns the rings, the grants, the data path and the
- * misbehaviours.  Nothing here is used by xvifd.
+ * simfe_ring.c owns the rings, the grants and the data path; simfe_mb.c
+ * the misbehaviours of --misbehave.  Nothing here is used by xvifd.
  *
  * Guest memory and grant references are split by devid so that several
  * netfront processes of one domain never collide: vif N uses the guest
@@ -190,10 +190,24 @@ void	simfe_ring_disconnect(struct simfe *);
 void	simfe_ring_kick(struct simfe *);	/* on our event channel */
 void	simfe_tap_input(struct simfe *);	/* eth0 is readable */
 void	simfe_ring_gc(struct simfe *);		/* retry grant ends */
+/* ... and for simfe_mb.c: guest pages, grant refs, TX ids and requests. */
+void	*simfe_page(struct simfe *, uint32_t off);
+grant_ref_t simfe_txref(const struct simfe *, unsigned int id);
+grant_ref_t simfe_rxref(const struct simfe *, unsigned int id);
+int	simfe_txid_get(struct simfe *);
+void	simfe_txid_put(struct simfe *, unsigned int id);
+void	simfe_tx_req(struct simfe *, unsigned int id, grant_ref_t ref,
+	    uint16_t off, uint16_t size, uint16_t flags);
+void	simfe_tx_push(struct simfe *);
+int	simfe_tx_frame(struct simfe *, const uint8_t *frame, size_t len,
+	    unsigned int chunk, bool mb);
+
+/* simfe_mb.c */
 void	simfe_misbehave(struct simfe *);
 void	simfe_mb_prefill(struct simfe *);	/* before Connected */
 void	simfe_mb_storm(struct simfe *);		/* event-storm timer */
 void	simfe_mb_closing(struct simfe *);	/* the backend went Closing */
+void	simfe_mb_answer(struct simfe *, int16_t status);
 const char *simfe_mb_name(enum simfe_mb);
 int	simfe_mb_parse(const char *, enum simfe_mb *);
 

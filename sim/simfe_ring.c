@@ -15,58 +15,19 @@
 #include "proto.h"
 #include "simfe.h"
 
-static const char *const simfe_mb_names[] = {
-	[SIMFE_MB_NONE] = "none",
-	[SIMFE_MB_SLOTS19] = "slots19",
-	[SIMFE_MB_SLOTS20] = "slots20",
-	[SIMFE_MB_PAGE_OVERRUN] = "page-overrun",
-	[SIMFE_MB_UNGRANTED] = "ungranted",
-	[SIMFE_MB_REVOKED] = "revoked",
-	[SIMFE_MB_PROD_OVERRUN] = "prod-overrun",
-	[SIMFE_MB_RECONNECT] = "reconnect",
-	[SIMFE_MB_NO_RX_SLOTS] = "no-rx-slots",
-	[SIMFE_MB_STARVE_RECONNECT] = "starve-reconnect",
-	[SIMFE_MB_SLOTS21] = "slots21",
-	[SIMFE_MB_CONNECT_FATAL] = "connect-fatal",
-	[SIMFE_MB_CONNECT_BAD_EXTRA] = "connect-bad-extra",
-	[SIMFE_MB_EVENT_STORM] = "event-storm",
-	[SIMFE_MB_REINIT] = "reinit",
-	[SIMFE_MB_UNGRANTED_SECOND] = "ungranted-second",
-};
-
-const char *
-simfe_mb_name(enum simfe_mb mb)
-{
-	return simfe_mb_names[mb];
-}
-
-int
-simfe_mb_parse(const char *s, enum simfe_mb *out)
-{
-	unsigned int i;
-
-	for (i = 1; i < sizeof(simfe_mb_names) / sizeof(simfe_mb_names[0]);
-	    i++)
-		if (strcmp(s, simfe_mb_names[i]) == 0) {
-			*out = (enum simfe_mb)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-static void *
+void *
 simfe_page(struct simfe *sf, uint32_t off)
 {
 	return hvsim_page(sf->sf_hv, sf->sf_base + off);
 }
 
-static grant_ref_t
+grant_ref_t
 simfe_txref(const struct simfe *sf, unsigned int id)
 {
 	return sf->sf_base + SIMFE_REF_TX + id;
 }
 
-static grant_ref_t
+grant_ref_t
 simfe_rxref(const struct simfe *sf, unsigned int id)
 {
 	return sf->sf_base + SIMFE_REF_RX + id;
@@ -87,7 +48,7 @@ simfe_end(struct simfe *sf, grant_ref_t ref)
 
 /* -- TX ids -- */
 
-static int
+int
 simfe_txid_get(struct simfe *sf)
 {
 	unsigned int id;
@@ -100,7 +61,7 @@ simfe_txid_get(struct simfe *sf)
 	return (int)id;
 }
 
-static void
+void
 simfe_txid_put(struct simfe *sf, unsigned int id)
 {
 	sf->sf_txid[id].ti_busy = false;
@@ -120,7 +81,7 @@ simfe_tx_room(const struct simfe *sf)
 }
 
 /* Queue one request in the next ring slot (not pushed). */
-static void
+void
 simfe_tx_req(struct simfe *sf, unsigned int id, grant_ref_t ref,
     uint16_t off, uint16_t size, uint16_t flags)
 {
@@ -136,7 +97,7 @@ simfe_tx_req(struct simfe *sf, unsigned int id, grant_ref_t ref,
 	sf->sf_txid[id].ti_inring = true;
 }
 
-static void
+void
 simfe_tx_push(struct simfe *sf)
 {
 	int notify;
@@ -152,7 +113,7 @@ simfe_tx_push(struct simfe *sf)
  * their own; NETTXF_more_data chains them.  The caller checked the room.
  * ids[] receives the ids used.  Returns the slot count or -errno.
  */
-static int
+int
 simfe_tx_frame(struct simfe *sf, const uint8_t *frame, size_t len,
     unsigned int chunk, bool mb)
 {
@@ -218,44 +179,6 @@ simfe_tap_input(struct simfe *sf)
 		    false) < 0)
 			sf->sf_cnt.c_tx_errors++;
 	}
-}
-
-static void
-simfe_mb_report(struct simfe *sf)
-{
-	printf("netfront d%u/%u: misbehave %s: responses: %u NETIF_RSP_OKAY, "
-	    "%u NETIF_RSP_ERROR, %u NETIF_RSP_DROPPED, %u other\n",
-	    sf->sf_domid, sf->sf_devid, simfe_mb_name(sf->sf_mb),
-	    sf->sf_mb_ok, sf->sf_mb_err, sf->sf_mb_drop, sf->sf_mb_other);
-	fflush(stdout);
-}
-
-/* The misbehaviour's requests saw one more response. */
-static void
-simfe_mb_answer(struct simfe *sf, int16_t st)
-{
-	if (st == NETIF_RSP_OKAY)
-		sf->sf_mb_ok++;
-	else if (st == NETIF_RSP_ERROR)
-		sf->sf_mb_err++;
-	else if (st == NETIF_RSP_DROPPED)
-		sf->sf_mb_drop++;
-	else
-		sf->sf_mb_other++;
-	if (sf->sf_mb_out > 0 && --sf->sf_mb_out == 0)
-		simfe_mb_report(sf);
-}
-
-void
-simfe_mb_closing(struct simfe *sf)
-{
-	if (sf->sf_mb_out == 0)
-		return;
-	printf("netfront d%u/%u: misbehave %s: backend went Closing with %u "
-	    "request(s) unanswered\n", sf->sf_domid, sf->sf_devid,
-	    simfe_mb_name(sf->sf_mb), sf->sf_mb_out);
-	fflush(stdout);
-	sf->sf_mb_out = 0;
 }
 
 /* Untrusted: TX responses (xennet_tx_buf_gc). */
@@ -646,241 +569,4 @@ simfe_ring_disconnect(struct simfe *sf)
 		sf->sf_txid[id].ti_inring = false;
 	simfe_ring_gc(sf);
 	sf->sf_mb_out = 0;
-}
-
-/* -- --misbehave -- */
-
-/* A broadcast frame of len bytes, from us, with a local experimental type. */
-static void
-simfe_mb_frame(struct simfe *sf, size_t len)
-{
-	memset(sf->sf_buf, 0xff, 6);
-	memcpy(sf->sf_buf + 6, sf->sf_mac, 6);
-	sf->sf_buf[12] = 0x88;
-	sf->sf_buf[13] = 0xb5;	/* IEEE 802 local experimental */
-	memset(sf->sf_buf + 14, 0x5a, len - 14);
-}
-
-static void
-simfe_mb_say(struct simfe *sf, const char *what)
-{
-	printf("netfront d%u/%u: misbehave %s: %s\n", sf->sf_domid,
-	    sf->sf_devid, simfe_mb_name(sf->sf_mb), what);
-	fflush(stdout);
-}
-
-/*
- * One request on one TX id whose page holds a 64-byte frame at off: with
- * ref (0: the id's own ref), granted or not, revoked before the push or
- * not.
- */
-static int
-simfe_mb_queue(struct simfe *sf, grant_ref_t ref, bool grant, bool revoke,
-    uint16_t off, uint16_t size)
-{
-	int id = simfe_txid_get(sf);
-	int rc;
-
-	if (id < 0)
-		return -ENOSPC;
-	if (ref == 0)		/* the id's own ref */
-		ref = simfe_txref(sf, (unsigned int)id);
-	simfe_mb_frame(sf, 64);
-	memcpy((uint8_t *)simfe_page(sf, SIMFE_GFN_TX + (unsigned int)id) +
-	    off, sf->sf_buf, size < 64 ? size : 64);
-	if (grant) {
-		rc = hvsim_grant(sf->sf_hv, ref, sf->sf_beid,
-		    sf->sf_base + SIMFE_GFN_TX + (unsigned int)id, true);
-		if (rc < 0) {
-			simfe_txid_put(sf, (unsigned int)id);
-			return rc;
-		}
-		sf->sf_txid[id].ti_granted = !revoke;
-		if (revoke && (rc = hvsim_grant_end(sf->sf_hv, ref)) < 0) {
-			simfe_txid_put(sf, (unsigned int)id);
-			return rc;
-		}
-	}
-	sf->sf_txid[id].ti_mb = true;
-	sf->sf_txid[id].ti_seq = ++sf->sf_txseq;
-	simfe_tx_req(sf, (unsigned int)id, ref, off, size, 0);
-	sf->sf_cnt.c_tx_frames++;
-	sf->sf_cnt.c_tx_bytes += size;
-	return 0;
-}
-
-/* One such request, pushed on its own. */
-static int
-simfe_mb_one(struct simfe *sf, grant_ref_t ref, bool grant, bool revoke,
-    uint16_t off, uint16_t size)
-{
-	int rc;
-
-	if ((rc = simfe_mb_queue(sf, ref, grant, revoke, off, size)) < 0)
-		return rc;
-	sf->sf_mb_out = 1;
-	simfe_tx_push(sf);
-	return 0;
-}
-
-/* What --misbehave asked for, once, right after the first Connected. */
-void
-simfe_misbehave(struct simfe *sf)
-{
-	char msg[160];
-	unsigned int n;
-	RING_IDX prod;
-	int rc = 0;
-
-	sf->sf_mb_ok = sf->sf_mb_err = sf->sf_mb_drop = sf->sf_mb_other = 0;
-	switch (sf->sf_mb) {
-	case SIMFE_MB_NONE:
-	case SIMFE_MB_RECONNECT:	/* simfe.c walks the states */
-	case SIMFE_MB_REINIT:
-		return;
-	case SIMFE_MB_NO_RX_SLOTS:
-		simfe_mb_say(sf, "posting no rx buffers at all");
-		return;
-	case SIMFE_MB_STARVE_RECONNECT:
-		simfe_mb_say(sf, "posting no rx buffers until SIGUSR2");
-		return;
-	case SIMFE_MB_CONNECT_FATAL:
-	case SIMFE_MB_CONNECT_BAD_EXTRA:
-		return;			/* done before Connected */
-	case SIMFE_MB_EVENT_STORM:
-		simfe_mb_say(sf, "notifying 50 times a millisecond with "
-		    "nothing to do");
-		ev_timer_arm(sf->sf_ev, &sf->sf_storm, 1);
-		return;
-	case SIMFE_MB_SLOTS19:
-	case SIMFE_MB_SLOTS20:
-	case SIMFE_MB_SLOTS21:
-		/* 64 bytes a slot, so that only the count is wrong. */
-		n = sf->sf_mb == SIMFE_MB_SLOTS19 ? 19 :
-		    sf->sf_mb == SIMFE_MB_SLOTS20 ? 20 : 21;
-		simfe_mb_frame(sf, n * 64);
-		rc = simfe_tx_frame(sf, sf->sf_buf, n * 64, 64, true);
-		if (rc > 0) {
-			sf->sf_mb_out = (unsigned int)rc;
-			snprintf(msg, sizeof(msg), "pushed one packet of %d "
-			    "slots, %u bytes", rc, n * 64);
-			rc = 0;
-		}
-		break;
-	case SIMFE_MB_PAGE_OVERRUN:
-		rc = simfe_mb_one(sf, 0, true, false, 1, XVIF_PAGE_SIZE);
-		if (rc == 0) {
-			netif_tx_request_t *r = RING_GET_REQUEST(&sf->sf_tx,
-			    sf->sf_tx.req_prod_pvt - 1);
-
-			snprintf(msg, sizeof(msg), "pushed a slot with offset "
-			    "1 and size 4096 (ends at 4097), gref %u",
-			    r->gref);
-		}
-		break;
-	case SIMFE_MB_UNGRANTED:
-		rc = simfe_mb_one(sf, sf->sf_base + SIMFE_REF_NEVER, false,
-		    false, 0, 64);
-		snprintf(msg, sizeof(msg), "pushed a 64-byte request with "
-		    "gref %u, never granted", sf->sf_base + SIMFE_REF_NEVER);
-		break;
-	case SIMFE_MB_UNGRANTED_SECOND:
-		/*
-		 * Two requests in one push, so in one grant-copy batch: a
-		 * good one, then one never granted.  A backend that checks
-		 * only the first op's status (NetBSD's xennetback_copy)
-		 * would deliver the second from a page it never got.
-		 */
-		if ((rc = simfe_mb_queue(sf, 0, true, false, 0, 64)) == 0 &&
-		    (rc = simfe_mb_queue(sf, sf->sf_base + SIMFE_REF_NEVER,
-		    false, false, 0, 64)) == 0) {
-			sf->sf_mb_out = 2;
-			simfe_tx_push(sf);
-			snprintf(msg, sizeof(msg), "pushed a good 64-byte "
-			    "request and one with gref %u, never granted, "
-			    "together", sf->sf_base + SIMFE_REF_NEVER);
-		}
-		break;
-	case SIMFE_MB_REVOKED:
-		rc = simfe_mb_one(sf, 0, true, true, 0, 64);
-		if (rc == 0)
-			snprintf(msg, sizeof(msg), "granted gref %u, revoked "
-			    "it, then pushed a 64-byte request with it",
-			    RING_GET_REQUEST(&sf->sf_tx,
-			    sf->sf_tx.req_prod_pvt - 1)->gref);
-		break;
-	case SIMFE_MB_PROD_OVERRUN:
-		prod = sf->sf_tx.rsp_cons + 300;
-		xen_wmb();
-		sf->sf_tx.sring->req_prod = prod;
-		xen_mb();
-		simfe_notify(sf);
-		snprintf(msg, sizeof(msg), "pushed tx req_prod %u, 300 past "
-		    "rsp_prod %u", prod, sf->sf_tx.sring->rsp_prod);
-		sf->sf_mb_out = 1;	/* report Closing if it comes */
-		break;
-	}
-	if (rc < 0)
-		snprintf(msg, sizeof(msg), "could not be done: %s",
-		    strerror(-rc));
-	simfe_mb_say(sf, msg);
-}
-
-/*
- * connect-*: leave a fatal request in the TX ring before Connected is
- * written, so that the backend meets it as it connects.
- */
-void
-simfe_mb_prefill(struct simfe *sf)
-{
-	struct netif_extra_info *ex;
-	char msg[160];
-	int rc, id;
-
-	if (sf->sf_mb == SIMFE_MB_CONNECT_FATAL) {
-		simfe_mb_frame(sf, 21 * 64);
-		rc = simfe_tx_frame(sf, sf->sf_buf, 21 * 64, 64, true);
-		snprintf(msg, sizeof(msg), "before Connected: one packet of "
-		    "%d slots", rc);
-	} else if (sf->sf_mb == SIMFE_MB_CONNECT_BAD_EXTRA) {
-		if ((id = simfe_txid_get(sf)) < 0)
-			return;
-		simfe_mb_frame(sf, 64);
-		memcpy(simfe_page(sf, SIMFE_GFN_TX + (unsigned int)id),
-		    sf->sf_buf, 64);
-		rc = hvsim_grant(sf->sf_hv, simfe_txref(sf, (unsigned int)id),
-		    sf->sf_beid, sf->sf_base + SIMFE_GFN_TX + (unsigned int)id,
-		    true);
-		sf->sf_txid[id].ti_granted = rc == 0;
-		sf->sf_txid[id].ti_mb = true;
-		sf->sf_txid[id].ti_seq = ++sf->sf_txseq;
-		simfe_tx_req(sf, (unsigned int)id,
-		    simfe_txref(sf, (unsigned int)id), 0, 64,
-		    NETTXF_extra_info);
-		/* The extra slot: type 0x7f is no type netif.h knows. */
-		ex = (struct netif_extra_info *)RING_GET_REQUEST(&sf->sf_tx,
-		    sf->sf_tx.req_prod_pvt);
-		memset(ex, 0, sizeof(netif_tx_request_t));
-		ex->type = 0x7f;
-		sf->sf_tx.req_prod_pvt++;
-		simfe_tx_push(sf);
-		snprintf(msg, sizeof(msg), "before Connected: a request with "
-		    "an extra of type 0x7f");
-	} else
-		return;
-	simfe_mb_say(sf, msg);
-}
-
-/* event-storm: 50 notifications with no request behind them, then again. */
-void
-simfe_mb_storm(struct simfe *sf)
-{
-	unsigned int i;
-
-	if (!sf->sf_up || sf->sf_phase != SIMFE_PH_CONNECTED)
-		return;
-	for (i = 0; i < 50; i++)
-		simfe_notify(sf);
-	sf->sf_storm_sent += 50;
-	ev_timer_arm(sf->sf_ev, &sf->sf_storm, 1);
 }
