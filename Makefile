@@ -23,7 +23,7 @@ WARN	:= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) -Isrc -Isim -Itests \
 	   $(XEN_CFLAGS) -DHAVE_HV_XEN -MMD -MP
-LDLIBS	+= $(XEN_LIBS) -lpthread
+LDLIBS	+= $(XEN_LIBS) -lseccomp -lcap -lpthread
 ifneq ($(SAN),)
 CFLAGS	+= -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=$(SAN)

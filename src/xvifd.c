@@ -1,10 +1,12 @@
 /*
  * xvifd -- the xvif backend daemon: options, logging, the choice of
- * hypervisor port, signals, and the event loop.  Everything else is in
- * xbus.c (control plane) and vif*.c (data plane).  The only file allowed
- * to call fatal().
+ * hypervisor port, signals, the order of setup and the event loop.
+ * Everything else is in xbus.c (control plane), vif*.c (data plane) and
+ * priv.c (the lock, capabilities, user, syscall filter).  The only file
+ * allowed to call fatal().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,8 +15,10 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "priv.h"
 #include "xvif.h"
 
 static void
@@ -23,7 +27,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: xvifd [--hv xen|sim] [--sim-dir DIR] [--backend-domid N]\n"
 	    "             [--state-dir DIR] [--no-hotplug-wait] [--daemon]\n"
-	    "             [--syslog] [-v]\n"
+	    "             [--syslog] [--user NAME] [--no-seccomp] [-v]\n"
 	    "\n"
 	    "  --hv xen|sim        hypervisor: real Xen (default when /dev/xen\n"
 	    "                      exists) or an xvif-sim host\n"
@@ -34,8 +38,10 @@ usage(FILE *f)
 	    "                      /run/xvifd; with --hv sim, SIM-DIR/xvifd)\n"
 	    "  --no-hotplug-wait   go Connected without waiting for the hotplug\n"
 	    "                      script's hotplug-status=connected\n"
-	    "  --daemon            detach from the terminal\n"
+	    "  --daemon            detach from the terminal once serving\n"
 	    "  --syslog            log to syslog instead of stderr\n"
+	    "  --user NAME         run as NAME once set up (with CAP_NET_ADMIN)\n"
+	    "  --no-seccomp        no syscall filter (an escape hatch)\n"
 	    "  -v                  more log (repeat for debug)\n");
 }
 
@@ -43,8 +49,9 @@ struct xvifd_opts {
 	const char	*o_hv;
 	const char	*o_sim_dir;
 	const char	*o_state_dir;
+	const char	*o_user;
 	unsigned long	 o_domid;
-	bool		 o_no_hotplug_wait, o_daemon, o_syslog;
+	bool		 o_no_hotplug_wait, o_daemon, o_syslog, o_no_seccomp;
 	int		 o_verbose;
 };
 
@@ -59,6 +66,8 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		{ "no-hotplug-wait", no_argument, NULL, 'N' },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "syslog", no_argument, NULL, 'L' },
+		{ "user", required_argument, NULL, 'U' },
+		{ "no-seccomp", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -80,6 +89,8 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		case 'N': o->o_no_hotplug_wait = true; break;
 		case 'd': o->o_daemon = true; break;
 		case 'L': o->o_syslog = true; break;
+		case 'U': o->o_user = optarg; break;
+		case 'C': o->o_no_seccomp = true; break;
 		case 'v': o->o_verbose++; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
@@ -118,7 +129,9 @@ xvifd_abspath(const char *what, const char *in, char *out, size_t len)
 /*
  * Where the state directory is, as an absolute path: --daemon leaves the
  * directory we started in.  Made (0700, ours alone) by xvifd_state_mkdir
- * once the hypervisor is known to be there.
+ * once the hypervisor is known to be there.  One per backend domain (its
+ * lock admits one xvifd): /run is the backend domain's own on Xen; on a
+ * simulated host, shared by all, a driver domain's is SIM-DIR/xvifd.<N>.
  */
 static void
 xvifd_state_path(const struct xvifd_opts *o, struct xvifd *xd)
@@ -129,7 +142,11 @@ xvifd_state_path(const struct xvifd_opts *o, struct xvifd *xd)
 		xvifd_abspath("--state-dir", o->o_state_dir, xd->xd_state_dir,
 		    sizeof(xd->xd_state_dir));
 	else if (strcmp(o->o_hv, "sim") == 0) {
-		snprintf(sim, sizeof(sim), "%s/xvifd", o->o_sim_dir);
+		if (o->o_domid == 0)
+			snprintf(sim, sizeof(sim), "%s/xvifd", o->o_sim_dir);
+		else
+			snprintf(sim, sizeof(sim), "%s/xvifd.%lu", o->o_sim_dir,
+			    o->o_domid);
 		xvifd_abspath("--state-dir", sim, xd->xd_state_dir,
 		    sizeof(xd->xd_state_dir));
 	} else
@@ -149,6 +166,90 @@ xvifd_state_mkdir(struct xvifd *xd)
 	if (!S_ISDIR(st.st_mode))
 		fatalx("state directory %s: not a directory",
 		    xd->xd_state_dir);
+}
+
+/*
+ * One xvifd per backend domain: the lock in the state directory, taken
+ * before any vif, TAP or journal is touched.  A second xvifd would find
+ * every live vif's TAP busy and close the vif (error node, backend
+ * Closing), which cuts a real guest off for good.
+ */
+static void
+xvifd_lock(const struct xvifd *xd)
+{
+	pid_t holder;
+	int rc;
+
+	if ((rc = priv_lock(xd->xd_state_dir, &holder)) == 0)
+		return;
+	if (rc != -EWOULDBLOCK)
+		fatalx("lock %s/%s: %s", xd->xd_state_dir, PRIV_LOCK_NAME,
+		    strerror(-rc));
+	if (holder > 0)
+		fatalx("%s/%s is held by pid %ld: another xvifd serves this "
+		    "backend domain; not starting", xd->xd_state_dir,
+		    PRIV_LOCK_NAME, (long)holder);
+	fatalx("%s/%s is held by another process: another xvifd serves "
+	    "this backend domain; not starting", xd->xd_state_dir,
+	    PRIV_LOCK_NAME);
+}
+
+/*
+ * --daemon.  The process started stays until the daemon is serving (a
+ * byte on a pipe) or has failed (the pipe closes), and exits 0 or with
+ * the daemon's status: a startup error -- the lock held, no Xen -- reaches
+ * the starter's stderr and exit status, not /dev/null.  Done before any
+ * library starts a thread (libxenstore's watch reader).
+ */
+static int xvifd_ready_fd = -1;
+
+static void
+xvifd_detach(void)
+{
+	int p[2], st = 0;
+	ssize_t n;
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+		fatal("daemon");
+	if (pid > 0) {
+		close(p[1]);
+		while ((n = read(p[0], &c, 1)) < 0 && errno == EINTR)
+			;
+		if (n == 1)
+			_exit(0);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		_exit(WIFEXITED(st) && WEXITSTATUS(st) != 0 ?
+		    WEXITSTATUS(st) : 1);
+	}
+	close(p[0]);
+	xvifd_ready_fd = p[1];
+	if (setsid() < 0 || chdir("/") < 0)
+		fatal("daemon");
+}
+
+/* Serving: let the starter go, and leave its terminal. */
+static void
+xvifd_ready(void)
+{
+	int fd;
+
+	if (xvifd_ready_fd < 0)
+		return;
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		(void)dup2(fd, STDIN_FILENO);
+		(void)dup2(fd, STDOUT_FILENO);
+		(void)dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	if (write(xvifd_ready_fd, "", 1) != 1) {
+		/* The starter is gone: nobody to tell. */
+	}
+	close(xvifd_ready_fd);
+	xvifd_ready_fd = -1;
 }
 
 static int xvifd_sigfd = -1;
@@ -212,7 +313,9 @@ main(int argc, char **argv)
 	struct xvifd xd;
 	struct hv_cfg cfg;
 	struct ev_fd *sig_h = NULL;
+	struct priv_user user;
 	char sim_dir[XVIF_PATH_MAX];
+	const char *what;
 	sigset_t mask;
 	int rc;
 
@@ -231,12 +334,14 @@ main(int argc, char **argv)
 		cfg.hc_sim_dir = sim_dir;
 	}
 	xvifd_state_path(&o, &xd);
+	if (o.o_user != NULL && (rc = priv_user_lookup(o.o_user, &user)) < 0)
+		fatalx("--user %s: %s", o.o_user, rc == -ENOENT ?
+		    "no such user" : strerror(-rc));
 
 	if (access("/dev/net/tun", R_OK | W_OK) < 0)
 		fatal("/dev/net/tun (load the tun module, run as root)");
-	/* Before any library starts a thread (libxenstore's watch reader). */
-	if (o.o_daemon && daemon(0, 0) < 0)
-		fatal("daemon");
+	if (o.o_daemon)
+		xvifd_detach();
 	rc = hv_open(strcmp(o.o_hv, "sim") == 0 ? &hv_sim_ops : &hv_xen_ops,
 	    &cfg, &xd.xd_hv);
 	if (rc < 0) {
@@ -250,6 +355,17 @@ main(int argc, char **argv)
 		    strerror(-rc), o.o_sim_dir);
 	}
 	xvifd_state_mkdir(&xd);
+	xvifd_lock(&xd);
+	/* Journals are made after priv_drop, by the user we end up as. */
+	rc = priv_give_dir(xd.xd_state_dir, o.o_user != NULL ? user.pu_uid :
+	    getuid(), o.o_user != NULL ? user.pu_gid : getgid());
+	if (rc == -EACCES)
+		fatalx("state directory %s: owned by someone else and open to "
+		    "others (not 0700): give xvifd a directory of its own",
+		    xd.xd_state_dir);
+	if (rc < 0)
+		fatalx("state directory %s: chown to %s: %s", xd.xd_state_dir,
+		    o.o_user != NULL ? o.o_user : "ourselves", strerror(-rc));
 	vif_journal_init();
 	if ((rc = ev_open(&xd.xd_ev)) < 0)
 		fatalx("event loop: %s", strerror(-rc));
@@ -269,9 +385,19 @@ main(int argc, char **argv)
 	    (rc = ev_fd_add(xd.xd_ev, hv_evt_fd(xd.xd_hv), EPOLLIN,
 	    vif_evt_ready, &xd, &xd.xd_evt_h)) < 0)
 		fatalx("event loop: %s", strerror(-rc));
+	/* Before libxenstore's reader thread: capabilities are per thread. */
+	if ((rc = priv_drop(o.o_user != NULL ? &user : NULL, &what)) < 0)
+		fatalx("drop privileges: %s: %s", what, strerror(-rc));
 	if ((rc = xbus_start(&xd)) < 0)
 		fatalx("watch %s: %s", xd.xd_root, strerror(-rc));
+	if (o.o_no_seccomp)
+		log_info("seccomp: off (--no-seccomp)");
+	else if ((rc = priv_seccomp()) < 0)
+		fatalx("seccomp: %s", strerror(-rc));
+	else
+		log_info("seccomp: %d syscalls allowed", rc);
 	log_info("serving %s (hv %s)", xd.xd_root, o.o_hv);
+	xvifd_ready();
 
 	rc = ev_run(xd.xd_ev);
 	if (rc < 0)

@@ -55,7 +55,7 @@ exec 9>"$CACHE/.lock"
 flock -w 1800 9 || { say "cache $CACHE is locked by another build"; exit 1; }
 
 # --- base: hypervisor, kernel, dom0 tree ----------------------------------
-DOM0_PKGS="xen-utils-$XENV,xenstore-utils,iproute2,iperf3,kmod,procps,iputils-ping,ethtool,netcat-openbsd"
+DOM0_PKGS="xen-utils-$XENV,xenstore-utils,iproute2,iperf3,kmod,procps,iputils-ping,ethtool,netcat-openbsd,libseccomp2,libcap2"
 bkey=$(printf '%s\n' "v1" "$SUITE" "$MIRROR" "$DOM0_PKGS" "$KVER" | sha256sum | cut -c1-16)
 BASE=$CACHE/base-$bkey
 if [ ! -f "$BASE/.done" ]; then

@@ -1,0 +1,414 @@
+/*
+ * priv.c -- see priv.h.  Owns the lock fd (held until exit) and the
+ * policy of what xvifd keeps after setup; owns nothing else.  Setup
+ * (hv_open: /dev/xen/gntdev, /dev/xen/evtchn, XenStore; the state
+ * directory; the event loop) is done with the privileges xvifd started
+ * with; everything after it -- every vif, TAP and journal -- with these.
+ *
+ * Capabilities kept: CAP_NET_ADMIN only, and why (read in the kernel's
+ * drivers/net/tun.c, drivers/xen/{gntdev,evtchn}.c and
+ * drivers/xen/xenbus/xenbus_dev_frontend.c; tried by running every test
+ * with it alone, and xvifd without it):
+ *   - CAP_NET_ADMIN: TUNSETIFF creating a TAP for a new vif, and
+ *     SIOCSIFHWADDR setting its MAC (both fail with EPERM without it;
+ *     re-attaching to an existing persistent TAP that has no owner needs
+ *     none), SIOCSIFFLAGS and SIOCSIFMTU (hp_tap's link up and MTU).
+ *     TUNSETPERSIST and TUNSETCARRIER need only the attached fd.
+ *   - nothing for Xen: gntdev, evtchn and xenbus check no capability in
+ *     open, ioctl or mmap (the device file's mode is the only gate), and
+ *     all three are opened during setup anyway.  Grant copies pin pages
+ *     with pin_user_pages (no mlock, so no CAP_IPC_LOCK).
+ *   - no CAP_DAC_OVERRIDE: the files opened after setup are the state
+ *     directory's (given to our user by priv_give_dir), /dev/net/tun
+ *     (which the user must be able to open: udev makes it 0666) and, on
+ *     the simulated host, the host's files, which must then be ours (see
+ *     tests/sh/t_xvifd_priv.sh).
+ *   - no CAP_SETUID/CAP_SETGID/CAP_SETPCAP: used during setup only.
+ *
+ * Syscalls allowed: priv_syscalls[] below and a few with their
+ * arguments checked (socket, clone, kill, tgkill): what `strace -f` shows
+ * xvifd making after setup in every tests/sh/t_xvifd_* flow on the
+ * simulated host (attach, detach, traffic, restarts, crashes, SIGUSR1,
+ * SIGTERM), plus what the real-Xen path makes and only `make e2e` runs:
+ * libxengnttab, libxenevtchn and libxenstore (Xen 4.17's sources) use
+ * ioctl, mmap, munmap, read and write on the /dev/xen devices or the
+ * xenstored socket, and usleep on a paged-out grant; a PV dom0's clock
+ * may make clock_gettime a real syscall.  Sanitizer builds add what their
+ * runtimes make at exit (LeakSanitizer stops the world with clone and
+ * ptrace).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "priv.h"
+
+/*
+ * What the filter does to any other syscall.  Building with
+ * -DPRIV_FILTER_DEFAULT=SCMP_ACT_LOG instead (e.g. make CC="cc
+ * -DPRIV_FILTER_DEFAULT=SCMP_ACT_LOG") lets them through and lists them in
+ * the kernel's audit log (dmesg: "audit: type=1326 ... syscall=N"): how
+ * to find a gap without losing the run.
+ */
+#ifndef PRIV_FILTER_DEFAULT
+#define PRIV_FILTER_DEFAULT	SCMP_ACT_KILL_PROCESS
+#endif
+
+#if defined(__SANITIZE_ADDRESS__)
+#define PRIV_SANITIZER	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PRIV_SANITIZER	1
+#endif
+#endif
+
+int
+priv_user_lookup(const char *name, struct priv_user *pu)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL)
+		return errno != 0 ? -errno : -ENOENT;
+	if (strlen(name) >= sizeof(pu->pu_name))
+		return -ENAMETOOLONG;
+	strcpy(pu->pu_name, name);
+	pu->pu_uid = pw->pw_uid;
+	pu->pu_gid = pw->pw_gid;
+	return 0;
+}
+
+/* -- The lock. -- */
+
+int
+priv_lock(const char *dir, pid_t *holder)
+{
+	char path[512], buf[32];
+	ssize_t n;
+	long pid;
+	int fd, len, rc;
+
+	*holder = 0;
+	snprintf(path, sizeof(path), "%s/" PRIV_LOCK_NAME, dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = -errno;
+		if (rc == -EWOULDBLOCK) {
+			n = pread(fd, buf, sizeof(buf) - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			if (sscanf(buf, "%ld", &pid) == 1 && pid > 0)
+				*holder = (pid_t)pid;
+		}
+		close(fd);
+		return rc;
+	}
+	/* Ours until we exit: the fd is never closed (nor inherited). */
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, len, 0) != len) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return 0;
+}
+
+/* -- The state directory's owner. -- */
+
+static bool
+priv_ours(const char *name)
+{
+	unsigned int domid, handle;
+	char again[64];
+
+	if (strcmp(name, PRIV_LOCK_NAME) == 0)
+		return true;
+	/* A journal: <domid>.<handle>, as vif_journal.c names them. */
+	if (sscanf(name, "%u.%u", &domid, &handle) != 2)
+		return false;
+	snprintf(again, sizeof(again), "%u.%u", domid, handle);
+	return strcmp(again, name) == 0;
+}
+
+int
+priv_give_dir(const char *dir, uid_t uid, gid_t gid)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int dfd, rc = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -errno;
+	dfd = dirfd(d);
+	if (fstat(dfd, &st) < 0)
+		rc = -errno;
+	else if (st.st_uid != uid || st.st_gid != gid) {
+		/* Never a shared directory (/run, /tmp): only a private one. */
+		if ((st.st_mode & 077) != 0)
+			rc = -EACCES;
+		else if (fchown(dfd, uid, gid) < 0)
+			rc = -errno;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (!priv_ours(de->d_name))
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;	/* gone, or not a file we make */
+		if ((st.st_uid != uid || st.st_gid != gid) &&
+		    fchownat(dfd, de->d_name, uid, gid,
+		    AT_SYMLINK_NOFOLLOW) < 0)
+			rc = -errno;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* -- Capabilities and the user. -- */
+
+/* What xvifd keeps: see the top of this file. */
+static const cap_value_t priv_keep[] = { CAP_NET_ADMIN };
+
+/* 1 thread: capabilities set now reach every thread there will be. */
+static int
+priv_one_thread(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir("/proc/self/task")) == NULL)
+		return 0;	/* no /proc: cannot tell */
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n > 1 ? -EBUSY : 0;
+}
+
+int
+priv_drop(const struct priv_user *pu, const char **what)
+{
+	cap_flag_value_t setpcap = CAP_CLEAR;
+	cap_value_t c;
+	cap_t caps;
+	int rc;
+
+	*what = "threads";
+	if ((rc = priv_one_thread()) < 0)
+		return rc;
+
+	/*
+	 * The bounding set, which limits what any exec could ever regain:
+	 * dropping from it takes CAP_SETPCAP, which a start as root has.
+	 * Started without it (a service manager gave us CAP_NET_ADMIN
+	 * alone), the manager's bounding set is the one that holds.
+	 */
+	*what = "capabilities";
+	if ((caps = cap_get_proc()) == NULL)
+		return -errno;
+	rc = cap_get_flag(caps, CAP_SETPCAP, CAP_EFFECTIVE, &setpcap);
+	cap_free(caps);
+	if (rc < 0)
+		return -errno;
+	*what = "capability bounding set";
+	for (c = 0; setpcap == CAP_SET && CAP_IS_SUPPORTED(c); c++)
+		if (c != CAP_NET_ADMIN && cap_drop_bound(c) < 0)
+			return -errno;
+
+	/* The user: keep the permitted set across the change, then trim. */
+	if (pu != NULL) {
+		*what = "user";
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+		    initgroups(pu->pu_name, pu->pu_gid) < 0 ||
+		    setresgid(pu->pu_gid, pu->pu_gid, pu->pu_gid) < 0 ||
+		    setresuid(pu->pu_uid, pu->pu_uid, pu->pu_uid) < 0 ||
+		    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+			return -errno;
+	}
+
+	/* Permitted and effective: priv_keep; inheritable: nothing. */
+	*what = "capabilities (CAP_NET_ADMIN)";
+	if ((caps = cap_init()) == NULL)
+		return -errno;
+	if (cap_set_flag(caps, CAP_PERMITTED, 1, priv_keep, CAP_SET) < 0 ||
+	    cap_set_flag(caps, CAP_EFFECTIVE, 1, priv_keep, CAP_SET) < 0 ||
+	    cap_set_proc(caps) < 0) {
+		rc = -errno;
+		cap_free(caps);
+		return rc;
+	}
+	cap_free(caps);
+	*what = "ambient capabilities";
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)	/* EINVAL: a kernel without ambient sets */
+		return -errno;
+	*what = "no_new_privs";
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/* -- The syscall allow-list. -- */
+
+/*
+ * Allowed with any arguments; a name libseccomp does not know on this
+ * architecture is skipped.  "seen": made after setup in the tests (strace
+ * -f over tests/sh/t_xvifd_*.sh); "xen": made on the real-Xen path by the
+ * Xen libraries, or the same call from another libc path, and kept
+ * generously because only `make e2e` runs it.
+ */
+static const char *const priv_syscalls[] = {
+	/* The loop and signals (ev.c, signalfd): seen; the rest xen. */
+	"epoll_wait", "epoll_ctl", "epoll_pwait", "epoll_pwait2",
+	"epoll_create1", "poll", "ppoll",
+	"read", "write", "readv", "writev", "close",
+	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "restart_syscall",
+	/* Time: the vDSO's fallbacks (a PV dom0's clock may have no vDSO);
+	 * libxengnttab usleep()s on a paged-out grant. */
+	"clock_gettime", "gettimeofday", "time", "nanosleep",
+	"clock_nanosleep",
+	/* Memory: malloc, ring maps (gntdev mmap), journals, staging. */
+	"brk", "mmap", "munmap", "mremap", "mprotect", "madvise",
+	/* Threads: libxenstore's reader (futex), the simulated host's
+	 * spinlock (sched_yield, getpid), thread exit. */
+	"futex", "set_robust_list", "rseq", "sched_yield", "getpid",
+	"gettid", "exit", "exit_group", "getrandom",
+	/* Files: /dev/net/tun; journals, their sweep and removal; the
+	 * simulated host's domain files and FIFOs (mknodat, unlink, OFD
+	 * locks); libgcc_s, which pthread_cancel() loads at exit (openat,
+	 * newfstatat, pread64, mmap, close); /dev/null at --daemon (dup2);
+	 * syslog(3)'s first localtime() reads /etc/localtime (lseek). */
+	"openat", "fstat", "newfstatat", "lseek", "pread64", "ftruncate",
+	"unlink", "mknodat", "getdents64", "fcntl", "dup", "dup2", "dup3",
+	"pipe2", "eventfd2",
+	/* TUN*, SIOC* and if_nametoindex's SIOCGIF*; gntdev, evtchn. */
+	"ioctl",
+	/* syslog(3) (reconnects after a syslogd restart), XenStore. */
+	"connect", "sendto", "sendmsg", "recvmsg",
+};
+
+#ifdef PRIV_SANITIZER
+/*
+ * ASan/LSan/UBSan: LeakSanitizer at exit stops the world (a tracer task
+ * made by clone, which ptraces every thread and lists them with open,
+ * getdents, lseek; the filter is inherited: a tracer killed leaves the
+ * daemon spinning), and reports read /proc/self/maps.  Found with
+ * PRIV_FILTER_DEFAULT=SCMP_ACT_LOG over the t_xvifd_* tests.
+ */
+static const char *const priv_syscalls_san[] = {
+	"clone", "ptrace", "wait4", "waitid", "prctl", "getppid", "open",
+	"getdents", "lseek", "sched_getaffinity", "prlimit64", "getrlimit",
+	"kill", "tgkill", "tkill", "sigaltstack", "mincore",
+};
+#endif
+
+/* Resolve and allow one name; 1 if added, 0 if unknown here. */
+static int
+priv_allow(scmp_filter_ctx ctx, const char *name, unsigned int n,
+    const struct scmp_arg_cmp *args)
+{
+	int nr, rc;
+
+	nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR)
+		return 0;
+	if ((rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n,
+	    args)) < 0)
+		return rc == -EEXIST ? 0 : rc;
+	return 1;
+}
+
+int
+priv_seccomp(void)
+{
+	/*
+	 * socket() families: AF_UNIX for syslog's reconnect and for the
+	 * socket glibc's if_nametoindex() opens; AF_INET for the TAP's
+	 * SIOC* socket.
+	 */
+	static const int families[] = { AF_UNIX, AF_INET };
+	scmp_filter_ctx ctx;
+	struct scmp_arg_cmp a;
+	unsigned int i;
+	int n = 0, rc;
+
+	if ((ctx = seccomp_init(PRIV_FILTER_DEFAULT)) == NULL)
+		return -ENOMEM;
+	/* Every thread (libxenstore's reader is running); no_new_privs. */
+	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0)
+		goto out;
+	/* A binary tree, not a list: the data path's syscalls pay log(n). */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	for (i = 0; i < sizeof(priv_syscalls) / sizeof(priv_syscalls[0]);
+	    i++) {
+		if ((rc = priv_allow(ctx, priv_syscalls[i], 0, NULL)) < 0)
+			goto out;
+		n += rc;
+	}
+#ifdef PRIV_SANITIZER
+	for (i = 0; i < sizeof(priv_syscalls_san) /
+	    sizeof(priv_syscalls_san[0]); i++) {
+		if ((rc = priv_allow(ctx, priv_syscalls_san[i], 0, NULL)) < 0)
+			goto out;
+		n += rc;
+	}
+#endif
+	/* socket(): the families above only. */
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]);
+		if ((rc = priv_allow(ctx, "socket", 1, &a)) < 0)
+			goto out;
+		n += i == 0 ? rc : 0;
+	}
+	/*
+	 * Threads but no processes: clone() with CLONE_THREAD; clone3()
+	 * (whose flags a filter cannot see) says ENOSYS, and glibc falls
+	 * back to clone().
+	 */
+#ifndef PRIV_SANITIZER
+	a = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
+	if ((rc = priv_allow(ctx, "clone", 1, &a)) < 0)
+		goto out;
+	n += rc;
+#endif
+	rc = seccomp_syscall_resolve_name("clone3");
+	if (rc != __NR_SCMP_ERROR &&
+	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), rc, 0)) < 0)
+		goto out;
+#ifndef PRIV_SANITIZER
+	/*
+	 * No signal to another process: tgkill() to our own threads only
+	 * (raise, abort, pthread_cancel), kill() with signal 0 only (the
+	 * simulated host's liveness probe).
+	 */
+	a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid());
+	if ((rc = priv_allow(ctx, "tgkill", 1, &a)) < 0)
+		goto out;
+	n += rc;
+	a = SCMP_A1(SCMP_CMP_EQ, 0);
+	if ((rc = priv_allow(ctx, "kill", 1, &a)) < 0)
+		goto out;
+	n += rc;
+#endif
+	rc = seccomp_load(ctx);
+out:
+	seccomp_release(ctx);
+	return rc < 0 ? rc : n;
+}

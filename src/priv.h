@@ -1,0 +1,55 @@
+/*
+ * priv.h -- what xvifd may do once set up: one daemon per state directory
+ * (a lock), the capabilities it keeps, the user it runs as, and the
+ * syscalls it may make (a seccomp allow-list).  Called by xvifd.c only, in
+ * that order; >= 0 or -errno, no logging (xvifd.c reports).
+ */
+#ifndef XVIF_PRIV_H
+#define XVIF_PRIV_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define PRIV_LOCK_NAME	"xvifd.lock"	/* in the state directory */
+
+/* The user to run as (--user), looked up before anything is opened. */
+struct priv_user {
+	char	pu_name[64];
+	uid_t	pu_uid;
+	gid_t	pu_gid;
+};
+
+/* -ENOENT: no such user. */
+int	priv_user_lookup(const char *name, struct priv_user *);
+
+/*
+ * Take the exclusive lock <dir>/xvifd.lock for the life of the process
+ * (an flock(2) on an O_CLOEXEC fd that is never closed) and write our pid
+ * into it.  -EWOULDBLOCK if another process holds it: *holder is then the
+ * pid written there (0 if none could be read).
+ */
+int	priv_lock(const char *dir, pid_t *holder);
+
+/*
+ * Give the state directory, its lock and its journals to uid:gid, the
+ * user journals will be made by after priv_drop (which has no
+ * CAP_DAC_OVERRIDE, not even as root).  -EACCES if the directory is
+ * someone else's and open to group or others: not a directory of ours.
+ */
+int	priv_give_dir(const char *dir, uid_t uid, gid_t gid);
+
+/*
+ * Drop to CAP_NET_ADMIN alone (effective, permitted; nothing inheritable
+ * or ambient; the bounding set too when we may), become pu if not NULL,
+ * and set no_new_privs.  Capabilities are per thread: call before any
+ * thread exists (-EBUSY if one does).  *what names the step that failed.
+ */
+int	priv_drop(const struct priv_user *pu, const char **what);
+
+/*
+ * Arm the syscall allow-list on every thread: anything else kills the
+ * process with SIGSYS.  Returns how many syscalls are allowed.
+ */
+int	priv_seccomp(void);
+
+#endif

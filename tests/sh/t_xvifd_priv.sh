@@ -1,0 +1,205 @@
+#!/bin/bash
+# xvifd's least privilege.  Serving a guest, every thread of it has
+# CAP_NET_ADMIN alone (effective, permitted, bounding), no_new_privs and
+# the seccomp filter; a syscall outside the allow-list (execve, from a
+# signal handler that an LD_PRELOADed library adds: nothing of the sort
+# is in the product) kills it with SIGSYS, where without the filter the
+# same call runs a shell; SIGTERM still exits 0 under the filter.  Then
+# --user: xvifd started as root serves as a dedicated user, on a
+# simulated host whose files belong to that user (they stand for the
+# /dev/xen devices a udev rule gives to its group).  The other
+# t_xvifd_* tests run under the filter too: that is the proof that it
+# allows what xvifd needs.
+. "$(dirname "$0")/lib.sh"
+ulimit -c 0			# SIGSYS dumps core by default
+NET_ADMIN=0000000000001000	# 1 << CAP_NET_ADMIN (12)
+SIGSYS_STATUS=159		# 128 + SIGSYS (31)
+
+# privs_ok WHAT PID: every thread's capabilities, no_new_privs, seccomp.
+privs_ok() {
+	local what=$1 pid=$2 s bad= n=0 f v
+	for s in /proc/"$pid"/task/*/status; do
+		n=$((n + 1))
+		for f in CapEff:$NET_ADMIN CapPrm:$NET_ADMIN CapBnd:$NET_ADMIN \
+			CapInh:0000000000000000 CapAmb:0000000000000000 NoNewPrivs:1 \
+			Seccomp:${3:-2}; do
+			v=$(awk -v k="${f%%:*}:" '$1 == k {print $2}' "$s")
+			[ "$v" = "${f#*:}" ] || bad="$bad ${s#/proc/}: ${f%%:*} $v, want ${f#*:};"
+		done
+	done
+	[ $n -ge 2 ] || bad="$bad only $n thread(s), want libxenstore's reader too;"
+	[ -z "$bad" ] && t_pass "$what: $n threads: CapEff=CapPrm=CapBnd=CAP_NET_ADMIN, no_new_privs, seccomp ${3:-2}" ||
+		t_fail "$what" "$bad"
+}
+
+# The "compromised daemon": on SIGUSR2, execve() a shell that leaves a
+# file.  Preloaded into xvifd; the product has no such hook.
+cat >"$T_DIR/hook.c" <<'EOF'
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+static char cmd[512];
+static void
+escape(int sig)
+{
+	char *argv[] = { "sh", "-c", cmd, NULL }, *envp[] = { NULL };
+
+	(void)sig;
+	execve("/bin/sh", argv, envp);
+	_exit(99);
+}
+__attribute__((constructor)) static void
+hook_init(void)
+{
+	const char *out = getenv("XVIF_HOOK_OUT");
+	struct sigaction sa;
+
+	if (out == NULL || strlen(out) > 400)
+		return;
+	strcpy(cmd, "echo escaped > ");
+	strcat(cmd, out);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = escape;
+	sigaction(SIGUSR2, &sa, NULL);
+}
+EOF
+${CC:-cc} -shared -fPIC -O1 -o "$T_DIR/hook.so" "$T_DIR/hook.c" || w_die "cannot build the hook"
+
+# xvifd_hooked ARGS: xvifd_start with the hook preloaded.
+xvifd_hooked() {
+	local asan=${ASAN_OPTIONS:-}
+	export LD_PRELOAD=$T_DIR/hook.so XVIF_HOOK_OUT=$T_DIR/escaped
+	# A sanitizer runtime wants to come first; the hook does not care.
+	export ASAN_OPTIONS=${asan:+$asan:}verify_asan_link_order=0
+	xvifd_start "$@"
+	unset LD_PRELOAD XVIF_HOOK_OUT
+	if [ -n "$asan" ]; then ASAN_OPTIONS=$asan; else unset ASAN_OPTIONS; fi
+}
+
+sim_host_start
+xvifd_start --no-hotplug-wait
+guest_up 2
+d=${GUEST_DOM[2]} g=${GUEST_NS[2]}
+be=/local/domain/0/backend/vif/$d/0
+
+# -- Root, default: capabilities, no_new_privs, the filter. --
+t_ok "log: seccomp armed" grep -Eq '^xvifd: seccomp: [0-9]+ syscalls allowed$' "$T_DIR/xvifd.log"
+privs_ok "as root" "$XVIFD_PID"
+t_eq "as root: uid 0 still" "$(awk '$1 == "Uid:" {print $2 $3 $4 $5}' /proc/$XVIFD_PID/status)" 0000
+t_ok "ping both ways under the filter" sh -c "ip netns exec $g ping -c 3 -i 0.2 -W 2 -q 169.254.2.1 &&
+	ip netns exec $DOM0_NS ping -c 3 -i 0.2 -W 2 -q 169.254.2.2"
+tcp_check "4 MiB guest -> host under the filter" "$g" "$DOM0_NS" 169.254.2.1 4
+kill -USR1 "$XVIFD_PID"
+t_wait 5 grep -q "xvif${d}i0: xvif${d}i0 Connected" "$T_DIR/xvifd.log" &&
+	t_pass "SIGUSR1 dump under the filter" ||
+	t_fail "SIGUSR1 dump under the filter" "$(tail -2 "$T_DIR/xvifd.log")"
+t_ok "still alive after SIGUSR1" kill -0 "$XVIFD_PID"
+kill -TERM "$XVIFD_PID"
+wait "$XVIFD_PID"
+t_eq "SIGTERM under the filter: exit 0" "$?" 0
+
+# -- A forbidden syscall: SIGSYS, and the shell never runs. --
+xvifd_hooked --no-hotplug-wait
+t_wait 10 sh -c "grep -c 're-attached' '$T_DIR/xvifd.log' | grep -q 1" &&
+	t_pass "hooked xvifd re-attached" || t_fail "hooked xvifd re-attached" "$(tail -3 "$T_DIR/xvifd.log")"
+t_ok "ping through the hooked xvifd" ip netns exec "$g" ping -c 2 -i 0.2 -W 2 -q 169.254.2.1
+kill -USR2 "$XVIFD_PID"
+wait "$XVIFD_PID"
+t_eq "execve under the filter: killed by SIGSYS (exit status $SIGSYS_STATUS)" "$?" $SIGSYS_STATUS
+t_not "execve under the filter: the shell never ran" test -e "$T_DIR/escaped"
+t_eq "the backend is left Connected (a crash, not a close)" "$(xenstore-read "$be/state")" 4
+
+# Control: the same call without the filter does run the shell.
+xvifd_hooked --no-hotplug-wait --no-seccomp
+t_ok "--no-seccomp: logged" t_wait 10 grep -q 'seccomp: off (--no-seccomp)' "$T_DIR/xvifd.log"
+privs_ok "--no-seccomp: still" "$XVIFD_PID" 0
+kill -USR2 "$XVIFD_PID"
+wait "$XVIFD_PID"
+t_eq "--no-seccomp: the execve'd shell exits 0" "$?" 0
+t_ok "--no-seccomp: the shell ran (what the filter prevents)" test -e "$T_DIR/escaped"
+
+xvifd_start --no-hotplug-wait
+t_wait 10 sh -c "grep -c 're-attached' '$T_DIR/xvifd.log' | grep -q 3" &&
+	t_pass "a new xvifd re-attaches after the SIGSYS" ||
+	t_fail "a new xvifd re-attaches after the SIGSYS" "$(tail -3 "$T_DIR/xvifd.log")"
+t_ok "ping after the SIGSYS" ip netns exec "$g" ping -c 2 -i 0.2 -W 2 -q 169.254.2.1
+kill -TERM "$XVIFD_PID"
+wait "$XVIFD_PID"
+w_cleanup			# this host, its guest and namespaces
+
+# -- --user: a dedicated user, on a host whose files are that user's. --
+U=xvifd-t$$			# ours alone, also when tests run in parallel
+useradd --system --user-group --no-create-home --home-dir /nonexistent \
+	--shell /usr/sbin/nologin "$U" || w_die "useradd $U"
+t_cleanup_add "userdel $U; groupdel $U"
+uid=$(id -u "$U") gid=$(id -g "$U")
+chmod 711 "$T_DIR"		# mktemp's 0700: let the user reach its host
+W_DIR=$T_DIR/u
+mkdir -p "$W_DIR/host"
+chown "$U:$U" "$W_DIR/host"
+# The user needs /dev/net/tun (read and write) for xvifd's TAPs and the
+# netfronts' eth0.  Debian's udev makes it 0666; where it is not, a real
+# setup gives it to the user's group with a udev rule.  Here, without
+# touching this machine's node: a node of our own, bind-mounted over
+# /dev/net/tun in a mount namespace of the process's own (with-tun).
+if setpriv --reuid="$uid" --regid="$gid" --init-groups test -r /dev/net/tun -a -w /dev/net/tun; then
+	printf '#!/bin/sh\nexec "$@"\n' >"$T_DIR/with-tun"
+else
+	mknod -m 660 "$T_DIR/tun" c $((0x$(stat -c %t /dev/net/tun))) \
+		$((0x$(stat -c %T /dev/net/tun))) || w_die "mknod"
+	chgrp "$gid" "$T_DIR/tun"
+	cat >"$T_DIR/with-tun" <<EOF
+#!/bin/sh
+exec unshare -m sh -c 'mount --bind "$T_DIR/tun" /dev/net/tun && exec "\$@"' sh "\$@"
+EOF
+fi
+# Every simulator command as the user: the host, the toolstack, the
+# netfront (which makes its eth0 in the guest's namespace: ambient caps).
+REAL_SIM=$SIM SIM=$T_DIR/sim-as-user REAL_XVIFD=$XVIFD XVIFD=$T_DIR/xvifd-tun
+cat >"$SIM" <<EOF
+#!/bin/sh
+exec "$T_DIR/with-tun" setpriv --reuid=$uid --regid=$gid --init-groups \\
+	--inh-caps=+net_admin,+sys_admin --ambient-caps=+net_admin,+sys_admin \\
+	"$REAL_SIM" "\$@"
+EOF
+cat >"$XVIFD" <<EOF
+#!/bin/sh
+exec "$T_DIR/with-tun" "$REAL_XVIFD" "\$@"
+EOF
+chmod 755 "$T_DIR/with-tun" "$SIM" "$XVIFD"
+W_NS=${W_NS}u DOM0_NS=
+sim_host_start
+t_eq "the simulated host runs as $U" "$(stat -c %U "$SIM_DIR/xenstored.sock")" "$U"
+setpriv --reuid="$uid" --regid="$gid" --init-groups touch "$SIM_DIR/owners"
+xvifd_start --no-hotplug-wait --user "$U"
+guest_up 3
+d=${GUEST_DOM[3]} g=${GUEST_NS[3]}
+t_eq "--user: uid" "$(awk '$1 == "Uid:" {print $2, $3, $4, $5}' /proc/$XVIFD_PID/status)" \
+	"$uid $uid $uid $uid"
+t_eq "--user: gid" "$(awk '$1 == "Gid:" {print $2, $3, $4, $5}' /proc/$XVIFD_PID/status)" \
+	"$gid $gid $gid $gid"
+t_eq "--user: groups" "$(sed -n 's/^Groups:[[:space:]]*//p' /proc/$XVIFD_PID/status | xargs)" "$gid"
+privs_ok "--user" "$XVIFD_PID"
+t_ok "--user: ping both ways" sh -c "ip netns exec $g ping -c 3 -i 0.2 -W 2 -q 169.254.3.1 &&
+	ip netns exec $DOM0_NS ping -c 3 -i 0.2 -W 2 -q 169.254.3.2"
+t_eq "--user: state directory, lock and journal are the user's" \
+	"$(stat -c %U "$SIM_DIR/xvifd" "$SIM_DIR/xvifd/xvifd.lock" "$SIM_DIR/xvifd/$d.0" | sort -u)" "$U"
+t_not "--user: no journal fallback" grep -q 'response journal' "$W_DIR/xvifd.log"
+kill -TERM "$XVIFD_PID"
+wait "$XVIFD_PID"
+t_eq "--user: SIGTERM, exit 0" "$?" 0
+xvifd_start --no-hotplug-wait --user "$U"
+t_wait 10 grep -q "xvif${d}i0: re-attached" "$W_DIR/xvifd.log" &&
+	t_pass "--user: restarted, re-attached" ||
+	t_fail "--user: restarted, re-attached" "$(tail -3 "$W_DIR/xvifd.log")"
+tcp_check "--user: 4 MiB host -> guest" "$DOM0_NS" "$g" 169.254.3.2 4
+t_eq "--user: unknown user: exit 1" \
+	"$("$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/st" --user no-such-user-xv >"$T_DIR/out" 2>&1; echo $?)" 1
+t_ok "--user: unknown user: one line" grep -q -- '--user no-such-user-xv: no such user' "$T_DIR/out"
+mkdir -m 755 "$T_DIR/shared"
+t_eq "--user: a shared state directory is not given away: exit 1" \
+	"$("$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/shared" --user "$U" >"$T_DIR/out" 2>&1; echo $?)" 1
+t_ok "--user: a shared state directory: one line" grep -q "state directory $T_DIR/shared: owned by someone else and open to others" "$T_DIR/out"
+t_eq "--user: a shared state directory: still root's" "$(stat -c %U "$T_DIR/shared")" root
+t_done
