@@ -805,7 +805,7 @@ simfe_usage(void)
 	    "MODE: slots19 slots20 slots21 page-overrun ungranted revoked "
 	    "prod-overrun reconnect no-rx-slots starve-reconnect\n"
 	    "      connect-fatal connect-bad-extra event-storm reinit "
-	    "ungranted-second\n");
+	    "ungranted-second\n      rx-prod-overrun rx-ungranted\n");
 }
 
 int

@@ -82,6 +82,8 @@ enum simfe_mb {
 	SIMFE_MB_EVENT_STORM,	/* notify 50 times a millisecond, no work */
 	SIMFE_MB_REINIT,	/* Connected -> Initialising, fresh rings */
 	SIMFE_MB_UNGRANTED_SECOND, /* a good request, then an ungranted one */
+	SIMFE_MB_RX_PROD_OVERRUN, /* RX req_prod 300 past the responses */
+	SIMFE_MB_RX_UNGRANTED,	/* the first RX buffer on a gref not granted */
 };
 
 /* Where the xenbus handshake is (our side); see the diagram in simfe.c. */
@@ -175,6 +177,7 @@ struct simfe {
 	/* --misbehave bookkeeping. */
 	unsigned int		 sf_mb_out;	/* requests still unanswered */
 	unsigned int		 sf_mb_ok, sf_mb_err, sf_mb_drop, sf_mb_other;
+	bool			 sf_mb_rx_done;	/* rx-ungranted: posted it */
 
 	struct simfe_counters	 sf_cnt;
 	uint8_t			 sf_buf[SIMFE_FRAME_MAX];

@@ -30,6 +30,8 @@ static const char *const simfe_mb_names[] = {
 	[SIMFE_MB_EVENT_STORM] = "event-storm",
 	[SIMFE_MB_REINIT] = "reinit",
 	[SIMFE_MB_UNGRANTED_SECOND] = "ungranted-second",
+	[SIMFE_MB_RX_PROD_OVERRUN] = "rx-prod-overrun",
+	[SIMFE_MB_RX_UNGRANTED] = "rx-ungranted",
 };
 
 const char *
@@ -274,6 +276,20 @@ simfe_misbehave(struct simfe *sf)
 		snprintf(msg, sizeof(msg), "pushed tx req_prod %u, 300 past "
 		    "rsp_prod %u", prod, sf->sf_tx.sring->rsp_prod);
 		sf->sf_mb_out = 1;	/* report Closing if it comes */
+		break;
+	case SIMFE_MB_RX_PROD_OVERRUN:
+		prod = sf->sf_rx.rsp_cons + 300;
+		xen_wmb();
+		sf->sf_rx.sring->req_prod = prod;
+		xen_mb();
+		simfe_notify(sf);
+		snprintf(msg, sizeof(msg), "pushed rx req_prod %u, 300 past "
+		    "rsp_prod %u", prod, sf->sf_rx.sring->rsp_prod);
+		sf->sf_mb_out = 1;
+		break;
+	case SIMFE_MB_RX_UNGRANTED:
+		snprintf(msg, sizeof(msg), "posted its first rx buffer with "
+		    "gref %u, never granted", sf->sf_base + SIMFE_REF_NEVER);
 		break;
 	}
 	if (rc < 0)

@@ -268,6 +268,10 @@ simfe_rx_post(struct simfe *sf)
 		req->id = (uint16_t)id;
 		req->pad = 0;
 		req->gref = simfe_rxref(sf, id);
+		if (sf->sf_mb == SIMFE_MB_RX_UNGRANTED && !sf->sf_mb_rx_done) {
+			req->gref = sf->sf_base + SIMFE_REF_NEVER;
+			sf->sf_mb_rx_done = true;
+		}
 		sf->sf_rx.req_prod_pvt++;
 	}
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&sf->sf_rx, notify);

@@ -89,6 +89,7 @@ declare -A SAYS=(
 	[slots20]="tx id [0-9]+: packet with size [0-9]+ is more than 18 slots"
 	[slots21]="fatal error, disabling vif: tx id [0-9]+: packet of more than 20 slots"
 	[prod-overrun]="fatal error, disabling vif: tx ring: req_prod [0-9]+ is more than 256 past"
+	[rx-prod-overrun]="fatal error, disabling vif: rx ring: req_prod [0-9]+ is more than 256 past"
 )
 declare -A COUNTER=([slots19]=tx_bad_requests [slots20]=tx_bad_requests [ungranted]=tx_grant_errors
 	[revoked]=tx_grant_errors [page-overrun]=tx_bad_requests)
@@ -106,6 +107,18 @@ xvifd_says ungranted-second "${SAYS[ungranted]}" "logs why"
 counter_is ungranted-second tx_grant_errors 1
 good_pings ungranted-second
 rogue_down ungranted-second
+
+# Guest RX posting: a buffer on a grant never given costs that frame (an
+# error response in its slot, counted), the next frames go on.
+k=$((k + 1))
+rogue_up $k rx-ungranted
+expect rx-ungranted "misbehave rx-ungranted: posted" "says what it does"
+ip netns exec "$DOM0_NS" ping -c 3 -i 0.2 -W 1 -q "169.254.$k.2" >/dev/null 2>&1
+xvifd_says rx-ungranted "rx: grant copy to ref [0-9]+: GNTST_general_error" "logs why"
+counter_is rx-ungranted rx_grant_errors 1
+good_pings rx-ungranted
+rogue_pings $k rx-ungranted
+rogue_down rx-ungranted
 
 # Bad packets: error responses for that packet only.  19 and 20 slots
 # are dropped, as Linux does (more than 18, less than fatal_skb_slots).
@@ -137,7 +150,7 @@ rogue_down page-overrun
 
 # A broken ring: the backend fails the vif, the netfront reconnects with
 # fresh rings (refs 10/11 of its partition), and it works again.
-for mode in slots21 prod-overrun reconnect; do
+for mode in slots21 prod-overrun rx-prod-overrun reconnect; do
 	k=$((k + 1))
 	rogue_up $k $mode
 	if [ $mode != reconnect ]; then
