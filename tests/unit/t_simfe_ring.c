@@ -99,6 +99,7 @@ tw_setup(struct t_ctx *t, struct tw *w)
 	w->sf->sf_domid = gid;
 	w->sf->sf_beid = 0;
 	w->sf->sf_be_sg = true;
+	w->sf->sf_sg = true;		/* as the netfront writes by default */
 	w->sf->sf_port = HV_PORT_NONE;
 	memcpy(w->sf->sf_mac, "\x00\x16\x3e\x01\x02\x03", 6);
 	if (!T_EQ(t, hvsim_open(dir, gid, &w->sf->sf_hv), 0) ||
