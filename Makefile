@@ -95,13 +95,17 @@ $(BUILD)/fuzz/%-replay: $(call obj,fuzz/%.c tests/fuzz/replay.c) $(LIBSIM) \
 # FZ_SRCS_<target>: the sources a target drives (default src/proto.c);
 # FZ_OPTS_<target>: its libFuzzer options.  Each runs FUZZ_SECONDS (after
 # a pass over its corpus); an input running 10 s is a hang, and a crash.
-FZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Isrc -Isim $(XEN_CFLAGS) \
+FZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Isrc -Isim $(XEN_CFLAGS) -DHAVE_HV_XEN \
 	     -fsanitize=fuzzer,address,undefined
 FZ_SRCS_fz_xsd	:= $(wildcard sim/xsd_*.c)
 FZ_OPTS_fz_xsd	:= -max_len=16384
+# fz_rxpost drives xvifd's own guest-RX code, so it links the product.
+FZ_SRCS_fz_rxpost := $(SRC_LIB) $(SIM_LIB)
+FZ_LIBS_fz_rxpost := $(LDLIBS)
+FZ_OPTS_fz_rxpost := -close_fd_mask=2
 define fz_run
 	clang $(FZ_CFLAGS) -o build/fuzz-work/$(1) fuzz/$(1).c \
-	    $(or $(FZ_SRCS_$(1)),src/proto.c)
+	    $(or $(FZ_SRCS_$(1)),src/proto.c) $(FZ_LIBS_$(1))
 	@mkdir -p build/fuzz-work/$(1).corpus
 	build/fuzz-work/$(1) -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	    $(FZ_OPTS_$(1)) -artifact_prefix=build/fuzz-work/ \

@@ -1,0 +1,285 @@
+/*
+ * fz_rxpost.c -- libFuzzer target: a hostile guest's RX posting, through
+ * xvifd's own guest-RX code (src/vif_rx.c) with the ports below it
+ * faked: the hypervisor port's grant copy and notify, and a host port
+ * whose frames come from the input.  The guest controls the RX ring's
+ * producer and every request in it (id, gref), and which of its grants
+ * copy; the host sends frames of any length, oversized ones included.
+ * What must hold, whatever it does:
+ *  - every copy stays inside one guest page (gc_off + gc_len <= 4096)
+ *    and inside the staging buffer, and targets the gref of a request
+ *    the guest posted before req_prod;
+ *  - every consumed request is answered, in its own slot, and pushed;
+ *    nothing is consumed past req_prod (unless the vif failed for an
+ *    overrun, which must be for req_prod more than a ring ahead);
+ *  - a frame is answered with slots whose sizes add up to its length,
+ *    or with errors; never a chain to a frontend without feature-sg,
+ *    never a frame longer than 65535.
+ */
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "xvif.h"
+
+#define FZ_RX_STAGE	((size_t)XVIF_RX_BATCH_FRAMES * XVIF_RX_FRAME_SLOT)
+
+/* The host port: frames cut from the input. */
+struct fz_hp {
+	struct hp	 h_hp;		/* first: see hp.h */
+	int		 h_fd;		/* an eventfd, for the loop */
+	const uint8_t	*h_data;
+	size_t		 h_size, h_off;
+};
+
+static struct fz_hp fz_hp;
+static struct hv fz_hv;
+static struct xvifd fz_xd;
+static uint8_t *fz_stage;
+static netif_rx_sring_t *fz_sring;
+static netif_rx_request_t fz_posted[XVIF_RX_RING_SIZE];	/* as posted */
+static RING_IDX fz_prod;
+static uint8_t fz_bad_mod;	/* gref % this == 0: the copy fails */
+
+/*
+ * A frame: a 16-bit length (0xffff: 65539, an oversized tagged frame,
+ * reported with its true length as a TAP does), then a fill byte.
+ */
+static ssize_t
+fz_hp_recv(struct hp *hp, void *buf, size_t len)
+{
+	struct fz_hp *h = (struct fz_hp *)hp;
+	size_t n;
+
+	if (h->h_size - h->h_off < 3)
+		return 0;
+	n = (size_t)h->h_data[h->h_off] << 8 | h->h_data[h->h_off + 1];
+	if (n == 0xffff)
+		n = 65539;
+	memset(buf, h->h_data[h->h_off + 2], n < len ? n : len);
+	h->h_off += 3;
+	return (ssize_t)n;
+}
+
+static int
+fz_hp_fd(struct hp *hp)
+{
+	return ((struct fz_hp *)hp)->h_fd;
+}
+
+static int
+fz_hp_carrier(struct hp *hp, bool on)
+{
+	return 0;
+}
+
+static const struct hp_ops fz_hp_ops = {
+	.name = "fuzz",
+	.fd = fz_hp_fd,
+	.recv = fz_hp_recv,
+	.set_carrier = fz_hp_carrier,
+};
+
+static int
+fz_gnt_copy(struct hv *hv, domid_t dom, enum hv_dir dir,
+    struct hv_gcopy *gc, unsigned int n)
+{
+	unsigned int i, j;
+
+	assert(dir == HV_TO_GUEST);
+	assert(n > 0 && n <= XVIF_RX_BATCH_SEGS);
+	for (i = 0; i < n; i++) {
+		const uint8_t *b = gc[i].gc_buf;
+
+		assert(gc[i].gc_len > 0);
+		assert((uint32_t)gc[i].gc_off + gc[i].gc_len <= XVIF_PAGE_SIZE);
+		assert(b >= fz_stage && b + gc[i].gc_len <= fz_stage +
+		    FZ_RX_STAGE);
+		/* A gref the guest posted (checked against the copies). */
+		for (j = 0; j < XVIF_RX_RING_SIZE; j++)
+			if (fz_posted[j].gref == gc[i].gc_ref)
+				break;
+		assert(j < XVIF_RX_RING_SIZE);
+		gc[i].gc_status = fz_bad_mod != 0 &&
+		    gc[i].gc_ref % fz_bad_mod == 0 ? GNTST_bad_gntref :
+		    GNTST_okay;
+	}
+	return 0;
+}
+
+static int
+fz_evt_notify(struct hv *hv, uint32_t port)
+{
+	return 0;
+}
+
+static const struct hv_ops fz_hv_ops = {
+	.name = "fuzz",
+	.gnt_copy = fz_gnt_copy,
+	.evt_notify = fz_evt_notify,
+};
+
+static void
+fz_no_fail(void *arg)
+{
+}
+
+static char fz_dir[] = "/tmp/xvif-fz-rxpost.XXXXXX";
+
+/* The journal's directory goes with the process. */
+static void
+fz_cleanup(void)
+{
+	char path[sizeof(fz_dir) + 16];
+
+	snprintf(path, sizeof(path), "%s/1.0", fz_dir);
+	(void)unlink(path);
+	(void)rmdir(fz_dir);
+}
+
+static void
+fz_setup(void)
+{
+	char *dir = fz_dir;
+
+	log_init("fz_rxpost", false, -1);
+	assert(mkdtemp(dir) != NULL);
+	atexit(fz_cleanup);
+	assert(ev_open(&fz_xd.xd_ev) == 0);
+	ev_timer_init(&fz_xd.xd_fail_timer, fz_no_fail, NULL);
+	snprintf(fz_xd.xd_state_dir, sizeof(fz_xd.xd_state_dir), "%s", dir);
+	fz_hv.hv_ops = &fz_hv_ops;
+	fz_xd.xd_hv = &fz_hv;
+	fz_hp.h_hp.hp_ops = &fz_hp_ops;
+	strcpy(fz_hp.h_hp.hp_name, "fz0");
+	assert((fz_hp.h_fd = eventfd(0, EFD_CLOEXEC)) >= 0);
+	fz_stage = aligned_alloc(XVIF_PAGE_SIZE, FZ_RX_STAGE);
+	fz_sring = aligned_alloc(XVIF_PAGE_SIZE, XVIF_PAGE_SIZE);
+	assert(fz_stage != NULL && fz_sring != NULL);
+}
+
+/* Post requests: prod moves on by the count, the requests from the input. */
+static size_t
+fz_post(const uint8_t *data, size_t size, unsigned int count)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		netif_rx_request_t *r = &fz_sring->ring[(fz_prod + i) &
+		    (XVIF_RX_RING_SIZE - 1)].req;
+
+		if (size - used >= sizeof(*r))
+			memcpy(r, data + used, sizeof(*r));
+		else
+			memset(r, 0, sizeof(*r));
+		used += size - used >= sizeof(*r) ? sizeof(*r) : size - used;
+		fz_posted[(fz_prod + i) & (XVIF_RX_RING_SIZE - 1)] = *r;
+	}
+	fz_prod += count;
+	__atomic_store_n(&fz_sring->req_prod, fz_prod, __ATOMIC_RELEASE);
+	return used;
+}
+
+/*
+ * This round's answers, [from, rsp_prod): each an error, or a chain of
+ * sizes that add up to a frame no longer than 65535, in one slot for a
+ * frontend without feature-sg.
+ */
+static void
+fz_check_answers(struct xvif *vif, RING_IDX from)
+{
+	RING_IDX i = from;
+
+	while (i != vif->vif_rxr.rsp_prod_pvt) {
+		const netif_rx_response_t *r = RING_GET_RESPONSE(&vif->vif_rxr,
+		    i);
+		uint32_t total = 0, slots = 0;
+
+		if (r->status < 0) {
+			i++;
+			continue;
+		}
+		do {
+			r = RING_GET_RESPONSE(&vif->vif_rxr, i);
+			assert(r->status > 0 && r->status <= (int)XVIF_PAGE_SIZE);
+			assert(r->offset == 0);
+			total += (uint32_t)r->status;
+			slots++;
+			i++;
+		} while ((r->flags & NETRXF_more_data) &&
+		    i != vif->vif_rxr.rsp_prod_pvt);
+		assert(!(r->flags & NETRXF_more_data));
+		assert(total <= XVIF_FRAME_MAX);
+		assert(slots == 1 || vif->vif_fe.fe_sg);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static bool ready;
+	struct xvif *vif;
+	unsigned int round, count;
+	size_t off = 0;
+	RING_IDX cons0;
+
+	if (!ready) {
+		fz_setup();
+		ready = true;
+	}
+	if (size < 4)
+		return 0;
+	if ((vif = vif_alloc(&fz_xd, 1, 0)) == NULL)
+		return 0;
+	memset(fz_sring, 0, XVIF_PAGE_SIZE);
+	memset(fz_posted, 0, sizeof(fz_posted));
+	fz_prod = 0;
+	BACK_RING_INIT(&vif->vif_rxr, fz_sring, XVIF_PAGE_SIZE);
+	vif->vif_rxs = NULL;		/* not mapped: nothing to unmap */
+	vif->vif_fe.fe_sg = data[0] & 1;
+	vif->vif_fe.fe_rx_notify = data[0] & 2;
+	fz_bad_mod = data[1] & 0x0f;
+	vif->vif_hp = &fz_hp.h_hp;
+	vif->vif_port = HV_PORT_NONE;
+	vif->vif_rx_stage = fz_stage;
+	assert(vif_journal_open(vif, false) >= 0);
+	vif->vif_connected = vif->vif_carrier = true;
+	/* The frames the host sends: the second half of the input. */
+	fz_hp.h_data = data + 2 + (size - 2) / 2;
+	fz_hp.h_size = size - 2 - (size - 2) / 2;
+	fz_hp.h_off = 0;
+	off = 2;
+	/* Up to three rounds: the guest posts, xvifd runs. */
+	for (round = 0; round < 3 && vif->vif_connected; round++) {
+		if (off >= 2 + (size - 2) / 2)
+			break;
+		count = data[off++] % (XVIF_RX_RING_SIZE + 64);
+		cons0 = vif->vif_rxr.req_cons;
+		off += fz_post(data + off, 2 + (size - 2) / 2 - off, count);
+		vif_rx_run(vif);
+		if (!vif->vif_connected) {
+			/* Failed: only for a producer more than a ring ahead. */
+			assert(vif->vif_failed);
+			assert(fz_prod - vif->vif_rxr.rsp_prod_pvt >
+			    XVIF_RX_RING_SIZE);
+			break;
+		}
+		/* Nothing consumed past req_prod; all answered and pushed. */
+		assert(vif->vif_rxr.req_cons - cons0 <= fz_prod - cons0);
+		assert(vif->vif_rxr.rsp_prod_pvt == vif->vif_rxr.req_cons);
+		assert(fz_sring->rsp_prod == vif->vif_rxr.rsp_prod_pvt);
+		fz_check_answers(vif, cons0);
+	}
+	ev_timer_cancel(fz_xd.xd_ev, &fz_xd.xd_fail_timer);
+	vif->vif_rx_stage = NULL;	/* ours, not the vif's */
+	vif->vif_hp = NULL;
+	vif_free(vif, false);
+	return 0;
+}
