@@ -205,12 +205,30 @@ simfe_mb_ungranted_second(struct simfe *sf, char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * prod-overrun, rx-prod-overrun: a ring's producer 300 past the
+ * responses (the two rings differ in type, not in their indices).
+ */
+static void
+simfe_mb_overrun(struct simfe *sf, RING_IDX *req_prod, RING_IDX rsp_cons,
+    RING_IDX rsp_prod, const char *ring, char *msg, size_t len)
+{
+	RING_IDX prod = rsp_cons + 300;
+
+	xen_wmb();
+	*req_prod = prod;
+	xen_mb();
+	simfe_notify(sf);
+	snprintf(msg, len, "pushed %s req_prod %u, 300 past rsp_prod %u",
+	    ring, prod, rsp_prod);
+	sf->sf_mb_out = 1;	/* report Closing if it comes */
+}
+
 /* What --misbehave asked for, once, right after the first Connected. */
 void
 simfe_misbehave(struct simfe *sf)
 {
 	char msg[160];
-	RING_IDX prod;
 	int rc = 0;
 
 	sf->sf_mb_ok = sf->sf_mb_err = sf->sf_mb_drop = sf->sf_mb_other = 0;
@@ -268,24 +286,14 @@ simfe_misbehave(struct simfe *sf)
 			    sf->sf_tx.req_prod_pvt - 1)->gref);
 		break;
 	case SIMFE_MB_PROD_OVERRUN:
-		prod = sf->sf_tx.rsp_cons + 300;
-		xen_wmb();
-		sf->sf_tx.sring->req_prod = prod;
-		xen_mb();
-		simfe_notify(sf);
-		snprintf(msg, sizeof(msg), "pushed tx req_prod %u, 300 past "
-		    "rsp_prod %u", prod, sf->sf_tx.sring->rsp_prod);
-		sf->sf_mb_out = 1;	/* report Closing if it comes */
+		simfe_mb_overrun(sf, &sf->sf_tx.sring->req_prod,
+		    sf->sf_tx.rsp_cons, sf->sf_tx.sring->rsp_prod, "tx", msg,
+		    sizeof(msg));
 		break;
 	case SIMFE_MB_RX_PROD_OVERRUN:
-		prod = sf->sf_rx.rsp_cons + 300;
-		xen_wmb();
-		sf->sf_rx.sring->req_prod = prod;
-		xen_mb();
-		simfe_notify(sf);
-		snprintf(msg, sizeof(msg), "pushed rx req_prod %u, 300 past "
-		    "rsp_prod %u", prod, sf->sf_rx.sring->rsp_prod);
-		sf->sf_mb_out = 1;
+		simfe_mb_overrun(sf, &sf->sf_rx.sring->req_prod,
+		    sf->sf_rx.rsp_cons, sf->sf_rx.sring->rsp_prod, "rx", msg,
+		    sizeof(msg));
 		break;
 	case SIMFE_MB_RX_UNGRANTED:
 		snprintf(msg, sizeof(msg), "posted its first rx buffer with "
