@@ -45,6 +45,14 @@ xenstore-write $be/61/0/online 1 $be/61/0/state 1 \
 t_wait 5 grep -q 'xvif60i0: 00:16:3e:zz:00:01 is not a valid mac address' "$T_DIR/xvifd.log" \
 	&& t_pass "diagnostic: not a valid mac address" \
 	|| t_fail "diagnostic: not a valid mac address" "$(grep xvif60 "$T_DIR/xvifd.log")"
+# A MAC whose backend MAC (octet 3 + 1) would be all zeros: refused too,
+# not left to fail later as "cannot create the interface".
+xenstore-write $be/62/0/mac "00:00:00:ff:00:00" $be/62/0/online 1 $be/62/0/state 1 \
+	$be/62/0/frontend-id 62 $be/62/0/frontend /local/domain/62/device/vif/0
+t_wait 5 grep -q 'xvif62i0: 00:00:00:ff:00:00 is not a valid mac address' "$T_DIR/xvifd.log" \
+	&& t_pass "diagnostic: a mac whose backend mac is all zeros" \
+	|| t_fail "diagnostic: a mac whose backend mac is all zeros" "$(grep xvif62 "$T_DIR/xvifd.log")"
+t_not "all-zero backend mac: no interface" ip -n "$DOM0_NS" link show xvif62i0
 t_wait 5 grep -q "xvif61i0: can't read $be/61/0/mac: 2" "$T_DIR/xvifd.log" \
 	&& t_pass "diagnostic: can't read mac" \
 	|| t_fail "diagnostic: can't read mac" "$(grep xvif61 "$T_DIR/xvifd.log")"
