@@ -103,6 +103,7 @@ fz_mac(const char *s)
 	uint8_t mac[PROTO_ETH_ALEN], be[PROTO_ETH_ALEN];
 	char again[PROTO_MAC_STRLEN];
 	bool form = strlen(s) == PROTO_MAC_STRLEN - 1;
+	int rc;
 	unsigned int i;
 
 	for (i = 0; form && i < PROTO_ETH_ALEN; i++)
@@ -119,9 +120,12 @@ fz_mac(const char *s)
 	assert((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) != 0);
 	proto_mac_format(mac, again);
 	assert(strcasecmp(again, s) == 0);
-	proto_mac_backend(mac, be);
+	rc = proto_mac_backend(mac, be);
 	assert(memcmp(be, mac, 3) == 0 && be[3] == (uint8_t)(mac[3] + 1) &&
 	    memcmp(be + 4, mac + 4, 2) == 0);
+	/* Refused exactly when the rule gives all zeros. */
+	assert((rc < 0) == ((be[0] | be[1] | be[2] | be[3] | be[4] |
+	    be[5]) == 0));
 }
 
 static void

@@ -22,6 +22,12 @@ proto_hexval(char c)
 	return -1;
 }
 
+static bool
+proto_mac_zero(const uint8_t m[PROTO_ETH_ALEN])
+{
+	return (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) == 0;
+}
+
 int
 proto_mac_parse(const char *s, uint8_t mac[PROTO_ETH_ALEN])
 {
@@ -42,7 +48,7 @@ proto_mac_parse(const char *s, uint8_t mac[PROTO_ETH_ALEN])
 	}
 	if (m[0] & 0x01)		/* group bit: multicast/broadcast */
 		return -EINVAL;
-	if ((m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) == 0)
+	if (proto_mac_zero(m))
 		return -EINVAL;
 	memcpy(mac, m, sizeof(m));
 	return 0;
@@ -55,11 +61,13 @@ proto_mac_format(const uint8_t mac[PROTO_ETH_ALEN], char buf[PROTO_MAC_STRLEN])
 	    mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
-void
+int
 proto_mac_backend(const uint8_t fe[PROTO_ETH_ALEN], uint8_t be[PROTO_ETH_ALEN])
 {
 	memcpy(be, fe, PROTO_ETH_ALEN);
 	be[3] = (uint8_t)(be[3] + 1);	/* modulo 256: no carry into the OUI */
+	/* 00:00:00:ff:00:00 -> all zeros: no interface can have that. */
+	return proto_mac_zero(be) ? -EINVAL : 0;
 }
 
 int

@@ -45,9 +45,11 @@ void	proto_mac_format(const uint8_t mac[PROTO_ETH_ALEN],
 /*
  * The backend interface's MAC from the frontend's (xvif(4), NetBSD's
  * xni_enaddr[3]++): octet index 3 incremented modulo 256, no carry, so
- * the OUI is kept.  00:16:3e:12:34:56 -> 00:16:3e:13:34:56.
+ * the OUI is kept.  00:16:3e:12:34:56 -> 00:16:3e:13:34:56.  0, or
+ * -EINVAL when the result is all zeros (from 00:00:00:ff:00:00), which
+ * no interface can have.
  */
-void	proto_mac_backend(const uint8_t fe[PROTO_ETH_ALEN],
+int	proto_mac_backend(const uint8_t fe[PROTO_ETH_ALEN],
 	    uint8_t be[PROTO_ETH_ALEN]);
 
 /* "xvif<domid>i<handle>" into buf; -ENAMETOOLONG if it does not fit. */

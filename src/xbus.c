@@ -206,10 +206,7 @@ xbus_read_mac(struct xvif *vif)
 		    buf);
 		return -EINVAL;
 	}
-	proto_mac_backend(fe_mac, vif->vif_mac);
-	/* 00:00:00:ff:00:00 -> all zeros: no interface can have that. */
-	if ((vif->vif_mac[0] | vif->vif_mac[1] | vif->vif_mac[2] |
-	    vif->vif_mac[3] | vif->vif_mac[4] | vif->vif_mac[5]) == 0) {
+	if (proto_mac_backend(fe_mac, vif->vif_mac) < 0) {
 		log_warnx("%s: %s is not a valid mac address", vif->vif_tag,
 		    buf);
 		return -EINVAL;

@@ -18,17 +18,20 @@ t_mac(struct t_ctx *t)
 	char s[PROTO_MAC_STRLEN];
 
 	T_EQ(t, proto_mac_parse("00:16:3e:12:34:56", m), 0);
-	proto_mac_backend(m, be);
+	T_EQ(t, proto_mac_backend(m, be), 0);
 	proto_mac_format(be, s);
 	T_STREQ(t, s, "00:16:3e:13:34:56");
 	/* Modulo 256, no carry into the OUI. */
 	T_EQ(t, proto_mac_parse("00:16:3E:FF:00:01", m), 0);
-	proto_mac_backend(m, be);
+	T_EQ(t, proto_mac_backend(m, be), 0);
 	proto_mac_format(be, s);
 	T_STREQ(t, s, "00:16:3e:00:00:01");
 	/* The frontend's own MAC is untouched. */
 	proto_mac_format(m, s);
 	T_STREQ(t, s, "00:16:3e:ff:00:01");
+	/* A valid MAC whose backend MAC would be all zeros. */
+	T_EQ(t, proto_mac_parse("00:00:00:ff:00:00", m), 0);
+	T_EQ(t, proto_mac_backend(m, be), -EINVAL);
 }
 
 static void
