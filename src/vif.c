@@ -74,10 +74,7 @@ vif_free(struct xvif *vif, bool destroy_tap)
 	if (vif == NULL)
 		return;
 	vif_disconnect(vif);
-	if (vif->vif_hp != NULL) {
-		hp_close(vif->vif_hp, destroy_tap);
-		vif->vif_hp = NULL;
-	}
+	vif_close_tap(vif, destroy_tap);
 	if (destroy_tap)
 		vif_journal_remove(vif);
 	for (pp = &vif->vif_d->xd_vifs; *pp != NULL; pp = &(*pp)->vif_next)
@@ -104,11 +101,24 @@ vif_open_tap(struct xvif *vif, const char *name)
 	if ((rc = hp_set_mac(vif->vif_hp, vif->vif_mac)) < 0 ||
 	    (rc = hp_set_carrier(vif->vif_hp, false)) < 0) {
 		log_warnc(-rc, "%s: set up interface %s", vif->vif_tag, name);
-		hp_close(vif->vif_hp, true);
-		vif->vif_hp = NULL;
+		vif_close_tap(vif, true);
 		return rc;
 	}
 	return 0;
+}
+
+/*
+ * Let go of the TAP if held (with destroy, the interface goes too), and
+ * forget it.  The one place a vif's TAP is closed: xbus retires vifs and
+ * lost TAPs through it.
+ */
+void
+vif_close_tap(struct xvif *vif, bool destroy)
+{
+	if (vif->vif_hp == NULL)
+		return;
+	hp_close(vif->vif_hp, destroy);
+	vif->vif_hp = NULL;
 }
 
 /* Unmap a ring page if mapped, and forget it. */
@@ -395,12 +405,14 @@ vif_by_port(struct xvifd *xd, uint32_t port)
 static unsigned int
 vif_evt_backoff(struct xvif *vif)
 {
+	unsigned int ms;
+
 	if (vif->vif_evt_spurious < 12)
 		vif->vif_evt_spurious++;
 	if (vif->vif_evt_spurious <= 1)
 		return 0;
-	return 1u << (vif->vif_evt_spurious - 2) > XVIF_EVT_BACKOFF_MAX_MS ?
-	    XVIF_EVT_BACKOFF_MAX_MS : 1u << (vif->vif_evt_spurious - 2);
+	ms = 1u << (vif->vif_evt_spurious - 2);
+	return ms > XVIF_EVT_BACKOFF_MAX_MS ? XVIF_EVT_BACKOFF_MAX_MS : ms;
 }
 
 /* The back-off is over: listen to the guest again. */
@@ -419,10 +431,8 @@ vif_evt_work(struct xvif *vif)
 {
 	RING_IDX tx_cons, rx_rsp, rx_prod;
 
-	if (!vif->vif_connected) {
-		vif_kick(vif);
-		return true;	/* nothing to judge: not ours to delay */
-	}
+	if (!vif->vif_connected)
+		return true;	/* nothing to run or judge: not ours to delay */
 	tx_cons = vif->vif_txr.req_cons;
 	rx_rsp = vif->vif_rxr.rsp_prod_pvt;
 	rx_prod = __atomic_load_n(&vif->vif_rxr.sring->req_prod,

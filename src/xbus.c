@@ -140,10 +140,7 @@ static void
 xbus_refuse(struct xvif *vif, const char *why)
 {
 	vif_disconnect(vif);
-	if (vif->vif_hp != NULL) {
-		hp_close(vif->vif_hp, true);
-		vif->vif_hp = NULL;
-	}
+	vif_close_tap(vif, true);
 	(void)xbus_write_be(vif, "error", why);
 	xbus_set_state(vif, XenbusStateClosed);
 	vif->vif_refused = true;
@@ -353,10 +350,8 @@ xbus_fail(struct xvif *vif)
 	if (vif->vif_fail_why[0] != '\0')
 		(void)xbus_write_be(vif, "error", vif->vif_fail_why);
 	vif_disconnect(vif);
-	if (vif->vif_tap_lost && vif->vif_hp != NULL) {
-		hp_close(vif->vif_hp, true);	/* a dead fd: let go */
-		vif->vif_hp = NULL;
-	}
+	if (vif->vif_tap_lost)
+		vif_close_tap(vif, true);	/* a dead fd: let go */
 	xbus_set_state(vif, XenbusStateClosing);
 }
 
@@ -648,10 +643,7 @@ xbus_domains_released(struct xvifd *xd)
 		log_info("%s: domain %u is gone", vif->vif_tag, vif->vif_domid);
 		vif_disconnect(vif);
 		xbus_set_state(vif, XenbusStateClosed);
-		if (vif->vif_hp != NULL) {
-			hp_close(vif->vif_hp, true);
-			vif->vif_hp = NULL;
-		}
+		vif_close_tap(vif, true);
 		vif->vif_refused = true;	/* until the toolstack removes it */
 	}
 }

@@ -113,7 +113,7 @@ struct xvif {
 	char			 vif_be[XVIF_PATH_MAX];	/* backend dir */
 	char			 vif_fe_path[XVIF_PATH_MAX];
 	uint8_t			 vif_mac[PROTO_ETH_ALEN];	/* ours */
-	unsigned int		 vif_mtu;	/* what we set; 0: the default */
+	unsigned int		 vif_mtu;	/* what we set; a new TAP's 1500 */
 	int			 vif_state;	/* XenbusState we last wrote */
 	bool			 vif_refused;	/* bad setup: wait for removal */
 	/*
@@ -179,6 +179,7 @@ void	xbus_set_state(struct xvif *, int state);
 struct xvif *vif_alloc(struct xvifd *, domid_t domid, unsigned int handle);
 void	vif_free(struct xvif *, bool destroy_tap);
 int	vif_open_tap(struct xvif *, const char *name);
+void	vif_close_tap(struct xvif *, bool destroy);
 int	vif_connect(struct xvif *, const struct vif_fe *, bool reattach);
 void	vif_disconnect(struct xvif *);
 void	vif_guest_err(struct xvif *, enum vif_counter, const char *fmt, ...)
@@ -187,6 +188,7 @@ void	vif_fail(struct xvif *, const char *fmt, ...) LOG_ATTR_FMT(2, 3);
 void	vif_tap_fail(struct xvif *, const char *op, int rc);
 bool	vif_tap_gone(int rc);
 void	vif_kick(struct xvif *);	/* run both directions now */
+void	vif_kick_later(struct xvif *);	/* ... after the other vifs */
 void	vif_notify(struct xvif *);
 void	vif_evt_ready(void *xd, uint32_t events);
 
@@ -207,7 +209,6 @@ void	vif_tx_run(struct xvif *);
 void	vif_rx_run(struct xvif *);
 void	vif_rx_hp_ready(void *vif, uint32_t events);
 void	vif_rx_timer(void *vif);
-void	vif_kick_later(struct xvif *);
 void	vif_rx_watch_tap(struct xvif *, bool on);
 
 #endif
