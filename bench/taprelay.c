@@ -65,11 +65,11 @@ relay_some(struct hp *from, struct hp *to, unsigned char *buf, size_t len)
 	ssize_t got;
 
 	for (n = 0; n < RELAY_BUDGET; n++) {
-		if ((got = hp_recv(from, buf, len)) <= 0)
+		if ((got = hp_recv(from, NULL, buf, len)) <= 0)
 			break;
 		iov.iov_base = buf;
 		iov.iov_len = (size_t)got > len ? len : (size_t)got;
-		(void)hp_send(to, &iov, 1);	/* full: dropped, as a NIC */
+		(void)hp_send(to, NULL, &iov, 1);	/* full: dropped, as a NIC */
 	}
 	return n;
 }

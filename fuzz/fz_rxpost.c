@@ -50,7 +50,7 @@ static uint8_t fz_bad_mod;	/* gref % this == 0: the copy fails */
  * reported with its true length as a TAP does), then a fill byte.
  */
 static ssize_t
-fz_hp_recv(struct hp *hp, void *buf, size_t len)
+fz_hp_recv(struct hp *hp, struct virtio_net_hdr *vh, void *buf, size_t len)
 {
 	struct fz_hp *h = (struct fz_hp *)hp;
 	size_t n;
@@ -61,6 +61,8 @@ fz_hp_recv(struct hp *hp, void *buf, size_t len)
 	if (n == 0xffff)
 		n = 65539;
 	memset(buf, h->h_data[h->h_off + 2], n < len ? n : len);
+	if (vh != NULL)
+		memset(vh, 0, sizeof(*vh));
 	h->h_off += 3;
 	return (ssize_t)n;
 }

@@ -530,7 +530,7 @@ simfe_on_tap(void *arg, uint32_t events)
 
 	if (!sf->sf_up) {
 		/* No backend: frames go nowhere, as on a cable unplugged. */
-		while (hp_recv(sf->sf_hp, sf->sf_buf, sizeof(sf->sf_buf)) > 0)
+		while (hp_recv(sf->sf_hp, NULL, sf->sf_buf, sizeof(sf->sf_buf)) > 0)
 			;
 		return;
 	}

@@ -166,7 +166,7 @@ simfe_tap_input(struct simfe *sf)
 			simfe_tap_flow(sf, false);
 			return;
 		}
-		if ((n = hp_recv(sf->sf_hp, sf->sf_buf, sizeof(sf->sf_buf)))
+		if ((n = hp_recv(sf->sf_hp, NULL, sf->sf_buf, sizeof(sf->sf_buf)))
 		    <= 0)
 			return;
 		if ((size_t)n > sizeof(sf->sf_buf) || n < PROTO_ETH_HLEN ||
@@ -406,7 +406,7 @@ simfe_rx_poll(struct simfe *sf)
 					sf->sf_cnt.c_rx_foreign++;
 				iov.iov_base = sf->sf_buf;
 				iov.iov_len = (size_t)len;
-				if (hp_send(sf->sf_hp, &iov, 1) < 0)
+				if (hp_send(sf->sf_hp, NULL, &iov, 1) < 0)
 					sf->sf_cnt.c_rx_errors++;
 				else {
 					sf->sf_cnt.c_rx_frames++;

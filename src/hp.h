@@ -1,9 +1,18 @@
 /*
  * hp.h -- the host port: the frame device on our side of the "crossover
  * cable".  Implementations:
- *   hp_tap_ops   (src/hp_tap.c)   a Linux TAP (/dev/net/tun, IFF_TAP|IFF_NO_PI)
- *   hp_pipe_ops  (sim/hp_pipe.c)  a SOCK_SEQPACKET socketpair, for unit tests
+ *   hp_tap_ops   (src/hp_tap.c)   a Linux TAP (/dev/net/tun, IFF_TAP |
+ *                                 IFF_NO_PI | IFF_VNET_HDR)
+ *   tests and fuzz targets fake it below this port.
  * Callers use the hp_*() wrappers only; >= 0 or -errno, no logging.
+ *
+ * Offloads travel with each frame as the kernel's own struct
+ * virtio_net_hdr (linux/virtio_net.h, in host byte order as a TAP has
+ * it): VIRTIO_NET_HDR_F_NEEDS_CSUM with csum_start and csum_offset (the
+ * checksum is left for someone else to fill), F_DATA_VALID (it was
+ * checked), and a GSO type, gso_size and hdr_len (a TCP superframe to be
+ * cut into segments).  What the kernel may hand us is set with
+ * set_offload; what we send may carry any of them.
  */
 #ifndef XVIF_HP_H
 #define XVIF_HP_H
@@ -13,6 +22,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 
 struct hp;
 
@@ -27,11 +38,25 @@ struct hp_ops {
 	/* Let go of it; with destroy, the interface is deleted too. */
 	void	(*close)(struct hp *, bool destroy);
 	int	(*fd)(struct hp *);		/* pollable for EPOLLIN */
-	/* One frame from iov; -EAGAIN if the device is full (frame not sent). */
-	ssize_t	(*send)(struct hp *, const struct iovec *iov, int iovcnt);
-	/* One frame into buf; 0 if none now.  Longer frames are truncated
-	 * and reported with their true length, as recv(MSG_TRUNC) does. */
-	ssize_t	(*recv)(struct hp *, void *buf, size_t len);
+	/*
+	 * One frame from iov (at most HP_IOV_MAX), with its offloads in vh
+	 * (NULL: none); -EAGAIN if the device is full (frame not sent).
+	 */
+	ssize_t	(*send)(struct hp *, const struct virtio_net_hdr *vh,
+		    const struct iovec *iov, int iovcnt);
+	/*
+	 * One frame into buf and its offloads into vh (NULL: not wanted);
+	 * 0 if none now.  Longer frames are truncated and reported with
+	 * their true length, as recv(MSG_TRUNC) does.
+	 */
+	ssize_t	(*recv)(struct hp *, struct virtio_net_hdr *vh, void *buf,
+		    size_t len);
+	/*
+	 * Which offloads the kernel may leave to us in what we recv: TUN_F_*
+	 * of linux/if_tun.h (CSUM, and TSO4/TSO6 only with CSUM); 0 makes
+	 * it hand over finished frames only.
+	 */
+	int	(*set_offload)(struct hp *, unsigned int tun_flags);
 	int	(*set_up)(struct hp *, bool up);
 	int	(*set_mtu)(struct hp *, unsigned int mtu);
 	int	(*set_mac)(struct hp *, const uint8_t mac[6]);
@@ -43,6 +68,8 @@ struct hp_ops {
 	 */
 	int	(*ifindex)(struct hp *);
 };
+
+#define HP_IOV_MAX	4
 
 struct hp {
 	const struct hp_ops	*hp_ops;
@@ -71,15 +98,22 @@ hp_fd(struct hp *hp)
 }
 
 static inline ssize_t
-hp_send(struct hp *hp, const struct iovec *iov, int iovcnt)
+hp_send(struct hp *hp, const struct virtio_net_hdr *vh,
+    const struct iovec *iov, int iovcnt)
 {
-	return hp->hp_ops->send(hp, iov, iovcnt);
+	return hp->hp_ops->send(hp, vh, iov, iovcnt);
 }
 
 static inline ssize_t
-hp_recv(struct hp *hp, void *buf, size_t len)
+hp_recv(struct hp *hp, struct virtio_net_hdr *vh, void *buf, size_t len)
 {
-	return hp->hp_ops->recv(hp, buf, len);
+	return hp->hp_ops->recv(hp, vh, buf, len);
+}
+
+static inline int
+hp_set_offload(struct hp *hp, unsigned int tun_flags)
+{
+	return hp->hp_ops->set_offload(hp, tun_flags);
 }
 
 static inline int

@@ -2,17 +2,21 @@
  * hp_tap.c -- the host port on a Linux TAP device.  Owns the tun fd and a
  * datagram socket for interface ioctls; deletes the interface only when
  * asked to (a persistent TAP keeps its addresses and bridge port across a
- * daemon restart, DESIGN.md 4).
+ * daemon restart, DESIGN.md 4).  Every frame is preceded by a struct
+ * virtio_net_hdr (IFF_VNET_HDR), so offloads can be turned on and off
+ * while the TAP is open; a re-attached TAP gets the header too (tun takes
+ * the flag anew on every TUNSETIFF).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_tun.h>
 #include <net/if.h>
 #include <net/if_arp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "hp.h"
@@ -70,7 +74,7 @@ tap_open(const char *ifname, struct hp **out)
 {
 	struct hptap *tp;
 	struct ifreq ifr;
-	int rc;
+	int rc, vh_sz = sizeof(struct virtio_net_hdr);
 
 	if (strlen(ifname) >= IFNAMSIZ || ifname[0] == '\0')
 		return -EINVAL;
@@ -85,8 +89,14 @@ tap_open(const char *ifname, struct hp **out)
 		goto fail;
 	}
 	tap_ifreq(tp, &ifr);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	if (ioctl(tp->tp_fd, TUNSETIFF, &ifr) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	/* The size is the device's: a re-attached TAP may have another. */
+	if (ioctl(tp->tp_fd, TUNSETVNETHDRSZ, &vh_sz) < 0 ||
+	    ioctl(tp->tp_fd, TUNSETOFFLOAD, 0) < 0) {
 		rc = -errno;
 		goto fail;
 	}
@@ -114,22 +124,46 @@ tap_fd(struct hp *hp)
 }
 
 static ssize_t
-tap_send(struct hp *hp, const struct iovec *iov, int iovcnt)
+tap_send(struct hp *hp, const struct virtio_net_hdr *vh,
+    const struct iovec *iov, int iovcnt)
 {
-	ssize_t n = writev(tap_of(hp)->tp_fd, iov, iovcnt);
+	static const struct virtio_net_hdr none;
+	struct iovec v[1 + HP_IOV_MAX];
+	ssize_t n;
 
+	if (iovcnt < 0 || iovcnt > HP_IOV_MAX)
+		return -EINVAL;
+	v[0].iov_base = (void *)(uintptr_t)(vh != NULL ? vh : &none);
+	v[0].iov_len = sizeof(*vh);
+	memcpy(v + 1, iov, (size_t)iovcnt * sizeof(*iov));
 	/* EIO: the interface is down; the frame is dropped like on a wire. */
-	return n < 0 ? -errno : n;
+	if ((n = writev(tap_of(hp)->tp_fd, v, iovcnt + 1)) < 0)
+		return -errno;
+	return n - (ssize_t)sizeof(*vh);
 }
 
 static ssize_t
-tap_recv(struct hp *hp, void *buf, size_t len)
+tap_recv(struct hp *hp, struct virtio_net_hdr *vh, void *buf, size_t len)
 {
-	ssize_t n = read(tap_of(hp)->tp_fd, buf, len);
+	struct virtio_net_hdr discard;
+	struct iovec v[2] = {
+		{ vh != NULL ? vh : &discard, sizeof(*vh) }, { buf, len },
+	};
+	ssize_t n = readv(tap_of(hp)->tp_fd, v, 2);
 
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -errno;
-	return n;
+	/* tun returns the frame's whole length, header included. */
+	if ((size_t)n < sizeof(*vh))
+		return -EPROTO;
+	return n - (ssize_t)sizeof(*vh);
+}
+
+static int
+tap_set_offload(struct hp *hp, unsigned int tun_flags)
+{
+	return ioctl(tap_of(hp)->tp_fd, TUNSETOFFLOAD, (unsigned long)tun_flags)
+	    < 0 ? -errno : 0;
 }
 
 static int
@@ -196,6 +230,7 @@ const struct hp_ops hp_tap_ops = {
 	.fd = tap_fd,
 	.send = tap_send,
 	.recv = tap_recv,
+	.set_offload = tap_set_offload,
 	.set_up = tap_set_up,
 	.set_mtu = tap_set_mtu,
 	.set_mac = tap_set_mac,

@@ -324,15 +324,12 @@ proto_ipv6_walk(const uint8_t *f, size_t len, size_t l3, size_t *l4,
 #define PROTO_VLAN_MAX_TAGS	2
 
 const char *
-proto_csum_fill(uint8_t *f, size_t len)
+proto_l4_find(const uint8_t *f, size_t len, struct proto_l4 *l4)
 {
-	size_t l3 = PROTO_ETH_HLEN, l4, l4len;
+	size_t l3 = PROTO_ETH_HLEN;
 	const char *why;
 	unsigned int ntags;
-	uint16_t etype, csum;
-	uint32_t sum;
-	uint8_t proto;
-	size_t coff;
+	uint16_t etype;
 
 	if (len < PROTO_ETH_HLEN)
 		return "too short";
@@ -357,32 +354,81 @@ proto_csum_fill(uint8_t *f, size_t len)
 			return "bad IPv4 header";
 		if ((f[l3 + 6] & 0x3f) != 0 || f[l3 + 7] != 0)
 			return "IPv4 fragment";
-		proto = f[l3 + 9];
-		l4 = l3 + ihl;
-		l4len = tot - ihl;
-		sum = proto_csum_add(0, f + l3 + 12, 8);	/* addresses */
+		l4->l4_proto = f[l3 + 9];
+		l4->l4_off = l3 + ihl;
+		l4->l4_len = tot - ihl;
+		l4->l4_ipv6 = false;
+		l4->l4_pseudo = proto_csum_add(0, f + l3 + 12, 8);
 	} else if (etype == 0x86dd) {
-		if ((why = proto_ipv6_walk(f, len, l3, &l4, &l4len, &proto)) !=
-		    NULL)
+		if ((why = proto_ipv6_walk(f, len, l3, &l4->l4_off,
+		    &l4->l4_len, &l4->l4_proto)) != NULL)
 			return why;
-		sum = proto_csum_add(0, f + l3 + 8, 32);	/* addresses */
+		l4->l4_ipv6 = true;
+		l4->l4_pseudo = proto_csum_add(0, f + l3 + 8, 32);
 	} else
 		return "not IP";
-	if (proto == 6)
-		coff = 16;
-	else if (proto == 17)
-		coff = 6;
-	else
+	if (l4->l4_proto == 6) {
+		l4->l4_csum_off = 16;
+		/* The data offset, in 32-bit words, bounds the header. */
+		if (l4->l4_len < 20 ||
+		    (size_t)(f[l4->l4_off + 12] >> 4) * 4 < 20 ||
+		    (size_t)(f[l4->l4_off + 12] >> 4) * 4 > l4->l4_len)
+			return "transport header truncated";
+		l4->l4_hlen = (size_t)(f[l4->l4_off + 12] >> 4) * 4;
+	} else if (l4->l4_proto == 17) {
+		l4->l4_csum_off = 6;
+		l4->l4_hlen = 8;
+		if (l4->l4_len < 8)
+			return "transport header truncated";
+	} else
 		return "not TCP or UDP";
-	if (l4len < coff + 2 || (proto == 6 && l4len < 20) ||
-	    (proto == 17 && l4len < 8))
-		return "transport header truncated";
-	sum += proto + (uint32_t)l4len;
-	f[l4 + coff] = f[l4 + coff + 1] = 0;
-	csum = proto_csum_fold(proto_csum_add(sum, f + l4, l4len));
-	if (proto == 17 && csum == 0)
+	l4->l4_pseudo += l4->l4_proto + (uint32_t)l4->l4_len;
+	return NULL;
+}
+
+/* The checksum of f[start..len) stored at f[start + off], sum preloaded. */
+static void
+proto_csum_store(uint8_t *f, size_t len, size_t start, size_t off,
+    uint32_t sum, bool udp)
+{
+	uint16_t csum;
+
+	csum = proto_csum_fold(proto_csum_add(sum, f + start, len - start));
+	if (udp && csum == 0)
 		csum = 0xffff;		/* 0 means "no checksum" in UDP */
-	f[l4 + coff] = (uint8_t)(csum >> 8);
-	f[l4 + coff + 1] = (uint8_t)csum;
+	f[start + off] = (uint8_t)(csum >> 8);
+	f[start + off + 1] = (uint8_t)csum;
+}
+
+const char *
+proto_csum_fill(uint8_t *f, size_t len)
+{
+	struct proto_l4 l4;
+	const char *why;
+
+	if ((why = proto_l4_find(f, len, &l4)) != NULL)
+		return why;
+	f[l4.l4_off + l4.l4_csum_off] = f[l4.l4_off + l4.l4_csum_off + 1] = 0;
+	proto_csum_store(f, l4.l4_off + l4.l4_len, l4.l4_off, l4.l4_csum_off,
+	    l4.l4_pseudo, l4.l4_proto == 17);
+	return NULL;
+}
+
+const char *
+proto_csum_finish(uint8_t *f, size_t len, size_t start, size_t off)
+{
+	uint32_t sum;
+
+	if (start > len || off > len - start || len - start - off < 2)
+		return "checksum field outside the frame";
+	/*
+	 * The field holds the pseudo-header sum, not inverted (the kernel's
+	 * CHECKSUM_PARTIAL): it is summed with the rest, and a result of 0
+	 * is sent as 0xffff, both as skb_checksum_help does (for TCP the
+	 * two are the same number in one's complement).
+	 */
+	sum = proto_be16(f + start + off);
+	f[start + off] = f[start + off + 1] = 0;
+	proto_csum_store(f, len, start, off, sum, true);
 	return NULL;
 }

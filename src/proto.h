@@ -111,14 +111,44 @@ enum proto_verdict proto_tx_parse(proto_fetch_fn *fetch, void *arg,
 	    RING_IDX cons, RING_IDX prod, unsigned int features,
 	    struct proto_txpkt *pk);
 
+/* Where a frame's TCP or UDP header is, found by proto_l4_find. */
+struct proto_l4 {
+	size_t		l4_off;		/* transport header, from the frame start */
+	size_t		l4_len;		/* header and payload (IP's own count) */
+	size_t		l4_hlen;	/* the header: TCP's data offset, or 8 */
+	uint8_t		l4_proto;	/* 6 TCP, 17 UDP */
+	uint8_t		l4_csum_off;	/* its checksum field: 16 or 6 */
+	bool		l4_ipv6;
+	uint32_t	l4_pseudo;	/* pseudo-header sum, not folded */
+};
+
 /*
- * Untrusted: fill in the TCP or UDP checksum of a frame the guest sent
- * with NETTXF_csum_blank (the frontend left it to "hardware"; netif.h).
- * IPv4 and IPv6, up to two VLAN tags (802.1Q 0x8100 or 802.1ad 0x88a8,
- * so QinQ), IPv6 hop-by-hop, routing and destination options headers.
- * Fragments are refused.  Reads and writes only frame[0..len).
- * NULL if done, else why not (the frame is then left as it was).
+ * Untrusted: find the TCP or UDP header of an Ethernet frame, as a
+ * checksum offload or GSO needs it (Linux's skb_checksum_setup).  IPv4
+ * and IPv6, up to two VLAN tags (802.1Q 0x8100 or 802.1ad 0x88a8, so
+ * QinQ), IPv6 hop-by-hop, routing and destination options headers.
+ * Fragments are refused, and so is a transport header that the IP length
+ * or TCP's data offset puts outside the frame.  Reads f[0..len) only.
+ * NULL if found, else why not.
+ */
+const char *proto_l4_find(const uint8_t *f, size_t len, struct proto_l4 *);
+
+/*
+ * Untrusted: fill in the TCP or UDP checksum of a frame sent with
+ * NETTXF_csum_blank (the frontend left it to "hardware"; netif.h), for a
+ * host port that cannot take the offload.  Reads and writes only
+ * f[0..len).  NULL if done, else why not (the frame is then left as it
+ * was).
  */
 const char *proto_csum_fill(uint8_t *frame, size_t len);
+
+/*
+ * Complete a checksum the kernel left partial (virtio's NEEDS_CSUM, from
+ * csum_start and csum_offset) for a frontend that cannot take it: the
+ * sum of f[start..len) at f[start + off].  NULL if done, else why not
+ * (the field lies outside the frame).
+ */
+const char *proto_csum_finish(uint8_t *f, size_t len, size_t start,
+	    size_t off);
 
 #endif

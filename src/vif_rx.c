@@ -267,7 +267,7 @@ vif_rx_read(struct xvif *vif, uint8_t *buf)
 	ssize_t n;
 
 	for (;;) {
-		n = hp_recv(vif->vif_hp, buf, XVIF_RX_FRAME_SLOT);
+		n = hp_recv(vif->vif_hp, NULL, buf, XVIF_RX_FRAME_SLOT);
 		if (n < 0) {
 			if (vif_tap_gone((int)-n)) {
 				vif_tap_fail(vif, "read", (int)-n);

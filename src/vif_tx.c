@@ -116,7 +116,7 @@ vif_tx_flush(struct xvif *vif)
 		}
 		iov.iov_base = tf->tf_buf;
 		iov.iov_len = tf->tf_pk.pk_len;
-		if ((n = hp_send(vif->vif_hp, &iov, 1)) < 0) {
+		if ((n = hp_send(vif->vif_hp, NULL, &iov, 1)) < 0) {
 			vif->vif_cnt[VIF_TX_HOST_DROP]++;
 			if (vif_tap_gone((int)-n))
 				vif_tap_fail(vif, "write", (int)-n);

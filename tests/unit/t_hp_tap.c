@@ -112,7 +112,7 @@ t_frames(struct t_ctx *t)
 	/* Host port -> interface, from two iovecs, arrives whole. */
 	iov[0] = (struct iovec){ frame, 100 };
 	iov[1] = (struct iovec){ frame + 100, sizeof(frame) - 100 };
-	T_EQ(t, hp_send(hp, iov, 2), sizeof(frame));
+	T_EQ(t, hp_send(hp, NULL, iov, 2), sizeof(frame));
 	/*
 	 * The packet socket also sees what the kernel sends by itself on a
 	 * new interface (IPv6 MLD, ND): skip frames of other ethertypes.
@@ -130,18 +130,18 @@ t_frames(struct t_ctx *t)
 	T_EQ(t, n, sizeof(frame));
 	T_EQ(t, memcmp(got, frame, sizeof(frame)), 0);
 	/* Interface -> host port.  Drain what the kernel sent by itself. */
-	while (hp_recv(hp, got, sizeof(got)) > 0)
+	while (hp_recv(hp, NULL, got, sizeof(got)) > 0)
 		;
 	T_EQ(t, send(ps, frame, 60, 0), 60);
 	pfd = (struct pollfd){ .fd = hp_fd(hp), .events = POLLIN };
 	n = 0;
 	for (i = 0; i < 20 && n != 60; i++) {
 		(void)poll(&pfd, 1, 100);
-		n = hp_recv(hp, got, sizeof(got));
+		n = hp_recv(hp, NULL, got, sizeof(got));
 	}
 	T_EQ(t, n, 60);
 	T_EQ(t, memcmp(got, frame, 60), 0);
-	T_EQ(t, hp_recv(hp, got, sizeof(got)) >= 0, 1);	/* 0: none, never blocks */
+	T_EQ(t, hp_recv(hp, NULL, got, sizeof(got)) >= 0, 1);	/* 0: none, never blocks */
 	close(ps);
 	hp_close(hp, true);
 }

@@ -37,7 +37,8 @@ tp_fd(struct hp *hp)
 }
 
 static ssize_t
-tp_send(struct hp *hp, const struct iovec *iov, int n)
+tp_send(struct hp *hp, const struct virtio_net_hdr *vh,
+    const struct iovec *iov, int n)
 {
 	ssize_t r = writev(((struct tpipe *)hp)->tp_fd, iov, n);
 
@@ -45,10 +46,12 @@ tp_send(struct hp *hp, const struct iovec *iov, int n)
 }
 
 static ssize_t
-tp_recv(struct hp *hp, void *buf, size_t len)
+tp_recv(struct hp *hp, struct virtio_net_hdr *vh, void *buf, size_t len)
 {
 	ssize_t r = recv(((struct tpipe *)hp)->tp_fd, buf, len, MSG_DONTWAIT);
 
+	if (vh != NULL)		/* the pipe carries no offloads */
+		memset(vh, 0, sizeof(*vh));
 	if (r < 0)
 		return errno == EAGAIN ? 0 : -errno;
 	return r;
