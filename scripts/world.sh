@@ -161,6 +161,7 @@ xvifd_start() {
 
 # Guest K: a domain, vif 0 (mac 00:16:3e:K:00:01), its netfront in netns
 # $W_NS-gK with eth0 169.254.K.2/24; xvif<D>i0 gets 169.254.K.1/24.
+# The netfront gets the words of $GUEST_FE_ARGS as options (--no-sg...).
 guest_up() {
 	local k=$1 d ns mac
 	shift
@@ -170,7 +171,9 @@ guest_up() {
 		w_die "attach to domain $d: $(tail -2 "$W_DIR/tool.log")"
 	ns=$W_NS-g$k
 	netns_add "$ns"
-	"$SIM" netfront --dir "$SIM_DIR" "$d" 0 --netns "$ns" >>"$W_DIR/fe$k.log" 2>&1 &
+	# shellcheck disable=SC2086 # words on purpose
+	"$SIM" netfront --dir "$SIM_DIR" "$d" 0 --netns "$ns" ${GUEST_FE_ARGS:-} \
+		>>"$W_DIR/fe$k.log" 2>&1 &
 	GUEST_FE[$k]=$!
 	w_cleanup_add "w_stop ${GUEST_FE[$k]}"
 	GUEST_DOM[$k]=$d GUEST_NS[$k]=$ns GUEST_IF[$k]=xvif${d}i0
