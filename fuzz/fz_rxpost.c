@@ -14,7 +14,9 @@
  *    overrun, which must be for req_prod more than a ring ahead);
  *  - a frame is answered with slots whose sizes add up to its length,
  *    or with errors; never a chain to a frontend without feature-sg,
- *    never a frame longer than 65535.
+ *    never a frame longer than 65535;
+ *  - offloads only as the frontend asked (the host sends any vnet
+ *    header): csum_blank, a GSO extra of a type it takes.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -47,23 +49,77 @@ static uint8_t fz_bad_mod;	/* gref % this == 0: the copy fails */
 
 /*
  * A frame: a 16-bit length (0xffff: 65539, an oversized tagged frame,
- * reported with its true length as a TAP does), then a fill byte.
+ * reported with its true length as a TAP does), a fill byte, then what
+ * the vnet header says of it:
+ *   bits 0-1	VIRTIO_NET_HDR_F_NEEDS_CSUM, F_DATA_VALID
+ *   bits 2-4	the GSO type, from fz_gso_types (ECN and UDP included)
+ *   bits 5-6	headers written over the fill: none, TCP/IPv4, TCP/IPv6,
+ *		UDP/IPv4 (csum_start and csum_offset then point at them;
+ *		without, they come from the fill byte)
+ *   bit 7	gso_size 0 instead of 1448
  */
+static const uint8_t fz_gso_types[8] = {
+	VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_TCPV4,
+	VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_GSO_UDP,
+	VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN,
+	VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6, 0x7f,
+};
+
+/* Ethernet, IP and TCP or UDP headers at the start of a frame of n bytes. */
+static void
+fz_headers(uint8_t *b, size_t n, unsigned int kind,
+    struct virtio_net_hdr *vh)
+{
+	size_t l4 = kind == 2 ? 14 + 40 : 14 + 20;
+	uint8_t proto = kind == 3 ? 17 : 6;
+
+	if (n < l4 + 20)
+		return;
+	memset(b, 0, l4 + 20);
+	b[12] = kind == 2 ? 0x86 : 0x08;
+	b[13] = kind == 2 ? 0xdd : 0x00;
+	if (kind == 2) {
+		b[14] = 0x60;
+		b[18] = (uint8_t)((n - l4) >> 8), b[19] = (uint8_t)(n - l4);
+		b[20] = proto;
+	} else {
+		b[14] = 0x45;
+		b[16] = (uint8_t)((n - 14) >> 8), b[17] = (uint8_t)(n - 14);
+		b[23] = proto;
+	}
+	b[l4 + 12] = 5 << 4;		/* TCP: 20 bytes */
+	vh->csum_start = (uint16_t)l4;
+	vh->csum_offset = proto == 6 ? 16 : 6;
+	vh->hdr_len = (uint16_t)(l4 + 20);
+}
+
 static ssize_t
 fz_hp_recv(struct hp *hp, struct virtio_net_hdr *vh, void *buf, size_t len)
 {
 	struct fz_hp *h = (struct fz_hp *)hp;
+	struct virtio_net_hdr v;
+	uint8_t fill, meta;
 	size_t n;
 
-	if (h->h_size - h->h_off < 3)
+	if (h->h_size - h->h_off < 4)
 		return 0;
 	n = (size_t)h->h_data[h->h_off] << 8 | h->h_data[h->h_off + 1];
 	if (n == 0xffff)
 		n = 65539;
-	memset(buf, h->h_data[h->h_off + 2], n < len ? n : len);
+	fill = h->h_data[h->h_off + 2];
+	meta = h->h_data[h->h_off + 3];
+	h->h_off += 4;
+	memset(buf, fill, n < len ? n : len);
+	memset(&v, 0, sizeof(v));
+	v.flags = meta & 3;
+	v.gso_type = fz_gso_types[meta >> 2 & 7];
+	v.gso_size = meta & 0x80 ? 0 : 1448;
+	v.csum_start = fill;
+	v.csum_offset = fill >> 3;
+	if ((meta >> 5 & 3) != 0 && n <= len)
+		fz_headers(buf, n, meta >> 5 & 3, &v);
 	if (vh != NULL)
-		memset(vh, 0, sizeof(*vh));
-	h->h_off += 3;
+		*vh = v;
 	return (ssize_t)n;
 }
 
@@ -190,34 +246,61 @@ fz_post(const uint8_t *data, size_t size, unsigned int count)
 /*
  * This round's answers, [from, rsp_prod): each an error, or a chain of
  * sizes that add up to a frame no longer than 65535, in one slot for a
- * frontend without feature-sg.
+ * frontend without feature-sg; offloads only as the frontend asked: a
+ * csum_blank it takes for some family, a GSO extra of a type it takes,
+ * right after the first slot, of a size not 0.
  */
 static void
 fz_check_answers(struct xvif *vif, RING_IDX from)
 {
+	const struct vif_fe *fe = &vif->vif_fe;
 	RING_IDX i = from;
 
 	while (i != vif->vif_rxr.rsp_prod_pvt) {
 		const netif_rx_response_t *r = RING_GET_RESPONSE(&vif->vif_rxr,
 		    i);
 		uint32_t total = 0, slots = 0;
+		bool first = true;
 
 		if (r->status < 0) {
+			assert(r->flags == 0);
 			i++;
 			continue;
 		}
+		assert(!(r->flags & NETRXF_csum_blank) || fe->fe_csum ||
+		    fe->fe_ipv6_csum);
+		assert(!(r->flags & NETRXF_csum_blank) ||
+		    (r->flags & NETRXF_data_validated));
 		do {
 			r = RING_GET_RESPONSE(&vif->vif_rxr, i);
 			assert(r->status > 0 && r->status <= (int)XVIF_PAGE_SIZE);
 			assert(r->offset == 0);
+			assert(first || !(r->flags & (NETRXF_extra_info |
+			    NETRXF_csum_blank | NETRXF_data_validated)));
 			total += (uint32_t)r->status;
 			slots++;
 			i++;
+			if (first && (r->flags & NETRXF_extra_info)) {
+				const struct netif_extra_info *ex =
+				    (const void *)RING_GET_RESPONSE(
+				    &vif->vif_rxr, i);
+
+				assert(i != vif->vif_rxr.rsp_prod_pvt);
+				assert(ex->type == XEN_NETIF_EXTRA_TYPE_GSO);
+				assert(ex->flags == 0);
+				assert(ex->u.gso.size > 0);
+				assert((ex->u.gso.type ==
+				    XEN_NETIF_GSO_TYPE_TCPV4 && fe->fe_gso4) ||
+				    (ex->u.gso.type ==
+				    XEN_NETIF_GSO_TYPE_TCPV6 && fe->fe_gso6));
+				i++;
+			}
+			first = false;
 		} while ((r->flags & NETRXF_more_data) &&
 		    i != vif->vif_rxr.rsp_prod_pvt);
 		assert(!(r->flags & NETRXF_more_data));
 		assert(total <= XVIF_FRAME_MAX);
-		assert(slots == 1 || vif->vif_fe.fe_sg);
+		assert(slots == 1 || fe->fe_sg);
 	}
 }
 
@@ -247,6 +330,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vif->vif_rxs = NULL;		/* not mapped: nothing to unmap */
 	vif->vif_fe.fe_sg = data[0] & 1;
 	vif->vif_fe.fe_rx_notify = data[0] & 2;
+	vif->vif_fe.fe_csum = data[0] & 4;
+	vif->vif_fe.fe_ipv6_csum = data[0] & 8;
+	vif->vif_fe.fe_gso4 = data[0] & 0x10;
+	vif->vif_fe.fe_gso6 = data[0] & 0x20;
 	fz_bad_mod = data[1] & 0x0f;
 	vif->vif_hp = &fz_hp.h_hp;
 	vif->vif_port = HV_PORT_NONE;

@@ -195,16 +195,19 @@ link_packets() {
 		awk '/RX:/{getline; rx=$2} /TX:/{getline; tx=$2} END{print rx, tx}'
 }
 
-# tcp_send FROM_NS TO_NS TO_ADDR FILE OUT: FILE over TCP into OUT.
+# tcp_send FROM_NS TO_NS TO_ADDR FILE OUT [VIA]: FILE over TCP into OUT.
+# TO_ADDR is IPv4, or IPv6 in brackets ("[fe80::1%eth0]"); the sender
+# connects to VIA if given (a link-local address scoped to its own side).
 tcp_send() {
-	local from=$1 to=$2 addr=$3 in=$4 out=$5 port=$((20000 + RANDOM % 20000)) srv
+	local from=$1 to=$2 addr=$3 in=$4 out=$5 via=${6:-$3} port=$((20000 + RANDOM % 20000)) srv v=
+	[ "${addr#[}" != "$addr" ] && v=6
 	rm -f "$out"
 	ip netns exec "$to" timeout 120 socat -u \
-		"TCP-LISTEN:$port,bind=$addr,reuseaddr" "CREATE:$out" &
+		"TCP$v-LISTEN:$port,bind=$addr,reuseaddr" "CREATE:$out" &
 	srv=$!
 	w_wait 5 sh -c "ip netns exec $to ss -ltn | grep -q ':$port '"
 	if ! ip netns exec "$from" timeout 120 socat -u "FILE:$in" \
-		"TCP:$addr:$port,connect-timeout=5"; then
+		"TCP$v:$via:$port,connect-timeout=5"; then
 		kill $srv 2>/dev/null; wait $srv 2>/dev/null
 		return 1
 	fi

@@ -59,11 +59,18 @@ simfe_counters(const struct simfe *sf)
 {
 	const struct simfe_counters *c = &sf->sf_cnt;
 
+	/*
+	 * Tests grep these names in this order, and t_netfront_rogue.sh
+	 * wants rx_foreign last: new ones go just before it.
+	 */
 	printf("netfront d%u/%u: tx_frames=%" PRIu64 " tx_bytes=%" PRIu64
 	    " tx_errors=%" PRIu64 " rx_frames=%" PRIu64 " rx_bytes=%" PRIu64
-	    " rx_errors=%" PRIu64 " rx_foreign=%" PRIu64 "\n", sf->sf_domid,
-	    sf->sf_devid, c->c_tx_frames, c->c_tx_bytes, c->c_tx_errors,
-	    c->c_rx_frames, c->c_rx_bytes, c->c_rx_errors, c->c_rx_foreign);
+	    " rx_errors=%" PRIu64 " tx_gso=%" PRIu64 " tx_csum_blank=%" PRIu64
+	    " rx_gso=%" PRIu64 " rx_csum_blank=%" PRIu64 " rx_foreign=%"
+	    PRIu64 "\n", sf->sf_domid, sf->sf_devid, c->c_tx_frames,
+	    c->c_tx_bytes, c->c_tx_errors, c->c_rx_frames, c->c_rx_bytes,
+	    c->c_rx_errors, c->c_tx_gso, c->c_tx_csum_blank, c->c_rx_gso,
+	    c->c_rx_csum_blank, c->c_rx_foreign);
 	fflush(stdout);
 }
 
@@ -162,7 +169,12 @@ simfe_be_state(struct simfe *sf)
 	return (int)simfe_xs_uint(sf, sf->sf_be, "state", 8, 0);
 }
 
-/* The keys of talk_to_netback, and state, inside transaction t. */
+/*
+ * The keys of talk_to_netback, and state, inside transaction t.  Linux
+ * writes the offload keys as 1 always; --no-gso and --no-offload write
+ * them 0, and --no-offload feature-no-csum-offload=1 (netif.h: the
+ * backend must then send no NETRXF_csum_blank).
+ */
 static int
 simfe_write_keys(struct simfe *sf, xs_transaction_t t)
 {
@@ -177,9 +189,10 @@ simfe_write_keys(struct simfe *sf, xs_transaction_t t)
 		{ "request-rx-copy", 1, true },
 		{ "feature-rx-notify", 1, sf->sf_rx_notify },
 		{ "feature-sg", 1, sf->sf_sg },
-		{ "feature-gso-tcpv4", 1, true },
-		{ "feature-gso-tcpv6", 1, true },
-		{ "feature-ipv6-csum-offload", 1, true },
+		{ "feature-gso-tcpv4", sf->sf_gso, true },
+		{ "feature-gso-tcpv6", sf->sf_gso, true },
+		{ "feature-ipv6-csum-offload", sf->sf_csum, true },
+		{ "feature-no-csum-offload", 1, !sf->sf_csum },
 		{ "state", XenbusStateConnected, true },
 	};
 	unsigned int i;
@@ -210,6 +223,13 @@ simfe_connect(struct simfe *sf)
 		return -ENODEV;
 	}
 	sf->sf_be_sg = simfe_xs_uint(sf, sf->sf_be, "feature-sg", 1, 0) == 1;
+	/* For eth0's offloads (simfe_ring_connect), as xennet_fix_features. */
+	sf->sf_be_gso4 = simfe_xs_uint(sf, sf->sf_be, "feature-gso-tcpv4", 1,
+	    0) == 1;
+	sf->sf_be_gso6 = simfe_xs_uint(sf, sf->sf_be, "feature-gso-tcpv6", 1,
+	    0) == 1;
+	sf->sf_be_csum6 = simfe_xs_uint(sf, sf->sf_be,
+	    "feature-ipv6-csum-offload", 1, 0) == 1;
 	if ((rc = simfe_ring_connect(sf)) < 0) {
 		fprintf(stderr, "netfront d%u/%u: setting up rings: %s\n",
 		    sf->sf_domid, sf->sf_devid, strerror(-rc));
@@ -801,11 +821,15 @@ simfe_usage(void)
 {
 	fprintf(stderr, "usage: xvif-sim netfront --dir DIR DOMID DEVID "
 	    "--netns NAME [--no-sg] [--no-rx-notify]\n"
-	    "\t[--misbehave MODE] [--vanish] [--timeout SECS]\n"
+	    "\t[--no-offload | --no-gso] [--misbehave MODE] [--vanish] "
+	    "[--timeout SECS]\n"
+	    "--no-offload: no checksum offload or GSO either way "
+	    "(feature-no-csum-offload)\n"
+	    "--no-gso: checksum offload, but no GSO either way\n"
 	    "MODE: slots19 slots20 slots21 page-overrun ungranted revoked "
 	    "prod-overrun reconnect no-rx-slots starve-reconnect\n"
 	    "      connect-fatal connect-bad-extra event-storm reinit "
-	    "ungranted-second\n      rx-prod-overrun rx-ungranted\n");
+	    "ungranted-second\n      rx-prod-overrun rx-ungranted csum-not-ip gso-not-tcp\n");
 }
 
 int
@@ -816,6 +840,8 @@ simcmd_netfront(int argc, char **argv)
 		{ "netns", required_argument, NULL, 'n' },
 		{ "no-sg", no_argument, NULL, 'S' },
 		{ "no-rx-notify", no_argument, NULL, 'R' },
+		{ "no-offload", no_argument, NULL, 'O' },
+		{ "no-gso", no_argument, NULL, 'G' },
 		{ "misbehave", required_argument, NULL, 'm' },
 		{ "vanish", no_argument, NULL, 'V' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -834,6 +860,7 @@ simcmd_netfront(int argc, char **argv)
 	sf->sf_sigfd = -1;
 	sf->sf_port = HV_PORT_NONE;
 	sf->sf_sg = sf->sf_rx_notify = true;
+	sf->sf_csum = sf->sf_gso = true;
 	sf->sf_timeout = SIMFE_TIMEOUT_DEFAULT;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -842,6 +869,8 @@ simcmd_netfront(int argc, char **argv)
 		case 'n': sf->sf_netns = optarg; break;
 		case 'S': sf->sf_sg = false; break;
 		case 'R': sf->sf_rx_notify = false; break;
+		case 'O': sf->sf_csum = sf->sf_gso = false; break;
+		case 'G': sf->sf_gso = false; break;
 		case 'V': sf->sf_vanish = true; break;
 		case 'm':
 			if (simfe_mb_parse(optarg, &sf->sf_mb) < 0) {

@@ -6,8 +6,9 @@
  *
  * simfe.c owns the command line, XenStore (as the guest, through the real
  * libxenstore), the xenbus state machine, the TAP and the event loop;
- * simfe_ring.c owns the rings, the grants and the data path; simfe_mb.c
- * the misbehaviours of --misbehave.  Nothing here is used by xvifd.
+ * simfe_ring.c owns the rings, the grants and the data path, simfe_offl.c
+ * the offloads of its frames; simfe_mb.c the misbehaviours of
+ * --misbehave.  Nothing here is used by xvifd.
  *
  * Guest memory and grant references are split by devid so that several
  * netfront processes of one domain never collide: vif N uses the guest
@@ -24,9 +25,14 @@
  *	ref  1000	never granted (for --misbehave ungranted)
  * A domain of P pages thus has room for vifs 0 .. P / 1024 - 1.
  *
+ * Offloads go through eth0's virtio-net header, as xen-netfront maps an
+ * skb's: a partial checksum (NEEDS_CSUM) is NETTXF_csum_blank and
+ * NETRXF_csum_blank, DATA_VALID is data_validated, a TCP superframe is a
+ * GSO extra slot.  eth0 is offered (TUNSETOFFLOAD) only what the backend
+ * takes, as xennet_fix_features trims the netdev's features.
+ *
  * Not modelled: multi-queue, split event channels, the ctrl ring, XDP,
- * sending GSO or checksum-offloaded frames (the TAP has no virtio-net
- * header, so every guest TX frame is complete and single-segment).
+ * the multicast and hash extras (skipped when they come).
  */
 #ifndef XVIF_SIMFE_H
 #define XVIF_SIMFE_H
@@ -55,6 +61,11 @@ _Static_assert(SIMFE_GFN_RX + XVIF_RX_RING_SIZE <= SIMFE_PART &&
 #define SIMFE_FRAME_MAX		65536u
 /* Slots a guest TX frame may use (netif.h XEN_NETIF_NR_SLOTS_MIN). */
 #define SIMFE_TX_MAX_SLOTS	XEN_NETIF_NR_SLOTS_MIN
+/*
+ * Ring slots kept free before eth0 is read again: the data slots and the
+ * GSO extra (netfront_tx_slot_available).
+ */
+#define SIMFE_TX_NEED		(SIMFE_TX_MAX_SLOTS + 1)
 /* Ring slots an RX chain may use before we call the backend broken. */
 #define SIMFE_RX_MAX_SLOTS	64u
 
@@ -84,6 +95,8 @@ enum simfe_mb {
 	SIMFE_MB_UNGRANTED_SECOND, /* a good request, then an ungranted one */
 	SIMFE_MB_RX_PROD_OVERRUN, /* RX req_prod 300 past the responses */
 	SIMFE_MB_RX_UNGRANTED,	/* the first RX buffer on a gref not granted */
+	SIMFE_MB_CSUM_NOT_IP,	/* csum_blank on a frame that is not IP */
+	SIMFE_MB_GSO_NOT_TCP,	/* a TCPv4 GSO extra on a UDP frame */
 };
 
 /* Where the xenbus handshake is (our side); see the diagram in simfe.c. */
@@ -110,6 +123,9 @@ struct simfe_counters {
 	uint64_t	c_tx_frames, c_tx_bytes, c_tx_errors;
 	uint64_t	c_rx_frames, c_rx_bytes, c_rx_errors;
 	uint64_t	c_rx_foreign;	/* unicast to another MAC: not ours */
+	/* Frames that went with these offloads (a GSO one counts in both). */
+	uint64_t	c_tx_gso, c_tx_csum_blank;
+	uint64_t	c_rx_gso, c_rx_csum_blank;
 };
 
 struct simfe {
@@ -120,6 +136,10 @@ struct simfe {
 	const char		*sf_netns;
 	bool			 sf_sg;		/* write feature-sg=1 */
 	bool			 sf_rx_notify;	/* write feature-rx-notify=1 */
+	bool			 sf_csum;	/* checksum offload (not
+						 * --no-offload) */
+	bool			 sf_gso;	/* GSO too (neither --no-offload
+						 * nor --no-gso) */
 	bool			 sf_vanish;
 	enum simfe_mb		 sf_mb;
 	unsigned int		 sf_timeout;	/* seconds, bounded waits */
@@ -134,6 +154,9 @@ struct simfe {
 	int			 sf_fe_state;	/* what we last wrote */
 	int			 sf_be_state;	/* last read; 0 if absent */
 	bool			 sf_be_sg;	/* backend feature-sg */
+	bool			 sf_be_gso4;	/* ... feature-gso-tcpv4 */
+	bool			 sf_be_gso6;	/* ... feature-gso-tcpv6 */
+	bool			 sf_be_csum6;	/* ... ipv6-csum-offload */
 	enum simfe_phase	 sf_phase;
 	bool			 sf_ever_connected;
 	bool			 sf_starved;	/* starve-reconnect: not yet */
@@ -148,6 +171,7 @@ struct simfe {
 	struct ev_fd		*sf_tap_h, *sf_evt_h, *sf_xs_h, *sf_sig_h;
 	int			 sf_sigfd;
 	bool			 sf_tap_reading;
+	unsigned int		 sf_tun;	/* TUN_F_* eth0 has now */
 	struct ev_timer		 sf_deadline;	/* of a bounded wait */
 	struct ev_timer		 sf_gc;		/* retries grant ends */
 	struct ev_timer		 sf_alive;	/* is our domain still there */
@@ -187,6 +211,20 @@ struct simfe {
 void	simfe_notify(struct simfe *);
 void	simfe_tap_flow(struct simfe *, bool on);
 
+/* One guest RX packet as simfe_rx_packet found it in the ring. */
+struct simfe_rxpkt {
+	long			 rp_len;	/* in sf_buf; -1: drop it */
+	uint16_t		 rp_flags;	/* first response's NETRXF_* */
+	struct netif_extra_info	 rp_gso;	/* type 0 if none came */
+};
+
+/* simfe_offl.c: offloads, eth0's vnet header <-> the ring's flags. */
+const char *simfe_tx_offload(struct simfe *, const struct virtio_net_hdr *,
+	    uint8_t *f, size_t len, uint16_t *flags,
+	    struct netif_extra_info *gso);
+const char *simfe_rx_offload(struct simfe *, uint8_t *f, size_t len,
+	    const struct simfe_rxpkt *, struct virtio_net_hdr *);
+
 /* simfe_ring.c */
 int	simfe_ring_connect(struct simfe *);
 void	simfe_ring_disconnect(struct simfe *);
@@ -202,6 +240,9 @@ void	simfe_txid_put(struct simfe *, unsigned int id);
 void	simfe_tx_req(struct simfe *, unsigned int id, grant_ref_t ref,
 	    uint16_t off, uint16_t size, uint16_t flags);
 void	simfe_tx_push(struct simfe *);
+int	simfe_tx_queue(struct simfe *, const uint8_t *frame, size_t len,
+	    unsigned int chunk, bool mb, uint16_t flags0,
+	    const struct netif_extra_info *gso);
 int	simfe_tx_frame(struct simfe *, const uint8_t *frame, size_t len,
 	    unsigned int chunk, bool mb);
 

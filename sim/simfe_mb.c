@@ -32,6 +32,8 @@ static const char *const simfe_mb_names[] = {
 	[SIMFE_MB_UNGRANTED_SECOND] = "ungranted-second",
 	[SIMFE_MB_RX_PROD_OVERRUN] = "rx-prod-overrun",
 	[SIMFE_MB_RX_UNGRANTED] = "rx-ungranted",
+	[SIMFE_MB_CSUM_NOT_IP] = "csum-not-ip",
+	[SIMFE_MB_GSO_NOT_TCP] = "gso-not-tcp",
 };
 
 const char *
@@ -206,6 +208,44 @@ simfe_mb_ungranted_second(struct simfe *sf, char *msg, size_t len)
 }
 
 /*
+ * csum-not-ip, gso-not-tcp: offloads on frames that cannot have them: a
+ * blank checksum on a frame that is not IP, a TCPv4 GSO extra on a
+ * UDP/IPv4 one.  The backend finds no header to hand the host and must
+ * drop the frame, answering its slot with an error.
+ */
+static int
+simfe_mb_offload(struct simfe *sf, bool gso, char *msg, size_t len)
+{
+	struct netif_extra_info ex;
+	uint8_t *f = sf->sf_buf;
+	int rc;
+
+	simfe_mb_frame(sf, 64);
+	memset(&ex, 0, sizeof(ex));
+	if (gso) {
+		f[12] = 0x08, f[13] = 0x00;
+		memset(f + 14, 0, 50);
+		f[14] = 0x45;		/* IPv4, 20 bytes */
+		f[17] = 50;		/* total length */
+		f[22] = 64;		/* TTL */
+		f[23] = 17;		/* UDP */
+		f[14 + 20 + 5] = 30;	/* UDP length */
+		ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
+		ex.u.gso.size = 1448;
+		ex.u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+	}
+	rc = simfe_tx_queue(sf, f, 64, XVIF_PAGE_SIZE, true,
+	    NETTXF_csum_blank | NETTXF_data_validated, gso ? &ex : NULL);
+	if (rc <= 0)
+		return rc < 0 ? rc : -EIO;
+	sf->sf_mb_out = (unsigned int)rc;
+	snprintf(msg, len, gso ? "pushed a 64-byte UDP/IPv4 frame with a "
+	    "TCPv4 GSO extra" : "pushed a 64-byte frame that is not IP with "
+	    "csum_blank");
+	return 0;
+}
+
+/*
  * prod-overrun, rx-prod-overrun: a ring's producer 300 past the
  * responses (the two rings differ in type, not in their indices).
  */
@@ -298,6 +338,11 @@ simfe_misbehave(struct simfe *sf)
 	case SIMFE_MB_RX_UNGRANTED:
 		snprintf(msg, sizeof(msg), "posted its first rx buffer with "
 		    "gref %u, never granted", sf->sf_base + SIMFE_REF_NEVER);
+		break;
+	case SIMFE_MB_CSUM_NOT_IP:
+	case SIMFE_MB_GSO_NOT_TCP:
+		rc = simfe_mb_offload(sf, sf->sf_mb == SIMFE_MB_GSO_NOT_TCP,
+		    msg, sizeof(msg));
 		break;
 	}
 	if (rc < 0)

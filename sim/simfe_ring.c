@@ -108,23 +108,29 @@ simfe_tx_push(struct simfe *sf)
 }
 
 /*
- * One guest TX frame into slots of up to a page each, like
- * xennet_make_txreqs: the first slot carries the total size, later ones
- * their own; NETTXF_more_data chains them.  The caller checked the room.
- * ids[] receives the ids used.  Returns the slot count or -errno.
+ * One guest TX frame into slots of up to a chunk each, like
+ * xennet_start_xmit: the first slot carries the total size and flags0,
+ * later ones their own size; NETTXF_more_data chains them.  With gso, its
+ * extra takes the ring slot right after the first (it has no id and gets
+ * a NETIF_RSP_NULL response) and the first is marked NETTXF_extra_info.
+ * Returns the data slot count, or -errno with nothing queued.
  */
 int
-simfe_tx_frame(struct simfe *sf, const uint8_t *frame, size_t len,
-    unsigned int chunk, bool mb)
+simfe_tx_queue(struct simfe *sf, const uint8_t *frame, size_t len,
+    unsigned int chunk, bool mb, uint16_t flags0,
+    const struct netif_extra_info *gso)
 {
 	unsigned int n = (unsigned int)((len + chunk - 1) / chunk), i, id;
-	uint16_t ids[SIMFE_TX_MAX_SLOTS + 3];
+	unsigned int nex = gso != NULL ? 1 : 0;
+	uint16_t ids[SIMFE_TX_MAX_SLOTS + 3], fl;
+	RING_IDX start = sf->sf_tx.req_prod_pvt;
+	struct netif_extra_info *ex;
 	size_t done = 0, sz;
 	int rc;
 
-	if (n == 0 || n > SIMFE_TX_MAX_SLOTS + 3 || n > simfe_tx_room(sf))
+	if (n == 0 || n > SIMFE_TX_MAX_SLOTS + 3 || n > sf->sf_ntxfree ||
+	    n + nex > XVIF_TX_RING_SIZE - (start - sf->sf_tx.rsp_cons))
 		return -ENOSPC;
-	sf->sf_txseq++;
 	for (i = 0; i < n; i++, done += sz) {
 		id = (unsigned int)simfe_txid_get(sf);
 		ids[i] = (uint16_t)id;
@@ -138,46 +144,88 @@ simfe_tx_frame(struct simfe *sf, const uint8_t *frame, size_t len,
 				(void)simfe_end(sf, simfe_txref(sf, ids[i]));
 				simfe_txid_put(sf, ids[i]);
 			}
+			sf->sf_tx.req_prod_pvt = start;	/* never pushed */
 			return rc;
 		}
 		sf->sf_txid[id].ti_granted = true;
-		sf->sf_txid[id].ti_seq = sf->sf_txseq;
+		sf->sf_txid[id].ti_seq = sf->sf_txseq + 1;
 		sf->sf_txid[id].ti_mb = mb;
+		fl = i + 1 < n ? NETTXF_more_data : 0;
+		if (i == 0)
+			fl |= flags0 | (gso != NULL ? NETTXF_extra_info : 0);
 		simfe_tx_req(sf, id, simfe_txref(sf, id), 0,
-		    (uint16_t)(i == 0 ? len : sz),
-		    i + 1 < n ? NETTXF_more_data : 0);
+		    (uint16_t)(i == 0 ? len : sz), fl);
+		if (i == 0 && gso != NULL) {
+			ex = (struct netif_extra_info *)RING_GET_REQUEST(
+			    &sf->sf_tx, sf->sf_tx.req_prod_pvt);
+			memset(ex, 0, sizeof(netif_tx_request_t));
+			ex->type = gso->type;
+			ex->flags = 0;
+			ex->u.gso = gso->u.gso;
+			sf->sf_tx.req_prod_pvt++;
+		}
 	}
+	sf->sf_txseq++;
 	simfe_tx_push(sf);
 	sf->sf_cnt.c_tx_frames++;
 	sf->sf_cnt.c_tx_bytes += len;
 	return (int)n;
 }
 
+/* The same without offloads, for simfe_mb.c. */
+int
+simfe_tx_frame(struct simfe *sf, const uint8_t *frame, size_t len,
+    unsigned int chunk, bool mb)
+{
+	return simfe_tx_queue(sf, frame, len, chunk, mb, 0, NULL);
+}
+
+/* Can a frame of the most slots go out now (netfront_tx_slot_available)? */
+static bool
+simfe_tx_can_take(const struct simfe *sf)
+{
+	return simfe_tx_room(sf) >= SIMFE_TX_NEED;
+}
+
 /* eth0 is readable: frames to the TX ring until it is full or eth0 empty. */
 void
 simfe_tap_input(struct simfe *sf)
 {
+	struct netif_extra_info gso;
+	struct virtio_net_hdr vh;
 	unsigned int budget = 64;
+	uint16_t flags;
 	ssize_t n;
 
 	while (budget-- > 0) {
-		if (!sf->sf_up || simfe_tx_room(sf) < SIMFE_TX_MAX_SLOTS) {
+		if (!sf->sf_up || !simfe_tx_can_take(sf)) {
 			/* Linux: netif_tx_stop_queue until tx_buf_gc frees. */
 			simfe_tap_flow(sf, false);
 			return;
 		}
-		if ((n = hp_recv(sf->sf_hp, NULL, sf->sf_buf, sizeof(sf->sf_buf)))
-		    <= 0)
+		if ((n = hp_recv(sf->sf_hp, &vh, sf->sf_buf,
+		    sizeof(sf->sf_buf))) <= 0)
 			return;
-		if ((size_t)n > sizeof(sf->sf_buf) || n < PROTO_ETH_HLEN ||
-		    (!sf->sf_be_sg && n > (ssize_t)XVIF_PAGE_SIZE)) {
-			/* No SG at the backend: one slot, one page at most. */
+		/*
+		 * The wire format's limit (xennet_start_xmit); without SG at
+		 * the backend, one slot of one page at most.
+		 */
+		if (n > XEN_NETIF_MAX_TX_SIZE || n < PROTO_ETH_HLEN ||
+		    (!sf->sf_be_sg && n > (ssize_t)XVIF_PAGE_SIZE) ||
+		    simfe_tx_offload(sf, &vh, sf->sf_buf, (size_t)n, &flags,
+		    &gso) != NULL) {
 			sf->sf_cnt.c_tx_errors++;
 			continue;
 		}
-		if (simfe_tx_frame(sf, sf->sf_buf, (size_t)n, XVIF_PAGE_SIZE,
-		    false) < 0)
+		if (simfe_tx_queue(sf, sf->sf_buf, (size_t)n, XVIF_PAGE_SIZE,
+		    false, flags, gso.type != 0 ? &gso : NULL) < 0) {
 			sf->sf_cnt.c_tx_errors++;
+			continue;
+		}
+		if (flags & NETTXF_csum_blank)
+			sf->sf_cnt.c_tx_csum_blank++;
+		if (gso.type != 0)
+			sf->sf_cnt.c_tx_gso++;
 	}
 }
 
@@ -230,7 +278,7 @@ simfe_tx_gc(struct simfe *sf)
 		sf->sf_tx.rsp_cons = prod;
 		RING_FINAL_CHECK_FOR_RESPONSES(&sf->sf_tx, more);
 	} while (more);
-	if (!sf->sf_tap_reading && simfe_tx_room(sf) >= SIMFE_TX_MAX_SLOTS)
+	if (!sf->sf_tap_reading && simfe_tx_can_take(sf))
 		simfe_tap_flow(sf, true);
 }
 
@@ -291,15 +339,17 @@ simfe_rx_release(struct simfe *sf, RING_IDX idx)
 		sf->sf_ungc++;
 }
 
+
 /*
  * Untrusted: one RX packet starting at ring index cons (xennet_get_responses
  * and xennet_get_extras).  Linux ignores the response ids and takes the
- * buffer of the ring slot.  Returns the ring slots the packet used, 0 if it
- * is not complete before prod yet; *len is its length, or -1 to drop it.
+ * buffer of the ring slot.  Returns the ring slots the packet used, extras
+ * included (each consumed a posted buffer, which is posted again like the
+ * others), or 0 if it is not complete before prod yet.
  */
 static unsigned int
-simfe_rx_packet(struct simfe *sf, RING_IDX cons, RING_IDX prod, long *len,
-    bool *csum_blank)
+simfe_rx_packet(struct simfe *sf, RING_IDX cons, RING_IDX prod,
+    struct simfe_rxpkt *rp)
 {
 	netif_rx_response_t rsp;
 	struct netif_extra_info ex;
@@ -308,7 +358,7 @@ simfe_rx_packet(struct simfe *sf, RING_IDX cons, RING_IDX prod, long *len,
 	const uint8_t *page;
 	long total = 0;
 
-	*csum_blank = false;
+	memset(rp, 0, sizeof(*rp));
 	for (;;) {
 		if (cons + used == prod)
 			return 0;
@@ -332,39 +382,76 @@ simfe_rx_packet(struct simfe *sf, RING_IDX cons, RING_IDX prod, long *len,
 			    (size_t)rsp.status);
 			total += rsp.status;
 		}
-		if (first && (rsp.flags & NETRXF_csum_blank))
-			*csum_blank = true;
+		if (first)
+			rp->rp_flags = rsp.flags;
 		if (first && (rsp.flags & NETRXF_extra_info)) {
-			/* Extras follow the first data slot (netif.h). */
+			/*
+			 * Extras follow the first data slot (netif.h), as
+			 * long as XEN_NETIF_EXTRA_FLAG_MORE says; a later
+			 * one of a type replaces an earlier one.  Types
+			 * netif.h does not have break the packet
+			 * (xennet_get_extras); the others but GSO mean
+			 * nothing to us and are skipped.
+			 */
 			do {
 				if (cons + used == prod)
 					return 0;
 				if (used >= SIMFE_RX_MAX_SLOTS) {
-					*len = -1;
+					rp->rp_len = -1;
 					return used;
 				}
 				memcpy(&ex, RING_GET_RESPONSE(&sf->sf_rx,
 				    cons + used), sizeof(ex));
 				used++;
+				if (ex.type == XEN_NETIF_EXTRA_TYPE_NONE ||
+				    ex.type >= XEN_NETIF_EXTRA_TYPE_MAX)
+					bad = true;
+				else if (ex.type == XEN_NETIF_EXTRA_TYPE_GSO)
+					rp->rp_gso = ex;
 			} while (ex.flags & XEN_NETIF_EXTRA_FLAG_MORE);
 		}
 		first = false;
 		if (!(rsp.flags & NETRXF_more_data))
 			break;
 	}
-	*len = bad || total < PROTO_ETH_HLEN ? -1 : total;
+	rp->rp_len = bad || total < PROTO_ETH_HLEN ? -1 : total;
 	return used;
+}
+
+/* One RX packet to eth0 (handle_incoming_queue); false if it was not. */
+static bool
+simfe_rx_deliver(struct simfe *sf, const struct simfe_rxpkt *rp)
+{
+	struct virtio_net_hdr vh;
+	struct iovec iov;
+
+	if (rp->rp_len < 0 || simfe_rx_offload(sf, sf->sf_buf,
+	    (size_t)rp->rp_len, rp, &vh) != NULL)
+		return false;
+	/* Linux drops these as PACKET_OTHERHOST; a backend that sends them
+	 * made them up. */
+	if (!(sf->sf_buf[0] & 1) && memcmp(sf->sf_buf, sf->sf_mac, 6) != 0)
+		sf->sf_cnt.c_rx_foreign++;
+	iov.iov_base = sf->sf_buf;
+	iov.iov_len = (size_t)rp->rp_len;
+	if (hp_send(sf->sf_hp, &vh, &iov, 1) < 0)
+		return false;
+	sf->sf_cnt.c_rx_frames++;
+	sf->sf_cnt.c_rx_bytes += (uint64_t)rp->rp_len;
+	if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		sf->sf_cnt.c_rx_gso++;
+	if (rp->rp_flags & NETRXF_csum_blank)
+		sf->sf_cnt.c_rx_csum_blank++;
+	return true;
 }
 
 /* Untrusted: RX responses (xennet_poll), then re-post the buffers. */
 static void
 simfe_rx_poll(struct simfe *sf)
 {
-	struct iovec iov;
+	struct simfe_rxpkt rp;
 	RING_IDX prod, i;
 	unsigned int used;
-	bool csum;
-	long len;
 	int more;
 
 	for (;;) {
@@ -379,7 +466,7 @@ simfe_rx_poll(struct simfe *sf)
 		}
 		while (sf->sf_rx.rsp_cons != prod) {
 			used = simfe_rx_packet(sf, sf->sf_rx.rsp_cons, prod,
-			    &len, &csum);
+			    &rp);
 			if (used == 0) {
 				/*
 				 * The rest of the chain is not pushed yet:
@@ -392,27 +479,8 @@ simfe_rx_poll(struct simfe *sf)
 					goto out;
 				break;
 			}
-			if (len < 0)
+			if (!simfe_rx_deliver(sf, &rp))
 				sf->sf_cnt.c_rx_errors++;
-			else {
-				/* No virtio-net header on eth0: fill it in. */
-				if (csum)
-					(void)proto_csum_fill(sf->sf_buf,
-					    (size_t)len);
-				/* Linux drops these as PACKET_OTHERHOST; a
-				 * backend that sends them made them up. */
-				if (len >= 6 && !(sf->sf_buf[0] & 1) &&
-				    memcmp(sf->sf_buf, sf->sf_mac, 6) != 0)
-					sf->sf_cnt.c_rx_foreign++;
-				iov.iov_base = sf->sf_buf;
-				iov.iov_len = (size_t)len;
-				if (hp_send(sf->sf_hp, NULL, &iov, 1) < 0)
-					sf->sf_cnt.c_rx_errors++;
-				else {
-					sf->sf_cnt.c_rx_frames++;
-					sf->sf_cnt.c_rx_bytes += (uint64_t)len;
-				}
-			}
 			for (i = 0; i < used; i++)
 				simfe_rx_release(sf, sf->sf_rx.rsp_cons + i);
 			sf->sf_rx.rsp_cons += used;
@@ -478,10 +546,49 @@ simfe_ring_gc(struct simfe *sf)
 	sf->sf_ungc = left;
 	if (sf->sf_up) {
 		simfe_rx_post(sf);
-		if (!sf->sf_tap_reading &&
-		    simfe_tx_room(sf) >= SIMFE_TX_MAX_SLOTS)
+		if (!sf->sf_tap_reading && simfe_tx_can_take(sf))
 			simfe_tap_flow(sf, true);
 	}
+}
+
+/*
+ * What eth0 may hand us unfinished (TUNSETOFFLOAD), as netfront's netdev
+ * features come out of xennet_fix_features and netdev_fix_features:
+ * checksums unless --no-offload; TCPv4 superframes if the backend takes
+ * them and SG; TCPv6 ones if it also takes IPv6 checksums.  IPv6
+ * checksums alone have no TUN_F_ flag: simfe_tx_offload finishes them.
+ */
+static unsigned int
+simfe_tun_flags(const struct simfe *sf)
+{
+	unsigned int f;
+
+	if (!sf->sf_up || !sf->sf_csum)
+		return 0;
+	f = TUN_F_CSUM;
+	if (sf->sf_gso && sf->sf_be_sg && sf->sf_be_gso4)
+		f |= TUN_F_TSO4;
+	if (sf->sf_gso && sf->sf_be_sg && sf->sf_be_gso6 && sf->sf_be_csum6)
+		f |= TUN_F_TSO6;
+	return f;
+}
+
+static void
+simfe_tun_set(struct simfe *sf)
+{
+	unsigned int f = simfe_tun_flags(sf);
+	int rc;
+
+	if (sf->sf_hp == NULL || f == sf->sf_tun)
+		return;
+	if ((rc = hp_set_offload(sf->sf_hp, f)) < 0) {
+		fprintf(stderr, "netfront d%u/%u: eth0 offloads %#x: %s\n",
+		    sf->sf_domid, sf->sf_devid, f, strerror(-rc));
+		/* Frames that come with more are finished or dropped. */
+		if (f != 0)
+			return;
+	}
+	sf->sf_tun = f;
 }
 
 /*
@@ -539,6 +646,7 @@ simfe_ring_connect(struct simfe *sf)
 	}
 	sf->sf_gen++;
 	sf->sf_up = true;
+	simfe_tun_set(sf);
 	simfe_rx_post(sf);
 	simfe_tap_flow(sf, true);	/* eth0 was not read while down */
 	return 0;
@@ -560,6 +668,7 @@ simfe_ring_disconnect(struct simfe *sf)
 		return;
 	sf->sf_up = false;
 	simfe_tap_flow(sf, false);
+	simfe_tun_set(sf);		/* none while we have no backend */
 	if (sf->sf_port != HV_PORT_NONE) {
 		(void)hvsim_evt_close(sf->sf_hv, sf->sf_port);
 		sf->sf_port = HV_PORT_NONE;

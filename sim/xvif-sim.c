@@ -29,7 +29,8 @@ static const struct simcmd {
 	{ "detach", simcmd_detach, "--dir DIR DOMID DEVID",
 	  "remove a vif from a domain, as xl network-detach does" },
 	{ "netfront", simcmd_netfront, "--dir DIR DOMID DEVID --netns NAME\n"
-	  "             [--no-sg] [--no-rx-notify] [--misbehave MODE] [--vanish]",
+	  "             [--no-sg] [--no-rx-notify] [--no-offload | --no-gso]\n"
+	  "             [--misbehave MODE] [--vanish] [--timeout SECS]",
 	  "be domain DOMID's netfront for vif DEVID, eth0 in netns NAME" },
 	{ NULL, NULL, NULL, NULL }
 };

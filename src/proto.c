@@ -414,6 +414,16 @@ proto_csum_fill(uint8_t *f, size_t len)
 	return NULL;
 }
 
+void
+proto_csum_pseudo(uint8_t *f, const struct proto_l4 *l4)
+{
+	/* Folded, not inverted: what CHECKSUM_PARTIAL wants in the field. */
+	uint16_t sum = (uint16_t)~proto_csum_fold(l4->l4_pseudo);
+
+	f[l4->l4_off + l4->l4_csum_off] = (uint8_t)(sum >> 8);
+	f[l4->l4_off + l4->l4_csum_off + 1] = (uint8_t)sum;
+}
+
 const char *
 proto_csum_finish(uint8_t *f, size_t len, size_t start, size_t off)
 {

@@ -143,6 +143,14 @@ const char *proto_l4_find(const uint8_t *f, size_t len, struct proto_l4 *);
 const char *proto_csum_fill(uint8_t *frame, size_t len);
 
 /*
+ * Put the pseudo-header sum in the checksum field of a frame l4 was
+ * found in, as a partial checksum wants it (Linux's
+ * skb_checksum_setup with recalculate): for a GSO frame a guest sent
+ * without NETTXF_csum_blank, whose field holds something else.
+ */
+void	proto_csum_pseudo(uint8_t *f, const struct proto_l4 *l4);
+
+/*
  * Complete a checksum the kernel left partial (virtio's NEEDS_CSUM, from
  * csum_start and csum_offset) for a frontend that cannot take it: the
  * sum of f[start..len) at f[start + off].  NULL if done, else why not

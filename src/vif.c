@@ -26,6 +26,9 @@ const char *const vif_counter_names[VIF_COUNTER_MAX] = {
 	[VIF_TX_BAD] = "tx_bad_requests",
 	[VIF_TX_GNT_ERR] = "tx_grant_errors",
 	[VIF_TX_HOST_DROP] = "tx_host_drops",
+	[VIF_TX_CSUM_OFFLOAD] = "tx_csum_offloads",
+	[VIF_TX_GSO] = "tx_gso",
+	[VIF_TX_GSO_FIXUP] = "tx_gso_csum_fixups",
 	[VIF_RX_FRAMES] = "rx_frames",
 	[VIF_RX_BYTES] = "rx_bytes",
 	[VIF_RX_TOO_BIG] = "rx_too_big",
@@ -34,6 +37,10 @@ const char *const vif_counter_names[VIF_COUNTER_MAX] = {
 	[VIF_RX_BAD] = "rx_bad_requests",
 	[VIF_RX_STALLS] = "rx_stalls",
 	[VIF_RX_OVERSIZE] = "rx_oversize_drops",
+	[VIF_RX_CSUM_BLANK] = "rx_csum_blank",
+	[VIF_RX_CSUM_FILLED] = "rx_csum_filled",
+	[VIF_RX_GSO] = "rx_gso",
+	[VIF_RX_OFFLOAD_DROP] = "rx_offload_drops",
 	[VIF_EVT_SPURIOUS] = "events_spurious",
 	[VIF_GNT_CALLS] = "grant_copy_calls",
 	[VIF_GNT_OPS] = "grant_copy_ops",
@@ -140,6 +147,26 @@ vif_unmap(struct xvif *vif, void **page)
  * which is 0 for a new ring and the resume point after a restart
  * (reattach).  On failure the vif is as vif_disconnect() leaves it.
  */
+/*
+ * What the TAP may hand us unfinished, from what the frontend takes on
+ * RX, as Linux netback sets its netdev features: checksums if it takes
+ * them for either family (the other is filled in by vif_rx_offload), TCP
+ * segmentation per family only with SG and that family's checksum.
+ */
+unsigned int
+vif_tap_offloads(const struct vif_fe *fe)
+{
+	unsigned int f = 0;
+
+	if (fe->fe_csum || fe->fe_ipv6_csum)
+		f |= TUN_F_CSUM;
+	if (fe->fe_sg && fe->fe_gso4 && fe->fe_csum)
+		f |= TUN_F_TSO4;
+	if (fe->fe_sg && fe->fe_gso6 && fe->fe_ipv6_csum)
+		f |= TUN_F_TSO6;
+	return f;
+}
+
 int
 vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 {
@@ -147,6 +174,7 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 	netif_tx_sring_t *txs;
 	netif_rx_sring_t *rxs;
 	RING_IDX txp, rxp;
+	unsigned int offl;
 	int rc;
 
 	vif->vif_fe = *fe;
@@ -208,10 +236,18 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 	vif->vif_rx_stalled = false;
 	(void)hp_set_carrier(vif->vif_hp, true);
 	vif->vif_rx_starved_since = 0;
-	log_info("%s: connected%s (tx ring %u, rx ring %u, event channel %u%s%s)",
+	offl = vif_tap_offloads(fe);
+	if ((rc = hp_set_offload(vif->vif_hp, offl)) < 0) {
+		/* Finished frames only, which every frontend takes. */
+		log_warnc(-rc, "%s: tap offloads", vif->vif_tag);
+		offl = 0;
+	}
+	log_info("%s: connected%s (tx ring %u, rx ring %u, event channel %u%s%s%s%s%s)",
 	    vif->vif_tag, reattach ? " again" : "", fe->fe_tx_ref,
 	    fe->fe_rx_ref, fe->fe_port, fe->fe_sg ? ", sg" : "",
-	    fe->fe_rx_notify ? ", rx-notify" : "");
+	    fe->fe_rx_notify ? ", rx-notify" : "",
+	    offl & TUN_F_CSUM ? ", csum" : "", offl & TUN_F_TSO4 ? ", tso4" : "",
+	    offl & TUN_F_TSO6 ? ", tso6" : "");
 	vif_kick(vif);
 	return 0;
 fail:
@@ -242,6 +278,9 @@ vif_disconnect(struct xvif *vif)
 	struct hv *hv = vif->vif_d->xd_hv;
 
 	vif_stop(vif);
+	/* The next frontend may take fewer offloads. */
+	if (vif->vif_hp != NULL && !vif->vif_tap_lost)
+		(void)hp_set_offload(vif->vif_hp, 0);
 	ev_timer_cancel(vif->vif_d->xd_ev, &vif->vif_evt_timer);
 	vif->vif_evt_spurious = 0;
 	if (vif->vif_port != HV_PORT_NONE) {

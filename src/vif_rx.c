@@ -69,6 +69,58 @@ vif_rx_respond(struct xvif *vif, uint16_t id, uint16_t flags, int16_t status)
 	vif->vif_rxr.rsp_prod_pvt++;
 }
 
+/*
+ * The GSO extra in the slot after a frame's first (netif.h: the first
+ * response has NETRXF_extra_info; Linux's xenvif_rx_extra_slot).
+ */
+static void
+vif_rx_respond_gso(struct xvif *vif, const struct vif_rxmeta *m)
+{
+	struct netif_extra_info ex;
+
+	_Static_assert(sizeof(ex) == sizeof(netif_rx_response_t),
+	    "an extra fills one response slot");
+	memset(&ex, 0, sizeof(ex));
+	ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
+	ex.u.gso.size = m->rm_gso_size;
+	ex.u.gso.type = m->rm_gso_type;
+	memcpy(vif_journal_rx_rsp(vif, vif->vif_rxr.rsp_prod_pvt), &ex,
+	    sizeof(ex));
+	vif->vif_rxr.rsp_prod_pvt++;
+}
+
+/*
+ * Answer one frame's slots in ring order: its first data slot, its GSO
+ * extra if it has one, the rest.  On error every slot says so.
+ */
+static void
+vif_rx_respond_frame(struct xvif *vif, const struct vif_rxframe *rf,
+    bool ok)
+{
+	const struct vif_rxmeta *m = &rf->rf_meta;
+	unsigned int j;
+	uint16_t flags;
+
+	for (j = 0; j < rf->rf_nsegs; j++) {
+		const struct hv_gcopy *gc = &vif->vif_rx_gc[rf->rf_seg0 + j];
+
+		flags = 0;		/* an error is a slot of its own */
+		if (ok && j + 1 < rf->rf_nsegs)
+			flags |= NETRXF_more_data;
+		if (ok && j == 0)
+			flags |= m->rm_flags |
+			    (m->rm_gso_type != 0 ? NETRXF_extra_info : 0);
+		vif_rx_respond(vif, vif->vif_rx_ids[rf->rf_seg0 + j], flags,
+		    ok ? (int16_t)gc->gc_len : NETIF_RSP_ERROR);
+		if (j == 0 && m->rm_gso_type != 0) {
+			if (ok)
+				vif_rx_respond_gso(vif, m);
+			else
+				vif_rx_respond(vif, 0, 0, NETIF_RSP_ERROR);
+		}
+	}
+}
+
 /* Copy the planned frames into the guest's pages, then answer. */
 static void
 vif_rx_flush(struct xvif *vif, unsigned int nframes, unsigned int nsegs)
@@ -95,20 +147,16 @@ vif_rx_flush(struct xvif *vif, unsigned int nframes, unsigned int nsegs)
 			vif_guest_err(vif, VIF_RX_GNT_ERR,
 			    "rx: grant copy to ref %u: %s", gc->gc_ref,
 			    rc < 0 ? strerror(-rc) : hv_gntst_str(gc->gc_status));
-			for (j = 0; j < rf->rf_nsegs; j++)
-				vif_rx_respond(vif, vif->vif_rx_ids[rf->rf_seg0 + j],
-				    0, NETIF_RSP_ERROR);
+			vif_rx_respond_frame(vif, rf, false);
 			continue;
 		}
-		for (j = 0; j < rf->rf_nsegs; j++) {
-			const struct hv_gcopy *gc = &vif->vif_rx_gc[rf->rf_seg0 + j];
-
-			vif_rx_respond(vif, vif->vif_rx_ids[rf->rf_seg0 + j],
-			    j + 1 < rf->rf_nsegs ? NETRXF_more_data : 0,
-			    (int16_t)gc->gc_len);
-		}
+		vif_rx_respond_frame(vif, rf, true);
 		vif->vif_cnt[VIF_RX_FRAMES]++;
 		vif->vif_cnt[VIF_RX_BYTES] += rf->rf_len;
+		if (rf->rf_meta.rm_flags & NETRXF_csum_blank)
+			vif->vif_cnt[VIF_RX_CSUM_BLANK]++;
+		if (rf->rf_meta.rm_gso_type != 0)
+			vif->vif_cnt[VIF_RX_GSO]++;
 	}
 	vif_journal_push_rx(vif, &notify);
 	if (notify)
@@ -121,13 +169,14 @@ vif_rx_flush(struct xvif *vif, unsigned int nframes, unsigned int nsegs)
  */
 static void
 vif_rx_plan(struct xvif *vif, const uint8_t *buf, uint32_t len,
-    unsigned int *nframes, unsigned int *nsegs)
+    const struct vif_rxmeta *m, unsigned int *nframes, unsigned int *nsegs)
 {
 	struct vif_rxframe *rf = &vif->vif_rx_frames[(*nframes)++];
 	netif_rx_request_t req;
 	uint32_t off = 0;
 
 	rf->rf_len = len;
+	rf->rf_meta = *m;
 	rf->rf_seg0 = *nsegs;
 	rf->rf_nsegs = 0;
 	do {
@@ -145,15 +194,19 @@ vif_rx_plan(struct xvif *vif, const uint8_t *buf, uint32_t len,
 		gc->gc_buf = (void *)(uintptr_t)(buf + off);
 		gc->gc_status = GNTST_general_error;
 		(*nsegs)++;
-		rf->rf_nsegs++;
+		/* The GSO extra takes the request after the first. */
+		if (rf->rf_nsegs++ == 0 && m->rm_gso_type != 0)
+			vif->vif_rxr.req_cons++;
 		off += chunk;
 	} while (off < len);
 }
 
+/* Requests a frame uses: one per page, one more for a GSO extra. */
 static uint32_t
-vif_rx_slots_for(uint32_t len)
+vif_rx_slots_for(uint32_t len, const struct vif_rxmeta *m)
 {
-	return len == 0 ? 1 : (len + XVIF_PAGE_SIZE - 1) / XVIF_PAGE_SIZE;
+	return (len == 0 ? 1 : (len + XVIF_PAGE_SIZE - 1) / XVIF_PAGE_SIZE) +
+	    (m->rm_gso_type != 0);
 }
 
 /*
@@ -257,17 +310,66 @@ vif_rx_idle(struct xvif *vif)
 }
 
 /*
- * One frame off the TAP into stage slot buf: its length, 0 if none, -1
- * if the TAP failed (the vif is failed then).  Frames no ring can take
- * are dropped and counted here, never truncated into the ring.
+ * What the guest is told of a frame's offloads, from the TAP's vnet
+ * header, as Linux netback tells it of an skb's: a partial checksum is
+ * NETRXF_csum_blank (with data_validated) if the frontend takes it for
+ * the frame's family, else we fill it in; a checked one is
+ * data_validated; a TCP superframe gets a GSO extra.  Offloads it did
+ * not ask for (frames queued on the TAP before a reconnect) drop the
+ * frame: false.
+ */
+static bool
+vif_rx_offload(struct xvif *vif, uint8_t *buf, uint32_t len,
+    const struct virtio_net_hdr *vh, struct vif_rxmeta *m)
+{
+	const struct vif_fe *fe = &vif->vif_fe;
+	struct proto_l4 l4;
+	bool v6, take;
+
+	memset(m, 0, sizeof(*m));
+	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		if (vh->gso_type == VIRTIO_NET_HDR_GSO_TCPV4 && fe->fe_gso4)
+			m->rm_gso_type = XEN_NETIF_GSO_TYPE_TCPV4;
+		else if (vh->gso_type == VIRTIO_NET_HDR_GSO_TCPV6 &&
+		    fe->fe_gso6)
+			m->rm_gso_type = XEN_NETIF_GSO_TYPE_TCPV6;
+		if (m->rm_gso_type == 0 || vh->gso_size == 0 ||
+		    !(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+			return false;
+		m->rm_gso_size = vh->gso_size;
+	}
+	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		v6 = proto_l4_find(buf, len, &l4) == NULL ? l4.l4_ipv6 :
+		    len >= PROTO_ETH_HLEN && buf[12] == 0x86 && buf[13] == 0xdd;
+		take = v6 ? fe->fe_ipv6_csum : fe->fe_csum;
+		if (take) {
+			m->rm_flags = NETRXF_csum_blank | NETRXF_data_validated;
+			return true;
+		}
+		if (m->rm_gso_type != 0 || proto_csum_finish(buf, len,
+		    vh->csum_start, vh->csum_offset) != NULL)
+			return false;
+		vif->vif_cnt[VIF_RX_CSUM_FILLED]++;
+		m->rm_flags = NETRXF_data_validated;
+	} else if (vh->flags & VIRTIO_NET_HDR_F_DATA_VALID)
+		m->rm_flags = NETRXF_data_validated;
+	return true;
+}
+
+/*
+ * One frame off the TAP into stage slot buf, its offloads into m: its
+ * length, 0 if none, -1 if the TAP failed (the vif is failed then).
+ * Frames no ring can take are dropped and counted here, never truncated
+ * into the ring.
  */
 static ssize_t
-vif_rx_read(struct xvif *vif, uint8_t *buf)
+vif_rx_read(struct xvif *vif, uint8_t *buf, struct vif_rxmeta *m)
 {
+	struct virtio_net_hdr vh;
 	ssize_t n;
 
 	for (;;) {
-		n = hp_recv(vif->vif_hp, NULL, buf, XVIF_RX_FRAME_SLOT);
+		n = hp_recv(vif->vif_hp, &vh, buf, XVIF_RX_FRAME_SLOT);
 		if (n < 0) {
 			if (vif_tap_gone((int)-n)) {
 				vif_tap_fail(vif, "read", (int)-n);
@@ -286,6 +388,10 @@ vif_rx_read(struct xvif *vif, uint8_t *buf)
 			vif->vif_cnt[VIF_RX_TOO_BIG]++;
 			continue;
 		}
+		if (!vif_rx_offload(vif, buf, (uint32_t)n, &vh, m)) {
+			vif->vif_cnt[VIF_RX_OFFLOAD_DROP]++;
+			continue;
+		}
 		return n;
 	}
 }
@@ -298,6 +404,7 @@ vif_rx_run(struct xvif *vif)
 	uint32_t need, pend_len;
 	RING_IDX prod, avail;
 	uint8_t *buf, *pend_buf;
+	struct vif_rxmeta m;
 	ssize_t n;
 	bool tap_failed;
 
@@ -320,18 +427,20 @@ vif_rx_run(struct xvif *vif)
 			    (size_t)nframes * XVIF_RX_FRAME_SLOT;
 			if (nframes == 0 && vif->vif_rx_pending > 0) {
 				n = vif->vif_rx_pending;	/* in slot 0 */
+				m = vif->vif_rx_pending_meta;
 				vif->vif_rx_pending = 0;
-			} else if ((n = vif_rx_read(vif, buf)) <= 0) {
+			} else if ((n = vif_rx_read(vif, buf, &m)) <= 0) {
 				tap_failed = n < 0;
 				break;
 			}
-			need = vif_rx_slots_for((uint32_t)n);
+			need = vif_rx_slots_for((uint32_t)n, &m);
 			if (need > avail) {
 				pend_buf = buf;
 				pend_len = (uint32_t)n;
+				vif->vif_rx_pending_meta = m;
 				break;
 			}
-			vif_rx_plan(vif, buf, (uint32_t)n, &nframes, &nsegs);
+			vif_rx_plan(vif, buf, (uint32_t)n, &m, &nframes, &nsegs);
 			avail -= need;
 		}
 		vif_rx_flush(vif, nframes, nsegs);
@@ -343,7 +452,8 @@ vif_rx_run(struct xvif *vif)
 			if (pend_buf != vif->vif_rx_stage)
 				memmove(vif->vif_rx_stage, pend_buf, pend_len);
 			vif->vif_rx_pending = pend_len;
-			if (!vif_rx_slots_wait(vif, vif_rx_slots_for(pend_len))) {
+			if (!vif_rx_slots_wait(vif, vif_rx_slots_for(pend_len,
+			    &vif->vif_rx_pending_meta))) {
 				vif_rx_starve(vif);
 				return;
 			}

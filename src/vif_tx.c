@@ -63,12 +63,62 @@ vif_tx_add_seg(struct xvif *vif, const netif_tx_request_t *s, uint16_t len,
 	gc->gc_status = GNTST_general_error;
 }
 
+/*
+ * The offloads of a frame, for the TAP's vnet header, as Linux netback
+ * sets them on the skb: NETTXF_csum_blank is a partial checksum whose
+ * place we find (checksum_setup), NETTXF_data_validated alone says it
+ * was checked, a GSO extra is a TCP superframe of its family.  NULL, or
+ * why the frame is refused.  Untrusted: the frame and its flags.
+ */
+static const char *
+vif_tx_offload(struct xvif *vif, struct vif_txframe *tf,
+    struct virtio_net_hdr *vh)
+{
+	const struct proto_txpkt *pk = &tf->tf_pk;
+	struct proto_l4 l4;
+	const char *why;
+	bool v6;
+
+	memset(vh, 0, sizeof(*vh));
+	if (!(pk->pk_flags & NETTXF_csum_blank) && !pk->pk_has_gso) {
+		if (pk->pk_flags & NETTXF_data_validated)
+			vh->flags = VIRTIO_NET_HDR_F_DATA_VALID;
+		return NULL;
+	}
+	if ((why = proto_l4_find(tf->tf_buf, pk->pk_len, &l4)) != NULL)
+		return pk->pk_has_gso ? "GSO: no TCP header found" :
+		    "checksum offload: no TCP or UDP header found";
+	if (pk->pk_has_gso) {
+		v6 = pk->pk_gso.u.gso.type == XEN_NETIF_GSO_TYPE_TCPV6;
+		if (l4.l4_proto != 6 || l4.l4_ipv6 != v6)
+			return v6 ? "GSO TCPv6 on a frame that is not" :
+			    "GSO TCPv4 on a frame that is not";
+		vh->gso_type = v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+		    VIRTIO_NET_HDR_GSO_TCPV4;
+		vh->gso_size = pk->pk_gso.u.gso.size;
+		vh->hdr_len = (uint16_t)(l4.l4_off + l4.l4_hlen);
+		vif->vif_cnt[VIF_TX_GSO]++;
+		/* A GSO frame is always partial (netback's checksum_setup). */
+		if (!(pk->pk_flags & NETTXF_csum_blank)) {
+			proto_csum_pseudo(tf->tf_buf, &l4);
+			vif->vif_cnt[VIF_TX_GSO_FIXUP]++;
+		}
+	}
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->csum_start = (uint16_t)l4.l4_off;
+	vh->csum_offset = l4.l4_csum_off;
+	vif->vif_cnt[VIF_TX_CSUM_OFFLOAD]++;
+	return NULL;
+}
+
 /* Hand every planned copy to the hypervisor, then deliver and answer. */
 static void
 vif_tx_flush(struct xvif *vif)
 {
 	struct vif_txframe *tf;
+	struct virtio_net_hdr vh;
 	struct iovec iov;
+	const char *why;
 	unsigned int i, j;
 	int rc = 0, notify;
 	ssize_t n;
@@ -101,22 +151,15 @@ vif_tx_flush(struct xvif *vif)
 			vif_tx_respond_pkt(vif, &tf->tf_pk, NETIF_RSP_ERROR);
 			continue;
 		}
-		if (tf->tf_pk.pk_flags & NETTXF_csum_blank) {
-			const char *why = proto_csum_fill(tf->tf_buf,
-			    tf->tf_pk.pk_len);
-
-			if (why != NULL) {
-				vif_guest_err(vif, VIF_TX_BAD,
-				    "tx id %u: checksum offload: %s",
-				    tf->tf_pk.pk_slot[0].id, why);
-				vif_tx_respond_pkt(vif, &tf->tf_pk,
-				    NETIF_RSP_ERROR);
-				continue;
-			}
+		if ((why = vif_tx_offload(vif, tf, &vh)) != NULL) {
+			vif_guest_err(vif, VIF_TX_BAD, "tx id %u: %s",
+			    tf->tf_pk.pk_slot[0].id, why);
+			vif_tx_respond_pkt(vif, &tf->tf_pk, NETIF_RSP_ERROR);
+			continue;
 		}
 		iov.iov_base = tf->tf_buf;
 		iov.iov_len = tf->tf_pk.pk_len;
-		if ((n = hp_send(vif->vif_hp, NULL, &iov, 1)) < 0) {
+		if ((n = hp_send(vif->vif_hp, &vh, &iov, 1)) < 0) {
 			vif->vif_cnt[VIF_TX_HOST_DROP]++;
 			if (vif_tap_gone((int)-n))
 				vif_tap_fail(vif, "write", (int)-n);
@@ -188,7 +231,7 @@ vif_tx_run(struct xvif *vif)
 		}
 		while (r->req_cons != prod && done < VIF_TX_BUDGET) {
 			v = proto_tx_parse(vif_tx_fetch, vif, r->req_cons, prod,
-			    0, &pk);
+			    PROTO_TXF_GSO, &pk);
 			if (v == PROTO_TX_FATAL) {
 				vif_tx_flush(vif);
 				vif_fail(vif, "tx id %u: %s", pk.pk_slot[0].id,

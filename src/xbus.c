@@ -155,6 +155,8 @@ xbus_advertise(struct xvif *vif)
 		{ "feature-rx-flip", "0" },
 		{ "feature-sg", "1" },
 		{ "feature-ipv6-csum-offload", "1" },
+		{ "feature-gso-tcpv4", "1" },
+		{ "feature-gso-tcpv6", "1" },
 	};
 	struct hv *hv = vif->vif_d->xd_hv;
 	char path[XVIF_PATH_MAX + 32];
@@ -309,6 +311,17 @@ xbus_read_fe(struct xvif *vif, struct vif_fe *fe)
 	fe->fe_sg = xbus_read_flag(vif, dir, "feature-sg");
 	fe->fe_rx_notify = xbus_read_flag(vif, dir, "feature-rx-notify");
 	fe->fe_csum = !xbus_read_flag(vif, dir, "feature-no-csum-offload");
+	fe->fe_ipv6_csum = xbus_read_flag(vif, dir, "feature-ipv6-csum-offload");
+	/*
+	 * XXX: feature-gso-tcpv4-prefix (the GSO extra in a slot before the
+	 * frame, for old Windows PV drivers) is not offered: such a frontend
+	 * gets segments.
+	 */
+	/* A superframe needs SG to fit the ring (xenvif_fix_features). */
+	fe->fe_gso4 = fe->fe_sg && xbus_read_flag(vif, dir,
+	    "feature-gso-tcpv4");
+	fe->fe_gso6 = fe->fe_sg && xbus_read_flag(vif, dir,
+	    "feature-gso-tcpv6");
 	return 0;
 }
 

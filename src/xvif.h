@@ -55,6 +55,9 @@ enum vif_counter {
 	VIF_TX_BAD,		/* requests refused (proto checks) */
 	VIF_TX_GNT_ERR,		/* frames lost to a failed grant copy */
 	VIF_TX_HOST_DROP,	/* the TAP would not take it */
+	VIF_TX_CSUM_OFFLOAD,	/* checksums left to the host (csum_blank) */
+	VIF_TX_GSO,		/* GSO superframes handed to the host */
+	VIF_TX_GSO_FIXUP,	/* ... sent without csum_blank (Linux fixes) */
 	VIF_RX_FRAMES, VIF_RX_BYTES,
 	VIF_RX_TOO_BIG,		/* more slots than the frontend allows */
 	VIF_RX_NO_SLOTS,	/* dropped while the guest posted no slots */
@@ -62,6 +65,10 @@ enum vif_counter {
 	VIF_RX_BAD,		/* bad RX requests (grant ref) */
 	VIF_RX_STALLS,		/* carrier dropped for a stalled guest */
 	VIF_RX_OVERSIZE,	/* TAP frames longer than any ring takes */
+	VIF_RX_CSUM_BLANK,	/* checksums left to the guest (csum_blank) */
+	VIF_RX_CSUM_FILLED,	/* ... we filled in: it cannot take them */
+	VIF_RX_GSO,		/* GSO superframes handed to the guest */
+	VIF_RX_OFFLOAD_DROP,	/* offloads it did not ask for (stale TAP) */
 	VIF_EVT_SPURIOUS,	/* notifications that found no work */
 	VIF_GNT_CALLS, VIF_GNT_OPS,
 	VIF_EVT_IN, VIF_EVT_OUT,
@@ -92,7 +99,9 @@ struct xvifd {
 struct vif_fe {
 	grant_ref_t	fe_tx_ref, fe_rx_ref;
 	uint32_t	fe_port;
-	bool		fe_sg, fe_rx_notify, fe_csum;
+	bool		fe_sg, fe_rx_notify;
+	/* What it takes on RX: csum_blank for IPv4 and IPv6, GSO extras. */
+	bool		fe_csum, fe_ipv6_csum, fe_gso4, fe_gso6;
 };
 
 /* One frame of a guest-TX batch. */
@@ -100,6 +109,13 @@ struct vif_txframe {
 	struct proto_txpkt	 tf_pk;
 	uint8_t			*tf_buf;	/* in vif_tx_stage */
 	unsigned int		 tf_seg0, tf_nsegs; /* in vif_tx_gc */
+};
+
+/* How a frame read off the TAP goes to the guest (vif_rx_offload). */
+struct vif_rxmeta {
+	uint16_t		 rm_flags;	/* NETRXF_csum_blank... */
+	uint16_t		 rm_gso_size;
+	uint8_t			 rm_gso_type;	/* XEN_NETIF_GSO_TYPE_* */
 };
 
 /* One guest vif: its control-plane state and, while connected, its rings. */
@@ -153,10 +169,12 @@ struct xvif {
 	struct vif_rxframe {
 		uint32_t	 rf_len;
 		unsigned int	 rf_seg0, rf_nsegs;
+		struct vif_rxmeta rf_meta;	/* a GSO extra: one more slot */
 	}			 vif_rx_frames[XVIF_RX_BATCH_FRAMES];
 	/* A frame read off the TAP that did not fit the posted slots; it
 	 * waits in stage slot 0 (0: none). */
 	uint32_t		 vif_rx_pending;
+	struct vif_rxmeta	 vif_rx_pending_meta;
 	struct ev_timer		 vif_rx_timer;	/* RX poll and stall detection */
 	struct ev_timer		 vif_kick_timer; /* a budget ran out: more */
 	struct ev_timer		 vif_evt_timer;	/* unmasks after a back-off */
@@ -181,6 +199,7 @@ void	vif_free(struct xvif *, bool destroy_tap);
 int	vif_open_tap(struct xvif *, const char *name);
 void	vif_close_tap(struct xvif *, bool destroy);
 int	vif_connect(struct xvif *, const struct vif_fe *, bool reattach);
+unsigned int vif_tap_offloads(const struct vif_fe *);
 void	vif_disconnect(struct xvif *);
 void	vif_guest_err(struct xvif *, enum vif_counter, const char *fmt, ...)
 	    LOG_ATTR_FMT(3, 4);

@@ -88,12 +88,22 @@ as_dom() {
 
 t_done() { exit "$T_FAILED"; }
 
-# tcp_check NAME FROM_NS TO_NS TO_ADDR MIB: MIB MiB of random data over TCP,
-# SHA-256 compared at both ends.
+# xvifd_counter IF NAME: the value of counter NAME in xvifd's SIGUSR1
+# dump for interface IF (a fresh dump, waited for).
+xvifd_counter() {
+	local n
+	n=$(grep -c "$1: $1 " "$T_DIR/xvifd.log")
+	kill -USR1 "$XVIFD_PID"
+	t_wait 5 sh -c "[ \$(grep -c '$1: $1 ' '$T_DIR/xvifd.log') -gt $n ]"
+	grep "$1: $1 " "$T_DIR/xvifd.log" | tail -1 | grep -o " $2=[0-9]*" | cut -d= -f2
+}
+
+# tcp_check NAME FROM_NS TO_NS TO_ADDR MIB [VIA]: MIB MiB of random data
+# over TCP, SHA-256 compared at both ends (VIA: see tcp_send).
 tcp_check() {
 	local name=$1
 	head -c $(($5 * 1048576)) /dev/urandom >"$T_DIR/tcp.in"
-	if ! tcp_send "$2" "$3" "$4" "$T_DIR/tcp.in" "$T_DIR/tcp.out"; then
+	if ! tcp_send "$2" "$3" "$4" "$T_DIR/tcp.in" "$T_DIR/tcp.out" ${6:+"$6"}; then
 		t_fail "$name" "sender failed"
 		return
 	fi

@@ -90,9 +90,12 @@ declare -A SAYS=(
 	[slots21]="fatal error, disabling vif: tx id [0-9]+: packet of more than 20 slots"
 	[prod-overrun]="fatal error, disabling vif: tx ring: req_prod [0-9]+ is more than 256 past"
 	[rx-prod-overrun]="fatal error, disabling vif: rx ring: req_prod [0-9]+ is more than 256 past"
+	[csum-not-ip]="tx id [0-9]+: checksum offload: no TCP or UDP header found"
+	[gso-not-tcp]="tx id [0-9]+: GSO TCPv4 on a frame that is not"
 )
 declare -A COUNTER=([slots19]=tx_bad_requests [slots20]=tx_bad_requests [ungranted]=tx_grant_errors
-	[revoked]=tx_grant_errors [page-overrun]=tx_bad_requests)
+	[revoked]=tx_grant_errors [page-overrun]=tx_bad_requests [csum-not-ip]=tx_bad_requests
+	[gso-not-tcp]=tx_bad_requests)
 
 k=10
 # Two requests in one grant-copy batch, the second never granted: every
@@ -121,8 +124,9 @@ rogue_pings $k rx-ungranted
 rogue_down rx-ungranted
 
 # Bad packets: error responses for that packet only.  19 and 20 slots
-# are dropped, as Linux does (more than 18, less than fatal_skb_slots).
-for mode in slots19 slots20 ungranted revoked; do
+# are dropped, as Linux does (more than 18, less than fatal_skb_slots);
+# so are offloads on frames without the header they need.
+for mode in slots19 slots20 ungranted revoked csum-not-ip gso-not-tcp; do
 	k=$((k + 1))
 	rogue_up $k $mode
 	expect $mode "misbehave $mode: responses: 0 NETIF_RSP_OKAY" \

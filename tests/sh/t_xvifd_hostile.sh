@@ -40,14 +40,6 @@ busy_pct() {
 	b=$(cpu_ticks "$1")
 	echo $(( (b - a) * 100 / ($2 * $(getconf CLK_TCK)) ))
 }
-# counter IF NAME: the value of counter NAME in xvifd's SIGUSR1 dump for IF.
-counter() {
-	local n
-	n=$(grep -c "$1: $1 " "$T_DIR/xvifd.log")
-	kill -USR1 "$XVIFD_PID"
-	t_wait 5 sh -c "[ \$(grep -c '$1: $1 ' '$T_DIR/xvifd.log') -gt $n ]"
-	grep "$1: $1 " "$T_DIR/xvifd.log" | tail -1 | grep -o " $2=[0-9]*" | cut -d= -f2
-}
 
 # fe_up K NETFRONT-ARGS -- ATTACH-ARGS: guest K with netfront options.
 # Sets FD (domid), FNS (netns), FPID, FLOG.
@@ -176,11 +168,11 @@ fe_bytes() {	# guest 1's netfront: bytes it received so far
 	grep 'rx_bytes=' "$T_DIR/fe1.log" | tail -1 | grep -o ' rx_bytes=[0-9]*' | cut -d= -f2
 }
 fb=$(fe_bytes)
-before=$(counter "$g1" rx_oversize_drops)
+before=$(xvifd_counter "$g1" rx_oversize_drops)
 ip netns exec "$DOM0_NS" socat -u -b 70000 "OPEN:$T_DIR/big.frame" "INTERFACE:$g1" ||
 	t_fail "oversize: setup" "socat could not send the frame"
 t_eq "oversize: a 65539-byte frame is dropped and counted" \
-    "$(counter "$g1" rx_oversize_drops)" $((before + 1))
+    "$(xvifd_counter "$g1" rx_oversize_drops)" $((before + 1))
 fb2=$(fe_bytes)
 [ $((fb2 - fb)) -lt 60000 ] && t_pass "oversize: no part of it reached the guest" ||
 	t_fail "oversize: no part of it reached the guest" "$((fb2 - fb)) bytes arrived"
@@ -205,7 +197,7 @@ ip -n "$DOM0_NS" link set "xvif${FD}i0" mtu 9000
 ip -n "$DOM0_NS" neigh replace 169.254.32.2 lladdr 00:16:3e:20:00:01 dev "xvif${FD}i0" nud permanent
 ip netns exec "$DOM0_NS" ping -c 3 -i 0.2 -W 1 -s 6000 -q 169.254.32.2 >/dev/null 2>&1
 t_eq "no sg: frames of more than a page dropped and counted" \
-    "$(counter "xvif${FD}i0" rx_too_big)" 3
+    "$(xvifd_counter "xvif${FD}i0" rx_too_big)" 3
 kill -USR1 "$FPID"
 t_wait 5 grep -q 'rx_errors=' "$FLOG"
 t_ok "no sg: the frontend never got a chain" sh -c \
@@ -269,7 +261,7 @@ t_ok "starved rx: carrier still off after the guest sent" sh -c \
     "ip -n $DOM0_NS link show xvif${FD}i0 | grep -q NO-CARRIER"
 t_not "starved rx: no 'guest rx ready' without a posted slot" \
     grep -q "xvif${FD}i0: guest rx ready" "$T_DIR/xvifd.log"
-t_eq "starved rx: one stall" "$(counter "xvif${FD}i0" rx_stalls)" 1
+t_eq "starved rx: one stall" "$(xvifd_counter "xvif${FD}i0" rx_stalls)" 1
 kill -TERM "$FPID"
 good_pings "starved rx"
 
@@ -283,8 +275,8 @@ sleep 1
 busy=$(busy_pct "$XVIFD_PID" 3)
 [ "$busy" -lt 5 ] && t_pass "event storm: xvifd stays idle (${busy}% CPU)" ||
 	t_fail "event storm: xvifd stays idle" "${busy}% CPU"
-sp=$(counter "xvif${FD}i0" events_spurious)
-ei=$(counter "xvif${FD}i0" events_in)
+sp=$(xvifd_counter "xvif${FD}i0" events_spurious)
+ei=$(xvifd_counter "xvif${FD}i0" events_in)
 [ "${sp:-0}" -gt 3 ] && [ "$ei" -lt 1000 ] &&
 	t_pass "event storm: spurious events counted ($sp), few let in ($ei)" ||
 	t_fail "event storm: spurious events counted, few let in" "spurious ${sp:-none}, in $ei"

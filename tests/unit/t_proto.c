@@ -749,14 +749,44 @@ tfr_expected(const struct tfr *fr)
 	return fr->proto == 17 && c == 0 ? 0xffff : c;
 }
 
+/*
+ * The offload path on a copy of fr: proto_l4_find points at the field,
+ * a partial checksum (proto_csum_pseudo) completed from csum_start and
+ * csum_offset (proto_csum_finish) is the expected one -- with 0 sent as
+ * 0xffff, the same number in one's complement, as the kernel does.
+ */
+static bool
+tfr_offload_ok(struct t_ctx *t, const struct tfr *fr, uint16_t want)
+{
+	struct tfr c = *fr;
+	struct proto_l4 l4;
+	bool ok = true;
+
+	ok &= T_TRUE(t, proto_l4_find(c.b, c.len, &l4) == NULL);
+	if (!ok)
+		return false;
+	ok &= T_EQ(t, l4.l4_off, fr->l4);
+	ok &= T_EQ(t, l4.l4_off + l4.l4_csum_off, fr->coff);
+	ok &= T_EQ(t, l4.l4_proto, fr->proto);
+	ok &= T_EQ(t, l4.l4_ipv6, fr->v6);
+	ok &= T_EQ(t, l4.l4_hlen, fr->proto == 6 ? 20u : 8u);
+	c.b[fr->coff] = 0xde, c.b[fr->coff + 1] = 0xad;
+	proto_csum_pseudo(c.b, &l4);
+	ok &= T_TRUE(t, proto_csum_finish(c.b, c.len, l4.l4_off,
+	    l4.l4_csum_off) == NULL);
+	ok &= T_EQ(t, c.b[fr->coff] << 8 | c.b[fr->coff + 1],
+	    want == 0 ? 0xffff : want);
+	return ok;
+}
+
 /* Fill fr; check the checksum and that nothing else changed. */
 static bool
 tfr_fill_ok(struct t_ctx *t, struct tfr *fr, const char *what)
 {
 	struct tfr before = *fr;
 	uint16_t want = tfr_expected(fr);
+	bool ok = tfr_offload_ok(t, fr, want);
 	const char *why = proto_csum_fill(fr->b, fr->len);
-	bool ok = true;
 
 	ok &= T_TRUE(t, why == NULL);
 	ok &= T_EQ(t, fr->b[fr->coff] << 8 | fr->b[fr->coff + 1], want);
@@ -950,6 +980,34 @@ t_csum_qinq(struct t_ctx *t)
 	T_STREQ(t, proto_csum_fill(fr.b, 14 + 4 + 2), "too short");
 }
 
+/* TCP's data offset bounds the header; a partial checksum stays inside. */
+static void
+t_l4_bounds(struct t_ctx *t)
+{
+	struct proto_l4 l4;
+	struct tfr fr;
+
+	tfr_eth(&fr, NULL, 0, 0x0800);
+	tfr_ip4(&fr, 6);
+	tfr_l4(&fr, 6, "twelve bytes of options, then data");
+	fr.b[fr.l4 + 12] = 8 << 4;		/* 32 bytes: 12 of options */
+	T_TRUE(t, proto_l4_find(fr.b, fr.len, &l4) == NULL);
+	T_EQ(t, l4.l4_hlen, 32);
+	fr.b[fr.l4 + 12] = 4 << 4;		/* shorter than TCP's 20 */
+	T_STREQ(t, proto_l4_find(fr.b, fr.len, &l4),
+	    "transport header truncated");
+	fr.b[fr.l4 + 12] = 15 << 4;		/* 60: past the segment */
+	T_STREQ(t, proto_l4_find(fr.b, fr.len, &l4),
+	    "transport header truncated");
+	T_STREQ(t, proto_csum_finish(fr.b, fr.len, fr.len - 1, 0),
+	    "checksum field outside the frame");
+	T_STREQ(t, proto_csum_finish(fr.b, fr.len, fr.len + 1, 0),
+	    "checksum field outside the frame");
+	T_STREQ(t, proto_csum_finish(fr.b, fr.len, 14, (size_t)-1),
+	    "checksum field outside the frame");
+	T_TRUE(t, proto_csum_finish(fr.b, fr.len, fr.len - 2, 0) == NULL);
+}
+
 const struct t_case t_cases[] = {
 	{ "checksum fill: TCP/IPv4, UDP/IPv6, refusals", t_csum },
 	{ "mac: backend rule (octet 3 + 1, modulo 256)", t_mac },
@@ -972,5 +1030,6 @@ const struct t_case t_cases[] = {
 	{ "checksum fill: IPv6 fragment, truncated, routed refused",
 	    t_csum_ipv6_refused },
 	{ "checksum fill: QinQ, three tags refused", t_csum_qinq },
+	{ "offload: TCP data offset, partial checksum bounds", t_l4_bounds },
 	{ NULL, NULL }
 };
