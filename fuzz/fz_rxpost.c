@@ -7,8 +7,8 @@
  * copy; the host sends frames of any length, oversized ones included.
  * What must hold, whatever it does:
  *  - every copy stays inside one guest page (gc_off + gc_len <= 4096)
- *    and inside the staging buffer, and targets the gref of a request
- *    the guest posted before req_prod;
+ *    and inside the staging buffer (or the frame the vif holds), and
+ *    targets the gref of a request the guest posted before req_prod;
  *  - every consumed request is answered, in its own slot, and pushed;
  *    nothing is consumed past req_prod (unless the vif failed for an
  *    overrun, which must be for req_prod more than a ring ahead);
@@ -42,6 +42,8 @@ static struct fz_hp fz_hp;
 static struct hv fz_hv;
 static struct xvifd fz_xd;
 static uint8_t *fz_stage;
+static struct vif_work fz_work;		/* the loop's: w_rx_stage = fz_stage */
+static struct xvif *fz_vif;		/* the one this input drives */
 static netif_rx_sring_t *fz_sring;
 static netif_rx_request_t fz_posted[XVIF_RX_RING_SIZE];	/* as posted */
 static RING_IDX fz_prod;
@@ -155,8 +157,11 @@ fz_gnt_copy(struct hv *hv, domid_t dom, enum hv_dir dir,
 
 		assert(gc[i].gc_len > 0);
 		assert((uint32_t)gc[i].gc_off + gc[i].gc_len <= XVIF_PAGE_SIZE);
-		assert(b >= fz_stage && b + gc[i].gc_len <= fz_stage +
-		    FZ_RX_STAGE);
+		/* From the loop's stage, or the vif's held frame. */
+		assert((b >= fz_stage && b + gc[i].gc_len <= fz_stage +
+		    FZ_RX_STAGE) || (fz_vif->vif_rx_hold != NULL &&
+		    b >= fz_vif->vif_rx_hold && b + gc[i].gc_len <=
+		    fz_vif->vif_rx_hold + XVIF_RX_FRAME_SLOT));
 		/* A gref the guest posted (checked against the copies). */
 		for (j = 0; j < XVIF_RX_RING_SIZE; j++)
 			if (fz_posted[j].gref == gc[i].gc_ref)
@@ -218,6 +223,8 @@ fz_setup(void)
 	fz_stage = aligned_alloc(XVIF_PAGE_SIZE, FZ_RX_STAGE);
 	fz_sring = aligned_alloc(XVIF_PAGE_SIZE, XVIF_PAGE_SIZE);
 	assert(fz_stage != NULL && fz_sring != NULL);
+	fz_work.w_rx_stage = fz_stage;
+	fz_xd.xd_work = &fz_work;
 }
 
 /* Post requests: prod moves on by the count, the requests from the input. */
@@ -337,7 +344,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_bad_mod = data[1] & 0x0f;
 	vif->vif_hp = &fz_hp.h_hp;
 	vif->vif_port = HV_PORT_NONE;
-	vif->vif_rx_stage = fz_stage;
+	fz_vif = vif;
 	assert(vif_journal_open(vif, false) >= 0);
 	vif->vif_connected = vif->vif_carrier = true;
 	/* The frames the host sends: the second half of the input. */
@@ -367,7 +374,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_check_answers(vif, cons0);
 	}
 	ev_timer_cancel(fz_xd.xd_ev, &fz_xd.xd_fail_timer);
-	vif->vif_rx_stage = NULL;	/* ours, not the vif's */
 	vif->vif_hp = NULL;
 	vif_free(vif, false);
 	return 0;

@@ -17,6 +17,7 @@
 #define VIF_RX_STAGE_SIZE	((size_t)XVIF_RX_BATCH_FRAMES * XVIF_RX_FRAME_SLOT)
 
 static void	vif_apply_mtu_limit(struct xvif *);
+static int	vif_port_set(struct xvifd *, uint32_t, struct xvif *);
 static void	vif_kick_timer(void *);
 static void	vif_evt_timer(void *);
 
@@ -147,6 +148,43 @@ vif_unmap(struct xvif *vif, void **page)
  * which is 0 for a new ring and the resume point after a restart
  * (reattach).  On failure the vif is as vif_disconnect() leaves it.
  */
+/* The loop's staging buffers and batches (struct vif_work), made once. */
+static int
+vif_work_get(struct xvifd *xd)
+{
+	struct vif_work *w;
+
+	if (xd->xd_work != NULL)
+		return 0;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	w->w_tx_stage = aligned_alloc(XVIF_PAGE_SIZE,
+	    (size_t)XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE);
+	w->w_rx_stage = aligned_alloc(XVIF_PAGE_SIZE, VIF_RX_STAGE_SIZE);
+	if (w->w_tx_stage == NULL || w->w_rx_stage == NULL) {
+		free(w->w_tx_stage);
+		free(w->w_rx_stage);
+		free(w);
+		return -ENOMEM;
+	}
+	xd->xd_work = w;
+	return 0;
+}
+
+void
+vif_fini(struct xvifd *xd)
+{
+	free(xd->xd_ports);
+	xd->xd_ports = NULL;
+	xd->xd_nports = 0;
+	if (xd->xd_work == NULL)
+		return;
+	free(xd->xd_work->w_tx_stage);
+	free(xd->xd_work->w_rx_stage);
+	free(xd->xd_work);
+	xd->xd_work = NULL;
+}
+
 /*
  * What the TAP may hand us unfinished, from what the frontend takes on
  * RX, as Linux netback sets its netdev features: checksums if it takes
@@ -213,17 +251,17 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 		vif->vif_port = HV_PORT_NONE;
 		goto fail;
 	}
+	if ((rc = vif_port_set(vif->vif_d, vif->vif_port, vif)) < 0) {
+		log_warnc(-rc, "%s: event channel table", vif->vif_tag);
+		goto fail;
+	}
 	if ((rc = vif_journal_open(vif, reattach)) < 0) {
 		log_warnc(-rc, "%s: response journal", vif->vif_tag);
 		goto fail;
 	}
 	if (rc > 0)
 		vif_notify(vif);
-	vif->vif_tx_stage = aligned_alloc(XVIF_PAGE_SIZE,
-	    (size_t)XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE);
-	vif->vif_rx_stage = aligned_alloc(XVIF_PAGE_SIZE, VIF_RX_STAGE_SIZE);
-	if (vif->vif_tx_stage == NULL || vif->vif_rx_stage == NULL) {
-		rc = -ENOMEM;
+	if ((rc = vif_work_get(vif->vif_d)) < 0) {
 		log_warnc(-rc, "%s: buffers", vif->vif_tag);
 		goto fail;
 	}
@@ -284,6 +322,7 @@ vif_disconnect(struct xvif *vif)
 	ev_timer_cancel(vif->vif_d->xd_ev, &vif->vif_evt_timer);
 	vif->vif_evt_spurious = 0;
 	if (vif->vif_port != HV_PORT_NONE) {
+		(void)vif_port_set(vif->vif_d, vif->vif_port, NULL);
 		(void)hv_evt_unbind(hv, vif->vif_port);
 		vif->vif_port = HV_PORT_NONE;
 	}
@@ -292,14 +331,11 @@ vif_disconnect(struct xvif *vif)
 	vif_unmap(vif, &vif->vif_rxs);
 	memset(&vif->vif_txr, 0, sizeof(vif->vif_txr));
 	memset(&vif->vif_rxr, 0, sizeof(vif->vif_rxr));
-	free(vif->vif_tx_stage);
-	vif->vif_tx_stage = NULL;
-	free(vif->vif_rx_stage);
-	vif->vif_rx_stage = NULL;
-	/* A held frame lived in that stage: never hand a new ring stale heap. */
+	/* A held frame was for these rings: never hand new ones stale heap. */
+	free(vif->vif_rx_hold);
+	vif->vif_rx_hold = NULL;
 	vif->vif_rx_pending = 0;
 	vif->vif_rx_starved_since = 0;
-	vif->vif_tx_nsegs = vif->vif_tx_nframes = vif->vif_tx_pages = 0;
 	vif->vif_connected = false;
 }
 
@@ -423,15 +459,49 @@ vif_kick(struct xvif *vif)
 		vif_rx_run(vif);
 }
 
+/*
+ * Local ports are small numbers (Linux's FIFO ABI has 2^17), so the
+ * table is indexed by port; one past that bound falls back to a scan.
+ */
+#define VIF_PORTS_MAX	(1u << 17)
+
 static struct xvif *
 vif_by_port(struct xvifd *xd, uint32_t port)
 {
 	struct xvif *vif;
 
+	if (port < xd->xd_nports)
+		return xd->xd_ports[port];
+	if (port < VIF_PORTS_MAX)
+		return NULL;
 	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
 		if (vif->vif_port == port)
 			return vif;
 	return NULL;
+}
+
+/* Enter (vif) or clear (NULL) a port in the table; -ENOMEM. */
+static int
+vif_port_set(struct xvifd *xd, uint32_t port, struct xvif *vif)
+{
+	struct xvif **p;
+	uint32_t n;
+
+	if (port >= VIF_PORTS_MAX)
+		return 0;
+	if (port >= xd->xd_nports) {
+		if (vif == NULL)
+			return 0;
+		for (n = xd->xd_nports > 0 ? xd->xd_nports : 64; n <= port;)
+			n *= 2;
+		if ((p = realloc(xd->xd_ports, n * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		memset(p + xd->xd_nports, 0, (n - xd->xd_nports) * sizeof(*p));
+		xd->xd_ports = p;
+		xd->xd_nports = n;
+	}
+	xd->xd_ports[port] = vif;
+	return 0;
 }
 
 /*
@@ -476,7 +546,18 @@ vif_evt_work(struct xvif *vif)
 	rx_rsp = vif->vif_rxr.rsp_prod_pvt;
 	rx_prod = __atomic_load_n(&vif->vif_rxr.sring->req_prod,
 	    __ATOMIC_ACQUIRE);
-	vif_kick(vif);
+	vif_tx_run(vif);
+	/*
+	 * RX runs here only if it waits for the guest's slots (a held
+	 * frame, the TAP unwatched) or the guest broke its RX ring (a
+	 * producer more than a ring ahead: failed now, not at the next
+	 * frame); otherwise the TAP's readiness runs it, and reading the TAP
+	 * on every TX notification would be a wasted call.
+	 */
+	if (vif->vif_connected && rx_prod != vif->vif_evt_rx_prod &&
+	    (vif->vif_rx_pending > 0 || !vif->vif_hp_polled ||
+	    rx_prod - rx_rsp > RING_SIZE(&vif->vif_rxr)))
+		vif_rx_run(vif);
 	if (rx_prod != vif->vif_evt_rx_prod) {	/* it posted RX slots */
 		vif->vif_evt_rx_prod = rx_prod;
 		return true;

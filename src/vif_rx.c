@@ -9,6 +9,7 @@
  * making us buffer (XSA-392).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 
@@ -98,11 +99,12 @@ vif_rx_respond_frame(struct xvif *vif, const struct vif_rxframe *rf,
     bool ok)
 {
 	const struct vif_rxmeta *m = &rf->rf_meta;
+	struct vif_work *w = vif->vif_d->xd_work;
 	unsigned int j;
 	uint16_t flags;
 
 	for (j = 0; j < rf->rf_nsegs; j++) {
-		const struct hv_gcopy *gc = &vif->vif_rx_gc[rf->rf_seg0 + j];
+		const struct hv_gcopy *gc = &w->w_rx_gc[rf->rf_seg0 + j];
 
 		flags = 0;		/* an error is a slot of its own */
 		if (ok && j + 1 < rf->rf_nsegs)
@@ -110,7 +112,7 @@ vif_rx_respond_frame(struct xvif *vif, const struct vif_rxframe *rf,
 		if (ok && j == 0)
 			flags |= m->rm_flags |
 			    (m->rm_gso_type != 0 ? NETRXF_extra_info : 0);
-		vif_rx_respond(vif, vif->vif_rx_ids[rf->rf_seg0 + j], flags,
+		vif_rx_respond(vif, w->w_rx_ids[rf->rf_seg0 + j], flags,
 		    ok ? (int16_t)gc->gc_len : NETIF_RSP_ERROR);
 		if (j == 0 && m->rm_gso_type != 0) {
 			if (ok)
@@ -125,6 +127,7 @@ vif_rx_respond_frame(struct xvif *vif, const struct vif_rxframe *rf,
 static void
 vif_rx_flush(struct xvif *vif, unsigned int nframes, unsigned int nsegs)
 {
+	struct vif_work *w = vif->vif_d->xd_work;
 	struct vif_rxframe *rf;
 	unsigned int i, j;
 	int rc = 0, notify;
@@ -132,17 +135,17 @@ vif_rx_flush(struct xvif *vif, unsigned int nframes, unsigned int nsegs)
 	if (nsegs == 0)
 		return;
 	rc = hv_gnt_copy(vif->vif_d->xd_hv, vif->vif_domid, HV_TO_GUEST,
-	    vif->vif_rx_gc, nsegs);
+	    w->w_rx_gc, nsegs);
 	vif->vif_cnt[VIF_GNT_CALLS]++;
 	vif->vif_cnt[VIF_GNT_OPS] += nsegs;
 	for (i = 0; i < nframes; i++) {
-		rf = &vif->vif_rx_frames[i];
+		rf = &w->w_rx_frames[i];
 		for (j = 0; rc == 0 && j < rf->rf_nsegs; j++)
-			if (vif->vif_rx_gc[rf->rf_seg0 + j].gc_status !=
+			if (w->w_rx_gc[rf->rf_seg0 + j].gc_status !=
 			    GNTST_okay)
 				break;
 		if (rc < 0 || j < rf->rf_nsegs) {
-			const struct hv_gcopy *gc = &vif->vif_rx_gc[rf->rf_seg0 +
+			const struct hv_gcopy *gc = &w->w_rx_gc[rf->rf_seg0 +
 			    (rc < 0 ? 0 : j)];
 			vif_guest_err(vif, VIF_RX_GNT_ERR,
 			    "rx: grant copy to ref %u: %s", gc->gc_ref,
@@ -171,7 +174,8 @@ static void
 vif_rx_plan(struct xvif *vif, const uint8_t *buf, uint32_t len,
     const struct vif_rxmeta *m, unsigned int *nframes, unsigned int *nsegs)
 {
-	struct vif_rxframe *rf = &vif->vif_rx_frames[(*nframes)++];
+	struct vif_work *w = vif->vif_d->xd_work;
+	struct vif_rxframe *rf = &w->w_rx_frames[(*nframes)++];
 	netif_rx_request_t req;
 	uint32_t off = 0;
 
@@ -182,12 +186,12 @@ vif_rx_plan(struct xvif *vif, const uint8_t *buf, uint32_t len,
 	do {
 		uint32_t chunk = len - off > XVIF_PAGE_SIZE ? XVIF_PAGE_SIZE :
 		    len - off;
-		struct hv_gcopy *gc = &vif->vif_rx_gc[*nsegs];
+		struct hv_gcopy *gc = &w->w_rx_gc[*nsegs];
 
 		/* Untrusted: one private copy of each request. */
 		RING_COPY_REQUEST(&vif->vif_rxr, vif->vif_rxr.req_cons, &req);
 		vif->vif_rxr.req_cons++;
-		vif->vif_rx_ids[*nsegs] = req.id;
+		w->w_rx_ids[*nsegs] = req.id;
 		gc->gc_ref = req.gref;
 		gc->gc_off = 0;
 		gc->gc_len = (uint16_t)chunk;
@@ -396,10 +400,31 @@ vif_rx_read(struct xvif *vif, uint8_t *buf, struct vif_rxmeta *m)
 	}
 }
 
+/*
+ * Keep a frame that waits for slots in the vif's own buffer, made the
+ * first time one waits.  Without memory it is dropped, as with no slot:
+ * false.
+ */
+static bool
+vif_rx_hold(struct xvif *vif, const uint8_t *buf, uint32_t len)
+{
+	if (buf != vif->vif_rx_hold) {
+		if (vif->vif_rx_hold == NULL &&
+		    (vif->vif_rx_hold = malloc(XVIF_RX_FRAME_SLOT)) == NULL) {
+			vif->vif_cnt[VIF_RX_NO_SLOTS]++;
+			return false;
+		}
+		memcpy(vif->vif_rx_hold, buf, len);
+	}
+	vif->vif_rx_pending = len;
+	return true;
+}
+
 void
 vif_rx_run(struct xvif *vif)
 {
 	netif_rx_back_ring_t *r = &vif->vif_rxr;
+	struct vif_work *w;
 	unsigned int nframes, nsegs, done = 0;
 	uint32_t need, pend_len;
 	RING_IDX prod, avail;
@@ -410,6 +435,7 @@ vif_rx_run(struct xvif *vif)
 
 	if (!vif->vif_connected)
 		return;
+	w = vif->vif_d->xd_work;
 	while (done < VIF_RX_BUDGET) {
 		prod = __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE);
 		if (prod - r->rsp_prod_pvt > RING_SIZE(r)) {
@@ -423,15 +449,18 @@ vif_rx_run(struct xvif *vif)
 		pend_buf = NULL;
 		tap_failed = false;
 		while (nframes < XVIF_RX_BATCH_FRAMES) {
-			buf = vif->vif_rx_stage +
-			    (size_t)nframes * XVIF_RX_FRAME_SLOT;
 			if (nframes == 0 && vif->vif_rx_pending > 0) {
-				n = vif->vif_rx_pending;	/* in slot 0 */
+				buf = vif->vif_rx_hold;
+				n = vif->vif_rx_pending;
 				m = vif->vif_rx_pending_meta;
 				vif->vif_rx_pending = 0;
-			} else if ((n = vif_rx_read(vif, buf, &m)) <= 0) {
-				tap_failed = n < 0;
-				break;
+			} else {
+				buf = w->w_rx_stage +
+				    (size_t)nframes * XVIF_RX_FRAME_SLOT;
+				if ((n = vif_rx_read(vif, buf, &m)) <= 0) {
+					tap_failed = n < 0;
+					break;
+				}
 			}
 			need = vif_rx_slots_for((uint32_t)n, &m);
 			if (need > avail) {
@@ -448,10 +477,9 @@ vif_rx_run(struct xvif *vif)
 		if (tap_failed)
 			return;
 		if (pend_len > 0) {
-			/* Only now: slot 0 may have held a frame just copied. */
-			if (pend_buf != vif->vif_rx_stage)
-				memmove(vif->vif_rx_stage, pend_buf, pend_len);
-			vif->vif_rx_pending = pend_len;
+			/* The stage is the loop's: the frame waits in the vif's. */
+			if (!vif_rx_hold(vif, pend_buf, pend_len))
+				continue;
 			if (!vif_rx_slots_wait(vif, vif_rx_slots_for(pend_len,
 			    &vif->vif_rx_pending_meta))) {
 				vif_rx_starve(vif);

@@ -51,11 +51,12 @@ static void
 vif_tx_add_seg(struct xvif *vif, const netif_tx_request_t *s, uint16_t len,
     uint8_t *dst)
 {
+	struct vif_work *w = vif->vif_d->xd_work;
 	struct hv_gcopy *gc;
 
 	if (len == 0)		/* legal (XSA-448), and nothing to copy */
 		return;
-	gc = &vif->vif_tx_gc[vif->vif_tx_nsegs++];
+	gc = &w->w_tx_gc[w->w_tx_nsegs++];
 	gc->gc_ref = s->gref;
 	gc->gc_off = s->offset;
 	gc->gc_len = len;
@@ -115,6 +116,7 @@ vif_tx_offload(struct xvif *vif, struct vif_txframe *tf,
 static void
 vif_tx_flush(struct xvif *vif)
 {
+	struct vif_work *w = vif->vif_d->xd_work;
 	struct vif_txframe *tf;
 	struct virtio_net_hdr vh;
 	struct iovec iov;
@@ -123,26 +125,26 @@ vif_tx_flush(struct xvif *vif)
 	int rc = 0, notify;
 	ssize_t n;
 
-	if (vif->vif_tx_nsegs > 0) {
+	if (w->w_tx_nsegs > 0) {
 		rc = hv_gnt_copy(vif->vif_d->xd_hv, vif->vif_domid,
-		    HV_FROM_GUEST, vif->vif_tx_gc, vif->vif_tx_nsegs);
+		    HV_FROM_GUEST, w->w_tx_gc, w->w_tx_nsegs);
 		vif->vif_cnt[VIF_GNT_CALLS]++;
-		vif->vif_cnt[VIF_GNT_OPS] += vif->vif_tx_nsegs;
+		vif->vif_cnt[VIF_GNT_OPS] += w->w_tx_nsegs;
 	}
-	for (i = 0; i < vif->vif_tx_nframes; i++) {
-		tf = &vif->vif_tx_frames[i];
+	for (i = 0; i < w->w_tx_nframes; i++) {
+		tf = &w->w_tx_frames[i];
 		if (tf->tf_buf == NULL) {	/* refused by proto_tx_parse */
 			vif_tx_respond_pkt(vif, &tf->tf_pk, NETIF_RSP_ERROR);
 			continue;
 		}
 		for (j = 0; rc == 0 && j < tf->tf_nsegs; j++) {
-			struct hv_gcopy *gc = &vif->vif_tx_gc[tf->tf_seg0 + j];
+			struct hv_gcopy *gc = &w->w_tx_gc[tf->tf_seg0 + j];
 
 			if (gc->gc_status != GNTST_okay)
 				break;
 		}
 		if (rc < 0 || j < tf->tf_nsegs) {
-			const struct hv_gcopy *gc = &vif->vif_tx_gc[tf->tf_seg0 +
+			const struct hv_gcopy *gc = &w->w_tx_gc[tf->tf_seg0 +
 			    (rc < 0 ? 0 : j)];
 			vif_guest_err(vif, VIF_TX_GNT_ERR,
 			    "tx id %u: grant copy of ref %u: %s",
@@ -170,7 +172,7 @@ vif_tx_flush(struct xvif *vif)
 		/* Delivered or dropped by the host, as a NIC would: OKAY. */
 		vif_tx_respond_pkt(vif, &tf->tf_pk, NETIF_RSP_OKAY);
 	}
-	vif->vif_tx_nsegs = vif->vif_tx_nframes = vif->vif_tx_pages = 0;
+	w->w_tx_nsegs = w->w_tx_nframes = w->w_tx_pages = 0;
 	vif_journal_push_tx(vif, &notify);
 	if (notify)
 		vif_notify(vif);
@@ -181,31 +183,32 @@ static void
 vif_tx_queue(struct xvif *vif, const struct proto_txpkt *pk, bool ok)
 {
 	unsigned int pages = (pk->pk_len + XVIF_PAGE_SIZE - 1) / XVIF_PAGE_SIZE;
+	struct vif_work *w = vif->vif_d->xd_work;
 	struct vif_txframe *tf;
 	uint8_t *dst;
 	unsigned int i;
 
-	if (vif->vif_tx_nframes == XVIF_TX_BATCH_FRAMES ||
-	    vif->vif_tx_nsegs + pk->pk_nslots > XVIF_TX_BATCH_SEGS ||
-	    vif->vif_tx_pages + pages > XVIF_TX_STAGE_PAGES)
+	if (w->w_tx_nframes == XVIF_TX_BATCH_FRAMES ||
+	    w->w_tx_nsegs + pk->pk_nslots > XVIF_TX_BATCH_SEGS ||
+	    w->w_tx_pages + pages > XVIF_TX_STAGE_PAGES)
 		vif_tx_flush(vif);
-	tf = &vif->vif_tx_frames[vif->vif_tx_nframes++];
+	tf = &w->w_tx_frames[w->w_tx_nframes++];
 	tf->tf_pk = *pk;
 	tf->tf_buf = NULL;
-	tf->tf_seg0 = vif->vif_tx_nsegs;
+	tf->tf_seg0 = w->w_tx_nsegs;
 	tf->tf_nsegs = 0;
 	if (!ok)
 		return;
-	dst = tf->tf_buf = vif->vif_tx_stage +
-	    (size_t)vif->vif_tx_pages * XVIF_PAGE_SIZE;
-	vif->vif_tx_pages += pages;
+	dst = tf->tf_buf = w->w_tx_stage +
+	    (size_t)w->w_tx_pages * XVIF_PAGE_SIZE;
+	w->w_tx_pages += pages;
 	vif_tx_add_seg(vif, &pk->pk_slot[0], pk->pk_len0, dst);
 	dst += pk->pk_len0;
 	for (i = 1; i < pk->pk_nslots; i++) {
 		vif_tx_add_seg(vif, &pk->pk_slot[i], pk->pk_slot[i].size, dst);
 		dst += pk->pk_slot[i].size;
 	}
-	tf->tf_nsegs = vif->vif_tx_nsegs - tf->tf_seg0;
+	tf->tf_nsegs = w->w_tx_nsegs - tf->tf_seg0;
 }
 
 void

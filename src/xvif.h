@@ -79,6 +79,45 @@ extern const char *const vif_counter_names[VIF_COUNTER_MAX];
 struct xvif;
 struct vif_journal;
 
+/* One frame of a guest-TX batch. */
+struct vif_txframe {
+	struct proto_txpkt	 tf_pk;
+	uint8_t			*tf_buf;	/* in w_tx_stage */
+	unsigned int		 tf_seg0, tf_nsegs; /* in w_tx_gc */
+};
+
+/* How a frame read off the TAP goes to the guest (vif_rx_offload). */
+struct vif_rxmeta {
+	uint16_t		 rm_flags;	/* NETRXF_csum_blank... */
+	uint16_t		 rm_gso_size;
+	uint8_t			 rm_gso_type;	/* XEN_NETIF_GSO_TYPE_* */
+};
+
+/* One frame of a guest-RX batch. */
+struct vif_rxframe {
+	uint32_t		 rf_len;
+	unsigned int		 rf_seg0, rf_nsegs;	/* in w_rx_gc */
+	struct vif_rxmeta	 rf_meta;	/* a GSO extra: one more slot */
+};
+
+/*
+ * What the data path works in: staging buffers and the batch being
+ * built, shared by every vif the loop serves (one loop today; a worker
+ * thread each later).  A batch is built and flushed within one call for
+ * one vif, so nothing of a vif stays here between calls, and a vif costs
+ * no staging memory of its own (3 MiB each when it was per vif).
+ */
+struct vif_work {
+	uint8_t			*w_tx_stage;	/* XVIF_TX_STAGE_PAGES pages */
+	struct hv_gcopy		 w_tx_gc[XVIF_TX_BATCH_SEGS];
+	struct vif_txframe	 w_tx_frames[XVIF_TX_BATCH_FRAMES];
+	unsigned int		 w_tx_nsegs, w_tx_nframes, w_tx_pages;
+	uint8_t			*w_rx_stage;	/* frames read off the TAP */
+	struct hv_gcopy		 w_rx_gc[XVIF_RX_BATCH_SEGS];
+	uint16_t		 w_rx_ids[XVIF_RX_BATCH_SEGS];
+	struct vif_rxframe	 w_rx_frames[XVIF_RX_BATCH_FRAMES];
+};
+
 /* The daemon: everything one process owns. */
 struct xvifd {
 	struct hv		*xd_hv;
@@ -89,6 +128,10 @@ struct xvifd {
 	char			 xd_root[64];	/* .../backend/vif */
 	char			 xd_state_dir[XVIF_PATH_MAX - 32]; /* journals */
 	bool			 xd_swept;	/* stale journals removed */
+	struct vif_work		*xd_work;	/* made at the first connect */
+	/* Event channel port -> its vif: no scan of every vif per event. */
+	struct xvif		**xd_ports;
+	uint32_t		 xd_nports;
 	struct xvif		*xd_vifs;
 	/* The data path asked the control plane to fail a vif. */
 	struct ev_timer		 xd_fail_timer;
@@ -104,19 +147,6 @@ struct vif_fe {
 	bool		fe_csum, fe_ipv6_csum, fe_gso4, fe_gso6;
 };
 
-/* One frame of a guest-TX batch. */
-struct vif_txframe {
-	struct proto_txpkt	 tf_pk;
-	uint8_t			*tf_buf;	/* in vif_tx_stage */
-	unsigned int		 tf_seg0, tf_nsegs; /* in vif_tx_gc */
-};
-
-/* How a frame read off the TAP goes to the guest (vif_rx_offload). */
-struct vif_rxmeta {
-	uint16_t		 rm_flags;	/* NETRXF_csum_blank... */
-	uint16_t		 rm_gso_size;
-	uint8_t			 rm_gso_type;	/* XEN_NETIF_GSO_TYPE_* */
-};
 
 /* One guest vif: its control-plane state and, while connected, its rings. */
 struct xvif {
@@ -157,22 +187,12 @@ struct xvif {
 	bool			 vif_connected;
 	bool			 vif_carrier;
 
-	/* Guest TX batch (no allocation on the data path). */
-	uint8_t			*vif_tx_stage;	/* XVIF_TX_STAGE_PAGES pages */
-	struct hv_gcopy		 vif_tx_gc[XVIF_TX_BATCH_SEGS];
-	struct vif_txframe	 vif_tx_frames[XVIF_TX_BATCH_FRAMES];
-	unsigned int		 vif_tx_nsegs, vif_tx_nframes, vif_tx_pages;
-	/* Guest RX. */
-	uint8_t			*vif_rx_stage;	/* frames read off the TAP */
-	struct hv_gcopy		 vif_rx_gc[XVIF_RX_BATCH_SEGS];
-	uint16_t		 vif_rx_ids[XVIF_RX_BATCH_SEGS];
-	struct vif_rxframe {
-		uint32_t	 rf_len;
-		unsigned int	 rf_seg0, rf_nsegs;
-		struct vif_rxmeta rf_meta;	/* a GSO extra: one more slot */
-	}			 vif_rx_frames[XVIF_RX_BATCH_FRAMES];
-	/* A frame read off the TAP that did not fit the posted slots; it
-	 * waits in stage slot 0 (0: none). */
+	/*
+	 * Guest RX: a frame read off the TAP that did not fit the posted
+	 * slots waits here (0: none), in a buffer of XVIF_RX_FRAME_SLOT
+	 * bytes made the first time one must wait.
+	 */
+	uint8_t			*vif_rx_hold;
 	uint32_t		 vif_rx_pending;
 	struct vif_rxmeta	 vif_rx_pending_meta;
 	struct ev_timer		 vif_rx_timer;	/* RX poll and stall detection */
@@ -210,6 +230,7 @@ void	vif_kick(struct xvif *);	/* run both directions now */
 void	vif_kick_later(struct xvif *);	/* ... after the other vifs */
 void	vif_notify(struct xvif *);
 void	vif_evt_ready(void *xd, uint32_t events);
+void	vif_fini(struct xvifd *);	/* what vif.c holds for the daemon */
 
 /* vif_journal.c: ring responses that survive a SIGKILL. */
 void	vif_journal_init(void);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -166,6 +167,27 @@ xvifd_state_mkdir(struct xvifd *xd)
 	if (!S_ISDIR(st.st_mode))
 		fatalx("state directory %s: not a directory",
 		    xd->xd_state_dir);
+}
+
+/*
+ * Each vif holds a TAP fd and a socket for its interface ioctls, so the
+ * usual soft limit of 1024 open files would stop at about 500 vifs: the
+ * soft limit goes up to the hard one (which root could raise further; a
+ * service sets LimitNOFILE).
+ */
+static void
+xvifd_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("raise the open file limit");
+	else
+		log_debug("open file limit %llu",
+		    (unsigned long long)rl.rlim_cur);
 }
 
 /*
@@ -356,6 +378,7 @@ main(int argc, char **argv)
 	}
 	xvifd_state_mkdir(&xd);
 	xvifd_lock(&xd);
+	xvifd_nofile();
 	/* Journals are made after priv_drop, by the user we end up as. */
 	rc = priv_give_dir(xd.xd_state_dir, o.o_user != NULL ? user.pu_uid :
 	    getuid(), o.o_user != NULL ? user.pu_gid : getgid());
@@ -404,6 +427,7 @@ main(int argc, char **argv)
 		log_warnc(-rc, "event loop");
 	xbus_stop(&xd);
 	ev_close(xd.xd_ev);
+	vif_fini(&xd);
 	hv_close(xd.xd_hv);
 	close(xvifd_sigfd);
 	log_info("stopped");

@@ -46,6 +46,14 @@ for p in /local/domain/0/backend/vif/$D /local/domain/$D/device/vif /libxl/$D/de
 
 workload $G
 
+# The stock netfront took the offloads: checksums and superframes cross
+# undone (counters since start, from the SIGUSR1 dump).
+kill -USR1 "$(xpid)"
+wait_for 5 grep -q "$IF: $IF .*rx_gso=" $LOG
+cnt() { grep "$IF: $IF " $LOG | tail -1 | grep -o " $1=[0-9]*" | cut -d= -f2; }
+offl="$(grep -m1 "$IF: connected" $LOG | grep -o '(.*)') tx_csum_offloads=$(cnt tx_csum_offloads) tx_gso=$(cnt tx_gso) rx_csum_blank=$(cnt rx_csum_blank) rx_gso=$(cnt rx_gso)"
+[ "$(cnt tx_csum_offloads)" -gt 0 ] && [ "$(cnt rx_gso)" -gt 0 ]; check offloads_used $? "$offl"
+
 # ---- a vif with an invalid MAC (written by hand: xl checks MACs) ----
 B7=/local/domain/0/backend/vif/$D/7
 xenstore-write $B7/frontend /local/domain/$D/device/vif/7 $B7/frontend-id $D \
