@@ -57,7 +57,8 @@ static uint8_t fz_bad_mod;	/* gref % this == 0: the copy fails */
  *   bits 2-4	the GSO type, from fz_gso_types (ECN and UDP included)
  *   bits 5-6	headers written over the fill: none, TCP/IPv4, TCP/IPv6,
  *		UDP/IPv4 (csum_start and csum_offset then point at them;
- *		without, they come from the fill byte)
+ *		without, they come from the fill byte), behind an 802.1Q
+ *		tag if the fill byte is odd
  *   bit 7	gso_size 0 instead of 1448
  */
 static const uint8_t fz_gso_types[8] = {
@@ -69,14 +70,23 @@ static const uint8_t fz_gso_types[8] = {
 
 /* Ethernet, IP and TCP or UDP headers at the start of a frame of n bytes. */
 static void
-fz_headers(uint8_t *b, size_t n, unsigned int kind,
+fz_headers(uint8_t *b, size_t n, unsigned int kind, bool tagged,
     struct virtio_net_hdr *vh)
 {
 	size_t l4 = kind == 2 ? 14 + 40 : 14 + 20;
 	uint8_t proto = kind == 3 ? 17 : 6;
 
-	if (n < l4 + 20)
+	if (n < l4 + 20 + 4)
 		return;
+	if (tagged) {		/* the tag, then the rest 4 bytes on */
+		memset(b, 0, 18);
+		b[12] = 0x81, b[13] = 0x00, b[15] = 10;
+		fz_headers(b + 4, n - 4, kind, false, vh);
+		memmove(b + 12, (uint8_t []){ 0x81, 0x00, 0x00, 10 }, 4);
+		vh->csum_start += 4;
+		vh->hdr_len += 4;
+		return;
+	}
 	memset(b, 0, l4 + 20);
 	b[12] = kind == 2 ? 0x86 : 0x08;
 	b[13] = kind == 2 ? 0xdd : 0x00;
@@ -119,7 +129,7 @@ fz_hp_recv(struct hp *hp, struct virtio_net_hdr *vh, void *buf, size_t len)
 	v.csum_start = fill;
 	v.csum_offset = fill >> 3;
 	if ((meta >> 5 & 3) != 0 && n <= len)
-		fz_headers(buf, n, meta >> 5 & 3, &v);
+		fz_headers(buf, n, meta >> 5 & 3, fill & 1, &v);
 	if (vh != NULL)
 		*vh = v;
 	return (ssize_t)n;

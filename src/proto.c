@@ -343,6 +343,7 @@ proto_l4_find(const uint8_t *f, size_t len, struct proto_l4 *l4)
 		etype = proto_be16(f + l3 + 2);
 		l3 += 4;
 	}
+	l4->l4_l3 = l3;
 	if (etype == 0x0800) {
 		size_t ihl, tot;
 

@@ -113,6 +113,7 @@ enum proto_verdict proto_tx_parse(proto_fetch_fn *fetch, void *arg,
 
 /* Where a frame's TCP or UDP header is, found by proto_l4_find. */
 struct proto_l4 {
+	size_t		l4_l3;		/* the IP header: 14, more behind tags */
 	size_t		l4_off;		/* transport header, from the frame start */
 	size_t		l4_len;		/* header and payload (IP's own count) */
 	size_t		l4_hlen;	/* the header: TCP's data offset, or 8 */

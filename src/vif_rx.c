@@ -318,9 +318,13 @@ vif_rx_idle(struct xvif *vif)
  * header, as Linux netback tells it of an skb's: a partial checksum is
  * NETRXF_csum_blank (with data_validated) if the frontend takes it for
  * the frame's family, else we fill it in; a checked one is
- * data_validated; a TCP superframe gets a GSO extra.  Offloads it did
- * not ask for (frames queued on the TAP before a reconnect) drop the
- * frame: false.
+ * data_validated; a TCP superframe gets a GSO extra.  The frontend must
+ * find the headers itself (netfront's skb_checksum_setup), which it
+ * cannot behind a VLAN tag: a tagged partial checksum is filled in here,
+ * and a tagged superframe, which Linux netback never gets (its netdev
+ * has no vlan_features; the TAP has), is dropped.  So are offloads the
+ * frontend did not ask for (frames queued on the TAP before a
+ * reconnect): false.
  */
 static bool
 vif_rx_offload(struct xvif *vif, uint8_t *buf, uint32_t len,
@@ -328,7 +332,7 @@ vif_rx_offload(struct xvif *vif, uint8_t *buf, uint32_t len,
 {
 	const struct vif_fe *fe = &vif->vif_fe;
 	struct proto_l4 l4;
-	bool v6, take;
+	bool found;
 
 	memset(m, 0, sizeof(*m));
 	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
@@ -343,10 +347,11 @@ vif_rx_offload(struct xvif *vif, uint8_t *buf, uint32_t len,
 		m->rm_gso_size = vh->gso_size;
 	}
 	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		v6 = proto_l4_find(buf, len, &l4) == NULL ? l4.l4_ipv6 :
-		    len >= PROTO_ETH_HLEN && buf[12] == 0x86 && buf[13] == 0xdd;
-		take = v6 ? fe->fe_ipv6_csum : fe->fe_csum;
-		if (take) {
+		found = proto_l4_find(buf, len, &l4) == NULL &&
+		    l4.l4_off == vh->csum_start &&
+		    l4.l4_csum_off == vh->csum_offset &&
+		    l4.l4_l3 == PROTO_ETH_HLEN;
+		if (found && (l4.l4_ipv6 ? fe->fe_ipv6_csum : fe->fe_csum)) {
 			m->rm_flags = NETRXF_csum_blank | NETRXF_data_validated;
 			return true;
 		}

@@ -765,6 +765,7 @@ tfr_offload_ok(struct t_ctx *t, const struct tfr *fr, uint16_t want)
 	ok &= T_TRUE(t, proto_l4_find(c.b, c.len, &l4) == NULL);
 	if (!ok)
 		return false;
+	ok &= T_EQ(t, l4.l4_l3, fr->l3);
 	ok &= T_EQ(t, l4.l4_off, fr->l4);
 	ok &= T_EQ(t, l4.l4_off + l4.l4_csum_off, fr->coff);
 	ok &= T_EQ(t, l4.l4_proto, fr->proto);
