@@ -1,23 +1,13 @@
 /*
  * simfe.c -- `xvif-sim netfront`: a process that is guest domain D's
- * netfront for vif N, as Linux xen-netfront is (talk_to_netback,
- * netback_changed, xennet_connect, xennet_remove), with a TAP `eth0` in
- * the guest's network namespace.  Owns the command line, the guest's
- * XenStore connection (the real libxenstore on DIR/xs-dom<D>.sock, so with
- * the guest's permissions), the xenbus state machine, eth0, the event
- * loop and the counters.  The rings, grants and misbehaviours are
- * simfe_ring.c's; the layout of the guest's memory is in simfe.h.
- *
- * Our side of the handshake (Linux never writes Initialised):
- *
- *   Initialising --(backend InitWait: rings, keys, state in one txn)-->
- *   Connected --(backend Closing/Closed)--> Closed --(backend Closed and
- *   online=1, or backend InitWait)--> Initialising --> ...
- *
- *   SIGTERM: Closing --(backend Closing/Closed)--> Closed --(backend
- *   Closed)--> exit; each wait bounded by --timeout.  --vanish: exit at
- *   once, XenStore untouched.  Our frontend directory removed (detach,
- *   destroy) or our domain gone: exit.
+ * netfront for vif N, as Linux xen-netfront is, with a TAP `eth0` in the
+ * guest's network namespace.  Owns the command line, the setup (the
+ * guest's XenStore connection: the real libxenstore on
+ * DIR/xs-dom<D>.sock, so with the guest's permissions; the hypervisor;
+ * eth0) and the teardown, the event loop and its callbacks, and the
+ * counters.  The XenStore keys and the xenbus state machine are
+ * simfe_xs.c's, the rings and grants simfe_ring.c's, the misbehaviours
+ * simfe_mb.c's; the layout of the guest's memory is in simfe.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,20 +29,7 @@
 #include "simfe.h"
 
 #define SIMFE_TIMEOUT_DEFAULT	30	/* s: backend InitWait, closing */
-#define SIMFE_TXN_TRIES		32	/* transaction retries on EAGAIN */
 #define SIMFE_GC_MS		20	/* grant-end retry period */
-
-static void simfe_step(struct simfe *);
-
-static const char *
-simfe_state_name(int st)
-{
-	static const char *const n[] = { "Unknown", "Initialising",
-	    "InitWait", "Initialised", "Connected", "Closing", "Closed",
-	    "Reconfiguring", "Reconfigured" };
-
-	return st >= 0 && st <= 8 ? n[st] : "invalid";
-}
 
 static void
 simfe_counters(const struct simfe *sf)
@@ -74,10 +51,7 @@ simfe_counters(const struct simfe *sf)
 	fflush(stdout);
 }
 
-static void
-simfe_say(const struct simfe *sf, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void
+void
 simfe_say(const struct simfe *sf, const char *fmt, ...)
 {
 	va_list ap;
@@ -90,438 +64,12 @@ simfe_say(const struct simfe *sf, const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void
+void
 simfe_stop(struct simfe *sf, int status)
 {
 	sf->sf_exit = status;
 	sf->sf_stopped = true;
 	ev_stop(sf->sf_ev);
-}
-
-/* -- XenStore -- */
-
-/* key below dir into buf; -errno. */
-static int
-simfe_xs_read(struct simfe *sf, const char *dir, const char *key, char *buf,
-    size_t len)
-{
-	/* The daemon's own reader (src/hv_xs.c), on our libxenstore handle. */
-	struct hv h = { .hv_xsh = sf->sf_xsh, .hv_self = sf->sf_domid };
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return hv_xs_op_read(&h, HV_TXN_NONE, path, buf, len);
-}
-
-/* Untrusted (other end): a number below dir/key, or dflt if absent/bad. */
-static unsigned long
-simfe_xs_uint(struct simfe *sf, const char *dir, const char *key,
-    unsigned long max, unsigned long dflt)
-{
-	unsigned long v;
-	char buf[32];
-
-	if (simfe_xs_read(sf, dir, key, buf, sizeof(buf)) < 0 ||
-	    proto_parse_uint(buf, max, &v) < 0)
-		return dflt;
-	return v;
-}
-
-static int
-simfe_xs_write(struct simfe *sf, xs_transaction_t t, const char *key,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int
-simfe_xs_write(struct simfe *sf, xs_transaction_t t, const char *key,
-    const char *fmt, ...)
-{
-	char path[256], val[64];
-	va_list ap;
-
-	snprintf(path, sizeof(path), "%s/%s", sf->sf_fe, key);
-	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
-	va_end(ap);
-	errno = 0;
-	if (!xs_write(sf->sf_xsh, t, path, val, (unsigned int)strlen(val)))
-		return errno != 0 ? -errno : -EIO;
-	return 0;
-}
-
-/* xenbus_switch_state() */
-static void
-simfe_set_state(struct simfe *sf, int st)
-{
-	int rc;
-
-	if ((rc = simfe_xs_write(sf, XBT_NULL, "state", "%d", st)) < 0) {
-		fprintf(stderr, "netfront d%u/%u: write %s/state: %s\n",
-		    sf->sf_domid, sf->sf_devid, sf->sf_fe, strerror(-rc));
-		return;
-	}
-	sf->sf_fe_state = st;
-	simfe_say(sf, "state %s", simfe_state_name(st));
-}
-
-/* The backend's state; 0 (Unknown) when its directory is gone. */
-static int
-simfe_be_state(struct simfe *sf)
-{
-	return (int)simfe_xs_uint(sf, sf->sf_be, "state", 8, 0);
-}
-
-/*
- * The keys of talk_to_netback, and state, inside transaction t.  Linux
- * writes the offload keys as 1 always; --no-gso and --no-offload write
- * them 0, and --no-offload feature-no-csum-offload=1 (netif.h: the
- * backend must then send no NETRXF_csum_blank).
- */
-static int
-simfe_write_keys(struct simfe *sf, xs_transaction_t t)
-{
-	const struct {
-		const char	*k;
-		unsigned int	 v;
-		bool		 on;
-	} kv[] = {
-		{ "tx-ring-ref", sf->sf_txref, true },
-		{ "rx-ring-ref", sf->sf_rxref, true },
-		{ "event-channel", sf->sf_port, true },
-		{ "request-rx-copy", 1, true },
-		{ "feature-rx-notify", 1, sf->sf_rx_notify },
-		{ "feature-sg", 1, sf->sf_sg },
-		{ "feature-gso-tcpv4", sf->sf_gso, true },
-		{ "feature-gso-tcpv6", sf->sf_gso, true },
-		{ "feature-ipv6-csum-offload", sf->sf_csum, true },
-		{ "feature-no-csum-offload", 1, !sf->sf_csum },
-		{ "state", XenbusStateConnected, true },
-	};
-	unsigned int i;
-	int rc;
-
-	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		if (kv[i].on &&
-		    (rc = simfe_xs_write(sf, t, kv[i].k, "%u", kv[i].v)) < 0)
-			return rc;
-	return 0;
-}
-
-/*
- * talk_to_netback + xennet_connect: check the backend's features, make
- * the rings and the port, then write every key and state=Connected in
- * one transaction (retried on EAGAIN).
- */
-static int
-simfe_connect(struct simfe *sf)
-{
-	xs_transaction_t t;
-	unsigned int try;
-	int rc = 0;
-
-	if (simfe_xs_uint(sf, sf->sf_be, "feature-rx-copy", 1, 0) != 1) {
-		fprintf(stderr, "netfront d%u/%u: backend does not support "
-		    "copying receive path\n", sf->sf_domid, sf->sf_devid);
-		return -ENODEV;
-	}
-	sf->sf_be_sg = simfe_xs_uint(sf, sf->sf_be, "feature-sg", 1, 0) == 1;
-	/* For eth0's offloads (simfe_ring_connect), as xennet_fix_features. */
-	sf->sf_be_gso4 = simfe_xs_uint(sf, sf->sf_be, "feature-gso-tcpv4", 1,
-	    0) == 1;
-	sf->sf_be_gso6 = simfe_xs_uint(sf, sf->sf_be, "feature-gso-tcpv6", 1,
-	    0) == 1;
-	sf->sf_be_csum6 = simfe_xs_uint(sf, sf->sf_be,
-	    "feature-ipv6-csum-offload", 1, 0) == 1;
-	if ((rc = simfe_ring_connect(sf)) < 0) {
-		fprintf(stderr, "netfront d%u/%u: setting up rings: %s\n",
-		    sf->sf_domid, sf->sf_devid, strerror(-rc));
-		return rc;
-	}
-	if (!sf->sf_ever_connected)
-		simfe_mb_prefill(sf);
-	for (try = 0; try < SIMFE_TXN_TRIES; try++) {
-		errno = 0;
-		if ((t = xs_transaction_start(sf->sf_xsh)) == XBT_NULL) {
-			rc = errno != 0 ? -errno : -EIO;
-			break;
-		}
-		if ((rc = simfe_write_keys(sf, t)) < 0) {
-			(void)xs_transaction_end(sf->sf_xsh, t, true);
-			break;
-		}
-		errno = 0;
-		if (xs_transaction_end(sf->sf_xsh, t, false)) {
-			rc = 0;
-			break;
-		}
-		rc = errno != 0 ? -errno : -EIO;
-		if (rc != -EAGAIN)
-			break;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "netfront d%u/%u: writing ring details: %s\n",
-		    sf->sf_domid, sf->sf_devid, strerror(-rc));
-		simfe_ring_disconnect(sf);
-		return rc;
-	}
-	sf->sf_fe_state = XenbusStateConnected;
-	sf->sf_phase = SIMFE_PH_CONNECTED;
-	simfe_say(sf, "state Connected: tx-ring-ref %u rx-ring-ref %u "
-	    "event-channel %u", sf->sf_txref, sf->sf_rxref, sf->sf_port);
-	if (sf->sf_port != HV_PORT_NONE)
-		simfe_notify(sf);	/* the RX buffers already posted */
-	return 0;
-}
-
-/* -- The state machine (netback_changed) -- */
-
-static void
-simfe_carrier(struct simfe *sf, bool on)
-{
-	if (sf->sf_hp != NULL)
-		(void)hp_set_carrier(sf->sf_hp, on);
-}
-
-static void
-simfe_deadline(struct simfe *sf)
-{
-	ev_timer_arm(sf->sf_ev, &sf->sf_deadline, sf->sf_timeout * 1000u);
-}
-
-static bool
-simfe_online(struct simfe *sf)
-{
-	return simfe_xs_uint(sf, sf->sf_be, "online", 1, 0) == 1;
-}
-
-/* Our frontend directory is gone: the device was unplugged. */
-static bool
-simfe_unplugged(struct simfe *sf)
-{
-	char buf[16];
-
-	return simfe_xs_read(sf, sf->sf_fe, "state", buf, sizeof(buf)) ==
-	    -ENOENT;
-}
-
-/* Connected (netback_changed): the backend's answer, our misbehaviour. */
-static void
-simfe_step_connected(struct simfe *sf, int be)
-{
-	if (be == XenbusStateConnected) {
-		simfe_carrier(sf, true);
-		if (sf->sf_ever_connected)
-			return;
-		sf->sf_ever_connected = true;
-		if (sf->sf_mb == SIMFE_MB_REINIT) {
-			/* A driver reload: straight to Initialising. */
-			simfe_say(sf, "misbehave reinit: Initialising "
-			    "again, to reconnect with fresh rings");
-			simfe_carrier(sf, false);
-			simfe_ring_disconnect(sf);
-			simfe_set_state(sf, XenbusStateInitialising);
-			sf->sf_phase = SIMFE_PH_INIT;
-			simfe_deadline(sf);
-		} else if (sf->sf_mb == SIMFE_MB_RECONNECT) {
-			simfe_say(sf, "misbehave reconnect: closing "
-			    "to reconnect with fresh rings");
-			simfe_set_state(sf, XenbusStateClosing);
-			sf->sf_phase = SIMFE_PH_RC_CLOSING;
-			simfe_deadline(sf);
-		} else
-			simfe_misbehave(sf);
-	} else if (be == XenbusStateClosing &&
-	    (sf->sf_mb == SIMFE_MB_CONNECT_FATAL ||
-	    sf->sf_mb == SIMFE_MB_CONNECT_BAD_EXTRA)) {
-		/* A rogue: it insists on Connected. */
-		if (!sf->sf_insisted++)
-			simfe_say(sf, "misbehave %s: backend Closing; "
-			    "insisting on Connected",
-			    simfe_mb_name(sf->sf_mb));
-		ev_timer_arm(sf->sf_ev, &sf->sf_insist, 200);
-	} else if (be == XenbusStateClosing ||
-	    be == XenbusStateClosed || be == XenbusStateUnknown) {
-		/* xenbus_frontend_closed */
-		simfe_mb_closing(sf);
-		simfe_carrier(sf, false);
-		simfe_ring_disconnect(sf);
-		simfe_set_state(sf, XenbusStateClosed);
-		sf->sf_phase = SIMFE_PH_CLOSED;
-		simfe_step(sf);
-	}
-}
-
-static void
-simfe_step(struct simfe *sf)
-{
-	int be;
-
-	if (sf->sf_phase != SIMFE_PH_SHUT_CLOSED && simfe_unplugged(sf)) {
-		simfe_say(sf, "frontend directory removed: unplugged");
-		simfe_carrier(sf, false);
-		simfe_ring_disconnect(sf);
-		simfe_stop(sf, 0);
-		return;
-	}
-	be = simfe_be_state(sf);
-	if (be != sf->sf_be_state)
-		simfe_say(sf, "backend state %s", simfe_state_name(be));
-	sf->sf_be_state = be;
-
-	switch (sf->sf_phase) {
-	case SIMFE_PH_INIT:
-		/* Linux acts on InitWait only while Initialising. */
-		if (be != XenbusStateInitWait)
-			break;
-		ev_timer_cancel(sf->sf_ev, &sf->sf_deadline);
-		if (simfe_connect(sf) < 0)
-			simfe_stop(sf, 1);
-		break;
-	case SIMFE_PH_CONNECTED:
-		simfe_step_connected(sf, be);
-		break;
-	case SIMFE_PH_CLOSED:
-		/*
-		 * The backend closed us.  Come back when it does (Mini-OS):
-		 * once it is Closed with the toolstack still wanting the
-		 * device, or when it offers InitWait again.
-		 */
-		if (be == XenbusStateInitWait ||
-		    (be == XenbusStateClosed && simfe_online(sf))) {
-			simfe_set_state(sf, XenbusStateInitialising);
-			sf->sf_phase = SIMFE_PH_INIT;
-			if (be == XenbusStateInitWait)
-				simfe_step(sf);
-		}
-		break;
-	case SIMFE_PH_RC_CLOSING:
-		if (be == XenbusStateClosing || be == XenbusStateClosed ||
-		    be == XenbusStateUnknown) {
-			simfe_carrier(sf, false);
-			simfe_ring_disconnect(sf);
-			simfe_set_state(sf, XenbusStateClosed);
-			sf->sf_phase = SIMFE_PH_RC_CLOSED;
-			simfe_deadline(sf);
-			simfe_step(sf);
-		}
-		break;
-	case SIMFE_PH_RC_CLOSED:
-		if (be == XenbusStateClosed || be == XenbusStateInitWait ||
-		    be == XenbusStateUnknown) {
-			ev_timer_cancel(sf->sf_ev, &sf->sf_deadline);
-			simfe_set_state(sf, XenbusStateInitialising);
-			sf->sf_phase = SIMFE_PH_INIT;
-			simfe_deadline(sf);
-			simfe_step(sf);
-		}
-		break;
-	case SIMFE_PH_SHUT_CLOSING:
-		if (be == XenbusStateClosing || be == XenbusStateClosed ||
-		    be == XenbusStateUnknown) {
-			simfe_ring_disconnect(sf);
-			simfe_set_state(sf, XenbusStateClosed);
-			sf->sf_phase = SIMFE_PH_SHUT_CLOSED;
-			simfe_deadline(sf);
-			simfe_step(sf);
-		}
-		break;
-	case SIMFE_PH_SHUT_CLOSED:
-		if (be == XenbusStateClosed || be == XenbusStateUnknown)
-			simfe_stop(sf, 0);
-		break;
-	}
-}
-
-/* connect-*: write Connected again, every 200 ms, while we are up. */
-static void
-simfe_on_insist(void *arg)
-{
-	struct simfe *sf = arg;
-
-	if (sf->sf_phase != SIMFE_PH_CONNECTED)
-		return;
-	(void)simfe_xs_write(sf, XBT_NULL, "state", "%d",
-	    XenbusStateConnected);
-	sf->sf_insisted++;
-	ev_timer_arm(sf->sf_ev, &sf->sf_insist, 200);
-}
-
-static void
-simfe_on_storm(void *arg)
-{
-	simfe_mb_storm(arg);
-}
-
-/* A bounded wait ran out. */
-static void
-simfe_on_deadline(void *arg)
-{
-	struct simfe *sf = arg;
-
-	switch (sf->sf_phase) {
-	case SIMFE_PH_INIT:
-		if (sf->sf_ever_connected && sf->sf_mb != SIMFE_MB_RECONNECT &&
-		    sf->sf_mb != SIMFE_MB_STARVE_RECONNECT &&
-		    sf->sf_mb != SIMFE_MB_REINIT)
-			break;
-		fprintf(stderr, "netfront d%u/%u: backend %s: no InitWait "
-		    "after %u s (state %s)\n", sf->sf_domid, sf->sf_devid,
-		    sf->sf_be, sf->sf_timeout,
-		    simfe_state_name(sf->sf_be_state));
-		simfe_stop(sf, 1);
-		break;
-	case SIMFE_PH_RC_CLOSING:
-	case SIMFE_PH_SHUT_CLOSING:
-		fprintf(stderr, "netfront d%u/%u: backend did not close in "
-		    "%u s; closing anyway\n", sf->sf_domid, sf->sf_devid,
-		    sf->sf_timeout);
-		simfe_ring_disconnect(sf);
-		simfe_set_state(sf, XenbusStateClosed);
-		sf->sf_phase = sf->sf_phase == SIMFE_PH_RC_CLOSING ?
-		    SIMFE_PH_RC_CLOSED : SIMFE_PH_SHUT_CLOSED;
-		simfe_deadline(sf);
-		break;
-	case SIMFE_PH_RC_CLOSED:
-		simfe_set_state(sf, XenbusStateInitialising);
-		sf->sf_phase = SIMFE_PH_INIT;
-		simfe_deadline(sf);
-		break;
-	case SIMFE_PH_SHUT_CLOSED:
-		fprintf(stderr, "netfront d%u/%u: backend not Closed after "
-		    "%u s\n", sf->sf_domid, sf->sf_devid, sf->sf_timeout);
-		simfe_stop(sf, 0);
-		break;
-	default:
-		break;
-	}
-}
-
-/* SIGTERM (xennet_remove -> xennet_bus_close). */
-static void
-simfe_shutdown(struct simfe *sf)
-{
-	if (sf->sf_vanish) {
-		simfe_say(sf, "vanishing");
-		simfe_stop(sf, 0);
-		return;
-	}
-	switch (sf->sf_phase) {
-	case SIMFE_PH_SHUT_CLOSING:
-	case SIMFE_PH_SHUT_CLOSED:
-		simfe_stop(sf, 0);	/* asked twice */
-		return;
-	default:
-		break;
-	}
-	simfe_carrier(sf, false);
-	/* Never backwards: from Closed only the backend's Closed is awaited. */
-	if (sf->sf_fe_state == XenbusStateClosed)
-		sf->sf_phase = SIMFE_PH_SHUT_CLOSED;
-	else {
-		if (sf->sf_fe_state != XenbusStateClosing)
-			simfe_set_state(sf, XenbusStateClosing);
-		sf->sf_phase = SIMFE_PH_SHUT_CLOSING;
-	}
-	simfe_deadline(sf);
-	simfe_step(sf);
 }
 
 /* -- Loop callbacks -- */
@@ -602,23 +150,6 @@ simfe_on_xs(void *arg, uint32_t events)
 		ev_timer_arm(sf->sf_ev, &sf->sf_gc, SIMFE_GC_MS);
 }
 
-/*
- * starve-reconnect, on SIGUSR2: leave the rings the backend starved on
- * (Closing, Closed), come back with fresh ones and post buffers this time.
- */
-static void
-simfe_unstarve(struct simfe *sf)
-{
-	if (!sf->sf_starved || sf->sf_phase != SIMFE_PH_CONNECTED)
-		return;
-	sf->sf_starved = false;
-	simfe_say(sf, "misbehave starve-reconnect: closing to reconnect "
-	    "with rx buffers");
-	simfe_set_state(sf, XenbusStateClosing);
-	sf->sf_phase = SIMFE_PH_RC_CLOSING;
-	simfe_deadline(sf);
-}
-
 static void
 simfe_on_sig(void *arg, uint32_t events)
 {
@@ -633,6 +164,12 @@ simfe_on_sig(void *arg, uint32_t events)
 		else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			simfe_shutdown(sf);
 	}
+}
+
+static void
+simfe_on_storm(void *arg)
+{
+	simfe_mb_storm(arg);
 }
 
 /* Our domain destroyed under us: nothing of it may be touched any more. */
@@ -949,12 +486,7 @@ simcmd_netfront(int argc, char **argv)
 	    "backend %s (domain %u)", sf->sf_mac[0], sf->sf_mac[1],
 	    sf->sf_mac[2], sf->sf_mac[3], sf->sf_mac[4], sf->sf_mac[5],
 	    sf->sf_mtu, sf->sf_netns, sf->sf_be, sf->sf_beid);
-	/* Linux probes a device in Initialising; libxl wrote that already. */
-	if (sf->sf_fe_state != XenbusStateInitialising)
-		simfe_set_state(sf, XenbusStateInitialising);
-	sf->sf_phase = SIMFE_PH_INIT;
-	simfe_deadline(sf);
-	simfe_step(sf);
+	simfe_start(sf);
 	if (!sf->sf_stopped && (rc = ev_run(sf->sf_ev)) < 0) {
 		fprintf(stderr, "netfront d%u/%u: event loop: %s\n",
 		    sf->sf_domid, sf->sf_devid, strerror(-rc));

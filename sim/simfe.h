@@ -4,11 +4,12 @@
  * xen-netfront's protocol (drivers/net/xen-netfront.c), with a TAP `eth0`
  * in the guest's own network namespace on the other side.
  *
- * simfe.c owns the command line, XenStore (as the guest, through the real
- * libxenstore), the xenbus state machine, the TAP and the event loop;
- * simfe_ring.c owns the rings, the grants and the data path, simfe_offl.c
- * the offloads of its frames; simfe_mb.c the misbehaviours of
- * --misbehave.  Nothing here is used by xvifd.
+ * simfe.c owns the command line, the setup and teardown, the TAP and the
+ * event loop; simfe_xs.c XenStore (as the guest, through the real
+ * libxenstore) and the xenbus state machine; simfe_ring.c the rings, the
+ * grants and the data path, simfe_offl.c the offloads of its frames;
+ * simfe_mb.c the misbehaviours of --misbehave.  Nothing here is used by
+ * xvifd.
  *
  * Guest memory and grant references are split by devid so that several
  * netfront processes of one domain never collide: vif N uses the guest
@@ -99,7 +100,7 @@ enum simfe_mb {
 	SIMFE_MB_GSO_NOT_TCP,	/* a TCPv4 GSO extra on a UDP frame */
 };
 
-/* Where the xenbus handshake is (our side); see the diagram in simfe.c. */
+/* Where the xenbus handshake is (our side); see the diagram in simfe_xs.c. */
 enum simfe_phase {
 	SIMFE_PH_INIT,		/* Initialising: wait for backend InitWait */
 	SIMFE_PH_CONNECTED,	/* we wrote Connected */
@@ -210,6 +211,21 @@ struct simfe {
 /* simfe.c */
 void	simfe_notify(struct simfe *);
 void	simfe_tap_flow(struct simfe *, bool on);
+void	simfe_say(const struct simfe *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));	/* a line on stdout */
+void	simfe_stop(struct simfe *, int status);	/* leave the loop */
+
+/* simfe_xs.c */
+int	simfe_xs_read(struct simfe *, const char *dir, const char *key,
+	    char *buf, size_t len);
+unsigned long simfe_xs_uint(struct simfe *, const char *dir, const char *key,
+	    unsigned long max, unsigned long dflt);
+void	simfe_start(struct simfe *);		/* Initialising, then step */
+void	simfe_step(struct simfe *);		/* a watch fired */
+void	simfe_shutdown(struct simfe *);		/* SIGTERM */
+void	simfe_unstarve(struct simfe *);		/* SIGUSR2 */
+void	simfe_on_deadline(void *);		/* sf_deadline timer */
+void	simfe_on_insist(void *);		/* sf_insist timer */
 
 /* One guest RX packet as simfe_rx_packet found it in the ring. */
 struct simfe_rxpkt {

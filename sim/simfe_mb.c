@@ -5,7 +5,7 @@
  * left in the ring before Connected, event storms), and the report of
  * what the backend answered.  The rings themselves are simfe_ring.c's;
  * the state-machine misbehaviours (reconnect, reinit, insisting on
- * Connected) are simfe.c's.
+ * Connected) are simfe_xs.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -274,7 +274,7 @@ simfe_misbehave(struct simfe *sf)
 	sf->sf_mb_ok = sf->sf_mb_err = sf->sf_mb_drop = sf->sf_mb_other = 0;
 	switch (sf->sf_mb) {
 	case SIMFE_MB_NONE:
-	case SIMFE_MB_RECONNECT:	/* simfe.c walks the states */
+	case SIMFE_MB_RECONNECT:	/* simfe_xs.c walks the states */
 	case SIMFE_MB_REINIT:
 		return;
 	case SIMFE_MB_NO_RX_SLOTS:

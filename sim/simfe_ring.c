@@ -5,7 +5,7 @@
  * --misbehave.  Follows Linux xen-netfront: xennet_start_xmit for guest
  * TX, xennet_tx_buf_gc for TX responses, xennet_alloc_rx_buffers and
  * xennet_poll for guest RX.  Does not own XenStore or the state machine
- * (simfe.c); it reports what it does on stdout only for --misbehave.
+ * (simfe_xs.c); it reports what it does on stdout only for --misbehave.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -594,7 +594,7 @@ simfe_tun_set(struct simfe *sf)
 /*
  * New rings and a new event channel (talk_to_netback's setup_netfront):
  * ring pages of this generation, granted to the backend, an unbound port
- * for it, the RX ring filled.  The keys are simfe.c's business.
+ * for it, the RX ring filled.  The keys are simfe_xs.c's business.
  */
 int
 simfe_ring_connect(struct simfe *sf)
