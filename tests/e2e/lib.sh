@@ -99,6 +99,8 @@ workload() {
 	check tcp_domU_to_dom0_sha256 $? "nc rc=$rc got $(stat -c %s /tmp/down.bin 2>/dev/null) bytes ${l:-nothing}, want ${h:-?}"
 	iperf dom0_to_domU
 	iperf domU_to_dom0 -R
+	udp64 dom0_to_domU
+	udp64 domU_to_dom0 -R
 }
 
 # iperf NAME [-R]: one iperf3 run; metric iperf_NAME_mbps (receiver).
@@ -109,6 +111,20 @@ iperf() {
 	[ $rc = 0 ] && [ -n "$v" ]; check iperf_$n $? "rc=$rc ${v:-?} Mbit/s"
 	[ $rc = 0 ] || indent iperf3 < /tmp/iperf.out
 	[ -n "$v" ] && metric iperf_${n}_mbps "$v"
+}
+
+# udp64 NAME [-R]: 60-byte Ethernet frames (18 bytes of UDP payload) as
+# fast as iperf3 sends them; metric udp64_NAME_kpps: thousand frames a
+# second received.
+udp64() {
+	local n=$1 rc v; shift
+	timeout -k 5 $((IPERF_T + 30)) iperf3 -c $DOMU_IP -u -b 0 -l 18 -t $IPERF_T "$@" \
+		> /tmp/udp.out 2>&1; rc=$?
+	v=$(awk -v t=$IPERF_T '/receiver/{for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
+		split($i, a, "/"); printf "%.1f\n", (a[2] - a[1]) / t / 1000 }}' /tmp/udp.out | tail -1)
+	[ $rc = 0 ] && [ -n "$v" ]; check udp64_$n $? "rc=$rc ${v:-?} thousand frames/s"
+	[ $rc = 0 ] || indent iperf3 < /tmp/udp.out
+	[ -n "$v" ] && metric udp64_${n}_kpps "$v"
 }
 
 # destroy_guest NAME: xl destroy, timed; then the backend must be gone.
