@@ -43,7 +43,7 @@ static struct hv fz_hv;
 static struct xvifd fz_xd;
 static uint8_t *fz_stage;
 static struct vif_work fz_work;		/* the loop's: w_rx_stage = fz_stage */
-static struct xvif *fz_vif;		/* the one this input drives */
+static struct vif_queue *fz_q;		/* the one this input drives */
 static netif_rx_sring_t *fz_sring;
 static netif_rx_request_t fz_posted[XVIF_RX_RING_SIZE];	/* as posted */
 static RING_IDX fz_prod;
@@ -169,9 +169,9 @@ fz_gnt_copy(struct hv *hv, domid_t dom, enum hv_dir dir,
 		assert((uint32_t)gc[i].gc_off + gc[i].gc_len <= XVIF_PAGE_SIZE);
 		/* From the loop's stage, or the vif's held frame. */
 		assert((b >= fz_stage && b + gc[i].gc_len <= fz_stage +
-		    FZ_RX_STAGE) || (fz_vif->vif_rx_hold != NULL &&
-		    b >= fz_vif->vif_rx_hold && b + gc[i].gc_len <=
-		    fz_vif->vif_rx_hold + XVIF_RX_FRAME_SLOT));
+		    FZ_RX_STAGE) || (fz_q->q_rx_hold != NULL &&
+		    b >= fz_q->q_rx_hold && b + gc[i].gc_len <=
+		    fz_q->q_rx_hold + XVIF_RX_FRAME_SLOT));
 		/* A gref the guest posted (checked against the copies). */
 		for (j = 0; j < XVIF_RX_RING_SIZE; j++)
 			if (fz_posted[j].gref == gc[i].gc_ref)
@@ -268,13 +268,13 @@ fz_post(const uint8_t *data, size_t size, unsigned int count)
  * right after the first slot, of a size not 0.
  */
 static void
-fz_check_answers(struct xvif *vif, RING_IDX from)
+fz_check_answers(struct vif_queue *q, RING_IDX from)
 {
-	const struct vif_fe *fe = &vif->vif_fe;
+	const struct vif_fe *fe = &q->q_vif->vif_fe;
 	RING_IDX i = from;
 
-	while (i != vif->vif_rxr.rsp_prod_pvt) {
-		const netif_rx_response_t *r = RING_GET_RESPONSE(&vif->vif_rxr,
+	while (i != q->q_rxr.rsp_prod_pvt) {
+		const netif_rx_response_t *r = RING_GET_RESPONSE(&q->q_rxr,
 		    i);
 		uint32_t total = 0, slots = 0;
 		bool first = true;
@@ -289,7 +289,7 @@ fz_check_answers(struct xvif *vif, RING_IDX from)
 		assert(!(r->flags & NETRXF_csum_blank) ||
 		    (r->flags & NETRXF_data_validated));
 		do {
-			r = RING_GET_RESPONSE(&vif->vif_rxr, i);
+			r = RING_GET_RESPONSE(&q->q_rxr, i);
 			assert(r->status > 0 && r->status <= (int)XVIF_PAGE_SIZE);
 			assert(r->offset == 0);
 			assert(first || !(r->flags & (NETRXF_extra_info |
@@ -300,9 +300,9 @@ fz_check_answers(struct xvif *vif, RING_IDX from)
 			if (first && (r->flags & NETRXF_extra_info)) {
 				const struct netif_extra_info *ex =
 				    (const void *)RING_GET_RESPONSE(
-				    &vif->vif_rxr, i);
+				    &q->q_rxr, i);
 
-				assert(i != vif->vif_rxr.rsp_prod_pvt);
+				assert(i != q->q_rxr.rsp_prod_pvt);
 				assert(ex->type == XEN_NETIF_EXTRA_TYPE_GSO);
 				assert(ex->flags == 0);
 				assert(ex->u.gso.size > 0);
@@ -314,7 +314,7 @@ fz_check_answers(struct xvif *vif, RING_IDX from)
 			}
 			first = false;
 		} while ((r->flags & NETRXF_more_data) &&
-		    i != vif->vif_rxr.rsp_prod_pvt);
+		    i != q->q_rxr.rsp_prod_pvt);
 		assert(!(r->flags & NETRXF_more_data));
 		assert(total <= XVIF_FRAME_MAX);
 		assert(slots == 1 || fe->fe_sg);
@@ -328,6 +328,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
 	struct xvif *vif;
+	struct vif_queue *q;
 	unsigned int round, count;
 	size_t off = 0;
 	RING_IDX cons0;
@@ -340,11 +341,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if ((vif = vif_alloc(&fz_xd, 1, 0)) == NULL)
 		return 0;
+	if ((vif->vif_q = q = calloc(1, sizeof(*q))) == NULL) {
+		vif_free(vif, false);
+		return 0;
+	}
+	vif->vif_nq = vif->vif_fe.fe_nqueues = 1;
+	vif_queue_init(vif, q, 0);
 	memset(fz_sring, 0, XVIF_PAGE_SIZE);
 	memset(fz_posted, 0, sizeof(fz_posted));
 	fz_prod = 0;
-	BACK_RING_INIT(&vif->vif_rxr, fz_sring, XVIF_PAGE_SIZE);
-	vif->vif_rxs = NULL;		/* not mapped: nothing to unmap */
+	BACK_RING_INIT(&q->q_rxr, fz_sring, XVIF_PAGE_SIZE);
+	q->q_rxs = NULL;		/* not mapped: nothing to unmap */
 	vif->vif_fe.fe_sg = data[0] & 1;
 	vif->vif_fe.fe_rx_notify = data[0] & 2;
 	vif->vif_fe.fe_csum = data[0] & 4;
@@ -352,39 +359,38 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vif->vif_fe.fe_gso4 = data[0] & 0x10;
 	vif->vif_fe.fe_gso6 = data[0] & 0x20;
 	fz_bad_mod = data[1] & 0x0f;
-	vif->vif_hp = &fz_hp.h_hp;
-	vif->vif_port = HV_PORT_NONE;
-	fz_vif = vif;
+	vif->vif_hp = q->q_hp = &fz_hp.h_hp;
+	fz_q = q;
 	assert(vif_journal_open(vif, false) >= 0);
-	vif->vif_connected = vif->vif_carrier = true;
+	vif->vif_connected = vif->vif_carrier = q->q_connected = true;
 	/* The frames the host sends: the second half of the input. */
 	fz_hp.h_data = data + 2 + (size - 2) / 2;
 	fz_hp.h_size = size - 2 - (size - 2) / 2;
 	fz_hp.h_off = 0;
 	off = 2;
 	/* Up to three rounds: the guest posts, xvifd runs. */
-	for (round = 0; round < 3 && vif->vif_connected; round++) {
+	for (round = 0; round < 3 && q->q_connected; round++) {
 		if (off >= 2 + (size - 2) / 2)
 			break;
 		count = data[off++] % (XVIF_RX_RING_SIZE + 64);
-		cons0 = vif->vif_rxr.req_cons;
+		cons0 = q->q_rxr.req_cons;
 		off += fz_post(data + off, 2 + (size - 2) / 2 - off, count);
-		vif_rx_run(vif);
-		if (!vif->vif_connected) {
+		vif_rx_run(q);
+		if (!q->q_connected) {
 			/* Failed: only for a producer more than a ring ahead. */
 			assert(vif->vif_failed);
-			assert(fz_prod - vif->vif_rxr.rsp_prod_pvt >
+			assert(fz_prod - q->q_rxr.rsp_prod_pvt >
 			    XVIF_RX_RING_SIZE);
 			break;
 		}
 		/* Nothing consumed past req_prod; all answered and pushed. */
-		assert(vif->vif_rxr.req_cons - cons0 <= fz_prod - cons0);
-		assert(vif->vif_rxr.rsp_prod_pvt == vif->vif_rxr.req_cons);
-		assert(fz_sring->rsp_prod == vif->vif_rxr.rsp_prod_pvt);
-		fz_check_answers(vif, cons0);
+		assert(q->q_rxr.req_cons - cons0 <= fz_prod - cons0);
+		assert(q->q_rxr.rsp_prod_pvt == q->q_rxr.req_cons);
+		assert(fz_sring->rsp_prod == q->q_rxr.rsp_prod_pvt);
+		fz_check_answers(q, cons0);
 	}
 	ev_timer_cancel(fz_xd.xd_ev, &fz_xd.xd_fail_timer);
-	vif->vif_hp = NULL;
+	vif->vif_hp = q->q_hp = NULL;
 	vif_free(vif, false);
 	return 0;
 }

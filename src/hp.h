@@ -13,10 +13,18 @@
  * checked), and a GSO type, gso_size and hdr_len (a TCP superframe to be
  * cut into segments).  What the kernel may hand us is set with
  * set_offload; what we send may carry any of them.
+ *
+ * Queues: a device may have several (a TAP with IFF_MULTI_QUEUE), each
+ * with a struct hp of its own -- its fd, its send and recv -- made by
+ * open_queue from the first.  The kernel spreads what it hands us over
+ * the queues by flow; what we send on any queue enters the same
+ * interface.  The device settings (offloads, MTU, MAC, carrier) are the
+ * device's, whichever queue sets them.
  */
 #ifndef XVIF_HP_H
 #define XVIF_HP_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,7 +43,16 @@ struct hp_ops {
 	 * an existing one by name re-attaches to it.
 	 */
 	int	(*open)(const char *ifname, struct hp **out);
-	/* Let go of it; with destroy, the interface is deleted too. */
+	/*
+	 * Another queue of the device hp is a queue of: -ENOTSUP if it can
+	 * have one only (a TAP made without IFF_MULTI_QUEUE, by an older
+	 * xvifd or by hand), -EINVAL past the kernel's limit.
+	 */
+	int	(*open_queue)(struct hp *, struct hp **out);
+	/*
+	 * Let go of it; with destroy, the interface is deleted too (not when
+	 * closing a queue made by open_queue: that queue only goes).
+	 */
 	void	(*close)(struct hp *, bool destroy);
 	int	(*fd)(struct hp *);		/* pollable for EPOLLIN */
 	/*
@@ -74,6 +91,7 @@ struct hp_ops {
 struct hp {
 	const struct hp_ops	*hp_ops;
 	char			 hp_name[16];	/* the current name */
+	unsigned int		 hp_queues_max;	/* open_queue's bound; 0, 1: none */
 };
 
 extern const struct hp_ops hp_tap_ops;
@@ -82,6 +100,13 @@ static inline int
 hp_open(const struct hp_ops *ops, const char *ifname, struct hp **out)
 {
 	return ops->open(ifname, out);
+}
+
+static inline int
+hp_open_queue(struct hp *hp, struct hp **out)
+{
+	return hp->hp_ops->open_queue != NULL ?
+	    hp->hp_ops->open_queue(hp, out) : -ENOTSUP;
 }
 
 static inline void

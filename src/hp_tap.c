@@ -6,6 +6,12 @@
  * virtio_net_hdr (IFF_VNET_HDR), so offloads can be turned on and off
  * while the TAP is open; a re-attached TAP gets the header too (tun takes
  * the flag anew on every TUNSETIFF).
+ *
+ * Every TAP is made with IFF_MULTI_QUEUE, even for one queue: tun refuses
+ * to attach with other flags than the device was made with, so a TAP made
+ * single-queue could never get a second queue without being deleted (and
+ * its bridge port and addresses with it).  A TAP someone made without the
+ * flag is still attached to, as a device of one queue.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +32,8 @@ struct hptap {
 	int		tp_fd;		/* /dev/net/tun, attached */
 	int		tp_sock;	/* for SIOC* ioctls */
 	unsigned int	tp_ifindex;	/* stable across renames */
+	bool		tp_mq;		/* IFF_MULTI_QUEUE: more can attach */
+	bool		tp_queue;	/* made by open_queue: not the device's */
 };
 
 static struct hptap *
@@ -40,7 +48,7 @@ tap_close(struct hp *hp, bool destroy)
 	struct hptap *tp = tap_of(hp);
 
 	if (tp->tp_fd >= 0) {
-		if (destroy)
+		if (destroy && !tp->tp_queue)
 			(void)ioctl(tp->tp_fd, TUNSETPERSIST, 0);
 		close(tp->tp_fd);	/* not persistent: the TAP goes now */
 		tp->tp_fd = -1;
@@ -69,38 +77,66 @@ tap_ifreq(struct hptap *tp, struct ifreq *ifr)
 	return 0;
 }
 
+/*
+ * Attach a new tun fd to the TAP called name (made if absent), with a
+ * vnet header and no offloads until set_offload; *mq tells whether to
+ * ask for IFF_MULTI_QUEUE and, on return, whether the device has it.
+ */
+static int
+tap_attach(struct hptap *tp, bool *mq)
+{
+	struct ifreq ifr;
+	int vh_sz = sizeof(struct virtio_net_hdr);
+
+	if ((tp->tp_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		return -errno;
+	tap_ifreq(tp, &ifr);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
+	    (*mq ? IFF_MULTI_QUEUE : 0);
+	if (ioctl(tp->tp_fd, TUNSETIFF, &ifr) < 0) {
+		if (errno != EINVAL || !*mq)
+			return -errno;
+		/* An existing TAP made single-queue: attach as it is. */
+		*mq = false;
+		ifr.ifr_flags &= ~IFF_MULTI_QUEUE;
+		if (ioctl(tp->tp_fd, TUNSETIFF, &ifr) < 0)
+			return -errno;
+	}
+	/* The size is the device's: a re-attached TAP may have another. */
+	if (ioctl(tp->tp_fd, TUNSETVNETHDRSZ, &vh_sz) < 0)
+		return -errno;
+	return 0;
+}
+
+static struct hptap *
+tap_new(const char *ifname)
+{
+	struct hptap *tp;
+
+	if ((tp = calloc(1, sizeof(*tp))) == NULL)
+		return NULL;
+	tp->tp_hp.hp_ops = &hp_tap_ops;
+	tp->tp_fd = tp->tp_sock = -1;
+	strcpy(tp->tp_hp.hp_name, ifname);
+	return tp;
+}
+
 static int
 tap_open(const char *ifname, struct hp **out)
 {
 	struct hptap *tp;
-	struct ifreq ifr;
-	int rc, vh_sz = sizeof(struct virtio_net_hdr);
+	int rc;
 
 	if (strlen(ifname) >= IFNAMSIZ || ifname[0] == '\0')
 		return -EINVAL;
-	if ((tp = calloc(1, sizeof(*tp))) == NULL)
+	if ((tp = tap_new(ifname)) == NULL)
 		return -ENOMEM;
-	tp->tp_hp.hp_ops = &hp_tap_ops;
-	tp->tp_sock = -1;
-	strcpy(tp->tp_hp.hp_name, ifname);
-	if ((tp->tp_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK |
-	    O_CLOEXEC)) < 0) {
-		rc = -errno;
+	tp->tp_mq = true;
+	if ((rc = tap_attach(tp, &tp->tp_mq)) < 0)
 		goto fail;
-	}
-	tap_ifreq(tp, &ifr);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	if (ioctl(tp->tp_fd, TUNSETIFF, &ifr) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	/* The size is the device's: a re-attached TAP may have another. */
-	if (ioctl(tp->tp_fd, TUNSETVNETHDRSZ, &vh_sz) < 0 ||
-	    ioctl(tp->tp_fd, TUNSETOFFLOAD, 0) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	if (ioctl(tp->tp_fd, TUNSETPERSIST, 1) < 0) {
+	if (ioctl(tp->tp_fd, TUNSETOFFLOAD, 0) < 0 ||
+	    ioctl(tp->tp_fd, TUNSETPERSIST, 1) < 0) {
 		rc = -errno;
 		goto fail;
 	}
@@ -109,12 +145,37 @@ tap_open(const char *ifname, struct hp **out)
 		goto fail;
 	}
 	tp->tp_ifindex = if_nametoindex(ifname);
+	/* tun's MAX_TAP_QUEUES */
+	tp->tp_hp.hp_queues_max = tp->tp_mq ? 256 : 1;
 	*out = &tp->tp_hp;
 	return 0;
 fail:
 	/* A TAP we may have just made must not outlive a failed open. */
 	tap_close(&tp->tp_hp, true);
 	return rc;
+}
+
+static int
+tap_open_queue(struct hp *hp, struct hp **out)
+{
+	struct hptap *dev = tap_of(hp), *tp;
+	bool mq = true;
+	int rc;
+
+	if (!dev->tp_mq)
+		return -ENOTSUP;
+	if ((tp = tap_new(hp->hp_name)) == NULL)
+		return -ENOMEM;
+	tp->tp_queue = tp->tp_mq = true;
+	tp->tp_ifindex = dev->tp_ifindex;
+	if ((rc = tap_attach(tp, &mq)) < 0 ||
+	    (tp->tp_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+		rc = rc < 0 ? rc : -errno;
+		tap_close(&tp->tp_hp, false);
+		return rc;
+	}
+	*out = &tp->tp_hp;
+	return 0;
 }
 
 static int
@@ -226,6 +287,7 @@ tap_ifindex(struct hp *hp)
 const struct hp_ops hp_tap_ops = {
 	.name = "tap",
 	.open = tap_open,
+	.open_queue = tap_open_queue,
 	.close = tap_close,
 	.fd = tap_fd,
 	.send = tap_send,

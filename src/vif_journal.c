@@ -10,7 +10,9 @@
  * for something else, whose page would go out as a frame.
  *
  * So responses are staged in a small file of ours (one per vif, under
- * the state directory, in tmpfs), not in the ring; a push is
+ * the state directory, in tmpfs; a journal per queue in it, queue 0's
+ * first, so a file from before multi-queue is queue 0's), not in the
+ * ring; a push is
  *   1. mark [from, to) as decided in the file,
  *   2. copy those responses into the ring slots,
  *   3. push rsp_prod (and notify),
@@ -70,7 +72,12 @@ vj_path(const struct xvif *vif, char *buf, size_t len)
 	    vif->vif_domid, vif->vif_handle);
 }
 
-/* Map this vif's journal (created zeroed if new). */
+#define VJ_FILE_SIZE	(XVIF_QUEUES_MAX * sizeof(struct vif_journal))
+
+/*
+ * Map this vif's journals (created zeroed if new).  The file is sparse:
+ * only the queues a frontend uses take memory.
+ */
 static struct vif_journal *
 vj_map(struct xvif *vif)
 {
@@ -80,16 +87,16 @@ vj_map(struct xvif *vif)
 
 	vj_path(vif, path, sizeof(path));
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || ftruncate(fd, sizeof(struct vif_journal)) < 0) {
+	if (fd < 0 || ftruncate(fd, VJ_FILE_SIZE) < 0) {
 		log_warn("%s: response journal %s (restarts may lose "
 		    "responses)", vif->vif_tag, path);
 		if (fd >= 0)
 			close(fd);
-		p = mmap(NULL, sizeof(struct vif_journal),
-		    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p = mmap(NULL, VJ_FILE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	} else {
-		p = mmap(NULL, sizeof(struct vif_journal),
-		    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		p = mmap(NULL, VJ_FILE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, 0);
 		close(fd);
 	}
 	return p == MAP_FAILED ? NULL : p;
@@ -124,23 +131,23 @@ vj_stage(struct vj_ring *jr, RING_IDX to, void *slots, size_t slot_size,
 }
 
 netif_tx_response_t *
-vif_journal_tx_rsp(struct xvif *vif, RING_IDX i)
+vif_journal_tx_rsp(struct vif_queue *q, RING_IDX i)
 {
-	return &vif->vif_journal->vj_tx_rsp[i & (XVIF_TX_RING_SIZE - 1)];
+	return &q->q_journal->vj_tx_rsp[i & (XVIF_TX_RING_SIZE - 1)];
 }
 
 netif_rx_response_t *
-vif_journal_rx_rsp(struct xvif *vif, RING_IDX i)
+vif_journal_rx_rsp(struct vif_queue *q, RING_IDX i)
 {
-	return &vif->vif_journal->vj_rx_rsp[i & (XVIF_RX_RING_SIZE - 1)];
+	return &q->q_journal->vj_rx_rsp[i & (XVIF_RX_RING_SIZE - 1)];
 }
 
 /* Push the TX responses written since the last push; *notify as ring.h. */
 void
-vif_journal_push_tx(struct xvif *vif, int *notify)
+vif_journal_push_tx(struct vif_queue *q, int *notify)
 {
-	struct vif_journal *j = vif->vif_journal;
-	netif_tx_back_ring_t *r = &vif->vif_txr;
+	struct vif_journal *j = q->q_journal;
+	netif_tx_back_ring_t *r = &q->q_txr;
 
 	vj_stage(&j->vj_tx, r->rsp_prod_pvt, r->sring->ring,
 	    sizeof(r->sring->ring[0]), j->vj_tx_rsp, sizeof(j->vj_tx_rsp[0]),
@@ -150,10 +157,10 @@ vif_journal_push_tx(struct xvif *vif, int *notify)
 }
 
 void
-vif_journal_push_rx(struct xvif *vif, int *notify)
+vif_journal_push_rx(struct vif_queue *q, int *notify)
 {
-	struct vif_journal *j = vif->vif_journal;
-	netif_rx_back_ring_t *r = &vif->vif_rxr;
+	struct vif_journal *j = q->q_journal;
+	netif_rx_back_ring_t *r = &q->q_rxr;
 
 	vj_stage(&j->vj_rx, r->rsp_prod_pvt, r->sring->ring,
 	    sizeof(r->sring->ring[0]), j->vj_rx_rsp, sizeof(j->vj_rx_rsp[0]),
@@ -163,66 +170,84 @@ vif_journal_push_rx(struct xvif *vif, int *notify)
 }
 
 /*
- * At connect, rings attached at the frontend's rsp_prod: map the journal;
- * on a re-attach push again what a killed predecessor decided and did not
- * push; then the journal follows these rings.
+ * One queue's journal at connect, its rings attached at the frontend's
+ * rsp_prod: on a re-attach, push again what a killed predecessor decided
+ * and did not push (and notify); then the journal follows these rings.
  */
+static void
+vj_open_queue(struct vif_queue *q, struct vif_journal *j, bool reattach,
+    const struct vif_feq *fq)
+{
+	unsigned int ntx = 0, nrx = 0;
+	int n;
+
+	q->q_journal = j;
+	if (reattach && j->vj_magic == VJ_MAGIC &&
+	    j->vj_tx_ref == fq->fq_tx_ref && j->vj_rx_ref == fq->fq_rx_ref &&
+	    j->vj_port == fq->fq_port_tx) {
+		ntx = vj_unpushed(&j->vj_tx, q->q_txr.rsp_prod_pvt,
+		    __atomic_load_n(&q->q_txr.sring->req_prod,
+		    __ATOMIC_ACQUIRE), XVIF_TX_RING_SIZE);
+		nrx = vj_unpushed(&j->vj_rx, q->q_rxr.rsp_prod_pvt,
+		    __atomic_load_n(&q->q_rxr.sring->req_prod,
+		    __ATOMIC_ACQUIRE), XVIF_RX_RING_SIZE);
+	} else {
+		memset(j, 0, sizeof(*j));
+		j->vj_tx_ref = fq->fq_tx_ref;
+		j->vj_rx_ref = fq->fq_rx_ref;
+		j->vj_port = fq->fq_port_tx;
+		j->vj_magic = VJ_MAGIC;
+	}
+	/* The rings start where the frontend is; replays move them on. */
+	j->vj_tx.jr_from = q->q_txr.rsp_prod_pvt;
+	j->vj_tx.jr_to = j->vj_tx.jr_from + ntx;
+	j->vj_rx.jr_from = q->q_rxr.rsp_prod_pvt;
+	j->vj_rx.jr_to = j->vj_rx.jr_from + nrx;
+	if (ntx > 0) {
+		q->q_txr.rsp_prod_pvt += ntx;
+		q->q_txr.req_cons += ntx;
+		vif_journal_push_tx(q, &n);
+		if (n)
+			vif_notify_tx(q);
+	}
+	if (nrx > 0) {
+		q->q_rxr.rsp_prod_pvt += nrx;
+		q->q_rxr.req_cons += nrx;
+		vif_journal_push_rx(q, &n);
+		if (n)
+			vif_notify_rx(q);
+	}
+	if (ntx > 0 || nrx > 0)
+		log_info("%s: pushed %u tx and %u rx responses the last run "
+		    "wrote but did not push", q->q_tag, ntx, nrx);
+}
+
+/* At connect, the queues' rings attached: map the journals, replay. */
 int
 vif_journal_open(struct xvif *vif, bool reattach)
 {
 	struct vif_journal *j;
-	unsigned int ntx = 0, nrx = 0;
-	int notify = 0, n;
+	unsigned int i;
 
 	if ((j = vj_map(vif)) == NULL)
 		return -ENOMEM;
 	vif->vif_journal = j;
-	if (reattach && j->vj_magic == VJ_MAGIC &&
-	    j->vj_tx_ref == vif->vif_fe.fe_tx_ref &&
-	    j->vj_rx_ref == vif->vif_fe.fe_rx_ref &&
-	    j->vj_port == vif->vif_fe.fe_port) {
-		ntx = vj_unpushed(&j->vj_tx, vif->vif_txr.rsp_prod_pvt,
-		    __atomic_load_n(&vif->vif_txr.sring->req_prod,
-		    __ATOMIC_ACQUIRE), XVIF_TX_RING_SIZE);
-		nrx = vj_unpushed(&j->vj_rx, vif->vif_rxr.rsp_prod_pvt,
-		    __atomic_load_n(&vif->vif_rxr.sring->req_prod,
-		    __ATOMIC_ACQUIRE), XVIF_RX_RING_SIZE);
-	} else {
-		memset(j, 0, sizeof(*j));
-		j->vj_tx_ref = vif->vif_fe.fe_tx_ref;
-		j->vj_rx_ref = vif->vif_fe.fe_rx_ref;
-		j->vj_port = vif->vif_fe.fe_port;
-		j->vj_magic = VJ_MAGIC;
-	}
-	/* The rings start where the frontend is; replays move them on. */
-	j->vj_tx.jr_from = vif->vif_txr.rsp_prod_pvt;
-	j->vj_tx.jr_to = j->vj_tx.jr_from + ntx;
-	j->vj_rx.jr_from = vif->vif_rxr.rsp_prod_pvt;
-	j->vj_rx.jr_to = j->vj_rx.jr_from + nrx;
-	if (ntx > 0) {
-		vif->vif_txr.rsp_prod_pvt += ntx;
-		vif->vif_txr.req_cons += ntx;
-		vif_journal_push_tx(vif, &n);
-		notify |= n;
-	}
-	if (nrx > 0) {
-		vif->vif_rxr.rsp_prod_pvt += nrx;
-		vif->vif_rxr.req_cons += nrx;
-		vif_journal_push_rx(vif, &n);
-		notify |= n;
-	}
-	if (ntx > 0 || nrx > 0)
-		log_info("%s: pushed %u tx and %u rx responses the last run "
-		    "wrote but did not push", vif->vif_tag, ntx, nrx);
-	return notify;
+	for (i = 0; i < vif->vif_nq; i++)
+		vj_open_queue(&vif->vif_q[i], &j[i], reattach,
+		    &vif->vif_fe.fe_q[i]);
+	return 0;
 }
 
 void
 vif_journal_close(struct xvif *vif)
 {
+	unsigned int i;
+
 	if (vif->vif_journal == NULL)
 		return;
-	(void)munmap(vif->vif_journal, sizeof(struct vif_journal));
+	for (i = 0; i < vif->vif_nq; i++)
+		vif->vif_q[i].q_journal = NULL;
+	(void)munmap(vif->vif_journal, VJ_FILE_SIZE);
 	vif->vif_journal = NULL;
 }
 

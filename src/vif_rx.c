@@ -19,35 +19,35 @@
 #define VIF_RX_BUDGET	(4 * XVIF_RX_BATCH_FRAMES)
 
 void
-vif_rx_watch_tap(struct xvif *vif, bool on)
+vif_rx_watch_tap(struct vif_queue *q, bool on)
 {
-	struct xvifd *xd = vif->vif_d;
+	struct xvifd *xd = q->q_vif->vif_d;
 
-	if (on && !vif->vif_hp_polled && vif->vif_hp != NULL) {
-		if (ev_fd_add(xd->xd_ev, hp_fd(vif->vif_hp), EPOLLIN,
-		    vif_rx_hp_ready, vif, &vif->vif_hp_h) == 0)
-			vif->vif_hp_polled = true;
-	} else if (!on && vif->vif_hp_polled) {
-		ev_fd_del(xd->xd_ev, vif->vif_hp_h);
-		vif->vif_hp_h = NULL;
-		vif->vif_hp_polled = false;
+	if (on && !q->q_hp_polled && q->q_hp != NULL) {
+		if (ev_fd_add(xd->xd_ev, hp_fd(q->q_hp), EPOLLIN,
+		    vif_rx_hp_ready, q, &q->q_hp_h) == 0)
+			q->q_hp_polled = true;
+	} else if (!on && q->q_hp_polled) {
+		ev_fd_del(xd->xd_ev, q->q_hp_h);
+		q->q_hp_h = NULL;
+		q->q_hp_polled = false;
 	}
 }
 
 void
 vif_rx_hp_ready(void *arg, uint32_t events)
 {
-	struct xvif *vif = arg;
+	struct vif_queue *q = arg;
 
 	/*
 	 * A TAP whose interface was deleted polls as an error for ever
 	 * (tun_chr_poll: no device attached): without this the loop spins.
 	 */
 	if (events & (EPOLLERR | EPOLLHUP)) {
-		vif_tap_fail(vif, "poll", ENODEV);
+		vif_tap_fail(q, "poll", ENODEV);
 		return;
 	}
-	vif_rx_run(vif);
+	vif_rx_run(q);
 }
 
 /* Timer: RX polls a frontend without feature-rx-notify, or a stall. */
@@ -58,16 +58,16 @@ vif_rx_timer(void *arg)
 }
 
 static void
-vif_rx_respond(struct xvif *vif, uint16_t id, uint16_t flags, int16_t status)
+vif_rx_respond(struct vif_queue *q, uint16_t id, uint16_t flags, int16_t status)
 {
 	netif_rx_response_t *r;
 
-	r = vif_journal_rx_rsp(vif, vif->vif_rxr.rsp_prod_pvt);
+	r = vif_journal_rx_rsp(q, q->q_rxr.rsp_prod_pvt);
 	r->id = id;
 	r->offset = 0;
 	r->flags = flags;
 	r->status = status;
-	vif->vif_rxr.rsp_prod_pvt++;
+	q->q_rxr.rsp_prod_pvt++;
 }
 
 /*
@@ -75,7 +75,7 @@ vif_rx_respond(struct xvif *vif, uint16_t id, uint16_t flags, int16_t status)
  * response has NETRXF_extra_info; Linux's xenvif_rx_extra_slot).
  */
 static void
-vif_rx_respond_gso(struct xvif *vif, const struct vif_rxmeta *m)
+vif_rx_respond_gso(struct vif_queue *q, const struct vif_rxmeta *m)
 {
 	struct netif_extra_info ex;
 
@@ -85,9 +85,9 @@ vif_rx_respond_gso(struct xvif *vif, const struct vif_rxmeta *m)
 	ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
 	ex.u.gso.size = m->rm_gso_size;
 	ex.u.gso.type = m->rm_gso_type;
-	memcpy(vif_journal_rx_rsp(vif, vif->vif_rxr.rsp_prod_pvt), &ex,
+	memcpy(vif_journal_rx_rsp(q, q->q_rxr.rsp_prod_pvt), &ex,
 	    sizeof(ex));
-	vif->vif_rxr.rsp_prod_pvt++;
+	q->q_rxr.rsp_prod_pvt++;
 }
 
 /*
@@ -95,11 +95,11 @@ vif_rx_respond_gso(struct xvif *vif, const struct vif_rxmeta *m)
  * extra if it has one, the rest.  On error every slot says so.
  */
 static void
-vif_rx_respond_frame(struct xvif *vif, const struct vif_rxframe *rf,
+vif_rx_respond_frame(struct vif_queue *q, const struct vif_rxframe *rf,
     bool ok)
 {
 	const struct vif_rxmeta *m = &rf->rf_meta;
-	struct vif_work *w = vif->vif_d->xd_work;
+	struct vif_work *w = vif_q_work(q);
 	unsigned int j;
 	uint16_t flags;
 
@@ -112,32 +112,32 @@ vif_rx_respond_frame(struct xvif *vif, const struct vif_rxframe *rf,
 		if (ok && j == 0)
 			flags |= m->rm_flags |
 			    (m->rm_gso_type != 0 ? NETRXF_extra_info : 0);
-		vif_rx_respond(vif, w->w_rx_ids[rf->rf_seg0 + j], flags,
+		vif_rx_respond(q, w->w_rx_ids[rf->rf_seg0 + j], flags,
 		    ok ? (int16_t)gc->gc_len : NETIF_RSP_ERROR);
 		if (j == 0 && m->rm_gso_type != 0) {
 			if (ok)
-				vif_rx_respond_gso(vif, m);
+				vif_rx_respond_gso(q, m);
 			else
-				vif_rx_respond(vif, 0, 0, NETIF_RSP_ERROR);
+				vif_rx_respond(q, 0, 0, NETIF_RSP_ERROR);
 		}
 	}
 }
 
 /* Copy the planned frames into the guest's pages, then answer. */
 static void
-vif_rx_flush(struct xvif *vif, unsigned int nframes, unsigned int nsegs)
+vif_rx_flush(struct vif_queue *q, unsigned int nframes, unsigned int nsegs)
 {
-	struct vif_work *w = vif->vif_d->xd_work;
+	struct vif_work *w = vif_q_work(q);
 	struct vif_rxframe *rf;
 	unsigned int i, j;
 	int rc = 0, notify;
 
 	if (nsegs == 0)
 		return;
-	rc = hv_gnt_copy(vif->vif_d->xd_hv, vif->vif_domid, HV_TO_GUEST,
-	    w->w_rx_gc, nsegs);
-	vif->vif_cnt[VIF_GNT_CALLS]++;
-	vif->vif_cnt[VIF_GNT_OPS] += nsegs;
+	rc = hv_gnt_copy(q->q_vif->vif_d->xd_hv, q->q_vif->vif_domid,
+	    HV_TO_GUEST, w->w_rx_gc, nsegs);
+	q->q_cnt[VIF_GNT_CALLS]++;
+	q->q_cnt[VIF_GNT_OPS] += nsegs;
 	for (i = 0; i < nframes; i++) {
 		rf = &w->w_rx_frames[i];
 		for (j = 0; rc == 0 && j < rf->rf_nsegs; j++)
@@ -147,23 +147,23 @@ vif_rx_flush(struct xvif *vif, unsigned int nframes, unsigned int nsegs)
 		if (rc < 0 || j < rf->rf_nsegs) {
 			const struct hv_gcopy *gc = &w->w_rx_gc[rf->rf_seg0 +
 			    (rc < 0 ? 0 : j)];
-			vif_guest_err(vif, VIF_RX_GNT_ERR,
+			vif_guest_err(q, VIF_RX_GNT_ERR,
 			    "rx: grant copy to ref %u: %s", gc->gc_ref,
 			    rc < 0 ? strerror(-rc) : hv_gntst_str(gc->gc_status));
-			vif_rx_respond_frame(vif, rf, false);
+			vif_rx_respond_frame(q, rf, false);
 			continue;
 		}
-		vif_rx_respond_frame(vif, rf, true);
-		vif->vif_cnt[VIF_RX_FRAMES]++;
-		vif->vif_cnt[VIF_RX_BYTES] += rf->rf_len;
+		vif_rx_respond_frame(q, rf, true);
+		q->q_cnt[VIF_RX_FRAMES]++;
+		q->q_cnt[VIF_RX_BYTES] += rf->rf_len;
 		if (rf->rf_meta.rm_flags & NETRXF_csum_blank)
-			vif->vif_cnt[VIF_RX_CSUM_BLANK]++;
+			q->q_cnt[VIF_RX_CSUM_BLANK]++;
 		if (rf->rf_meta.rm_gso_type != 0)
-			vif->vif_cnt[VIF_RX_GSO]++;
+			q->q_cnt[VIF_RX_GSO]++;
 	}
-	vif_journal_push_rx(vif, &notify);
+	vif_journal_push_rx(q, &notify);
 	if (notify)
-		vif_notify(vif);
+		vif_notify_rx(q);
 }
 
 /*
@@ -171,10 +171,10 @@ vif_rx_flush(struct xvif *vif, unsigned int nframes, unsigned int nsegs)
  * consuming one request per page.  The caller checked there are enough.
  */
 static void
-vif_rx_plan(struct xvif *vif, const uint8_t *buf, uint32_t len,
+vif_rx_plan(struct vif_queue *q, const uint8_t *buf, uint32_t len,
     const struct vif_rxmeta *m, unsigned int *nframes, unsigned int *nsegs)
 {
-	struct vif_work *w = vif->vif_d->xd_work;
+	struct vif_work *w = vif_q_work(q);
 	struct vif_rxframe *rf = &w->w_rx_frames[(*nframes)++];
 	netif_rx_request_t req;
 	uint32_t off = 0;
@@ -189,8 +189,8 @@ vif_rx_plan(struct xvif *vif, const uint8_t *buf, uint32_t len,
 		struct hv_gcopy *gc = &w->w_rx_gc[*nsegs];
 
 		/* Untrusted: one private copy of each request. */
-		RING_COPY_REQUEST(&vif->vif_rxr, vif->vif_rxr.req_cons, &req);
-		vif->vif_rxr.req_cons++;
+		RING_COPY_REQUEST(&q->q_rxr, q->q_rxr.req_cons, &req);
+		q->q_rxr.req_cons++;
 		w->w_rx_ids[*nsegs] = req.id;
 		gc->gc_ref = req.gref;
 		gc->gc_off = 0;
@@ -200,7 +200,7 @@ vif_rx_plan(struct xvif *vif, const uint8_t *buf, uint32_t len,
 		(*nsegs)++;
 		/* The GSO extra takes the request after the first. */
 		if (rf->rf_nsegs++ == 0 && m->rm_gso_type != 0)
-			vif->vif_rxr.req_cons++;
+			q->q_rxr.req_cons++;
 		off += chunk;
 	} while (off < len);
 }
@@ -222,9 +222,9 @@ vif_rx_slots_for(uint32_t len, const struct vif_rxmeta *m)
  * between our first look and the guest's seeing req_event.
  */
 static bool
-vif_rx_slots_wait(struct xvif *vif, uint32_t need)
+vif_rx_slots_wait(struct vif_queue *q, uint32_t need)
 {
-	netif_rx_back_ring_t *r = &vif->vif_rxr;
+	netif_rx_back_ring_t *r = &q->q_rxr;
 
 	if (__atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE) -
 	    r->req_cons >= need)
@@ -244,50 +244,45 @@ vif_rx_slots_wait(struct xvif *vif, uint32_t need)
  * XVIF_RX_STALL_MS its carrier goes off and the held frame is dropped.
  */
 static void
-vif_rx_starve(struct xvif *vif)
+vif_rx_starve(struct vif_queue *q)
 {
-	struct xvifd *xd = vif->vif_d;
+	struct xvifd *xd = q->q_vif->vif_d;
 	uint64_t now = ev_now_ms();
 	unsigned int wait;
 
-	vif_rx_watch_tap(vif, false);
-	if (vif->vif_rx_starved_since == 0)
-		vif->vif_rx_starved_since = now;
-	if (!vif->vif_fe.fe_rx_notify) {
-		ev_timer_arm(xd->xd_ev, &vif->vif_rx_timer, XVIF_RX_POLL_MS);
+	vif_rx_watch_tap(q, false);
+	if (q->q_rx_starved_since == 0)
+		q->q_rx_starved_since = now;
+	if (!q->q_vif->vif_fe.fe_rx_notify) {
+		ev_timer_arm(xd->xd_ev, &q->q_rx_timer, XVIF_RX_POLL_MS);
 		return;
 	}
-	if (vif->vif_carrier &&
-	    now - vif->vif_rx_starved_since >= XVIF_RX_STALL_MS) {
-		vif->vif_carrier = false;
-		vif->vif_rx_stalled = true;
-		(void)hp_set_carrier(vif->vif_hp, false);
-		vif->vif_cnt[VIF_RX_STALLS]++;
-		vif->vif_cnt[VIF_RX_NO_SLOTS]++;
-		vif->vif_rx_pending = 0;	/* stale by now */
-		log_warnx("%s: guest rx stalled", vif->vif_tag);
+	if (!q->q_rx_stalled &&
+	    now - q->q_rx_starved_since >= XVIF_RX_STALL_MS) {
+		vif_queue_stall(q, true);
+		q->q_cnt[VIF_RX_STALLS]++;
+		q->q_cnt[VIF_RX_NO_SLOTS]++;
+		q->q_rx_pending = 0;	/* stale by now */
+		log_warnx("%s: guest rx stalled", q->q_tag);
 	}
 	wait = XVIF_RX_STALL_MS;
-	if (vif->vif_carrier)
+	if (!q->q_rx_stalled)
 		wait = (unsigned int)(XVIF_RX_STALL_MS -
-		    (now - vif->vif_rx_starved_since));
-	ev_timer_arm(xd->xd_ev, &vif->vif_rx_timer, wait);
+		    (now - q->q_rx_starved_since));
+	ev_timer_arm(xd->xd_ev, &q->q_rx_timer, wait);
 }
 
 /* Slots are posted: carrier on, read the TAP. */
 static void
-vif_rx_fed(struct xvif *vif)
+vif_rx_fed(struct vif_queue *q)
 {
-	vif->vif_rx_starved_since = 0;
-	ev_timer_cancel(vif->vif_d->xd_ev, &vif->vif_rx_timer);
-	if (!vif->vif_carrier) {
-		vif->vif_carrier = true;
-		(void)hp_set_carrier(vif->vif_hp, true);
-		if (vif->vif_rx_stalled)
-			log_info("%s: guest rx ready", vif->vif_tag);
-		vif->vif_rx_stalled = false;
+	q->q_rx_starved_since = 0;
+	ev_timer_cancel(q->q_vif->vif_d->xd_ev, &q->q_rx_timer);
+	if (q->q_rx_stalled) {
+		vif_queue_stall(q, false);
+		log_info("%s: guest rx ready", q->q_tag);
 	}
-	vif_rx_watch_tap(vif, true);
+	vif_rx_watch_tap(q, true);
 }
 
 /*
@@ -298,18 +293,18 @@ vif_rx_fed(struct xvif *vif)
  * until the guest posts.
  */
 static void
-vif_rx_idle(struct xvif *vif)
+vif_rx_idle(struct vif_queue *q)
 {
-	if (vif_rx_slots_wait(vif, 1)) {
-		vif_rx_fed(vif);
+	if (vif_rx_slots_wait(q, 1)) {
+		vif_rx_fed(q);
 		return;
 	}
-	vif->vif_rx_starved_since = 0;
-	if (vif->vif_carrier) {
-		ev_timer_cancel(vif->vif_d->xd_ev, &vif->vif_rx_timer);
-		vif_rx_watch_tap(vif, true);
-	} else if (!vif->vif_fe.fe_rx_notify)
-		ev_timer_arm(vif->vif_d->xd_ev, &vif->vif_rx_timer,
+	q->q_rx_starved_since = 0;
+	if (!q->q_rx_stalled) {
+		ev_timer_cancel(q->q_vif->vif_d->xd_ev, &q->q_rx_timer);
+		vif_rx_watch_tap(q, true);
+	} else if (!q->q_vif->vif_fe.fe_rx_notify)
+		ev_timer_arm(q->q_vif->vif_d->xd_ev, &q->q_rx_timer,
 		    XVIF_RX_POLL_MS);
 }
 
@@ -327,10 +322,10 @@ vif_rx_idle(struct xvif *vif)
  * reconnect): false.
  */
 static bool
-vif_rx_offload(struct xvif *vif, uint8_t *buf, uint32_t len,
+vif_rx_offload(struct vif_queue *q, uint8_t *buf, uint32_t len,
     const struct virtio_net_hdr *vh, struct vif_rxmeta *m)
 {
-	const struct vif_fe *fe = &vif->vif_fe;
+	const struct vif_fe *fe = &q->q_vif->vif_fe;
 	struct proto_l4 l4;
 	bool found;
 
@@ -358,7 +353,7 @@ vif_rx_offload(struct xvif *vif, uint8_t *buf, uint32_t len,
 		if (m->rm_gso_type != 0 || proto_csum_finish(buf, len,
 		    vh->csum_start, vh->csum_offset) != NULL)
 			return false;
-		vif->vif_cnt[VIF_RX_CSUM_FILLED]++;
+		q->q_cnt[VIF_RX_CSUM_FILLED]++;
 		m->rm_flags = NETRXF_data_validated;
 	} else if (vh->flags & VIRTIO_NET_HDR_F_DATA_VALID)
 		m->rm_flags = NETRXF_data_validated;
@@ -372,16 +367,16 @@ vif_rx_offload(struct xvif *vif, uint8_t *buf, uint32_t len,
  * into the ring.
  */
 static ssize_t
-vif_rx_read(struct xvif *vif, uint8_t *buf, struct vif_rxmeta *m)
+vif_rx_read(struct vif_queue *q, uint8_t *buf, struct vif_rxmeta *m)
 {
 	struct virtio_net_hdr vh;
 	ssize_t n;
 
 	for (;;) {
-		n = hp_recv(vif->vif_hp, &vh, buf, XVIF_RX_FRAME_SLOT);
+		n = hp_recv(q->q_hp, &vh, buf, XVIF_RX_FRAME_SLOT);
 		if (n < 0) {
 			if (vif_tap_gone((int)-n)) {
-				vif_tap_fail(vif, "read", (int)-n);
+				vif_tap_fail(q, "read", (int)-n);
 				return -1;
 			}
 			return 0;
@@ -390,15 +385,15 @@ vif_rx_read(struct xvif *vif, uint8_t *buf, struct vif_rxmeta *m)
 			return 0;
 		/* hp_recv reports a truncated frame with its true length. */
 		if ((size_t)n > XVIF_FRAME_MAX) {
-			vif->vif_cnt[VIF_RX_OVERSIZE]++;
+			q->q_cnt[VIF_RX_OVERSIZE]++;
 			continue;
 		}
-		if (n > XVIF_PAGE_SIZE && !vif->vif_fe.fe_sg) {
-			vif->vif_cnt[VIF_RX_TOO_BIG]++;
+		if (n > XVIF_PAGE_SIZE && !q->q_vif->vif_fe.fe_sg) {
+			q->q_cnt[VIF_RX_TOO_BIG]++;
 			continue;
 		}
-		if (!vif_rx_offload(vif, buf, (uint32_t)n, &vh, m)) {
-			vif->vif_cnt[VIF_RX_OFFLOAD_DROP]++;
+		if (!vif_rx_offload(q, buf, (uint32_t)n, &vh, m)) {
+			q->q_cnt[VIF_RX_OFFLOAD_DROP]++;
 			continue;
 		}
 		return n;
@@ -411,24 +406,24 @@ vif_rx_read(struct xvif *vif, uint8_t *buf, struct vif_rxmeta *m)
  * false.
  */
 static bool
-vif_rx_hold(struct xvif *vif, const uint8_t *buf, uint32_t len)
+vif_rx_hold(struct vif_queue *q, const uint8_t *buf, uint32_t len)
 {
-	if (buf != vif->vif_rx_hold) {
-		if (vif->vif_rx_hold == NULL &&
-		    (vif->vif_rx_hold = malloc(XVIF_RX_FRAME_SLOT)) == NULL) {
-			vif->vif_cnt[VIF_RX_NO_SLOTS]++;
+	if (buf != q->q_rx_hold) {
+		if (q->q_rx_hold == NULL &&
+		    (q->q_rx_hold = malloc(XVIF_RX_FRAME_SLOT)) == NULL) {
+			q->q_cnt[VIF_RX_NO_SLOTS]++;
 			return false;
 		}
-		memcpy(vif->vif_rx_hold, buf, len);
+		memcpy(q->q_rx_hold, buf, len);
 	}
-	vif->vif_rx_pending = len;
+	q->q_rx_pending = len;
 	return true;
 }
 
 void
-vif_rx_run(struct xvif *vif)
+vif_rx_run(struct vif_queue *q)
 {
-	netif_rx_back_ring_t *r = &vif->vif_rxr;
+	netif_rx_back_ring_t *r = &q->q_rxr;
 	struct vif_work *w;
 	unsigned int nframes, nsegs, done = 0;
 	uint32_t need, pend_len;
@@ -438,13 +433,13 @@ vif_rx_run(struct xvif *vif)
 	ssize_t n;
 	bool tap_failed;
 
-	if (!vif->vif_connected)
+	if (!q->q_connected)
 		return;
-	w = vif->vif_d->xd_work;
+	w = vif_q_work(q);
 	while (done < VIF_RX_BUDGET) {
 		prod = __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE);
 		if (prod - r->rsp_prod_pvt > RING_SIZE(r)) {
-			vif_fail(vif, "rx ring: req_prod %u is more than %u "
+			vif_queue_fail(q, "rx ring: req_prod %u is more than %u "
 			    "past rsp_prod %u", prod, RING_SIZE(r),
 			    r->rsp_prod_pvt);
 			return;
@@ -454,15 +449,15 @@ vif_rx_run(struct xvif *vif)
 		pend_buf = NULL;
 		tap_failed = false;
 		while (nframes < XVIF_RX_BATCH_FRAMES) {
-			if (nframes == 0 && vif->vif_rx_pending > 0) {
-				buf = vif->vif_rx_hold;
-				n = vif->vif_rx_pending;
-				m = vif->vif_rx_pending_meta;
-				vif->vif_rx_pending = 0;
+			if (nframes == 0 && q->q_rx_pending > 0) {
+				buf = q->q_rx_hold;
+				n = q->q_rx_pending;
+				m = q->q_rx_pending_meta;
+				q->q_rx_pending = 0;
 			} else {
 				buf = w->w_rx_stage +
 				    (size_t)nframes * XVIF_RX_FRAME_SLOT;
-				if ((n = vif_rx_read(vif, buf, &m)) <= 0) {
+				if ((n = vif_rx_read(q, buf, &m)) <= 0) {
 					tap_failed = n < 0;
 					break;
 				}
@@ -471,23 +466,23 @@ vif_rx_run(struct xvif *vif)
 			if (need > avail) {
 				pend_buf = buf;
 				pend_len = (uint32_t)n;
-				vif->vif_rx_pending_meta = m;
+				q->q_rx_pending_meta = m;
 				break;
 			}
-			vif_rx_plan(vif, buf, (uint32_t)n, &m, &nframes, &nsegs);
+			vif_rx_plan(q, buf, (uint32_t)n, &m, &nframes, &nsegs);
 			avail -= need;
 		}
-		vif_rx_flush(vif, nframes, nsegs);
+		vif_rx_flush(q, nframes, nsegs);
 		done += nframes;
 		if (tap_failed)
 			return;
 		if (pend_len > 0) {
 			/* The stage is the loop's: the frame waits in the vif's. */
-			if (!vif_rx_hold(vif, pend_buf, pend_len))
+			if (!vif_rx_hold(q, pend_buf, pend_len))
 				continue;
-			if (!vif_rx_slots_wait(vif, vif_rx_slots_for(pend_len,
-			    &vif->vif_rx_pending_meta))) {
-				vif_rx_starve(vif);
+			if (!vif_rx_slots_wait(q, vif_rx_slots_for(pend_len,
+			    &q->q_rx_pending_meta))) {
+				vif_rx_starve(q);
 				return;
 			}
 			continue;
@@ -496,8 +491,8 @@ vif_rx_run(struct xvif *vif)
 			break;		/* the TAP is empty */
 	}
 	if (done >= VIF_RX_BUDGET) {
-		vif_kick_later(vif);	/* the TAP has more */
+		vif_kick_later(q);	/* the TAP has more */
 		return;
 	}
-	vif_rx_idle(vif);
+	vif_rx_idle(q);
 }

@@ -17,41 +17,41 @@
 static void
 vif_tx_fetch(void *arg, RING_IDX idx, netif_tx_request_t *out)
 {
-	struct xvif *vif = arg;
+	struct vif_queue *q = arg;
 
-	RING_COPY_REQUEST(&vif->vif_txr, idx, out);
+	RING_COPY_REQUEST(&q->q_txr, idx, out);
 }
 
 static void
-vif_tx_respond(struct xvif *vif, uint16_t id, int16_t status)
+vif_tx_respond(struct vif_queue *q, uint16_t id, int16_t status)
 {
 	netif_tx_response_t *r;
 
-	r = vif_journal_tx_rsp(vif, vif->vif_txr.rsp_prod_pvt);
+	r = vif_journal_tx_rsp(q, q->q_txr.rsp_prod_pvt);
 	r->id = id;
 	r->status = status;
-	vif->vif_txr.rsp_prod_pvt++;
+	q->q_txr.rsp_prod_pvt++;
 }
 
 /* One response per ring slot the packet used, in ring order. */
 static void
-vif_tx_respond_pkt(struct xvif *vif, const struct proto_txpkt *pk,
+vif_tx_respond_pkt(struct vif_queue *q, const struct proto_txpkt *pk,
     int16_t status)
 {
 	unsigned int i;
 
-	vif_tx_respond(vif, pk->pk_slot[0].id, status);
+	vif_tx_respond(q, pk->pk_slot[0].id, status);
 	for (i = 0; i < pk->pk_nextras; i++)
-		vif_tx_respond(vif, 0, NETIF_RSP_NULL);
+		vif_tx_respond(q, 0, NETIF_RSP_NULL);
 	for (i = 1; i < pk->pk_nslots; i++)
-		vif_tx_respond(vif, pk->pk_slot[i].id, status);
+		vif_tx_respond(q, pk->pk_slot[i].id, status);
 }
 
 static void
-vif_tx_add_seg(struct xvif *vif, const netif_tx_request_t *s, uint16_t len,
+vif_tx_add_seg(struct vif_queue *q, const netif_tx_request_t *s, uint16_t len,
     uint8_t *dst)
 {
-	struct vif_work *w = vif->vif_d->xd_work;
+	struct vif_work *w = vif_q_work(q);
 	struct hv_gcopy *gc;
 
 	if (len == 0)		/* legal (XSA-448), and nothing to copy */
@@ -72,7 +72,7 @@ vif_tx_add_seg(struct xvif *vif, const netif_tx_request_t *s, uint16_t len,
  * why the frame is refused.  Untrusted: the frame and its flags.
  */
 static const char *
-vif_tx_offload(struct xvif *vif, struct vif_txframe *tf,
+vif_tx_offload(struct vif_queue *q, struct vif_txframe *tf,
     struct virtio_net_hdr *vh)
 {
 	const struct proto_txpkt *pk = &tf->tf_pk;
@@ -98,25 +98,25 @@ vif_tx_offload(struct xvif *vif, struct vif_txframe *tf,
 		    VIRTIO_NET_HDR_GSO_TCPV4;
 		vh->gso_size = pk->pk_gso.u.gso.size;
 		vh->hdr_len = (uint16_t)(l4.l4_off + l4.l4_hlen);
-		vif->vif_cnt[VIF_TX_GSO]++;
+		q->q_cnt[VIF_TX_GSO]++;
 		/* A GSO frame is always partial (netback's checksum_setup). */
 		if (!(pk->pk_flags & NETTXF_csum_blank)) {
 			proto_csum_pseudo(tf->tf_buf, &l4);
-			vif->vif_cnt[VIF_TX_GSO_FIXUP]++;
+			q->q_cnt[VIF_TX_GSO_FIXUP]++;
 		}
 	}
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh->csum_start = (uint16_t)l4.l4_off;
 	vh->csum_offset = l4.l4_csum_off;
-	vif->vif_cnt[VIF_TX_CSUM_OFFLOAD]++;
+	q->q_cnt[VIF_TX_CSUM_OFFLOAD]++;
 	return NULL;
 }
 
 /* Hand every planned copy to the hypervisor, then deliver and answer. */
 static void
-vif_tx_flush(struct xvif *vif)
+vif_tx_flush(struct vif_queue *q)
 {
-	struct vif_work *w = vif->vif_d->xd_work;
+	struct vif_work *w = vif_q_work(q);
 	struct vif_txframe *tf;
 	struct virtio_net_hdr vh;
 	struct iovec iov;
@@ -126,15 +126,15 @@ vif_tx_flush(struct xvif *vif)
 	ssize_t n;
 
 	if (w->w_tx_nsegs > 0) {
-		rc = hv_gnt_copy(vif->vif_d->xd_hv, vif->vif_domid,
+		rc = hv_gnt_copy(q->q_vif->vif_d->xd_hv, q->q_vif->vif_domid,
 		    HV_FROM_GUEST, w->w_tx_gc, w->w_tx_nsegs);
-		vif->vif_cnt[VIF_GNT_CALLS]++;
-		vif->vif_cnt[VIF_GNT_OPS] += w->w_tx_nsegs;
+		q->q_cnt[VIF_GNT_CALLS]++;
+		q->q_cnt[VIF_GNT_OPS] += w->w_tx_nsegs;
 	}
 	for (i = 0; i < w->w_tx_nframes; i++) {
 		tf = &w->w_tx_frames[i];
 		if (tf->tf_buf == NULL) {	/* refused by proto_tx_parse */
-			vif_tx_respond_pkt(vif, &tf->tf_pk, NETIF_RSP_ERROR);
+			vif_tx_respond_pkt(q, &tf->tf_pk, NETIF_RSP_ERROR);
 			continue;
 		}
 		for (j = 0; rc == 0 && j < tf->tf_nsegs; j++) {
@@ -146,44 +146,44 @@ vif_tx_flush(struct xvif *vif)
 		if (rc < 0 || j < tf->tf_nsegs) {
 			const struct hv_gcopy *gc = &w->w_tx_gc[tf->tf_seg0 +
 			    (rc < 0 ? 0 : j)];
-			vif_guest_err(vif, VIF_TX_GNT_ERR,
+			vif_guest_err(q, VIF_TX_GNT_ERR,
 			    "tx id %u: grant copy of ref %u: %s",
 			    tf->tf_pk.pk_slot[0].id, gc->gc_ref,
 			    rc < 0 ? strerror(-rc) : hv_gntst_str(gc->gc_status));
-			vif_tx_respond_pkt(vif, &tf->tf_pk, NETIF_RSP_ERROR);
+			vif_tx_respond_pkt(q, &tf->tf_pk, NETIF_RSP_ERROR);
 			continue;
 		}
-		if ((why = vif_tx_offload(vif, tf, &vh)) != NULL) {
-			vif_guest_err(vif, VIF_TX_BAD, "tx id %u: %s",
+		if ((why = vif_tx_offload(q, tf, &vh)) != NULL) {
+			vif_guest_err(q, VIF_TX_BAD, "tx id %u: %s",
 			    tf->tf_pk.pk_slot[0].id, why);
-			vif_tx_respond_pkt(vif, &tf->tf_pk, NETIF_RSP_ERROR);
+			vif_tx_respond_pkt(q, &tf->tf_pk, NETIF_RSP_ERROR);
 			continue;
 		}
 		iov.iov_base = tf->tf_buf;
 		iov.iov_len = tf->tf_pk.pk_len;
-		if ((n = hp_send(vif->vif_hp, &vh, &iov, 1)) < 0) {
-			vif->vif_cnt[VIF_TX_HOST_DROP]++;
+		if ((n = hp_send(q->q_hp, &vh, &iov, 1)) < 0) {
+			q->q_cnt[VIF_TX_HOST_DROP]++;
 			if (vif_tap_gone((int)-n))
-				vif_tap_fail(vif, "write", (int)-n);
+				vif_tap_fail(q, "write", (int)-n);
 		} else {
-			vif->vif_cnt[VIF_TX_FRAMES]++;
-			vif->vif_cnt[VIF_TX_BYTES] += tf->tf_pk.pk_len;
+			q->q_cnt[VIF_TX_FRAMES]++;
+			q->q_cnt[VIF_TX_BYTES] += tf->tf_pk.pk_len;
 		}
 		/* Delivered or dropped by the host, as a NIC would: OKAY. */
-		vif_tx_respond_pkt(vif, &tf->tf_pk, NETIF_RSP_OKAY);
+		vif_tx_respond_pkt(q, &tf->tf_pk, NETIF_RSP_OKAY);
 	}
 	w->w_tx_nsegs = w->w_tx_nframes = w->w_tx_pages = 0;
-	vif_journal_push_tx(vif, &notify);
+	vif_journal_push_tx(q, &notify);
 	if (notify)
-		vif_notify(vif);
+		vif_notify_tx(q);
 }
 
 /* Queue one parsed packet; flushes first when the batch is full. */
 static void
-vif_tx_queue(struct xvif *vif, const struct proto_txpkt *pk, bool ok)
+vif_tx_queue(struct vif_queue *q, const struct proto_txpkt *pk, bool ok)
 {
 	unsigned int pages = (pk->pk_len + XVIF_PAGE_SIZE - 1) / XVIF_PAGE_SIZE;
-	struct vif_work *w = vif->vif_d->xd_work;
+	struct vif_work *w = vif_q_work(q);
 	struct vif_txframe *tf;
 	uint8_t *dst;
 	unsigned int i;
@@ -191,7 +191,7 @@ vif_tx_queue(struct xvif *vif, const struct proto_txpkt *pk, bool ok)
 	if (w->w_tx_nframes == XVIF_TX_BATCH_FRAMES ||
 	    w->w_tx_nsegs + pk->pk_nslots > XVIF_TX_BATCH_SEGS ||
 	    w->w_tx_pages + pages > XVIF_TX_STAGE_PAGES)
-		vif_tx_flush(vif);
+		vif_tx_flush(q);
 	tf = &w->w_tx_frames[w->w_tx_nframes++];
 	tf->tf_pk = *pk;
 	tf->tf_buf = NULL;
@@ -202,59 +202,59 @@ vif_tx_queue(struct xvif *vif, const struct proto_txpkt *pk, bool ok)
 	dst = tf->tf_buf = w->w_tx_stage +
 	    (size_t)w->w_tx_pages * XVIF_PAGE_SIZE;
 	w->w_tx_pages += pages;
-	vif_tx_add_seg(vif, &pk->pk_slot[0], pk->pk_len0, dst);
+	vif_tx_add_seg(q, &pk->pk_slot[0], pk->pk_len0, dst);
 	dst += pk->pk_len0;
 	for (i = 1; i < pk->pk_nslots; i++) {
-		vif_tx_add_seg(vif, &pk->pk_slot[i], pk->pk_slot[i].size, dst);
+		vif_tx_add_seg(q, &pk->pk_slot[i], pk->pk_slot[i].size, dst);
 		dst += pk->pk_slot[i].size;
 	}
 	tf->tf_nsegs = w->w_tx_nsegs - tf->tf_seg0;
 }
 
 void
-vif_tx_run(struct xvif *vif)
+vif_tx_run(struct vif_queue *q)
 {
-	netif_tx_back_ring_t *r = &vif->vif_txr;
+	netif_tx_back_ring_t *r = &q->q_txr;
 	struct proto_txpkt pk;
 	enum proto_verdict v;
 	unsigned int done = 0;
 	RING_IDX prod;
 
-	if (!vif->vif_connected)
+	if (!q->q_connected)
 		return;
 	for (;;) {
 		/* Untrusted: read the guest's producer once, then check it. */
 		prod = __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE);
 		if (prod - r->rsp_prod_pvt > RING_SIZE(r)) {
-			vif_tx_flush(vif);
-			vif_fail(vif, "tx ring: req_prod %u is more than %u "
+			vif_tx_flush(q);
+			vif_queue_fail(q, "tx ring: req_prod %u is more than %u "
 			    "past rsp_prod %u", prod, RING_SIZE(r),
 			    r->rsp_prod_pvt);
 			return;
 		}
 		while (r->req_cons != prod && done < VIF_TX_BUDGET) {
-			v = proto_tx_parse(vif_tx_fetch, vif, r->req_cons, prod,
+			v = proto_tx_parse(vif_tx_fetch, q, r->req_cons, prod,
 			    PROTO_TXF_GSO, &pk);
 			if (v == PROTO_TX_FATAL) {
-				vif_tx_flush(vif);
-				vif_fail(vif, "tx id %u: %s", pk.pk_slot[0].id,
+				vif_tx_flush(q);
+				vif_queue_fail(q, "tx id %u: %s", pk.pk_slot[0].id,
 				    pk.pk_why);
 				return;
 			}
 			r->req_cons += pk.pk_consumed;
 			done += pk.pk_consumed;
 			if (v == PROTO_TX_DROP)
-				vif_guest_err(vif, VIF_TX_BAD,
+				vif_guest_err(q, VIF_TX_BAD,
 				    "tx id %u: packet with size %u is %s",
 				    pk.pk_slot[0].id, pk.pk_len, pk.pk_why);
-			vif_tx_queue(vif, &pk, v == PROTO_TX_OK);
+			vif_tx_queue(q, &pk, v == PROTO_TX_OK);
 		}
-		vif_tx_flush(vif);
-		if (!vif->vif_connected)
+		vif_tx_flush(q);
+		if (!q->q_connected)
 			return;		/* the TAP failed under the flush */
 		if (done >= VIF_TX_BUDGET) {
 			/* More to do: its own timer, which RX never re-arms. */
-			vif_kick_later(vif);
+			vif_kick_later(q);
 			return;
 		}
 		/* RING_FINAL_CHECK_FOR_REQUESTS, with our single read of prod. */

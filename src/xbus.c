@@ -157,9 +157,10 @@ xbus_advertise(struct xvif *vif)
 		{ "feature-ipv6-csum-offload", "1" },
 		{ "feature-gso-tcpv4", "1" },
 		{ "feature-gso-tcpv6", "1" },
+		{ "feature-split-event-channels", "1" },
 	};
 	struct hv *hv = vif->vif_d->xd_hv;
-	char path[XVIF_PATH_MAX + 32];
+	char path[XVIF_PATH_MAX + 32], nq[16];
 	uint32_t txn;
 	unsigned int i;
 	int rc = 0, tries;
@@ -172,6 +173,12 @@ xbus_advertise(struct xvif *vif)
 			snprintf(path, sizeof(path), "%s/%s", vif->vif_be,
 			    features[i].k);
 			rc = hv_xs_write(hv, txn, path, features[i].v);
+		}
+		if (rc == 0) {
+			snprintf(path, sizeof(path), "%s/multi-queue-max-queues",
+			    vif->vif_be);
+			snprintf(nq, sizeof(nq), "%u", vif->vif_queues_max);
+			rc = hv_xs_write(hv, txn, path, nq);
 		}
 		if (rc == 0) {
 			snprintf(path, sizeof(path), "%s/vifname", vif->vif_be);
@@ -269,12 +276,87 @@ xbus_first_name(struct xvif *vif, char *buf, size_t len)
 	return buf;
 }
 
+/* One queue's ring refs and event channel(s) under dir (netif.h). */
+static int
+xbus_read_feq(struct xvif *vif, const char *dir, struct vif_feq *fq,
+    bool *split)
+{
+	static const char *const keys[] = { "tx-ring-ref", "rx-ring-ref",
+	    "event-channel-tx", "event-channel-rx" };
+	unsigned long v[4];
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < 4; i++) {
+		rc = xbus_read_uint(vif, dir, keys[i], i < 2 ? UINT32_MAX :
+		    UINT32_MAX - 1, &v[i]);
+		if (i == 2 && rc == -ENOENT) {
+			/* One channel for both rings, as most frontends. */
+			rc = xbus_read_uint(vif, dir, "event-channel",
+			    UINT32_MAX - 1, &v[2]);
+			if (rc == 0) {
+				v[3] = v[2];
+				break;
+			}
+			xbus_error(vif, "reading %s/event-channel: %s", dir,
+			    strerror(-rc));
+			return rc;
+		}
+		if (rc < 0) {
+			xbus_error(vif, "reading %s/%s: %s", dir, keys[i],
+			    strerror(-rc));
+			return rc;
+		}
+		if (i == 3)
+			*split = true;
+	}
+	fq->fq_tx_ref = (grant_ref_t)v[0];
+	fq->fq_rx_ref = (grant_ref_t)v[1];
+	fq->fq_port_tx = (uint32_t)v[2];
+	fq->fq_port_rx = (uint32_t)v[3];
+	return 0;
+}
+
+/*
+ * How many queues: multi-queue-num-queues, 1 if absent; at least 1 and
+ * at most what we offered (Linux netback refuses more the same way).
+ */
+static int
+xbus_read_nqueues(struct xvif *vif, unsigned int *nq)
+{
+	const char *dir = vif->vif_fe_path;
+	unsigned long v;
+	int rc;
+
+	rc = xbus_read_uint(vif, dir, "multi-queue-num-queues", 65535, &v);
+	if (rc == -ENOENT) {
+		*nq = 1;
+		return 0;
+	}
+	if (rc < 0) {
+		xbus_error(vif, "reading %s/multi-queue-num-queues: %s", dir,
+		    strerror(-rc));
+		return rc;
+	}
+	if (v == 0 || v > vif->vif_queues_max) {
+		xbus_error(vif, "guest requested %lu queues, %s%u", v,
+		    v == 0 ? "fewer than the minimum of " :
+		    "exceeding the maximum of ", v == 0 ? 1 :
+		    vif->vif_queues_max);
+		return -EINVAL;
+	}
+	*nq = (unsigned int)v;
+	return 0;
+}
+
 /* Frontend keys for a connect (netif.h); Untrusted: the guest wrote them. */
 static int
 xbus_read_fe(struct xvif *vif, struct vif_fe *fe)
 {
 	const char *dir = vif->vif_fe_path;
-	unsigned long v;
+	char qdir[XVIF_PATH_MAX + 24];
+	bool split;
+	unsigned int i;
 	int rc;
 
 	memset(fe, 0, sizeof(*fe));
@@ -283,31 +365,24 @@ xbus_read_fe(struct xvif *vif, struct vif_fe *fe)
 		    dir);
 		return -EOPNOTSUPP;
 	}
-	if (xbus_read_uint(vif, dir, "multi-queue-num-queues", 65535, &v) == 0
-	    && v != 1) {
-		xbus_error(vif, "frontend asked for %lu queues; 1 is offered", v);
-		return -EOPNOTSUPP;
-	}
-	if ((rc = xbus_read_uint(vif, dir, "tx-ring-ref", UINT32_MAX, &v)) < 0) {
-		xbus_error(vif, "reading %s/tx-ring-ref: %s", dir,
-		    strerror(-rc));
+	if ((rc = xbus_read_nqueues(vif, &fe->fe_nqueues)) < 0)
 		return rc;
+	/* One queue: the keys are flat, even if the count was written. */
+	for (i = 0; i < fe->fe_nqueues; i++) {
+		if (fe->fe_nqueues > 1)
+			snprintf(qdir, sizeof(qdir), "%s/queue-%u", dir, i);
+		else
+			snprintf(qdir, sizeof(qdir), "%s", dir);
+		split = false;
+		if ((rc = xbus_read_feq(vif, qdir, &fe->fe_q[i], &split)) < 0)
+			return rc;
+		if (i > 0 && split != fe->fe_split) {
+			xbus_error(vif, "%s: split event channels on some "
+			    "queues only", dir);
+			return -EINVAL;
+		}
+		fe->fe_split = split;
 	}
-	fe->fe_tx_ref = (grant_ref_t)v;
-	if ((rc = xbus_read_uint(vif, dir, "rx-ring-ref", UINT32_MAX, &v)) < 0) {
-		xbus_error(vif, "reading %s/rx-ring-ref: %s", dir,
-		    strerror(-rc));
-		return rc;
-	}
-	fe->fe_rx_ref = (grant_ref_t)v;
-	if ((rc = xbus_read_uint(vif, dir, "event-channel", UINT32_MAX - 1,
-	    &v)) < 0) {
-		xbus_error(vif, "reading %s/event-channel: %s%s", dir,
-		    strerror(-rc), rc == -ENOENT ? " (split event channels "
-		    "are not offered)" : "");
-		return rc;
-	}
-	fe->fe_port = (uint32_t)v;
 	fe->fe_sg = xbus_read_flag(vif, dir, "feature-sg");
 	fe->fe_rx_notify = xbus_read_flag(vif, dir, "feature-rx-notify");
 	fe->fe_csum = !xbus_read_flag(vif, dir, "feature-no-csum-offload");
@@ -507,6 +582,7 @@ static bool
 xbus_reattach(struct xvif *vif)
 {
 	struct vif_fe fe;
+	unsigned long mq;
 	char buf[16];
 
 	if (xbus_read(vif, vif->vif_be, "state", buf, sizeof(buf)) < 0 ||
@@ -515,6 +591,11 @@ xbus_reattach(struct xvif *vif)
 	    strcmp(buf, "4") != 0)
 		return false;
 	vif->vif_state = XenbusStateConnected;
+	/* The frontend chose its queues from what our predecessor offered. */
+	if (xbus_read_uint(vif, vif->vif_be, "multi-queue-max-queues",
+	    XVIF_QUEUES_MAX, &mq) == 0 && mq > vif->vif_queues_max &&
+	    mq <= vif->vif_hp->hp_queues_max)
+		vif->vif_queues_max = (unsigned int)mq;
 	if (xbus_read_fe(vif, &fe) < 0 || vif_connect(vif, &fe, true) < 0) {
 		xbus_fail(vif);
 		return true;

@@ -1,7 +1,9 @@
 /*
- * xvif.h -- the daemon's objects: struct xvifd (one per process) and
- * struct xvif (one per guest vif, the "softc"), their limits, counters and
- * the prototypes of the files that share them, grouped by file.
+ * xvif.h -- the daemon's objects: struct xvifd (one per process), struct
+ * xvif (one per guest vif, the "softc": control-plane state, owned by
+ * xbus.c) and struct vif_queue (one per ring pair of a connected vif: the
+ * unit of the data path, owned by vif_tx.c and vif_rx.c), their limits,
+ * counters and the prototypes of the files that share them, by file.
  */
 #ifndef XVIF_XVIF_H
 #define XVIF_XVIF_H
@@ -18,6 +20,8 @@
 #include "xen_ring.h"
 
 #define XVIF_PATH_MAX		256
+/* Queues a frontend may ask for (Linux netback's default cap). */
+#define XVIF_QUEUES_MAX		8
 /* Guest TX: copy segments and frames one grant-copy call may carry. */
 #define XVIF_TX_BATCH_SEGS	256
 #define XVIF_TX_BATCH_FRAMES	64
@@ -49,7 +53,8 @@ _Static_assert(XVIF_TX_BATCH_SEGS >= PROTO_TX_DROP_SLOTS,
 _Static_assert(XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE >=
     XVIF_FRAME_MAX + XVIF_PAGE_SIZE, "staging holds the largest frame");
 
-/* Per-vif counters; tx and rx are named from the guest's side. */
+/* Per-queue counters (a vif's are its queues' sums); tx and rx are
+ * named from the guest's side. */
 enum vif_counter {
 	VIF_TX_FRAMES, VIF_TX_BYTES,
 	VIF_TX_BAD,		/* requests refused (proto checks) */
@@ -77,6 +82,7 @@ enum vif_counter {
 extern const char *const vif_counter_names[VIF_COUNTER_MAX];
 
 struct xvif;
+struct vif_queue;
 struct vif_journal;
 
 /* One frame of a guest-TX batch. */
@@ -129,8 +135,9 @@ struct xvifd {
 	char			 xd_state_dir[XVIF_PATH_MAX - 32]; /* journals */
 	bool			 xd_swept;	/* stale journals removed */
 	struct vif_work		*xd_work;	/* made at the first connect */
-	/* Event channel port -> its vif: no scan of every vif per event. */
-	struct xvif		**xd_ports;
+	unsigned int		 xd_max_queues;	/* multi-queue-max-queues */
+	/* Event channel port -> its queue: no scan of every vif per event. */
+	struct vif_queue	**xd_ports;
 	uint32_t		 xd_nports;
 	struct xvif		*xd_vifs;
 	/* The data path asked the control plane to fail a vif. */
@@ -138,17 +145,66 @@ struct xvifd {
 	struct ev_fd		*xd_xs_h, *xd_evt_h;
 };
 
+/* One queue's rings and event channel(s), as the frontend wrote them. */
+struct vif_feq {
+	grant_ref_t	fq_tx_ref, fq_rx_ref;
+	uint32_t	fq_port_tx, fq_port_rx;	/* the same: one channel */
+};
+
 /* What the frontend wrote, read and checked by xbus.c. */
 struct vif_fe {
-	grant_ref_t	fe_tx_ref, fe_rx_ref;
-	uint32_t	fe_port;
+	unsigned int	fe_nqueues;
+	struct vif_feq	fe_q[XVIF_QUEUES_MAX];
+	bool		fe_split;	/* event-channel-tx/-rx */
 	bool		fe_sg, fe_rx_notify;
 	/* What it takes on RX: csum_blank for IPv4 and IPv6, GSO extras. */
 	bool		fe_csum, fe_ipv6_csum, fe_gso4, fe_gso6;
 };
 
 
-/* One guest vif: its control-plane state and, while connected, its rings. */
+/*
+ * One ring pair of a connected vif and everything that moves its frames:
+ * the rings, the event channel(s), a TAP queue, the frame held for RX
+ * slots, the timers and the counters.  The data path works on queues
+ * only; what it must tell the vif (a failure, a stall) goes through
+ * vif_queue_fail and vif_queue_stall, which record it for the control
+ * plane's turn.
+ */
+struct vif_queue {
+	struct xvif		*q_vif;		/* parent */
+	unsigned int		 q_id;
+	char			 q_tag[48];	/* "xvif<D>i<H>[ queue N]" */
+	struct hp		*q_hp;		/* queue 0: the vif's vif_hp */
+	struct ev_fd		*q_hp_h;
+	bool			 q_hp_polled;	/* EPOLLIN armed on the TAP */
+	void			*q_txs, *q_rxs;	/* mapped ring pages */
+	netif_tx_back_ring_t	 q_txr;
+	netif_rx_back_ring_t	 q_rxr;
+	struct vif_journal	*q_journal;	/* staged responses */
+	uint32_t		 q_port_tx, q_port_rx;	/* HV_PORT_NONE: none */
+	bool			 q_connected;
+
+	/*
+	 * Guest RX: a frame read off the TAP that did not fit the posted
+	 * slots waits here (0: none), in a buffer of XVIF_RX_FRAME_SLOT
+	 * bytes made the first time one must wait.
+	 */
+	uint8_t			*q_rx_hold;
+	uint32_t		 q_rx_pending;
+	struct vif_rxmeta	 q_rx_pending_meta;
+	struct ev_timer		 q_rx_timer;	/* RX poll and stall detection */
+	struct ev_timer		 q_kick_timer;	/* a budget ran out: more */
+	struct ev_timer		 q_evt_timer;	/* unmasks after a back-off */
+	unsigned int		 q_evt_spurious;	/* in a row */
+	RING_IDX		 q_evt_rx_prod;	/* RX req_prod last seen */
+	uint64_t		 q_rx_starved_since;	/* 0: not starved */
+	bool			 q_rx_stalled;	/* counted in vif_stalled */
+
+	uint64_t		 q_cnt[VIF_COUNTER_MAX];
+	struct log_rate		 q_rate;
+};
+
+/* One guest vif: its control-plane state and, while connected, queues. */
 struct xvif {
 	struct xvifd		*vif_d;		/* parent */
 	struct xvif		*vif_next;
@@ -163,9 +219,10 @@ struct xvif {
 	int			 vif_state;	/* XenbusState we last wrote */
 	bool			 vif_refused;	/* bad setup: wait for removal */
 	/*
-	 * The data path failed (a broken ring, a lost TAP): it stopped at
-	 * once and said why; xbus applies it on its own turn (fail_pending)
-	 * and keeps the vif failed until the frontend resets.
+	 * The data path failed (a broken ring, a lost TAP): that queue
+	 * stopped at once and said why; xbus applies it to the vif on its
+	 * own turn (fail_pending) and keeps the vif failed until the
+	 * frontend resets.
 	 */
 	bool			 vif_failed, vif_fail_pending;
 	bool			 vif_tap_lost;	/* the failure was the TAP's */
@@ -176,35 +233,16 @@ struct xvif {
 	bool			 vif_fe_watched;
 
 	struct vif_fe		 vif_fe;
-	struct hp		*vif_hp;
-	struct ev_fd		*vif_hp_h;
-	bool			 vif_hp_polled;	/* EPOLLIN armed on the TAP */
-	void			*vif_txs, *vif_rxs;	/* mapped ring pages */
-	netif_tx_back_ring_t	 vif_txr;
-	netif_rx_back_ring_t	 vif_rxr;
-	struct vif_journal	*vif_journal;	/* staged responses */
-	uint32_t		 vif_port;	/* HV_PORT_NONE if unbound */
+	struct hp		*vif_hp;	/* the TAP (its first queue) */
+	unsigned int		 vif_queues_max;	/* what we offer */
+	struct vif_journal	*vif_journal;	/* XVIF_QUEUES_MAX, mapped */
 	bool			 vif_connected;
 	bool			 vif_carrier;
-
-	/*
-	 * Guest RX: a frame read off the TAP that did not fit the posted
-	 * slots waits here (0: none), in a buffer of XVIF_RX_FRAME_SLOT
-	 * bytes made the first time one must wait.
-	 */
-	uint8_t			*vif_rx_hold;
-	uint32_t		 vif_rx_pending;
-	struct vif_rxmeta	 vif_rx_pending_meta;
-	struct ev_timer		 vif_rx_timer;	/* RX poll and stall detection */
-	struct ev_timer		 vif_kick_timer; /* a budget ran out: more */
-	struct ev_timer		 vif_evt_timer;	/* unmasks after a back-off */
-	unsigned int		 vif_evt_spurious;	/* in a row */
-	RING_IDX		 vif_evt_rx_prod;	/* RX req_prod last seen */
-	uint64_t		 vif_rx_starved_since;	/* 0: not starved */
-	bool			 vif_rx_stalled;	/* carrier off for it */
-
+	unsigned int		 vif_stalled;	/* queues with RX stalled */
+	struct vif_queue	*vif_q;		/* vif_nq, while connected */
+	unsigned int		 vif_nq;
+	/* Counters of queues gone (disconnects): a vif's add up for life. */
 	uint64_t		 vif_cnt[VIF_COUNTER_MAX];
-	struct log_rate		 vif_rate;
 };
 
 /* xbus.c: the control plane (XenStore, state machine). */
@@ -213,7 +251,7 @@ void	xbus_stop(struct xvifd *);
 void	xbus_watch_fired(struct xvifd *, const char *path, const char *token);
 void	xbus_set_state(struct xvif *, int state);
 
-/* vif.c: vif lifecycle and the event-channel dispatch. */
+/* vif.c: vif lifecycle, containment of a misbehaving guest. */
 struct xvif *vif_alloc(struct xvifd *, domid_t domid, unsigned int handle);
 void	vif_free(struct xvif *, bool destroy_tap);
 int	vif_open_tap(struct xvif *, const char *name);
@@ -221,16 +259,27 @@ void	vif_close_tap(struct xvif *, bool destroy);
 int	vif_connect(struct xvif *, const struct vif_fe *, bool reattach);
 unsigned int vif_tap_offloads(const struct vif_fe *);
 void	vif_disconnect(struct xvif *);
-void	vif_guest_err(struct xvif *, enum vif_counter, const char *fmt, ...)
-	    LOG_ATTR_FMT(3, 4);
-void	vif_fail(struct xvif *, const char *fmt, ...) LOG_ATTR_FMT(2, 3);
-void	vif_tap_fail(struct xvif *, const char *op, int rc);
+void	vif_counters(const struct xvif *, uint64_t out[VIF_COUNTER_MAX]);
+void	vif_guest_err(struct vif_queue *, enum vif_counter, const char *fmt,
+	    ...) LOG_ATTR_FMT(3, 4);
+void	vif_queue_fail(struct vif_queue *, const char *fmt, ...)
+	    LOG_ATTR_FMT(2, 3);
+void	vif_tap_fail(struct vif_queue *, const char *op, int rc);
 bool	vif_tap_gone(int rc);
-void	vif_kick(struct xvif *);	/* run both directions now */
-void	vif_kick_later(struct xvif *);	/* ... after the other vifs */
-void	vif_notify(struct xvif *);
-void	vif_evt_ready(void *xd, uint32_t events);
+void	vif_queue_stall(struct vif_queue *, bool stalled);
 void	vif_fini(struct xvifd *);	/* what vif.c holds for the daemon */
+
+/* vif_queue.c: a queue's rings, channels and TAP queue; event dispatch. */
+void	vif_queue_init(struct xvif *, struct vif_queue *, unsigned int id);
+int	vif_queue_connect(struct vif_queue *, const struct vif_feq *);
+void	vif_queue_stop(struct vif_queue *);
+void	vif_queue_disconnect(struct vif_queue *);
+int	vif_port_set(struct xvifd *, uint32_t port, struct vif_queue *);
+void	vif_kick(struct vif_queue *);	/* run both directions now */
+void	vif_kick_later(struct vif_queue *);	/* ... after the others */
+void	vif_notify_tx(struct vif_queue *);
+void	vif_notify_rx(struct vif_queue *);
+void	vif_evt_ready(void *xd, uint32_t events);
 
 /* vif_journal.c: ring responses that survive a SIGKILL. */
 void	vif_journal_init(void);
@@ -238,17 +287,24 @@ int	vif_journal_open(struct xvif *, bool reattach);
 void	vif_journal_close(struct xvif *);
 void	vif_journal_remove(struct xvif *);
 void	vif_journal_sweep(struct xvifd *);
-netif_tx_response_t *vif_journal_tx_rsp(struct xvif *, RING_IDX);
-netif_rx_response_t *vif_journal_rx_rsp(struct xvif *, RING_IDX);
-void	vif_journal_push_tx(struct xvif *, int *notify);
-void	vif_journal_push_rx(struct xvif *, int *notify);
+netif_tx_response_t *vif_journal_tx_rsp(struct vif_queue *, RING_IDX);
+netif_rx_response_t *vif_journal_rx_rsp(struct vif_queue *, RING_IDX);
+void	vif_journal_push_tx(struct vif_queue *, int *notify);
+void	vif_journal_push_rx(struct vif_queue *, int *notify);
 
 /* vif_tx.c: guest TX, ring -> TAP. */
-void	vif_tx_run(struct xvif *);
+void	vif_tx_run(struct vif_queue *);
 /* vif_rx.c: guest RX, TAP -> ring. */
-void	vif_rx_run(struct xvif *);
-void	vif_rx_hp_ready(void *vif, uint32_t events);
-void	vif_rx_timer(void *vif);
-void	vif_rx_watch_tap(struct xvif *, bool on);
+void	vif_rx_run(struct vif_queue *);
+void	vif_rx_hp_ready(void *q, uint32_t events);
+void	vif_rx_timer(void *q);
+void	vif_rx_watch_tap(struct vif_queue *, bool on);
+
+/* The loop's staging buffers and batches, for a queue's data path. */
+static inline struct vif_work *
+vif_q_work(const struct vif_queue *q)
+{
+	return q->q_vif->vif_d->xd_work;
+}
 
 #endif

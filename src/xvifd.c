@@ -28,7 +28,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: xvifd [--hv xen|sim] [--sim-dir DIR] [--backend-domid N]\n"
 	    "             [--state-dir DIR] [--no-hotplug-wait] [--daemon]\n"
-	    "             [--syslog] [--user NAME] [--no-seccomp] [-v]\n"
+	    "             [--syslog] [--user NAME] [--no-seccomp]\n"
+	    "             [--max-queues N] [-v]\n"
 	    "\n"
 	    "  --hv xen|sim        hypervisor: real Xen (default when /dev/xen\n"
 	    "                      exists) or an xvif-sim host\n"
@@ -43,7 +44,10 @@ usage(FILE *f)
 	    "  --syslog            log to syslog instead of stderr\n"
 	    "  --user NAME         run as NAME once set up (with CAP_NET_ADMIN)\n"
 	    "  --no-seccomp        no syscall filter (an escape hatch)\n"
-	    "  -v                  more log (repeat for debug)\n");
+	    "  --max-queues N      queues a frontend may use (1..%u; default\n"
+	    "                      one per CPU, at most %u)\n"
+	    "  -v                  more log (repeat for debug)\n",
+	    XVIF_QUEUES_MAX, XVIF_QUEUES_MAX);
 }
 
 struct xvifd_opts {
@@ -51,7 +55,7 @@ struct xvifd_opts {
 	const char	*o_sim_dir;
 	const char	*o_state_dir;
 	const char	*o_user;
-	unsigned long	 o_domid;
+	unsigned long	 o_domid, o_max_queues;
 	bool		 o_no_hotplug_wait, o_daemon, o_syslog, o_no_seccomp;
 	int		 o_verbose;
 };
@@ -69,6 +73,7 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		{ "syslog", no_argument, NULL, 'L' },
 		{ "user", required_argument, NULL, 'U' },
 		{ "no-seccomp", no_argument, NULL, 'C' },
+		{ "max-queues", required_argument, NULL, 'Q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -92,10 +97,23 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		case 'L': o->o_syslog = true; break;
 		case 'U': o->o_user = optarg; break;
 		case 'C': o->o_no_seccomp = true; break;
+		case 'Q':
+			if (proto_parse_uint(optarg, XVIF_QUEUES_MAX,
+			    &o->o_max_queues) < 0 || o->o_max_queues == 0)
+				fatalx("--max-queues %s: not a number of queues "
+				    "(1..%u)", optarg, XVIF_QUEUES_MAX);
+			break;
 		case 'v': o->o_verbose++; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
+	}
+	if (o->o_max_queues == 0) {
+		/* As Linux netback: one per CPU, at most XVIF_QUEUES_MAX. */
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		o->o_max_queues = n < 1 ? 1 : n > XVIF_QUEUES_MAX ?
+		    XVIF_QUEUES_MAX : (unsigned long)n;
 	}
 	if (optind != argc)
 		fatalx("unexpected argument '%s' (see xvifd --help)",
@@ -300,13 +318,43 @@ xvifd_xs_ready(void *arg, uint32_t events)
 	}
 }
 
+/* " name=value" for each counter, into line. */
+static void
+xvifd_format_counters(const uint64_t *cnt, char *line, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	line[0] = '\0';
+	for (i = 0; i < VIF_COUNTER_MAX && off < len; i++)
+		off += (size_t)snprintf(line + off, len - off, " %s=%llu",
+		    vif_counter_names[i], (unsigned long long)cnt[i]);
+}
+
+/* SIGUSR1: a vif's counters (for life), then each queue's if several. */
+static void
+xvifd_dump_vif(const struct xvif *vif)
+{
+	uint64_t cnt[VIF_COUNTER_MAX];
+	char line[1024];
+	unsigned int i;
+
+	vif_counters(vif, cnt);
+	xvifd_format_counters(cnt, line, sizeof(line));
+	log_info("%s: %s %s%s", vif->vif_tag, vif->vif_name,
+	    xbus_state_name(vif->vif_state), line);
+	for (i = 0; vif->vif_nq > 1 && i < vif->vif_nq; i++) {
+		xvifd_format_counters(vif->vif_q[i].q_cnt, line, sizeof(line));
+		log_info("%s:%s", vif->vif_q[i].q_tag, line);
+	}
+}
+
 static void
 xvifd_signal(void *arg, uint32_t events)
 {
 	struct xvifd *xd = arg;
 	struct signalfd_siginfo si;
 	struct xvif *vif;
-	int i;
 
 	while (read(xvifd_sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo != SIGUSR1) {
@@ -314,17 +362,8 @@ xvifd_signal(void *arg, uint32_t events)
 			ev_stop(xd->xd_ev);
 			continue;
 		}
-		for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next) {
-			char line[1024];
-			int off = 0;
-
-			for (i = 0; i < VIF_COUNTER_MAX; i++)
-				off += snprintf(line + off, sizeof(line) - off,
-				    " %s=%llu", vif_counter_names[i],
-				    (unsigned long long)vif->vif_cnt[i]);
-			log_info("%s: %s %s%s", vif->vif_tag, vif->vif_name,
-			    xbus_state_name(vif->vif_state), line);
-		}
+		for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
+			xvifd_dump_vif(vif);
 	}
 }
 
@@ -348,6 +387,7 @@ main(int argc, char **argv)
 	xd.xd_self = (domid_t)o.o_domid;
 	xd.xd_hotplug_wait = !o.o_no_hotplug_wait;
 	xd.xd_hp_ops = &hp_tap_ops;
+	xd.xd_max_queues = (unsigned int)o.o_max_queues;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.hc_self = xd.xd_self;
 	if (o.o_sim_dir != NULL) {

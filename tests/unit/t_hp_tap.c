@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -146,9 +147,109 @@ t_frames(struct t_ctx *t)
 	hp_close(hp, true);
 }
 
+/* A frame of ethertype 0x88b5 (local experimental) from src to broadcast. */
+static void
+test_frame(uint8_t *f, size_t len, uint8_t src)
+{
+	size_t i;
+
+	memset(f, 0xff, 6);
+	memcpy(f + 6, "\x00\x16\x3e\x00\x00", 5);
+	f[11] = src;
+	f[12] = 0x88, f[13] = 0xb5;
+	for (i = 14; i < len; i++)
+		f[i] = (uint8_t)(i + src);
+}
+
+/*
+ * Queues: four fds on one TAP, a frame sent on any enters the one
+ * interface, a frame from the interface comes out of one of them, a
+ * closed queue takes only itself away.  A TAP made single-queue (by hand,
+ * or by an older xvifd) is attached to as it is, and has no second queue.
+ */
+static void
+t_queues(struct t_ctx *t)
+{
+	struct hp *hp = NULL, *q[3] = { NULL }, *all[4];
+	struct pollfd pfd[4];
+	struct ifreq ifr;
+	uint8_t frame[200], got[2048];
+	struct iovec iov;
+	ssize_t n;
+	int ps, i, k, fd, from = -1;
+
+	if (!own_netns(t))
+		return;
+	T_REQUIRE(t, hp_open(&hp_tap_ops, "xvif5i0", &hp) == 0);
+	for (i = 0; i < 3; i++)
+		T_REQUIRE(t, hp_open_queue(hp, &q[i]) == 0);
+	T_TRUE(t, hp_fd(q[0]) != hp_fd(hp) && hp_fd(q[2]) != hp_fd(q[1]));
+	T_REQUIRE(t, hp_set_up(q[1], true) == 0);	/* the device's */
+	ps = packet_sock(t, "xvif5i0");
+	T_REQUIRE(t, ps >= 0);
+	test_frame(frame, sizeof(frame), 7);
+	iov = (struct iovec){ frame, sizeof(frame) };
+	T_EQ(t, hp_send(q[2], NULL, &iov, 1), sizeof(frame));
+	n = -1;
+	for (i = 0; i < 20; i++) {
+		pfd[0] = (struct pollfd){ .fd = ps, .events = POLLIN };
+		if (poll(pfd, 1, 2000) != 1)
+			break;
+		n = recv(ps, got, sizeof(got), MSG_DONTWAIT);
+		if (n >= 14 && got[12] == 0x88 && got[13] == 0xb5)
+			break;
+		n = -1;
+	}
+	T_EQ(t, n, sizeof(frame));
+	/* Interface -> one of the queues. */
+	all[0] = hp, all[1] = q[0], all[2] = q[1], all[3] = q[2];
+	for (k = 0; k < 4; k++)
+		while (hp_recv(all[k], NULL, got, sizeof(got)) > 0)
+			;
+	T_EQ(t, send(ps, frame, 60, 0), 60);
+	for (i = 0; i < 20 && from < 0; i++) {
+		for (k = 0; k < 4; k++)
+			pfd[k] = (struct pollfd){ .fd = hp_fd(all[k]),
+			    .events = POLLIN };
+		(void)poll(pfd, 4, 100);
+		for (k = 0; k < 4 && from < 0; k++)
+			if (hp_recv(all[k], NULL, got, sizeof(got)) == 60 &&
+			    memcmp(got, frame, 60) == 0)
+				from = k;
+	}
+	T_TRUE(t, from >= 0);
+	/* A queue goes alone, even when asked to destroy. */
+	hp_close(q[1], true);
+	T_TRUE(t, if_nametoindex("xvif5i0") > 0);
+	T_EQ(t, hp_send(q[0], NULL, &iov, 1), sizeof(frame));
+	hp_close(q[0], false);
+	hp_close(q[2], false);
+	hp_close(hp, true);
+	T_EQ(t, if_nametoindex("xvif5i0"), 0);
+	close(ps);
+
+	/* Made single-queue by someone else: attached to, one queue. */
+	fd = open("/dev/net/tun", O_RDWR);
+	T_REQUIRE(t, fd >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "xvif5i1");
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	T_REQUIRE(t, ioctl(fd, TUNSETIFF, &ifr) == 0);
+	T_REQUIRE(t, ioctl(fd, TUNSETPERSIST, 1) == 0);
+	close(fd);
+	hp = NULL;
+	T_REQUIRE(t, hp_open(&hp_tap_ops, "xvif5i1", &hp) == 0);
+	q[0] = NULL;
+	T_EQ(t, hp_open_queue(hp, &q[0]), -ENOTSUP);
+	T_TRUE(t, q[0] == NULL);
+	hp_close(hp, true);
+	T_EQ(t, if_nametoindex("xvif5i1"), 0);
+}
+
 const struct t_case t_cases[] = {
 	{ "tap: create, mac, mtu, up, persistent, destroy", t_lifecycle },
 	{ "tap: bad names refused", t_bad_names },
 	{ "tap: frames both ways, whole", t_frames },
+	{ "tap: queues, and a TAP made single-queue", t_queues },
 	{ NULL, NULL }
 };

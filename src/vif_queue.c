@@ -1,0 +1,366 @@
+/*
+ * vif_queue.c -- one queue of a connected vif: mapping the frontend's ring
+ * pair, binding its event channel(s) (one, or a TX and an RX channel when
+ * split), its TAP queue, letting go of all of it; and the dispatch of
+ * event-channel notifications to queues, with the back-off for spurious
+ * ones.  The vif as a whole is vif.c's; the frames move in vif_tx.c and
+ * vif_rx.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xvif.h"
+
+static void	vif_kick_timer(void *);
+static void	vif_evt_timer(void *);
+
+/* Unmap a ring page if mapped, and forget it. */
+static void
+vif_unmap(struct vif_queue *q, void **page)
+{
+	int rc;
+
+	if (*page == NULL)
+		return;
+	if ((rc = hv_gnt_unmap(q->q_vif->vif_d->xd_hv, *page)) < 0)
+		log_warnc(-rc, "%s: unmap ring", q->q_tag);
+	*page = NULL;
+}
+
+/* Bind the frontend's port into *out, and enter it in the port table. */
+static int
+vif_queue_bind(struct vif_queue *q, uint32_t fe_port, uint32_t *out)
+{
+	struct xvif *vif = q->q_vif;
+	int rc;
+
+	if ((rc = hv_evt_bind(vif->vif_d->xd_hv, vif->vif_domid, fe_port,
+	    out)) < 0) {
+		log_warnc(-rc, "%s: bind event channel %u", q->q_tag, fe_port);
+		*out = HV_PORT_NONE;
+		return rc;
+	}
+	if ((rc = vif_port_set(vif->vif_d, *out, q)) < 0)
+		log_warnc(-rc, "%s: event channel table", q->q_tag);
+	return rc;
+}
+
+/* A queue of vif, not connected yet: its name, no port, its timers. */
+void
+vif_queue_init(struct xvif *vif, struct vif_queue *q, unsigned int id)
+{
+	q->q_vif = vif;
+	q->q_id = id;
+	if (vif->vif_nq > 1)
+		snprintf(q->q_tag, sizeof(q->q_tag), "%.24s queue %u",
+		    vif->vif_tag, id);
+	else
+		snprintf(q->q_tag, sizeof(q->q_tag), "%s", vif->vif_tag);
+	q->q_port_tx = q->q_port_rx = HV_PORT_NONE;
+	ev_timer_init(&q->q_rx_timer, vif_rx_timer, q);
+	ev_timer_init(&q->q_kick_timer, vif_kick_timer, q);
+	ev_timer_init(&q->q_evt_timer, vif_evt_timer, q);
+}
+
+/*
+ * Map one queue's rings, bind its channel(s) and attach its TAP queue,
+ * from values xbus.c read and checked.  The rings are attached at the
+ * frontend's rsp_prod, which is 0 for a new ring and the resume point
+ * after a restart.  On failure the caller disconnects the queue.
+ */
+int
+vif_queue_connect(struct vif_queue *q, const struct vif_feq *fq)
+{
+	struct xvif *vif = q->q_vif;
+	struct hv *hv = vif->vif_d->xd_hv;
+	netif_tx_sring_t *txs;
+	netif_rx_sring_t *rxs;
+	RING_IDX txp, rxp;
+	int rc;
+
+	if ((rc = hv_gnt_map(hv, vif->vif_domid, fq->fq_tx_ref,
+	    &q->q_txs)) < 0) {
+		log_warnc(-rc, "%s: map tx ring ref %u", q->q_tag,
+		    fq->fq_tx_ref);
+		return rc;
+	}
+	if ((rc = hv_gnt_map(hv, vif->vif_domid, fq->fq_rx_ref,
+	    &q->q_rxs)) < 0) {
+		log_warnc(-rc, "%s: map rx ring ref %u", q->q_tag,
+		    fq->fq_rx_ref);
+		return rc;
+	}
+	txs = q->q_txs;
+	rxs = q->q_rxs;
+	/* Untrusted: the producer indices are the guest's; read them once. */
+	txp = __atomic_load_n(&txs->rsp_prod, __ATOMIC_ACQUIRE);
+	rxp = __atomic_load_n(&rxs->rsp_prod, __ATOMIC_ACQUIRE);
+	BACK_RING_ATTACH(&q->q_txr, txs, txp, XVIF_PAGE_SIZE);
+	BACK_RING_ATTACH(&q->q_rxr, rxs, rxp, XVIF_PAGE_SIZE);
+	if (__atomic_load_n(&txs->req_prod, __ATOMIC_ACQUIRE) - txp >
+	    XVIF_TX_RING_SIZE ||
+	    __atomic_load_n(&rxs->req_prod, __ATOMIC_ACQUIRE) - rxp >
+	    XVIF_RX_RING_SIZE) {
+		log_warnx("%s: rings have more requests than slots", q->q_tag);
+		return -EPROTO;
+	}
+	if ((rc = vif_queue_bind(q, fq->fq_port_tx, &q->q_port_tx)) < 0)
+		return rc;
+	if (fq->fq_port_rx == fq->fq_port_tx)
+		q->q_port_rx = q->q_port_tx;
+	else if ((rc = vif_queue_bind(q, fq->fq_port_rx, &q->q_port_rx)) < 0)
+		return rc;
+	if (q->q_id == 0)
+		q->q_hp = vif->vif_hp;
+	else if ((rc = hp_open_queue(vif->vif_hp, &q->q_hp)) < 0) {
+		log_warnc(-rc, "%s: interface %s: queue %u", q->q_tag,
+		    vif->vif_hp->hp_name, q->q_id);
+		q->q_hp = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+/*
+ * Stop moving frames, at once, without letting go of anything: no timer,
+ * no TAP readiness.  Safe from inside the data path.
+ */
+void
+vif_queue_stop(struct vif_queue *q)
+{
+	struct ev *ev = q->q_vif->vif_d->xd_ev;
+
+	ev_timer_cancel(ev, &q->q_rx_timer);
+	ev_timer_cancel(ev, &q->q_kick_timer);
+	vif_rx_watch_tap(q, false);
+	q->q_connected = false;
+}
+
+static void
+vif_queue_unbind(struct vif_queue *q, uint32_t *port)
+{
+	if (*port == HV_PORT_NONE)
+		return;
+	(void)vif_port_set(q->q_vif->vif_d, *port, NULL);
+	(void)hv_evt_unbind(q->q_vif->vif_d->xd_hv, *port);
+	*port = HV_PORT_NONE;
+}
+
+/* Idempotent: each handle is released only if held, then forgotten. */
+void
+vif_queue_disconnect(struct vif_queue *q)
+{
+	vif_queue_stop(q);
+	ev_timer_cancel(q->q_vif->vif_d->xd_ev, &q->q_evt_timer);
+	q->q_evt_spurious = 0;
+	if (q->q_port_rx != q->q_port_tx)
+		vif_queue_unbind(q, &q->q_port_rx);
+	q->q_port_rx = HV_PORT_NONE;
+	vif_queue_unbind(q, &q->q_port_tx);
+	vif_unmap(q, &q->q_txs);
+	vif_unmap(q, &q->q_rxs);
+	memset(&q->q_txr, 0, sizeof(q->q_txr));
+	memset(&q->q_rxr, 0, sizeof(q->q_rxr));
+	if (q->q_hp != NULL && q->q_hp != q->q_vif->vif_hp)
+		hp_close(q->q_hp, false);
+	q->q_hp = NULL;
+	/* A held frame was for these rings: never hand new ones stale heap. */
+	free(q->q_rx_hold);
+	q->q_rx_hold = NULL;
+	q->q_rx_pending = 0;
+	q->q_rx_starved_since = 0;
+	if (q->q_rx_stalled)
+		vif_queue_stall(q, false);
+}
+
+static void
+vif_notify_port(struct vif_queue *q, uint32_t port)
+{
+	if (port != HV_PORT_NONE &&
+	    hv_evt_notify(q->q_vif->vif_d->xd_hv, port) == 0)
+		q->q_cnt[VIF_EVT_OUT]++;
+}
+
+/* Notify the frontend of TX responses (its TX channel, or the one). */
+void
+vif_notify_tx(struct vif_queue *q)
+{
+	vif_notify_port(q, q->q_port_tx);
+}
+
+void
+vif_notify_rx(struct vif_queue *q)
+{
+	vif_notify_port(q, q->q_port_rx);
+}
+
+/* A budget ran out: come back after the other queues had a turn. */
+void
+vif_kick_later(struct vif_queue *q)
+{
+	ev_timer_arm(q->q_vif->vif_d->xd_ev, &q->q_kick_timer, 0);
+}
+
+static void
+vif_kick_timer(void *arg)
+{
+	vif_kick(arg);
+}
+
+void
+vif_kick(struct vif_queue *q)
+{
+	if (q->q_connected)
+		vif_tx_run(q);
+	/* vif_tx_run may have failed the queue. */
+	if (q->q_connected)
+		vif_rx_run(q);
+}
+
+/*
+ * Local ports are small numbers (Linux's FIFO ABI has 2^17), so the
+ * table is indexed by port; one past that bound falls back to a scan.
+ */
+#define VIF_PORTS_MAX	(1u << 17)
+
+static struct vif_queue *
+vif_by_port(struct xvifd *xd, uint32_t port)
+{
+	struct xvif *vif;
+	unsigned int i;
+
+	if (port < xd->xd_nports)
+		return xd->xd_ports[port];
+	if (port < VIF_PORTS_MAX)
+		return NULL;
+	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
+		for (i = 0; i < vif->vif_nq; i++)
+			if (vif->vif_q[i].q_port_tx == port ||
+			    vif->vif_q[i].q_port_rx == port)
+				return &vif->vif_q[i];
+	return NULL;
+}
+
+/* Enter (q) or clear (NULL) a port in the table; -ENOMEM. */
+int
+vif_port_set(struct xvifd *xd, uint32_t port, struct vif_queue *q)
+{
+	struct vif_queue **p;
+	uint32_t n;
+
+	if (port >= VIF_PORTS_MAX)
+		return 0;
+	if (port >= xd->xd_nports) {
+		if (q == NULL)
+			return 0;
+		for (n = xd->xd_nports > 0 ? xd->xd_nports : 64; n <= port;)
+			n *= 2;
+		if ((p = realloc(xd->xd_ports, n * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		memset(p + xd->xd_nports, 0, (n - xd->xd_nports) * sizeof(*p));
+		xd->xd_ports = p;
+		xd->xd_nports = n;
+	}
+	xd->xd_ports[port] = q;
+	return 0;
+}
+
+/*
+ * After a notification that found no work, how long its channel stays
+ * masked: nothing for the first (a guest may well notify for work a
+ * timer already did), then 1, 2, 4 ... ms, at most a second, for every
+ * further one in a row; work resets it.  Linux's lateeoi back-off for
+ * spurious events (drivers/xen/events, XSA-332), in milliseconds, per
+ * queue as Linux's is per interrupt.
+ */
+static unsigned int
+vif_evt_backoff(struct vif_queue *q)
+{
+	unsigned int ms;
+
+	if (q->q_evt_spurious < 12)
+		q->q_evt_spurious++;
+	if (q->q_evt_spurious <= 1)
+		return 0;
+	ms = 1u << (q->q_evt_spurious - 2);
+	return ms > XVIF_EVT_BACKOFF_MAX_MS ? XVIF_EVT_BACKOFF_MAX_MS : ms;
+}
+
+/* The back-off is over: listen to the guest again (either channel). */
+static void
+vif_evt_timer(void *arg)
+{
+	struct vif_queue *q = arg;
+	struct hv *hv = q->q_vif->vif_d->xd_hv;
+
+	if (q->q_port_tx != HV_PORT_NONE)
+		(void)hv_evt_unmask(hv, q->q_port_tx);
+	if (q->q_port_rx != HV_PORT_NONE && q->q_port_rx != q->q_port_tx)
+		(void)hv_evt_unmask(hv, q->q_port_rx);
+}
+
+/* Run one queue for its notification; did the guest give us anything? */
+static bool
+vif_evt_work(struct vif_queue *q)
+{
+	RING_IDX tx_cons, rx_rsp, rx_prod;
+
+	if (!q->q_connected)
+		return true;	/* nothing to run or judge: not ours to delay */
+	tx_cons = q->q_txr.req_cons;
+	rx_rsp = q->q_rxr.rsp_prod_pvt;
+	rx_prod = __atomic_load_n(&q->q_rxr.sring->req_prod,
+	    __ATOMIC_ACQUIRE);
+	vif_tx_run(q);
+	/*
+	 * RX runs here only if it waits for the guest's slots (a held
+	 * frame, the TAP unwatched) or the guest broke its RX ring (a
+	 * producer more than a ring ahead: failed now, not at the next
+	 * frame); otherwise the TAP's readiness runs it, and reading the TAP
+	 * on every TX notification would be a wasted call.
+	 */
+	if (q->q_connected && rx_prod != q->q_evt_rx_prod &&
+	    (q->q_rx_pending > 0 || !q->q_hp_polled ||
+	    rx_prod - rx_rsp > RING_SIZE(&q->q_rxr)))
+		vif_rx_run(q);
+	if (rx_prod != q->q_evt_rx_prod) {	/* it posted RX slots */
+		q->q_evt_rx_prod = rx_prod;
+		return true;
+	}
+	return !q->q_connected || q->q_txr.req_cons != tx_cons ||
+	    q->q_rxr.rsp_prod_pvt != rx_rsp;
+}
+
+/* The hv event fd is readable: run every queue whose channel fired. */
+void
+vif_evt_ready(void *arg, uint32_t events)
+{
+	struct xvifd *xd = arg;
+	struct vif_queue *q;
+	unsigned int delay;
+	uint32_t port;
+	int n;
+
+	/* Bounded: a storm of events is handled a batch per loop turn. */
+	for (n = 0; n < 256 && hv_evt_pending(xd->xd_hv, &port) == 0; n++) {
+		if ((q = vif_by_port(xd, port)) == NULL) {
+			(void)hv_evt_unmask(xd->xd_hv, port);
+			continue;
+		}
+		q->q_cnt[VIF_EVT_IN]++;
+		if (vif_evt_work(q)) {
+			q->q_evt_spurious = 0;
+			delay = 0;
+		} else {
+			q->q_cnt[VIF_EVT_SPURIOUS]++;
+			delay = vif_evt_backoff(q);
+		}
+		/* Unmask after the work (lateeoi, XSA-332), or later. */
+		if (delay == 0 || (q->q_port_tx != port && q->q_port_rx != port))
+			(void)hv_evt_unmask(xd->xd_hv, port);
+		else
+			ev_timer_arm(xd->xd_ev, &q->q_evt_timer, delay);
+	}
+}
