@@ -1,8 +1,9 @@
 /*
  * xbus.c -- the control plane: finds vifs under our backend/vif directory,
  * creates their interfaces, advertises features, follows the frontend's
- * state, and runs each vif's xenbus state machine.  Owns every XenStore
- * access of the daemon; moves no frames.
+ * state, and runs each vif's xenbus state machine.  With xbus_keys.c
+ * (the keys themselves) it owns every XenStore access of the daemon;
+ * it moves no frames.
  *
  * Watch events are coalesced: an event only says "look again", and the
  * handler re-reads the keys it needs (XSA-349), so a frontend writing its
@@ -20,89 +21,6 @@
 #define XBUS_TOKEN_BE	"xvif:be"
 #define XBUS_TOKEN_REL	"xvif:rel"
 #define XBUS_TOKEN_FE	"xvif:fe:"	/* + "<domid>:<handle>" */
-#define XBUS_TXN_TRIES	16
-
-/* Read dir/key into buf; -errno as hv_xs_read. */
-static int
-xbus_read(struct xvif *vif, const char *dir, const char *key, char *buf,
-    size_t len)
-{
-	char path[XVIF_PATH_MAX + 64];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return hv_xs_read(vif->vif_d->xd_hv, HV_TXN_NONE, path, buf, len);
-}
-
-/* Untrusted (frontend keys): a decimal number <= max, or -errno. */
-static int
-xbus_read_uint(struct xvif *vif, const char *dir, const char *key,
-    unsigned long max, unsigned long *out)
-{
-	char buf[32];
-	int rc;
-
-	if ((rc = xbus_read(vif, dir, key, buf, sizeof(buf))) < 0)
-		return rc;
-	if ((size_t)rc != strlen(buf))
-		return -EINVAL;		/* "5\0junk" is not 5 */
-	return proto_parse_uint(buf, max, out);
-}
-
-/* A boolean feature key: "1" is on, absent or anything else is off. */
-static bool
-xbus_read_flag(struct xvif *vif, const char *dir, const char *key)
-{
-	char buf[8];
-
-	return xbus_read(vif, dir, key, buf, sizeof(buf)) == 1 &&
-	    buf[0] == '1';
-}
-
-/*
- * Write key=val in our backend directory, but only while that directory
- * exists: the toolstack owns it and we must never re-create it after it
- * was removed.  One transaction, retried on conflict.
- */
-static int
-xbus_write_be(struct xvif *vif, const char *key, const char *val)
-{
-	struct hv *hv = vif->vif_d->xd_hv;
-	char path[XVIF_PATH_MAX + 32], buf[8];
-	uint32_t txn;
-	int rc, i;
-
-	for (i = 0; i < XBUS_TXN_TRIES; i++) {
-		if ((rc = hv_xs_txn_start(hv, &txn)) < 0)
-			return rc;
-		snprintf(path, sizeof(path), "%s/frontend-id", vif->vif_be);
-		rc = hv_xs_read(hv, txn, path, buf, sizeof(buf));
-		if (rc >= 0 || rc == -E2BIG) {
-			snprintf(path, sizeof(path), "%s/%s", vif->vif_be, key);
-			rc = hv_xs_write(hv, txn, path, val);
-		}
-		if (rc < 0) {
-			(void)hv_xs_txn_end(hv, txn, true);
-			return rc;
-		}
-		if ((rc = hv_xs_txn_end(hv, txn, false)) != -EAGAIN)
-			return rc;
-	}
-	return -EAGAIN;
-}
-
-/* Tell the toolstack why, in the backend's error node, and log it. */
-static void
-xbus_error(struct xvif *vif, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_warnx("%s: %s", vif->vif_tag, msg);
-	(void)xbus_write_be(vif, "error", msg);
-}
 
 /*
  * Walk to target by the shortest legal path (xbus_fsm.h), writing every
@@ -165,7 +83,7 @@ xbus_advertise(struct xvif *vif)
 	unsigned int i;
 	int rc = 0, tries;
 
-	for (tries = 0; tries < XBUS_TXN_TRIES; tries++) {
+	for (tries = 0; tries < XVIF_XS_TXN_TRIES; tries++) {
 		if ((rc = hv_xs_txn_start(hv, &txn)) < 0)
 			return rc;
 		for (i = 0; rc == 0 && i < sizeof(features) /
@@ -194,61 +112,6 @@ xbus_advertise(struct xvif *vif)
 	return rc;
 }
 
-/* The MAC rule and the man page's diagnostics, word for word. */
-static int
-xbus_read_mac(struct xvif *vif)
-{
-	uint8_t fe_mac[PROTO_ETH_ALEN];
-	char buf[64], mac[PROTO_MAC_STRLEN];
-	int rc;
-
-	if ((rc = xbus_read(vif, vif->vif_be, "mac", buf, sizeof(buf))) < 0) {
-		log_warnx("%s: can't read %s/mac: %d", vif->vif_tag,
-		    vif->vif_be, -rc);
-		return rc;
-	}
-	if (proto_mac_parse(buf, fe_mac) < 0) {
-		log_warnx("%s: %s is not a valid mac address", vif->vif_tag,
-		    buf);
-		return -EINVAL;
-	}
-	if (proto_mac_backend(fe_mac, vif->vif_mac) < 0) {
-		log_warnx("%s: %s is not a valid mac address", vif->vif_tag,
-		    buf);
-		return -EINVAL;
-	}
-	proto_mac_format(vif->vif_mac, mac);
-	log_info("%s: Ethernet address %s", vif->vif_tag, mac);
-	return 0;
-}
-
-/* vifname if the toolstack wrote a usable one, else xvif<D>i<H>. */
-static int
-xbus_read_name(struct xvif *vif)
-{
-	char buf[64];
-	const char *why;
-	int rc;
-
-	rc = xbus_read(vif, vif->vif_be, "vifname", buf, sizeof(buf));
-	if (rc == -ENOENT || rc == 0)
-		return proto_ifname_default(vif->vif_name,
-		    sizeof(vif->vif_name), vif->vif_domid, vif->vif_handle);
-	if (rc < 0 && rc != -E2BIG) {
-		log_warnc(-rc, "%s: read %s/vifname", vif->vif_tag,
-		    vif->vif_be);
-		return rc;
-	}
-	if (rc == -E2BIG || (why = proto_ifname_check(buf)) != NULL) {
-		log_warnx("%s: vifname \"%s\" %s", vif->vif_tag,
-		    rc == -E2BIG ? "(long)" : buf,
-		    rc == -E2BIG ? "is longer than 15 bytes" : why);
-		return -EINVAL;
-	}
-	memcpy(vif->vif_name, buf, strlen(buf) + 1);	/* checked: fits */
-	return 0;
-}
-
 /*
  * The name the TAP is created under.  Where the toolstack runs a hotplug
  * script, that script renames the interface from libxl's name for it,
@@ -274,130 +137,6 @@ xbus_first_name(struct xvif *vif, char *buf, size_t len)
 		return vif->vif_name;
 	snprintf(buf, len, "vif%u.%u", vif->vif_domid, vif->vif_handle);
 	return buf;
-}
-
-/* One queue's ring refs and event channel(s) under dir (netif.h). */
-static int
-xbus_read_feq(struct xvif *vif, const char *dir, struct vif_feq *fq,
-    bool *split)
-{
-	static const char *const keys[] = { "tx-ring-ref", "rx-ring-ref",
-	    "event-channel-tx", "event-channel-rx" };
-	unsigned long v[4];
-	unsigned int i;
-	int rc;
-
-	for (i = 0; i < 4; i++) {
-		rc = xbus_read_uint(vif, dir, keys[i], i < 2 ? UINT32_MAX :
-		    UINT32_MAX - 1, &v[i]);
-		if (i == 2 && rc == -ENOENT) {
-			/* One channel for both rings, as most frontends. */
-			rc = xbus_read_uint(vif, dir, "event-channel",
-			    UINT32_MAX - 1, &v[2]);
-			if (rc == 0) {
-				v[3] = v[2];
-				break;
-			}
-			xbus_error(vif, "reading %s/event-channel: %s", dir,
-			    strerror(-rc));
-			return rc;
-		}
-		if (rc < 0) {
-			xbus_error(vif, "reading %s/%s: %s", dir, keys[i],
-			    strerror(-rc));
-			return rc;
-		}
-		if (i == 3)
-			*split = true;
-	}
-	fq->fq_tx_ref = (grant_ref_t)v[0];
-	fq->fq_rx_ref = (grant_ref_t)v[1];
-	fq->fq_port_tx = (uint32_t)v[2];
-	fq->fq_port_rx = (uint32_t)v[3];
-	return 0;
-}
-
-/*
- * How many queues: multi-queue-num-queues, 1 if absent; at least 1 and
- * at most what we offered (Linux netback refuses more the same way).
- */
-static int
-xbus_read_nqueues(struct xvif *vif, unsigned int *nq)
-{
-	const char *dir = vif->vif_fe_path;
-	unsigned long v;
-	int rc;
-
-	rc = xbus_read_uint(vif, dir, "multi-queue-num-queues", 65535, &v);
-	if (rc == -ENOENT) {
-		*nq = 1;
-		return 0;
-	}
-	if (rc < 0) {
-		xbus_error(vif, "reading %s/multi-queue-num-queues: %s", dir,
-		    strerror(-rc));
-		return rc;
-	}
-	if (v == 0 || v > vif->vif_queues_max) {
-		xbus_error(vif, "guest requested %lu queues, %s%u", v,
-		    v == 0 ? "fewer than the minimum of " :
-		    "exceeding the maximum of ", v == 0 ? 1 :
-		    vif->vif_queues_max);
-		return -EINVAL;
-	}
-	*nq = (unsigned int)v;
-	return 0;
-}
-
-/* Frontend keys for a connect (netif.h); Untrusted: the guest wrote them. */
-static int
-xbus_read_fe(struct xvif *vif, struct vif_fe *fe)
-{
-	const char *dir = vif->vif_fe_path;
-	char qdir[XVIF_PATH_MAX + 24];
-	bool split;
-	unsigned int i;
-	int rc;
-
-	memset(fe, 0, sizeof(*fe));
-	if (!xbus_read_flag(vif, dir, "request-rx-copy")) {
-		xbus_error(vif, "%s/request-rx-copy not supported by frontend",
-		    dir);
-		return -EOPNOTSUPP;
-	}
-	if ((rc = xbus_read_nqueues(vif, &fe->fe_nqueues)) < 0)
-		return rc;
-	/* One queue: the keys are flat, even if the count was written. */
-	for (i = 0; i < fe->fe_nqueues; i++) {
-		if (fe->fe_nqueues > 1)
-			snprintf(qdir, sizeof(qdir), "%s/queue-%u", dir, i);
-		else
-			snprintf(qdir, sizeof(qdir), "%s", dir);
-		split = false;
-		if ((rc = xbus_read_feq(vif, qdir, &fe->fe_q[i], &split)) < 0)
-			return rc;
-		if (i > 0 && split != fe->fe_split) {
-			xbus_error(vif, "%s: split event channels on some "
-			    "queues only", dir);
-			return -EINVAL;
-		}
-		fe->fe_split = split;
-	}
-	fe->fe_sg = xbus_read_flag(vif, dir, "feature-sg");
-	fe->fe_rx_notify = xbus_read_flag(vif, dir, "feature-rx-notify");
-	fe->fe_csum = !xbus_read_flag(vif, dir, "feature-no-csum-offload");
-	fe->fe_ipv6_csum = xbus_read_flag(vif, dir, "feature-ipv6-csum-offload");
-	/*
-	 * XXX: feature-gso-tcpv4-prefix (the GSO extra in a slot before the
-	 * frame, for old Windows PV drivers) is not offered: such a frontend
-	 * gets segments.
-	 */
-	/* A superframe needs SG to fit the ring (xenvif_fix_features). */
-	fe->fe_gso4 = fe->fe_sg && xbus_read_flag(vif, dir,
-	    "feature-gso-tcpv4");
-	fe->fe_gso6 = fe->fe_sg && xbus_read_flag(vif, dir,
-	    "feature-gso-tcpv6");
-	return 0;
 }
 
 static void
@@ -680,37 +419,69 @@ xbus_find(struct xvifd *xd, unsigned long domid, unsigned long handle)
 	return NULL;
 }
 
+/*
+ * List backend/vif/<domid>: add its new vifs, drop its vanished ones.
+ * A listing that fails for another reason than the directory's absence
+ * drops nothing.
+ */
+static void
+xbus_scan_domain(struct xvifd *xd, unsigned long domid)
+{
+	struct xvif *vif, *next;
+	char **hs = NULL, path[XVIF_PATH_MAX];
+	unsigned int nh = 0, j;
+	unsigned long handle;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%lu", xd->xd_root, domid);
+	rc = hv_xs_directory(xd->xd_hv, HV_TXN_NONE, path, &hs, &nh);
+	if (rc < 0 && rc != -ENOENT)
+		return;
+	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
+		if (vif->vif_domid == domid)
+			vif->vif_seen = false;
+	for (j = 0; j < nh; j++) {
+		if (proto_parse_uint(hs[j], 65535, &handle) < 0)
+			continue;
+		if ((vif = xbus_find(xd, domid, handle)) != NULL)
+			vif->vif_seen = true;
+		else
+			xbus_vif_new(xd, (domid_t)domid, (unsigned int)handle);
+	}
+	free(hs);
+	for (vif = xd->xd_vifs; vif != NULL; vif = next) {
+		next = vif->vif_next;
+		if (vif->vif_domid == domid && !vif->vif_seen)
+			xbus_vif_destroy(vif, "backend directory removed");
+	}
+}
+
+/* A domain id of our backend directory, not ours: parsed, or false. */
+static bool
+xbus_domid(const struct xvifd *xd, const char *s, unsigned long *domid)
+{
+	return proto_parse_uint(s, DOMID_FIRST_RESERVED - 1, domid) == 0 &&
+	    *domid != xd->xd_self;
+}
+
 /* List backend/vif/<domid>/<handle>: add new vifs, drop vanished ones. */
 static void
 xbus_scan(struct xvifd *xd)
 {
 	struct xvif *vif, *next;
-	char **doms = NULL, **hs = NULL, path[XVIF_PATH_MAX];
-	unsigned int nd = 0, nh, i, j;
-	unsigned long domid, handle;
+	char **doms = NULL;
+	unsigned int nd = 0, i;
+	unsigned long domid;
 	int rc;
 
+	rc = hv_xs_directory(xd->xd_hv, HV_TXN_NONE, xd->xd_root, &doms, &nd);
+	if (rc < 0 && rc != -ENOENT)
+		return;		/* no look, no verdict */
 	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
 		vif->vif_seen = false;
-	rc = hv_xs_directory(xd->xd_hv, HV_TXN_NONE, xd->xd_root, &doms, &nd);
-	for (i = 0; i < nd; i++) {
-		if (proto_parse_uint(doms[i], DOMID_FIRST_RESERVED - 1,
-		    &domid) < 0 || domid == xd->xd_self)
-			continue;
-		snprintf(path, sizeof(path), "%s/%lu", xd->xd_root, domid);
-		if (hv_xs_directory(xd->xd_hv, HV_TXN_NONE, path, &hs, &nh) < 0)
-			continue;
-		for (j = 0; j < nh; j++) {
-			if (proto_parse_uint(hs[j], 65535, &handle) < 0)
-				continue;
-			if ((vif = xbus_find(xd, domid, handle)) != NULL)
-				vif->vif_seen = true;
-			else
-				xbus_vif_new(xd, (domid_t)domid,
-				    (unsigned int)handle);
-		}
-		free(hs);
-	}
+	for (i = 0; i < nd; i++)
+		if (xbus_domid(xd, doms[i], &domid))
+			xbus_scan_domain(xd, domid);
 	free(doms);
 	for (vif = xd->xd_vifs; vif != NULL; vif = next) {
 		next = vif->vif_next;
@@ -718,7 +489,7 @@ xbus_scan(struct xvifd *xd)
 			xbus_vif_destroy(vif, "backend directory removed");
 	}
 	/* After the first whole look: journals of vifs gone meanwhile. */
-	if (!xd->xd_swept && (rc == 0 || rc == -ENOENT)) {
+	if (!xd->xd_swept) {
 		vif_journal_sweep(xd);
 		xd->xd_swept = true;
 	}
@@ -748,6 +519,7 @@ xbus_watch_fired(struct xvifd *xd, const char *path, const char *token)
 	size_t rl = strlen(xd->xd_root);
 	unsigned long domid, handle;
 	struct xvif *vif;
+	char buf[24];
 
 	if (strcmp(token, XBUS_TOKEN_REL) == 0) {
 		xbus_domains_released(xd);
@@ -768,6 +540,16 @@ xbus_watch_fired(struct xvifd *xd, const char *path, const char *token)
 	    strchr(path + rl + 1, '/') != NULL &&
 	    strchr(strchr(path + rl + 1, '/') + 1, '/') != NULL) {
 		xbus_reconcile(vif);
+		return;
+	}
+	/*
+	 * Anything else under <root>/<domid>: look at that domain only, so
+	 * that a new vif costs a listing of its domain, not of every vif
+	 * of the host (1000 vifs made one by one were O(N^2) listings).
+	 */
+	if (sscanf(path + rl, "/%20[0-9]", buf) == 1 &&
+	    xbus_domid(xd, buf, &domid)) {
+		xbus_scan_domain(xd, domid);
 		return;
 	}
 	xbus_scan(xd);

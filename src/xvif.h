@@ -20,6 +20,8 @@
 #include "xen_ring.h"
 
 #define XVIF_PATH_MAX		256
+/* Tries of a XenStore transaction that keeps conflicting. */
+#define XVIF_XS_TXN_TRIES	16
 /* Queues a frontend may ask for (Linux netback's default cap). */
 #define XVIF_QUEUES_MAX		8
 /* Guest TX: copy segments and frames one grant-copy call may carry. */
@@ -250,6 +252,18 @@ int	xbus_start(struct xvifd *);
 void	xbus_stop(struct xvifd *);
 void	xbus_watch_fired(struct xvifd *, const char *path, const char *token);
 void	xbus_set_state(struct xvif *, int state);
+
+/* xbus_keys.c: a vif's XenStore keys, read and checked; ours written. */
+int	xbus_read(struct xvif *, const char *dir, const char *key, char *buf,
+	    size_t len);
+int	xbus_read_uint(struct xvif *, const char *dir, const char *key,
+	    unsigned long max, unsigned long *out);
+bool	xbus_read_flag(struct xvif *, const char *dir, const char *key);
+int	xbus_write_be(struct xvif *, const char *key, const char *val);
+void	xbus_error(struct xvif *, const char *fmt, ...) LOG_ATTR_FMT(2, 3);
+int	xbus_read_mac(struct xvif *);
+int	xbus_read_name(struct xvif *);
+int	xbus_read_fe(struct xvif *, struct vif_fe *);
 
 /* vif.c: vif lifecycle, containment of a misbehaving guest. */
 struct xvif *vif_alloc(struct xvifd *, domid_t domid, unsigned int handle);

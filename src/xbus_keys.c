@@ -1,0 +1,275 @@
+/*
+ * xbus_keys.c -- the XenStore keys of a vif, read and checked: the
+ * toolstack's (mac, vifname) and the frontend's (rings, event channels,
+ * queues, features: untrusted, the guest wrote them); and our own
+ * written, only while the toolstack's directory exists.  The state
+ * machine that uses them is xbus.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xvif.h"
+
+/* Read dir/key into buf; -errno as hv_xs_read. */
+int
+xbus_read(struct xvif *vif, const char *dir, const char *key, char *buf,
+    size_t len)
+{
+	char path[XVIF_PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return hv_xs_read(vif->vif_d->xd_hv, HV_TXN_NONE, path, buf, len);
+}
+
+/* Untrusted (frontend keys): a decimal number <= max, or -errno. */
+int
+xbus_read_uint(struct xvif *vif, const char *dir, const char *key,
+    unsigned long max, unsigned long *out)
+{
+	char buf[32];
+	int rc;
+
+	if ((rc = xbus_read(vif, dir, key, buf, sizeof(buf))) < 0)
+		return rc;
+	if ((size_t)rc != strlen(buf))
+		return -EINVAL;		/* "5\0junk" is not 5 */
+	return proto_parse_uint(buf, max, out);
+}
+
+/* A boolean feature key: "1" is on, absent or anything else is off. */
+bool
+xbus_read_flag(struct xvif *vif, const char *dir, const char *key)
+{
+	char buf[8];
+
+	return xbus_read(vif, dir, key, buf, sizeof(buf)) == 1 &&
+	    buf[0] == '1';
+}
+
+/*
+ * Write key=val in our backend directory, but only while that directory
+ * exists: the toolstack owns it and we must never re-create it after it
+ * was removed.  One transaction, retried on conflict.
+ */
+int
+xbus_write_be(struct xvif *vif, const char *key, const char *val)
+{
+	struct hv *hv = vif->vif_d->xd_hv;
+	char path[XVIF_PATH_MAX + 32], buf[8];
+	uint32_t txn;
+	int rc, i;
+
+	for (i = 0; i < XVIF_XS_TXN_TRIES; i++) {
+		if ((rc = hv_xs_txn_start(hv, &txn)) < 0)
+			return rc;
+		snprintf(path, sizeof(path), "%s/frontend-id", vif->vif_be);
+		rc = hv_xs_read(hv, txn, path, buf, sizeof(buf));
+		if (rc >= 0 || rc == -E2BIG) {
+			snprintf(path, sizeof(path), "%s/%s", vif->vif_be, key);
+			rc = hv_xs_write(hv, txn, path, val);
+		}
+		if (rc < 0) {
+			(void)hv_xs_txn_end(hv, txn, true);
+			return rc;
+		}
+		if ((rc = hv_xs_txn_end(hv, txn, false)) != -EAGAIN)
+			return rc;
+	}
+	return -EAGAIN;
+}
+
+/* Tell the toolstack why, in the backend's error node, and log it. */
+void
+xbus_error(struct xvif *vif, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s: %s", vif->vif_tag, msg);
+	(void)xbus_write_be(vif, "error", msg);
+}
+
+/* The MAC rule and the man page's diagnostics, word for word. */
+int
+xbus_read_mac(struct xvif *vif)
+{
+	uint8_t fe_mac[PROTO_ETH_ALEN];
+	char buf[64], mac[PROTO_MAC_STRLEN];
+	int rc;
+
+	if ((rc = xbus_read(vif, vif->vif_be, "mac", buf, sizeof(buf))) < 0) {
+		log_warnx("%s: can't read %s/mac: %d", vif->vif_tag,
+		    vif->vif_be, -rc);
+		return rc;
+	}
+	if (proto_mac_parse(buf, fe_mac) < 0) {
+		log_warnx("%s: %s is not a valid mac address", vif->vif_tag,
+		    buf);
+		return -EINVAL;
+	}
+	if (proto_mac_backend(fe_mac, vif->vif_mac) < 0) {
+		log_warnx("%s: %s is not a valid mac address", vif->vif_tag,
+		    buf);
+		return -EINVAL;
+	}
+	proto_mac_format(vif->vif_mac, mac);
+	log_info("%s: Ethernet address %s", vif->vif_tag, mac);
+	return 0;
+}
+
+/* vifname if the toolstack wrote a usable one, else xvif<D>i<H>. */
+int
+xbus_read_name(struct xvif *vif)
+{
+	char buf[64];
+	const char *why;
+	int rc;
+
+	rc = xbus_read(vif, vif->vif_be, "vifname", buf, sizeof(buf));
+	if (rc == -ENOENT || rc == 0)
+		return proto_ifname_default(vif->vif_name,
+		    sizeof(vif->vif_name), vif->vif_domid, vif->vif_handle);
+	if (rc < 0 && rc != -E2BIG) {
+		log_warnc(-rc, "%s: read %s/vifname", vif->vif_tag,
+		    vif->vif_be);
+		return rc;
+	}
+	if (rc == -E2BIG || (why = proto_ifname_check(buf)) != NULL) {
+		log_warnx("%s: vifname \"%s\" %s", vif->vif_tag,
+		    rc == -E2BIG ? "(long)" : buf,
+		    rc == -E2BIG ? "is longer than 15 bytes" : why);
+		return -EINVAL;
+	}
+	memcpy(vif->vif_name, buf, strlen(buf) + 1);	/* checked: fits */
+	return 0;
+}
+
+/* One queue's ring refs and event channel(s) under dir (netif.h). */
+static int
+xbus_read_feq(struct xvif *vif, const char *dir, struct vif_feq *fq,
+    bool *split)
+{
+	static const char *const keys[] = { "tx-ring-ref", "rx-ring-ref",
+	    "event-channel-tx", "event-channel-rx" };
+	unsigned long v[4];
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < 4; i++) {
+		rc = xbus_read_uint(vif, dir, keys[i], i < 2 ? UINT32_MAX :
+		    UINT32_MAX - 1, &v[i]);
+		if (i == 2 && rc == -ENOENT) {
+			/* One channel for both rings, as most frontends. */
+			rc = xbus_read_uint(vif, dir, "event-channel",
+			    UINT32_MAX - 1, &v[2]);
+			if (rc == 0) {
+				v[3] = v[2];
+				break;
+			}
+			xbus_error(vif, "reading %s/event-channel: %s", dir,
+			    strerror(-rc));
+			return rc;
+		}
+		if (rc < 0) {
+			xbus_error(vif, "reading %s/%s: %s", dir, keys[i],
+			    strerror(-rc));
+			return rc;
+		}
+		if (i == 3)
+			*split = true;
+	}
+	fq->fq_tx_ref = (grant_ref_t)v[0];
+	fq->fq_rx_ref = (grant_ref_t)v[1];
+	fq->fq_port_tx = (uint32_t)v[2];
+	fq->fq_port_rx = (uint32_t)v[3];
+	return 0;
+}
+
+/*
+ * How many queues: multi-queue-num-queues, 1 if absent; at least 1 and
+ * at most what we offered (Linux netback refuses more the same way).
+ */
+static int
+xbus_read_nqueues(struct xvif *vif, unsigned int *nq)
+{
+	const char *dir = vif->vif_fe_path;
+	unsigned long v;
+	int rc;
+
+	rc = xbus_read_uint(vif, dir, "multi-queue-num-queues", 65535, &v);
+	if (rc == -ENOENT) {
+		*nq = 1;
+		return 0;
+	}
+	if (rc < 0) {
+		xbus_error(vif, "reading %s/multi-queue-num-queues: %s", dir,
+		    strerror(-rc));
+		return rc;
+	}
+	if (v == 0 || v > vif->vif_queues_max) {
+		xbus_error(vif, "guest requested %lu queues, %s%u", v,
+		    v == 0 ? "fewer than the minimum of " :
+		    "exceeding the maximum of ", v == 0 ? 1 :
+		    vif->vif_queues_max);
+		return -EINVAL;
+	}
+	*nq = (unsigned int)v;
+	return 0;
+}
+
+/* Frontend keys for a connect (netif.h); Untrusted: the guest wrote them. */
+int
+xbus_read_fe(struct xvif *vif, struct vif_fe *fe)
+{
+	const char *dir = vif->vif_fe_path;
+	char qdir[XVIF_PATH_MAX + 24];
+	bool split;
+	unsigned int i;
+	int rc;
+
+	memset(fe, 0, sizeof(*fe));
+	if (!xbus_read_flag(vif, dir, "request-rx-copy")) {
+		xbus_error(vif, "%s/request-rx-copy not supported by frontend",
+		    dir);
+		return -EOPNOTSUPP;
+	}
+	if ((rc = xbus_read_nqueues(vif, &fe->fe_nqueues)) < 0)
+		return rc;
+	/* One queue: the keys are flat, even if the count was written. */
+	for (i = 0; i < fe->fe_nqueues; i++) {
+		if (fe->fe_nqueues > 1)
+			snprintf(qdir, sizeof(qdir), "%s/queue-%u", dir, i);
+		else
+			snprintf(qdir, sizeof(qdir), "%s", dir);
+		split = false;
+		if ((rc = xbus_read_feq(vif, qdir, &fe->fe_q[i], &split)) < 0)
+			return rc;
+		if (i > 0 && split != fe->fe_split) {
+			xbus_error(vif, "%s: split event channels on some "
+			    "queues only", dir);
+			return -EINVAL;
+		}
+		fe->fe_split = split;
+	}
+	fe->fe_sg = xbus_read_flag(vif, dir, "feature-sg");
+	fe->fe_rx_notify = xbus_read_flag(vif, dir, "feature-rx-notify");
+	fe->fe_csum = !xbus_read_flag(vif, dir, "feature-no-csum-offload");
+	fe->fe_ipv6_csum = xbus_read_flag(vif, dir, "feature-ipv6-csum-offload");
+	/*
+	 * XXX: feature-gso-tcpv4-prefix (the GSO extra in a slot before the
+	 * frame, for old Windows PV drivers) is not offered: such a frontend
+	 * gets segments.
+	 */
+	/* A superframe needs SG to fit the ring (xenvif_fix_features). */
+	fe->fe_gso4 = fe->fe_sg && xbus_read_flag(vif, dir,
+	    "feature-gso-tcpv4");
+	fe->fe_gso6 = fe->fe_sg && xbus_read_flag(vif, dir,
+	    "feature-gso-tcpv6");
+	return 0;
+}
