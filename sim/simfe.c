@@ -4,10 +4,11 @@
  * guest's network namespace.  Owns the command line, the setup (the
  * guest's XenStore connection: the real libxenstore on
  * DIR/xs-dom<D>.sock, so with the guest's permissions; the hypervisor;
- * eth0) and the teardown, the event loop and its callbacks, and the
- * counters.  The XenStore keys and the xenbus state machine are
- * simfe_xs.c's, the rings and grants simfe_ring.c's, the misbehaviours
- * simfe_mb.c's; the layout of the guest's memory is in simfe.h.
+ * eth0 and its queue fds) and the teardown, the event loop and its
+ * callbacks, and the counters.  The XenStore keys and the xenbus state
+ * machine are simfe_xs.c's, the rings and grants simfe_ring.c's, the
+ * partitions simfe_part.c's, the misbehaviours simfe_mb.c's; the layout
+ * of the guest's memory is in simfe.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +36,19 @@ static void
 simfe_counters(const struct simfe *sf)
 {
 	const struct simfe_counters *c = &sf->sf_cnt;
+	const struct simfe_queue *q;
+	unsigned int k;
 
+	/*
+	 * Per queue first, and only with --queues: the totals line stays
+	 * the last one, and its names are in no other line.
+	 */
+	for (k = 0; sf->sf_queues > 1 && k < sf->sf_nparts; k++) {
+		q = &sf->sf_q[k];
+		printf("netfront d%u/%u: queue %u frames: tx=%" PRIu64
+		    " rx=%" PRIu64 "\n", sf->sf_domid, sf->sf_devid, k,
+		    q->sq_tx_frames, q->sq_rx_frames);
+	}
 	/*
 	 * Tests grep these names in this order, and t_netfront_rogue.sh
 	 * wants rx_foreign last: new ones go just before it.
@@ -72,53 +85,87 @@ simfe_stop(struct simfe *sf, int status)
 	ev_stop(sf->sf_ev);
 }
 
-/* -- Loop callbacks -- */
-
 void
-simfe_notify(struct simfe *sf)
+simfe_queues_init(struct simfe *sf)
 {
-	if (sf->sf_port != HV_PORT_NONE)
-		(void)hvsim_evt_notify(sf->sf_hv, sf->sf_port);
+	unsigned int k;
+
+	for (k = 0; k < SIMFE_QUEUES_MAX; k++) {
+		sf->sf_q[k].sq_sf = sf;
+		sf->sf_q[k].sq_id = k;
+		sf->sf_q[k].sq_port = sf->sf_q[k].sq_port_rx = HV_PORT_NONE;
+	}
 }
 
-/* Read eth0 or not: off while the TX ring has no room (netif_stop_queue). */
+/* -- Loop callbacks -- */
+
+/* Kick the backend on q's channel for its RX ring (rx) or its TX ring. */
 void
-simfe_tap_flow(struct simfe *sf, bool on)
+simfe_notify(struct simfe_queue *q, bool rx)
 {
-	if (sf->sf_tap_h == NULL || sf->sf_tap_reading == on)
+	uint32_t port = rx && q->sq_port_rx != HV_PORT_NONE ? q->sq_port_rx :
+	    q->sq_port;
+
+	if (port != HV_PORT_NONE)
+		(void)hvsim_evt_notify(q->sq_sf->sf_hv, port);
+}
+
+/*
+ * Read q's eth0 fd or not: off while its TX ring has no room
+ * (netif_tx_stop_queue).
+ */
+void
+simfe_tap_flow(struct simfe_queue *q, bool on)
+{
+	if (q->sq_tap_h == NULL || q->sq_tap_reading == on)
 		return;
-	if (ev_fd_mod(sf->sf_ev, sf->sf_tap_h, on ? EPOLLIN : 0) == 0)
-		sf->sf_tap_reading = on;
+	if (ev_fd_mod(q->sq_sf->sf_ev, q->sq_tap_h, on ? EPOLLIN : 0) == 0)
+		q->sq_tap_reading = on;
 }
 
 static void
 simfe_on_tap(void *arg, uint32_t events)
 {
-	struct simfe *sf = arg;
+	struct simfe_queue *q = arg;
+	struct simfe *sf = q->sq_sf;
 
-	if (!sf->sf_up) {
+	if (!sf->sf_up || q->sq_id >= sf->sf_nq) {
 		/* No backend: frames go nowhere, as on a cable unplugged. */
-		while (hp_recv(sf->sf_hp, NULL, sf->sf_buf, sizeof(sf->sf_buf)) > 0)
+		while (hp_recv(q->sq_hp, NULL, sf->sf_buf,
+		    sizeof(sf->sf_buf)) > 0)
 			;
 		return;
 	}
-	simfe_tap_input(sf);
+	simfe_tap_input(q);
 }
 
+/*
+ * Our channels fired: each queue's rings behind them, TX before RX as
+ * xennet_interrupt does.
+ */
 static void
 simfe_on_evt(void *arg, uint32_t events)
 {
 	struct simfe *sf = arg;
+	bool tx[SIMFE_QUEUES_MAX] = { false }, rx[SIMFE_QUEUES_MAX] = { false };
+	struct simfe_queue *q;
+	unsigned int k;
 	uint32_t port;
-	bool ours = false;
 
 	while (hvsim_evt_pending(sf->sf_hv, &port) == 0) {
 		(void)hvsim_evt_unmask(sf->sf_hv, port);
-		if (port == sf->sf_port)
-			ours = true;
+		for (k = 0; k < sf->sf_nq; k++) {
+			q = &sf->sf_q[k];
+			if (port == q->sq_port) {
+				tx[k] = true;
+				rx[k] |= q->sq_port_rx == HV_PORT_NONE;
+			} else if (port == q->sq_port_rx)
+				rx[k] = true;
+		}
 	}
-	if (ours)
-		simfe_ring_kick(sf);
+	for (k = 0; k < sf->sf_nq; k++)
+		if (tx[k] || rx[k])
+			simfe_ring_kick(&sf->sf_q[k], tx[k], rx[k]);
 	if (sf->sf_ungc > 0)
 		ev_timer_arm(sf->sf_ev, &sf->sf_gc, SIMFE_GC_MS);
 }
@@ -211,6 +258,7 @@ static int
 simfe_setup(struct simfe *sf)
 {
 	char buf[128], sock[512];
+	struct hp **hp;
 	unsigned long v;
 	int rc;
 
@@ -255,22 +303,16 @@ simfe_setup(struct simfe *sf)
 		    sf->sf_domid, sf->sf_devid, sf->sf_dir, strerror(-rc));
 		return rc;
 	}
-	sf->sf_base = sf->sf_devid * SIMFE_PART;
-	if (hvsim_npages(sf->sf_hv) < sf->sf_base + SIMFE_PART ||
-	    hvsim_nr_grants(sf->sf_hv) < sf->sf_base + SIMFE_PART) {
-		fprintf(stderr, "netfront d%u/%u: the domain has %u pages and "
-		    "%u grant refs; vif %u needs %u of each (%u per vif)\n",
-		    sf->sf_domid, sf->sf_devid, hvsim_npages(sf->sf_hv),
-		    hvsim_nr_grants(sf->sf_hv), sf->sf_devid,
-		    sf->sf_base + SIMFE_PART, SIMFE_PART);
-		return -ENOSPC;
-	}
+	if ((rc = simfe_part_claim(sf)) < 0)
+		return rc;
 
-	if ((rc = hp_open(&hp_tap_ops, "eth0", &sf->sf_hp)) < 0 ||
-	    (rc = hp_set_carrier(sf->sf_hp, false)) < 0 ||
-	    (rc = hp_set_mac(sf->sf_hp, sf->sf_mac)) < 0 ||
-	    (rc = hp_set_mtu(sf->sf_hp, sf->sf_mtu)) < 0 ||
-	    (rc = hp_set_up(sf->sf_hp, true)) < 0) {
+	/* A multi-queue TAP (hp_tap.c); the other queues' fds on connect. */
+	hp = &sf->sf_q[0].sq_hp;
+	if ((rc = hp_open(&hp_tap_ops, "eth0", hp)) < 0 ||
+	    (rc = hp_set_carrier(*hp, false)) < 0 ||
+	    (rc = hp_set_mac(*hp, sf->sf_mac)) < 0 ||
+	    (rc = hp_set_mtu(*hp, sf->sf_mtu)) < 0 ||
+	    (rc = hp_set_up(*hp, true)) < 0) {
 		fprintf(stderr, "netfront d%u/%u: eth0 in netns %s: %s\n",
 		    sf->sf_domid, sf->sf_devid, sf->sf_netns, strerror(-rc));
 		return rc;
@@ -306,10 +348,10 @@ simfe_loop_add(struct simfe *sf)
 	if ((rc = ev_fd_add(sf->sf_ev, fd, EPOLLIN, simfe_on_evt, sf,
 	    &sf->sf_evt_h)) < 0)
 		return rc;
-	if ((rc = ev_fd_add(sf->sf_ev, hp_fd(sf->sf_hp), EPOLLIN, simfe_on_tap,
-	    sf, &sf->sf_tap_h)) < 0)
+	if ((rc = ev_fd_add(sf->sf_ev, hp_fd(sf->sf_q[0].sq_hp), EPOLLIN,
+	    simfe_on_tap, &sf->sf_q[0], &sf->sf_q[0].sq_tap_h)) < 0)
 		return rc;
-	sf->sf_tap_reading = true;
+	sf->sf_q[0].sq_tap_reading = true;
 	errno = 0;
 	if (!xs_watch(sf->sf_xsh, sf->sf_fe, "fe")) {
 		rc = errno != 0 ? -errno : -EIO;
@@ -332,9 +374,48 @@ simfe_loop_add(struct simfe *sf)
 	return 0;
 }
 
+/*
+ * eth0 gets a fd for each of queues 0 .. n - 1 and none for the others,
+ * so that the kernel spreads flows over the queues in use only.  Returns
+ * how many queues have one (fewer than n if the TAP refuses more).
+ */
+int
+simfe_tap_queues(struct simfe *sf, unsigned int n)
+{
+	struct simfe_queue *q;
+	unsigned int k;
+	int rc;
+
+	for (k = 1; k < SIMFE_QUEUES_MAX; k++) {
+		q = &sf->sf_q[k];
+		if (k >= n && q->sq_hp != NULL) {
+			ev_fd_del(sf->sf_ev, q->sq_tap_h);
+			q->sq_tap_h = NULL;
+			hp_close(q->sq_hp, false);
+			q->sq_hp = NULL;
+		}
+		if (k >= n || q->sq_hp != NULL)
+			continue;
+		if ((rc = hp_open_queue(sf->sf_q[0].sq_hp, &q->sq_hp)) < 0 ||
+		    (rc = ev_fd_add(sf->sf_ev, hp_fd(q->sq_hp), EPOLLIN,
+		    simfe_on_tap, q, &q->sq_tap_h)) < 0) {
+			simfe_say(sf, "eth0 queue %u: %s: %u queue(s) only", k,
+			    strerror(-rc), k);
+			hp_close(q->sq_hp, false);	/* NULL is fine */
+			q->sq_hp = NULL;
+			n = k;
+			continue;	/* and close those above */
+		}
+		q->sq_tap_reading = true;
+	}
+	return (int)(n < 1 ? 1 : n);
+}
+
 static void
 simfe_free(struct simfe *sf)
 {
+	unsigned int k;
+
 	/* A vanished guest leaves its grants and ports as they are. */
 	if (!sf->sf_vanish && sf->sf_hv != NULL) {
 		simfe_ring_disconnect(sf);
@@ -343,13 +424,15 @@ simfe_free(struct simfe *sf)
 	}
 	if (sf->sf_ev != NULL)
 		ev_close(sf->sf_ev);
-	sf->sf_tap_h = NULL;
 	if (sf->sf_xsh != NULL)
 		xs_close(sf->sf_xsh);
 	hvsim_close(sf->sf_hv);
-	hp_close(sf->sf_hp, true);	/* eth0 goes with us */
+	for (k = SIMFE_QUEUES_MAX; k-- > 0;)
+		hp_close(sf->sf_q[k].sq_hp, k == 0);	/* eth0 goes with us */
 	if (sf->sf_sigfd >= 0)
 		close(sf->sf_sigfd);
+	if (sf->sf_partfd >= 0)
+		close(sf->sf_partfd);	/* our partitions are free again */
 	free(sf);
 }
 
@@ -358,19 +441,30 @@ simfe_usage(void)
 {
 	fprintf(stderr, "usage: xvif-sim netfront --dir DIR DOMID DEVID "
 	    "--netns NAME [--no-sg] [--no-rx-notify]\n"
-	    "\t[--no-offload | --no-gso] [--misbehave MODE] [--vanish] "
-	    "[--timeout SECS]\n"
+	    "\t[--no-offload | --no-gso] [--queues N] [--split-evtchn] "
+	    "[--misbehave MODE]\n\t[--vanish] [--timeout SECS]\n"
 	    "--no-offload: no checksum offload or GSO either way "
 	    "(feature-no-csum-offload)\n"
 	    "--no-gso: checksum offload, but no GSO either way\n"
+	    "--queues N: up to N queues (1..%u, default 1), as many as the "
+	    "backend's\n\tmulti-queue-max-queues allows\n"
+	    "--split-evtchn: a TX and an RX event channel per queue if the "
+	    "backend has\n\tfeature-split-event-channels\n"
 	    "MODE: slots19 slots20 slots21 page-overrun ungranted revoked "
 	    "prod-overrun reconnect no-rx-slots starve-reconnect\n"
 	    "      connect-fatal connect-bad-extra event-storm reinit "
-	    "ungranted-second\n      rx-prod-overrun rx-ungranted csum-not-ip gso-not-tcp\n");
+	    "ungranted-second\n      rx-prod-overrun rx-ungranted "
+	    "csum-not-ip gso-not-tcp queue-prod-overrun\n"
+	    "      queues-over-max\n",
+	    SIMFE_QUEUES_MAX);
 }
 
-int
-simcmd_netfront(int argc, char **argv)
+/*
+ * The command line into sf: -1 if we are to run, else the exit status
+ * (usage asked for, or refused).
+ */
+static int
+simfe_args(struct simfe *sf, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
@@ -382,20 +476,14 @@ simcmd_netfront(int argc, char **argv)
 		{ "misbehave", required_argument, NULL, 'm' },
 		{ "vanish", no_argument, NULL, 'V' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "split-evtchn", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct simfe *sf;
 	unsigned long v;
-	sigset_t ss;
-	int c, rc;
+	int c;
 
-	if ((sf = calloc(1, sizeof(*sf))) == NULL) {
-		fprintf(stderr, "xvif-sim netfront: out of memory\n");
-		return 1;
-	}
-	sf->sf_sigfd = -1;
-	sf->sf_port = HV_PORT_NONE;
 	sf->sf_sg = sf->sf_rx_notify = true;
 	sf->sf_csum = sf->sf_gso = true;
 	sf->sf_timeout = SIMFE_TIMEOUT_DEFAULT;
@@ -409,12 +497,22 @@ simcmd_netfront(int argc, char **argv)
 		case 'O': sf->sf_csum = sf->sf_gso = false; break;
 		case 'G': sf->sf_gso = false; break;
 		case 'V': sf->sf_vanish = true; break;
+		case 'E': sf->sf_split = true; break;
+		case 'q':
+			if (proto_parse_uint(optarg, SIMFE_QUEUES_MAX, &v) < 0 ||
+			    v == 0) {
+				fprintf(stderr, "xvif-sim netfront: bad "
+				    "--queues '%s' (1..%u)\n", optarg,
+				    SIMFE_QUEUES_MAX);
+				return 2;
+			}
+			sf->sf_queues = (unsigned int)v;
+			break;
 		case 'm':
 			if (simfe_mb_parse(optarg, &sf->sf_mb) < 0) {
 				fprintf(stderr, "xvif-sim netfront: unknown "
 				    "misbehaviour '%s'\n", optarg);
 				simfe_usage();
-				free(sf);
 				return 2;
 			}
 			sf->sf_starved = sf->sf_mb == SIMFE_MB_STARVE_RECONNECT;
@@ -423,42 +521,57 @@ simcmd_netfront(int argc, char **argv)
 			if (proto_parse_uint(optarg, 3600, &v) < 0 || v == 0) {
 				fprintf(stderr, "xvif-sim netfront: bad "
 				    "--timeout '%s'\n", optarg);
-				free(sf);
 				return 2;
 			}
 			sf->sf_timeout = (unsigned int)v;
 			break;
 		case 'h':
 			simfe_usage();
-			free(sf);
 			return 0;
 		default:
 			simfe_usage();
-			free(sf);
 			return 2;
 		}
 	}
 	if (sf->sf_dir == NULL || sf->sf_netns == NULL ||
 	    argc - optind != 2) {
 		simfe_usage();
-		free(sf);
 		return 2;
 	}
 	if (proto_parse_uint(argv[optind], DOMID_FIRST_RESERVED - 1, &v) < 0 ||
 	    v == 0) {
 		fprintf(stderr, "xvif-sim netfront: bad DOMID '%s'\n",
 		    argv[optind]);
-		free(sf);
 		return 2;
 	}
 	sf->sf_domid = (domid_t)v;
 	if (proto_parse_uint(argv[optind + 1], 65535, &v) < 0) {
 		fprintf(stderr, "xvif-sim netfront: bad DEVID '%s'\n",
 		    argv[optind + 1]);
-		free(sf);
 		return 2;
 	}
 	sf->sf_devid = (unsigned int)v;
+	return -1;
+}
+
+int
+simcmd_netfront(int argc, char **argv)
+{
+	struct simfe *sf;
+	sigset_t ss;
+	int rc;
+
+	if ((sf = calloc(1, sizeof(*sf))) == NULL) {
+		fprintf(stderr, "xvif-sim netfront: out of memory\n");
+		return 1;
+	}
+	sf->sf_sigfd = sf->sf_partfd = -1;
+	simfe_queues_init(sf);
+	sf->sf_queues = 1;
+	if ((rc = simfe_args(sf, argc, argv)) >= 0) {
+		free(sf);
+		return rc;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* Before libxenstore starts a thread: the mask and netns are ours. */

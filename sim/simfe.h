@@ -8,13 +8,24 @@
  * event loop; simfe_xs.c XenStore (as the guest, through the real
  * libxenstore) and the xenbus state machine; simfe_ring.c the rings, the
  * grants and the data path, simfe_offl.c the offloads of its frames;
+ * simfe_part.c which partition of guest memory each queue has;
  * simfe_mb.c the misbehaviours of --misbehave.  Nothing here is used by
  * xvifd.
  *
- * Guest memory and grant references are split by devid so that several
- * netfront processes of one domain never collide: vif N uses the guest
- * frames and grant refs [N * SIMFE_PART, (N + 1) * SIMFE_PART).  Inside
- * that partition (offsets):
+ * Guest memory and grant references are split into partitions of
+ * SIMFE_PART frames and refs, one per queue, so that several netfront
+ * processes of one domain never collide; a domain of P pages and G grant
+ * refs has min(P, G) / SIMFE_PART of them (the grant table holds 16).
+ * Queue 0 of vif N has partition N, the frames and refs [N * SIMFE_PART,
+ * (N + 1) * SIMFE_PART), as before there were queues.  Each further
+ * queue (--queues) claims a partition when the process starts: the
+ * highest one that no other netfront of the domain holds and that is not
+ * queue 0's of a vif listed in the guest's device/vif (simfe_part.c).
+ * Claims are locks on byte P of DIR/simfe-dom<D>.lock, dropped by the
+ * kernel with the process: queue 0 a shared one (netfronts of one vif
+ * have always shared its partition), other queues an exclusive one, so
+ * that no two (vif, queue) can ever use the same partition.  Too few
+ * free partitions: fewer queues.  Inside each partition (offsets):
  *	gfn  0, 1	TX and RX ring pages, even connection generations
  *	gfn  2, 3	TX and RX ring pages, odd generations ("fresh rings"
  *			on a reconnect: the old ones are never reused at once)
@@ -24,7 +35,19 @@
  *	ref  8, 9 / 10, 11	TX and RX ring refs, even / odd generations
  *	ref  16..271	TX ids;  ref 272..527 RX ids
  *	ref  1000	never granted (for --misbehave ungranted)
- * A domain of P pages thus has room for vifs 0 .. P / 1024 - 1.
+ * A domain of P pages thus has room for vifs 0 .. P / 1024 - 1 of one
+ * queue, or fewer vifs with more queues; `xvif-sim create` gives 16384
+ * pages unless told otherwise.
+ *
+ * Queues (xen-netfront's multi-queue): Q = min(--queues, the backend's
+ * multi-queue-max-queues, 1 if absent).  Each queue has its rings, TX
+ * ids, RX buffers, grants and event channel -- two with --split-evtchn
+ * and the backend's feature-split-event-channels: TX ring on one, RX ring
+ * on the other -- and its own fd of eth0, a multi-queue TAP: what the
+ * kernel hands us on fd k goes out on TX ring k, what comes on RX ring k
+ * goes into fd k.  One queue writes the flat keys; more write
+ * multi-queue-num-queues and queue-K/ keys (netif.h); each layout removes
+ * the other's keys in the same transaction.
  *
  * Offloads go through eth0's virtio-net header, as xen-netfront maps an
  * skb's: a partial checksum (NEEDS_CSUM) is NETTXF_csum_blank and
@@ -32,8 +55,9 @@
  * GSO extra slot.  eth0 is offered (TUNSETOFFLOAD) only what the backend
  * takes, as xennet_fix_features trims the netdev's features.
  *
- * Not modelled: multi-queue, split event channels, the ctrl ring, XDP,
- * the multicast and hash extras (skipped when they come).
+ * Not modelled: the ctrl ring (so no toeplitz hash: the kernel's tun
+ * picks the queue), XDP, the multicast and hash extras (skipped when
+ * they come).
  */
 #ifndef XVIF_SIMFE_H
 #define XVIF_SIMFE_H
@@ -54,6 +78,7 @@
 #define SIMFE_REF_TX		16u
 #define SIMFE_REF_RX		(SIMFE_REF_TX + XVIF_TX_RING_SIZE)
 #define SIMFE_REF_NEVER		1000u
+#define SIMFE_QUEUES_MAX	8u	/* --queues */
 _Static_assert(SIMFE_GFN_RX + XVIF_RX_RING_SIZE <= SIMFE_PART &&
     SIMFE_REF_RX + XVIF_RX_RING_SIZE <= SIMFE_REF_NEVER &&
     SIMFE_REF_NEVER < SIMFE_PART, "simfe partition layout");
@@ -98,6 +123,9 @@ enum simfe_mb {
 	SIMFE_MB_RX_UNGRANTED,	/* the first RX buffer on a gref not granted */
 	SIMFE_MB_CSUM_NOT_IP,	/* csum_blank on a frame that is not IP */
 	SIMFE_MB_GSO_NOT_TCP,	/* a TCPv4 GSO extra on a UDP frame */
+	SIMFE_MB_QUEUE_PROD_OVERRUN, /* queue 1's TX req_prod 300 past */
+	/* multi-queue-num-queues one more than the backend's maximum */
+	SIMFE_MB_QUEUES_OVER_MAX,
 };
 
 /* Where the xenbus handshake is (our side); see the diagram in simfe_xs.c. */
@@ -129,6 +157,33 @@ struct simfe_counters {
 	uint64_t	c_rx_gso, c_rx_csum_blank;
 };
 
+/*
+ * One queue (xen-netfront's struct netfront_queue): its rings, ids,
+ * buffers, grants, event channel(s) and eth0 fd, in partition sq_base.
+ */
+struct simfe_queue {
+	struct simfe		*sq_sf;
+	unsigned int		 sq_id;
+	uint32_t		 sq_base;	/* first gfn and ref; simfe.h */
+	struct hp		*sq_hp;		/* eth0's fd for this queue */
+	struct ev_fd		*sq_tap_h;
+	bool			 sq_tap_reading;
+	unsigned int		 sq_gen;	/* connections made so far */
+	netif_tx_front_ring_t	 sq_tx;
+	netif_rx_front_ring_t	 sq_rx;
+	uint32_t		 sq_port;	/* TX, and RX unless split */
+	uint32_t		 sq_port_rx;	/* split: RX; else HV_PORT_NONE */
+	grant_ref_t		 sq_txref, sq_rxref;
+	struct simfe_txid	 sq_txid[XVIF_TX_RING_SIZE];
+	uint16_t		 sq_txfree[XVIF_TX_RING_SIZE];
+	unsigned int		 sq_ntxfree;
+	uint32_t		 sq_txseq, sq_txerrseq;
+	bool			 sq_rxgranted[XVIF_RX_RING_SIZE];
+	grant_ref_t		 sq_stuck[4];	/* old ring refs still mapped */
+	unsigned int		 sq_nstuck;
+	uint64_t		 sq_tx_frames, sq_rx_frames;
+};
+
 struct simfe {
 	/* What we were told. */
 	const char		*sf_dir;
@@ -142,6 +197,8 @@ struct simfe {
 	bool			 sf_gso;	/* GSO too (neither --no-offload
 						 * nor --no-gso) */
 	bool			 sf_vanish;
+	unsigned int		 sf_queues;	/* --queues */
+	bool			 sf_split;	/* --split-evtchn */
 	enum simfe_mb		 sf_mb;
 	unsigned int		 sf_timeout;	/* seconds, bounded waits */
 
@@ -158,20 +215,21 @@ struct simfe {
 	bool			 sf_be_gso4;	/* ... feature-gso-tcpv4 */
 	bool			 sf_be_gso6;	/* ... feature-gso-tcpv6 */
 	bool			 sf_be_csum6;	/* ... ipv6-csum-offload */
+	bool			 sf_be_split;	/* ... split-event-channels */
+	unsigned int		 sf_be_maxq;	/* ... multi-queue-max-queues */
 	enum simfe_phase	 sf_phase;
 	bool			 sf_ever_connected;
 	bool			 sf_starved;	/* starve-reconnect: not yet */
 
 	/* The guest's memory, grants and event channels. */
 	struct hvsim_dom	*sf_hv;
-	uint32_t		 sf_base;	/* devid * SIMFE_PART */
+	int			 sf_partfd;	/* holds our partitions' locks */
+	unsigned int		 sf_nparts;	/* queues with a partition */
 
-	/* The loop and the TAP. */
+	/* The loop and eth0 (the device: sf_q[0].sq_hp). */
 	struct ev		*sf_ev;
-	struct hp		*sf_hp;
-	struct ev_fd		*sf_tap_h, *sf_evt_h, *sf_xs_h, *sf_sig_h;
+	struct ev_fd		*sf_evt_h, *sf_xs_h, *sf_sig_h;
 	int			 sf_sigfd;
-	bool			 sf_tap_reading;
 	unsigned int		 sf_tun;	/* TUN_F_* eth0 has now */
 	struct ev_timer		 sf_deadline;	/* of a bounded wait */
 	struct ev_timer		 sf_gc;		/* retries grant ends */
@@ -183,21 +241,12 @@ struct simfe {
 	int			 sf_exit;	/* status once stopping */
 	bool			 sf_stopped;
 
-	/* The rings, while connected (sf_up). */
+	/* The queues; sf_nq of them connected while sf_up. */
 	bool			 sf_up;
-	unsigned int		 sf_gen;	/* connections made so far */
-	netif_tx_front_ring_t	 sf_tx;
-	netif_rx_front_ring_t	 sf_rx;
-	uint32_t		 sf_port;	/* HV_PORT_NONE if none */
-	grant_ref_t		 sf_txref, sf_rxref;
-	struct simfe_txid	 sf_txid[XVIF_TX_RING_SIZE];
-	uint16_t		 sf_txfree[XVIF_TX_RING_SIZE];
-	unsigned int		 sf_ntxfree;
-	uint32_t		 sf_txseq, sf_txerrseq;
-	bool			 sf_rxgranted[XVIF_RX_RING_SIZE];
+	unsigned int		 sf_nq;		/* in use (this connection) */
+	bool			 sf_split_on;	/* two channels a queue now */
+	struct simfe_queue	 sf_q[SIMFE_QUEUES_MAX];
 	unsigned int		 sf_ungc;	/* grant ends still to retry */
-	grant_ref_t		 sf_stuck[4];	/* old ring refs still mapped */
-	unsigned int		 sf_nstuck;
 
 	/* --misbehave bookkeeping. */
 	unsigned int		 sf_mb_out;	/* requests still unanswered */
@@ -209,11 +258,18 @@ struct simfe {
 };
 
 /* simfe.c */
-void	simfe_notify(struct simfe *);
-void	simfe_tap_flow(struct simfe *, bool on);
+void	simfe_queues_init(struct simfe *);	/* back pointers, no ports */
+int	simfe_tap_queues(struct simfe *, unsigned int n); /* eth0 fds */
+void	simfe_notify(struct simfe_queue *, bool rx);	/* rx: RX channel */
+void	simfe_tap_flow(struct simfe_queue *, bool on);
 void	simfe_say(const struct simfe *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));	/* a line on stdout */
 void	simfe_stop(struct simfe *, int status);	/* leave the loop */
+
+/* simfe_part.c: which partition each queue has (simfe.h, top). */
+int	simfe_part_claim(struct simfe *);	/* queue 0 and --queues */
+int	simfe_part_pick(unsigned int nparts, unsigned int devid,
+	    const bool *vif, size_t nvif, const bool *busy);
 
 /* simfe_xs.c */
 int	simfe_xs_read(struct simfe *, const char *dir, const char *key,
@@ -226,6 +282,15 @@ void	simfe_shutdown(struct simfe *);		/* SIGTERM */
 void	simfe_unstarve(struct simfe *);		/* SIGUSR2 */
 void	simfe_on_deadline(void *);		/* sf_deadline timer */
 void	simfe_on_insist(void *);		/* sf_insist timer */
+/* One XenStore operation of the connect transaction (simfe_xs_layout). */
+struct simfe_kv {
+	char		 kv_key[32];	/* below the frontend directory */
+	bool		 kv_rm;		/* remove it (if there) */
+	unsigned int	 kv_val;	/* else write this number */
+};
+#define SIMFE_KV_MAX	(16 + SIMFE_QUEUES_MAX * 4)
+size_t	simfe_xs_layout(const struct simfe *, struct simfe_kv *,
+	    size_t max);
 
 /* One guest RX packet as simfe_rx_packet found it in the ring. */
 struct simfe_rxpkt {
@@ -242,25 +307,26 @@ const char *simfe_rx_offload(struct simfe *, uint8_t *f, size_t len,
 	    const struct simfe_rxpkt *, struct virtio_net_hdr *);
 
 /* simfe_ring.c */
-int	simfe_ring_connect(struct simfe *);
+int	simfe_ring_connect(struct simfe *);	/* sf_nq queues */
 void	simfe_ring_disconnect(struct simfe *);
-void	simfe_ring_kick(struct simfe *);	/* on our event channel */
-void	simfe_tap_input(struct simfe *);	/* eth0 is readable */
+/* A channel of q fired: its TX ring (tx), its RX ring (rx) or both. */
+void	simfe_ring_kick(struct simfe_queue *, bool tx, bool rx);
+void	simfe_tap_input(struct simfe_queue *);	/* its eth0 fd is readable */
 void	simfe_ring_gc(struct simfe *);		/* retry grant ends */
 /* ... and for simfe_mb.c: guest pages, grant refs, TX ids and requests. */
-void	*simfe_page(struct simfe *, uint32_t off);
-grant_ref_t simfe_txref(const struct simfe *, unsigned int id);
-grant_ref_t simfe_rxref(const struct simfe *, unsigned int id);
-int	simfe_txid_get(struct simfe *);
-void	simfe_txid_put(struct simfe *, unsigned int id);
-void	simfe_tx_req(struct simfe *, unsigned int id, grant_ref_t ref,
+void	*simfe_page(struct simfe_queue *, uint32_t off);
+grant_ref_t simfe_txref(const struct simfe_queue *, unsigned int id);
+grant_ref_t simfe_rxref(const struct simfe_queue *, unsigned int id);
+int	simfe_txid_get(struct simfe_queue *);
+void	simfe_txid_put(struct simfe_queue *, unsigned int id);
+void	simfe_tx_req(struct simfe_queue *, unsigned int id, grant_ref_t ref,
 	    uint16_t off, uint16_t size, uint16_t flags);
-void	simfe_tx_push(struct simfe *);
-int	simfe_tx_queue(struct simfe *, const uint8_t *frame, size_t len,
-	    unsigned int chunk, bool mb, uint16_t flags0,
+void	simfe_tx_push(struct simfe_queue *);
+int	simfe_tx_queue(struct simfe_queue *, const uint8_t *frame,
+	    size_t len, unsigned int chunk, bool mb, uint16_t flags0,
 	    const struct netif_extra_info *gso);
-int	simfe_tx_frame(struct simfe *, const uint8_t *frame, size_t len,
-	    unsigned int chunk, bool mb);
+int	simfe_tx_frame(struct simfe_queue *, const uint8_t *frame,
+	    size_t len, unsigned int chunk, bool mb);
 
 /* simfe_mb.c */
 void	simfe_misbehave(struct simfe *);

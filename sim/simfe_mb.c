@@ -5,7 +5,7 @@
  * left in the ring before Connected, event storms), and the report of
  * what the backend answered.  The rings themselves are simfe_ring.c's;
  * the state-machine misbehaviours (reconnect, reinit, insisting on
- * Connected) are simfe_xs.c's.
+ * Connected) are simfe_xs.c's.  All but queue-prod-overrun use queue 0.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +34,8 @@ static const char *const simfe_mb_names[] = {
 	[SIMFE_MB_RX_UNGRANTED] = "rx-ungranted",
 	[SIMFE_MB_CSUM_NOT_IP] = "csum-not-ip",
 	[SIMFE_MB_GSO_NOT_TCP] = "gso-not-tcp",
+	[SIMFE_MB_QUEUE_PROD_OVERRUN] = "queue-prod-overrun",
+	[SIMFE_MB_QUEUES_OVER_MAX] = "queues-over-max",
 };
 
 const char *
@@ -124,34 +126,36 @@ static int
 simfe_mb_queue(struct simfe *sf, grant_ref_t ref, bool grant, bool revoke,
     uint16_t off, uint16_t size)
 {
-	int id = simfe_txid_get(sf);
+	struct simfe_queue *q = &sf->sf_q[0];
+	int id = simfe_txid_get(q);
 	int rc;
 
 	if (id < 0)
 		return -ENOSPC;
 	if (ref == 0)		/* the id's own ref */
-		ref = simfe_txref(sf, (unsigned int)id);
+		ref = simfe_txref(q, (unsigned int)id);
 	simfe_mb_frame(sf, 64);
-	memcpy((uint8_t *)simfe_page(sf, SIMFE_GFN_TX + (unsigned int)id) +
+	memcpy((uint8_t *)simfe_page(q, SIMFE_GFN_TX + (unsigned int)id) +
 	    off, sf->sf_buf, size < 64 ? size : 64);
 	if (grant) {
 		rc = hvsim_grant(sf->sf_hv, ref, sf->sf_beid,
-		    sf->sf_base + SIMFE_GFN_TX + (unsigned int)id, true);
+		    q->sq_base + SIMFE_GFN_TX + (unsigned int)id, true);
 		if (rc < 0) {
-			simfe_txid_put(sf, (unsigned int)id);
+			simfe_txid_put(q, (unsigned int)id);
 			return rc;
 		}
-		sf->sf_txid[id].ti_granted = !revoke;
+		q->sq_txid[id].ti_granted = !revoke;
 		if (revoke && (rc = hvsim_grant_end(sf->sf_hv, ref)) < 0) {
-			simfe_txid_put(sf, (unsigned int)id);
+			simfe_txid_put(q, (unsigned int)id);
 			return rc;
 		}
 	}
-	sf->sf_txid[id].ti_mb = true;
-	sf->sf_txid[id].ti_seq = ++sf->sf_txseq;
-	simfe_tx_req(sf, (unsigned int)id, ref, off, size, 0);
+	q->sq_txid[id].ti_mb = true;
+	q->sq_txid[id].ti_seq = ++q->sq_txseq;
+	simfe_tx_req(q, (unsigned int)id, ref, off, size, 0);
 	sf->sf_cnt.c_tx_frames++;
 	sf->sf_cnt.c_tx_bytes += size;
+	q->sq_tx_frames++;
 	return 0;
 }
 
@@ -165,7 +169,7 @@ simfe_mb_one(struct simfe *sf, grant_ref_t ref, bool grant, bool revoke,
 	if ((rc = simfe_mb_queue(sf, ref, grant, revoke, off, size)) < 0)
 		return rc;
 	sf->sf_mb_out = 1;
-	simfe_tx_push(sf);
+	simfe_tx_push(&sf->sf_q[0]);
 	return 0;
 }
 
@@ -176,7 +180,7 @@ simfe_mb_slots(struct simfe *sf, unsigned int n, char *msg, size_t len)
 	int rc;
 
 	simfe_mb_frame(sf, n * 64);
-	rc = simfe_tx_frame(sf, sf->sf_buf, n * 64, 64, true);
+	rc = simfe_tx_frame(&sf->sf_q[0], sf->sf_buf, n * 64, 64, true);
 	if (rc <= 0)
 		return rc < 0 ? rc : -EIO;
 	sf->sf_mb_out = (unsigned int)rc;
@@ -197,13 +201,14 @@ simfe_mb_ungranted_second(struct simfe *sf, char *msg, size_t len)
 	int rc;
 
 	if ((rc = simfe_mb_queue(sf, 0, true, false, 0, 64)) < 0 ||
-	    (rc = simfe_mb_queue(sf, sf->sf_base + SIMFE_REF_NEVER, false,
-	    false, 0, 64)) < 0)
+	    (rc = simfe_mb_queue(sf, sf->sf_q[0].sq_base + SIMFE_REF_NEVER,
+	    false, false, 0, 64)) < 0)
 		return rc;
 	sf->sf_mb_out = 2;
-	simfe_tx_push(sf);
+	simfe_tx_push(&sf->sf_q[0]);
 	snprintf(msg, len, "pushed a good 64-byte request and one with gref "
-	    "%u, never granted, together", sf->sf_base + SIMFE_REF_NEVER);
+	    "%u, never granted, together",
+	    sf->sf_q[0].sq_base + SIMFE_REF_NEVER);
 	return 0;
 }
 
@@ -234,7 +239,7 @@ simfe_mb_offload(struct simfe *sf, bool gso, char *msg, size_t len)
 		ex.u.gso.size = 1448;
 		ex.u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
 	}
-	rc = simfe_tx_queue(sf, f, 64, XVIF_PAGE_SIZE, true,
+	rc = simfe_tx_queue(&sf->sf_q[0], f, 64, XVIF_PAGE_SIZE, true,
 	    NETTXF_csum_blank | NETTXF_data_validated, gso ? &ex : NULL);
 	if (rc <= 0)
 		return rc < 0 ? rc : -EIO;
@@ -246,28 +251,38 @@ simfe_mb_offload(struct simfe *sf, bool gso, char *msg, size_t len)
 }
 
 /*
- * prod-overrun, rx-prod-overrun: a ring's producer 300 past the
- * responses (the two rings differ in type, not in their indices).
+ * prod-overrun, rx-prod-overrun, queue-prod-overrun: a ring's producer
+ * 300 past the responses (the two rings differ in type, not in their
+ * indices), and a kick on that ring's channel.
  */
 static void
-simfe_mb_overrun(struct simfe *sf, RING_IDX *req_prod, RING_IDX rsp_cons,
-    RING_IDX rsp_prod, const char *ring, char *msg, size_t len)
+simfe_mb_overrun(struct simfe_queue *q, bool rx, char *msg, size_t len)
 {
-	RING_IDX prod = rsp_cons + 300;
+	RING_IDX *req_prod = rx ? &q->sq_rx.sring->req_prod :
+	    &q->sq_tx.sring->req_prod;
+	RING_IDX prod = (rx ? q->sq_rx.rsp_cons : q->sq_tx.rsp_cons) + 300;
+	RING_IDX rsp_prod = rx ? q->sq_rx.sring->rsp_prod :
+	    q->sq_tx.sring->rsp_prod;
 
 	xen_wmb();
 	*req_prod = prod;
 	xen_mb();
-	simfe_notify(sf);
-	snprintf(msg, len, "pushed %s req_prod %u, 300 past rsp_prod %u",
-	    ring, prod, rsp_prod);
-	sf->sf_mb_out = 1;	/* report Closing if it comes */
+	simfe_notify(q, rx);
+	if (q->sq_id == 0)
+		snprintf(msg, len, "pushed %s req_prod %u, 300 past rsp_prod "
+		    "%u", rx ? "rx" : "tx", prod, rsp_prod);
+	else
+		snprintf(msg, len, "pushed queue %u's %s req_prod %u, 300 "
+		    "past rsp_prod %u; queue 0 carries on", q->sq_id,
+		    rx ? "rx" : "tx", prod, rsp_prod);
+	q->sq_sf->sf_mb_out = 1;	/* report Closing if it comes */
 }
 
 /* What --misbehave asked for, once, right after the first Connected. */
 void
 simfe_misbehave(struct simfe *sf)
 {
+	struct simfe_queue *q0 = &sf->sf_q[0];
 	char msg[160];
 	int rc = 0;
 
@@ -285,6 +300,7 @@ simfe_misbehave(struct simfe *sf)
 		return;
 	case SIMFE_MB_CONNECT_FATAL:
 	case SIMFE_MB_CONNECT_BAD_EXTRA:
+	case SIMFE_MB_QUEUES_OVER_MAX:
 		return;			/* done before Connected */
 	case SIMFE_MB_EVENT_STORM:
 		simfe_mb_say(sf, "notifying 50 times a millisecond with "
@@ -300,8 +316,8 @@ simfe_misbehave(struct simfe *sf)
 	case SIMFE_MB_PAGE_OVERRUN:
 		rc = simfe_mb_one(sf, 0, true, false, 1, XVIF_PAGE_SIZE);
 		if (rc == 0) {
-			netif_tx_request_t *r = RING_GET_REQUEST(&sf->sf_tx,
-			    sf->sf_tx.req_prod_pvt - 1);
+			netif_tx_request_t *r = RING_GET_REQUEST(&q0->sq_tx,
+			    q0->sq_tx.req_prod_pvt - 1);
 
 			snprintf(msg, sizeof(msg), "pushed a slot with offset "
 			    "1 and size 4096 (ends at 4097), gref %u",
@@ -309,10 +325,10 @@ simfe_misbehave(struct simfe *sf)
 		}
 		break;
 	case SIMFE_MB_UNGRANTED:
-		rc = simfe_mb_one(sf, sf->sf_base + SIMFE_REF_NEVER, false,
+		rc = simfe_mb_one(sf, q0->sq_base + SIMFE_REF_NEVER, false,
 		    false, 0, 64);
 		snprintf(msg, sizeof(msg), "pushed a 64-byte request with "
-		    "gref %u, never granted", sf->sf_base + SIMFE_REF_NEVER);
+		    "gref %u, never granted", q0->sq_base + SIMFE_REF_NEVER);
 		break;
 	case SIMFE_MB_UNGRANTED_SECOND:
 		rc = simfe_mb_ungranted_second(sf, msg, sizeof(msg));
@@ -322,22 +338,25 @@ simfe_misbehave(struct simfe *sf)
 		if (rc == 0)
 			snprintf(msg, sizeof(msg), "granted gref %u, revoked "
 			    "it, then pushed a 64-byte request with it",
-			    RING_GET_REQUEST(&sf->sf_tx,
-			    sf->sf_tx.req_prod_pvt - 1)->gref);
+			    RING_GET_REQUEST(&q0->sq_tx,
+			    q0->sq_tx.req_prod_pvt - 1)->gref);
 		break;
 	case SIMFE_MB_PROD_OVERRUN:
-		simfe_mb_overrun(sf, &sf->sf_tx.sring->req_prod,
-		    sf->sf_tx.rsp_cons, sf->sf_tx.sring->rsp_prod, "tx", msg,
-		    sizeof(msg));
+		simfe_mb_overrun(q0, false, msg, sizeof(msg));
 		break;
 	case SIMFE_MB_RX_PROD_OVERRUN:
-		simfe_mb_overrun(sf, &sf->sf_rx.sring->req_prod,
-		    sf->sf_rx.rsp_cons, sf->sf_rx.sring->rsp_prod, "rx", msg,
-		    sizeof(msg));
+		simfe_mb_overrun(q0, true, msg, sizeof(msg));
+		break;
+	case SIMFE_MB_QUEUE_PROD_OVERRUN:
+		if (sf->sf_nq >= 2)
+			simfe_mb_overrun(&sf->sf_q[1], false, msg, sizeof(msg));
+		else
+			snprintf(msg, sizeof(msg), "needs 2 queues, has %u: "
+			    "nothing done", sf->sf_nq);
 		break;
 	case SIMFE_MB_RX_UNGRANTED:
 		snprintf(msg, sizeof(msg), "posted its first rx buffer with "
-		    "gref %u, never granted", sf->sf_base + SIMFE_REF_NEVER);
+		    "gref %u, never granted", q0->sq_base + SIMFE_REF_NEVER);
 		break;
 	case SIMFE_MB_CSUM_NOT_IP:
 	case SIMFE_MB_GSO_NOT_TCP:
@@ -358,37 +377,38 @@ simfe_misbehave(struct simfe *sf)
 void
 simfe_mb_prefill(struct simfe *sf)
 {
+	struct simfe_queue *q = &sf->sf_q[0];
 	struct netif_extra_info *ex;
 	char msg[160];
 	int rc, id;
 
 	if (sf->sf_mb == SIMFE_MB_CONNECT_FATAL) {
 		simfe_mb_frame(sf, 21 * 64);
-		rc = simfe_tx_frame(sf, sf->sf_buf, 21 * 64, 64, true);
+		rc = simfe_tx_frame(q, sf->sf_buf, 21 * 64, 64, true);
 		snprintf(msg, sizeof(msg), "before Connected: one packet of "
 		    "%d slots", rc);
 	} else if (sf->sf_mb == SIMFE_MB_CONNECT_BAD_EXTRA) {
-		if ((id = simfe_txid_get(sf)) < 0)
+		if ((id = simfe_txid_get(q)) < 0)
 			return;
 		simfe_mb_frame(sf, 64);
-		memcpy(simfe_page(sf, SIMFE_GFN_TX + (unsigned int)id),
+		memcpy(simfe_page(q, SIMFE_GFN_TX + (unsigned int)id),
 		    sf->sf_buf, 64);
-		rc = hvsim_grant(sf->sf_hv, simfe_txref(sf, (unsigned int)id),
-		    sf->sf_beid, sf->sf_base + SIMFE_GFN_TX + (unsigned int)id,
+		rc = hvsim_grant(sf->sf_hv, simfe_txref(q, (unsigned int)id),
+		    sf->sf_beid, q->sq_base + SIMFE_GFN_TX + (unsigned int)id,
 		    true);
-		sf->sf_txid[id].ti_granted = rc == 0;
-		sf->sf_txid[id].ti_mb = true;
-		sf->sf_txid[id].ti_seq = ++sf->sf_txseq;
-		simfe_tx_req(sf, (unsigned int)id,
-		    simfe_txref(sf, (unsigned int)id), 0, 64,
+		q->sq_txid[id].ti_granted = rc == 0;
+		q->sq_txid[id].ti_mb = true;
+		q->sq_txid[id].ti_seq = ++q->sq_txseq;
+		simfe_tx_req(q, (unsigned int)id,
+		    simfe_txref(q, (unsigned int)id), 0, 64,
 		    NETTXF_extra_info);
 		/* The extra slot: type 0x7f is no type netif.h knows. */
-		ex = (struct netif_extra_info *)RING_GET_REQUEST(&sf->sf_tx,
-		    sf->sf_tx.req_prod_pvt);
+		ex = (struct netif_extra_info *)RING_GET_REQUEST(&q->sq_tx,
+		    q->sq_tx.req_prod_pvt);
 		memset(ex, 0, sizeof(netif_tx_request_t));
 		ex->type = 0x7f;
-		sf->sf_tx.req_prod_pvt++;
-		simfe_tx_push(sf);
+		q->sq_tx.req_prod_pvt++;
+		simfe_tx_push(q);
 		snprintf(msg, sizeof(msg), "before Connected: a request with "
 		    "an extra of type 0x7f");
 	} else
@@ -405,7 +425,7 @@ simfe_mb_storm(struct simfe *sf)
 	if (!sf->sf_up || sf->sf_phase != SIMFE_PH_CONNECTED)
 		return;
 	for (i = 0; i < 50; i++)
-		simfe_notify(sf);
+		simfe_notify(&sf->sf_q[0], false);
 	sf->sf_storm_sent += 50;
 	ev_timer_arm(sf->sf_ev, &sf->sf_storm, 1);
 }

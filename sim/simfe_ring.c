@@ -1,11 +1,12 @@
 /*
  * simfe_ring.c -- the data path of the simulated netfront: the TX and RX
- * front rings, their pages and grants in the guest's memory (partitioned
- * by devid, see simfe.h), the event channel, and the misbehaviours of
- * --misbehave.  Follows Linux xen-netfront: xennet_start_xmit for guest
- * TX, xennet_tx_buf_gc for TX responses, xennet_alloc_rx_buffers and
- * xennet_poll for guest RX.  Does not own XenStore or the state machine
- * (simfe_xs.c); it reports what it does on stdout only for --misbehave.
+ * front rings of each queue, their pages and grants in the guest's memory
+ * (a partition per queue, see simfe.h), the event channels, and the
+ * ring side of --misbehave.  Follows Linux xen-netfront: xennet_start_xmit
+ * for guest TX, xennet_tx_buf_gc for TX responses, xennet_alloc_rx_buffers
+ * and xennet_poll for guest RX, setup_netfront for each queue's rings and
+ * channels.  Does not own XenStore or the state machine (simfe_xs.c); it
+ * reports what it does on stdout only for --misbehave.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,21 +17,21 @@
 #include "simfe.h"
 
 void *
-simfe_page(struct simfe *sf, uint32_t off)
+simfe_page(struct simfe_queue *q, uint32_t off)
 {
-	return hvsim_page(sf->sf_hv, sf->sf_base + off);
+	return hvsim_page(q->sq_sf->sf_hv, q->sq_base + off);
 }
 
 grant_ref_t
-simfe_txref(const struct simfe *sf, unsigned int id)
+simfe_txref(const struct simfe_queue *q, unsigned int id)
 {
-	return sf->sf_base + SIMFE_REF_TX + id;
+	return q->sq_base + SIMFE_REF_TX + id;
 }
 
 grant_ref_t
-simfe_rxref(const struct simfe *sf, unsigned int id)
+simfe_rxref(const struct simfe_queue *q, unsigned int id)
 {
-	return sf->sf_base + SIMFE_REF_RX + id;
+	return q->sq_base + SIMFE_REF_RX + id;
 }
 
 /*
@@ -39,9 +40,9 @@ simfe_rxref(const struct simfe *sf, unsigned int id)
  * it is over.
  */
 static bool
-simfe_end(struct simfe *sf, grant_ref_t ref)
+simfe_end(struct simfe_queue *q, grant_ref_t ref)
 {
-	int rc = hvsim_grant_end(sf->sf_hv, ref);
+	int rc = hvsim_grant_end(q->sq_sf->sf_hv, ref);
 
 	return rc != -EBUSY;
 }
@@ -49,62 +50,62 @@ simfe_end(struct simfe *sf, grant_ref_t ref)
 /* -- TX ids -- */
 
 int
-simfe_txid_get(struct simfe *sf)
+simfe_txid_get(struct simfe_queue *q)
 {
 	unsigned int id;
 
-	if (sf->sf_ntxfree == 0)
+	if (q->sq_ntxfree == 0)
 		return -1;
-	id = sf->sf_txfree[--sf->sf_ntxfree];
-	memset(&sf->sf_txid[id], 0, sizeof(sf->sf_txid[id]));
-	sf->sf_txid[id].ti_busy = true;
+	id = q->sq_txfree[--q->sq_ntxfree];
+	memset(&q->sq_txid[id], 0, sizeof(q->sq_txid[id]));
+	q->sq_txid[id].ti_busy = true;
 	return (int)id;
 }
 
 void
-simfe_txid_put(struct simfe *sf, unsigned int id)
+simfe_txid_put(struct simfe_queue *q, unsigned int id)
 {
-	sf->sf_txid[id].ti_busy = false;
-	sf->sf_txid[id].ti_granted = false;
-	sf->sf_txid[id].ti_inring = false;
-	sf->sf_txfree[sf->sf_ntxfree++] = (uint16_t)id;
+	q->sq_txid[id].ti_busy = false;
+	q->sq_txid[id].ti_granted = false;
+	q->sq_txid[id].ti_inring = false;
+	q->sq_txfree[q->sq_ntxfree++] = (uint16_t)id;
 }
 
 /* Ring slots we may fill now: free ring entries and free ids both. */
 static unsigned int
-simfe_tx_room(const struct simfe *sf)
+simfe_tx_room(const struct simfe_queue *q)
 {
 	unsigned int ring = XVIF_TX_RING_SIZE -
-	    (sf->sf_tx.req_prod_pvt - sf->sf_tx.rsp_cons);
+	    (q->sq_tx.req_prod_pvt - q->sq_tx.rsp_cons);
 
-	return ring < sf->sf_ntxfree ? ring : sf->sf_ntxfree;
+	return ring < q->sq_ntxfree ? ring : q->sq_ntxfree;
 }
 
 /* Queue one request in the next ring slot (not pushed). */
 void
-simfe_tx_req(struct simfe *sf, unsigned int id, grant_ref_t ref,
+simfe_tx_req(struct simfe_queue *q, unsigned int id, grant_ref_t ref,
     uint16_t off, uint16_t size, uint16_t flags)
 {
 	netif_tx_request_t *req;
 
-	req = RING_GET_REQUEST(&sf->sf_tx, sf->sf_tx.req_prod_pvt);
+	req = RING_GET_REQUEST(&q->sq_tx, q->sq_tx.req_prod_pvt);
 	req->id = (uint16_t)id;
 	req->gref = ref;
 	req->offset = off;
 	req->size = size;
 	req->flags = flags;
-	sf->sf_tx.req_prod_pvt++;
-	sf->sf_txid[id].ti_inring = true;
+	q->sq_tx.req_prod_pvt++;
+	q->sq_txid[id].ti_inring = true;
 }
 
 void
-simfe_tx_push(struct simfe *sf)
+simfe_tx_push(struct simfe_queue *q)
 {
 	int notify;
 
-	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&sf->sf_tx, notify);
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->sq_tx, notify);
 	if (notify)
-		simfe_notify(sf);
+		simfe_notify(q, false);
 }
 
 /*
@@ -116,81 +117,88 @@ simfe_tx_push(struct simfe *sf)
  * Returns the data slot count, or -errno with nothing queued.
  */
 int
-simfe_tx_queue(struct simfe *sf, const uint8_t *frame, size_t len,
+simfe_tx_queue(struct simfe_queue *q, const uint8_t *frame, size_t len,
     unsigned int chunk, bool mb, uint16_t flags0,
     const struct netif_extra_info *gso)
 {
+	struct simfe *sf = q->sq_sf;
 	unsigned int n = (unsigned int)((len + chunk - 1) / chunk), i, id;
 	unsigned int nex = gso != NULL ? 1 : 0;
 	uint16_t ids[SIMFE_TX_MAX_SLOTS + 3], fl;
-	RING_IDX start = sf->sf_tx.req_prod_pvt;
+	RING_IDX start = q->sq_tx.req_prod_pvt;
 	struct netif_extra_info *ex;
 	size_t done = 0, sz;
 	int rc;
 
-	if (n == 0 || n > SIMFE_TX_MAX_SLOTS + 3 || n > sf->sf_ntxfree ||
-	    n + nex > XVIF_TX_RING_SIZE - (start - sf->sf_tx.rsp_cons))
+	if (n == 0 || n > SIMFE_TX_MAX_SLOTS + 3 || n > q->sq_ntxfree ||
+	    n + nex > XVIF_TX_RING_SIZE - (start - q->sq_tx.rsp_cons))
 		return -ENOSPC;
 	for (i = 0; i < n; i++, done += sz) {
-		id = (unsigned int)simfe_txid_get(sf);
+		id = (unsigned int)simfe_txid_get(q);
 		ids[i] = (uint16_t)id;
 		sz = len - done < chunk ? len - done : chunk;
-		memcpy(simfe_page(sf, SIMFE_GFN_TX + id), frame + done, sz);
-		rc = hvsim_grant(sf->sf_hv, simfe_txref(sf, id), sf->sf_beid,
-		    sf->sf_base + SIMFE_GFN_TX + id, true);
+		memcpy(simfe_page(q, SIMFE_GFN_TX + id), frame + done, sz);
+		rc = hvsim_grant(sf->sf_hv, simfe_txref(q, id), sf->sf_beid,
+		    q->sq_base + SIMFE_GFN_TX + id, true);
 		if (rc < 0) {
-			simfe_txid_put(sf, id);
+			simfe_txid_put(q, id);
 			while (i-- > 0) {
-				(void)simfe_end(sf, simfe_txref(sf, ids[i]));
-				simfe_txid_put(sf, ids[i]);
+				(void)simfe_end(q, simfe_txref(q, ids[i]));
+				simfe_txid_put(q, ids[i]);
 			}
-			sf->sf_tx.req_prod_pvt = start;	/* never pushed */
+			q->sq_tx.req_prod_pvt = start;	/* never pushed */
 			return rc;
 		}
-		sf->sf_txid[id].ti_granted = true;
-		sf->sf_txid[id].ti_seq = sf->sf_txseq + 1;
-		sf->sf_txid[id].ti_mb = mb;
+		q->sq_txid[id].ti_granted = true;
+		q->sq_txid[id].ti_seq = q->sq_txseq + 1;
+		q->sq_txid[id].ti_mb = mb;
 		fl = i + 1 < n ? NETTXF_more_data : 0;
 		if (i == 0)
 			fl |= flags0 | (gso != NULL ? NETTXF_extra_info : 0);
-		simfe_tx_req(sf, id, simfe_txref(sf, id), 0,
+		simfe_tx_req(q, id, simfe_txref(q, id), 0,
 		    (uint16_t)(i == 0 ? len : sz), fl);
 		if (i == 0 && gso != NULL) {
 			ex = (struct netif_extra_info *)RING_GET_REQUEST(
-			    &sf->sf_tx, sf->sf_tx.req_prod_pvt);
+			    &q->sq_tx, q->sq_tx.req_prod_pvt);
 			memset(ex, 0, sizeof(netif_tx_request_t));
 			ex->type = gso->type;
 			ex->flags = 0;
 			ex->u.gso = gso->u.gso;
-			sf->sf_tx.req_prod_pvt++;
+			q->sq_tx.req_prod_pvt++;
 		}
 	}
-	sf->sf_txseq++;
-	simfe_tx_push(sf);
+	q->sq_txseq++;
+	simfe_tx_push(q);
 	sf->sf_cnt.c_tx_frames++;
 	sf->sf_cnt.c_tx_bytes += len;
+	q->sq_tx_frames++;
 	return (int)n;
 }
 
 /* The same without offloads, for simfe_mb.c. */
 int
-simfe_tx_frame(struct simfe *sf, const uint8_t *frame, size_t len,
+simfe_tx_frame(struct simfe_queue *q, const uint8_t *frame, size_t len,
     unsigned int chunk, bool mb)
 {
-	return simfe_tx_queue(sf, frame, len, chunk, mb, 0, NULL);
+	return simfe_tx_queue(q, frame, len, chunk, mb, 0, NULL);
 }
 
 /* Can a frame of the most slots go out now (netfront_tx_slot_available)? */
 static bool
-simfe_tx_can_take(const struct simfe *sf)
+simfe_tx_can_take(const struct simfe_queue *q)
 {
-	return simfe_tx_room(sf) >= SIMFE_TX_NEED;
+	return simfe_tx_room(q) >= SIMFE_TX_NEED;
 }
 
-/* eth0 is readable: frames to the TX ring until it is full or eth0 empty. */
+/*
+ * Queue q's eth0 fd is readable: its frames to its TX ring until the
+ * ring is full or the fd empty (the kernel picked the queue for us, as
+ * xennet_select_queue would by the flow's hash).
+ */
 void
-simfe_tap_input(struct simfe *sf)
+simfe_tap_input(struct simfe_queue *q)
 {
+	struct simfe *sf = q->sq_sf;
 	struct netif_extra_info gso;
 	struct virtio_net_hdr vh;
 	unsigned int budget = 64;
@@ -198,12 +206,13 @@ simfe_tap_input(struct simfe *sf)
 	ssize_t n;
 
 	while (budget-- > 0) {
-		if (!sf->sf_up || !simfe_tx_can_take(sf)) {
+		if (!sf->sf_up || q->sq_id >= sf->sf_nq ||
+		    !simfe_tx_can_take(q)) {
 			/* Linux: netif_tx_stop_queue until tx_buf_gc frees. */
-			simfe_tap_flow(sf, false);
+			simfe_tap_flow(q, false);
 			return;
 		}
-		if ((n = hp_recv(sf->sf_hp, &vh, sf->sf_buf,
+		if ((n = hp_recv(q->sq_hp, &vh, sf->sf_buf,
 		    sizeof(sf->sf_buf))) <= 0)
 			return;
 		/*
@@ -217,7 +226,7 @@ simfe_tap_input(struct simfe *sf)
 			sf->sf_cnt.c_tx_errors++;
 			continue;
 		}
-		if (simfe_tx_queue(sf, sf->sf_buf, (size_t)n, XVIF_PAGE_SIZE,
+		if (simfe_tx_queue(q, sf->sf_buf, (size_t)n, XVIF_PAGE_SIZE,
 		    false, flags, gso.type != 0 ? &gso : NULL) < 0) {
 			sf->sf_cnt.c_tx_errors++;
 			continue;
@@ -231,55 +240,57 @@ simfe_tap_input(struct simfe *sf)
 
 /* Untrusted: TX responses (xennet_tx_buf_gc). */
 static void
-simfe_tx_gc(struct simfe *sf)
+simfe_tx_gc(struct simfe_queue *q)
 {
+	struct simfe *sf = q->sq_sf;
 	netif_tx_response_t rsp;
 	struct simfe_txid *ti;
 	RING_IDX cons, prod;
 	int more;
 
 	do {
-		prod = sf->sf_tx.sring->rsp_prod;
+		prod = q->sq_tx.sring->rsp_prod;
 		xen_rmb();
-		if (prod - sf->sf_tx.rsp_cons >
-		    sf->sf_tx.req_prod_pvt - sf->sf_tx.rsp_cons) {
-			fprintf(stderr, "netfront d%u/%u: tx rsp_prod %u past "
-			    "our requests; ignored\n", sf->sf_domid,
-			    sf->sf_devid, prod);
+		if (prod - q->sq_tx.rsp_cons >
+		    q->sq_tx.req_prod_pvt - q->sq_tx.rsp_cons) {
+			fprintf(stderr, "netfront d%u/%u: queue %u: tx rsp_prod "
+			    "%u past our requests; ignored\n", sf->sf_domid,
+			    sf->sf_devid, q->sq_id, prod);
 			return;
 		}
-		for (cons = sf->sf_tx.rsp_cons; cons != prod; cons++) {
-			rsp = *RING_GET_RESPONSE(&sf->sf_tx, cons);
+		for (cons = q->sq_tx.rsp_cons; cons != prod; cons++) {
+			rsp = *RING_GET_RESPONSE(&q->sq_tx, cons);
 			if (rsp.status == NETIF_RSP_NULL)
 				continue;	/* an extra's */
 			if (rsp.id >= XVIF_TX_RING_SIZE ||
-			    !sf->sf_txid[rsp.id].ti_inring) {
-				fprintf(stderr, "netfront d%u/%u: tx response "
-				    "for id %u not in flight\n", sf->sf_domid,
-				    sf->sf_devid, rsp.id);
+			    !q->sq_txid[rsp.id].ti_inring) {
+				fprintf(stderr, "netfront d%u/%u: queue %u: tx "
+				    "response for id %u not in flight\n",
+				    sf->sf_domid, sf->sf_devid, q->sq_id,
+				    rsp.id);
 				continue;
 			}
-			ti = &sf->sf_txid[rsp.id];
+			ti = &q->sq_txid[rsp.id];
 			ti->ti_inring = false;
 			if (rsp.status != NETIF_RSP_OKAY &&
-			    ti->ti_seq != sf->sf_txerrseq) {
-				sf->sf_txerrseq = ti->ti_seq;
+			    ti->ti_seq != q->sq_txerrseq) {
+				q->sq_txerrseq = ti->ti_seq;
 				sf->sf_cnt.c_tx_errors++;
 			}
 			if (ti->ti_mb)
 				simfe_mb_answer(sf, rsp.status);
 			if (ti->ti_granted &&
-			    !simfe_end(sf, simfe_txref(sf, rsp.id))) {
+			    !simfe_end(q, simfe_txref(q, rsp.id))) {
 				sf->sf_ungc++;	/* retried by the gc */
 				continue;
 			}
-			simfe_txid_put(sf, rsp.id);
+			simfe_txid_put(q, rsp.id);
 		}
-		sf->sf_tx.rsp_cons = prod;
-		RING_FINAL_CHECK_FOR_RESPONSES(&sf->sf_tx, more);
+		q->sq_tx.rsp_cons = prod;
+		RING_FINAL_CHECK_FOR_RESPONSES(&q->sq_tx, more);
 	} while (more);
-	if (!sf->sf_tap_reading && simfe_tx_can_take(sf))
-		simfe_tap_flow(sf, true);
+	if (!q->sq_tap_reading && simfe_tx_can_take(q))
+		simfe_tap_flow(q, true);
 }
 
 /* -- Guest RX -- */
@@ -290,53 +301,56 @@ simfe_tx_gc(struct simfe *sf)
  * could not be ended yet stops the posting until simfe_ring_gc.
  */
 static void
-simfe_rx_post(struct simfe *sf)
+simfe_rx_post(struct simfe_queue *q)
 {
+	struct simfe *sf = q->sq_sf;
 	netif_rx_request_t *req;
 	unsigned int id;
 	int notify, rc;
 
-	if (!sf->sf_up || sf->sf_mb == SIMFE_MB_NO_RX_SLOTS || sf->sf_starved)
+	if (!sf->sf_up || q->sq_id >= sf->sf_nq ||
+	    sf->sf_mb == SIMFE_MB_NO_RX_SLOTS || sf->sf_starved)
 		return;
-	while (sf->sf_rx.req_prod_pvt - sf->sf_rx.rsp_cons <
+	while (q->sq_rx.req_prod_pvt - q->sq_rx.rsp_cons <
 	    XVIF_RX_RING_SIZE) {
-		id = sf->sf_rx.req_prod_pvt & (XVIF_RX_RING_SIZE - 1);
-		if (sf->sf_rxgranted[id])
+		id = q->sq_rx.req_prod_pvt & (XVIF_RX_RING_SIZE - 1);
+		if (q->sq_rxgranted[id])
 			break;
-		rc = hvsim_grant(sf->sf_hv, simfe_rxref(sf, id), sf->sf_beid,
-		    sf->sf_base + SIMFE_GFN_RX + id, false);
+		rc = hvsim_grant(sf->sf_hv, simfe_rxref(q, id), sf->sf_beid,
+		    q->sq_base + SIMFE_GFN_RX + id, false);
 		if (rc < 0) {
 			fprintf(stderr, "netfront d%u/%u: grant rx ref %u: "
 			    "%s\n", sf->sf_domid, sf->sf_devid,
-			    simfe_rxref(sf, id), strerror(-rc));
+			    simfe_rxref(q, id), strerror(-rc));
 			break;
 		}
-		sf->sf_rxgranted[id] = true;
-		req = RING_GET_REQUEST(&sf->sf_rx, sf->sf_rx.req_prod_pvt);
+		q->sq_rxgranted[id] = true;
+		req = RING_GET_REQUEST(&q->sq_rx, q->sq_rx.req_prod_pvt);
 		req->id = (uint16_t)id;
 		req->pad = 0;
-		req->gref = simfe_rxref(sf, id);
-		if (sf->sf_mb == SIMFE_MB_RX_UNGRANTED && !sf->sf_mb_rx_done) {
-			req->gref = sf->sf_base + SIMFE_REF_NEVER;
+		req->gref = simfe_rxref(q, id);
+		if (sf->sf_mb == SIMFE_MB_RX_UNGRANTED && q->sq_id == 0 &&
+		    !sf->sf_mb_rx_done) {
+			req->gref = q->sq_base + SIMFE_REF_NEVER;
 			sf->sf_mb_rx_done = true;
 		}
-		sf->sf_rx.req_prod_pvt++;
+		q->sq_rx.req_prod_pvt++;
 	}
-	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&sf->sf_rx, notify);
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->sq_rx, notify);
 	if (notify)
-		simfe_notify(sf);
+		simfe_notify(q, true);
 }
 
 /* The slot at ring index idx is answered: take its page back. */
 static void
-simfe_rx_release(struct simfe *sf, RING_IDX idx)
+simfe_rx_release(struct simfe_queue *q, RING_IDX idx)
 {
 	unsigned int id = idx & (XVIF_RX_RING_SIZE - 1);
 
-	if (sf->sf_rxgranted[id] && simfe_end(sf, simfe_rxref(sf, id)))
-		sf->sf_rxgranted[id] = false;
-	else if (sf->sf_rxgranted[id])
-		sf->sf_ungc++;
+	if (q->sq_rxgranted[id] && simfe_end(q, simfe_rxref(q, id)))
+		q->sq_rxgranted[id] = false;
+	else if (q->sq_rxgranted[id])
+		q->sq_sf->sf_ungc++;
 }
 
 
@@ -348,9 +362,10 @@ simfe_rx_release(struct simfe *sf, RING_IDX idx)
  * others), or 0 if it is not complete before prod yet.
  */
 static unsigned int
-simfe_rx_packet(struct simfe *sf, RING_IDX cons, RING_IDX prod,
+simfe_rx_packet(struct simfe_queue *q, RING_IDX cons, RING_IDX prod,
     struct simfe_rxpkt *rp)
 {
+	struct simfe *sf = q->sq_sf;
 	netif_rx_response_t rsp;
 	struct netif_extra_info ex;
 	unsigned int used = 0;
@@ -366,8 +381,8 @@ simfe_rx_packet(struct simfe *sf, RING_IDX cons, RING_IDX prod,
 			bad = true;	/* a chain without end: drop */
 			break;
 		}
-		rsp = *RING_GET_RESPONSE(&sf->sf_rx, cons + used);
-		page = simfe_page(sf, SIMFE_GFN_RX +
+		rsp = *RING_GET_RESPONSE(&q->sq_rx, cons + used);
+		page = simfe_page(q, SIMFE_GFN_RX +
 		    ((cons + used) & (XVIF_RX_RING_SIZE - 1)));
 		used++;
 		/* We did not write feature-sg: a chain is the backend's bug
@@ -400,7 +415,7 @@ simfe_rx_packet(struct simfe *sf, RING_IDX cons, RING_IDX prod,
 					rp->rp_len = -1;
 					return used;
 				}
-				memcpy(&ex, RING_GET_RESPONSE(&sf->sf_rx,
+				memcpy(&ex, RING_GET_RESPONSE(&q->sq_rx,
 				    cons + used), sizeof(ex));
 				used++;
 				if (ex.type == XEN_NETIF_EXTRA_TYPE_NONE ||
@@ -418,10 +433,14 @@ simfe_rx_packet(struct simfe *sf, RING_IDX cons, RING_IDX prod,
 	return used;
 }
 
-/* One RX packet to eth0 (handle_incoming_queue); false if it was not. */
+/*
+ * One RX packet of queue q to its eth0 fd (handle_incoming_queue); false
+ * if it was not.
+ */
 static bool
-simfe_rx_deliver(struct simfe *sf, const struct simfe_rxpkt *rp)
+simfe_rx_deliver(struct simfe_queue *q, const struct simfe_rxpkt *rp)
 {
+	struct simfe *sf = q->sq_sf;
 	struct virtio_net_hdr vh;
 	struct iovec iov;
 
@@ -434,9 +453,10 @@ simfe_rx_deliver(struct simfe *sf, const struct simfe_rxpkt *rp)
 		sf->sf_cnt.c_rx_foreign++;
 	iov.iov_base = sf->sf_buf;
 	iov.iov_len = (size_t)rp->rp_len;
-	if (hp_send(sf->sf_hp, &vh, &iov, 1) < 0)
+	if (hp_send(q->sq_hp, &vh, &iov, 1) < 0)
 		return false;
 	sf->sf_cnt.c_rx_frames++;
+	q->sq_rx_frames++;
 	sf->sf_cnt.c_rx_bytes += (uint64_t)rp->rp_len;
 	if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)
 		sf->sf_cnt.c_rx_gso++;
@@ -445,110 +465,130 @@ simfe_rx_deliver(struct simfe *sf, const struct simfe_rxpkt *rp)
 	return true;
 }
 
+
 /* Untrusted: RX responses (xennet_poll), then re-post the buffers. */
 static void
-simfe_rx_poll(struct simfe *sf)
+simfe_rx_poll(struct simfe_queue *q)
 {
+	struct simfe *sf = q->sq_sf;
 	struct simfe_rxpkt rp;
 	RING_IDX prod, i;
 	unsigned int used;
 	int more;
 
 	for (;;) {
-		prod = sf->sf_rx.sring->rsp_prod;
+		prod = q->sq_rx.sring->rsp_prod;
 		xen_rmb();
-		if (prod - sf->sf_rx.rsp_cons >
-		    sf->sf_rx.req_prod_pvt - sf->sf_rx.rsp_cons) {
-			fprintf(stderr, "netfront d%u/%u: rx rsp_prod %u past "
-			    "our requests; ignored\n", sf->sf_domid,
-			    sf->sf_devid, prod);
+		if (prod - q->sq_rx.rsp_cons >
+		    q->sq_rx.req_prod_pvt - q->sq_rx.rsp_cons) {
+			fprintf(stderr, "netfront d%u/%u: queue %u: rx rsp_prod "
+			    "%u past our requests; ignored\n", sf->sf_domid,
+			    sf->sf_devid, q->sq_id, prod);
 			return;
 		}
-		while (sf->sf_rx.rsp_cons != prod) {
-			used = simfe_rx_packet(sf, sf->sf_rx.rsp_cons, prod,
-			    &rp);
+		while (q->sq_rx.rsp_cons != prod) {
+			used = simfe_rx_packet(q, q->sq_rx.rsp_cons, prod, &rp);
 			if (used == 0) {
 				/*
 				 * The rest of the chain is not pushed yet:
 				 * ask to be woken when it is, and look again
 				 * if it came meanwhile.
 				 */
-				sf->sf_rx.sring->rsp_event = prod + 1;
+				q->sq_rx.sring->rsp_event = prod + 1;
 				xen_mb();
-				if (sf->sf_rx.sring->rsp_prod == prod)
+				if (q->sq_rx.sring->rsp_prod == prod)
 					goto out;
 				break;
 			}
-			if (!simfe_rx_deliver(sf, &rp))
+			if (!simfe_rx_deliver(q, &rp))
 				sf->sf_cnt.c_rx_errors++;
 			for (i = 0; i < used; i++)
-				simfe_rx_release(sf, sf->sf_rx.rsp_cons + i);
-			sf->sf_rx.rsp_cons += used;
+				simfe_rx_release(q, q->sq_rx.rsp_cons + i);
+			q->sq_rx.rsp_cons += used;
 		}
-		if (sf->sf_rx.rsp_cons != prod)
+		if (q->sq_rx.rsp_cons != prod)
 			continue;	/* the chain's rest came meanwhile */
-		RING_FINAL_CHECK_FOR_RESPONSES(&sf->sf_rx, more);
+		RING_FINAL_CHECK_FOR_RESPONSES(&q->sq_rx, more);
 		if (!more)
 			break;
 	}
 out:
-	simfe_rx_post(sf);
+	simfe_rx_post(q);
 }
 
-/* Our event channel fired (xennet_interrupt): both rings. */
+/*
+ * A channel of queue q fired (xennet_interrupt: both rings;
+ * xennet_tx_interrupt, xennet_rx_interrupt with split channels).
+ */
 void
-simfe_ring_kick(struct simfe *sf)
+simfe_ring_kick(struct simfe_queue *q, bool tx, bool rx)
 {
-	if (!sf->sf_up)
+	if (!q->sq_sf->sf_up || q->sq_id >= q->sq_sf->sf_nq)
 		return;
-	simfe_tx_gc(sf);
-	simfe_rx_poll(sf);
+	if (tx)
+		simfe_tx_gc(q);
+	if (rx)
+		simfe_rx_poll(q);
 }
 
-/* Retry the grant ends the backend held up. */
-void
-simfe_ring_gc(struct simfe *sf)
+/* Retry the grant ends the backend held up in q; how many are left. */
+static unsigned int
+simfe_queue_gc(struct simfe_queue *q)
 {
+	struct simfe *sf = q->sq_sf;
+	bool live = sf->sf_up && q->sq_id < sf->sf_nq;
 	unsigned int id, left = 0;
 
 	for (id = 0; id < XVIF_TX_RING_SIZE; id++) {
-		struct simfe_txid *ti = &sf->sf_txid[id];
+		struct simfe_txid *ti = &q->sq_txid[id];
 
 		if (!ti->ti_busy || ti->ti_inring)
 			continue;
-		if (ti->ti_granted && !simfe_end(sf, simfe_txref(sf, id))) {
+		if (ti->ti_granted && !simfe_end(q, simfe_txref(q, id))) {
 			left++;
 			continue;
 		}
-		simfe_txid_put(sf, id);
+		simfe_txid_put(q, id);
 	}
 	for (id = 0; id < XVIF_RX_RING_SIZE; id++) {
-		if (!sf->sf_rxgranted[id])
+		if (!q->sq_rxgranted[id])
 			continue;
 		/* Posted slots are the backend's: only answered ones. */
-		if (sf->sf_up && ((sf->sf_rx.req_prod_pvt - 1 - id) &
-		    (XVIF_RX_RING_SIZE - 1)) < sf->sf_rx.req_prod_pvt -
-		    sf->sf_rx.rsp_cons)
+		if (live && ((q->sq_rx.req_prod_pvt - 1 - id) &
+		    (XVIF_RX_RING_SIZE - 1)) < q->sq_rx.req_prod_pvt -
+		    q->sq_rx.rsp_cons)
 			continue;
-		if (simfe_end(sf, simfe_rxref(sf, id)))
-			sf->sf_rxgranted[id] = false;
+		if (simfe_end(q, simfe_rxref(q, id)))
+			q->sq_rxgranted[id] = false;
 		else
 			left++;
 	}
-	for (id = 0; id < sf->sf_nstuck;) {
-		if (simfe_end(sf, sf->sf_stuck[id]))
-			sf->sf_stuck[id] = sf->sf_stuck[--sf->sf_nstuck];
+	for (id = 0; id < q->sq_nstuck;) {
+		if (simfe_end(q, q->sq_stuck[id]))
+			q->sq_stuck[id] = q->sq_stuck[--q->sq_nstuck];
 		else {
 			left++;
 			id++;
 		}
 	}
-	sf->sf_ungc = left;
-	if (sf->sf_up) {
-		simfe_rx_post(sf);
-		if (!sf->sf_tap_reading && simfe_tx_can_take(sf))
-			simfe_tap_flow(sf, true);
+	if (live) {
+		simfe_rx_post(q);
+		if (!q->sq_tap_reading && simfe_tx_can_take(q))
+			simfe_tap_flow(q, true);
 	}
+	return left;
+}
+
+/* Retry the grant ends the backend held up, in every queue ever used. */
+void
+simfe_ring_gc(struct simfe *sf)
+{
+	unsigned int k, left = 0;
+
+	for (k = 0; k < SIMFE_QUEUES_MAX; k++)
+		if (sf->sf_q[k].sq_gen > 0)
+			left += simfe_queue_gc(&sf->sf_q[k]);
+	sf->sf_ungc = left;
 }
 
 /*
@@ -573,15 +613,17 @@ simfe_tun_flags(const struct simfe *sf)
 	return f;
 }
 
+/* The device's offloads, through queue 0's fd (they are eth0's). */
 static void
 simfe_tun_set(struct simfe *sf)
 {
 	unsigned int f = simfe_tun_flags(sf);
+	struct hp *hp = sf->sf_q[0].sq_hp;
 	int rc;
 
-	if (sf->sf_hp == NULL || f == sf->sf_tun)
+	if (hp == NULL || f == sf->sf_tun)
 		return;
-	if ((rc = hp_set_offload(sf->sf_hp, f)) < 0) {
+	if ((rc = hp_set_offload(hp, f)) < 0) {
 		fprintf(stderr, "netfront d%u/%u: eth0 offloads %#x: %s\n",
 		    sf->sf_domid, sf->sf_devid, f, strerror(-rc));
 		/* Frames that come with more are finished or dropped. */
@@ -591,95 +633,140 @@ simfe_tun_set(struct simfe *sf)
 	sf->sf_tun = f;
 }
 
-/*
- * New rings and a new event channel (talk_to_netback's setup_netfront):
- * ring pages of this generation, granted to the backend, an unbound port
- * for it, the RX ring filled.  The keys are simfe_xs.c's business.
- */
-int
-simfe_ring_connect(struct simfe *sf)
+/* Take back a ring's grant, or keep it to retry while it is mapped. */
+static void
+simfe_ring_ref_end(struct simfe_queue *q, grant_ref_t ref)
 {
-	uint32_t g = SIMFE_GFN_RING(sf->sf_gen);
+	if (!simfe_end(q, ref))
+		q->sq_stuck[q->sq_nstuck++] = ref;
+}
+
+/*
+ * One queue's new rings and channel(s) (setup_netfront): ring pages of
+ * its generation, granted to the backend, an unbound port for it, or two
+ * with split (setup_netfront_split; one if the second cannot be had, as
+ * Linux falls back to setup_netfront_single).
+ */
+static int
+simfe_queue_connect(struct simfe_queue *q, bool split)
+{
+	struct simfe *sf = q->sq_sf;
+	uint32_t g = SIMFE_GFN_RING(q->sq_gen);
+	grant_ref_t ref = q->sq_base + SIMFE_REF_RING(q->sq_gen);
 	void *txp, *rxp;
 	unsigned int i;
 	int rc;
 
 	/* The rings of two generations ago must be ours again. */
-	simfe_ring_gc(sf);
-	for (i = 0; i < sf->sf_nstuck; i++)
-		if (sf->sf_stuck[i] == sf->sf_base +
-		    SIMFE_REF_RING(sf->sf_gen) ||
-		    sf->sf_stuck[i] == sf->sf_base +
-		    SIMFE_REF_RING(sf->sf_gen) + 1)
+	for (i = 0; i < q->sq_nstuck; i++)
+		if (q->sq_stuck[i] == ref || q->sq_stuck[i] == ref + 1)
 			return -EBUSY;
-	txp = simfe_page(sf, g);
-	rxp = simfe_page(sf, g + 1);
+	txp = simfe_page(q, g);
+	rxp = simfe_page(q, g + 1);
 	if (txp == NULL || rxp == NULL)
 		return -ENOMEM;
-	sf->sf_txref = sf->sf_base + SIMFE_REF_RING(sf->sf_gen);
-	sf->sf_rxref = sf->sf_txref + 1;
+	q->sq_txref = ref;
+	q->sq_rxref = ref + 1;
 	SHARED_RING_INIT((netif_tx_sring_t *)txp);
 	SHARED_RING_INIT((netif_rx_sring_t *)rxp);
-	FRONT_RING_INIT(&sf->sf_tx, (netif_tx_sring_t *)txp, XVIF_PAGE_SIZE);
-	FRONT_RING_INIT(&sf->sf_rx, (netif_rx_sring_t *)rxp, XVIF_PAGE_SIZE);
-	sf->sf_ntxfree = 0;
+	FRONT_RING_INIT(&q->sq_tx, (netif_tx_sring_t *)txp, XVIF_PAGE_SIZE);
+	FRONT_RING_INIT(&q->sq_rx, (netif_rx_sring_t *)rxp, XVIF_PAGE_SIZE);
+	q->sq_ntxfree = 0;
 	for (i = XVIF_TX_RING_SIZE; i-- > 0;) {
-		if (sf->sf_txid[i].ti_busy)
+		if (q->sq_txid[i].ti_busy)
 			continue;	/* a grant still held from before */
-		sf->sf_txfree[sf->sf_ntxfree++] = (uint16_t)i;
+		q->sq_txfree[q->sq_ntxfree++] = (uint16_t)i;
 	}
-	sf->sf_port = HV_PORT_NONE;
-	if ((rc = hvsim_grant(sf->sf_hv, sf->sf_txref, sf->sf_beid,
-	    sf->sf_base + g, false)) < 0)
-		goto fail;
-	if ((rc = hvsim_grant(sf->sf_hv, sf->sf_rxref, sf->sf_beid,
-	    sf->sf_base + g + 1, false)) < 0) {
-		(void)hvsim_grant_end(sf->sf_hv, sf->sf_txref);
-		goto fail;
+	q->sq_port = q->sq_port_rx = HV_PORT_NONE;
+	if ((rc = hvsim_grant(sf->sf_hv, q->sq_txref, sf->sf_beid,
+	    q->sq_base + g, false)) < 0)
+		return rc;
+	if ((rc = hvsim_grant(sf->sf_hv, q->sq_rxref, sf->sf_beid,
+	    q->sq_base + g + 1, false)) < 0) {
+		(void)hvsim_grant_end(sf->sf_hv, q->sq_txref);
+		return rc;
 	}
 	if ((rc = hvsim_evt_alloc_unbound(sf->sf_hv, sf->sf_beid,
-	    &sf->sf_port)) < 0) {
-		sf->sf_port = HV_PORT_NONE;
-		(void)hvsim_grant_end(sf->sf_hv, sf->sf_txref);
-		(void)hvsim_grant_end(sf->sf_hv, sf->sf_rxref);
-		goto fail;
+	    &q->sq_port)) < 0) {
+		q->sq_port = HV_PORT_NONE;
+		(void)hvsim_grant_end(sf->sf_hv, q->sq_txref);
+		(void)hvsim_grant_end(sf->sf_hv, q->sq_rxref);
+		return rc;
 	}
-	sf->sf_gen++;
+	if (split && hvsim_evt_alloc_unbound(sf->sf_hv, sf->sf_beid,
+	    &q->sq_port_rx) < 0)
+		q->sq_port_rx = HV_PORT_NONE;
+	q->sq_gen++;
+	return 0;
+}
+
+/* Undo simfe_queue_connect (xennet_disconnect_backend, one queue). */
+static void
+simfe_queue_disconnect(struct simfe_queue *q)
+{
+	struct simfe *sf = q->sq_sf;
+	unsigned int id;
+
+	if (q->sq_port != HV_PORT_NONE)
+		(void)hvsim_evt_close(sf->sf_hv, q->sq_port);
+	if (q->sq_port_rx != HV_PORT_NONE)
+		(void)hvsim_evt_close(sf->sf_hv, q->sq_port_rx);
+	q->sq_port = q->sq_port_rx = HV_PORT_NONE;
+	/* A backend may unmap the rings only after it saw us Closed. */
+	simfe_ring_ref_end(q, q->sq_txref);
+	simfe_ring_ref_end(q, q->sq_rxref);
+	for (id = 0; id < XVIF_TX_RING_SIZE; id++)
+		q->sq_txid[id].ti_inring = false;
+}
+
+/*
+ * New rings and channels for queues 0 .. sf_nq - 1, split ones if
+ * sf_split_on, the RX rings filled.  The keys are simfe_xs.c's business.
+ */
+int
+simfe_ring_connect(struct simfe *sf)
+{
+	unsigned int k, n;
+	int rc;
+
+	if (sf->sf_nq == 0)
+		sf->sf_nq = 1;
+	simfe_ring_gc(sf);
+	for (n = 0; n < sf->sf_nq; n++)
+		if ((rc = simfe_queue_connect(&sf->sf_q[n],
+		    sf->sf_split_on)) < 0) {
+			while (n-- > 0)
+				simfe_queue_disconnect(&sf->sf_q[n]);
+			simfe_ring_gc(sf);
+			return rc;
+		}
 	sf->sf_up = true;
 	simfe_tun_set(sf);
-	simfe_rx_post(sf);
-	simfe_tap_flow(sf, true);	/* eth0 was not read while down */
+	for (k = 0; k < sf->sf_nq; k++) {
+		simfe_rx_post(&sf->sf_q[k]);
+		simfe_tap_flow(&sf->sf_q[k], true); /* not read while down */
+	}
 	return 0;
-fail:
-	return rc;
 }
 
 /*
  * xennet_disconnect_backend: after the backend let go of the rings
- * (Closing or Closed), take every grant back and close the port.  Grants
+ * (Closing or Closed), take every grant back and close the ports.  Grants
  * the backend still holds are retried by simfe_ring_gc.
  */
 void
 simfe_ring_disconnect(struct simfe *sf)
 {
-	unsigned int id;
+	unsigned int k;
 
 	if (!sf->sf_up)
 		return;
 	sf->sf_up = false;
-	simfe_tap_flow(sf, false);
-	simfe_tun_set(sf);		/* none while we have no backend */
-	if (sf->sf_port != HV_PORT_NONE) {
-		(void)hvsim_evt_close(sf->sf_hv, sf->sf_port);
-		sf->sf_port = HV_PORT_NONE;
+	for (k = 0; k < sf->sf_nq; k++) {
+		simfe_tap_flow(&sf->sf_q[k], false);
+		simfe_queue_disconnect(&sf->sf_q[k]);
 	}
-	/* A backend may unmap the rings only after it saw us Closed. */
-	if (!simfe_end(sf, sf->sf_txref))
-		sf->sf_stuck[sf->sf_nstuck++] = sf->sf_txref;
-	if (!simfe_end(sf, sf->sf_rxref))
-		sf->sf_stuck[sf->sf_nstuck++] = sf->sf_rxref;
-	for (id = 0; id < XVIF_TX_RING_SIZE; id++)
-		sf->sf_txid[id].ti_inring = false;
+	simfe_tun_set(sf);		/* none while we have no backend */
 	simfe_ring_gc(sf);
 	sf->sf_mb_out = 0;
 }

@@ -7,6 +7,16 @@
  * starve-reconnect, insisting on Connected).  It makes and drops the
  * rings through simfe_ring.c; the loop and eth0 are simfe.c's.
  *
+ * The ring keys (talk_to_netback, write_queue_xenstore_keys): one queue
+ * writes tx-ring-ref, rx-ring-ref and event-channel flat, as a frontend
+ * without multi-queue does; Q > 1 writes multi-queue-num-queues=Q and
+ * those three below queue-0/ .. queue-<Q-1>/.  Split channels write
+ * event-channel-tx and event-channel-rx instead of event-channel.  Every
+ * connect also removes, in its transaction, the keys only the other
+ * layouts have, so that after a reconnect with another queue count or
+ * channel split (or a netfront of another --queues before us) the
+ * backend reads one layout, never a mix.
+ *
  * Our side of the handshake (Linux never writes Initialised):
  *
  *   Initialising --(backend InitWait: rings, keys, state in one txn)-->
@@ -20,6 +30,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <xenstore.h>
@@ -110,6 +121,73 @@ simfe_be_state(struct simfe *sf)
 	return (int)simfe_xs_uint(sf, sf->sf_be, "state", 8, 0);
 }
 
+static void
+simfe_kv_add(struct simfe_kv *kv, size_t max, size_t *n, bool rm,
+    unsigned int val, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static void
+simfe_kv_add(struct simfe_kv *kv, size_t max, size_t *n, bool rm,
+    unsigned int val, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*n >= max)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(kv[*n].kv_key, sizeof(kv[*n].kv_key), fmt, ap);
+	va_end(ap);
+	kv[*n].kv_rm = rm;
+	kv[*n].kv_val = val;
+	(*n)++;
+}
+
+/* One queue's keys below pre ("" or "queue-K/"). */
+static void
+simfe_kv_queue(const struct simfe_queue *q, const char *pre,
+    struct simfe_kv *kv, size_t max, size_t *n)
+{
+	bool split = q->sq_port_rx != HV_PORT_NONE;
+
+	simfe_kv_add(kv, max, n, false, q->sq_txref, "%stx-ring-ref", pre);
+	simfe_kv_add(kv, max, n, false, q->sq_rxref, "%srx-ring-ref", pre);
+	simfe_kv_add(kv, max, n, split, q->sq_port, "%sevent-channel", pre);
+	simfe_kv_add(kv, max, n, !split, q->sq_port, "%sevent-channel-tx",
+	    pre);
+	simfe_kv_add(kv, max, n, !split, q->sq_port_rx, "%sevent-channel-rx",
+	    pre);
+}
+
+/*
+ * The ring keys of the queues now connected (sf_nq, their refs and
+ * ports), and the removals of what only the other layouts have, into
+ * kv; how many.  Pure, for the tests.
+ */
+size_t
+simfe_xs_layout(const struct simfe *sf, struct simfe_kv *kv, size_t max)
+{
+	static const char *const flat[] = { "tx-ring-ref", "rx-ring-ref",
+	    "event-channel", "event-channel-tx", "event-channel-rx" };
+	unsigned int k, nq = sf->sf_nq < 1 ? 1 : sf->sf_nq;
+	char pre[24];
+	size_t n = 0;
+
+	if (nq == 1) {
+		simfe_kv_queue(&sf->sf_q[0], "", kv, max, &n);
+		simfe_kv_add(kv, max, &n, true, 0, "multi-queue-num-queues");
+	} else {
+		for (k = 0; k < sizeof(flat) / sizeof(flat[0]); k++)
+			simfe_kv_add(kv, max, &n, true, 0, "%s", flat[k]);
+		simfe_kv_add(kv, max, &n, false, nq, "multi-queue-num-queues");
+		for (k = 0; k < nq; k++) {
+			snprintf(pre, sizeof(pre), "queue-%u/", k);
+			simfe_kv_queue(&sf->sf_q[k], pre, kv, max, &n);
+		}
+	}
+	for (k = nq > 1 ? nq : 0; k < SIMFE_QUEUES_MAX; k++)
+		simfe_kv_add(kv, max, &n, true, 0, "queue-%u", k);
+	return n;
+}
+
 /*
  * The keys of talk_to_netback, and state, inside transaction t.  Linux
  * writes the offload keys as 1 always; --no-gso and --no-offload write
@@ -124,9 +202,6 @@ simfe_write_keys(struct simfe *sf, xs_transaction_t t)
 		unsigned int	 v;
 		bool		 on;
 	} kv[] = {
-		{ "tx-ring-ref", sf->sf_txref, true },
-		{ "rx-ring-ref", sf->sf_rxref, true },
-		{ "event-channel", sf->sf_port, true },
 		{ "request-rx-copy", 1, true },
 		{ "feature-rx-notify", 1, sf->sf_rx_notify },
 		{ "feature-sg", 1, sf->sf_sg },
@@ -136,14 +211,99 @@ simfe_write_keys(struct simfe *sf, xs_transaction_t t)
 		{ "feature-no-csum-offload", 1, !sf->sf_csum },
 		{ "state", XenbusStateConnected, true },
 	};
-	unsigned int i;
+	struct simfe_kv ring[SIMFE_KV_MAX];
+	char path[256];
+	size_t i, n;
 	int rc;
 
+	n = simfe_xs_layout(sf, ring, SIMFE_KV_MAX);
+	for (i = 0; i < n; i++) {
+		if (!ring[i].kv_rm) {
+			rc = simfe_xs_write(sf, t, ring[i].kv_key, "%u",
+			    ring[i].kv_val);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%.*s", sf->sf_fe,
+		    (int)sizeof(ring[i].kv_key), ring[i].kv_key);
+		errno = 0;
+		if (!xs_rm(sf->sf_xsh, t, path) && errno != ENOENT)
+			return errno != 0 ? -errno : -EIO;
+	}
+	/* queues-over-max: a count past what the backend offered. */
+	if (sf->sf_mb == SIMFE_MB_QUEUES_OVER_MAX &&
+	    (rc = simfe_xs_write(sf, t, "multi-queue-num-queues", "%u",
+	    sf->sf_be_maxq + 1)) < 0)
+		return rc;
 	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
 		if (kv[i].on &&
 		    (rc = simfe_xs_write(sf, t, kv[i].k, "%u", kv[i].v)) < 0)
 			return rc;
 	return 0;
+}
+
+/*
+ * How many queues and channels this connection has (talk_to_netback):
+ * min(--queues, the backend's multi-queue-max-queues, 1 if absent, the
+ * partitions we hold, the eth0 fds we get); split channels if asked and
+ * the backend has them.  Says on stdout what differs from what was
+ * asked.
+ */
+static void
+simfe_queues_pick(struct simfe *sf)
+{
+	unsigned long maxq;
+	unsigned int nq = sf->sf_queues;
+
+	maxq = simfe_xs_uint(sf, sf->sf_be, "multi-queue-max-queues", 65535,
+	    1);
+	sf->sf_be_maxq = maxq < 1 ? 1 : (unsigned int)maxq;
+	if (nq > sf->sf_be_maxq) {
+		simfe_say(sf, "%u queue(s) of the %u asked: the backend's "
+		    "multi-queue-max-queues is %u", sf->sf_be_maxq, nq,
+		    sf->sf_be_maxq);
+		nq = sf->sf_be_maxq;
+	}
+	if (nq > sf->sf_nparts)
+		nq = sf->sf_nparts;	/* said when they were claimed */
+	sf->sf_nq = (unsigned int)simfe_tap_queues(sf, nq);
+	sf->sf_be_split = simfe_xs_uint(sf, sf->sf_be,
+	    "feature-split-event-channels", 1, 0) == 1;
+	sf->sf_split_on = sf->sf_split && sf->sf_be_split;
+	if (sf->sf_split && !sf->sf_be_split)
+		simfe_say(sf, "one event channel per queue: the backend has "
+		    "no feature-split-event-channels");
+}
+
+/* What we wrote, for the log (the tests read the one-queue line). */
+static void
+simfe_say_connected(struct simfe *sf)
+{
+	const struct simfe_queue *q;
+	unsigned int k;
+
+	q = &sf->sf_q[0];
+	if (sf->sf_nq == 1 && q->sq_port_rx == HV_PORT_NONE) {
+		simfe_say(sf, "state Connected: tx-ring-ref %u rx-ring-ref %u "
+		    "event-channel %u", q->sq_txref, q->sq_rxref, q->sq_port);
+		return;
+	}
+	simfe_say(sf, "state Connected: %u queue(s), %s", sf->sf_nq,
+	    sf->sf_split_on ? "split event channels" :
+	    "one event channel each");
+	for (k = 0; k < sf->sf_nq; k++) {
+		q = &sf->sf_q[k];
+		if (q->sq_port_rx == HV_PORT_NONE)
+			simfe_say(sf, "queue %u: tx-ring-ref %u rx-ring-ref %u "
+			    "event-channel %u", k, q->sq_txref, q->sq_rxref,
+			    q->sq_port);
+		else
+			simfe_say(sf, "queue %u: tx-ring-ref %u rx-ring-ref %u "
+			    "event-channel-tx %u event-channel-rx %u", k,
+			    q->sq_txref, q->sq_rxref, q->sq_port,
+			    q->sq_port_rx);
+	}
 }
 
 /*
@@ -155,7 +315,7 @@ static int
 simfe_connect(struct simfe *sf)
 {
 	xs_transaction_t t;
-	unsigned int try;
+	unsigned int try, k;
 	int rc = 0;
 
 	if (simfe_xs_uint(sf, sf->sf_be, "feature-rx-copy", 1, 0) != 1) {
@@ -171,6 +331,7 @@ simfe_connect(struct simfe *sf)
 	    0) == 1;
 	sf->sf_be_csum6 = simfe_xs_uint(sf, sf->sf_be,
 	    "feature-ipv6-csum-offload", 1, 0) == 1;
+	simfe_queues_pick(sf);
 	if ((rc = simfe_ring_connect(sf)) < 0) {
 		fprintf(stderr, "netfront d%u/%u: setting up rings: %s\n",
 		    sf->sf_domid, sf->sf_devid, strerror(-rc));
@@ -205,10 +366,13 @@ simfe_connect(struct simfe *sf)
 	}
 	sf->sf_fe_state = XenbusStateConnected;
 	sf->sf_phase = SIMFE_PH_CONNECTED;
-	simfe_say(sf, "state Connected: tx-ring-ref %u rx-ring-ref %u "
-	    "event-channel %u", sf->sf_txref, sf->sf_rxref, sf->sf_port);
-	if (sf->sf_port != HV_PORT_NONE)
-		simfe_notify(sf);	/* the RX buffers already posted */
+	simfe_say_connected(sf);
+	/* The RX buffers already posted (xennet_connect: each channel). */
+	for (k = 0; k < sf->sf_nq; k++) {
+		simfe_notify(&sf->sf_q[k], false);
+		if (sf->sf_q[k].sq_port_rx != HV_PORT_NONE)
+			simfe_notify(&sf->sf_q[k], true);
+	}
 	return 0;
 }
 
@@ -217,8 +381,8 @@ simfe_connect(struct simfe *sf)
 static void
 simfe_carrier(struct simfe *sf, bool on)
 {
-	if (sf->sf_hp != NULL)
-		(void)hp_set_carrier(sf->sf_hp, on);
+	if (sf->sf_q[0].sq_hp != NULL)	/* the device's, any queue's */
+		(void)hp_set_carrier(sf->sf_q[0].sq_hp, on);
 }
 
 static void

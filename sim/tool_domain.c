@@ -204,10 +204,18 @@ dom_txn(struct tool *tl, const struct dom_make *dm,
 	}
 }
 
+/*
+ * A guest's memory unless --pages says otherwise: 64 MiB, room for the
+ * 16 netfront queues its grant table can hold (sim/simfe.h), so that a
+ * vif of several queues fits beside others.  The file is sparse: pages
+ * nobody touches cost nothing.
+ */
+#define DOM_DEFAULT_PAGES	16384u
+
 int
 simcmd_create(int argc, char **argv)
 {
-	struct dom_make dm = { .dm_pages = HVSIM_DEFAULT_PAGES };
+	struct dom_make dm = { .dm_pages = DOM_DEFAULT_PAGES };
 	struct tool tl;
 	const char *dir = NULL;
 	char defname[32];

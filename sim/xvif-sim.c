@@ -17,7 +17,8 @@ static const struct simcmd {
 	{ "host", simcmd_host, "--dir DIR",
 	  "run a simulated Xen host (XenStore, hypervisor) until SIGTERM" },
 	{ "create", simcmd_create, "--dir DIR [--name NAME] [--pages N]",
-	  "create a guest domain; prints its domid" },
+	  "create a guest domain (16384 pages unless --pages); prints its\n"
+	  "             domid" },
 	{ "destroy", simcmd_destroy, "--dir DIR [--keep-devices] DOMID",
 	  "destroy a guest domain and its devices, as xl destroy does;\n"
 	  "             --keep-devices: it dies with no toolstack to remove\n"
@@ -30,7 +31,8 @@ static const struct simcmd {
 	  "remove a vif from a domain, as xl network-detach does" },
 	{ "netfront", simcmd_netfront, "--dir DIR DOMID DEVID --netns NAME\n"
 	  "             [--no-sg] [--no-rx-notify] [--no-offload | --no-gso]\n"
-	  "             [--misbehave MODE] [--vanish] [--timeout SECS]",
+	  "             [--queues N] [--split-evtchn] [--misbehave MODE]\n"
+	  "             [--vanish] [--timeout SECS]",
 	  "be domain DOMID's netfront for vif DEVID, eth0 in netns NAME" },
 	{ NULL, NULL, NULL, NULL }
 };

@@ -8,6 +8,7 @@
  * has it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -109,14 +110,16 @@ static const struct hp_ops tp_ops = {
 
 /* -- a guest with one netfront, and dom0 as its backend -- */
 
+/* One queue as the backend sees it; a test of one queue has only one. */
 struct tw {
 	struct simfe		*sf;
 	struct hvsim_dom	*be;
-	int			 peer;	/* the "guest stack" end of eth0 */
+	int			 peer;	/* the "guest stack" end of its eth0 fd */
 	void			*txp, *rxp;
 	netif_tx_back_ring_t	 tx;
 	netif_rx_back_ring_t	 rx;
-	uint32_t		 port;
+	uint32_t		 port;	/* ours; bound to the TX (or only) one */
+	uint32_t		 port_rx; /* split: bound to its RX one */
 };
 
 /* What tw_setup_with changes from a Linux netfront on a Linux netback. */
@@ -124,52 +127,106 @@ struct tw {
 #define TW_NO_GSO	0x2	/* the frontend's --no-gso */
 #define TW_BE_NO_CSUM6	0x4	/* backend without ipv6-csum-offload */
 #define TW_BE_NO_GSO6	0x8	/* no feature-gso-tcpv6 at the backend */
+#define TW_SPLIT	0x10	/* split event channels */
 
+/* Queue k's eth0 fd: one end of a socketpair, the other w->peer. */
 static bool
-tw_setup_with(struct t_ctx *t, struct tw *w, unsigned int opt)
+tw_pipe(struct t_ctx *t, struct tw *w, unsigned int k)
 {
-	const char *dir = t_tmpdir(t);
 	struct tpipe *tp;
-	domid_t gid;
 	int sv[2];
 
-	memset(w, 0, sizeof(*w));
-	if (!T_EQ(t, hvsim_host_init(dir), 0) ||
-	    !T_EQ(t, hvsim_domain_create(dir, SIMFE_PART, &gid), 0) ||
-	    !T_EQ(t, hvsim_open(dir, 0, &w->be), 0))
-		return false;
-	w->sf = calloc(1, sizeof(*w->sf));
 	tp = calloc(1, sizeof(*tp));
-	if (!T_TRUE(t, w->sf != NULL && tp != NULL) ||
-	    !T_EQ(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0))
+	if (!T_TRUE(t, tp != NULL) ||
+	    !T_EQ(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0)) {
+		free(tp);
 		return false;
+	}
 	tp->tp_hp.hp_ops = &tp_ops;
 	tp->tp_fd = sv[0];
 	w->peer = sv[1];
-	w->sf->sf_hp = &tp->tp_hp;
-	w->sf->sf_domid = gid;
-	w->sf->sf_beid = 0;
-	w->sf->sf_be_sg = true;
-	w->sf->sf_sg = true;		/* as the netfront writes by default */
-	w->sf->sf_csum = !(opt & TW_NO_OFFLOAD);
-	w->sf->sf_gso = !(opt & (TW_NO_OFFLOAD | TW_NO_GSO));
-	w->sf->sf_be_gso4 = true;
-	w->sf->sf_be_gso6 = !(opt & TW_BE_NO_GSO6);
-	w->sf->sf_be_csum6 = !(opt & TW_BE_NO_CSUM6);
-	w->sf->sf_port = HV_PORT_NONE;
-	memcpy(w->sf->sf_mac, "\x00\x16\x3e\x01\x02\x03", 6);
-	if (!T_EQ(t, hvsim_open(dir, gid, &w->sf->sf_hv), 0) ||
-	    !T_EQ(t, ev_open(&w->sf->sf_ev), 0) ||
-	    !T_EQ(t, simfe_ring_connect(w->sf), 0))
+	w->sf->sf_q[k].sq_hp = &tp->tp_hp;
+	return true;
+}
+
+/* The backend's connect of queue k: map both rings, bind the port(s). */
+static bool
+tw_back(struct t_ctx *t, struct tw *w, unsigned int k)
+{
+	struct simfe_queue *q = &w->sf->sf_q[k];
+	domid_t gid = w->sf->sf_domid;
+
+	if (!T_EQ(t, hvsim_gnt_map(w->be, gid, q->sq_txref, &w->txp), 0) ||
+	    !T_EQ(t, hvsim_gnt_map(w->be, gid, q->sq_rxref, &w->rxp), 0) ||
+	    !T_EQ(t, hvsim_evt_bind(w->be, gid, q->sq_port, &w->port), 0))
 		return false;
-	/* The backend's connect: map both rings, bind the port. */
-	if (!T_EQ(t, hvsim_gnt_map(w->be, gid, w->sf->sf_txref, &w->txp), 0) ||
-	    !T_EQ(t, hvsim_gnt_map(w->be, gid, w->sf->sf_rxref, &w->rxp), 0) ||
-	    !T_EQ(t, hvsim_evt_bind(w->be, gid, w->sf->sf_port, &w->port), 0))
+	w->port_rx = w->port;
+	if (q->sq_port_rx != HV_PORT_NONE &&
+	    !T_EQ(t, hvsim_evt_bind(w->be, gid, q->sq_port_rx, &w->port_rx),
+	    0))
 		return false;
 	BACK_RING_INIT(&w->tx, (netif_tx_sring_t *)w->txp, XVIF_PAGE_SIZE);
 	BACK_RING_INIT(&w->rx, (netif_rx_sring_t *)w->rxp, XVIF_PAGE_SIZE);
 	return true;
+}
+
+/*
+ * A netfront of nq queues on a domain of npages pages, queue k in
+ * partition part[k] (NULL: queue 0 in 0, queue k in k), its backend's
+ * view of queue k in w[k].
+ */
+static bool
+tw_setup_mq(struct t_ctx *t, struct tw *w, unsigned int nq,
+    unsigned int npages, const unsigned int *part, unsigned int opt)
+{
+	const char *dir = t_tmpdir(t);
+	struct simfe *sf;
+	unsigned int k;
+	domid_t gid;
+
+	memset(w, 0, nq * sizeof(*w));
+	if (!T_EQ(t, hvsim_host_init(dir), 0) ||
+	    !T_EQ(t, hvsim_domain_create(dir, npages, &gid), 0) ||
+	    !T_EQ(t, hvsim_open(dir, 0, &w[0].be), 0))
+		return false;
+	if (!T_TRUE(t, (sf = calloc(1, sizeof(*sf))) != NULL))
+		return false;
+	for (k = 0; k < nq; k++) {
+		w[k].sf = sf;
+		w[k].be = w[0].be;
+	}
+	simfe_queues_init(sf);
+	for (k = 0; k < nq; k++) {
+		if (!tw_pipe(t, &w[k], k))
+			return false;
+		sf->sf_q[k].sq_base = (part != NULL ? part[k] : k) * SIMFE_PART;
+	}
+	sf->sf_queues = sf->sf_nq = sf->sf_nparts = nq;
+	sf->sf_split_on = (opt & TW_SPLIT) != 0;
+	sf->sf_domid = gid;
+	sf->sf_beid = 0;
+	sf->sf_be_sg = true;
+	sf->sf_sg = true;		/* as the netfront writes by default */
+	sf->sf_csum = !(opt & TW_NO_OFFLOAD);
+	sf->sf_gso = !(opt & (TW_NO_OFFLOAD | TW_NO_GSO));
+	sf->sf_be_gso4 = true;
+	sf->sf_be_gso6 = !(opt & TW_BE_NO_GSO6);
+	sf->sf_be_csum6 = !(opt & TW_BE_NO_CSUM6);
+	memcpy(sf->sf_mac, "\x00\x16\x3e\x01\x02\x03", 6);
+	if (!T_EQ(t, hvsim_open(dir, gid, &sf->sf_hv), 0) ||
+	    !T_EQ(t, ev_open(&sf->sf_ev), 0) ||
+	    !T_EQ(t, simfe_ring_connect(sf), 0))
+		return false;
+	for (k = 0; k < nq; k++)
+		if (!tw_back(t, &w[k], k))
+			return false;
+	return true;
+}
+
+static bool
+tw_setup_with(struct t_ctx *t, struct tw *w, unsigned int opt)
+{
+	return tw_setup_mq(t, w, 1, SIMFE_PART, NULL, opt);
 }
 
 static bool
@@ -197,27 +254,39 @@ tw_recv(struct tw *w, struct virtio_net_hdr *vh, void *buf, size_t len)
 static unsigned int
 tw_offload(struct tw *w)
 {
-	return ((struct tpipe *)w->sf->sf_hp)->tp_offload;
+	return ((struct tpipe *)w->sf->sf_q[0].sq_hp)->tp_offload;
+}
+
+static void
+tw_teardown_mq(struct tw *w, unsigned int nq)
+{
+	struct simfe *sf = w[0].sf;
+	unsigned int k;
+
+	for (k = 0; k < nq; k++) {
+		if (w[k].be != NULL && w[k].txp != NULL)
+			(void)hvsim_gnt_unmap(w[k].be, w[k].txp);
+		if (w[k].be != NULL && w[k].rxp != NULL)
+			(void)hvsim_gnt_unmap(w[k].be, w[k].rxp);
+		if (w[k].peer > 0)
+			close(w[k].peer);
+	}
+	if (sf != NULL) {
+		if (sf->sf_hv != NULL)
+			simfe_ring_disconnect(sf);
+		for (k = 0; k < SIMFE_QUEUES_MAX; k++)
+			hp_close(sf->sf_q[k].sq_hp, false);
+		ev_close(sf->sf_ev);
+		hvsim_close(sf->sf_hv);
+		free(sf);
+	}
+	hvsim_close(w[0].be);
 }
 
 static void
 tw_teardown(struct tw *w)
 {
-	if (w->be != NULL && w->txp != NULL)
-		(void)hvsim_gnt_unmap(w->be, w->txp);
-	if (w->be != NULL && w->rxp != NULL)
-		(void)hvsim_gnt_unmap(w->be, w->rxp);
-	if (w->sf != NULL) {
-		if (w->sf->sf_hv != NULL)
-			simfe_ring_disconnect(w->sf);
-		hp_close(w->sf->sf_hp, false);
-		ev_close(w->sf->sf_ev);
-		hvsim_close(w->sf->sf_hv);
-		free(w->sf);
-	}
-	if (w->peer > 0)
-		close(w->peer);
-	hvsim_close(w->be);
+	tw_teardown_mq(w, 1);
 }
 
 /* Did the guest kick the backend since last asked? */
@@ -279,7 +348,7 @@ t_tx_slots(struct t_ctx *t)
 	T_EQ(t, tw_send(&w, NULL, f, 60), 60);
 	pattern(f, sizeof(f), 2);
 	T_EQ(t, tw_send(&w, NULL, f, sizeof(f)), (long)sizeof(f));
-	simfe_tap_input(w.sf);
+	simfe_tap_input(&w.sf->sf_q[0]);
 	T_TRUE(t, tw_kicked(&w));
 	n = w.tx.sring->req_prod - w.tx.req_cons;
 	T_REQUIRE(t, n == 4);
@@ -314,12 +383,12 @@ t_tx_slots(struct t_ctx *t)
 	T_EQ(t, hvsim_gnt_copy(w.be, w.sf->sf_domid, HV_TO_GUEST, &gc, 1), 0);
 	T_TRUE(t, gc.gc_status != GNTST_okay);
 
-	T_EQ(t, w.sf->sf_ntxfree, XVIF_TX_RING_SIZE - 4);
+	T_EQ(t, w.sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE - 4);
 	tw_tx_respond(&w, req[0].id, NETIF_RSP_OKAY);
 	for (i = 1; i < 4; i++)
 		tw_tx_respond(&w, req[i].id, NETIF_RSP_ERROR);
-	simfe_ring_kick(w.sf);
-	T_EQ(t, w.sf->sf_ntxfree, XVIF_TX_RING_SIZE);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
+	T_EQ(t, w.sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE);
 	T_EQ(t, w.sf->sf_cnt.c_tx_frames, 2);
 	T_EQ(t, w.sf->sf_cnt.c_tx_bytes, 9060);
 	T_EQ(t, w.sf->sf_cnt.c_tx_errors, 1);
@@ -386,11 +455,11 @@ t_rx_chains(struct t_ctx *t)
 	/* Two slots, the second at offset 10: one frame. */
 	tw_rx_put(t, &w, f, 0, 4000, NETRXF_more_data);
 	tw_rx_push(&w);
-	simfe_ring_kick(w.sf);	/* incomplete chain: nothing yet */
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);	/* incomplete chain: nothing yet */
 	T_EQ(t, tw_recv(&w, NULL, got, sizeof(got)), 0);
 	tw_rx_put(t, &w, f + 4000, 10, 2000, 0);
 	tw_rx_push(&w);
-	simfe_ring_kick(w.sf);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
 	n = tw_recv(&w, &vh, got, sizeof(got));
 	T_EQ(t, n, 6000);
 	T_EQ(t, vh.flags, 0);
@@ -410,7 +479,7 @@ t_rx_chains(struct t_ctx *t)
 	}
 	tw_rx_put(t, &w, f, 0, 60, 0);
 	tw_rx_push(&w);
-	simfe_ring_kick(w.sf);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
 	T_EQ(t, w.sf->sf_cnt.c_rx_errors, 2);
 	T_EQ(t, w.sf->sf_cnt.c_rx_frames, 2);
 	T_EQ(t, tw_recv(&w, NULL, got, sizeof(got)), 60);
@@ -442,7 +511,7 @@ t_misbehave(struct t_ctx *t)
 		tw_tx_respond(&w, req.id, NETIF_RSP_ERROR);
 	}
 	w.tx.req_cons += 19;
-	simfe_ring_kick(w.sf);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
 	T_EQ(t, w.sf->sf_mb_out, 0);
 	T_EQ(t, w.sf->sf_mb_err, 19);
 	T_EQ(t, w.sf->sf_cnt.c_tx_errors, 1);
@@ -475,8 +544,8 @@ t_misbehave(struct t_ctx *t)
 	T_EQ(t, req.offset + req.size, 4097);
 	tw_tx_respond(&w, req.id, NETIF_RSP_ERROR);
 	w.tx.req_cons++;
-	simfe_ring_kick(w.sf);
-	T_EQ(t, w.sf->sf_ntxfree, XVIF_TX_RING_SIZE);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
+	T_EQ(t, w.sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE);
 
 	w.sf->sf_mb = SIMFE_MB_PROD_OVERRUN;
 	simfe_misbehave(w.sf);
@@ -498,7 +567,7 @@ t_disconnect(struct t_ctx *t)
 	ref = RING_GET_REQUEST(&w.rx, 0)->gref;
 	/* The backend still maps the rings: their grants wait for it. */
 	simfe_ring_disconnect(w.sf);
-	T_EQ(t, w.sf->sf_nstuck, 2);
+	T_EQ(t, w.sf->sf_q[0].sq_nstuck, 2);
 	gc.gc_ref = ref;
 	gc.gc_off = 0;
 	gc.gc_len = sizeof(buf);
@@ -509,12 +578,12 @@ t_disconnect(struct t_ctx *t)
 	(void)hvsim_gnt_unmap(w.be, w.rxp);
 	w.txp = w.rxp = NULL;
 	simfe_ring_gc(w.sf);
-	T_EQ(t, w.sf->sf_nstuck, 0);
+	T_EQ(t, w.sf->sf_q[0].sq_nstuck, 0);
 	T_EQ(t, w.sf->sf_ungc, 0);
 	/* A reconnect uses the other generation's rings. */
 	T_EQ(t, simfe_ring_connect(w.sf), 0);
-	T_TRUE(t, w.sf->sf_txref != ref);
-	T_EQ(t, w.sf->sf_txref, SIMFE_REF_RING(1));
+	T_TRUE(t, w.sf->sf_q[0].sq_txref != ref);
+	T_EQ(t, w.sf->sf_q[0].sq_txref, SIMFE_REF_RING(1));
 out:
 	tw_teardown(&w);
 }
@@ -722,7 +791,7 @@ t_tx_csum(struct t_ctx *t)
 	vh.csum_start = TF_L4(true);
 	vh.csum_offset = 6;
 	T_EQ(t, tw_send(&w, &vh, f, len), (long)len);
-	simfe_tap_input(w.sf);
+	simfe_tap_input(&w.sf->sf_q[0]);
 	T_TRUE(t, tw_kicked(&w));
 
 	T_REQUIRE(t, tw_tx_take(t, &w, &pk));
@@ -741,12 +810,12 @@ t_tx_csum(struct t_ctx *t)
 	T_EQ(t, memcmp(pk.data, f, len), 0);	/* still partial */
 	tw_tx_answer(&w, &pk, NETIF_RSP_OKAY);
 	T_EQ(t, w.tx.sring->req_prod, w.tx.req_cons);
-	simfe_ring_kick(w.sf);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
 	T_EQ(t, w.sf->sf_cnt.c_tx_frames, 4);
 	T_EQ(t, w.sf->sf_cnt.c_tx_csum_blank, 2);
 	T_EQ(t, w.sf->sf_cnt.c_tx_gso, 0);
 	T_EQ(t, w.sf->sf_cnt.c_tx_errors, 0);
-	T_EQ(t, w.sf->sf_ntxfree, XVIF_TX_RING_SIZE);
+	T_EQ(t, w.sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE);
 
 	/* No backend, no offloads. */
 	simfe_ring_disconnect(w.sf);
@@ -777,7 +846,7 @@ tx_gso_one(struct t_ctx *t, bool v6)
 	vh.csum_start = (uint16_t)TF_L4(v6);
 	vh.csum_offset = 16;
 	T_EQ(t, tw_send(&w, &vh, f, len), (long)len);
-	simfe_tap_input(w.sf);
+	simfe_tap_input(&w.sf->sf_q[0]);
 	T_TRUE(t, tw_kicked(&w));
 	/* Slot 0, the extra, then 4 more data slots. */
 	T_EQ(t, w.tx.sring->req_prod - w.tx.req_cons, 6);
@@ -799,10 +868,10 @@ tx_gso_one(struct t_ctx *t, bool v6)
 	T_EQ(t, memcmp(pk.data, f, len), 0);
 	/* The extra answered NULL with slot 0's id: ids freed once each. */
 	tw_tx_answer(&w, &pk, NETIF_RSP_OKAY);
-	simfe_ring_kick(w.sf);
-	T_EQ(t, w.sf->sf_tx.rsp_cons, 6);
-	T_EQ(t, w.sf->sf_tx.req_prod_pvt, 6);
-	T_EQ(t, w.sf->sf_ntxfree, XVIF_TX_RING_SIZE);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
+	T_EQ(t, w.sf->sf_q[0].sq_tx.rsp_cons, 6);
+	T_EQ(t, w.sf->sf_q[0].sq_tx.req_prod_pvt, 6);
+	T_EQ(t, w.sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE);
 	T_EQ(t, w.sf->sf_cnt.c_tx_frames, 1);
 	T_EQ(t, w.sf->sf_cnt.c_tx_gso, 1);
 	T_EQ(t, w.sf->sf_cnt.c_tx_csum_blank, 1);
@@ -820,7 +889,7 @@ tx_gso_one(struct t_ctx *t, bool v6)
 	vh.gso_type = v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
 	vh.gso_size = 0;
 	T_EQ(t, tw_send(&w, &vh, f, 2000), 2000);
-	simfe_tap_input(w.sf);
+	simfe_tap_input(&w.sf->sf_q[0]);
 	T_EQ(t, w.sf->sf_cnt.c_tx_errors, 3);
 	T_EQ(t, w.sf->sf_cnt.c_tx_gso, 2);
 	T_EQ(t, w.tx.sring->req_prod - w.tx.req_cons, 16 + 1);
@@ -873,7 +942,7 @@ t_tx_csum6_soft(struct t_ctx *t)
 		vh.csum_start = (uint16_t)l4;
 		vh.csum_offset = proto == 6 ? 16 : 6;
 		T_EQ(t, tw_send(&w, &vh, f, len), (long)len);
-		simfe_tap_input(w.sf);
+		simfe_tap_input(&w.sf->sf_q[0]);
 		T_REQUIRE(t, tw_tx_take(t, &w, &pk));
 		T_EQ(t, pk.req[0].flags, 0);
 		T_EQ(t, pk.len, len);
@@ -895,16 +964,16 @@ t_tx_csum6_soft(struct t_ctx *t)
 	vh.gso_size = 1440;
 	vh.hdr_len = (uint16_t)(l4 + 20);
 	T_EQ(t, tw_send(&w, &vh, f, len), (long)len);
-	simfe_tap_input(w.sf);
+	simfe_tap_input(&w.sf->sf_q[0]);
 	T_REQUIRE(t, tw_tx_take(t, &w, &pk));
 	T_EQ(t, pk.req[0].flags, NETTXF_csum_blank | NETTXF_data_validated);
 	tw_tx_answer(&w, &pk, NETIF_RSP_OKAY);
 	T_EQ(t, w.tx.sring->req_prod, w.tx.req_cons);
-	simfe_ring_kick(w.sf);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
 	T_EQ(t, w.sf->sf_cnt.c_tx_frames, 3);
 	T_EQ(t, w.sf->sf_cnt.c_tx_csum_blank, 1);
 	T_EQ(t, w.sf->sf_cnt.c_tx_errors, 1);
-	T_EQ(t, w.sf->sf_ntxfree, XVIF_TX_RING_SIZE);
+	T_EQ(t, w.sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE);
 out:
 	tw_teardown(&w);
 }
@@ -954,7 +1023,7 @@ t_rx_csum(struct t_ctx *t)
 	tw_rx_put(t, &w, f, 0, (int16_t)len, NETRXF_csum_blank |
 	    NETRXF_data_validated);
 	tw_rx_push(&w);
-	simfe_ring_kick(w.sf);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
 	T_EQ(t, tw_recv(&w, &vh, got, sizeof(got)), (long)len);
 	T_EQ(t, memcmp(got, f, len), 0);
 	T_EQ(t, vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
@@ -966,7 +1035,7 @@ t_rx_csum(struct t_ctx *t)
 	T_REQUIRE(t, tf_partial(t, f, len));
 	tw_rx_put(t, &w, f, 0, (int16_t)len, NETRXF_csum_blank);
 	tw_rx_push(&w);
-	simfe_ring_kick(w.sf);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
 	T_EQ(t, tw_recv(&w, &vh, got, sizeof(got)), (long)len);
 	T_EQ(t, vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
 	T_EQ(t, vh.csum_start, TF_L4(true));
@@ -976,7 +1045,7 @@ t_rx_csum(struct t_ctx *t)
 	T_REQUIRE(t, proto_csum_fill(f, len) == NULL);
 	tw_rx_put(t, &w, f, 0, (int16_t)len, NETRXF_data_validated);
 	tw_rx_push(&w);
-	simfe_ring_kick(w.sf);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
 	T_EQ(t, tw_recv(&w, &vh, got, sizeof(got)), (long)len);
 	T_EQ(t, vh.flags, VIRTIO_NET_HDR_F_DATA_VALID);
 	T_EQ(t, memcmp(got, f, len), 0);
@@ -987,7 +1056,7 @@ t_rx_csum(struct t_ctx *t)
 	pattern(f, 100, 4);
 	tw_rx_put(t, &w, f, 0, 100, NETRXF_csum_blank);
 	tw_rx_push(&w);
-	simfe_ring_kick(w.sf);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
 	T_EQ(t, tw_recv(&w, NULL, got, sizeof(got)), 0);
 	T_EQ(t, w.sf->sf_cnt.c_rx_errors, 1);
 	T_EQ(t, w.sf->sf_cnt.c_rx_frames, 3);
@@ -1017,13 +1086,13 @@ rx_gso_one(struct t_ctx *t, bool v6, bool blank)
 	tw_rx_extra(&w, XEN_NETIF_EXTRA_TYPE_HASH, XEN_NETIF_EXTRA_FLAG_MORE,
 	    0, 0);
 	tw_rx_push(&w);
-	simfe_ring_kick(w.sf);	/* more extras to come: nothing yet */
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);	/* more extras to come: nothing yet */
 	T_EQ(t, tw_recv(&w, NULL, got, sizeof(got)), 0);
 	tw_rx_extra(&w, XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448,
 	    v6 ? XEN_NETIF_GSO_TYPE_TCPV6 : XEN_NETIF_GSO_TYPE_TCPV4);
 	tw_rx_put(t, &w, f + 4000, 0, (int16_t)(len - 4000), 0);
 	tw_rx_push(&w);
-	simfe_ring_kick(w.sf);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
 	if (!blank)
 		f[l4 + 16] ^= 0x5a;	/* the partial sum again */
 	T_EQ(t, tw_recv(&w, &vh, got, sizeof(got)), (long)len);
@@ -1040,7 +1109,7 @@ rx_gso_one(struct t_ctx *t, bool v6, bool blank)
 	T_EQ(t, w.sf->sf_cnt.c_rx_csum_blank, blank ? 1 : 0);
 	T_EQ(t, w.sf->sf_cnt.c_rx_errors, 0);
 	/* All four slots posted again, the extras' too. */
-	T_EQ(t, w.sf->sf_rx.rsp_cons, 4);
+	T_EQ(t, w.sf->sf_q[0].sq_rx.rsp_cons, 4);
 	T_EQ(t, w.rx.sring->req_prod, XVIF_RX_RING_SIZE + 4);
 out:
 	tw_teardown(&w);
@@ -1098,7 +1167,7 @@ t_rx_gso_bad(struct t_ctx *t)
 		/* And a good frame after it. */
 		tw_rx_put(t, &w, f, 0, 200, 0);
 		tw_rx_push(&w);
-		simfe_ring_kick(w.sf);
+		simfe_ring_kick(&w.sf->sf_q[0], true, true);
 		if (!T_EQ(t, w.sf->sf_cnt.c_rx_errors, 1))
 			t_check(t, false, __FILE__, __LINE__, "bad[%u]", i);
 		T_EQ(t, w.sf->sf_cnt.c_rx_frames, 1);
@@ -1146,7 +1215,7 @@ t_no_offload(struct t_ctx *t)
 	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	vh.gso_size = 1000;
 	T_EQ(t, tw_send(&w, &vh, f, len), (long)len);
-	simfe_tap_input(w.sf);
+	simfe_tap_input(&w.sf->sf_q[0]);
 	T_EQ(t, w.sf->sf_cnt.c_tx_frames, 3);
 	T_EQ(t, w.sf->sf_cnt.c_tx_errors, 1);	/* the superframe */
 	T_EQ(t, w.sf->sf_cnt.c_tx_csum_blank, 0);
@@ -1158,13 +1227,13 @@ t_no_offload(struct t_ctx *t)
 		T_EQ(t, memcmp(pk.data, want, len), 0);
 		tw_tx_answer(&w, &pk, NETIF_RSP_OKAY);
 	}
-	simfe_ring_kick(w.sf);
-	T_EQ(t, w.sf->sf_ntxfree, XVIF_TX_RING_SIZE);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
+	T_EQ(t, w.sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE);
 
 	tw_rx_put(t, &w, want, 0, (int16_t)len, NETRXF_data_validated);
 	tw_rx_put(t, &w, f, 0, (int16_t)len, NETRXF_csum_blank);
 	tw_rx_push(&w);
-	simfe_ring_kick(w.sf);
+	simfe_ring_kick(&w.sf->sf_q[0], true, true);
 	T_EQ(t, tw_recv(&w, &vh, got, sizeof(got)), (long)len);
 	T_EQ(t, vh.flags, 0);
 	T_EQ(t, memcmp(got, want, len), 0);
@@ -1199,7 +1268,7 @@ t_no_gso(struct t_ctx *t)
 	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
 	vh.gso_size = 1400;
 	T_EQ(t, tw_send(&w, &vh, f, len), (long)len);
-	simfe_tap_input(w.sf);
+	simfe_tap_input(&w.sf->sf_q[0]);
 	T_EQ(t, w.sf->sf_cnt.c_tx_errors, 1);
 	T_REQUIRE(t, tw_tx_take(t, &w, &pk));
 	T_EQ(t, pk.req[0].flags, NETTXF_csum_blank | NETTXF_data_validated);
@@ -1207,6 +1276,389 @@ t_no_gso(struct t_ctx *t)
 	T_EQ(t, w.tx.sring->req_prod, w.tx.req_cons);
 out:
 	tw_teardown(&w);
+}
+
+/* -- queues, channels, partitions -- */
+
+/* The ring and channel keys simfe_xs_layout gives; -1: absent, -2: rm. */
+static long
+kv_get(const struct simfe_kv *kv, size_t n, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(kv[i].kv_key, key) == 0)
+			return kv[i].kv_rm ? -2 : (long)kv[i].kv_val;
+	return -1;
+}
+
+/* A netfront whose nq queues have refs 100k + 8/9 and ports 10k + 1/2. */
+static struct simfe *
+kv_sf(unsigned int nq, bool split)
+{
+	struct simfe *sf = calloc(1, sizeof(*sf));
+	unsigned int k;
+
+	if (sf == NULL)
+		return NULL;
+	simfe_queues_init(sf);
+	sf->sf_nq = nq;
+	for (k = 0; k < nq; k++) {
+		sf->sf_q[k].sq_txref = 100 * k + 8;
+		sf->sf_q[k].sq_rxref = 100 * k + 9;
+		sf->sf_q[k].sq_port = 10 * k + 1;
+		if (split)
+			sf->sf_q[k].sq_port_rx = 10 * k + 2;
+	}
+	return sf;
+}
+
+/* No key both written and removed, none twice. */
+static bool
+kv_sane(const struct simfe_kv *kv, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (strcmp(kv[i].kv_key, kv[j].kv_key) == 0)
+				return false;
+	return true;
+}
+
+static void
+t_xs_layout(struct t_ctx *t)
+{
+	struct simfe_kv kv[SIMFE_KV_MAX];
+	struct simfe *sf;
+	char key[32];
+	unsigned int k;
+	size_t n;
+
+	/* One queue: flat, as before multi-queue; every queue-N removed. */
+	T_REQUIRE(t, (sf = kv_sf(1, false)) != NULL);
+	n = simfe_xs_layout(sf, kv, SIMFE_KV_MAX);
+	T_TRUE(t, kv_sane(kv, n));
+	T_EQ(t, kv_get(kv, n, "tx-ring-ref"), 8);
+	T_EQ(t, kv_get(kv, n, "rx-ring-ref"), 9);
+	T_EQ(t, kv_get(kv, n, "event-channel"), 1);
+	T_EQ(t, kv_get(kv, n, "event-channel-tx"), -2);
+	T_EQ(t, kv_get(kv, n, "event-channel-rx"), -2);
+	T_EQ(t, kv_get(kv, n, "multi-queue-num-queues"), -2);
+	for (k = 0; k < SIMFE_QUEUES_MAX; k++) {
+		snprintf(key, sizeof(key), "queue-%u", k);
+		T_EQ(t, kv_get(kv, n, key), -2);
+	}
+	free(sf);
+
+	/* One queue, split: two channels, no event-channel. */
+	T_REQUIRE(t, (sf = kv_sf(1, true)) != NULL);
+	n = simfe_xs_layout(sf, kv, SIMFE_KV_MAX);
+	T_TRUE(t, kv_sane(kv, n));
+	T_EQ(t, kv_get(kv, n, "tx-ring-ref"), 8);
+	T_EQ(t, kv_get(kv, n, "event-channel"), -2);
+	T_EQ(t, kv_get(kv, n, "event-channel-tx"), 1);
+	T_EQ(t, kv_get(kv, n, "event-channel-rx"), 2);
+	T_EQ(t, kv_get(kv, n, "multi-queue-num-queues"), -2);
+	free(sf);
+
+	/* Two queues: nothing flat, queue-0/ and queue-1/, the rest gone. */
+	T_REQUIRE(t, (sf = kv_sf(2, false)) != NULL);
+	n = simfe_xs_layout(sf, kv, SIMFE_KV_MAX);
+	T_TRUE(t, kv_sane(kv, n));
+	T_EQ(t, kv_get(kv, n, "multi-queue-num-queues"), 2);
+	T_EQ(t, kv_get(kv, n, "tx-ring-ref"), -2);
+	T_EQ(t, kv_get(kv, n, "rx-ring-ref"), -2);
+	T_EQ(t, kv_get(kv, n, "event-channel"), -2);
+	T_EQ(t, kv_get(kv, n, "event-channel-tx"), -2);
+	T_EQ(t, kv_get(kv, n, "event-channel-rx"), -2);
+	T_EQ(t, kv_get(kv, n, "queue-0/tx-ring-ref"), 8);
+	T_EQ(t, kv_get(kv, n, "queue-0/rx-ring-ref"), 9);
+	T_EQ(t, kv_get(kv, n, "queue-0/event-channel"), 1);
+	T_EQ(t, kv_get(kv, n, "queue-0/event-channel-tx"), -2);
+	T_EQ(t, kv_get(kv, n, "queue-1/tx-ring-ref"), 108);
+	T_EQ(t, kv_get(kv, n, "queue-1/rx-ring-ref"), 109);
+	T_EQ(t, kv_get(kv, n, "queue-1/event-channel"), 11);
+	T_EQ(t, kv_get(kv, n, "queue-1/event-channel-rx"), -2);
+	T_EQ(t, kv_get(kv, n, "queue-0"), -1);
+	T_EQ(t, kv_get(kv, n, "queue-1"), -1);
+	T_EQ(t, kv_get(kv, n, "queue-2"), -2);
+	T_EQ(t, kv_get(kv, n, "queue-7"), -2);
+	free(sf);
+
+	/* Two queues, split. */
+	T_REQUIRE(t, (sf = kv_sf(2, true)) != NULL);
+	n = simfe_xs_layout(sf, kv, SIMFE_KV_MAX);
+	T_TRUE(t, kv_sane(kv, n));
+	T_EQ(t, kv_get(kv, n, "queue-0/event-channel"), -2);
+	T_EQ(t, kv_get(kv, n, "queue-0/event-channel-tx"), 1);
+	T_EQ(t, kv_get(kv, n, "queue-0/event-channel-rx"), 2);
+	T_EQ(t, kv_get(kv, n, "queue-1/event-channel-tx"), 11);
+	T_EQ(t, kv_get(kv, n, "queue-1/event-channel-rx"), 12);
+	free(sf);
+
+	/* The most there can be fits. */
+	T_REQUIRE(t, (sf = kv_sf(SIMFE_QUEUES_MAX, true)) != NULL);
+	n = simfe_xs_layout(sf, kv, SIMFE_KV_MAX);
+	T_TRUE(t, n < SIMFE_KV_MAX);
+	T_EQ(t, kv_get(kv, n, "queue-7/event-channel-rx"), 72);
+	T_EQ(t, kv_get(kv, n, "multi-queue-num-queues"), SIMFE_QUEUES_MAX);
+	free(sf);
+}
+
+static void
+t_part_pick(struct t_ctx *t)
+{
+	bool vif[16] = { false }, busy[16] = { false };
+
+	/* From the top, never ours, never a listed vif's, never busy. */
+	vif[0] = true;
+	T_EQ(t, simfe_part_pick(4, 0, vif, 16, busy), 3);
+	busy[3] = true;
+	T_EQ(t, simfe_part_pick(4, 0, vif, 16, busy), 2);
+	vif[1] = true;
+	busy[2] = true;
+	T_EQ(t, simfe_part_pick(4, 0, vif, 16, busy), -ENOSPC);
+	vif[1] = false;
+	T_EQ(t, simfe_part_pick(4, 0, vif, 16, busy), 1);
+	/* Our own partition even if the listing lacks us. */
+	memset(vif, 0, sizeof(vif));
+	memset(busy, 0, sizeof(busy));
+	T_EQ(t, simfe_part_pick(1, 0, vif, 16, busy), -ENOSPC);
+	T_EQ(t, simfe_part_pick(16, 15, vif, 16, busy), 14);
+	/* The layout's arithmetic: partition P is gfns and refs P * 1024... */
+	T_EQ(t, SIMFE_PART * 3 + SIMFE_REF_RING(0), 3080);
+	T_EQ(t, SIMFE_GFN_RX + XVIF_RX_RING_SIZE, 516);
+}
+
+/* A netfront process's view for the claim: domain gid, vif devid. */
+static void
+claim_sf(struct simfe *sf, struct hvsim_dom *hv, const char *dir,
+    domid_t gid, unsigned int devid, unsigned int queues)
+{
+	memset(sf, 0, sizeof(*sf));
+	simfe_queues_init(sf);
+	sf->sf_hv = hv;
+	sf->sf_dir = dir;
+	sf->sf_domid = gid;
+	sf->sf_devid = devid;
+	sf->sf_queues = queues;
+	sf->sf_partfd = -1;
+}
+
+/* Claims of several netfronts of one domain never meet. */
+static void
+t_part_claim(struct t_ctx *t)
+{
+	static struct simfe a, b, c;
+	const char *dir = t_tmpdir(t);
+	struct hvsim_dom *hv = NULL, *small = NULL;
+	domid_t gid, sgid;
+
+	T_REQUIRE(t, hvsim_host_init(dir) == 0 &&
+	    hvsim_domain_create(dir, 16 * SIMFE_PART, &gid) == 0 &&
+	    hvsim_domain_create(dir, 4 * SIMFE_PART, &sgid) == 0 &&
+	    hvsim_open(dir, gid, &hv) == 0 &&
+	    hvsim_open(dir, sgid, &small) == 0);
+	claim_sf(&a, hv, dir, gid, 0, 4);
+	T_EQ(t, simfe_part_claim(&a), 0);
+	T_EQ(t, a.sf_nparts, 4);
+	T_EQ(t, a.sf_q[0].sq_base, 0);
+	T_EQ(t, a.sf_q[1].sq_base, 15 * SIMFE_PART);
+	T_EQ(t, a.sf_q[3].sq_base, 13 * SIMFE_PART);
+	/* Another vif: its own queue 0, further queues below a's. */
+	claim_sf(&b, hv, dir, gid, 1, 3);
+	T_EQ(t, simfe_part_claim(&b), 0);
+	T_EQ(t, b.sf_q[0].sq_base, SIMFE_PART);
+	T_EQ(t, b.sf_q[1].sq_base, 12 * SIMFE_PART);
+	T_EQ(t, b.sf_q[2].sq_base, 11 * SIMFE_PART);
+	/* A second netfront of vif 1 (a restart overlapping): shares it. */
+	claim_sf(&c, hv, dir, gid, 1, 1);
+	T_EQ(t, simfe_part_claim(&c), 0);
+	close(c.sf_partfd);
+	/* vif 15's queue 0 is a's queue 1: refused while a lives. */
+	claim_sf(&c, hv, dir, gid, 15, 1);
+	T_EQ(t, simfe_part_claim(&c), -EBUSY);
+	close(a.sf_partfd);
+	claim_sf(&c, hv, dir, gid, 15, 2);
+	T_EQ(t, simfe_part_claim(&c), 0);
+	T_EQ(t, c.sf_q[1].sq_base, 14 * SIMFE_PART);
+	close(c.sf_partfd);
+	close(b.sf_partfd);
+	/* 16 MiB: 4 partitions, 4 queues of 8; vif 4 has none. */
+	claim_sf(&a, small, dir, sgid, 0, 8);
+	T_EQ(t, simfe_part_claim(&a), 0);
+	T_EQ(t, a.sf_nparts, 4);
+	T_EQ(t, a.sf_q[3].sq_base, SIMFE_PART);
+	close(a.sf_partfd);
+	claim_sf(&a, small, dir, sgid, 4, 1);
+	T_EQ(t, simfe_part_claim(&a), -ENOSPC);
+	hvsim_close(hv);
+	hvsim_close(small);
+}
+
+/* The guest's kicks since last asked: each w[k]'s TX and RX channel. */
+static void
+tw_kicks(struct tw *w, unsigned int nq, bool *tx, bool *rx)
+{
+	unsigned int k;
+	uint32_t p;
+
+	memset(tx, 0, nq * sizeof(*tx));
+	memset(rx, 0, nq * sizeof(*rx));
+	while (hvsim_evt_pending(w[0].be, &p) == 0) {
+		(void)hvsim_evt_unmask(w[0].be, p);
+		for (k = 0; k < nq; k++) {
+			if (p == w[k].port)
+				tx[k] = true;
+			if (p == w[k].port_rx)
+				rx[k] = true;
+		}
+	}
+}
+
+/*
+ * Two queues in partitions 0 and 3: each eth0 fd feeds its TX ring,
+ * each RX ring its eth0 fd, each with its grants and its channel.
+ */
+static void
+t_mq_data(struct t_ctx *t)
+{
+	static const unsigned int part[2] = { 0, 3 };
+	static uint8_t f[3000], got[3000];
+	netif_tx_request_t req;
+	struct simfe *sf;
+	bool tx[2], rx[2];
+	struct tw w[2];
+
+	if (!tw_setup_mq(t, w, 2, 4 * SIMFE_PART, part, 0))
+		goto out;
+	sf = w[0].sf;
+	tw_kicks(w, 2, tx, rx);		/* binding left them pending */
+	T_TRUE(t, w[0].port != w[1].port);
+	T_EQ(t, sf->sf_q[1].sq_txref, 3 * SIMFE_PART + SIMFE_REF_RING(0));
+	T_EQ(t, w[1].rx.sring->req_prod, XVIF_RX_RING_SIZE);
+	T_EQ(t, RING_GET_REQUEST(&w[1].rx, 0)->gref,
+	    3 * SIMFE_PART + SIMFE_REF_RX);
+
+	/* A frame on queue 1's fd: ring 1 only. */
+	pattern(f, 1000, 5);
+	T_EQ(t, tw_send(&w[1], NULL, f, 1000), 1000);
+	simfe_tap_input(&sf->sf_q[1]);
+	simfe_tap_input(&sf->sf_q[0]);
+	tw_kicks(w, 2, tx, rx);
+	T_TRUE(t, tx[1] && !tx[0]);
+	T_EQ(t, w[0].tx.sring->req_prod, 0);
+	T_EQ(t, w[1].tx.sring->req_prod, 1);
+	req = *RING_GET_REQUEST(&w[1].tx, 0);
+	T_TRUE(t, req.gref >= 3 * SIMFE_PART && req.gref < 4 * SIMFE_PART);
+	T_EQ(t, req.size, 1000);
+	w[1].tx.req_cons++;
+	tw_tx_respond(&w[1], req.id, NETIF_RSP_OKAY);
+	simfe_ring_kick(&sf->sf_q[1], true, true);
+	T_EQ(t, sf->sf_q[1].sq_ntxfree, XVIF_TX_RING_SIZE);
+
+	/* A frame on RX ring 1: queue 1's fd only. */
+	pattern(f, 600, 6);
+	tw_rx_put(t, &w[1], f, 0, 600, 0);
+	tw_rx_push(&w[1]);
+	simfe_ring_kick(&sf->sf_q[1], true, true);
+	T_EQ(t, tw_recv(&w[0], NULL, got, sizeof(got)), 0);
+	T_EQ(t, tw_recv(&w[1], NULL, got, sizeof(got)), 600);
+	T_EQ(t, memcmp(got, f, 600), 0);
+	/* And one on ring 0, for the totals. */
+	tw_rx_put(t, &w[0], f, 0, 600, 0);
+	tw_rx_push(&w[0]);
+	simfe_ring_kick(&sf->sf_q[0], true, true);
+	T_EQ(t, tw_recv(&w[0], NULL, got, sizeof(got)), 600);
+
+	T_EQ(t, sf->sf_q[0].sq_tx_frames, 0);
+	T_EQ(t, sf->sf_q[1].sq_tx_frames, 1);
+	T_EQ(t, sf->sf_q[0].sq_rx_frames, 1);
+	T_EQ(t, sf->sf_q[1].sq_rx_frames, 1);
+	T_EQ(t, sf->sf_cnt.c_tx_frames, 1);
+	T_EQ(t, sf->sf_cnt.c_rx_frames, 2);
+
+	/* Disconnect and reconnect: each queue's other generation. */
+	(void)hvsim_gnt_unmap(w[0].be, w[1].txp);
+	(void)hvsim_gnt_unmap(w[0].be, w[1].rxp);
+	w[1].txp = w[1].rxp = NULL;
+	simfe_ring_disconnect(sf);
+	T_EQ(t, sf->sf_q[0].sq_nstuck, 2);	/* still mapped */
+	T_EQ(t, sf->sf_q[1].sq_nstuck, 0);
+	T_EQ(t, simfe_ring_connect(sf), 0);
+	T_EQ(t, sf->sf_q[1].sq_txref, 3 * SIMFE_PART + SIMFE_REF_RING(1));
+out:
+	tw_teardown_mq(w, 2);
+}
+
+/* Split channels: TX ring kicks on one, RX ring on the other. */
+static void
+t_split(struct t_ctx *t)
+{
+	static uint8_t f[100], got[100];
+	netif_tx_request_t req;
+	struct simfe *sf;
+	bool tx[2], rx[2];
+	struct tw w[2];
+
+	if (!tw_setup_mq(t, w, 2, 2 * SIMFE_PART, NULL, TW_SPLIT))
+		goto out;
+	sf = w[0].sf;
+	T_TRUE(t, sf->sf_q[0].sq_port_rx != HV_PORT_NONE);
+	T_TRUE(t, sf->sf_q[1].sq_port_rx != sf->sf_q[1].sq_port);
+	tw_kicks(w, 2, tx, rx);		/* binding left them pending */
+	T_TRUE(t, w[0].port_rx != w[0].port);
+	pattern(f, 100, 7);
+	T_EQ(t, tw_send(&w[0], NULL, f, 100), 100);
+	simfe_tap_input(&sf->sf_q[0]);
+	tw_kicks(w, 2, tx, rx);
+	T_TRUE(t, tx[0] && !rx[0] && !tx[1] && !rx[1]);
+	req = *RING_GET_REQUEST(&w[0].tx, 0);
+	w[0].tx.req_cons++;
+	tw_tx_respond(&w[0], req.id, NETIF_RSP_OKAY);
+	/* The RX channel's kick looks at the RX ring only. */
+	tw_rx_put(t, &w[0], f, 0, 100, 0);
+	tw_rx_push(&w[0]);
+	w[0].rx.sring->req_event = w[0].rx.sring->req_prod + 1;
+	simfe_ring_kick(&sf->sf_q[0], false, true);
+	T_EQ(t, tw_recv(&w[0], NULL, got, sizeof(got)), 100);
+	T_EQ(t, sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE - 1);
+	simfe_ring_kick(&sf->sf_q[0], true, false);
+	T_EQ(t, sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE);
+	tw_kicks(w, 2, tx, rx);
+	T_TRUE(t, rx[0] && !tx[0]);	/* the slot re-posted, on RX's */
+out:
+	tw_teardown_mq(w, 2);
+}
+
+/* queue-prod-overrun: queue 1's TX ring overrun, queue 0 still going. */
+static void
+t_queue_overrun(struct t_ctx *t)
+{
+	static uint8_t f[100];
+	struct simfe *sf;
+	bool tx[2], rx[2];
+	struct tw w[2];
+
+	if (!tw_setup_mq(t, w, 2, 2 * SIMFE_PART, NULL, 0))
+		goto out;
+	sf = w[0].sf;
+	tw_kicks(w, 2, tx, rx);
+	sf->sf_mb = SIMFE_MB_QUEUE_PROD_OVERRUN;
+	simfe_misbehave(sf);
+	T_EQ(t, w[1].tx.sring->req_prod - w[1].tx.sring->rsp_prod, 300);
+	T_EQ(t, w[0].tx.sring->req_prod, 0);
+	tw_kicks(w, 2, tx, rx);
+	T_TRUE(t, tx[1] && !tx[0]);
+	pattern(f, 100, 8);
+	T_EQ(t, tw_send(&w[0], NULL, f, 100), 100);
+	simfe_tap_input(&sf->sf_q[0]);
+	T_EQ(t, w[0].tx.sring->req_prod, 1);
+	tw_kicks(w, 2, tx, rx);
+	T_TRUE(t, tx[0]);
+out:
+	tw_teardown_mq(w, 2);
 }
 
 const struct t_case t_cases[] = {
@@ -1227,5 +1679,14 @@ const struct t_case t_cases[] = {
 	{ "rx: bad or unasked GSO extras drop their packet", t_rx_gso_bad },
 	{ "--no-offload: finished frames both ways", t_no_offload },
 	{ "--no-gso: checksums yes, superframes no", t_no_gso },
+	{ "xenstore keys: flat for one queue, queue-N/ for more, split",
+	    t_xs_layout },
+	{ "partitions: further queues from the top, never a vif's",
+	    t_part_pick },
+	{ "partitions: netfronts of one domain never share one", t_part_claim },
+	{ "two queues: each fd its ring, each ring its fd", t_mq_data },
+	{ "split channels: tx ring on one, rx ring on the other", t_split },
+	{ "queue-prod-overrun: queue 1 overrun, queue 0 goes on",
+	    t_queue_overrun },
 	{ NULL, NULL }
 };
