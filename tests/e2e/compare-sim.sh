@@ -5,7 +5,9 @@
 # LOG, against the same vif attached by `xvif-sim attach` and connected by
 # `xvif-sim netfront` to xvifd on the simulated host, here.  Values that
 # differ by nature (domain ids, handles, MACs, ring refs, ports, paths of
-# the script) are masked.  Prints check lines "<name> PASS|FAIL <detail>".
+# the script, the queues offered: one per CPU of each dom0) are masked.
+# The simulated netfront splits its event channels, as Linux netfront
+# does when the backend offers it.  Prints check lines "<name> PASS|FAIL <detail>".
 set -u
 LOG=$1
 cd "$(dirname "$0")/../.." || exit 2
@@ -18,7 +20,7 @@ norm() {
 		s#/local/domain/[0-9]+/device/vif/[0-9]+#FE#g;
 		s/\(([nrwb])0,([nrwb])[0-9]+\)/(\10,\2D)/;
 		s/\(([nrwb])[1-9][0-9]*,([nrwb])0\)/(\1D,\20)/;
-		s/^(BE|FE)\/(frontend-id|handle|mac|script|vifname|tx-ring-ref|rx-ring-ref|event-channel) = "[^"]*"/\1\/\2 = "*"/;
+		s/^(BE|FE)\/(frontend-id|handle|mac|script|vifname|tx-ring-ref|rx-ring-ref|event-channel|event-channel-tx|event-channel-rx|multi-queue-max-queues) = "[^"]*"/\1\/\2 = "*"/;
 		s/  +/ /g; s/ +$//' | grep -E '^(BE|FE)/' | sort
 }
 
@@ -53,7 +55,7 @@ w_wait 5 test -s "$W_DIR/trace" || w_die "trace-states set no watch"
 "$SIM" attach --dir "$SIM_DIR" "$d" mac=00:16:3e:12:34:61 script="$W_DIR/vif-hotplug" \
 	>"$W_DIR/attach.log" 2>&1 || w_die "attach: $(tail -1 "$W_DIR/attach.log")"
 netns_add "$W_NS-g"
-"$SIM" netfront --dir "$SIM_DIR" "$d" 0 --netns "$W_NS-g" >"$W_DIR/fe.log" 2>&1 &
+"$SIM" netfront --dir "$SIM_DIR" "$d" 0 --netns "$W_NS-g" --split-evtchn >"$W_DIR/fe.log" 2>&1 &
 w_cleanup_add "kill $!; wait $!"
 w_wait 20 sh -c "[ \"\$(xenstore-read /local/domain/0/backend/vif/$d/0/state)\" = 4 ]" ||
 	w_die "the simulated vif never connected"

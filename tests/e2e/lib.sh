@@ -19,7 +19,8 @@ check() { if [ "$2" = 0 ]; then pass "$1" "${@:3}"; else fail "$1" "${@:3}"; fi;
 metric() { echo "E2E: METRIC $PHASE $1 $2"; }
 indent() { sed "s/^/    $1| /"; }
 
-# domcfg NAME MAC: a PV guest with one vif and the e2e hotplug script.
+# domcfg NAME MAC: a PV guest with one vif and the e2e hotplug script;
+# its vCPUs (2) make the stock netfront ask for as many queues.
 domcfg() {
 	cat > /tmp/$1.cfg <<EOC
 name = "$1"
@@ -28,7 +29,7 @@ kernel = "/boot/domU-vmlinuz"
 ramdisk = "/boot/domU-initrd.gz"
 extra = "console=hvc0 panic=-1 quiet"
 memory = 192
-vcpus = 1
+vcpus = ${e2e_domu_vcpus:-2}
 on_crash = "destroy"
 vif = [ 'mac=$2,script=/etc/xen/scripts/vif-xvif' ]
 EOC

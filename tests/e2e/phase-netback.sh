@@ -9,6 +9,8 @@ modprobe xen-netback; check netback_load $? "modprobe xen-netback"
 create_guest $G 00:16:3e:12:34:56 || { dump_console $G; xl destroy $G 2>/dev/null; exit 1; }
 IF=vif$D.0
 wait_for 10 test -e /sys/class/net/$IF; check netback_if $? "$IF"
+nq=$(ls -d /sys/class/net/$IF/queues/tx-* 2>/dev/null | wc -l)
+[ "$nq" = "${e2e_domu_vcpus:-2}" ]; check queues $? "$IF has $nq tx queues"
 workload $G
 destroy_guest $G
 wait_for 10 no_if $IF; check destroy_if_gone $? "$IF"

@@ -7,6 +7,7 @@
 #
 # Env: BUILD (build dir, default build), XVIF_E2E_CACHE (/var/tmp/xvif-e2e),
 #   E2E_PHASES (xs+xvif+netback), E2E_IPERF_T (5 s), E2E_CYCLES (10),
+#   E2E_DOMU_VCPUS (2: the guest's netfront asks for 2 queues),
 #   E2E_TIMEOUT (whole QEMU run, 1800 s), E2E_MEM (3072 MiB), E2E_SMP (2).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +28,7 @@ LOG=$CACHE/logs/run-$(date +%Y%m%d-%H%M%S).log
 
 # No commas in the dom0 command line: QEMU's -initrd splits modules on ','.
 XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=${E2E_SMP:-2} smap=0 smep=0 loglvl=all guest_loglvl=all"
-DOM0_ARGS="console=hvc0 earlyprintk=xen panic=-1 e2e_phases=$PHASES e2e_iperf_t=${E2E_IPERF_T:-5} e2e_cycles=${E2E_CYCLES:-10} e2e_limit_xvif=${E2E_LIMIT_XVIF:-900} e2e_limit_netback=${E2E_LIMIT_NETBACK:-450} e2e_limit_xs=${E2E_LIMIT_XS:-120}"
+DOM0_ARGS="console=hvc0 earlyprintk=xen panic=-1 e2e_phases=$PHASES e2e_iperf_t=${E2E_IPERF_T:-5} e2e_cycles=${E2E_CYCLES:-10} e2e_domu_vcpus=${E2E_DOMU_VCPUS:-2} e2e_limit_xvif=${E2E_LIMIT_XVIF:-900} e2e_limit_netback=${E2E_LIMIT_NETBACK:-450} e2e_limit_xs=${E2E_LIMIT_XS:-120}"
 # The CPU: QEMU's "max" without XSAVE (and so without AVX, which needs
 # it).  With XSAVE, dom0 processes that had nothing to do with xvifd died
 # at random once a guest ran traffic (xl: "malloc(): corrupted top size";
