@@ -7,7 +7,8 @@
 # differ by nature (domain ids, handles, MACs, ring refs, ports, paths of
 # the script, the queues offered: one per CPU of each dom0) are masked.
 # The simulated netfront splits its event channels, as Linux netfront
-# does when the backend offers it.  Prints check lines "<name> PASS|FAIL <detail>".
+# does when the backend offers it, and asks for as many queues as the
+# real guest had vCPUs (e2e_domu_vcpus in the log's command line).  Prints check lines "<name> PASS|FAIL <detail>".
 set -u
 LOG=$1
 cd "$(dirname "$0")/../.." || exit 2
@@ -20,7 +21,7 @@ norm() {
 		s#/local/domain/[0-9]+/device/vif/[0-9]+#FE#g;
 		s/\(([nrwb])0,([nrwb])[0-9]+\)/(\10,\2D)/;
 		s/\(([nrwb])[1-9][0-9]*,([nrwb])0\)/(\1D,\20)/;
-		s/^(BE|FE)\/(frontend-id|handle|mac|script|vifname|tx-ring-ref|rx-ring-ref|event-channel|event-channel-tx|event-channel-rx|multi-queue-max-queues) = "[^"]*"/\1\/\2 = "*"/;
+		s/^(BE|FE)\/(frontend-id|handle|mac|script|vifname|(queue-[0-9]+\/)?(tx-ring-ref|rx-ring-ref|event-channel|event-channel-tx|event-channel-rx)|multi-queue-max-queues) = "[^"]*"/\1\/\2 = "*"/;
 		s/  +/ /g; s/ +$//' | grep -E '^(BE|FE)/' | sort
 }
 
@@ -35,8 +36,10 @@ W_NS=xvcmp$$
 w_die() { echo "sim_vs_real/vif_keys FAIL simulator setup: $*"; exit 0; }
 . scripts/world.sh
 trap 'w_cleanup; rm -rf "$W_DIR"' EXIT
+NQ=$(grep -a -m1 -o 'e2e_domu_vcpus=[0-9]*' "$LOG" | cut -d= -f2)
+NQ=${NQ:-1}
 sim_host_start
-xvifd_start
+xvifd_start --max-queues "$NQ"
 # What vif-common.sh does: rename $vif to vifname; then say connected.
 cat >"$W_DIR/vif-hotplug" <<EOS
 #!/bin/sh
@@ -55,7 +58,8 @@ w_wait 5 test -s "$W_DIR/trace" || w_die "trace-states set no watch"
 "$SIM" attach --dir "$SIM_DIR" "$d" mac=00:16:3e:12:34:61 script="$W_DIR/vif-hotplug" \
 	>"$W_DIR/attach.log" 2>&1 || w_die "attach: $(tail -1 "$W_DIR/attach.log")"
 netns_add "$W_NS-g"
-"$SIM" netfront --dir "$SIM_DIR" "$d" 0 --netns "$W_NS-g" --split-evtchn >"$W_DIR/fe.log" 2>&1 &
+"$SIM" netfront --dir "$SIM_DIR" "$d" 0 --netns "$W_NS-g" --split-evtchn --queues "$NQ" \
+	>"$W_DIR/fe.log" 2>&1 &
 w_cleanup_add "kill $!; wait $!"
 w_wait 20 sh -c "[ \"\$(xenstore-read /local/domain/0/backend/vif/$d/0/state)\" = 4 ]" ||
 	w_die "the simulated vif never connected"
