@@ -42,7 +42,8 @@ static struct fz_hp fz_hp;
 static struct hv fz_hv;
 static struct xvifd fz_xd;
 static uint8_t *fz_stage;
-static struct vif_work fz_work;		/* the loop's: w_rx_stage = fz_stage */
+static struct vif_work fz_work;		/* the worker's: w_rx_stage = fz_stage */
+static struct vif_worker fz_wk;		/* the one worker, run inline */
 static struct vif_queue *fz_q;		/* the one this input drives */
 static netif_rx_sring_t *fz_sring;
 static netif_rx_request_t fz_posted[XVIF_RX_RING_SIZE];	/* as posted */
@@ -196,11 +197,6 @@ static const struct hv_ops fz_hv_ops = {
 	.evt_notify = fz_evt_notify,
 };
 
-static void
-fz_no_fail(void *arg)
-{
-}
-
 static char fz_dir[] = "/tmp/xvif-fz-rxpost.XXXXXX";
 
 /* The journal's directory goes with the process. */
@@ -223,7 +219,7 @@ fz_setup(void)
 	assert(mkdtemp(dir) != NULL);
 	atexit(fz_cleanup);
 	assert(ev_open(&fz_xd.xd_ev) == 0);
-	ev_timer_init(&fz_xd.xd_fail_timer, fz_no_fail, NULL);
+	fz_xd.xd_fail_efd = -1;	/* a failure wakes nobody here */
 	snprintf(fz_xd.xd_state_dir, sizeof(fz_xd.xd_state_dir), "%s", dir);
 	fz_hv.hv_ops = &fz_hv_ops;
 	fz_xd.xd_hv = &fz_hv;
@@ -234,7 +230,9 @@ fz_setup(void)
 	fz_sring = aligned_alloc(XVIF_PAGE_SIZE, XVIF_PAGE_SIZE);
 	assert(fz_stage != NULL && fz_sring != NULL);
 	fz_work.w_rx_stage = fz_stage;
-	fz_xd.xd_work = &fz_work;
+	fz_wk.wk_d = &fz_xd;
+	fz_wk.wk_ev = fz_xd.xd_ev;
+	fz_wk.wk_work = &fz_work;
 }
 
 /* Post requests: prod moves on by the count, the requests from the input. */
@@ -347,6 +345,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	vif->vif_nq = vif->vif_fe.fe_nqueues = 1;
 	vif_queue_init(vif, q, 0);
+	q->q_worker = &fz_wk;
 	memset(fz_sring, 0, XVIF_PAGE_SIZE);
 	memset(fz_posted, 0, sizeof(fz_posted));
 	fz_prod = 0;
@@ -378,7 +377,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vif_rx_run(q);
 		if (!q->q_connected) {
 			/* Failed: only for a producer more than a ring ahead. */
-			assert(vif->vif_failed);
+			assert(q->q_failed && vif->vif_fail_pending);
 			assert(fz_prod - q->q_rxr.rsp_prod_pvt >
 			    XVIF_RX_RING_SIZE);
 			break;
@@ -389,7 +388,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(fz_sring->rsp_prod == q->q_rxr.rsp_prod_pvt);
 		fz_check_answers(q, cons0);
 	}
-	ev_timer_cancel(fz_xd.xd_ev, &fz_xd.xd_fail_timer);
 	vif->vif_hp = q->q_hp = NULL;
 	vif_free(vif, false);
 	return 0;

@@ -393,7 +393,7 @@ hvsim_view_open(const char *dir, domid_t domid, struct hvsim_view **out)
 void
 hvsim_view_put(struct hvsim_view *v)
 {
-	if (v != NULL && --v->v_refs == 0)
+	if (v != NULL && __atomic_sub_fetch(&v->v_refs, 1, __ATOMIC_ACQ_REL) == 0)
 		hvsim_view_free(v);
 }
 
@@ -418,20 +418,24 @@ hvsim_view_get(struct hvsim_dom *d, domid_t domid, struct hvsim_view **out)
 	if (domid > HVSIM_MAX_DOMID)
 		return -ESRCH;
 	if (domid == d->d_self) {
-		d->d_own->v_refs++;
+		__atomic_add_fetch(&d->d_own->v_refs, 1, __ATOMIC_RELAXED);
 		*out = d->d_own;
 		return 0;
 	}
+	pthread_mutex_lock(&d->d_views_mu);
 	if ((v = d->d_views[domid]) != NULL && hvsim_view_dying(v)) {
-		hvsim_view_put(v);
+		hvsim_view_put(v);	/* others may still hold it */
 		d->d_views[domid] = v = NULL;
 	}
 	if (v == NULL) {
-		if ((rc = hvsim_view_open(d->d_dir, domid, &v)) < 0)
+		if ((rc = hvsim_view_open(d->d_dir, domid, &v)) < 0) {
+			pthread_mutex_unlock(&d->d_views_mu);
 			return rc;
+		}
 		d->d_views[domid] = v;
 	}
-	v->v_refs++;
+	__atomic_add_fetch(&v->v_refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&d->d_views_mu);
 	*out = v;
 	return 0;
 }
@@ -609,6 +613,7 @@ hvsim_open(const char *dir, domid_t self, struct hvsim_dom **out)
 		return -ENOMEM;
 	d->d_epfd = -1;
 	d->d_reg.r_fd = -1;
+	pthread_mutex_init(&d->d_views_mu, NULL);
 	snprintf(d->d_dir, sizeof(d->d_dir), "%s", dir);
 	d->d_self = self;
 	/* Who we are, before we hold anything. */
@@ -648,6 +653,7 @@ hvsim_close(struct hvsim_dom *d)
 	}
 	hvsim_view_put(d->d_own);
 	hvsim_reg_close(&d->d_reg);	/* last: we held things until here */
+	pthread_mutex_destroy(&d->d_views_mu);
 	free(d);
 }
 

@@ -468,7 +468,7 @@ hvsim_evt_pending(struct hvsim_dom *d, uint32_t *port)
 		ev.data.u64 = p;
 		if (epoll_ctl(d->d_epfd, EPOLL_CTL_MOD, pp->p_fifo, &ev) < 0)
 			return -errno;
-		pp->p_masked = true;
+		__atomic_store_n(&pp->p_masked, true, __ATOMIC_RELEASE);
 		*port = p;
 		return 0;
 	}
@@ -485,13 +485,20 @@ hvsim_evt_unmask(struct hvsim_dom *d, uint32_t port)
 	if (!hvsim_port_ours(d, port))
 		return -ENOTCONN;
 	pp = &d->d_ports[port];
-	if (!pp->p_masked)
+	/*
+	 * Unmask from another thread than the one taking events (xvifd's
+	 * workers): the flag goes first, so that a pending() that masks the
+	 * port again once it fires leaves it masked and flagged, never
+	 * masked with the flag off (which no unmask would undo).
+	 */
+	if (!__atomic_exchange_n(&pp->p_masked, false, __ATOMIC_ACQ_REL))
 		return 0;
 	ev.events = EPOLLIN;
 	ev.data.u64 = port;
-	if (epoll_ctl(d->d_epfd, EPOLL_CTL_MOD, pp->p_fifo, &ev) < 0)
+	if (epoll_ctl(d->d_epfd, EPOLL_CTL_MOD, pp->p_fifo, &ev) < 0) {
+		__atomic_store_n(&pp->p_masked, true, __ATOMIC_RELEASE);
 		return -errno;
-	pp->p_masked = false;
+	}
 	return 0;
 }
 

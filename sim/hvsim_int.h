@@ -6,6 +6,7 @@
 #ifndef XVIF_HVSIM_INT_H
 #define XVIF_HVSIM_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -162,7 +163,9 @@ struct hvsim_dom {
 	char			 d_dir[256];
 	domid_t			 d_self;
 	struct hvsim_view	*d_own;
-	struct hvsim_view	*d_views[HVSIM_MAX_DOMID + 1];	/* cache */
+	/* The cache: xvifd's worker threads copy and notify at once. */
+	pthread_mutex_t		 d_views_mu;
+	struct hvsim_view	*d_views[HVSIM_MAX_DOMID + 1];
 	struct hvsim_map	*d_maps;
 	struct hvsim_port	*d_ports;	/* [HVSIM_NR_EVTCHN] */
 	int			 d_epfd;

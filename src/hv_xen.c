@@ -24,8 +24,15 @@ struct hvxen {
 	struct hv			 hx_hv;		/* first: see hv.h */
 	xengnttab_handle		*hx_gnt;
 	xenevtchn_handle		*hx_evt;
-	xengnttab_grant_copy_segment_t	 hx_segs[HVXEN_COPY_BATCH];
-	struct hv_gcopy			*hx_owner[HVXEN_COPY_BATCH]; /* borrowed */
+};
+
+/*
+ * One call's batch, on the caller's stack: worker threads copy at the
+ * same time (the handles themselves are fds, safe to share).
+ */
+struct hvxen_batch {
+	xengnttab_grant_copy_segment_t	 b_segs[HVXEN_COPY_BATCH];
+	struct hv_gcopy			*b_owner[HVXEN_COPY_BATCH]; /* borrowed */
 };
 
 static struct hvxen *
@@ -86,16 +93,16 @@ fail:
 
 /* Hand the valid segments queued so far to gntdev in one call. */
 static int
-hvxen_copy_flush(struct hvxen *hx, unsigned int n)
+hvxen_copy_flush(struct hvxen *hx, struct hvxen_batch *b, unsigned int n)
 {
 	unsigned int i;
 
 	if (n == 0)
 		return 0;
-	if (xengnttab_grant_copy(hx->hx_gnt, n, hx->hx_segs) < 0)
+	if (xengnttab_grant_copy(hx->hx_gnt, n, b->b_segs) < 0)
 		return errno != 0 ? -errno : -EIO;
 	for (i = 0; i < n; i++)
-		hx->hx_owner[i]->gc_status = hx->hx_segs[i].status;
+		b->b_owner[i]->gc_status = b->b_segs[i].status;
 	return 0;
 }
 
@@ -104,6 +111,7 @@ hvxen_gnt_copy(struct hv *hv, domid_t dom, enum hv_dir dir,
     struct hv_gcopy *gc, unsigned int n)
 {
 	struct hvxen *hx = hvxen_of(hv);
+	struct hvxen_batch b;
 	xengnttab_grant_copy_segment_t *s;
 	unsigned int i, q = 0;
 	int rc;
@@ -118,7 +126,7 @@ hvxen_gnt_copy(struct hv *hv, domid_t dom, enum hv_dir dir,
 			gc[i].gc_status = GNTST_bad_copy_arg;
 			continue;
 		}
-		s = &hx->hx_segs[q];
+		s = &b.b_segs[q];
 		memset(s, 0, sizeof(*s));
 		s->len = gc[i].gc_len;
 		if (dir == HV_FROM_GUEST) {
@@ -134,14 +142,14 @@ hvxen_gnt_copy(struct hv *hv, domid_t dom, enum hv_dir dir,
 			s->dest.foreign.domid = dom;
 			s->source.virt = gc[i].gc_buf;
 		}
-		hx->hx_owner[q++] = &gc[i];
+		b.b_owner[q++] = &gc[i];
 		if (q == HVXEN_COPY_BATCH) {
-			if ((rc = hvxen_copy_flush(hx, q)) < 0)
+			if ((rc = hvxen_copy_flush(hx, &b, q)) < 0)
 				return rc;
 			q = 0;
 		}
 	}
-	return hvxen_copy_flush(hx, q);
+	return hvxen_copy_flush(hx, &b, q);
 }
 
 static int

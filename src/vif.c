@@ -10,11 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/epoll.h>
 
 #include "xvif.h"
-
-#define VIF_RX_STAGE_SIZE	((size_t)XVIF_RX_BATCH_FRAMES * XVIF_RX_FRAME_SLOT)
 
 static void	vif_apply_mtu_limit(struct xvif *);
 
@@ -57,6 +56,7 @@ vif_alloc(struct xvifd *xd, domid_t domid, unsigned int handle)
 	vif->vif_domid = domid;
 	vif->vif_handle = handle;
 	vif->vif_state = XenbusStateInitialising;
+	pthread_mutex_init(&vif->vif_carrier_mu, NULL);
 	vif->vif_mtu = 1500;		/* a new TAP's */
 	snprintf(vif->vif_tag, sizeof(vif->vif_tag), "xvif%ui%u", domid,
 	    handle);
@@ -83,6 +83,7 @@ vif_free(struct xvif *vif, bool destroy_tap)
 			*pp = vif->vif_next;
 			break;
 		}
+	pthread_mutex_destroy(&vif->vif_carrier_mu);
 	free(vif);
 }
 
@@ -128,41 +129,13 @@ vif_close_tap(struct xvif *vif, bool destroy)
 	vif->vif_hp = NULL;
 }
 
-/* The loop's staging buffers and batches (struct vif_work), made once. */
-static int
-vif_work_get(struct xvifd *xd)
-{
-	struct vif_work *w;
-
-	if (xd->xd_work != NULL)
-		return 0;
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		return -ENOMEM;
-	w->w_tx_stage = aligned_alloc(XVIF_PAGE_SIZE,
-	    (size_t)XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE);
-	w->w_rx_stage = aligned_alloc(XVIF_PAGE_SIZE, VIF_RX_STAGE_SIZE);
-	if (w->w_tx_stage == NULL || w->w_rx_stage == NULL) {
-		free(w->w_tx_stage);
-		free(w->w_rx_stage);
-		free(w);
-		return -ENOMEM;
-	}
-	xd->xd_work = w;
-	return 0;
-}
-
 void
 vif_fini(struct xvifd *xd)
 {
+	vif_workers_stop(xd);
 	free(xd->xd_ports);
 	xd->xd_ports = NULL;
 	xd->xd_nports = 0;
-	if (xd->xd_work == NULL)
-		return;
-	free(xd->xd_work->w_tx_stage);
-	free(xd->xd_work->w_rx_stage);
-	free(xd->xd_work);
-	xd->xd_work = NULL;
 }
 
 /*
@@ -241,6 +214,7 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 	for (i = 0; i < vif->vif_nq; i++) {
 		q = &vif->vif_q[i];
 		vif_queue_init(vif, q, i);
+		q->q_worker = vif_worker_pick(vif->vif_d);
 		if ((rc = vif_queue_connect(q, &fe->fe_q[i])) < 0)
 			goto fail;
 	}
@@ -248,17 +222,15 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 		log_warnc(-rc, "%s: response journal", vif->vif_tag);
 		goto fail;
 	}
-	if ((rc = vif_work_get(vif->vif_d)) < 0) {
-		log_warnc(-rc, "%s: buffers", vif->vif_tag);
-		goto fail;
-	}
-	vif->vif_connected = true;
 	vif->vif_connects++;
 	vif_apply_mtu_limit(vif);
 	/* As Linux: carrier on at connect; a stall takes it off, and only
 	 * posted RX slots bring it back (vif_rx_run). */
+	pthread_mutex_lock(&vif->vif_carrier_mu);
+	vif->vif_connected = true;
 	vif->vif_carrier = true;
 	(void)hp_set_carrier(vif->vif_hp, true);
+	pthread_mutex_unlock(&vif->vif_carrier_mu);
 	offl = vif_tap_offloads(fe);
 	if ((rc = hp_set_offload(vif->vif_hp, offl)) < 0) {
 		/* Finished frames only, which every frontend takes. */
@@ -266,10 +238,12 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 		offl = 0;
 	}
 	vif_log_connected(vif, reattach, offl);
+	/* Each worker runs what the guest queued already before we go on. */
 	for (i = 0; i < vif->vif_nq; i++)
-		vif->vif_q[i].q_connected = true;
-	for (i = 0; i < vif->vif_nq && !vif->vif_failed; i++)
-		vif_kick(&vif->vif_q[i]);
+		if ((rc = vif_worker_attach(&vif->vif_q[i])) < 0) {
+			log_warnc(-rc, "%s: buffers", vif->vif_q[i].q_tag);
+			goto fail;
+		}
 	return 0;
 fail:
 	vif_disconnect(vif);
@@ -284,11 +258,13 @@ vif_disconnect(struct xvif *vif)
 	unsigned int i, c;
 
 	for (i = 0; i < vif->vif_nq; i++)
-		vif_queue_stop(&vif->vif_q[i]);
+		vif_worker_detach(&vif->vif_q[i]);
+	pthread_mutex_lock(&vif->vif_carrier_mu);
 	if (vif->vif_hp != NULL && vif->vif_carrier && !vif->vif_tap_lost)
 		(void)hp_set_carrier(vif->vif_hp, false);
 	vif->vif_carrier = false;
 	vif->vif_connected = false;
+	pthread_mutex_unlock(&vif->vif_carrier_mu);
 	/* The next frontend may take fewer offloads. */
 	if (vif->vif_hp != NULL && !vif->vif_tap_lost && vif->vif_nq > 0)
 		(void)hp_set_offload(vif->vif_hp, 0);
@@ -338,37 +314,37 @@ vif_guest_err(struct vif_queue *q, enum vif_counter c, const char *fmt, ...)
 }
 
 /*
- * The frontend broke a queue's ring, or our end of the cable broke: log
- * once, stop that queue now, and leave the rest -- the error node,
- * Closing, letting go of every queue of the vif, as Linux netback's
- * xenvif_fatal_tx_err disables the whole vif -- to the control plane's
- * next turn (xbus_apply_failures).  Never touches XenStore or a sibling
- * queue itself: the data path must not run a XenStore transaction in
- * the middle of a frame loop.
+ * The frontend broke a queue's ring, or our end of the cable broke: in
+ * the queue's worker, log once, stop that queue now, and leave the rest
+ * -- the error node, Closing, letting go of every queue of the vif, as
+ * Linux netback's xenvif_fatal_tx_err disables the whole vif -- to the
+ * control plane's next turn (xbus_apply_failures), woken through
+ * xd_fail_efd.  Never touches XenStore or a sibling queue itself: the
+ * data path must not run a XenStore transaction in the middle of a frame
+ * loop, nor reach into another worker's queue.
  */
 void
 vif_queue_fail(struct vif_queue *q, const char *fmt, ...)
 {
 	struct xvif *vif = q->q_vif;
-	char why[sizeof(vif->vif_fail_why) - 16];
+	uint64_t one = 1;
 	va_list ap;
 
 	vif_queue_stop(q);
-	if (vif->vif_failed)
+	if (q->q_failed)
 		return;		/* once */
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vsnprintf(q->q_fail_why, sizeof(q->q_fail_why), fmt, ap);
 	va_end(ap);
+	q->q_failed = true;
 	if (vif->vif_nq > 1)
-		snprintf(vif->vif_fail_why, sizeof(vif->vif_fail_why),
-		    "queue %u: %s", q->q_id, why);
+		log_warnx("%s: fatal error, disabling vif: queue %u: %s",
+		    vif->vif_tag, q->q_id, q->q_fail_why);
 	else
-		snprintf(vif->vif_fail_why, sizeof(vif->vif_fail_why), "%s",
-		    why);
-	log_warnx("%s: fatal error, disabling vif: %s", vif->vif_tag,
-	    vif->vif_fail_why);
-	vif->vif_failed = vif->vif_fail_pending = true;
-	ev_timer_arm(vif->vif_d->xd_ev, &vif->vif_d->xd_fail_timer, 0);
+		log_warnx("%s: fatal error, disabling vif: %s", vif->vif_tag,
+		    q->q_fail_why);
+	__atomic_store_n(&vif->vif_fail_pending, true, __ATOMIC_RELEASE);
+	(void)!write(vif->vif_d->xd_fail_efd, &one, sizeof(one));
 }
 
 /*
@@ -380,15 +356,36 @@ vif_queue_fail(struct vif_queue *q, const char *fmt, ...)
 void
 vif_tap_fail(struct vif_queue *q, const char *op, int rc)
 {
-	struct xvif *vif = q->q_vif;
+	if (!q->q_failed)
+		q->q_tap_lost = true;
+	vif_queue_fail(q, "interface %s: %s: %s", q->q_hp != NULL ?
+	    q->q_hp->hp_name : q->q_vif->vif_name, op, strerror(rc));
+}
 
-	if (vif->vif_failed) {
-		vif_queue_stop(q);
-		return;
+/*
+ * The control plane's turn: why the vif failed, from its first failed
+ * queue.  False if none has (nothing to apply).
+ */
+bool
+vif_failure(struct xvif *vif)
+{
+	struct vif_queue *q;
+	unsigned int i;
+
+	for (i = 0; i < vif->vif_nq; i++) {
+		q = &vif->vif_q[i];
+		if (!q->q_failed)
+			continue;
+		if (vif->vif_nq > 1)
+			snprintf(vif->vif_fail_why, sizeof(vif->vif_fail_why),
+			    "queue %u: %s", q->q_id, q->q_fail_why);
+		else
+			snprintf(vif->vif_fail_why, sizeof(vif->vif_fail_why),
+			    "%s", q->q_fail_why);
+		vif->vif_tap_lost = q->q_tap_lost;
+		return true;
 	}
-	vif->vif_tap_lost = true;
-	vif_queue_fail(q, "interface %s: %s: %s", vif->vif_hp != NULL ?
-	    vif->vif_hp->hp_name : vif->vif_name, op, strerror(rc));
+	return false;
 }
 
 /* Errors of a TAP read or write that mean the TAP is gone for good. */
@@ -411,6 +408,7 @@ vif_queue_stall(struct vif_queue *q, bool stalled)
 	if (q->q_rx_stalled == stalled)
 		return;
 	q->q_rx_stalled = stalled;
+	pthread_mutex_lock(&vif->vif_carrier_mu);
 	if (stalled && vif->vif_stalled++ == 0 && vif->vif_carrier) {
 		vif->vif_carrier = false;
 		(void)hp_set_carrier(vif->vif_hp, false);
@@ -419,6 +417,7 @@ vif_queue_stall(struct vif_queue *q, bool stalled)
 		vif->vif_carrier = true;
 		(void)hp_set_carrier(vif->vif_hp, true);
 	}
+	pthread_mutex_unlock(&vif->vif_carrier_mu);
 }
 
 /*

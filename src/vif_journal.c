@@ -126,7 +126,8 @@ vj_stage(struct vj_ring *jr, RING_IDX to, void *slots, size_t slot_size,
 	for (i = jr->jr_from; i != to; i++)
 		memcpy((char *)slots + (i & (size - 1)) * slot_size,
 		    (const char *)rsps + (i & (size - 1)) * rsp_size, rsp_size);
-	if (to != jr->jr_from && vj_kill_ring == ring && --vj_kill_at == 0)
+	if (to != jr->jr_from && vj_kill_ring == ring &&
+	    __atomic_sub_fetch(&vj_kill_at, 1, __ATOMIC_RELAXED) == 0)
 		raise(SIGKILL);		/* the window this file closes */
 }
 

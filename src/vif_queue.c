@@ -125,15 +125,16 @@ vif_queue_connect(struct vif_queue *q, const struct vif_feq *fq)
 
 /*
  * Stop moving frames, at once, without letting go of anything: no timer,
- * no TAP readiness.  Safe from inside the data path.
+ * no TAP readiness.  In the queue's worker (the data path, a detach).
  */
 void
 vif_queue_stop(struct vif_queue *q)
 {
-	struct ev *ev = q->q_vif->vif_d->xd_ev;
+	struct ev *ev = vif_q_ev(q);
 
 	ev_timer_cancel(ev, &q->q_rx_timer);
 	ev_timer_cancel(ev, &q->q_kick_timer);
+	ev_timer_cancel(ev, &q->q_evt_timer);
 	vif_rx_watch_tap(q, false);
 	q->q_connected = false;
 }
@@ -148,12 +149,13 @@ vif_queue_unbind(struct vif_queue *q, uint32_t *port)
 	*port = HV_PORT_NONE;
 }
 
-/* Idempotent: each handle is released only if held, then forgotten. */
+/*
+ * Idempotent: each handle is released only if held, then forgotten.  The
+ * control plane's, once the worker let go of the queue (detach).
+ */
 void
 vif_queue_disconnect(struct vif_queue *q)
 {
-	vif_queue_stop(q);
-	ev_timer_cancel(q->q_vif->vif_d->xd_ev, &q->q_evt_timer);
 	q->q_evt_spurious = 0;
 	if (q->q_port_rx != q->q_port_tx)
 		vif_queue_unbind(q, &q->q_port_rx);
@@ -200,7 +202,7 @@ vif_notify_rx(struct vif_queue *q)
 void
 vif_kick_later(struct vif_queue *q)
 {
-	ev_timer_arm(q->q_vif->vif_d->xd_ev, &q->q_kick_timer, 0);
+	ev_timer_arm(vif_q_ev(q), &q->q_kick_timer, 0);
 }
 
 static void
@@ -333,13 +335,45 @@ vif_evt_work(struct vif_queue *q)
 	    q->q_rxr.rsp_prod_pvt != rx_rsp;
 }
 
-/* The hv event fd is readable: run every queue whose channel fired. */
+/*
+ * In the queue's worker: its channel(s) fired (Q_FIRED_TX, _RX) and are
+ * masked until we unmask them, after the work (lateeoi, XSA-332), or
+ * after a back-off when the guest gave us nothing.
+ */
+void
+vif_evt_fired(struct vif_queue *q, unsigned int fired)
+{
+	struct hv *hv = q->q_vif->vif_d->xd_hv;
+	unsigned int delay;
+
+	q->q_cnt[VIF_EVT_IN]++;
+	if (vif_evt_work(q)) {
+		q->q_evt_spurious = 0;
+		delay = 0;
+	} else {
+		q->q_cnt[VIF_EVT_SPURIOUS]++;
+		delay = vif_evt_backoff(q);
+	}
+	if (delay > 0) {
+		ev_timer_arm(vif_q_ev(q), &q->q_evt_timer, delay);
+		return;
+	}
+	if ((fired & Q_FIRED_TX) && q->q_port_tx != HV_PORT_NONE)
+		(void)hv_evt_unmask(hv, q->q_port_tx);
+	if ((fired & Q_FIRED_RX) && q->q_port_rx != HV_PORT_NONE &&
+	    q->q_port_rx != q->q_port_tx)
+		(void)hv_evt_unmask(hv, q->q_port_rx);
+}
+
+/*
+ * The hv event fd is readable (the control plane's loop): hand every
+ * channel that fired to its queue's worker, which runs it.
+ */
 void
 vif_evt_ready(void *arg, uint32_t events)
 {
 	struct xvifd *xd = arg;
 	struct vif_queue *q;
-	unsigned int delay;
 	uint32_t port;
 	int n;
 
@@ -349,18 +383,8 @@ vif_evt_ready(void *arg, uint32_t events)
 			(void)hv_evt_unmask(xd->xd_hv, port);
 			continue;
 		}
-		q->q_cnt[VIF_EVT_IN]++;
-		if (vif_evt_work(q)) {
-			q->q_evt_spurious = 0;
-			delay = 0;
-		} else {
-			q->q_cnt[VIF_EVT_SPURIOUS]++;
-			delay = vif_evt_backoff(q);
-		}
-		/* Unmask after the work (lateeoi, XSA-332), or later. */
-		if (delay == 0 || (q->q_port_tx != port && q->q_port_rx != port))
-			(void)hv_evt_unmask(xd->xd_hv, port);
-		else
-			ev_timer_arm(xd->xd_ev, &q->q_evt_timer, delay);
+		vif_worker_fire(q, port == q->q_port_tx ? Q_FIRED_TX :
+		    Q_FIRED_RX);
 	}
+	vif_workers_wake(xd);
 }

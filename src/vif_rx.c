@@ -21,14 +21,12 @@
 void
 vif_rx_watch_tap(struct vif_queue *q, bool on)
 {
-	struct xvifd *xd = q->q_vif->vif_d;
-
 	if (on && !q->q_hp_polled && q->q_hp != NULL) {
-		if (ev_fd_add(xd->xd_ev, hp_fd(q->q_hp), EPOLLIN,
+		if (ev_fd_add(vif_q_ev(q), hp_fd(q->q_hp), EPOLLIN,
 		    vif_rx_hp_ready, q, &q->q_hp_h) == 0)
 			q->q_hp_polled = true;
 	} else if (!on && q->q_hp_polled) {
-		ev_fd_del(xd->xd_ev, q->q_hp_h);
+		ev_fd_del(vif_q_ev(q), q->q_hp_h);
 		q->q_hp_h = NULL;
 		q->q_hp_polled = false;
 	}
@@ -246,7 +244,6 @@ vif_rx_slots_wait(struct vif_queue *q, uint32_t need)
 static void
 vif_rx_starve(struct vif_queue *q)
 {
-	struct xvifd *xd = q->q_vif->vif_d;
 	uint64_t now = ev_now_ms();
 	unsigned int wait;
 
@@ -254,7 +251,7 @@ vif_rx_starve(struct vif_queue *q)
 	if (q->q_rx_starved_since == 0)
 		q->q_rx_starved_since = now;
 	if (!q->q_vif->vif_fe.fe_rx_notify) {
-		ev_timer_arm(xd->xd_ev, &q->q_rx_timer, XVIF_RX_POLL_MS);
+		ev_timer_arm(vif_q_ev(q), &q->q_rx_timer, XVIF_RX_POLL_MS);
 		return;
 	}
 	if (!q->q_rx_stalled &&
@@ -269,7 +266,7 @@ vif_rx_starve(struct vif_queue *q)
 	if (!q->q_rx_stalled)
 		wait = (unsigned int)(XVIF_RX_STALL_MS -
 		    (now - q->q_rx_starved_since));
-	ev_timer_arm(xd->xd_ev, &q->q_rx_timer, wait);
+	ev_timer_arm(vif_q_ev(q), &q->q_rx_timer, wait);
 }
 
 /* Slots are posted: carrier on, read the TAP. */
@@ -277,7 +274,7 @@ static void
 vif_rx_fed(struct vif_queue *q)
 {
 	q->q_rx_starved_since = 0;
-	ev_timer_cancel(q->q_vif->vif_d->xd_ev, &q->q_rx_timer);
+	ev_timer_cancel(vif_q_ev(q), &q->q_rx_timer);
 	if (q->q_rx_stalled) {
 		vif_queue_stall(q, false);
 		log_info("%s: guest rx ready", q->q_tag);
@@ -301,10 +298,10 @@ vif_rx_idle(struct vif_queue *q)
 	}
 	q->q_rx_starved_since = 0;
 	if (!q->q_rx_stalled) {
-		ev_timer_cancel(q->q_vif->vif_d->xd_ev, &q->q_rx_timer);
+		ev_timer_cancel(vif_q_ev(q), &q->q_rx_timer);
 		vif_rx_watch_tap(q, true);
 	} else if (!q->q_vif->vif_fe.fe_rx_notify)
-		ev_timer_arm(q->q_vif->vif_d->xd_ev, &q->q_rx_timer,
+		ev_timer_arm(vif_q_ev(q), &q->q_rx_timer,
 		    XVIF_RX_POLL_MS);
 }
 

@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "xvif.h"
 
@@ -172,25 +175,35 @@ xbus_vif_destroy(struct xvif *vif, const char *why)
 static void
 xbus_fail(struct xvif *vif)
 {
+	(void)vif_failure(vif);		/* why, if a queue failed */
 	vif->vif_failed = true;
-	vif->vif_fail_pending = false;
 	if (vif->vif_fail_why[0] != '\0')
 		(void)xbus_write_be(vif, "error", vif->vif_fail_why);
 	vif_disconnect(vif);
+	/* Every worker let go of its queues: none can fail it again. */
+	__atomic_store_n(&vif->vif_fail_pending, false, __ATOMIC_RELEASE);
 	if (vif->vif_tap_lost)
 		vif_close_tap(vif, true);	/* a dead fd: let go */
 	xbus_set_state(vif, XenbusStateClosing);
 }
 
-/* The failures the data path recorded since the last turn (a timer). */
+static bool
+xbus_fail_pending(struct xvif *vif)
+{
+	return __atomic_load_n(&vif->vif_fail_pending, __ATOMIC_ACQUIRE);
+}
+
+/* The failures the workers recorded since the last turn (xd_fail_efd). */
 static void
-xbus_apply_failures(void *arg)
+xbus_apply_failures(void *arg, uint32_t events)
 {
 	struct xvifd *xd = arg;
 	struct xvif *vif;
+	uint64_t n;
 
+	(void)!read(xd->xd_fail_efd, &n, sizeof(n));
 	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
-		if (vif->vif_fail_pending && !vif->vif_refused)
+		if (xbus_fail_pending(vif) && !vif->vif_refused)
 			xbus_fail(vif);
 }
 
@@ -231,8 +244,10 @@ xbus_connect(struct xvif *vif)
 			xbus_fail(vif);
 			return;
 		}
-		if (vif->vif_failed)	/* the first requests broke it */
-			return;		/* xbus_apply_failures is next */
+		if (xbus_fail_pending(vif)) {	/* its first requests */
+			xbus_fail(vif);
+			return;
+		}
 	}
 	if (vif->vif_d->xd_hotplug_wait &&
 	    xbus_read(vif, vif->vif_be, "script", buf, sizeof(buf)) != -ENOENT &&
@@ -562,7 +577,11 @@ xbus_start(struct xvifd *xd)
 
 	snprintf(xd->xd_root, sizeof(xd->xd_root),
 	    "/local/domain/%u/backend/vif", xd->xd_self);
-	ev_timer_init(&xd->xd_fail_timer, xbus_apply_failures, xd);
+	if ((xd->xd_fail_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return -errno;
+	if ((rc = ev_fd_add(xd->xd_ev, xd->xd_fail_efd, EPOLLIN,
+	    xbus_apply_failures, xd, &xd->xd_fail_h)) < 0)
+		return rc;
 	if ((rc = hv_xs_watch(xd->xd_hv, xd->xd_root, XBUS_TOKEN_BE)) < 0)
 		return rc;
 	if ((rc = hv_xs_watch(xd->xd_hv, "@releaseDomain", XBUS_TOKEN_REL)) < 0)
@@ -575,11 +594,15 @@ xbus_start(struct xvifd *xd)
 void
 xbus_stop(struct xvifd *xd)
 {
-	ev_timer_cancel(xd->xd_ev, &xd->xd_fail_timer);
 	while (xd->xd_vifs != NULL) {
 		xbus_fe_watch(xd->xd_vifs, false);
 		vif_free(xd->xd_vifs, false);
 	}
 	(void)hv_xs_unwatch(xd->xd_hv, xd->xd_root, XBUS_TOKEN_BE);
 	(void)hv_xs_unwatch(xd->xd_hv, "@releaseDomain", XBUS_TOKEN_REL);
+	ev_fd_del(xd->xd_ev, xd->xd_fail_h);
+	xd->xd_fail_h = NULL;
+	if (xd->xd_fail_efd >= 0)
+		close(xd->xd_fail_efd);
+	xd->xd_fail_efd = -1;
 }

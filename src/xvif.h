@@ -8,6 +8,7 @@
 #ifndef XVIF_XVIF_H
 #define XVIF_XVIF_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,6 +25,8 @@
 #define XVIF_XS_TXN_TRIES	16
 /* Queues a frontend may ask for (Linux netback's default cap). */
 #define XVIF_QUEUES_MAX		8
+/* Worker threads at most (--workers; one per CPU by default). */
+#define XVIF_WORKERS_MAX	64
 /* Guest TX: copy segments and frames one grant-copy call may carry. */
 #define XVIF_TX_BATCH_SEGS	256
 #define XVIF_TX_BATCH_FRAMES	64
@@ -110,10 +113,10 @@ struct vif_rxframe {
 
 /*
  * What the data path works in: staging buffers and the batch being
- * built, shared by every vif the loop serves (one loop today; a worker
- * thread each later).  A batch is built and flushed within one call for
- * one vif, so nothing of a vif stays here between calls, and a vif costs
- * no staging memory of its own (3 MiB each when it was per vif).
+ * built, one per worker thread, shared by every queue it serves.  A
+ * batch is built and flushed within one call for one queue, so nothing
+ * of a queue stays here between calls, and a vif costs no staging memory
+ * of its own (3 MiB each when it was per vif).
  */
 struct vif_work {
 	uint8_t			*w_tx_stage;	/* XVIF_TX_STAGE_PAGES pages */
@@ -126,6 +129,41 @@ struct vif_work {
 	struct vif_rxframe	 w_rx_frames[XVIF_RX_BATCH_FRAMES];
 };
 
+struct vif_wcmd;
+
+/* A queue whose channel(s) fired (Q_FIRED_*), as its worker takes it. */
+struct vif_fire {
+	struct vif_queue	*f_q;
+	unsigned int		 f_fired;
+};
+
+/*
+ * A worker thread: its own event loop and staging buffers, and the
+ * queues the control plane gave it.  The control plane talks to it only
+ * through wk_efd: commands it waits for (attach a queue, detach it,
+ * stop) and queues whose event channel fired (vif_evt_ready reads every
+ * channel and hands each to its queue's worker).  Nothing on the
+ * per-frame path takes a lock.
+ */
+struct vif_worker {
+	struct xvifd		*wk_d;
+	unsigned int		 wk_id;
+	pthread_t		 wk_thread;
+	bool			 wk_running;
+	struct ev		*wk_ev;
+	struct vif_work		*wk_work;	/* made for its first queue */
+	int			 wk_efd;	/* eventfd: something for it */
+	struct ev_fd		*wk_efd_h;
+	unsigned int		 wk_nqueues;	/* the control plane's count */
+	pthread_mutex_t		 wk_mu;		/* guards what follows */
+	pthread_cond_t		 wk_cv;		/* a command is done */
+	struct vif_wcmd		*wk_cmds;	/* to run, in order */
+	struct vif_queue	**wk_fired;	/* channels fired */
+	unsigned int		 wk_nfired, wk_cap;
+	struct vif_fire		*wk_firing;	/* the worker's own copy */
+	unsigned int		 wk_firing_cap;
+};
+
 /* The daemon: everything one process owns. */
 struct xvifd {
 	struct hv		*xd_hv;
@@ -136,14 +174,16 @@ struct xvifd {
 	char			 xd_root[64];	/* .../backend/vif */
 	char			 xd_state_dir[XVIF_PATH_MAX - 32]; /* journals */
 	bool			 xd_swept;	/* stale journals removed */
-	struct vif_work		*xd_work;	/* made at the first connect */
+	struct vif_worker	*xd_workers;
+	unsigned int		 xd_nworkers;
 	unsigned int		 xd_max_queues;	/* multi-queue-max-queues */
 	/* Event channel port -> its queue: no scan of every vif per event. */
 	struct vif_queue	**xd_ports;
 	uint32_t		 xd_nports;
 	struct xvif		*xd_vifs;
-	/* The data path asked the control plane to fail a vif. */
-	struct ev_timer		 xd_fail_timer;
+	/* A worker asks the control plane to fail a vif (eventfd). */
+	int			 xd_fail_efd;
+	struct ev_fd		*xd_fail_h;
 	struct ev_fd		*xd_xs_h, *xd_evt_h;
 };
 
@@ -174,6 +214,8 @@ struct vif_fe {
  */
 struct vif_queue {
 	struct xvif		*q_vif;		/* parent */
+	struct vif_worker	*q_worker;	/* that serves it */
+	bool			 q_attached;	/* the worker has it */
 	unsigned int		 q_id;
 	char			 q_tag[48];	/* "xvif<D>i<H>[ queue N]" */
 	struct hp		*q_hp;		/* queue 0: the vif's vif_hp */
@@ -202,9 +244,17 @@ struct vif_queue {
 	uint64_t		 q_rx_starved_since;	/* 0: not starved */
 	bool			 q_rx_stalled;	/* counted in vif_stalled */
 
+	/* Under the worker's wk_mu: its channels fired (Q_FIRED_*). */
+	unsigned int		 q_fired;
+	/* Set by its worker, read by the control plane on its turn. */
+	bool			 q_failed, q_tap_lost;
+	char			 q_fail_why[144];
+
 	uint64_t		 q_cnt[VIF_COUNTER_MAX];
 	struct log_rate		 q_rate;
 };
+#define Q_FIRED_TX	1u
+#define Q_FIRED_RX	2u
 
 /* One guest vif: its control-plane state and, while connected, queues. */
 struct xvif {
@@ -222,9 +272,10 @@ struct xvif {
 	bool			 vif_refused;	/* bad setup: wait for removal */
 	/*
 	 * The data path failed (a broken ring, a lost TAP): that queue
-	 * stopped at once and said why; xbus applies it to the vif on its
-	 * own turn (fail_pending) and keeps the vif failed until the
-	 * frontend resets.
+	 * stopped at once and said why (q_failed); its worker set
+	 * vif_fail_pending (atomic) and woke the control plane, which
+	 * applies it to the vif on its own turn and keeps the vif failed
+	 * until the frontend resets.
 	 */
 	bool			 vif_failed, vif_fail_pending;
 	bool			 vif_tap_lost;	/* the failure was the TAP's */
@@ -239,6 +290,8 @@ struct xvif {
 	unsigned int		 vif_queues_max;	/* what we offer */
 	struct vif_journal	*vif_journal;	/* XVIF_QUEUES_MAX, mapped */
 	bool			 vif_connected;
+	/* Carrier: off while any queue is stalled; queues on other workers. */
+	pthread_mutex_t		 vif_carrier_mu;
 	bool			 vif_carrier;
 	unsigned int		 vif_stalled;	/* queues with RX stalled */
 	struct vif_queue	*vif_q;		/* vif_nq, while connected */
@@ -279,9 +332,20 @@ void	vif_guest_err(struct vif_queue *, enum vif_counter, const char *fmt,
 void	vif_queue_fail(struct vif_queue *, const char *fmt, ...)
 	    LOG_ATTR_FMT(2, 3);
 void	vif_tap_fail(struct vif_queue *, const char *op, int rc);
+bool	vif_failure(struct xvif *);
 bool	vif_tap_gone(int rc);
 void	vif_queue_stall(struct vif_queue *, bool stalled);
 void	vif_fini(struct xvifd *);	/* what vif.c holds for the daemon */
+
+/* vif_worker.c: the worker threads. */
+int	vif_workers_start(struct xvifd *, unsigned int n);
+void	vif_workers_stop(struct xvifd *);
+struct vif_worker *vif_worker_pick(struct xvifd *);
+int	vif_worker_attach(struct vif_queue *);	/* runs it, waits */
+void	vif_worker_detach(struct vif_queue *);	/* stops it, waits */
+void	vif_worker_fire(struct vif_queue *, unsigned int fired);
+void	vif_workers_wake(struct xvifd *);	/* after vif_worker_fire */
+int	vif_work_get(struct vif_worker *);
 
 /* vif_queue.c: a queue's rings, channels and TAP queue; event dispatch. */
 void	vif_queue_init(struct xvif *, struct vif_queue *, unsigned int id);
@@ -294,6 +358,7 @@ void	vif_kick_later(struct vif_queue *);	/* ... after the others */
 void	vif_notify_tx(struct vif_queue *);
 void	vif_notify_rx(struct vif_queue *);
 void	vif_evt_ready(void *xd, uint32_t events);
+void	vif_evt_fired(struct vif_queue *, unsigned int fired);
 
 /* vif_journal.c: ring responses that survive a SIGKILL. */
 void	vif_journal_init(void);
@@ -314,11 +379,18 @@ void	vif_rx_hp_ready(void *q, uint32_t events);
 void	vif_rx_timer(void *q);
 void	vif_rx_watch_tap(struct vif_queue *, bool on);
 
-/* The loop's staging buffers and batches, for a queue's data path. */
+/* The worker's staging buffers and batches, for a queue's data path. */
 static inline struct vif_work *
 vif_q_work(const struct vif_queue *q)
 {
-	return q->q_vif->vif_d->xd_work;
+	return q->q_worker->wk_work;
+}
+
+/* The worker's loop, for a queue's timers and TAP. */
+static inline struct ev *
+vif_q_ev(const struct vif_queue *q)
+{
+	return q->q_worker->wk_ev;
 }
 
 #endif

@@ -29,7 +29,7 @@ usage(FILE *f)
 	    "usage: xvifd [--hv xen|sim] [--sim-dir DIR] [--backend-domid N]\n"
 	    "             [--state-dir DIR] [--no-hotplug-wait] [--daemon]\n"
 	    "             [--syslog] [--user NAME] [--no-seccomp]\n"
-	    "             [--max-queues N] [-v]\n"
+	    "             [--max-queues N] [--workers N] [-v]\n"
 	    "\n"
 	    "  --hv xen|sim        hypervisor: real Xen (default when /dev/xen\n"
 	    "                      exists) or an xvif-sim host\n"
@@ -46,8 +46,10 @@ usage(FILE *f)
 	    "  --no-seccomp        no syscall filter (an escape hatch)\n"
 	    "  --max-queues N      queues a frontend may use (1..%u; default\n"
 	    "                      one per CPU, at most %u)\n"
+	    "  --workers N         data-path threads (1..%u; default one per\n"
+	    "                      CPU)\n"
 	    "  -v                  more log (repeat for debug)\n",
-	    XVIF_QUEUES_MAX, XVIF_QUEUES_MAX);
+	    XVIF_QUEUES_MAX, XVIF_QUEUES_MAX, XVIF_WORKERS_MAX);
 }
 
 struct xvifd_opts {
@@ -55,7 +57,7 @@ struct xvifd_opts {
 	const char	*o_sim_dir;
 	const char	*o_state_dir;
 	const char	*o_user;
-	unsigned long	 o_domid, o_max_queues;
+	unsigned long	 o_domid, o_max_queues, o_workers;
 	bool		 o_no_hotplug_wait, o_daemon, o_syslog, o_no_seccomp;
 	int		 o_verbose;
 };
@@ -63,6 +65,7 @@ struct xvifd_opts {
 static void
 xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 {
+	long ncpu;
 	static const struct option longopts[] = {
 		{ "hv", required_argument, NULL, 'H' },
 		{ "sim-dir", required_argument, NULL, 'S' },
@@ -74,6 +77,7 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		{ "user", required_argument, NULL, 'U' },
 		{ "no-seccomp", no_argument, NULL, 'C' },
 		{ "max-queues", required_argument, NULL, 'Q' },
+		{ "workers", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -97,6 +101,12 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		case 'L': o->o_syslog = true; break;
 		case 'U': o->o_user = optarg; break;
 		case 'C': o->o_no_seccomp = true; break;
+		case 'W':
+			if (proto_parse_uint(optarg, XVIF_WORKERS_MAX,
+			    &o->o_workers) < 0 || o->o_workers == 0)
+				fatalx("--workers %s: not a number of threads "
+				    "(1..%u)", optarg, XVIF_WORKERS_MAX);
+			break;
 		case 'Q':
 			if (proto_parse_uint(optarg, XVIF_QUEUES_MAX,
 			    &o->o_max_queues) < 0 || o->o_max_queues == 0)
@@ -108,13 +118,16 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		default: usage(stderr); exit(2);
 		}
 	}
-	if (o->o_max_queues == 0) {
-		/* As Linux netback: one per CPU, at most XVIF_QUEUES_MAX. */
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		o->o_max_queues = n < 1 ? 1 : n > XVIF_QUEUES_MAX ?
-		    XVIF_QUEUES_MAX : (unsigned long)n;
-	}
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	/* As Linux netback: one per CPU, at most XVIF_QUEUES_MAX. */
+	if (o->o_max_queues == 0)
+		o->o_max_queues = ncpu > XVIF_QUEUES_MAX ? XVIF_QUEUES_MAX :
+		    (unsigned long)ncpu;
+	if (o->o_workers == 0)
+		o->o_workers = ncpu > XVIF_WORKERS_MAX ? XVIF_WORKERS_MAX :
+		    (unsigned long)ncpu;
 	if (optind != argc)
 		fatalx("unexpected argument '%s' (see xvifd --help)",
 		    argv[optind]);
@@ -388,6 +401,7 @@ main(int argc, char **argv)
 	xd.xd_hotplug_wait = !o.o_no_hotplug_wait;
 	xd.xd_hp_ops = &hp_tap_ops;
 	xd.xd_max_queues = (unsigned int)o.o_max_queues;
+	xd.xd_fail_efd = -1;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.hc_self = xd.xd_self;
 	if (o.o_sim_dir != NULL) {
@@ -451,6 +465,9 @@ main(int argc, char **argv)
 	/* Before libxenstore's reader thread: capabilities are per thread. */
 	if ((rc = priv_drop(o.o_user != NULL ? &user : NULL, &what)) < 0)
 		fatalx("drop privileges: %s: %s", what, strerror(-rc));
+	/* After: the workers need no capability, and block our signals. */
+	if ((rc = vif_workers_start(&xd, (unsigned int)o.o_workers)) < 0)
+		fatalx("worker threads: %s", strerror(-rc));
 	if ((rc = xbus_start(&xd)) < 0)
 		fatalx("watch %s: %s", xd.xd_root, strerror(-rc));
 	if (o.o_no_seccomp)
@@ -459,7 +476,8 @@ main(int argc, char **argv)
 		fatalx("seccomp: %s", strerror(-rc));
 	else
 		log_info("seccomp: %d syscalls allowed", rc);
-	log_info("serving %s (hv %s)", xd.xd_root, o.o_hv);
+	log_info("serving %s (hv %s, %u worker threads, up to %u queues a "
+	    "vif)", xd.xd_root, o.o_hv, xd.xd_nworkers, xd.xd_max_queues);
 	xvifd_ready();
 
 	rc = ev_run(xd.xd_ev);

@@ -14,6 +14,14 @@ t_eq "unknown hypervisor: exit 1" "$(run --hv kvm)" 1
 t_ok "unknown hypervisor: one line" one_line "--hv kvm: unknown hypervisor"
 t_eq "bad backend domid: exit 1" "$(run --backend-domid 70000)" 1
 t_ok "bad backend domid: one line" one_line "not a domain id"
+for v in 0 9 x; do
+	t_eq "--max-queues $v: exit 1" "$(run --max-queues $v)" 1
+	t_ok "--max-queues $v: one line" one_line "--max-queues $v: not a number of queues \(1\.\.8\)"
+done
+for v in 0 65 -1; do
+	t_eq "--workers $v: exit 1" "$(run --workers $v)" 1
+	t_ok "--workers $v: one line" one_line "--workers $v: not a number of threads \(1\.\.64\)"
+done
 t_eq "no simulated host there: exit 1" "$(run --hv sim --sim-dir "$T_DIR/none")" 1
 t_ok "no simulated host there: one line naming the fix" one_line "is .xvif-sim host --dir .*none. running"
 if [ ! -e /dev/xen/gntdev ]; then

@@ -8,7 +8,7 @@
 # single-queue by someone else is taken over with one queue.
 . "$(dirname "$0")/lib.sh"
 sim_host_start
-xvifd_start --no-hotplug-wait --max-queues 4
+xvifd_start --no-hotplug-wait --max-queues 4 --workers 2
 be=/local/domain/0/backend/vif
 
 GUEST_FE_ARGS="--queues 2" guest_up 1
@@ -29,6 +29,11 @@ t_eq "guest 2 wrote queue-3/event-channel-rx" \
 	"$(xenstore-read "/local/domain/$d2/device/vif/0/queue-3/event-channel-rx" >/dev/null 2>&1 && echo yes)" yes
 t_ok "guest 3 asked 8, got the 4 offered" sh -c \
 	"echo '$(conn "$if3")' | grep -q '(4 queues'"
+# Two worker threads, each serving some of guest 2's queues.
+for w in 0 1; do
+	t_ok "guest 2: a queue on worker $w" grep -q "$if2 queue [0-3]: on worker $w" "$T_DIR/xvifd.log"
+done
+t_ok "xvifd runs the 2 workers as threads" test "$(ls /proc/$XVIFD_PID/task | wc -l)" -ge 3
 
 # xvifd_qcounter IF Q NAME: counter NAME of queue Q of IF, from a fresh
 # SIGUSR1 dump (the queue lines follow the vif's).

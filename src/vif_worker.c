@@ -1,0 +1,377 @@
+/*
+ * vif_worker.c -- the worker threads of the data path.  Each has its own
+ * event loop and staging buffers and runs the queues the control plane
+ * gave it, as Linux netback runs a thread per queue: a vif's queues may
+ * sit on different workers, and one busy guest does not hold up the
+ * others.  The control plane keeps XenStore, the vifs' life and the
+ * event channels' one fd; a channel that fires is handed to its queue's
+ * worker (vif_worker_fire).
+ *
+ * The control plane and a worker share only what is under wk_mu: the
+ * commands (attach a queue, detach it, stop), which the control plane
+ * waits for, and the queues whose channels fired.  Both are taken a
+ * batch at a time, at most once per event, never per frame.  A queue
+ * belongs to its worker between attach and detach; before and after,
+ * to the control plane.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+#include "xvif.h"
+
+#define VIF_RX_STAGE_SIZE	((size_t)XVIF_RX_BATCH_FRAMES * XVIF_RX_FRAME_SLOT)
+
+enum vif_wop { VIF_W_ATTACH, VIF_W_DETACH, VIF_W_STOP };
+
+/* A command, on the waiting control plane's stack. */
+struct vif_wcmd {
+	enum vif_wop		 wc_op;
+	struct vif_queue	*wc_q;
+	int			 wc_rc;
+	bool			 wc_done;
+	struct vif_wcmd		*wc_next;
+};
+
+/* The worker's staging buffers and batches (struct vif_work), made once. */
+int
+vif_work_get(struct vif_worker *wk)
+{
+	struct vif_work *w;
+
+	if (wk->wk_work != NULL)
+		return 0;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	w->w_tx_stage = aligned_alloc(XVIF_PAGE_SIZE,
+	    (size_t)XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE);
+	w->w_rx_stage = aligned_alloc(XVIF_PAGE_SIZE, VIF_RX_STAGE_SIZE);
+	if (w->w_tx_stage == NULL || w->w_rx_stage == NULL) {
+		free(w->w_tx_stage);
+		free(w->w_rx_stage);
+		free(w);
+		return -ENOMEM;
+	}
+	wk->wk_work = w;
+	return 0;
+}
+
+static void
+vif_work_free(struct vif_worker *wk)
+{
+	if (wk->wk_work == NULL)
+		return;
+	free(wk->wk_work->w_tx_stage);
+	free(wk->wk_work->w_rx_stage);
+	free(wk->wk_work);
+	wk->wk_work = NULL;
+}
+
+static void
+vif_worker_poke(struct vif_worker *wk)
+{
+	uint64_t one = 1;
+
+	(void)!write(wk->wk_efd, &one, sizeof(one));
+}
+
+/* Drop q from the fired list (under wk_mu): it is being detached. */
+static void
+vif_worker_unfire(struct vif_worker *wk, struct vif_queue *q)
+{
+	unsigned int i;
+
+	if (q->q_fired == 0)
+		return;
+	q->q_fired = 0;
+	for (i = 0; i < wk->wk_nfired; i++)
+		if (wk->wk_fired[i] == q) {
+			wk->wk_fired[i] = wk->wk_fired[--wk->wk_nfired];
+			break;
+		}
+}
+
+/* In the worker: one command. */
+static void
+vif_worker_run_cmd(struct vif_worker *wk, struct vif_wcmd *c)
+{
+	struct vif_queue *q = c->wc_q;
+
+	switch (c->wc_op) {
+	case VIF_W_ATTACH:
+		q->q_connected = true;
+		vif_kick(q);		/* what the guest queued already */
+		break;
+	case VIF_W_DETACH:
+		vif_queue_stop(q);
+		break;
+	case VIF_W_STOP:
+		ev_stop(wk->wk_ev);
+		break;
+	}
+	c->wc_rc = 0;
+}
+
+/*
+ * Under wk_mu, in the worker: move the fired queues into its own list
+ * (grown here: nobody else touches it); how many.  Without memory it
+ * takes what fits and comes back for the rest.
+ */
+static unsigned int
+vif_worker_take_fired(struct vif_worker *wk)
+{
+	struct vif_fire *f;
+	unsigned int i, n = wk->wk_nfired;
+
+	if (n > wk->wk_firing_cap) {
+		if ((f = realloc(wk->wk_firing, wk->wk_cap * sizeof(*f))) != NULL) {
+			wk->wk_firing = f;
+			wk->wk_firing_cap = wk->wk_cap;
+		}
+		if (n > wk->wk_firing_cap) {
+			n = wk->wk_firing_cap;
+			vif_worker_poke(wk);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		wk->wk_firing[i].f_q = wk->wk_fired[wk->wk_nfired - 1 - i];
+		wk->wk_firing[i].f_fired = wk->wk_firing[i].f_q->q_fired;
+		wk->wk_firing[i].f_q->q_fired = 0;
+	}
+	wk->wk_nfired -= n;
+	return n;
+}
+
+/*
+ * The worker's eventfd: queues whose channels fired, then commands.  A
+ * detach is run after the fired queues taken with it, so that a queue is
+ * never run once the control plane has it back.
+ */
+static void
+vif_worker_wakeup(void *arg, uint32_t events)
+{
+	struct vif_worker *wk = arg;
+	struct vif_wcmd *cmds, *c;
+	unsigned int i, n;
+	uint64_t v;
+
+	(void)!read(wk->wk_efd, &v, sizeof(v));
+	pthread_mutex_lock(&wk->wk_mu);
+	cmds = wk->wk_cmds;
+	wk->wk_cmds = NULL;
+	n = vif_worker_take_fired(wk);
+	pthread_mutex_unlock(&wk->wk_mu);
+
+	for (i = 0; i < n; i++)
+		vif_evt_fired(wk->wk_firing[i].f_q, wk->wk_firing[i].f_fired);
+	if (cmds == NULL)
+		return;
+	for (c = cmds; c != NULL; c = c->wc_next)
+		vif_worker_run_cmd(wk, c);
+	pthread_mutex_lock(&wk->wk_mu);
+	for (c = cmds; c != NULL; c = c->wc_next)
+		c->wc_done = true;
+	pthread_cond_broadcast(&wk->wk_cv);
+	pthread_mutex_unlock(&wk->wk_mu);
+}
+
+static void *
+vif_worker_main(void *arg)
+{
+	struct vif_worker *wk = arg;
+	int rc;
+
+	if ((rc = ev_run(wk->wk_ev)) < 0)
+		log_warnc(-rc, "worker %u: event loop", wk->wk_id);
+	return NULL;
+}
+
+/* The control plane: run one command in wk and wait until it is done. */
+static int
+vif_worker_call(struct vif_worker *wk, enum vif_wop op, struct vif_queue *q)
+{
+	struct vif_wcmd c = { .wc_op = op, .wc_q = q }, **pp;
+
+	pthread_mutex_lock(&wk->wk_mu);
+	if (op == VIF_W_DETACH)
+		vif_worker_unfire(wk, q);
+	for (pp = &wk->wk_cmds; *pp != NULL; pp = &(*pp)->wc_next)
+		;
+	*pp = &c;
+	vif_worker_poke(wk);
+	while (!c.wc_done)
+		pthread_cond_wait(&wk->wk_cv, &wk->wk_mu);
+	pthread_mutex_unlock(&wk->wk_mu);
+	return c.wc_rc;
+}
+
+/* The worker with the fewest queues, counting the one it is picked for. */
+struct vif_worker *
+vif_worker_pick(struct xvifd *xd)
+{
+	struct vif_worker *best = &xd->xd_workers[0];
+	unsigned int i;
+
+	for (i = 1; i < xd->xd_nworkers; i++)
+		if (xd->xd_workers[i].wk_nqueues < best->wk_nqueues)
+			best = &xd->xd_workers[i];
+	best->wk_nqueues++;
+	return best;
+}
+
+/*
+ * Give q (connected: rings mapped, channels bound) to its worker, which
+ * runs what the guest queued already before this returns: a frontend
+ * that broke its ring before Connected is failed by then (q_failed).
+ */
+int
+vif_worker_attach(struct vif_queue *q)
+{
+	struct vif_worker *wk = q->q_worker;
+	struct vif_queue **f;
+	unsigned int cap;
+	int rc;
+
+	if ((rc = vif_work_get(wk)) < 0)
+		return rc;
+	/* Room for every queue of the worker in the fired list. */
+	pthread_mutex_lock(&wk->wk_mu);
+	if (wk->wk_nqueues > wk->wk_cap) {
+		cap = wk->wk_cap > 0 ? wk->wk_cap * 2 : 16;
+		if ((f = realloc(wk->wk_fired, cap * sizeof(*f))) != NULL) {
+			wk->wk_fired = f;
+			wk->wk_cap = cap;
+		}
+	}
+	rc = wk->wk_nqueues > wk->wk_cap ? -ENOMEM : 0;
+	pthread_mutex_unlock(&wk->wk_mu);
+	if (rc < 0)
+		return rc;
+	log_debug("%s: on worker %u", q->q_tag, wk->wk_id);
+	rc = vif_worker_call(wk, VIF_W_ATTACH, q);
+	q->q_attached = rc == 0;
+	return rc;
+}
+
+/*
+ * Take q back from its worker (no timer, fd or fired channel of it left
+ * there), and count it off the worker it was picked for.
+ */
+void
+vif_worker_detach(struct vif_queue *q)
+{
+	struct vif_worker *wk = q->q_worker;
+
+	if (wk == NULL)
+		return;
+	if (q->q_attached && wk->wk_running)
+		(void)vif_worker_call(wk, VIF_W_DETACH, q);
+	q->q_attached = false;
+	if (wk->wk_nqueues > 0)
+		wk->wk_nqueues--;
+	q->q_worker = NULL;
+}
+
+/* The control plane: q's channel fired; its worker runs it at the wake. */
+void
+vif_worker_fire(struct vif_queue *q, unsigned int fired)
+{
+	struct vif_worker *wk = q->q_worker;
+
+	pthread_mutex_lock(&wk->wk_mu);
+	if (q->q_fired == 0)
+		wk->wk_fired[wk->wk_nfired++] = q;
+	q->q_fired |= fired;
+	pthread_mutex_unlock(&wk->wk_mu);
+}
+
+/* Wake the workers that were handed channels since the last wake. */
+void
+vif_workers_wake(struct xvifd *xd)
+{
+	struct vif_worker *wk;
+	unsigned int i;
+	bool any;
+
+	for (i = 0; i < xd->xd_nworkers; i++) {
+		wk = &xd->xd_workers[i];
+		pthread_mutex_lock(&wk->wk_mu);
+		any = wk->wk_nfired > 0;
+		pthread_mutex_unlock(&wk->wk_mu);
+		if (any)
+			vif_worker_poke(wk);
+	}
+}
+
+static int
+vif_worker_init(struct xvifd *xd, struct vif_worker *wk, unsigned int id)
+{
+	int rc;
+
+	wk->wk_d = xd;
+	wk->wk_id = id;
+	wk->wk_efd = -1;
+	pthread_mutex_init(&wk->wk_mu, NULL);
+	pthread_cond_init(&wk->wk_cv, NULL);
+	if ((rc = ev_open(&wk->wk_ev)) < 0)
+		return rc;
+	if ((wk->wk_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return -errno;
+	if ((rc = ev_fd_add(wk->wk_ev, wk->wk_efd, EPOLLIN, vif_worker_wakeup,
+	    wk, &wk->wk_efd_h)) < 0)
+		return rc;
+	if ((rc = -pthread_create(&wk->wk_thread, NULL, vif_worker_main,
+	    wk)) < 0)
+		return rc;
+	wk->wk_running = true;
+	return 0;
+}
+
+/* n workers, each waiting in its loop (no wakeup while idle). */
+int
+vif_workers_start(struct xvifd *xd, unsigned int n)
+{
+	unsigned int i;
+	int rc;
+
+	if ((xd->xd_workers = calloc(n, sizeof(*xd->xd_workers))) == NULL)
+		return -ENOMEM;
+	xd->xd_nworkers = n;
+	for (i = 0; i < n; i++)
+		if ((rc = vif_worker_init(xd, &xd->xd_workers[i], i)) < 0) {
+			vif_workers_stop(xd);
+			return rc;
+		}
+	return 0;
+}
+
+/* Stop and free every worker; their queues were detached before. */
+void
+vif_workers_stop(struct xvifd *xd)
+{
+	struct vif_worker *wk;
+	unsigned int i;
+
+	for (i = 0; i < xd->xd_nworkers; i++) {
+		wk = &xd->xd_workers[i];
+		if (wk->wk_running) {
+			(void)vif_worker_call(wk, VIF_W_STOP, NULL);
+			pthread_join(wk->wk_thread, NULL);
+			wk->wk_running = false;
+		}
+		ev_close(wk->wk_ev);
+		if (wk->wk_efd >= 0)
+			close(wk->wk_efd);
+		vif_work_free(wk);
+		free(wk->wk_fired);
+		free(wk->wk_firing);
+		pthread_mutex_destroy(&wk->wk_mu);
+		pthread_cond_destroy(&wk->wk_cv);
+	}
+	free(xd->xd_workers);
+	xd->xd_workers = NULL;
+	xd->xd_nworkers = 0;
+}
