@@ -363,6 +363,42 @@ fz_check_node(const struct xsd *x, const struct xsd_node *n)
 	return nk;
 }
 
+/*
+ * Every domain of x, one bucket after another (each in the bucket its id
+ * says), at most FZ_MAXDOMS; out[i] for i < the count returned.
+ */
+#define FZ_MAXDOMS	8192	/* a domain per request */
+static unsigned int
+fz_doms(const struct xsd *x, const struct xsd_dom **out)
+{
+	const struct xsd_dom *d;
+	unsigned int b, n = 0;
+
+	for (b = 0; b < XSD_DOM_BUCKETS; b++)
+		for (d = x->x_doms[b]; d != NULL; d = d->d_next) {
+			assert(d->d_id % XSD_DOM_BUCKETS == b);
+			assert(n < FZ_MAXDOMS);
+			out[n++] = d;
+		}
+	return n;
+}
+
+/* Domain id of x and its index in fz_doms's order (*k), or NULL. */
+static const struct xsd_dom *
+fz_dom_find(const struct xsd *x, unsigned int id, unsigned int *k)
+{
+	static const struct xsd_dom *v[FZ_MAXDOMS];
+	unsigned int n = fz_doms(x, v), i;
+
+	for (i = 0; i < n; i++)
+		if (v[i]->d_id == id) {
+			if (k != NULL)
+				*k = i;
+			return v[i];
+		}
+	return NULL;
+}
+
 /* perm_for_conn() of xenstored 4.17, to hold xsd_perm_for() against. */
 FZ_CHECK static unsigned int
 fz_perm_for(const struct xsd *x, const struct xsd_conn *c,
@@ -376,8 +412,7 @@ fz_perm_for(const struct xsd *x, const struct xsd_conn *c,
 
 	if (c->c_priv)
 		return all;
-	for (d = x->x_doms; d != NULL && d->d_id != c->c_domid; d = d->d_next)
-		;
+	d = fz_dom_find(x, c->c_domid, NULL);
 	tgt = d != NULL && d->d_target != XSD_NO_TARGET;
 	if (p[0].p_id == c->c_domid || (tgt && p[0].p_id == d->d_target))
 		return all;
@@ -428,23 +463,21 @@ fz_check_world(const struct xsd *x)
 	const struct xsd_conn *c;
 	const struct xsd_watch *w;
 	const struct xsd_dom *d;
-	unsigned int i, k, nn = 0, nc = 0, open = 0, nd = 0, nk = 0;
-	static int owned[8192], watches[8192];	/* a domain per request */
+	static const struct xsd_dom *doms[FZ_MAXDOMS];
+	unsigned int i, k, nn = 0, nc = 0, open = 0, nd, nk = 0;
+	static int owned[FZ_MAXDOMS], watches[FZ_MAXDOMS];
 
 	assert(xsd_htab_get(t, "/") != NULL);
-	for (d = x->x_doms; d != NULL; d = d->d_next, nd++) {
-		assert(nd < sizeof(owned) / sizeof(owned[0]));
-		owned[nd] = watches[nd] = 0;
-	}
+	nd = fz_doms(x, doms);
+	for (i = 0; i < nd; i++)
+		owned[i] = watches[i] = 0;
 	for (i = 0; i < t->h_nb; i++)
 		for (n = t->h_b[i]; n != NULL; n = n->n_hnext, nn++) {
 			nk += fz_check_node(x, n);
 			for (c = x->x_conns; c != NULL; c = c->c_next)
 				assert(xsd_perm_for(c, n->n_perms, n->n_nperms) ==
 				    fz_perm_for(x, c, n->n_perms, n->n_nperms));
-			for (k = 0, d = x->x_doms; d != NULL &&
-			    d->d_id != n->n_perms[0].p_id; d = d->d_next)
-				k++;
+			d = fz_dom_find(x, n->n_perms[0].p_id, &k);
 			assert(d != NULL);	/* every owner is counted */
 			owned[k]++;
 		}
@@ -454,9 +487,7 @@ fz_check_world(const struct xsd *x)
 		fz_check_conn(c);
 		if (c->c_priv)
 			continue;
-		for (k = 0, d = x->x_doms; d != NULL && d->d_id != c->c_domid;
-		    d = d->d_next)
-			k++;
+		d = fz_dom_find(x, c->c_domid, &k);
 		for (w = c->c_watches; w != NULL; w = w->w_next) {
 			assert(d != NULL);
 			watches[k]++;
@@ -465,7 +496,8 @@ fz_check_world(const struct xsd *x)
 	for (i = 0; i < FZ_NSLOTS; i++)
 		open += g_s[i].s_c != NULL;
 	assert(nc == open);			/* no connection of its own */
-	for (i = 0, d = x->x_doms; d != NULL; d = d->d_next, i++) {
+	for (i = 0; i < nd; i++) {
+		d = doms[i];
 		assert(d->d_nbentry == owned[i]);
 		assert(d->d_nbwatch == watches[i]);
 		assert(d->d_nbwatch <= XSD_QUOTA_WATCHES + 1);
@@ -482,7 +514,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char intro[][16] = { "1\0" "4096\0" "1", "2\0" "4097\0" "1" };
 	const uint8_t *end = data + size;
 	unsigned long budget = FZ_CHECK_BUDGET;
-	const struct xsd_dom *d;
 	struct fz_slot *s;
 	unsigned int i;
 	size_t n;
@@ -543,8 +574,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(g_s[i].s_exp);
 	}
 	assert(g_x.x_conns == NULL);
-	for (d = g_x.x_doms; d != NULL; d = d->d_next)
-		assert(d->d_nbwatch == 0);
+	{
+		static const struct xsd_dom *doms[FZ_MAXDOMS];
+		unsigned int nd = fz_doms(&g_x, doms);
+
+		for (i = 0; i < nd; i++)
+			assert(doms[i]->d_nbwatch == 0);
+	}
 	fz_check_world(&g_x);
 	xsd_fini(&g_x);
 	return 0;

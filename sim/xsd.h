@@ -188,10 +188,17 @@ struct xsd_conn {
 	unsigned int	 c_nlog;	/* lines logged about it */
 };
 
+/*
+ * Domains by domid % XSD_DOM_BUCKETS: permissions look one up for every
+ * watching connection on every event, so a list made each event cost
+ * connections x domains (a second or more each at 1000 guests).
+ */
+#define XSD_DOM_BUCKETS	256
+
 struct xsd {
 	struct xsd_htab	 x_tree;
 	uint64_t	 x_gen;
-	struct xsd_dom	*x_doms;
+	struct xsd_dom	*x_doms[XSD_DOM_BUCKETS];
 	struct xsd_conn	*x_conns;
 	unsigned int	 x_nextnum;
 	struct xsd_perm	*x_intro_perms, *x_release_perms;

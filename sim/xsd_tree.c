@@ -252,17 +252,17 @@ xsd_parent(const char *name)
 struct xsd_dom *
 xsd_dom_get(struct xsd *x, unsigned int domid, bool create)
 {
-	struct xsd_dom *d;
+	struct xsd_dom **b = &x->x_doms[domid % XSD_DOM_BUCKETS], *d;
 
-	for (d = x->x_doms; d != NULL; d = d->d_next)
+	for (d = *b; d != NULL; d = d->d_next)
 		if (d->d_id == domid)
 			return d;
 	if (!create || (d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
 	d->d_id = domid;
 	d->d_target = XSD_NO_TARGET;
-	d->d_next = x->x_doms;
-	x->x_doms = d;
+	d->d_next = *b;
+	*b = d;
 	return d;
 }
 
@@ -553,10 +553,11 @@ xsd_fini(struct xsd *x)
 	free(x->x_tree.h_b);
 	x->x_tree.h_b = NULL;
 	x->x_tree.h_nb = 0;
-	while ((d = x->x_doms) != NULL) {
-		x->x_doms = d->d_next;
-		free(d);
-	}
+	for (i = 0; i < XSD_DOM_BUCKETS; i++)
+		while ((d = x->x_doms[i]) != NULL) {
+			x->x_doms[i] = d->d_next;
+			free(d);
+		}
 	free(x->x_intro_perms);
 	free(x->x_release_perms);
 	x->x_intro_perms = x->x_release_perms = NULL;

@@ -222,16 +222,27 @@ xsd_fire(struct xsd *x, struct xsd_conn *c, const char *name,
 			a->a_exact = false;
 		return;
 	}
+	/*
+	 * Permission is asked once per connection, and only of one with a
+	 * watch that matches: most of a host's connections (a guest each)
+	 * watch nothing under name.
+	 */
 	for (i = x->x_conns; i != NULL; i = i->c_next) {
-		if (i->c_listen || i->c_dead || i->c_watches == NULL)
+		int permitted = -1;	/* not asked yet */
+
+		if (i->c_listen || i->c_dead)
 			continue;
-		if (name[0] == '@' ? !xsd_special_permitted(i, name) :
-		    !xsd_watch_permitted(i, name, node, op, nop))
-			continue;
-		for (w = i->c_watches; w != NULL; w = w->w_next)
-			if (exact ? strcmp(name, w->w_node) == 0 :
-			    xsd_is_child(name, w->w_node))
+		for (w = i->c_watches; w != NULL; w = w->w_next) {
+			if (!(exact ? strcmp(name, w->w_node) == 0 :
+			    xsd_is_child(name, w->w_node)))
+				continue;
+			if (permitted < 0)
+				permitted = name[0] == '@' ?
+				    xsd_special_permitted(i, name) :
+				    xsd_watch_permitted(i, name, node, op, nop);
+			if (permitted)
 				xsd_event(i, xsd_watch_path(i, w, name),
 				    w->w_token);
+		}
 	}
 }
