@@ -92,6 +92,7 @@ struct hp {
 	const struct hp_ops	*hp_ops;
 	char			 hp_name[16];	/* the current name */
 	unsigned int		 hp_queues_max;	/* open_queue's bound; 0, 1: none */
+	bool			 hp_reattached;	/* open found it there, not made */
 };
 
 extern const struct hp_ops hp_tap_ops;

@@ -133,6 +133,7 @@ tap_open(const char *ifname, struct hp **out)
 	if ((tp = tap_new(ifname)) == NULL)
 		return -ENOMEM;
 	tp->tp_mq = true;
+	tp->tp_hp.hp_reattached = if_nametoindex(ifname) != 0;
 	if ((rc = tap_attach(tp, &tp->tp_mq)) < 0)
 		goto fail;
 	if (ioctl(tp->tp_fd, TUNSETOFFLOAD, 0) < 0 ||

@@ -87,7 +87,12 @@ vif_free(struct xvif *vif, bool destroy_tap)
 	free(vif);
 }
 
-/* Create (or re-attach to) the TAP called name, with our MAC. */
+/*
+ * Create the TAP called name, with our MAC, or re-attach to it as it is:
+ * its MAC may be the hotplug script's by now (vif-bridge gives every
+ * port fe:ff:ff:ff:ff:ff so that a bridge never takes a guest port's
+ * address as its own), and changing a port's MAC can change the bridge's.
+ */
 int
 vif_open_tap(struct xvif *vif, const char *name)
 {
@@ -100,7 +105,8 @@ vif_open_tap(struct xvif *vif, const char *name)
 		log_warnc(-rc, "%s: create interface %s", vif->vif_tag, name);
 		return rc;
 	}
-	if ((rc = hp_set_mac(vif->vif_hp, vif->vif_mac)) < 0 ||
+	if ((!vif->vif_hp->hp_reattached &&
+	    (rc = hp_set_mac(vif->vif_hp, vif->vif_mac)) < 0) ||
 	    (rc = hp_set_carrier(vif->vif_hp, false)) < 0) {
 		log_warnc(-rc, "%s: set up interface %s", vif->vif_tag, name);
 		vif_close_tap(vif, true);

@@ -8,10 +8,11 @@
 #   base-<key>/   the Xen 4.17 hypervisor (unpacked from its .deb, gunzipped:
 #                 QEMU's multiboot loader wants the ELF), the Debian kernel,
 #                 and a debootstrapped minbase dom0 tree with xl, xenstored,
-#                 iperf3.  <key> hashes the package list and the mirror.
+#                 the stock hotplug scripts (xen-utils-common), iperf3.
+#                 <key> hashes the package list and the mirror.
 #   img-<key>/    dom0-initrd.cpio (the whole dom0 root as an initramfs, with
-#                 xvifd, its hotplug script, the test driver, t_xs_client
-#                 (the differential XenStore check) and the domU's
+#                 xvifd, the test driver, t_xs_client (the differential
+#                 XenStore check), the bridge module, and the domU's
 #                 kernel and initramfs) and the files QEMU boots.  <key>
 #                 hashes everything that goes in, xvifd included.
 # Each is rebuilt only when its key changes; older ones are removed.
@@ -79,7 +80,7 @@ for d in "$CACHE"/base-*; do [ "$d" = "$BASE" ] || rm -rf "$d"; done
 
 # --- images ---------------------------------------------------------------
 ikey=$( { echo "$bkey"; cat "$HERE"/build.sh "$HERE"/dom0-init "$HERE"/domU-init \
-	"$HERE"/vif-xvif "$HERE"/phase-*.sh "$HERE"/lib.sh "$HERE"/trace-states "$XVIFD" "$TXS" /bin/busybox \
+	"$HERE"/phase-*.sh "$HERE"/lib.sh "$HERE"/trace-states "$XVIFD" "$TXS" /bin/busybox \
 	"/boot/vmlinuz-$KVER"; } | sha256sum | cut -c1-16)
 IMG=$CACHE/img-$ikey
 if [ ! -f "$IMG/.done" ]; then
@@ -104,7 +105,7 @@ if [ ! -f "$IMG/.done" ]; then
 	cp "$BASE/vmlinuz" "$S/boot/domU-vmlinuz"
 	cp "$T/domU-initrd.gz" "$S/boot/domU-initrd.gz"
 	# dom0: its modules (netback included, for the reference phase).
-	for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback tun; do
+	for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback tun bridge; do
 		for f in $(modprobe -S "$KVER" --show-depends $m | awk '/^insmod/{print $2}'); do
 			mkdir -p "$S$(dirname "$f")"; cp "$f" "$S$f"; done
 	done
@@ -112,7 +113,6 @@ if [ ! -f "$IMG/.done" ]; then
 	depmod -b "$S" "$KVER"
 	cp /bin/busybox "$S/bin/busybox"
 	install -m 755 "$XVIFD" "$S/usr/local/sbin/xvifd"
-	install -m 755 "$HERE/vif-xvif" "$S/etc/xen/scripts/vif-xvif"
 	mkdir -p "$S/e2e/bin"
 	install -m 755 "$TXS" "$S/e2e/bin/t_xs_client"
 	install -m 755 "$HERE"/lib.sh "$HERE"/phase-*.sh "$HERE"/trace-states "$S/e2e/"

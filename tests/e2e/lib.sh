@@ -19,8 +19,10 @@ check() { if [ "$2" = 0 ]; then pass "$1" "${@:3}"; else fail "$1" "${@:3}"; fi;
 metric() { echo "E2E: METRIC $PHASE $1 $2"; }
 indent() { sed "s/^/    $1| /"; }
 
-# domcfg NAME MAC: a PV guest with one vif and the e2e hotplug script;
-# its vCPUs (2) make the stock netfront ask for as many queues.
+# domcfg NAME MAC: a PV guest with one vif on the bridge xenbr0, as an
+# admin writes it: xl's default hotplug script, the stock vif-bridge, puts
+# the backend's interface in it.  Its vCPUs (2) make the stock netfront
+# ask for as many queues.
 domcfg() {
 	cat > /tmp/$1.cfg <<EOC
 name = "$1"
@@ -31,8 +33,22 @@ extra = "console=hvc0 panic=-1 quiet"
 memory = 192
 vcpus = ${e2e_domu_vcpus:-2}
 on_crash = "destroy"
-vif = [ 'mac=$2,script=/etc/xen/scripts/vif-xvif' ]
+vif = [ 'mac=$2,bridge=xenbr0' ]
 EOC
+}
+
+# on_bridge IF: IF is an up port of xenbr0 with vif-bridge's MAC
+# (fe:ff:ff:ff:ff:ff, so that the bridge never takes a guest port's).
+on_bridge() {
+	ip -o link show "$1" 2>/dev/null | grep -qE '<([^>]*,)?UP[,>].* master xenbr0 ' &&
+		[ "$(cat /sys/class/net/$1/address 2>/dev/null)" = fe:ff:ff:ff:ff:ff ]
+}
+# bridge_checks IF MAC: after the workload, IF is on the bridge and the
+# bridge learned the guest's MAC on it: the traffic crossed xenbr0.
+bridge_checks() {
+	on_bridge "$1"; check bridge_port $? "$(ip -o link show "$1" 2>&1 | cut -c1-150)"
+	bridge fdb show br xenbr0 | grep -q "^$2 dev $1 "
+	check bridge_learned_guest $? "$(bridge fdb show br xenbr0 | grep -v permanent | tr '\n' ';')"
 }
 
 # console NAME: the guest's console so far, printable ASCII only (a byte

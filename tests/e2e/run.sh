@@ -56,16 +56,17 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", b-a}'; }
 grep -a -E '\(XEN\) Xen version|Hardware Dom0 crashed|Kernel panic|E2E: (dom0 init|DOM0-READY|=====|poweroff)' "$LOG" | cut -c1-160
 echo
 # Every check: PASS/FAIL lines; a required one that never reported fails.
-required="init/xenstored init/xl_list init/dom0_no_crashes"
+required="init/xenstored init/xl_list init/xenbr0 init/dom0_no_crashes"
 case $PHASES in *xvif*) required="$required xvif/xvifd_start xvif/create xvif/tap_name
-	xvif/tap_mac xvif/log_ethernet_address xvif/carrier xvif/ping_domU_to_dom0
+	xvif/log_ethernet_address xvif/carrier xvif/ping_domU_to_dom0
 	xvif/ping_dom0_to_domU xvif/tcp_dom0_to_domU_sha256 xvif/tcp_domU_to_dom0_sha256
 	xvif/iperf_dom0_to_domU xvif/iperf_domU_to_dom0 xvif/attach_detach_cycles
 	xvif/tcp_survives_restart xvif/destroy xvif/destroy_backend_gone
-	xvif/destroy_tap_gone xvif/log_bad_mac_diagnostic xvif/log_reattached" ;; esac
+	xvif/destroy_tap_gone xvif/log_bad_mac_diagnostic xvif/log_reattached
+	xvif/bridge_port xvif/bridge_learned_guest xvif/bridge_port_after_restart" ;; esac
 case $PHASES in *netback*) required="$required netback/create netback/carrier
 	netback/ping_dom0_to_domU netback/iperf_dom0_to_domU netback/iperf_domU_to_dom0
-	netback/destroy" ;; esac
+	netback/destroy netback/bridge_port netback/bridge_learned_guest" ;; esac
 checks=$(grep -a -o 'E2E: CHECK .*' "$LOG" | sed 's/^E2E: CHECK //')
 for r in $required; do
 	echo "$checks" | grep -q "^$r " || checks="$checks"$'\n'"$r FAIL never reported"
