@@ -9,12 +9,19 @@ WERROR	?=
 XEN_PKGS := xenstore xengnttab xenevtchn
 XEN_CFLAGS := $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
 XEN_LIBS := $(shell pkg-config --libs $(XEN_PKGS) 2>/dev/null)
+# libsystemd: sd_notify(3) for systemd's Type=notify (src/notify.c).
+SD_CFLAGS := $(shell pkg-config --cflags libsystemd 2>/dev/null)
+SD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null)
 # The goals that install dependencies first (scripts/deps) re-enter make for
-# the build, so only a goal that compiles straight away needs libxen-dev now.
-DEPS_GOALS := check demo deps asan fuzz e2e bench soak clean
-ifeq ($(XEN_LIBS),)
+# the build, so only a goal that compiles straight away needs libxen-dev
+# and libsystemd-dev now (uninstall compiles nothing either).
+DEPS_GOALS := check demo deps asan fuzz e2e bench soak clean uninstall deb
 ifneq ($(filter-out $(DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(XEN_LIBS),)
 $(error libxen-dev not found by pkg-config: run 'scripts/deps check' (or apt-get install libxen-dev))
+endif
+ifeq ($(SD_LIBS),)
+$(error libsystemd-dev not found by pkg-config: run 'scripts/deps check' (or apt-get install libsystemd-dev))
 endif
 endif
 
@@ -22,8 +29,8 @@ WARN	:= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 	   -Wpointer-arith -Wcast-qual -Wsign-compare -Wno-unused-parameter
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) -Isrc -Isim -Itests \
-	   $(XEN_CFLAGS) -DHAVE_HV_XEN -MMD -MP
-LDLIBS	+= $(XEN_LIBS) -lseccomp -lcap -lpthread
+	   $(XEN_CFLAGS) $(SD_CFLAGS) -DHAVE_HV_XEN -MMD -MP
+LDLIBS	+= $(XEN_LIBS) $(SD_LIBS) -lseccomp -lcap -lpthread
 ifneq ($(SAN),)
 CFLAGS	+= -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=$(SAN)
@@ -55,12 +62,14 @@ FUZZ_SECONDS	?= 60
 BENCH_SRCS	:= $(wildcard bench/*.c)
 BENCHES	:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all check demo asan fuzz clean deps ci bench soak
+.PHONY: all check demo asan fuzz clean deps ci bench soak progs
 all: $(BINS) $(TESTS) $(REPLAYS) $(BENCHES)
+# The programs alone (what is installed; debian/rules builds this).
+progs: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIBXVIF): $(call obj,$(SRC_LIB))
 	@mkdir -p $(dir $@)
@@ -98,6 +107,7 @@ $(BUILD)/fuzz/%-replay: $(call obj,fuzz/%.c tests/fuzz/replay.c) $(LIBSIM) \
 FZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Isrc -Isim $(XEN_CFLAGS) -DHAVE_HV_XEN \
 	     -fsanitize=fuzzer,address,undefined
 FZ_SRCS_fz_xsd	:= $(wildcard sim/xsd_*.c)
+FZ_SRCS_fz_ctl	:= src/ctl_proto.c src/proto.c
 FZ_OPTS_fz_xsd	:= -max_len=16384
 # fz_rxpost drives xvifd's own guest-RX code, so it links the product.
 FZ_SRCS_fz_rxpost := $(SRC_LIB) $(SIM_LIB)
@@ -154,6 +164,49 @@ asan: deps
 
 clean:
 	rm -rf build
+
+# make install / make uninstall (README "Install"), DESTDIR honoured.  The
+# daemon and xvifctl go to sbin, the simulator to bin, each man/*.N to
+# manN; the systemd unit's ExecStart is rewritten for SBINDIR.  systemd
+# and kmod read $(PREFIX)/lib/... for /usr/local; debian/rules puts the
+# unit in /lib/systemd/system and the modprobe file in /etc/modprobe.d.
+# uninstall removes exactly those files, never a directory.
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+MODPROBEDIR	?= $(PREFIX)/lib/modprobe.d
+INST_SBIN	:= $(filter $(BUILD)/xvifd $(BUILD)/xvifctl,$(BINS))
+INST_BIN	:= $(BUILD)/xvif-sim
+INST_MAN	:= $(wildcard man/*.[1-9])
+INST_FILES	:= $(patsubst $(BUILD)/%,$(SBINDIR)/%,$(INST_SBIN)) \
+		   $(patsubst $(BUILD)/%,$(BINDIR)/%,$(INST_BIN)) \
+		   $(foreach m,$(INST_MAN),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+		   $(UNITDIR)/xvifd.service $(MODPROBEDIR)/xvif.conf
+
+.PHONY: install uninstall deb
+install: $(INST_SBIN) $(INST_BIN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MODPROBEDIR)
+	install -m 0755 $(INST_SBIN) $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(INST_BIN) $(DESTDIR)$(BINDIR)/
+	for m in $(INST_MAN); do \
+	    install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} \
+	    || exit 1; done
+	sed 's|^ExecStart=/usr/sbin/xvifd |ExecStart=$(SBINDIR)/xvifd |' \
+	    dist/xvifd.service >$(DESTDIR)$(UNITDIR)/xvifd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/xvifd.service
+	install -m 0644 dist/xvif-modprobe.conf $(DESTDIR)$(MODPROBEDIR)/xvif.conf
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INST_FILES))
+
+# The Debian package, built from a copy of the tree in $(BUILD)/deb, where
+# the .deb lands too (scripts/deb).
+deb:
+	scripts/deps package
+	scripts/deb $(BUILD)/deb
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

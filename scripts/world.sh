@@ -149,13 +149,16 @@ sim_host_start() {
 
 # xvifd inside netns $DOM0_NS; its log is $W_DIR/xvifd.log.
 xvifd_start() {
+	local n
 	DOM0_NS=${DOM0_NS:-$W_NS-d0}
 	netns_add "$DOM0_NS"
+	# A restart appends to the same log: wait for one more "serving".
+	n=$(grep -c 'serving' "$W_DIR/xvifd.log" 2>/dev/null)
 	ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" -vv "$@" \
 		>>"$W_DIR/xvifd.log" 2>&1 &
 	XVIFD_PID=$!
 	w_cleanup_add "w_stop $XVIFD_PID"
-	w_wait 10 grep -q 'serving' "$W_DIR/xvifd.log" ||
+	w_wait 10 sh -c "[ \$(grep -c serving '$W_DIR/xvifd.log') -gt ${n:-0} ]" ||
 		w_die "xvifd did not start: $(tail -3 "$W_DIR/xvifd.log")"
 }
 

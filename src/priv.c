@@ -26,7 +26,8 @@
  *   - no CAP_SETUID/CAP_SETGID/CAP_SETPCAP: used during setup only.
  *
  * Syscalls allowed: priv_syscalls[] below and a few with their
- * arguments checked (socket, clone, kill, tgkill): what `strace -f` shows
+ * arguments checked (socket, getsockopt, setsockopt, clone, kill,
+ * tgkill): what `strace -f` shows
  * xvifd making after setup in every tests/sh/t_xvifd_* flow on the
  * simulated host (attach, detach, traffic, restarts, crashes, SIGUSR1,
  * SIGTERM), plus what the real-Xen path makes and only `make e2e` runs:
@@ -89,6 +90,18 @@ priv_user_lookup(const char *name, struct priv_user *pu)
 	strcpy(pu->pu_name, name);
 	pu->pu_uid = pw->pw_uid;
 	pu->pu_gid = pw->pw_gid;
+	return 0;
+}
+
+int
+priv_group_lookup(const char *name, gid_t *gid)
+{
+	struct group *gr;
+
+	errno = 0;
+	if ((gr = getgrnam(name)) == NULL)
+		return errno != 0 ? -errno : -ENOENT;
+	*gid = gr->gr_gid;
 	return 0;
 }
 
@@ -159,8 +172,11 @@ priv_give_dir(const char *dir, uid_t uid, gid_t gid)
 	if (fstat(dfd, &st) < 0)
 		rc = -errno;
 	else if (st.st_uid != uid || st.st_gid != gid) {
-		/* Never a shared directory (/run, /tmp): only a private one. */
-		if ((st.st_mode & 077) != 0)
+		/*
+		 * Never a shared directory (/run, /tmp): only a private
+		 * one, or one whose group may only reach the control socket.
+		 */
+		if ((st.st_mode & 067) != 0)
 			rc = -EACCES;
 		else if (fchown(dfd, uid, gid) < 0)
 			rc = -errno;
@@ -302,6 +318,10 @@ static const char *const priv_syscalls[] = {
 	"ioctl",
 	/* syslog(3) (reconnects after a syslogd restart), XenStore. */
 	"connect", "sendto", "sendmsg", "recvmsg",
+	/* sd_notify(3) (notify.c): whether to send credentials. */
+	"getuid", "geteuid", "getgid", "getegid",
+	/* The control socket's clients (ctl.c). */
+	"accept4",
 };
 
 #ifdef PRIV_SANITIZER
@@ -333,6 +353,33 @@ priv_allow(scmp_filter_ctx ctx, const char *name, unsigned int n,
 	    args)) < 0)
 		return rc == -EEXIST ? 0 : rc;
 	return 1;
+}
+
+/*
+ * sd_notify(3) (notify.c), for READY=1 and STOPPING=1, sizes its datagram
+ * socket's send buffer first: getsockopt and setsockopt of SOL_SOCKET
+ * SO_SNDBUF and SO_SNDBUFFORCE (failures ignored).  No other option may
+ * be read or set.  Returns how many syscalls it allowed.
+ */
+static int
+priv_allow_sndbuf(scmp_filter_ctx ctx)
+{
+	static const char *const calls[] = { "getsockopt", "setsockopt" };
+	static const int opts[] = { SO_SNDBUF, SO_SNDBUFFORCE };
+	struct scmp_arg_cmp a[2];
+	unsigned int i, j;
+	int n = 0, rc;
+
+	a[0] = SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET);
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 2; j++) {
+			a[1] = SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)opts[j]);
+			if ((rc = priv_allow(ctx, calls[i], 2, a)) < 0)
+				return rc;
+			n += j == 0 ? rc : 0;
+		}
+	}
+	return n;
 }
 
 int
@@ -377,6 +424,9 @@ priv_seccomp(void)
 			goto out;
 		n += i == 0 ? rc : 0;
 	}
+	if ((rc = priv_allow_sndbuf(ctx)) < 0)
+		goto out;
+	n += rc;
 	/*
 	 * Threads but no processes: clone() with CLONE_THREAD; clone3()
 	 * (whose flags a filter cannot see) says ENOSYS, and glibc falls

@@ -21,6 +21,8 @@ struct priv_user {
 
 /* -ENOENT: no such user. */
 int	priv_user_lookup(const char *name, struct priv_user *);
+/* The group that may use the control socket (--ctl-group); -ENOENT. */
+int	priv_group_lookup(const char *name, gid_t *);
 
 /*
  * Take the exclusive lock <dir>/xvifd.lock for the life of the process
@@ -34,7 +36,8 @@ int	priv_lock(const char *dir, pid_t *holder);
  * Give the state directory, its lock and its journals to uid:gid, the
  * user journals will be made by after priv_drop (which has no
  * CAP_DAC_OVERRIDE, not even as root).  -EACCES if the directory is
- * someone else's and open to group or others: not a directory of ours.
+ * someone else's and open to group or others: not a directory of ours
+ * (group search alone, 0710, is what --ctl-group makes, and is allowed).
  */
 int	priv_give_dir(const char *dir, uid_t uid, gid_t gid);
 

@@ -118,6 +118,7 @@ xbus_read_mac(struct xvif *vif)
 		    buf);
 		return -EINVAL;
 	}
+	memcpy(vif->vif_fe_mac, fe_mac, sizeof(fe_mac));
 	proto_mac_format(vif->vif_mac, mac);
 	log_info("%s: Ethernet address %s", vif->vif_tag, mac);
 	return 0;

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ev.h"
 #include "hp.h"
@@ -87,6 +88,7 @@ enum vif_counter {
 extern const char *const vif_counter_names[VIF_COUNTER_MAX];
 
 struct xvif;
+struct ctl;
 struct vif_queue;
 struct vif_journal;
 
@@ -185,6 +187,7 @@ struct xvifd {
 	int			 xd_fail_efd;
 	struct ev_fd		*xd_fail_h;
 	struct ev_fd		*xd_xs_h, *xd_evt_h;
+	struct ctl		*xd_ctl;	/* the control socket */
 };
 
 /* One queue's rings and event channel(s), as the frontend wrote them. */
@@ -267,6 +270,7 @@ struct xvif {
 	char			 vif_be[XVIF_PATH_MAX];	/* backend dir */
 	char			 vif_fe_path[XVIF_PATH_MAX];
 	uint8_t			 vif_mac[PROTO_ETH_ALEN];	/* ours */
+	uint8_t			 vif_fe_mac[PROTO_ETH_ALEN];	/* its */
 	unsigned int		 vif_mtu;	/* what we set; a new TAP's 1500 */
 	int			 vif_state;	/* XenbusState we last wrote */
 	bool			 vif_refused;	/* bad setup: wait for removal */
@@ -299,6 +303,10 @@ struct xvif {
 	/* Counters of queues gone (disconnects): a vif's add up for life. */
 	uint64_t		 vif_cnt[VIF_COUNTER_MAX];
 };
+
+/* ctl.c: the control socket, made before privileges are dropped. */
+int	ctl_open(struct xvifd *, uid_t uid, gid_t gid);
+void	ctl_close(struct xvifd *);
 
 /* xbus.c: the control plane (XenStore, state machine). */
 int	xbus_start(struct xvifd *);

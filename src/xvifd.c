@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ctl.h"
+#include "notify.h"
 #include "priv.h"
 #include "xvif.h"
 
@@ -29,7 +31,8 @@ usage(FILE *f)
 	    "usage: xvifd [--hv xen|sim] [--sim-dir DIR] [--backend-domid N]\n"
 	    "             [--state-dir DIR] [--no-hotplug-wait] [--daemon]\n"
 	    "             [--syslog] [--user NAME] [--no-seccomp]\n"
-	    "             [--max-queues N] [--workers N] [-v]\n"
+	    "             [--max-queues N] [--workers N] [--ctl-group NAME]\n"
+	    "             [-v]\n"
 	    "\n"
 	    "  --hv xen|sim        hypervisor: real Xen (default when /dev/xen\n"
 	    "                      exists) or an xvif-sim host\n"
@@ -48,6 +51,8 @@ usage(FILE *f)
 	    "                      one per CPU, at most %u)\n"
 	    "  --workers N         data-path threads (1..%u; default one per\n"
 	    "                      CPU)\n"
+	    "  --ctl-group NAME    the group that may use the control socket\n"
+	    "                      (STATE-DIR/xvifd.sock, for xvifctl)\n"
 	    "  -v                  more log (repeat for debug)\n",
 	    XVIF_QUEUES_MAX, XVIF_QUEUES_MAX, XVIF_WORKERS_MAX);
 }
@@ -57,6 +62,7 @@ struct xvifd_opts {
 	const char	*o_sim_dir;
 	const char	*o_state_dir;
 	const char	*o_user;
+	const char	*o_ctl_group;
 	unsigned long	 o_domid, o_max_queues, o_workers;
 	bool		 o_no_hotplug_wait, o_daemon, o_syslog, o_no_seccomp;
 	int		 o_verbose;
@@ -78,6 +84,7 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		{ "no-seccomp", no_argument, NULL, 'C' },
 		{ "max-queues", required_argument, NULL, 'Q' },
 		{ "workers", required_argument, NULL, 'W' },
+		{ "ctl-group", required_argument, NULL, 'G' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -100,6 +107,7 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		case 'd': o->o_daemon = true; break;
 		case 'L': o->o_syslog = true; break;
 		case 'U': o->o_user = optarg; break;
+		case 'G': o->o_ctl_group = optarg; break;
 		case 'C': o->o_no_seccomp = true; break;
 		case 'W':
 			if (proto_parse_uint(optarg, XVIF_WORKERS_MAX,
@@ -388,6 +396,8 @@ main(int argc, char **argv)
 	struct hv_cfg cfg;
 	struct ev_fd *sig_h = NULL;
 	struct priv_user user;
+	uid_t uid;
+	gid_t gid;
 	char sim_dir[XVIF_PATH_MAX];
 	const char *what;
 	sigset_t mask;
@@ -413,6 +423,12 @@ main(int argc, char **argv)
 	if (o.o_user != NULL && (rc = priv_user_lookup(o.o_user, &user)) < 0)
 		fatalx("--user %s: %s", o.o_user, rc == -ENOENT ?
 		    "no such user" : strerror(-rc));
+	uid = o.o_user != NULL ? user.pu_uid : getuid();
+	gid = o.o_user != NULL ? user.pu_gid : getgid();
+	if (o.o_ctl_group != NULL &&
+	    (rc = priv_group_lookup(o.o_ctl_group, &gid)) < 0)
+		fatalx("--ctl-group %s: %s", o.o_ctl_group, rc == -ENOENT ?
+		    "no such group" : strerror(-rc));
 
 	if (access("/dev/net/tun", R_OK | W_OK) < 0)
 		fatal("/dev/net/tun (load the tun module, run as root)");
@@ -434,8 +450,7 @@ main(int argc, char **argv)
 	xvifd_lock(&xd);
 	xvifd_nofile();
 	/* Journals are made after priv_drop, by the user we end up as. */
-	rc = priv_give_dir(xd.xd_state_dir, o.o_user != NULL ? user.pu_uid :
-	    getuid(), o.o_user != NULL ? user.pu_gid : getgid());
+	rc = priv_give_dir(xd.xd_state_dir, uid, gid);
 	if (rc == -EACCES)
 		fatalx("state directory %s: owned by someone else and open to "
 		    "others (not 0700): give xvifd a directory of its own",
@@ -443,6 +458,9 @@ main(int argc, char **argv)
 	if (rc < 0)
 		fatalx("state directory %s: chown to %s: %s", xd.xd_state_dir,
 		    o.o_user != NULL ? o.o_user : "ourselves", strerror(-rc));
+	/* The control group may reach the socket, and list nothing. */
+	if (chmod(xd.xd_state_dir, o.o_ctl_group != NULL ? 0710 : 0700) < 0)
+		fatal("state directory %s: chmod", xd.xd_state_dir);
 	vif_journal_init();
 	if ((rc = ev_open(&xd.xd_ev)) < 0)
 		fatalx("event loop: %s", strerror(-rc));
@@ -462,6 +480,9 @@ main(int argc, char **argv)
 	    (rc = ev_fd_add(xd.xd_ev, hv_evt_fd(xd.xd_hv), EPOLLIN,
 	    vif_evt_ready, &xd, &xd.xd_evt_h)) < 0)
 		fatalx("event loop: %s", strerror(-rc));
+	if ((rc = ctl_open(&xd, uid, gid)) < 0)
+		fatalx("control socket %s/%s: %s", xd.xd_state_dir,
+		    CTL_SOCK_NAME, strerror(-rc));
 	/* Before libxenstore's reader thread: capabilities are per thread. */
 	if ((rc = priv_drop(o.o_user != NULL ? &user : NULL, &what)) < 0)
 		fatalx("drop privileges: %s: %s", what, strerror(-rc));
@@ -479,11 +500,14 @@ main(int argc, char **argv)
 	log_info("serving %s (hv %s, %u worker threads, up to %u queues a "
 	    "vif)", xd.xd_root, o.o_hv, xd.xd_nworkers, xd.xd_max_queues);
 	xvifd_ready();
+	notify_ready();
 
 	rc = ev_run(xd.xd_ev);
+	notify_stopping();
 	if (rc < 0)
 		log_warnc(-rc, "event loop");
 	xbus_stop(&xd);
+	ctl_close(&xd);
 	ev_close(xd.xd_ev);
 	vif_fini(&xd);
 	hv_close(xd.xd_hv);

@@ -1,0 +1,159 @@
+#!/bin/bash
+# xvifctl against a live xvifd: each command in each format against a
+# golden output (tests/golden/xvifctl/; counters, the pid and the request
+# counts are masked there, and checked for what they must be here),
+# counters that add up, the exit codes, bad requests straight on the
+# socket (each answered, counted, logged at most every 10 s; the daemon
+# serves on), slow and surplus clients, and --ctl-group: the socket's
+# group may ask, nobody else may.
+# T_GOLDEN_UPDATE=1 rewrites the golden files from this run (then review
+# the diff: it is what the test will hold the next run to).
+. "$(dirname "$0")/lib.sh"
+GOLDEN=$(cd "$(dirname "$0")/../golden/xvifctl" && pwd)
+XVIFCTL=$PWD/$BUILD/xvifctl
+sim_host_start
+xvifd_start --no-hotplug-wait --max-queues 4 --workers 2
+guest_up 1
+GUEST_FE_ARGS="--queues 2 --split-evtchn" guest_up 2
+if1=${GUEST_IF[1]} if2=${GUEST_IF[2]}
+SOCK=$SIM_DIR/xvifd/xvifd.sock
+C() { "$XVIFCTL" --sim-dir "$SIM_DIR" "$@"; }
+
+# mask: the figures that move (counters, pid, request counts) as N.
+mask() {
+	sed -E -e '/^[[:space:]]+[a-z_0-9]+( +[0-9]+)+$/s/ +[0-9]+/ N/g' \
+		-e 's/("(pid|ctl_requests|ctl_bad_requests|ctl_refused)": )[0-9]+/\1N/' \
+		-e '/"counters": \{/,/\}/s/(": )[0-9]+/\1N/' \
+		-e '/^xvif(_queue)?_[a-z_0-9]+_total\{/s/ [0-9]+$/ N/' \
+		-e '/^xvifd_ctl_bad_requests_total /s/ [0-9]+$/ N/'
+}
+# golden NAME CMD...: CMD's output, masked, is golden/NAME.
+golden() {
+	local name=$1 out
+	shift
+	out=$("$@" | mask) || { t_fail "$name" "exit $?"; return; }
+	if [ "${T_GOLDEN_UPDATE:-}" = 1 ]; then
+		printf '%s\n' "$out" >"$GOLDEN/$name"
+		t_pass "$name (golden file rewritten)"
+		return
+	fi
+	if diff -u "$GOLDEN/$name" <(printf '%s\n' "$out") >"$T_DIR/diff"; then
+		t_pass "golden: $name"
+	else
+		t_fail "golden: $name" "$(head -20 "$T_DIR/diff")"
+	fi
+}
+golden list.txt C list
+golden list.json C list --json
+golden show.txt C show "$if2"
+golden show.json C --json show "$if2"
+golden stats.txt C stats
+golden stats-if.txt C stats "$if1"
+golden stats.json C stats --json
+golden stats.prom C stats --prometheus
+
+for cmd in "list" "show $if2" "stats"; do
+	# shellcheck disable=SC2086 # words on purpose
+	t_ok "--json $cmd is JSON" sh -c "'$XVIFCTL' --sim-dir '$SIM_DIR' --json $cmd |
+		python3 -c 'import json, sys; json.load(sys.stdin)'"
+done
+# The exposition format: HELP and TYPE before each metric's samples,
+# every sample "name{labels} number", labels quoted.
+t_ok "--prometheus: well-formed" sh -c "'$XVIFCTL' --sim-dir '$SIM_DIR' stats --prometheus |
+	awk '/^# HELP /{ h[\$3] = 1; next } /^# TYPE /{ if (!h[\$3] || (\$4 != \"counter\" && \$4 != \"gauge\")) exit 1; t[\$3] = 1; next }
+	{ n = \$1; sub(/\\{.*/, \"\", n); if (!t[n] || \$0 !~ /^[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? [0-9]+\$/) exit 1; s++ }
+	END { exit s < 20 }'"
+
+# Counters: traffic moves them, and the queues add up to the vif.
+ip netns exec "$DOM0_NS" ping -c 5 -i 0.2 -q 169.254.2.2 >/dev/null ||
+	t_fail "ping guest 2" "no answer"
+C stats --json "$if2" >"$T_DIR/stats.json"
+t_ok "stats: guest 2's rx_frames counted the pings, queues add up" python3 - "$T_DIR/stats.json" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))["vifs"][0]
+assert v["counters"]["rx_frames"] >= 5, v["counters"]["rx_frames"]
+assert len(v["per_queue"]) == 2
+for k, total in v["counters"].items():
+    assert sum(q["counters"][k] for q in v["per_queue"]) == total, k
+PY
+t_eq "show: ring occupancy, guest 2 queue 1 RX slots posted" \
+	"$(C --json show "$if2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["vifs"][0]["per_queue"][1]["rx_ring_posted"])')" 256
+
+# Exit codes and messages.
+rc() { "$@" >/dev/null 2>"$T_DIR/err"; echo $?; }
+t_eq "show of no such vif: exit 1" "$(rc C show xvif99i0)" 1
+t_ok "... and says so" grep -q "no vif xvif99i0" "$T_DIR/err"
+t_eq "stats of no such vif: exit 1" "$(rc C stats nosuch)" 1
+t_eq "no command: exit 2" "$(rc C)" 2
+t_eq "unknown command: exit 2" "$(rc C frob)" 2
+t_eq "show without IF: exit 2" "$(rc C show)" 2
+t_eq "list with an argument: exit 2" "$(rc C list "$if1")" 2
+t_eq "a name with a slash: exit 2" "$(rc C show a/b)" 2
+t_eq "--prometheus with list: exit 2" "$(rc C list --prometheus)" 2
+t_eq "--json and --prometheus: exit 2" "$(rc C stats --json --prometheus)" 2
+t_eq "unknown option: exit 2" "$(rc C --frob list)" 2
+t_eq "no daemon (no socket): exit 3" "$(rc "$XVIFCTL" --state-dir "$T_DIR/none" list)" 3
+t_ok "... and says so" grep -q "xvifd is not running" "$T_DIR/err"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T_DIR/dead.sock"
+t_eq "no daemon (nobody listening): exit 3" "$(rc "$XVIFCTL" --socket "$T_DIR/dead.sock" list)" 3
+t_eq "socket mode 0660" "$(stat -c %a "$SOCK")" 660
+t_eq "state directory 0700 without --ctl-group" "$(stat -c %a "$SIM_DIR/xvifd")" 700
+
+# Bad requests straight on the socket: each gets an error line.
+ask() { printf "$1" | timeout 10 socat -t 5 - "UNIX-CONNECT:$SOCK" 2>/dev/null; }
+bad0=$(C --json list | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["ctl_bad_requests"])')
+n=0
+for req in 'hello\n' 'xvif/2 list\n' 'xvif/1\n' 'xvif/1 frob\n' 'xvif/1 show\n' \
+	'xvif/1 list x\n' 'xvif/1 stats a b\n' 'xvif/1  list\n' 'xvif/1 list \n' \
+	'xvif/1 show a/b\n' 'xvif/1 show abcdefghijklmnopq\n' 'xvif/1 li\0st\n' \
+	'\n' "$(printf 'x%.0s' $(seq 300))"; do
+	n=$((n + 1))
+	got=$(ask "$req")
+	case $got in
+	"xvif/1 error bad-request "*) ;;
+	*) t_fail "bad request $n (${req:0:30}) answered as such" "got '${got:0:80}'" ;;
+	esac
+done
+t_pass "$n bad requests each answered with bad-request"
+printf 'xvif/1 li' | timeout 5 socat -t 0 - "UNIX-CONNECT:$SOCK" >/dev/null 2>&1	# leaves mid-line
+bad1=$(C --json list | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["ctl_bad_requests"])')
+t_eq "each bad request counted (ctl_bad_requests)" "$((bad1 - bad0))" $((n + 1))
+t_ok "bad requests logged, rate-limited" test "$(grep -c 'control: bad request' "$T_DIR/xvifd.log")" -le 2
+t_ok "... with the reason" grep -q 'control: bad request: not a xvif/1 request' "$T_DIR/xvifd.log"
+
+# Slow and surplus clients: 20 connect and say nothing; the daemon takes
+# 16, refuses the rest as busy, answers nobody else meanwhile only after
+# the silent ones are dropped (5 s), and serves on.
+for i in $(seq 20); do
+	timeout 15 socat -u "UNIX-CONNECT:$SOCK" - >"$T_DIR/idle$i" 2>&1 &
+	t_cleanup_add "kill $! 2>/dev/null"
+done
+t_wait 5 sh -c "grep -l busy $T_DIR/idle* | wc -l | grep -qx 4"
+t_eq "clients beyond 16 told busy" "$(grep -l 'error busy' "$T_DIR"/idle* | wc -l)" 4
+t_wait 10 sh -c "'$XVIFCTL' --sim-dir '$SIM_DIR' list >/dev/null 2>&1"
+t_ok "silent clients dropped after 5 s, then served again" C list
+# (4, and the polls above that came while all 16 places were taken)
+t_ok "xvifd counted the refused (ctl_refused)" test "$(C --json list |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["ctl_refused"])')" -ge 4
+t_ok "xvifd still serving" kill -0 "$XVIFD_PID"
+
+# --ctl-group: restart xvifd with the socket given to group nogroup.
+w_stop "$XVIFD_PID"
+xvifd_start --no-hotplug-wait --ctl-group nogroup
+t_eq "--ctl-group: socket group" "$(stat -c %G "$SOCK")" nogroup
+t_eq "--ctl-group: state directory 0710, same group" "$(stat -c '%a %G' "$SIM_DIR/xvifd")" "710 nogroup"
+chmod 711 "$T_DIR"
+mkdir -m 755 "$T_DIR/bin" && cp "$XVIFCTL" "$T_DIR/bin/"
+t_ok "a member of the group may ask" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$T_DIR/bin/xvifctl" --socket "$SOCK" list
+t_eq "anyone else may not (exit 4)" "$(rc setpriv --reuid=nobody --regid=12345 --clear-groups \
+	"$T_DIR/bin/xvifctl" --socket "$SOCK" list)" 4
+t_ok "... and is told why" grep -q "Permission denied" "$T_DIR/err"
+t_ok "the vifs came back under the new xvifd" t_wait 10 sh -c \
+	"'$XVIFCTL' --sim-dir '$SIM_DIR' list | grep -c Connected | grep -qx 2"
+w_stop "$XVIFD_PID"
+xvifd_start --no-hotplug-wait
+t_eq "without --ctl-group again: the directory is private" "$(stat -c '%a' "$SIM_DIR/xvifd")" 700
+w_stop "$XVIFD_PID"
+t_not "the socket goes with xvifd" test -e "$SOCK"
+t_done
