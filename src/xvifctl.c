@@ -218,6 +218,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 64];
+	char simdir[sizeof(path)];
 	char req[CTL_REQ_MAX + 64], *reply;
 	const char *dir = "/run/xvifd", *sock = NULL, *why;
 	enum xc_format fmt = XC_TEXT;
@@ -231,8 +232,10 @@ main(int argc, char **argv)
 		switch (c) {
 		case 's': dir = optarg; break;
 		case 'S':
-			snprintf(path, sizeof(path), "%s/xvifd", optarg);
-			dir = strdup(path);
+			if ((size_t)snprintf(simdir, sizeof(simdir), "%s/xvifd",
+			    optarg) >= sizeof(simdir))
+				xc_die(XC_EXIT_USAGE, "%s: path too long", optarg);
+			dir = simdir;
 			break;
 		case 'k': sock = optarg; break;
 		case 'j': fmt = fmt == XC_TEXT ? XC_JSON : XC_BOTH; break;
@@ -260,7 +263,9 @@ main(int argc, char **argv)
 		xc_die(XC_EXIT_USAGE, "--prometheus goes with stats only");
 	strcat(req, "\n");
 	if (sock == NULL) {
-		snprintf(path, sizeof(path), "%s/%s", dir, CTL_SOCK_NAME);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    CTL_SOCK_NAME) >= sizeof(path))
+			xc_die(XC_EXIT_USAGE, "%s: path too long", dir);
 		sock = path;
 	}
 	len = xc_ask(sock, req, &reply);
