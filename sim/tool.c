@@ -70,6 +70,149 @@ tool_parse_mac(const char *s, uint8_t mac[6])
 	return *s == '\0' ? 0 : -EINVAL;
 }
 
+/*
+ * A number as strtoull(s, &end, 0) reads one made of decimal digits only
+ * (what xl's regular expressions let through): octal after a leading 0,
+ * so that "010" is 8 and "09" is 0 followed by "9", as in xl.  Past
+ * UINT32_MAX (which xl refuses) it stops counting and says so.
+ */
+static uint64_t
+tool_rate_num(const char *s, const char **end, bool *over)
+{
+	unsigned int base = s[0] == '0' ? 8 : 10;
+	uint64_t v = 0;
+
+	*over = false;
+	for (; *s >= '0' && *s < (char)('0' + base); s++) {
+		v = v * base + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX) {
+			*over = true;
+			v = UINT32_MAX;
+		}
+	}
+	*end = s;
+	return v;
+}
+
+/* xl's "^[0-9]+[GMK]?[Bb]/s$". */
+static bool
+tool_rate_shape(const char *s)
+{
+	if (!isdigit((unsigned char)*s))
+		return false;
+	while (isdigit((unsigned char)*s))
+		s++;
+	if (*s == 'G' || *s == 'M' || *s == 'K')
+		s++;
+	return (s[0] == 'B' || s[0] == 'b') && strcmp(s + 1, "/s") == 0;
+}
+
+/* xl's "^[0-9]+[mu]?s?$". */
+static bool
+tool_interval_shape(const char *s)
+{
+	if (!isdigit((unsigned char)*s))
+		return false;
+	while (isdigit((unsigned char)*s))
+		s++;
+	if (*s == 'm' || *s == 'u')
+		s++;
+	if (*s == 's')
+		s++;
+	return *s == '\0';
+}
+
+/* RATE of rate=RATE[@INTERVAL]: bytes per second. */
+static int
+tool_rate_bps(const char *s, uint64_t *bps, const char **why)
+{
+	const char *p;
+	uint64_t v;
+	bool over;
+
+	if (!tool_rate_shape(s)) {
+		*why = "invalid rate";
+		return -EINVAL;
+	}
+	v = tool_rate_num(s, &p, &over);
+	if (v == 0 || over) {
+		*why = "rate overflow";
+		return -EINVAL;
+	}
+	if (*p == 'G')
+		v *= 1000000000;
+	else if (*p == 'M')
+		v *= 1000000;
+	else if (*p == 'K')
+		v *= 1000;
+	/* Bits: "b" here or after the multiplier (p[1] is in the string). */
+	if (p[0] == 'b' || p[1] == 'b')
+		v /= 8;
+	*bps = v;
+	return 0;
+}
+
+/* INTERVAL of rate=RATE@INTERVAL: microseconds. */
+static int
+tool_rate_interval(const char *s, uint32_t *usec, const char **why)
+{
+	const char *p;
+	uint64_t v;
+	bool over;
+
+	if (!tool_interval_shape(s)) {
+		*why = "invalid replenishment interval";
+		return -EINVAL;
+	}
+	v = tool_rate_num(s, &p, &over);
+	if (v == 0 || over) {
+		*why = "replenishment interval overflow";
+		return -EINVAL;
+	}
+	if (*p == 's' || *p == '\0')
+		v *= 1000000;
+	else if (*p == 'm')
+		v *= 1000;
+	if (v > UINT32_MAX) {
+		*why = "replenishment interval overflow";
+		return -EINVAL;
+	}
+	*usec = (uint32_t)v;
+	return 0;
+}
+
+int
+tool_parse_rate(const char *s, uint64_t *bytes, uint32_t *usec,
+    const char **why)
+{
+	char rate[64];
+	const char *at = strchr(s, '@');
+	size_t n = at != NULL ? (size_t)(at - s) : strlen(s);
+	uint32_t us = 50000;		/* xl's default: 50 ms */
+	uint64_t bps;
+
+	if (n == 0) {
+		*why = "no rate specified";
+		return -EINVAL;
+	}
+	if (n >= sizeof(rate)) {
+		*why = "invalid rate";
+		return -EINVAL;
+	}
+	memcpy(rate, s, n);
+	rate[n] = '\0';
+	if (tool_rate_bps(rate, &bps, why) < 0 ||
+	    (at != NULL && tool_rate_interval(at + 1, &us, why) < 0))
+		return -EINVAL;
+	if (bps > UINT64_MAX / us) {
+		*why = "rate overflow";
+		return -EINVAL;
+	}
+	*bytes = bps * us / 1000000;
+	*usec = us;
+	return 0;
+}
+
 /* A XenStore-safe word: printable, no '/', no space, not empty. */
 static bool
 tool_word_ok(const char *v)
@@ -136,9 +279,20 @@ tool_nic_parse(struct tool_nic *nic, const char *word, const char **why)
 			return -EINVAL;
 		}
 		nic->tn_ip = v;
+	} else if (KEY("rate")) {
+		if (tool_parse_rate(v, &nic->tn_rate_bytes, &nic->tn_rate_usec,
+		    why) < 0)
+			return -EINVAL;
+		nic->tn_rate_set = true;
+	} else if (KEY("antispoof")) {
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+			*why = "not 0 or 1";
+			return -EINVAL;
+		}
+		nic->tn_antispoof = v;
 	} else {
 		*why = "unknown key (mac, script, vifname, bridge, devid, ip, "
-		    "mtu)";
+		    "mtu, rate, antispoof)";
 		return -EINVAL;
 	}
 #undef KEY

@@ -36,6 +36,8 @@
  *   - The devices of a domain being destroyed are removed one after the
  *     other (libxl removes them in parallel), so with several dead
  *     backends `destroy` waits 10 s per vif, not 10 s in all.
+ *   - antispoof=0|1 writes the backend key of that name, which xvifd
+ *     reads (xvifd(8)) and libxl has no word for.
  *   - Argument errors (bad domid, unknown domain or device, bad mac,
  *     unknown key) exit 2 with one line; xl exits 1 and is more lenient.
  *   - store/port and store/ring-ref are written as libxl would, but the
@@ -101,6 +103,10 @@ struct tool_nic {
 	const char	*tn_vifname;
 	const char	*tn_bridge;
 	const char	*tn_ip;
+	bool		 tn_rate_set;	/* rate=: libxl's rate key */
+	uint64_t	 tn_rate_bytes;	/* per interval */
+	uint32_t	 tn_rate_usec;	/* the interval */
+	const char	*tn_antispoof;	/* "0", "1": xvif's key, not libxl's */
 };
 
 /* -- tool.c: pure parsers (unit-tested). -- */
@@ -111,6 +117,14 @@ int	tool_parse_domid(const char *s, domid_t *out);
 int	tool_parse_uint(const char *s, unsigned int max, unsigned int *out);
 /* "xx:xx:xx:xx:xx:xx", hex, either case.  0 or -EINVAL. */
 int	tool_parse_mac(const char *s, uint8_t mac[6]);
+/*
+ * xl's vif rate=RATE[@INTERVAL] (libxlu's xlu_vif_parse_rate) into what
+ * libxl writes to the rate key: bytes per interval and the interval in
+ * microseconds (10Mb/s: 62500 every 50000).  0, or -EINVAL with *why
+ * set to xl's complaint.
+ */
+int	tool_parse_rate(const char *s, uint64_t *bytes, uint32_t *usec,
+	    const char **why);
 /*
  * One `attach` word "key=value" into nic (values borrowed from word).
  * 0, or -EINVAL with *why set to a static explanation.

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,7 @@ vif_add_xenstore(struct tool *tl, domid_t domid, unsigned int devid,
 {
 	struct tool_vifpaths vp;
 	char domid_s[16], devid_s[16], mtu_s[16], script[TOOL_PATH_MAX];
+	char rate_s[40];
 	const char *bents[32], *fents[16], *ro_fents[4];
 	char *v;
 	struct xs_permissions fe_perms[2], be_perms[2];
@@ -145,6 +147,14 @@ vif_add_xenstore(struct tool *tl, domid_t domid, unsigned int devid,
 	BENT("mac", mac);
 	if (nic->tn_ip != NULL)
 		BENT("ip", nic->tn_ip);
+	if (nic->tn_antispoof != NULL)	/* xvif's; see tool.h */
+		BENT("antispoof", nic->tn_antispoof);
+	/* libxl: "<bytes>,<usecs>", written when an interval is set. */
+	if (nic->tn_rate_set && nic->tn_rate_usec > 0) {
+		snprintf(rate_s, sizeof(rate_s), "%" PRIu64 ",%" PRIu32,
+		    nic->tn_rate_bytes, nic->tn_rate_usec);
+		BENT("rate", rate_s);
+	}
 	if (mtu != TOOL_NIC_MTU_DEFAULT)
 		BENT("mtu", mtu_s);
 	BENT("bridge", nic->tn_bridge != NULL ? nic->tn_bridge :
@@ -443,7 +453,8 @@ int
 simcmd_attach(int argc, char **argv)
 {
 	static const char usage[] = "--dir DIR DOMID [mac=M] [script=S] "
-	    "[vifname=N] [bridge=B] [devid=D] [ip=IP] [mtu=MTU]";
+	    "[vifname=N] [bridge=B] [devid=D] [ip=IP] [mtu=MTU] "
+	    "[rate=RATE[@INTERVAL]] [antispoof=0|1]";
 	struct tool_nic nic = { .tn_devid = -1 };
 	struct tool_vifpaths vp;
 	struct tool tl;

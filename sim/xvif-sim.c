@@ -25,7 +25,8 @@ static const struct simcmd {
 	  "             its devices (backends see only @releaseDomain)" },
 	{ "attach", simcmd_attach,
 	  "--dir DIR DOMID [mac=M] [script=S] [vifname=N] [bridge=B] [devid=D]\n"
-	  "             [ip=IP] [mtu=MTU]",
+	  "             [ip=IP] [mtu=MTU] [rate=RATE[@INTERVAL]]\n"
+	  "             [antispoof=0|1]",
 	  "add a vif to a domain, as xl network-attach does" },
 	{ "detach", simcmd_detach, "--dir DIR DOMID DEVID",
 	  "remove a vif from a domain, as xl network-detach does" },

@@ -26,6 +26,10 @@ const char *const vif_counter_names[VIF_COUNTER_MAX] = {
 	[VIF_TX_CSUM_OFFLOAD] = "tx_csum_offloads",
 	[VIF_TX_GSO] = "tx_gso",
 	[VIF_TX_GSO_FIXUP] = "tx_gso_csum_fixups",
+	[VIF_TX_RATE_WAITS] = "tx_rate_waits",
+	[VIF_TX_SPOOF_MAC] = "tx_spoof_mac_drops",
+	[VIF_TX_SPOOF_IP] = "tx_spoof_ip_drops",
+	[VIF_TX_SPOOF_BAD] = "tx_spoof_bad_drops",
 	[VIF_RX_FRAMES] = "rx_frames",
 	[VIF_RX_BYTES] = "rx_bytes",
 	[VIF_RX_TOO_BIG] = "rx_too_big",
@@ -220,7 +224,10 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 	for (i = 0; i < vif->vif_nq; i++) {
 		q = &vif->vif_q[i];
 		vif_queue_init(vif, q, i);
+		q->q_as = vif->vif_as;	/* its worker reads it from attach */
 		q->q_worker = vif_worker_pick(vif->vif_d);
+		/* Each queue gets the whole rate, as in Linux. */
+		vif_worker_rate(q, &vif->vif_rate);
 		if ((rc = vif_queue_connect(q, &fe->fe_q[i])) < 0)
 			goto fail;
 	}
@@ -285,6 +292,23 @@ vif_disconnect(struct xvif *vif)
 	vif->vif_q = NULL;
 	vif->vif_nq = 0;
 	vif->vif_stalled = 0;
+	/* No queue is left to read it; the next connect reads it again. */
+	free(vif->vif_as);
+	vif->vif_as = NULL;
+}
+
+/*
+ * The rate key changed while connected: every queue gets the new rate,
+ * each the whole of it, as Linux netback's queues (xen_net_rate_changed),
+ * through its worker.
+ */
+void
+vif_set_rate(struct xvif *vif)
+{
+	unsigned int i;
+
+	for (i = 0; i < vif->vif_nq; i++)
+		vif_worker_rate(&vif->vif_q[i], &vif->vif_rate);
 }
 
 /* A vif's counters: those of queues gone plus those of its queues now. */

@@ -62,6 +62,7 @@ vif_queue_init(struct xvif *vif, struct vif_queue *q, unsigned int id)
 	ev_timer_init(&q->q_rx_timer, vif_rx_timer, q);
 	ev_timer_init(&q->q_kick_timer, vif_kick_timer, q);
 	ev_timer_init(&q->q_evt_timer, vif_evt_timer, q);
+	ev_timer_init(&q->q_credit_timer, vif_tx_credit_timer, q);
 }
 
 /*
@@ -135,6 +136,8 @@ vif_queue_stop(struct vif_queue *q)
 	ev_timer_cancel(ev, &q->q_rx_timer);
 	ev_timer_cancel(ev, &q->q_kick_timer);
 	ev_timer_cancel(ev, &q->q_evt_timer);
+	ev_timer_cancel(ev, &q->q_credit_timer);
+	q->q_tx_waiting = false;
 	vif_rx_watch_tap(q, false);
 	q->q_connected = false;
 }
@@ -331,8 +334,9 @@ vif_evt_work(struct vif_queue *q)
 		q->q_evt_rx_prod = rx_prod;
 		return true;
 	}
-	return !q->q_connected || q->q_txr.req_cons != tx_cons ||
-	    q->q_rxr.rsp_prod_pvt != rx_rsp;
+	/* Requests that wait for credit are work (Linux: unconsumed). */
+	return !q->q_connected || q->q_tx_waiting ||
+	    q->q_txr.req_cons != tx_cons || q->q_rxr.rsp_prod_pvt != rx_rsp;
 }
 
 /*

@@ -3,12 +3,17 @@
  * proto.c on private copies, grant-copied in batches into page-aligned
  * staging buffers, handed to the TAP, answered.  A bad request costs the
  * guest one frame; a broken ring costs it the vif; nothing costs another
- * vif anything.
+ * vif anything.  The toolstack's rate limit holds frames on the ring
+ * until the queue has the credit (vif_rate.h).  With anti-spoofing on,
+ * a frame not from the guest's own addresses is dropped before the TAP
+ * (antispoof.h).
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <sys/uio.h>
 
+#include "antispoof.h"
 #include "xvif.h"
 
 /* Requests handled per call before yielding to the loop (fairness). */
@@ -112,6 +117,31 @@ vif_tx_offload(struct vif_queue *q, struct vif_txframe *tf,
 	return NULL;
 }
 
+/*
+ * Anti-spoofing, on a frame whole in staging (a GSO superframe's headers
+ * are its segments'): a forged one is dropped, counted by the rule it
+ * broke and answered OKAY, as netback answers what it drops for policy;
+ * the log says why, at most every XVIF_LOG_INTERVAL per queue.
+ */
+static bool
+vif_tx_spoofed(struct vif_queue *q, const struct vif_txframe *tf)
+{
+	static const enum vif_counter cnt[] = {
+		[ANTISPOOF_RULE_MAC] = VIF_TX_SPOOF_MAC,
+		[ANTISPOOF_RULE_IP] = VIF_TX_SPOOF_IP,
+		[ANTISPOOF_RULE_MALFORMED] = VIF_TX_SPOOF_BAD,
+	};
+	enum antispoof_verdict v;
+
+	v = antispoof_check(q->q_as, tf->tf_buf, tf->tf_pk.pk_len);
+	if (v == ANTISPOOF_OK)
+		return false;
+	vif_guest_err(q, cnt[antispoof_rule(v)], "tx id %u: dropped: %s",
+	    tf->tf_pk.pk_slot[0].id, antispoof_why(v));
+	vif_tx_respond_pkt(q, &tf->tf_pk, NETIF_RSP_OKAY);
+	return true;
+}
+
 /* Hand every planned copy to the hypervisor, then deliver and answer. */
 static void
 vif_tx_flush(struct vif_queue *q)
@@ -153,6 +183,8 @@ vif_tx_flush(struct vif_queue *q)
 			vif_tx_respond_pkt(q, &tf->tf_pk, NETIF_RSP_ERROR);
 			continue;
 		}
+		if (q->q_as != NULL && vif_tx_spoofed(q, tf))
+			continue;
 		if ((why = vif_tx_offload(q, tf, &vh)) != NULL) {
 			vif_guest_err(q, VIF_TX_BAD, "tx id %u: %s",
 			    tf->tf_pk.pk_slot[0].id, why);
@@ -211,6 +243,64 @@ vif_tx_queue(struct vif_queue *q, const struct proto_txpkt *pk, bool ok)
 	tf->tf_nsegs = w->w_tx_nsegs - tf->tf_seg0;
 }
 
+static uint64_t
+vif_tx_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * The rate limit, as Linux netback's credit scheduler: may a frame of
+ * len bytes go now?  If not, guest TX stops before it, its requests left
+ * on the ring (the guest's queue fills and its stack backs off), until
+ * the credit timer brings the credit; a rate of nothing waits for the
+ * key to change.  The worker sleeps meanwhile.
+ */
+static bool
+vif_tx_credit(struct vif_queue *q, uint32_t len)
+{
+	uint64_t wait;
+
+	if (!vif_rate_limited(&q->q_credit.vc_rate))
+		return true;
+	if ((wait = vif_credit_take(&q->q_credit, len, vif_tx_now_us())) == 0)
+		return true;
+	q->q_cnt[VIF_TX_RATE_WAITS]++;
+	q->q_tx_waiting = true;
+	if (wait != VIF_CREDIT_NEVER)
+		ev_timer_arm(vif_q_ev(q), &q->q_credit_timer,
+		    vif_credit_wait_ms(wait));
+	return false;
+}
+
+/* The credit is there (or a new rate came): on with guest TX. */
+void
+vif_tx_credit_timer(void *arg)
+{
+	struct vif_queue *q = arg;
+
+	q->q_tx_waiting = false;
+	vif_tx_run(q);
+}
+
+/*
+ * A new rate, from the control plane: in the queue's worker, or before
+ * one has the queue (vif_worker_rate).  It starts afresh, with an
+ * interval's credit, as at connect; a queue that waited goes on.
+ */
+void
+vif_tx_set_rate(struct vif_queue *q, const struct vif_rate *r)
+{
+	vif_credit_start(&q->q_credit, r, vif_tx_now_us());
+	if (!q->q_tx_waiting)
+		return;
+	ev_timer_cancel(vif_q_ev(q), &q->q_credit_timer);
+	vif_tx_credit_timer(q);
+}
+
 void
 vif_tx_run(struct vif_queue *q)
 {
@@ -220,7 +310,7 @@ vif_tx_run(struct vif_queue *q)
 	unsigned int done = 0;
 	RING_IDX prod;
 
-	if (!q->q_connected)
+	if (!q->q_connected || q->q_tx_waiting)
 		return;
 	for (;;) {
 		/* Untrusted: read the guest's producer once, then check it. */
@@ -239,6 +329,10 @@ vif_tx_run(struct vif_queue *q)
 				vif_tx_flush(q);
 				vif_queue_fail(q, "tx id %u: %s", pk.pk_slot[0].id,
 				    pk.pk_why);
+				return;
+			}
+			if (v == PROTO_TX_OK && !vif_tx_credit(q, pk.pk_len)) {
+				vif_tx_flush(q);	/* what had credit */
 				return;
 			}
 			r->req_cons += pk.pk_consumed;

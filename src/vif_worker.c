@@ -8,11 +8,11 @@
  * worker (vif_worker_fire).
  *
  * The control plane and a worker share only what is under wk_mu: the
- * commands (attach a queue, detach it, stop), which the control plane
- * waits for, and the queues whose channels fired.  Both are taken a
- * batch at a time, at most once per event, never per frame.  A queue
- * belongs to its worker between attach and detach; before and after,
- * to the control plane.
+ * commands (attach a queue, detach it, give it a new rate, stop), which
+ * the control plane waits for, and the queues whose channels fired.  Both
+ * are taken a batch at a time, at most once per event, never per frame.
+ * A queue belongs to its worker between attach and detach; before and
+ * after, to the control plane.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,12 +25,13 @@
 
 #define VIF_RX_STAGE_SIZE	((size_t)XVIF_RX_BATCH_FRAMES * XVIF_RX_FRAME_SLOT)
 
-enum vif_wop { VIF_W_ATTACH, VIF_W_DETACH, VIF_W_STOP };
+enum vif_wop { VIF_W_ATTACH, VIF_W_DETACH, VIF_W_STOP, VIF_W_RATE };
 
 /* A command, on the waiting control plane's stack. */
 struct vif_wcmd {
 	enum vif_wop		 wc_op;
 	struct vif_queue	*wc_q;
+	struct vif_rate		 wc_rate;	/* VIF_W_RATE's */
 	int			 wc_rc;
 	bool			 wc_done;
 	struct vif_wcmd		*wc_next;
@@ -111,6 +112,9 @@ vif_worker_run_cmd(struct vif_worker *wk, struct vif_wcmd *c)
 	case VIF_W_STOP:
 		ev_stop(wk->wk_ev);
 		break;
+	case VIF_W_RATE:
+		vif_tx_set_rate(q, &c->wc_rate);
+		break;
 	}
 	c->wc_rc = 0;
 }
@@ -189,23 +193,31 @@ vif_worker_main(void *arg)
 	return NULL;
 }
 
-/* The control plane: run one command in wk and wait until it is done. */
+/* The control plane: run command c in wk and wait until it is done. */
+static int
+vif_worker_run(struct vif_worker *wk, struct vif_wcmd *c)
+{
+	struct vif_wcmd **pp;
+
+	pthread_mutex_lock(&wk->wk_mu);
+	if (c->wc_op == VIF_W_DETACH)
+		vif_worker_unfire(wk, c->wc_q);
+	for (pp = &wk->wk_cmds; *pp != NULL; pp = &(*pp)->wc_next)
+		;
+	*pp = c;
+	vif_worker_poke(wk);
+	while (!c->wc_done)
+		pthread_cond_wait(&wk->wk_cv, &wk->wk_mu);
+	pthread_mutex_unlock(&wk->wk_mu);
+	return c->wc_rc;
+}
+
 static int
 vif_worker_call(struct vif_worker *wk, enum vif_wop op, struct vif_queue *q)
 {
-	struct vif_wcmd c = { .wc_op = op, .wc_q = q }, **pp;
+	struct vif_wcmd c = { .wc_op = op, .wc_q = q };
 
-	pthread_mutex_lock(&wk->wk_mu);
-	if (op == VIF_W_DETACH)
-		vif_worker_unfire(wk, q);
-	for (pp = &wk->wk_cmds; *pp != NULL; pp = &(*pp)->wc_next)
-		;
-	*pp = &c;
-	vif_worker_poke(wk);
-	while (!c.wc_done)
-		pthread_cond_wait(&wk->wk_cv, &wk->wk_mu);
-	pthread_mutex_unlock(&wk->wk_mu);
-	return c.wc_rc;
+	return vif_worker_run(wk, &c);
 }
 
 /* The worker with the fewest queues, counting the one it is picked for. */
@@ -273,6 +285,24 @@ vif_worker_detach(struct vif_queue *q)
 	if (wk->wk_nqueues > 0)
 		wk->wk_nqueues--;
 	q->q_worker = NULL;
+}
+
+/*
+ * The control plane: q's guest TX is limited to r from now on.  Its
+ * worker applies it between two runs of the queue (the credit is only
+ * ever touched there, so the frame loop takes no lock), and a queue
+ * that waited for credit goes on at once; a queue no worker has yet is
+ * the control plane's, and takes it here.
+ */
+void
+vif_worker_rate(struct vif_queue *q, const struct vif_rate *r)
+{
+	struct vif_wcmd c = { .wc_op = VIF_W_RATE, .wc_q = q, .wc_rate = *r };
+
+	if (q->q_attached && q->q_worker != NULL && q->q_worker->wk_running)
+		(void)vif_worker_run(q->q_worker, &c);
+	else
+		vif_tx_set_rate(q, r);
 }
 
 /* The control plane: q's channel fired; its worker runs it at the wake. */

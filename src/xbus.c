@@ -226,6 +226,29 @@ xbus_tap(struct xvif *vif)
 }
 
 /*
+ * The toolstack's rate key, for guest TX (vif_rate.h): read before a
+ * connect, and again when it changes while connected (our watch sees it,
+ * as Linux netback's xen_net_rate_changed), when every queue gets it.
+ */
+static void
+xbus_rate(struct xvif *vif, bool changed)
+{
+	struct vif_rate r;
+	char s[80];
+
+	xbus_read_rate(vif, &r);
+	if (changed && vif_rate_equal(&r, &vif->vif_rate))
+		return;
+	vif->vif_rate = r;
+	if (changed || vif_rate_limited(&r)) {
+		vif_rate_format(&r, s, sizeof(s));
+		log_info("%s: guest TX rate: %s", vif->vif_tag, s);
+	}
+	if (changed)
+		vif_set_rate(vif);
+}
+
+/*
  * Connect, or keep waiting for the hotplug script; idempotent.  The
  * first connect of a vif in this process may find rings a predecessor
  * served (a restart in InitWait, Closing...): it re-attaches, so that
@@ -239,7 +262,8 @@ xbus_connect(struct xvif *vif)
 
 	if (!vif->vif_connected) {
 		vif->vif_fail_why[0] = '\0';	/* xbus_error wrote its node */
-		if (xbus_read_fe(vif, &fe) < 0 ||
+		xbus_rate(vif, false);
+		if (xbus_read_fe(vif, &fe) < 0 || xbus_read_antispoof(vif) < 0 ||
 		    vif_connect(vif, &fe, vif->vif_connects == 0) < 0) {
 			xbus_fail(vif);
 			return;
@@ -350,7 +374,9 @@ xbus_reattach(struct xvif *vif)
 	    XVIF_QUEUES_MAX, &mq) == 0 && mq > vif->vif_queues_max &&
 	    mq <= vif->vif_hp->hp_queues_max)
 		vif->vif_queues_max = (unsigned int)mq;
-	if (xbus_read_fe(vif, &fe) < 0 || vif_connect(vif, &fe, true) < 0) {
+	xbus_rate(vif, false);
+	if (xbus_read_fe(vif, &fe) < 0 || xbus_read_antispoof(vif) < 0 ||
+	    vif_connect(vif, &fe, true) < 0) {
 		xbus_fail(vif);
 		return true;
 	}
@@ -554,6 +580,13 @@ xbus_watch_fired(struct xvifd *xd, const char *path, const char *token)
 	    (vif = xbus_find(xd, domid, handle)) != NULL &&
 	    strchr(path + rl + 1, '/') != NULL &&
 	    strchr(strchr(path + rl + 1, '/') + 1, '/') != NULL) {
+		/* The rate key: no state depends on it (connect reads it). */
+		if (strncmp(path, vif->vif_be, strlen(vif->vif_be)) == 0 &&
+		    strcmp(path + strlen(vif->vif_be), "/rate") == 0) {
+			if (vif->vif_connected && !vif->vif_refused)
+				xbus_rate(vif, true);
+			return;
+		}
 		xbus_reconcile(vif);
 		return;
 	}

@@ -1,9 +1,9 @@
 /*
  * xbus_keys.c -- the XenStore keys of a vif, read and checked: the
- * toolstack's (mac, vifname) and the frontend's (rings, event channels,
- * queues, features: untrusted, the guest wrote them); and our own
- * written, only while the toolstack's directory exists.  The state
- * machine that uses them is xbus.c.
+ * toolstack's (mac, vifname, rate, antispoof and ip) and the frontend's
+ * (rings, event channels, queues, features: untrusted, the guest wrote
+ * them); and our own written, only while the toolstack's directory
+ * exists.  The state machine that uses them is xbus.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "antispoof.h"
 #include "xvif.h"
 
 /* Read dir/key into buf; -errno as hv_xs_read. */
@@ -273,4 +274,115 @@ xbus_read_fe(struct xvif *vif, struct vif_fe *fe)
 	fe->fe_gso6 = fe->fe_sg && xbus_read_flag(vif, dir,
 	    "feature-gso-tcpv6");
 	return 0;
+}
+
+/*
+ * The toolstack's rate key (libxl: "<bytes>,<usecs>"), for guest TX; no
+ * key is no limit.  A value that does not parse is no limit either, and
+ * said once a read, as Linux netback's xen_net_read_rate does ("Failed
+ * to parse network rate limit. Traffic unlimited."): the key is dom0's,
+ * read at connect and when it changes, never in a loop a guest drives.
+ */
+void
+xbus_read_rate(struct xvif *vif, struct vif_rate *out)
+{
+	char buf[64];
+	int rc;
+
+	out->vr_bytes = 0;
+	out->vr_usec = 0;
+	rc = xbus_read(vif, vif->vif_be, "rate", buf, sizeof(buf));
+	if (rc == -ENOENT)
+		return;
+	if (rc < 0 && rc != -E2BIG) {
+		log_warnc(-rc, "%s: read %s/rate: traffic unlimited",
+		    vif->vif_tag, vif->vif_be);
+		return;
+	}
+	if (rc == -E2BIG || (size_t)rc != strlen(buf) ||
+	    vif_rate_parse(buf, out) < 0)
+		log_warnx("%s: rate \"%s\" is not <bytes>,<usecs>: traffic "
+		    "unlimited", vif->vif_tag, rc == -E2BIG ? "(long)" : buf);
+}
+
+/*
+ * Is anti-spoofing on for this vif: its own antispoof key ("1" or "0",
+ * xvif's: Linux has no such switch), else xvifd's --antispoof.  1, 0, or
+ * -errno after xbus_error: a value we cannot read is not taken as off.
+ */
+static int
+xbus_antispoof_on(struct xvif *vif)
+{
+	char buf[8];
+	int rc;
+
+	rc = xbus_read(vif, vif->vif_be, "antispoof", buf, sizeof(buf));
+	if (rc == -ENOENT)
+		return vif->vif_d->xd_antispoof;
+	if (rc == 1 && (buf[0] == '0' || buf[0] == '1'))
+		return buf[0] == '1';
+	if (rc >= 0 || rc == -E2BIG) {
+		xbus_error(vif, "antispoof \"%s\" is not 0 or 1",
+		    rc >= 0 && (size_t)rc == strlen(buf) ? buf : "(long)");
+		return -EINVAL;
+	}
+	xbus_error(vif, "reading %s/antispoof: %s", vif->vif_be,
+	    strerror(-rc));
+	return rc;
+}
+
+/* The longest XenStore value (xs_wire.h XENSTORE_PAYLOAD_MAX). */
+#define XBUS_VALUE_MAX	4096
+
+/*
+ * Anti-spoofing for the connect to come (antispoof.h): vif_as from the
+ * frontend's MAC and the toolstack's ip key, or NULL if off.  The key is
+ * dom0's, parsed strictly: a word that is no address or prefix refuses
+ * the connect (error node, the word named in the log) rather than let
+ * the guest out unchecked or guess what was meant.  Read at each
+ * connect: a change applies from the next one.
+ */
+int
+xbus_read_antispoof(struct xvif *vif)
+{
+	char ip[XBUS_VALUE_MAX + 1], bad[48], mac[PROTO_MAC_STRLEN];
+	struct antispoof *as;
+	const char *why;
+	int rc;
+
+	free(vif->vif_as);
+	vif->vif_as = NULL;
+	if ((rc = xbus_antispoof_on(vif)) <= 0)
+		return rc;
+	if ((as = malloc(sizeof(*as))) == NULL) {
+		log_warnc(ENOMEM, "%s: anti-spoofing", vif->vif_tag);
+		return -ENOMEM;
+	}
+	antispoof_init(as, vif->vif_fe_mac);
+	rc = xbus_read(vif, vif->vif_be, "ip", ip, sizeof(ip));
+	if (rc == -ENOENT)
+		ip[0] = '\0';
+	else if (rc < 0) {
+		xbus_error(vif, "reading %s/ip: %s", vif->vif_be,
+		    strerror(-rc));
+		goto fail;
+	} else if ((size_t)rc != strlen(ip)) {
+		rc = -EINVAL;
+		xbus_error(vif, "ip: has a NUL byte");
+		goto fail;
+	} else if ((why = antispoof_parse_ip(as, ip, bad, sizeof(bad))) !=
+	    NULL) {
+		rc = -EINVAL;
+		xbus_error(vif, "ip: \"%s\" %s", bad, why);
+		goto fail;
+	}
+	vif->vif_as = as;
+	proto_mac_format(vif->vif_fe_mac, mac);
+	log_info("%s: anti-spoofing: source mac %s, %s%.200s%s", vif->vif_tag,
+	    mac, as->as_ip ? "ip " : "", ip,
+	    as->as_ip ? "" : "no ip key: addresses unchecked");
+	return 0;
+fail:
+	free(as);
+	return rc;
 }

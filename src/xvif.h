@@ -18,6 +18,7 @@
 #include "hv.h"
 #include "log.h"
 #include "proto.h"
+#include "vif_rate.h"
 #include "xbus_fsm.h"
 #include "xen_ring.h"
 
@@ -58,6 +59,9 @@ _Static_assert(XVIF_TX_BATCH_SEGS >= PROTO_TX_DROP_SLOTS,
     "a batch holds the longest packet proto_tx_parse returns");
 _Static_assert(XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE >=
     XVIF_FRAME_MAX + XVIF_PAGE_SIZE, "staging holds the largest frame");
+/* A rate-limited guest's largest frame gets through in the end. */
+_Static_assert(VIF_RATE_FRAME_MAX == XVIF_FRAME_MAX &&
+    VIF_RATE_BURST_MIN >= XVIF_FRAME_MAX, "the largest frame fits the burst");
 
 /* Per-queue counters (a vif's are its queues' sums); tx and rx are
  * named from the guest's side. */
@@ -69,6 +73,10 @@ enum vif_counter {
 	VIF_TX_CSUM_OFFLOAD,	/* checksums left to the host (csum_blank) */
 	VIF_TX_GSO,		/* GSO superframes handed to the host */
 	VIF_TX_GSO_FIXUP,	/* ... sent without csum_blank (Linux fixes) */
+	VIF_TX_RATE_WAITS,	/* stops to wait for credit (rate key) */
+	VIF_TX_SPOOF_MAC,	/* anti-spoofing: not the frontend's MAC */
+	VIF_TX_SPOOF_IP,	/* ... an address not in the ip key */
+	VIF_TX_SPOOF_BAD,	/* ... headers it cannot check */
 	VIF_RX_FRAMES, VIF_RX_BYTES,
 	VIF_RX_TOO_BIG,		/* more slots than the frontend allows */
 	VIF_RX_NO_SLOTS,	/* dropped while the guest posted no slots */
@@ -89,6 +97,7 @@ extern const char *const vif_counter_names[VIF_COUNTER_MAX];
 
 struct xvif;
 struct ctl;
+struct antispoof;
 struct vif_queue;
 struct vif_journal;
 
@@ -173,6 +182,7 @@ struct xvifd {
 	const struct hp_ops	*xd_hp_ops;
 	domid_t			 xd_self;
 	bool			 xd_hotplug_wait;	/* honour hotplug-status */
+	bool			 xd_antispoof;	/* --antispoof: vifs' default */
 	char			 xd_root[64];	/* .../backend/vif */
 	char			 xd_state_dir[XVIF_PATH_MAX - 32]; /* journals */
 	bool			 xd_swept;	/* stale journals removed */
@@ -228,6 +238,7 @@ struct vif_queue {
 	netif_tx_back_ring_t	 q_txr;
 	netif_rx_back_ring_t	 q_rxr;
 	struct vif_journal	*q_journal;	/* staged responses */
+	const struct antispoof	*q_as;		/* borrowed: vif_as */
 	uint32_t		 q_port_tx, q_port_rx;	/* HV_PORT_NONE: none */
 	bool			 q_connected;
 
@@ -242,6 +253,16 @@ struct vif_queue {
 	struct ev_timer		 q_rx_timer;	/* RX poll and stall detection */
 	struct ev_timer		 q_kick_timer;	/* a budget ran out: more */
 	struct ev_timer		 q_evt_timer;	/* unmasks after a back-off */
+	/*
+	 * Guest TX rate limit (the toolstack's rate key): the credit is the
+	 * worker's alone, a new rate comes as a worker command
+	 * (vif_worker_rate).  While a frame waits for credit its requests
+	 * stay on the ring, q_tx_waiting is set and q_credit_timer (unless
+	 * the rate is nothing) runs TX again when the credit is there.
+	 */
+	struct vif_credit	 q_credit;
+	struct ev_timer		 q_credit_timer;
+	bool			 q_tx_waiting;
 	unsigned int		 q_evt_spurious;	/* in a row */
 	RING_IDX		 q_evt_rx_prod;	/* RX req_prod last seen */
 	uint64_t		 q_rx_starved_since;	/* 0: not starved */
@@ -290,6 +311,13 @@ struct xvif {
 	bool			 vif_fe_watched;
 
 	struct vif_fe		 vif_fe;
+	struct vif_rate		 vif_rate;	/* the rate key, as last read */
+	/*
+	 * Anti-spoofing (antispoof.h), NULL if off: made by
+	 * xbus_read_antispoof before a connect, freed by vif_disconnect,
+	 * immutable in between, when every queue reads it unlocked.
+	 */
+	struct antispoof	*vif_as;
 	struct hp		*vif_hp;	/* the TAP (its first queue) */
 	unsigned int		 vif_queues_max;	/* what we offer */
 	struct vif_journal	*vif_journal;	/* XVIF_QUEUES_MAX, mapped */
@@ -325,6 +353,8 @@ void	xbus_error(struct xvif *, const char *fmt, ...) LOG_ATTR_FMT(2, 3);
 int	xbus_read_mac(struct xvif *);
 int	xbus_read_name(struct xvif *);
 int	xbus_read_fe(struct xvif *, struct vif_fe *);
+void	xbus_read_rate(struct xvif *, struct vif_rate *);
+int	xbus_read_antispoof(struct xvif *);
 
 /* vif.c: vif lifecycle, containment of a misbehaving guest. */
 struct xvif *vif_alloc(struct xvifd *, domid_t domid, unsigned int handle);
@@ -334,6 +364,7 @@ void	vif_close_tap(struct xvif *, bool destroy);
 int	vif_connect(struct xvif *, const struct vif_fe *, bool reattach);
 unsigned int vif_tap_offloads(const struct vif_fe *);
 void	vif_disconnect(struct xvif *);
+void	vif_set_rate(struct xvif *);	/* vif_rate to every queue */
 void	vif_counters(const struct xvif *, uint64_t out[VIF_COUNTER_MAX]);
 void	vif_guest_err(struct vif_queue *, enum vif_counter, const char *fmt,
 	    ...) LOG_ATTR_FMT(3, 4);
@@ -352,6 +383,7 @@ struct vif_worker *vif_worker_pick(struct xvifd *);
 int	vif_worker_attach(struct vif_queue *);	/* runs it, waits */
 void	vif_worker_detach(struct vif_queue *);	/* stops it, waits */
 void	vif_worker_fire(struct vif_queue *, unsigned int fired);
+void	vif_worker_rate(struct vif_queue *, const struct vif_rate *);
 void	vif_workers_wake(struct xvifd *);	/* after vif_worker_fire */
 int	vif_work_get(struct vif_worker *);
 
@@ -381,6 +413,8 @@ void	vif_journal_push_rx(struct vif_queue *, int *notify);
 
 /* vif_tx.c: guest TX, ring -> TAP. */
 void	vif_tx_run(struct vif_queue *);
+void	vif_tx_set_rate(struct vif_queue *, const struct vif_rate *);
+void	vif_tx_credit_timer(void *q);
 /* vif_rx.c: guest RX, TAP -> ring. */
 void	vif_rx_run(struct vif_queue *);
 void	vif_rx_hp_ready(void *q, uint32_t events);

@@ -32,7 +32,7 @@ usage(FILE *f)
 	    "             [--state-dir DIR] [--no-hotplug-wait] [--daemon]\n"
 	    "             [--syslog] [--user NAME] [--no-seccomp]\n"
 	    "             [--max-queues N] [--workers N] [--ctl-group NAME]\n"
-	    "             [-v]\n"
+	    "             [--antispoof] [-v]\n"
 	    "\n"
 	    "  --hv xen|sim        hypervisor: real Xen (default when /dev/xen\n"
 	    "                      exists) or an xvif-sim host\n"
@@ -53,6 +53,9 @@ usage(FILE *f)
 	    "                      CPU)\n"
 	    "  --ctl-group NAME    the group that may use the control socket\n"
 	    "                      (STATE-DIR/xvifd.sock, for xvifctl)\n"
+	    "  --antispoof         drop guest frames not from its MAC and ip\n"
+	    "                      key's addresses (a vif's antispoof key,\n"
+	    "                      0 or 1, overrides)\n"
 	    "  -v                  more log (repeat for debug)\n",
 	    XVIF_QUEUES_MAX, XVIF_QUEUES_MAX, XVIF_WORKERS_MAX);
 }
@@ -65,6 +68,7 @@ struct xvifd_opts {
 	const char	*o_ctl_group;
 	unsigned long	 o_domid, o_max_queues, o_workers;
 	bool		 o_no_hotplug_wait, o_daemon, o_syslog, o_no_seccomp;
+	bool		 o_antispoof;
 	int		 o_verbose;
 };
 
@@ -85,6 +89,7 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		{ "max-queues", required_argument, NULL, 'Q' },
 		{ "workers", required_argument, NULL, 'W' },
 		{ "ctl-group", required_argument, NULL, 'G' },
+		{ "antispoof", no_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -109,6 +114,7 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		case 'U': o->o_user = optarg; break;
 		case 'G': o->o_ctl_group = optarg; break;
 		case 'C': o->o_no_seccomp = true; break;
+		case 'A': o->o_antispoof = true; break;
 		case 'W':
 			if (proto_parse_uint(optarg, XVIF_WORKERS_MAX,
 			    &o->o_workers) < 0 || o->o_workers == 0)
@@ -409,6 +415,7 @@ main(int argc, char **argv)
 	memset(&xd, 0, sizeof(xd));
 	xd.xd_self = (domid_t)o.o_domid;
 	xd.xd_hotplug_wait = !o.o_no_hotplug_wait;
+	xd.xd_antispoof = o.o_antispoof;
 	xd.xd_hp_ops = &hp_tap_ops;
 	xd.xd_max_queues = (unsigned int)o.o_max_queues;
 	xd.xd_fail_efd = -1;
@@ -498,7 +505,8 @@ main(int argc, char **argv)
 	else
 		log_info("seccomp: %d syscalls allowed", rc);
 	log_info("serving %s (hv %s, %u worker threads, up to %u queues a "
-	    "vif)", xd.xd_root, o.o_hv, xd.xd_nworkers, xd.xd_max_queues);
+	    "vif%s)", xd.xd_root, o.o_hv, xd.xd_nworkers, xd.xd_max_queues,
+	    xd.xd_antispoof ? ", anti-spoofing" : "");
 	xvifd_ready();
 	notify_ready();
 
