@@ -214,5 +214,6 @@ deb:
 # netfront, then the kernel's xen-netback as the reference (tests/e2e/run.sh).
 .PHONY: e2e
 e2e: deps
+	scripts/deps package
 	$(MAKE) all
 	BUILD=$(BUILD) tests/e2e/run.sh

@@ -1,26 +1,30 @@
 #!/bin/bash
 # build.sh -- build (or reuse) the images of the real-Xen end-to-end test.
 #
-#   tests/e2e/build.sh XVIFD        # prints the image directory on stdout
+#   tests/e2e/build.sh XVIF_DEB T_XS_CLIENT   # prints the image directory
 #
 # Installs what it needs from Debian packages (apt-get), then, under
 # $XVIF_E2E_CACHE (default /var/tmp/xvif-e2e):
 #   base-<key>/   the Xen 4.17 hypervisor (unpacked from its .deb, gunzipped:
 #                 QEMU's multiboot loader wants the ELF), the Debian kernel,
 #                 and a debootstrapped minbase dom0 tree with xl, xenstored,
-#                 the stock hotplug scripts (xen-utils-common), iperf3.
-#                 <key> hashes the package list and the mirror.
+#                 the stock hotplug scripts (xen-utils-common), iperf3,
+#                 upgraded from this machine's apt sources (as an admin
+#                 keeps a dom0: security updates in).  <key> hashes the
+#                 package list, the mirror and those sources.
 #   img-<key>/    dom0-initrd.cpio (the whole dom0 root as an initramfs, with
-#                 xvifd, the test driver, t_xs_client (the differential
+#                 the xvif package installed by dpkg, as an admin would
+#                 (xvifd, xvifctl, the unit, the modprobe blacklist), the
+#                 test driver, t_xs_client (the differential
 #                 XenStore check), the bridge module, and the domU's
 #                 kernel and initramfs) and the files QEMU boots.  <key>
-#                 hashes everything that goes in, xvifd included.
+#                 hashes everything that goes in, the package included.
 # Each is rebuilt only when its key changes; older ones are removed.
 # Progress goes to stderr.
 set -euo pipefail
-XVIFD=${1:?usage: build.sh path/to/xvifd}
+DEB=${1:?usage: build.sh path/to/xvif.deb path/to/t_xs_client}
 # The XenStore client test of the differential check, from the same build.
-TXS=$(dirname "$XVIFD")/tests/t_xs_client
+TXS=${2:?usage: build.sh path/to/xvif.deb path/to/t_xs_client}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${XVIF_E2E_CACHE:-/var/tmp/xvif-e2e}
 SUITE=bookworm
@@ -28,7 +32,7 @@ XENV=4.17
 say() { echo "e2e-build: $*" >&2; }
 
 [ "$(id -u)" = 0 ] || { say "must run as root (debootstrap, QEMU images)"; exit 1; }
-[ -x "$XVIFD" ] && [ -x "$TXS" ] || { say "$XVIFD or $TXS: not built (make all)"; exit 1; }
+[ -f "$DEB" ] && [ -x "$TXS" ] || { say "$DEB or $TXS: not built (make all; scripts/deb)"; exit 1; }
 
 # --- host packages --------------------------------------------------------
 need="qemu-system-x86 busybox-static debootstrap linux-image-amd64 cpio kmod"
@@ -57,7 +61,14 @@ flock -w 1800 9 || { say "cache $CACHE is locked by another build"; exit 1; }
 
 # --- base: hypervisor, kernel, dom0 tree ----------------------------------
 DOM0_PKGS="xen-utils-$XENV,xenstore-utils,iproute2,iperf3,kmod,procps,iputils-ping,ethtool,netcat-openbsd,libseccomp2,libcap2"
-bkey=$(printf '%s\n' "v1" "$SUITE" "$MIRROR" "$DOM0_PKGS" "$KVER" | sha256sum | cut -c1-16)
+# The host's apt sources: dom0 gets the same updates (security included)
+# as this machine, so the package built here installs there as on any
+# up-to-date dom0 (dpkg-shlibdeps asks for the libxen* versions built
+# against), and dom0's Xen tools match the hypervisor taken from here.
+HOST_SOURCES=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+	/etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+bkey=$(printf '%s\n' "v2" "$SUITE" "$MIRROR" "$DOM0_PKGS" "$KVER" "$HOST_SOURCES" |
+	sha256sum | cut -c1-16)
 BASE=$CACHE/base-$bkey
 if [ ! -f "$BASE/.done" ]; then
 	say "building base $BASE (debootstrap from $MIRROR; a minute or two)"
@@ -71,6 +82,13 @@ if [ ! -f "$BASE/.done" ]; then
 		cp "/boot/vmlinuz-$KVER" vmlinuz
 		timeout 1500 debootstrap --variant=minbase --include="$DOM0_PKGS" \
 		    "$SUITE" dom0root "$MIRROR" >&2
+		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		    /etc/apt/sources.list.d/*.sources; do
+			[ -f "$f" ] && cp "$f" "dom0root$f"
+		done
+		timeout 600 chroot dom0root apt-get update -qq >&2
+		DEBIAN_FRONTEND=noninteractive timeout 900 chroot dom0root \
+		    apt-get -y -qq upgrade >&2
 		rm -rf dom0root/usr/share/{doc,man,locale,info} \
 		    dom0root/var/cache/apt/* dom0root/var/lib/apt/lists/*
 	)
@@ -80,7 +98,7 @@ for d in "$CACHE"/base-*; do [ "$d" = "$BASE" ] || rm -rf "$d"; done
 
 # --- images ---------------------------------------------------------------
 ikey=$( { echo "$bkey"; cat "$HERE"/build.sh "$HERE"/dom0-init "$HERE"/domU-init \
-	"$HERE"/phase-*.sh "$HERE"/lib.sh "$HERE"/trace-states "$XVIFD" "$TXS" /bin/busybox \
+	"$HERE"/phase-*.sh "$HERE"/lib.sh "$HERE"/trace-states "$DEB" "$TXS" /bin/busybox \
 	"/boot/vmlinuz-$KVER"; } | sha256sum | cut -c1-16)
 IMG=$CACHE/img-$ikey
 if [ ! -f "$IMG/.done" ]; then
@@ -112,7 +130,12 @@ if [ ! -f "$IMG/.done" ]; then
 	cp /lib/modules/"$KVER"/modules.{order,builtin,builtin.modinfo} "$S/lib/modules/$KVER/"
 	depmod -b "$S" "$KVER"
 	cp /bin/busybox "$S/bin/busybox"
-	install -m 755 "$XVIFD" "$S/usr/local/sbin/xvifd"
+	# The package, with its maintainer scripts: no systemd runs in the
+	# chroot, so the unit is enabled and not started, as on a dom0
+	# installed before its first boot.
+	cp "$DEB" "$S/tmp/xvif.deb"
+	chroot "$S" dpkg -i /tmp/xvif.deb >&2
+	rm -f "$S/tmp/xvif.deb"
 	mkdir -p "$S/e2e/bin"
 	install -m 755 "$TXS" "$S/e2e/bin/t_xs_client"
 	install -m 755 "$HERE"/lib.sh "$HERE"/phase-*.sh "$HERE"/trace-states "$S/e2e/"

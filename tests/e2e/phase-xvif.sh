@@ -71,6 +71,15 @@ else
 	grep -m1 "$IF: connected" $LOG | grep -q "(tx ring .*event channels"
 fi
 check queues $? "$(grep -m1 "$IF: connected" $LOG | grep -o '(.*)' | cut -c1-90);$qf"
+# xvifctl (from the package) over the control socket: the vif as
+# Connected with its queues and carrier, and counters that moved.
+xvifctl list > /tmp/xvifctl.list 2>&1
+awk -v i=$IF -v q=$nq '$1 == i && $4 == "Connected" && $7 == q && $9 == "on" { f = 1 } END { exit !f }' /tmp/xvifctl.list
+check xvifctl_list $? "$(tail -1 /tmp/xvifctl.list | tr -s ' ' | cut -c1-110)"
+xvifctl --json stats $IF > /tmp/xvifctl.json 2>&1
+rxf=$(grep -m1 -o '"rx_frames": [0-9]*' /tmp/xvifctl.json | grep -o '[0-9]*$')
+[ "${rxf:-0}" -gt 1000 ] && [ "$(grep -c '"id":' /tmp/xvifctl.json)" = "$nq" ]
+check xvifctl_stats $? "rx_frames=${rxf:-none}, $(grep -c '"id":' /tmp/xvifctl.json) queues"
 
 # ---- a vif with an invalid MAC (written by hand: xl checks MACs) ----
 B7=/local/domain/0/backend/vif/$D/7

@@ -20,7 +20,10 @@ PHASES=${E2E_PHASES:-xs+xvif+netback}
 TMO=${E2E_TIMEOUT:-1800}
 t0=$EPOCHREALTIME
 
-img=$("$HERE/build.sh" "$BUILD/xvifd") || { echo "e2e: image build failed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+# dom0 gets xvifd as an admin does: the project's Debian package.
+deb=$("$HERE/../../scripts/deb" "$BUILD/deb") ||
+	{ echo "e2e: package build failed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+img=$("$HERE/build.sh" "$deb" "$BUILD/tests/t_xs_client") || { echo "e2e: image build failed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
 tb=$EPOCHREALTIME
 mkdir -p "$CACHE/logs"
 ls -1t "$CACHE"/logs/run-*.log 2>/dev/null | tail -n +10 | xargs -r rm -f
@@ -56,12 +59,13 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", b-a}'; }
 grep -a -E '\(XEN\) Xen version|Hardware Dom0 crashed|Kernel panic|E2E: (dom0 init|DOM0-READY|=====|poweroff)' "$LOG" | cut -c1-160
 echo
 # Every check: PASS/FAIL lines; a required one that never reported fails.
-required="init/xenstored init/xl_list init/xenbr0 init/dom0_no_crashes"
+required="init/xenstored init/xl_list init/xenbr0 init/dom0_no_crashes init/package"
 case $PHASES in *xvif*) required="$required xvif/xvifd_start xvif/create xvif/tap_name
 	xvif/log_ethernet_address xvif/carrier xvif/ping_domU_to_dom0
 	xvif/ping_dom0_to_domU xvif/tcp_dom0_to_domU_sha256 xvif/tcp_domU_to_dom0_sha256
 	xvif/iperf_dom0_to_domU xvif/iperf_domU_to_dom0 xvif/attach_detach_cycles
 	xvif/tcp_survives_restart xvif/destroy xvif/destroy_backend_gone
+	xvif/xvifctl_list xvif/xvifctl_stats
 	xvif/destroy_tap_gone xvif/log_bad_mac_diagnostic xvif/log_reattached
 	xvif/bridge_port xvif/bridge_learned_guest xvif/bridge_port_after_restart" ;; esac
 case $PHASES in *netback*) required="$required netback/create netback/carrier
