@@ -108,6 +108,7 @@ FZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Isrc -Isim $(XEN_CFLAGS) -DHAVE_HV_X
 	     -fsanitize=fuzzer,address,undefined
 FZ_SRCS_fz_xsd	:= $(wildcard sim/xsd_*.c)
 FZ_SRCS_fz_ctl	:= src/ctl_proto.c src/proto.c
+FZ_SRCS_fz_antispoof := src/antispoof.c src/proto.c
 FZ_OPTS_fz_xsd	:= -max_len=16384
 # fz_rxpost drives xvifd's own guest-RX code, so it links the product.
 FZ_SRCS_fz_rxpost := $(SRC_LIB) $(SIM_LIB)
