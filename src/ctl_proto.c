@@ -170,18 +170,6 @@ ctl_buf_kvu(struct ctl_buf *b, const char *key, uint64_t val)
 	ctl_buf_kv(b, key, s);
 }
 
-static int
-ctl_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Unescape s in place (%XX); -EINVAL on a bad escape or a NUL. */
 static int
 ctl_unescape(char *s)
@@ -194,7 +182,7 @@ ctl_unescape(char *s)
 			*d++ = *s;
 			continue;
 		}
-		if ((hi = ctl_hexval(s[1])) < 0 || (lo = ctl_hexval(s[2])) < 0 ||
+		if ((hi = proto_hexval(s[1])) < 0 || (lo = proto_hexval(s[2])) < 0 ||
 		    (hi == 0 && lo == 0))
 			return -EINVAL;
 		*d++ = (char)(hi << 4 | lo);

@@ -48,7 +48,12 @@ log_verbosity(void)
 	return log_verbose;
 }
 
-size_t
+/*
+ * The vif a line is about, from its "xvif<D>i<H>[ queue <N>]:" prefix:
+ * the prefix's length (*vif_len), and the queue number's place and length
+ * if any; 0 if the line has no such prefix.
+ */
+static size_t
 log_vif_prefix(const char *msg, size_t *vif_len, const char **queue,
     size_t *queue_len)
 {

@@ -10,7 +10,6 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <time.h>
 
 #define LOG_ATTR_FMT(a, b) __attribute__((format(printf, a, b)))
@@ -26,14 +25,6 @@ void	log_debug(const char *, ...) LOG_ATTR_FMT(1, 2);	/* verbose >= 1 */
 void	log_vmsg(int prio, const char *, va_list) LOG_ATTR_FMT(2, 0);
 _Noreturn void fatal(const char *, ...) LOG_ATTR_FMT(1, 2);
 _Noreturn void fatalx(const char *, ...) LOG_ATTR_FMT(1, 2);
-
-/*
- * The vif a line is about, from its "xvif<D>i<H>[ queue <N>]:" prefix:
- * the prefix's length (*vif_len), and the queue number's place and length
- * if any; 0 if the line has no such prefix.
- */
-size_t	log_vif_prefix(const char *msg, size_t *vif_len, const char **queue,
-	    size_t *queue_len);
 
 /*
  * A rate limiter for untrusted input (NetBSD ratecheck(9)): returns true

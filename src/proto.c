@@ -10,7 +10,7 @@
 
 #include "proto.h"
 
-static int
+int
 proto_hexval(char c)
 {
 	if (c >= '0' && c <= '9')

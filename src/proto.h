@@ -67,6 +67,8 @@ const char *proto_ifname_check(const char *name);
  * leading zeros but "0" itself, at most max.  0 or -EINVAL / -ERANGE.
  */
 int	proto_parse_uint(const char *s, unsigned long max, unsigned long *out);
+/* One hex digit's value, either case; -1 if c is not one. */
+int	proto_hexval(char c);
 
 /* What a guest TX packet turned out to be. */
 enum proto_verdict {
