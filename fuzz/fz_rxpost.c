@@ -186,7 +186,7 @@ fz_gnt_copy(struct hv *hv, domid_t dom, enum hv_dir dir,
 }
 
 static int
-fz_evt_notify(struct hv *hv, uint32_t port)
+fz_evt_notify(struct hv *hv, struct hv_evt *e, uint32_t port)
 {
 	return 0;
 }

@@ -3,7 +3,8 @@
  * event channels through hvsim_*() (acting as domain cfg->hc_self in
  * cfg->hc_sim_dir), XenStore through the shared src/hv_xs.c on the
  * host's socket (DIR/xenstored.sock for dom0, DIR/xs-dom<N>.sock for N).
- * Owns one hvsim handle and one XenStore connection; no policy.
+ * Owns one hvsim handle and one XenStore connection; its event-channel
+ * handles (struct hv_evt) are the hvsim's extra ones.  No policy.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -84,41 +85,68 @@ hvsimhv_gnt_unmap(struct hv *hv, void *page)
 	return hvsim_gnt_unmap(hvsimhv_dom(hv), page);
 }
 
-static int
-hvsimhv_evt_bind(struct hv *hv, domid_t dom, uint32_t remote,
-    uint32_t *local)
+/* A struct hv_evt is one more handle of the simulated evtchn device. */
+static struct hvsim_evth *
+hvsimhv_evth(struct hv_evt *e)
 {
-	return hvsim_evt_bind(hvsimhv_dom(hv), dom, remote, local);
+	return (struct hvsim_evth *)e;
 }
 
 static int
-hvsimhv_evt_unbind(struct hv *hv, uint32_t local)
+hvsimhv_evt_open(struct hv *hv, struct hv_evt **out)
 {
-	return hvsim_evt_close(hvsimhv_dom(hv), local);
+	struct hvsim_evth *h;
+	int rc;
+
+	if ((rc = hvsim_evth_open(hvsimhv_dom(hv), &h)) < 0)
+		return rc;
+	*out = (struct hv_evt *)h;
+	return 0;
+}
+
+static void
+hvsimhv_evt_close(struct hv *hv, struct hv_evt *e)
+{
+	hvsim_evth_close(hvsimhv_dom(hv), hvsimhv_evth(e));
 }
 
 static int
-hvsimhv_evt_notify(struct hv *hv, uint32_t local)
+hvsimhv_evt_bind(struct hv *hv, struct hv_evt *e, domid_t dom,
+    uint32_t remote, uint32_t *local)
 {
-	return hvsim_evt_notify(hvsimhv_dom(hv), local);
+	return hvsim_evth_bind(hvsimhv_dom(hv), hvsimhv_evth(e), dom, remote,
+	    local);
 }
 
 static int
-hvsimhv_evt_fd(struct hv *hv)
+hvsimhv_evt_unbind(struct hv *hv, struct hv_evt *e, uint32_t local)
 {
-	return hvsim_evt_fd(hvsimhv_dom(hv));
+	return hvsim_evth_unbind(hvsimhv_dom(hv), hvsimhv_evth(e), local);
 }
 
 static int
-hvsimhv_evt_pending(struct hv *hv, uint32_t *port)
+hvsimhv_evt_notify(struct hv *hv, struct hv_evt *e, uint32_t local)
 {
-	return hvsim_evt_pending(hvsimhv_dom(hv), port);
+	return hvsim_evth_notify(hvsimhv_dom(hv), hvsimhv_evth(e), local);
 }
 
 static int
-hvsimhv_evt_unmask(struct hv *hv, uint32_t port)
+hvsimhv_evt_fd(struct hv *hv, struct hv_evt *e)
 {
-	return hvsim_evt_unmask(hvsimhv_dom(hv), port);
+	(void)hv;
+	return hvsim_evth_fd(hvsimhv_evth(e));
+}
+
+static int
+hvsimhv_evt_pending(struct hv *hv, struct hv_evt *e, uint32_t *port)
+{
+	return hvsim_evth_pending(hvsimhv_dom(hv), hvsimhv_evth(e), port);
+}
+
+static int
+hvsimhv_evt_unmask(struct hv *hv, struct hv_evt *e, uint32_t port)
+{
+	return hvsim_evth_unmask(hvsimhv_dom(hv), hvsimhv_evth(e), port);
 }
 
 const struct hv_ops hv_sim_ops = {
@@ -129,6 +157,8 @@ const struct hv_ops hv_sim_ops = {
 	.gnt_copy = hvsimhv_gnt_copy,
 	.gnt_map = hvsimhv_gnt_map,
 	.gnt_unmap = hvsimhv_gnt_unmap,
+	.evt_open = hvsimhv_evt_open,
+	.evt_close = hvsimhv_evt_close,
 	.evt_bind = hvsimhv_evt_bind,
 	.evt_unbind = hvsimhv_evt_unbind,
 	.evt_notify = hvsimhv_evt_notify,

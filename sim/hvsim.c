@@ -611,7 +611,7 @@ hvsim_open(const char *dir, domid_t self, struct hvsim_dom **out)
 		return rc;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return -ENOMEM;
-	d->d_epfd = -1;
+	d->d_evth.h_epfd = -1;
 	d->d_reg.r_fd = -1;
 	pthread_mutex_init(&d->d_views_mu, NULL);
 	snprintf(d->d_dir, sizeof(d->d_dir), "%s", dir);

@@ -68,15 +68,40 @@ int	hvsim_gnt_map(struct hvsim_dom *, domid_t dom, grant_ref_t ref,
 	    void **page);
 int	hvsim_gnt_unmap(struct hvsim_dom *, void *page);
 
-/* Event channels, either side (EVTCHNOP_*). */
+/*
+ * Event channels, either side (EVTCHNOP_*), through the process's own
+ * handle.  alloc_unbound's port belongs to that handle too.
+ */
 int	hvsim_evt_alloc_unbound(struct hvsim_dom *, domid_t remote,
 	    uint32_t *port);
 int	hvsim_evt_bind(struct hvsim_dom *, domid_t remote, uint32_t rport,
 	    uint32_t *lport);
 int	hvsim_evt_close(struct hvsim_dom *, uint32_t port);
 int	hvsim_evt_notify(struct hvsim_dom *, uint32_t port);
-int	hvsim_evt_fd(struct hvsim_dom *);	/* pollable; all our ports */
+int	hvsim_evt_fd(struct hvsim_dom *);	/* pollable; the handle's ports */
 int	hvsim_evt_pending(struct hvsim_dom *, uint32_t *port); /* -EAGAIN: none */
 int	hvsim_evt_unmask(struct hvsim_dom *, uint32_t port);
+
+/*
+ * More handles, as more opens of Linux's evtchn device: a port is
+ * notified, taken, unmasked and closed only through the handle that bound
+ * it (-ENOTCONN otherwise).  hvsim_evth_close closes its ports; every
+ * handle is closed before its hvsim_dom.  A handle is read (pending) by
+ * one thread; its ports may be bound and closed by another meanwhile.
+ */
+struct hvsim_evth;
+int	hvsim_evth_open(struct hvsim_dom *, struct hvsim_evth **);
+void	hvsim_evth_close(struct hvsim_dom *, struct hvsim_evth *);
+int	hvsim_evth_bind(struct hvsim_dom *, struct hvsim_evth *,
+	    domid_t remote, uint32_t rport, uint32_t *lport);
+int	hvsim_evth_unbind(struct hvsim_dom *, struct hvsim_evth *,
+	    uint32_t port);
+int	hvsim_evth_notify(struct hvsim_dom *, struct hvsim_evth *,
+	    uint32_t port);
+int	hvsim_evth_fd(struct hvsim_evth *);
+int	hvsim_evth_pending(struct hvsim_dom *, struct hvsim_evth *,
+	    uint32_t *port);
+int	hvsim_evth_unmask(struct hvsim_dom *, struct hvsim_evth *,
+	    uint32_t port);
 
 #endif

@@ -4,15 +4,19 @@
  * evtchn_bind_interdomain, evtchn_close, evtchn_send) and Linux's evtchn
  * device (ports belong to the handle that bound them; a fired port stays
  * masked until unmasked).  Owns this process's ports: their FIFOs, the
- * cached FIFOs of their peers and the epoll fd over them all.
+ * cached FIFOs of their peers, and its handles: an epoll fd each, over the
+ * FIFOs of the ports bound through it.  A process has one handle of its
+ * own (d_evth, the hvsim_evt_*() calls); xvifd opens one per worker
+ * thread (hvsim_evth_*()), so that a notification wakes the thread of its
+ * queue only.
  *
  * Delivery: every port P of domain N has a FIFO DIR/evtchn/d<N>-p<P>-g<G>
  * (G: the channel's generation, new at each alloc/bind, so a stale opener
  * never reaches a later channel on the same port), made and held open
  * O_RDWR|O_NONBLOCK by the process that owns P.  A notify writes one byte
- * to the peer's FIFO (EAGAIN when full: already pending).  The owner's
- * epoll fd holds its FIFOs; hvsim_evt_pending drains one and masks it by
- * leaving it out of the epoll set until hvsim_evt_unmask.  Bytes written
+ * to the peer's FIFO (EAGAIN when full: already pending).  The epoll fd
+ * of P's handle holds its FIFO; pending drains one and masks it by
+ * leaving it out of the epoll set until unmask.  Bytes written
  * meanwhile stay in the FIFO, so a notify while masked fires on unmask.
  *
  * Owners.  Every claimed port records its handle's owner id (e_owner); a
@@ -33,10 +37,22 @@
 /* notify: how often (ms) it looks whether its peer's holder is gone. */
 #define HVSIM_PEER_CHECK_MS	100
 
+/* Port is ours, bound through handle h. */
 static bool
-hvsim_port_ours(const struct hvsim_dom *d, uint32_t port)
+hvsim_port_ours(const struct hvsim_dom *d, const struct hvsim_evth *h,
+    uint32_t port)
 {
-	return port < HVSIM_NR_EVTCHN && d->d_ports[port].p_fifo >= 0;
+	return port < HVSIM_NR_EVTCHN && d->d_ports[port].p_fifo >= 0 &&
+	    d->d_ports[port].p_h == h;
+}
+
+static int
+hvsim_evth_init(struct hvsim_evth *h)
+{
+	if ((h->h_epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -errno;
+	pthread_mutex_init(&h->h_mu, NULL);
+	return 0;
 }
 
 int
@@ -51,9 +67,7 @@ hvsim_evt_init(struct hvsim_dom *d)
 		d->d_ports[i].p_fifo = -1;
 		d->d_ports[i].p_peer = -1;
 	}
-	if ((d->d_epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
-		return -errno;
-	return 0;
+	return hvsim_evth_init(&d->d_evth);
 }
 
 /*
@@ -62,7 +76,7 @@ hvsim_evt_init(struct hvsim_dom *d)
  * anybody can bind to it or notify it.
  */
 static int
-hvsim_port_claim(struct hvsim_dom *d, uint32_t *port)
+hvsim_port_claim(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t *port)
 {
 	struct hvsim_view *v = d->d_own;
 	struct hvsim_port *pp;
@@ -100,19 +114,24 @@ hvsim_port_claim(struct hvsim_dom *d, uint32_t *port)
 		rc = -errno;
 		goto fail;
 	}
+	/* Its handle first: the reader may see it fire at once. */
+	pp->p_masked = false;
+	pp->p_h = h;
 	ev.events = EPOLLIN;
 	ev.data.u64 = p;
-	if (epoll_ctl(d->d_epfd, EPOLL_CTL_ADD, pp->p_fifo, &ev) < 0) {
-		rc = -errno;
+	pthread_mutex_lock(&h->h_mu);
+	rc = epoll_ctl(h->h_epfd, EPOLL_CTL_ADD, pp->p_fifo, &ev) < 0 ?
+	    -errno : 0;
+	pthread_mutex_unlock(&h->h_mu);
+	if (rc < 0)
 		goto fail;
-	}
-	pp->p_masked = false;
 	*port = p;
 	return 0;
 fail:
 	if (pp->p_fifo >= 0)
 		close(pp->p_fifo);
 	pp->p_fifo = -1;
+	pp->p_h = NULL;
 	(void)unlink(path);
 	if (hvsim_lock(&v->v_hdr->h_evt_lock) >= 0) {
 		v->v_evt[p].e_state = HVSIM_ECS_FREE;
@@ -130,9 +149,17 @@ hvsim_port_drop(struct hvsim_dom *d, uint32_t p, uint32_t gen)
 	char path[512];
 
 	if (pp->p_fifo >= 0) {
-		(void)epoll_ctl(d->d_epfd, EPOLL_CTL_DEL, pp->p_fifo, NULL);
+		/*
+		 * Under the handle's lock: its reader, between taking p from
+		 * epoll and reading p's FIFO, never meets a closed (or
+		 * reused) fd.
+		 */
+		pthread_mutex_lock(&pp->p_h->h_mu);
+		(void)epoll_ctl(pp->p_h->h_epfd, EPOLL_CTL_DEL, pp->p_fifo,
+		    NULL);
 		close(pp->p_fifo);
 		pp->p_fifo = -1;
+		pthread_mutex_unlock(&pp->p_h->h_mu);
 		hvsim_fifo_path(d->d_dir, d->d_self, p, gen, path,
 		    sizeof(path));
 		(void)unlink(path);
@@ -142,6 +169,7 @@ hvsim_port_drop(struct hvsim_dom *d, uint32_t p, uint32_t gen)
 		pp->p_peer = -1;
 	}
 	pp->p_masked = false;
+	pp->p_h = NULL;
 }
 
 /* Give back a claimed port that never got bound. */
@@ -169,7 +197,7 @@ hvsim_evt_alloc_unbound(struct hvsim_dom *d, domid_t remote, uint32_t *port)
 
 	if (remote == DOMID_SELF)
 		remote = d->d_self;
-	if ((rc = hvsim_port_claim(d, &p)) < 0)
+	if ((rc = hvsim_port_claim(d, &d->d_evth, &p)) < 0)
 		return rc;
 	if ((rc = hvsim_lock(&v->v_hdr->h_evt_lock)) < 0) {
 		hvsim_port_unclaim(d, p);
@@ -231,8 +259,8 @@ hvsim_evt_reap_path(struct hvsim_dom *d, struct hvsim_view *v, uint32_t p)
  * port starts pending (a notify sent before the bind may have been lost).
  */
 int
-hvsim_evt_bind(struct hvsim_dom *d, domid_t remote, uint32_t rport,
-    uint32_t *lport)
+hvsim_evth_bind(struct hvsim_dom *d, struct hvsim_evth *h, domid_t remote,
+    uint32_t rport, uint32_t *lport)
 {
 	struct hvsim_view *lv = d->d_own, *rv;
 	struct hvsim_evtchn *rchn;
@@ -252,7 +280,7 @@ hvsim_evt_bind(struct hvsim_dom *d, domid_t remote, uint32_t rport,
 		goto out;
 	}
 	hvsim_evt_reap_path(d, rv, rport);
-	if ((rc = hvsim_port_claim(d, &p)) < 0)
+	if ((rc = hvsim_port_claim(d, h, &p)) < 0)
 		goto out;
 	if ((rc = hvsim_evt_lock2(lv, rv)) < 0) {
 		hvsim_port_unclaim(d, p);
@@ -350,16 +378,16 @@ hvsim_close_entry(struct hvsim_dom *d, const char *dir, struct hvsim_view *v,
 	return -EAGAIN;
 }
 
-/* EVTCHNOP_close of one of our ports. */
+/* EVTCHNOP_close of one of our ports, through the handle that bound it. */
 int
-hvsim_evt_close(struct hvsim_dom *d, uint32_t port)
+hvsim_evth_unbind(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t port)
 {
 	uint32_t gen;
 	int rc;
 
 	if (port == 0 || port >= HVSIM_NR_EVTCHN)
 		return -EINVAL;
-	if (!hvsim_port_ours(d, port))
+	if (!hvsim_port_ours(d, h, port))
 		return -ENOTCONN;	/* Linux's evtchn device says so */
 	gen = d->d_own->v_evt[port].e_gen;
 	rc = hvsim_close_entry(d, NULL, d->d_own, port, 0, &gen);
@@ -373,7 +401,7 @@ hvsim_evt_close(struct hvsim_dom *d, uint32_t port)
  * evtchn device), -EINVAL if it is no longer bound at all.
  */
 int
-hvsim_evt_notify(struct hvsim_dom *d, uint32_t port)
+hvsim_evth_notify(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t port)
 {
 	struct hvsim_evtchn *chn;
 	struct hvsim_view *rv;
@@ -385,7 +413,7 @@ hvsim_evt_notify(struct hvsim_dom *d, uint32_t port)
 
 	if (port >= HVSIM_NR_EVTCHN)
 		return -EINVAL;
-	if (!hvsim_port_ours(d, port))
+	if (!hvsim_port_ours(d, h, port))
 		return -ENOTCONN;
 	chn = &d->d_own->v_evt[port];
 	state = __atomic_load_n(&chn->e_state, __ATOMIC_ACQUIRE);
@@ -436,13 +464,14 @@ hvsim_evt_notify(struct hvsim_dom *d, uint32_t port)
 }
 
 int
-hvsim_evt_fd(struct hvsim_dom *d)
+hvsim_evth_fd(struct hvsim_evth *h)
 {
-	return d->d_epfd;
+	return h->h_epfd;
 }
 
-int
-hvsim_evt_pending(struct hvsim_dom *d, uint32_t *port)
+/* One port of h that fired, masked and drained; -EAGAIN: none. */
+static int
+hvsim_evth_take(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t *port)
 {
 	struct epoll_event ev;
 	struct hvsim_port *pp;
@@ -451,7 +480,7 @@ hvsim_evt_pending(struct hvsim_dom *d, uint32_t *port)
 	int n;
 
 	for (;;) {
-		n = epoll_wait(d->d_epfd, &ev, 1, 0);
+		n = epoll_wait(h->h_epfd, &ev, 1, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -459,14 +488,14 @@ hvsim_evt_pending(struct hvsim_dom *d, uint32_t *port)
 		if (n == 0)
 			return -EAGAIN;
 		p = (uint32_t)ev.data.u64;
-		if (!hvsim_port_ours(d, p))
+		if (!hvsim_port_ours(d, h, p))
 			continue;
 		pp = &d->d_ports[p];
 		while (read(pp->p_fifo, buf, sizeof(buf)) > 0)
 			;
 		ev.events = 0;
 		ev.data.u64 = p;
-		if (epoll_ctl(d->d_epfd, EPOLL_CTL_MOD, pp->p_fifo, &ev) < 0)
+		if (epoll_ctl(h->h_epfd, EPOLL_CTL_MOD, pp->p_fifo, &ev) < 0)
 			return -errno;
 		__atomic_store_n(&pp->p_masked, true, __ATOMIC_RELEASE);
 		*port = p;
@@ -475,50 +504,152 @@ hvsim_evt_pending(struct hvsim_dom *d, uint32_t *port)
 }
 
 int
-hvsim_evt_unmask(struct hvsim_dom *d, uint32_t port)
+hvsim_evth_pending(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t *port)
+{
+	int rc;
+
+	pthread_mutex_lock(&h->h_mu);
+	rc = hvsim_evth_take(d, h, port);
+	pthread_mutex_unlock(&h->h_mu);
+	return rc;
+}
+
+int
+hvsim_evth_unmask(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t port)
 {
 	struct epoll_event ev;
 	struct hvsim_port *pp;
+	int rc = 0;
 
 	if (port >= HVSIM_NR_EVTCHN)
 		return -EINVAL;
-	if (!hvsim_port_ours(d, port))
-		return -ENOTCONN;
+	pthread_mutex_lock(&h->h_mu);
+	if (!hvsim_port_ours(d, h, port)) {
+		rc = -ENOTCONN;
+		goto out;
+	}
 	pp = &d->d_ports[port];
 	/*
-	 * Unmask from another thread than the one taking events (xvifd's
-	 * workers): the flag goes first, so that a pending() that masks the
-	 * port again once it fires leaves it masked and flagged, never
-	 * masked with the flag off (which no unmask would undo).
+	 * Unmask from another thread than the one taking events: the flag
+	 * goes first, so that a pending() that masks the port again once it
+	 * fires leaves it masked and flagged, never masked with the flag off
+	 * (which no unmask would undo).
 	 */
 	if (!__atomic_exchange_n(&pp->p_masked, false, __ATOMIC_ACQ_REL))
-		return 0;
+		goto out;
 	ev.events = EPOLLIN;
 	ev.data.u64 = port;
-	if (epoll_ctl(d->d_epfd, EPOLL_CTL_MOD, pp->p_fifo, &ev) < 0) {
+	if (epoll_ctl(h->h_epfd, EPOLL_CTL_MOD, pp->p_fifo, &ev) < 0) {
 		__atomic_store_n(&pp->p_masked, true, __ATOMIC_RELEASE);
-		return -errno;
+		rc = -errno;
 	}
+out:
+	pthread_mutex_unlock(&h->h_mu);
+	return rc;
+}
+
+int
+hvsim_evth_open(struct hvsim_dom *d, struct hvsim_evth **out)
+{
+	struct hvsim_evth *h;
+	int rc;
+
+	(void)d;
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return -ENOMEM;
+	if ((rc = hvsim_evth_init(h)) < 0) {
+		free(h);
+		return rc;
+	}
+	*out = h;
 	return 0;
 }
 
-/* Like closing a libxenevtchn handle: every port we hold is closed. */
-void
-hvsim_evt_close_all(struct hvsim_dom *d)
+/* Close h's ports (every port when h is NULL). */
+static void
+hvsim_evth_unbind_all(struct hvsim_dom *d, struct hvsim_evth *h)
 {
 	uint32_t p;
 
-	if (d->d_ports != NULL) {
-		for (p = 1; p < HVSIM_NR_EVTCHN; p++)
-			if (hvsim_port_ours(d, p))
-				(void)hvsim_evt_close(d, p);
-		free(d->d_ports);
-		d->d_ports = NULL;
-	}
-	if (d->d_epfd >= 0) {
-		close(d->d_epfd);
-		d->d_epfd = -1;
-	}
+	if (d->d_ports == NULL)
+		return;
+	for (p = 1; p < HVSIM_NR_EVTCHN; p++)
+		if (d->d_ports[p].p_fifo >= 0 &&
+		    (h == NULL || d->d_ports[p].p_h == h))
+			(void)hvsim_evth_unbind(d, d->d_ports[p].p_h, p);
+}
+
+static void
+hvsim_evth_fini(struct hvsim_evth *h)
+{
+	if (h->h_epfd < 0)
+		return;
+	close(h->h_epfd);
+	h->h_epfd = -1;
+	pthread_mutex_destroy(&h->h_mu);
+}
+
+/* Like closing one more open of the evtchn device. */
+void
+hvsim_evth_close(struct hvsim_dom *d, struct hvsim_evth *h)
+{
+	if (h == NULL)
+		return;
+	hvsim_evth_unbind_all(d, h);
+	hvsim_evth_fini(h);
+	free(h);
+}
+
+/* The process's own handle. */
+
+int
+hvsim_evt_bind(struct hvsim_dom *d, domid_t remote, uint32_t rport,
+    uint32_t *lport)
+{
+	return hvsim_evth_bind(d, &d->d_evth, remote, rport, lport);
+}
+
+int
+hvsim_evt_close(struct hvsim_dom *d, uint32_t port)
+{
+	return hvsim_evth_unbind(d, &d->d_evth, port);
+}
+
+int
+hvsim_evt_notify(struct hvsim_dom *d, uint32_t port)
+{
+	return hvsim_evth_notify(d, &d->d_evth, port);
+}
+
+int
+hvsim_evt_fd(struct hvsim_dom *d)
+{
+	return d->d_evth.h_epfd;
+}
+
+int
+hvsim_evt_pending(struct hvsim_dom *d, uint32_t *port)
+{
+	return hvsim_evth_pending(d, &d->d_evth, port);
+}
+
+int
+hvsim_evt_unmask(struct hvsim_dom *d, uint32_t port)
+{
+	return hvsim_evth_unmask(d, &d->d_evth, port);
+}
+
+/*
+ * Like the process's exit closing its evtchn handles: every port we hold
+ * is closed (a handle not closed before leaks only its epoll fd).
+ */
+void
+hvsim_evt_close_all(struct hvsim_dom *d)
+{
+	hvsim_evth_unbind_all(d, NULL);
+	free(d->d_ports);
+	d->d_ports = NULL;
+	hvsim_evth_fini(&d->d_evth);
 }
 
 /*

@@ -138,9 +138,20 @@ struct hvsim_map {
 	grant_ref_t		 m_ref;
 };
 
+/*
+ * An event-channel handle (an open of Linux's evtchn device): the epoll
+ * fd over the FIFOs of the ports bound through it.
+ */
+struct hvsim_evth {
+	int		 h_epfd;
+	/* Taking an event vs. a port's FIFO closed by another thread. */
+	pthread_mutex_t	 h_mu;
+};
+
 /* A port this process bound, with its FIFO and its peer's. */
 struct hvsim_port {
 	int		 p_fifo;	/* ours, O_RDWR: -1 if not ours */
+	struct hvsim_evth *p_h;		/* the handle that bound it */
 	int		 p_peer;	/* peer's FIFO, O_RDWR, cached; or -1 */
 	uint32_t	 p_peer_gen;	/* e_gen of the peer when p_peer opened */
 	domid_t		 p_peer_dom;
@@ -168,7 +179,7 @@ struct hvsim_dom {
 	struct hvsim_view	*d_views[HVSIM_MAX_DOMID + 1];
 	struct hvsim_map	*d_maps;
 	struct hvsim_port	*d_ports;	/* [HVSIM_NR_EVTCHN] */
-	int			 d_epfd;
+	struct hvsim_evth	 d_evth;	/* the hvsim_evt_*() one */
 	struct hvsim_reg	 d_reg;		/* who we are, who is gone */
 };
 

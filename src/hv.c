@@ -22,7 +22,8 @@ hv_open(const struct hv_ops *ops, const struct hv_cfg *cfg, struct hv **out)
 	    ops->xs_txn_end && ops->xs_watch && ops->xs_unwatch &&
 	    ops->xs_watch_fd && ops->xs_read_watch && ops->xs_domain_alive);
 	assert(ops->gnt_copy && ops->gnt_map && ops->gnt_unmap);
-	assert(ops->evt_bind && ops->evt_unbind && ops->evt_notify &&
+	assert(ops->evt_open && ops->evt_close && ops->evt_bind &&
+	    ops->evt_unbind && ops->evt_notify &&
 	    ops->evt_fd && ops->evt_pending && ops->evt_unmask);
 	*out = NULL;
 	rc = ops->open(cfg != NULL ? cfg : &defaults, out);

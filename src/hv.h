@@ -8,7 +8,12 @@
  *
  * Callers use the hv_*() wrappers only.  Every operation returns >= 0 on
  * success and -errno on failure; nothing here logs above debug.
- * Nothing here is thread-safe: one hv per thread.
+ *
+ * Threads: the XenStore operations, open/close and evt_open/evt_close
+ * belong to one thread (xvifd's control plane).  Grant copies, maps and
+ * unmaps may come from any thread at once.  An event-channel handle
+ * (struct hv_evt) is read (evt_pending) by one thread; its ports may be
+ * bound and unbound from another while that thread does not use them.
  */
 #ifndef XVIF_HV_H
 #define XVIF_HV_H
@@ -25,6 +30,15 @@
 #define HV_PORT_NONE	UINT32_MAX	/* an event channel port not held */
 
 struct hv;
+/*
+ * An event-channel handle: a set of bound ports and one fd that is
+ * readable when one of them fired, as an open of Linux's evtchn device.
+ * A port is notified, taken, unmasked and unbound only through the
+ * handle that bound it (the device says ENOTCONN otherwise).  xvifd holds
+ * one per worker thread, so that a guest's notification wakes the thread
+ * that serves its queue, and nobody else.
+ */
+struct hv_evt;
 
 /* What hv_open() is told.  Zeroed fields take the defaults shown. */
 struct hv_cfg {
@@ -113,21 +127,25 @@ struct hv_ops {
 		    void **page);
 	int	(*gnt_unmap)(struct hv *, void *page);
 
-	/* -- Event channels. -- */
+	/* -- Event channels, through a handle (struct hv_evt). -- */
 
+	int	(*evt_open)(struct hv *, struct hv_evt **);
+	/* Unbinds every port the handle still holds; NULL is fine. */
+	void	(*evt_close)(struct hv *, struct hv_evt *);
 	/* Bind to dom's unbound port; *local is our end. */
-	int	(*evt_bind)(struct hv *, domid_t dom, uint32_t remote,
-		    uint32_t *local);
-	int	(*evt_unbind)(struct hv *, uint32_t local);
-	int	(*evt_notify)(struct hv *, uint32_t local);
+	int	(*evt_bind)(struct hv *, struct hv_evt *, domid_t dom,
+		    uint32_t remote, uint32_t *local);
+	int	(*evt_unbind)(struct hv *, struct hv_evt *, uint32_t local);
+	int	(*evt_notify)(struct hv *, struct hv_evt *, uint32_t local);
 	/* Readable when evt_pending may return a port. */
-	int	(*evt_fd)(struct hv *);
+	int	(*evt_fd)(struct hv *, struct hv_evt *);
 	/*
 	 * A port that fired, without blocking; -EAGAIN when none.  The port
 	 * stays masked (fires no more) until evt_unmask.
 	 */
-	int	(*evt_pending)(struct hv *, uint32_t *port);
-	int	(*evt_unmask)(struct hv *, uint32_t port);
+	int	(*evt_pending)(struct hv *, struct hv_evt *, uint32_t *port);
+	/* Unmasking a port that is not masked does nothing. */
+	int	(*evt_unmask)(struct hv *, struct hv_evt *, uint32_t port);
 };
 
 /*
@@ -250,39 +268,52 @@ hv_gnt_unmap(struct hv *hv, void *page)
 }
 
 static inline int
-hv_evt_bind(struct hv *hv, domid_t dom, uint32_t remote, uint32_t *local)
+hv_evt_open(struct hv *hv, struct hv_evt **e)
 {
-	return hv->hv_ops->evt_bind(hv, dom, remote, local);
+	return hv->hv_ops->evt_open(hv, e);
+}
+
+static inline void
+hv_evt_close(struct hv *hv, struct hv_evt *e)
+{
+	hv->hv_ops->evt_close(hv, e);
 }
 
 static inline int
-hv_evt_unbind(struct hv *hv, uint32_t local)
+hv_evt_bind(struct hv *hv, struct hv_evt *e, domid_t dom, uint32_t remote,
+    uint32_t *local)
 {
-	return hv->hv_ops->evt_unbind(hv, local);
+	return hv->hv_ops->evt_bind(hv, e, dom, remote, local);
 }
 
 static inline int
-hv_evt_notify(struct hv *hv, uint32_t local)
+hv_evt_unbind(struct hv *hv, struct hv_evt *e, uint32_t local)
 {
-	return hv->hv_ops->evt_notify(hv, local);
+	return hv->hv_ops->evt_unbind(hv, e, local);
 }
 
 static inline int
-hv_evt_fd(struct hv *hv)
+hv_evt_notify(struct hv *hv, struct hv_evt *e, uint32_t local)
 {
-	return hv->hv_ops->evt_fd(hv);
+	return hv->hv_ops->evt_notify(hv, e, local);
 }
 
 static inline int
-hv_evt_pending(struct hv *hv, uint32_t *port)
+hv_evt_fd(struct hv *hv, struct hv_evt *e)
 {
-	return hv->hv_ops->evt_pending(hv, port);
+	return hv->hv_ops->evt_fd(hv, e);
 }
 
 static inline int
-hv_evt_unmask(struct hv *hv, uint32_t port)
+hv_evt_pending(struct hv *hv, struct hv_evt *e, uint32_t *port)
 {
-	return hv->hv_ops->evt_unmask(hv, port);
+	return hv->hv_ops->evt_pending(hv, e, port);
+}
+
+static inline int
+hv_evt_unmask(struct hv *hv, struct hv_evt *e, uint32_t port)
+{
+	return hv->hv_ops->evt_unmask(hv, e, port);
 }
 
 /*

@@ -1,8 +1,9 @@
 /*
  * hv_xen.c -- the hv port on real Xen: libxengnttab for grant copies and
  * ring maps, libxenevtchn for event channels, libxenstore (hv_xs.c) for
- * XenStore.  Owns the three library handles and the copy batch array;
- * knows nothing of vifs.
+ * XenStore.  Owns the gnttab handle and the XenStore connection; each
+ * struct hv_evt is one libxenevtchn handle (one open of the evtchn
+ * device).  Knows nothing of vifs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,10 @@
 struct hvxen {
 	struct hv			 hx_hv;		/* first: see hv.h */
 	xengnttab_handle		*hx_gnt;
-	xenevtchn_handle		*hx_evt;
+};
+
+struct hv_evt {
+	xenevtchn_handle		*he_xce;
 };
 
 /*
@@ -46,10 +50,6 @@ hvxen_close(struct hv *hv)
 {
 	struct hvxen *hx = hvxen_of(hv);
 
-	if (hx->hx_evt != NULL) {
-		xenevtchn_close(hx->hx_evt);
-		hx->hx_evt = NULL;
-	}
 	if (hx->hx_gnt != NULL) {
 		xengnttab_close(hx->hx_gnt);	/* also unmaps what is mapped */
 		hx->hx_gnt = NULL;
@@ -62,7 +62,7 @@ static int
 hvxen_open(const struct hv_cfg *cfg, struct hv **out)
 {
 	struct hvxen *hx;
-	int rc, fd;
+	int rc;
 
 	if ((hx = calloc(1, sizeof(*hx))) == NULL)
 		return -ENOMEM;
@@ -72,16 +72,6 @@ hvxen_open(const struct hv_cfg *cfg, struct hv **out)
 		goto fail;
 	if ((hx->hx_gnt = xengnttab_open(NULL, 0)) == NULL) {
 		rc = errno != 0 ? -errno : -ENODEV;
-		goto fail;
-	}
-	if ((hx->hx_evt = xenevtchn_open(NULL, 0)) == NULL) {
-		rc = errno != 0 ? -errno : -ENODEV;
-		goto fail;
-	}
-	/* xenevtchn_pending() read()s: make it say EAGAIN, never block. */
-	fd = xenevtchn_fd(hx->hx_evt);
-	if (fd < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
-		rc = -errno;
 		goto fail;
 	}
 	*out = &hx->hx_hv;
@@ -173,51 +163,94 @@ hvxen_gnt_unmap(struct hv *hv, void *page)
 	return 0;
 }
 
+static void
+hvxen_evt_close(struct hv *hv, struct hv_evt *e)
+{
+	(void)hv;
+	if (e == NULL)
+		return;
+	if (e->he_xce != NULL)
+		xenevtchn_close(e->he_xce);	/* unbinds what it holds */
+	free(e);
+}
+
 static int
-hvxen_evt_bind(struct hv *hv, domid_t dom, uint32_t remote, uint32_t *local)
+hvxen_evt_open(struct hv *hv, struct hv_evt **out)
+{
+	struct hv_evt *e;
+	int rc, fd;
+
+	(void)hv;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return -ENOMEM;
+	if ((e->he_xce = xenevtchn_open(NULL, 0)) == NULL) {
+		rc = errno != 0 ? -errno : -ENODEV;
+		goto fail;
+	}
+	/* xenevtchn_pending() read()s: make it say EAGAIN, never block. */
+	fd = xenevtchn_fd(e->he_xce);
+	if (fd < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	*out = e;
+	return 0;
+fail:
+	hvxen_evt_close(hv, e);
+	return rc;
+}
+
+static int
+hvxen_evt_bind(struct hv *hv, struct hv_evt *e, domid_t dom, uint32_t remote,
+    uint32_t *local)
 {
 	xenevtchn_port_or_error_t p;
 
-	p = xenevtchn_bind_interdomain(hvxen_of(hv)->hx_evt, dom, remote);
-	if (p < 0)
+	(void)hv;
+	if ((p = xenevtchn_bind_interdomain(e->he_xce, dom, remote)) < 0)
 		return errno != 0 ? -errno : -EIO;
 	*local = (uint32_t)p;
 	return 0;
 }
 
 static int
-hvxen_evt_unbind(struct hv *hv, uint32_t local)
+hvxen_evt_unbind(struct hv *hv, struct hv_evt *e, uint32_t local)
 {
-	return xenevtchn_unbind(hvxen_of(hv)->hx_evt, local) < 0 ? -errno : 0;
+	(void)hv;
+	return xenevtchn_unbind(e->he_xce, local) < 0 ? -errno : 0;
 }
 
 static int
-hvxen_evt_notify(struct hv *hv, uint32_t local)
+hvxen_evt_notify(struct hv *hv, struct hv_evt *e, uint32_t local)
 {
-	return xenevtchn_notify(hvxen_of(hv)->hx_evt, local) < 0 ? -errno : 0;
+	(void)hv;
+	return xenevtchn_notify(e->he_xce, local) < 0 ? -errno : 0;
 }
 
 static int
-hvxen_evt_fd(struct hv *hv)
+hvxen_evt_fd(struct hv *hv, struct hv_evt *e)
 {
-	return xenevtchn_fd(hvxen_of(hv)->hx_evt);
+	(void)hv;
+	return xenevtchn_fd(e->he_xce);
 }
 
 static int
-hvxen_evt_pending(struct hv *hv, uint32_t *port)
+hvxen_evt_pending(struct hv *hv, struct hv_evt *e, uint32_t *port)
 {
 	xenevtchn_port_or_error_t p;
 
-	if ((p = xenevtchn_pending(hvxen_of(hv)->hx_evt)) < 0)
+	(void)hv;
+	if ((p = xenevtchn_pending(e->he_xce)) < 0)
 		return errno != 0 ? -errno : -EAGAIN;
 	*port = (uint32_t)p;
 	return 0;
 }
 
 static int
-hvxen_evt_unmask(struct hv *hv, uint32_t port)
+hvxen_evt_unmask(struct hv *hv, struct hv_evt *e, uint32_t port)
 {
-	return xenevtchn_unmask(hvxen_of(hv)->hx_evt, port) < 0 ? -errno : 0;
+	(void)hv;
+	return xenevtchn_unmask(e->he_xce, port) < 0 ? -errno : 0;
 }
 
 const struct hv_ops hv_xen_ops = {
@@ -228,6 +261,8 @@ const struct hv_ops hv_xen_ops = {
 	.gnt_copy = hvxen_gnt_copy,
 	.gnt_map = hvxen_gnt_map,
 	.gnt_unmap = hvxen_gnt_unmap,
+	.evt_open = hvxen_evt_open,
+	.evt_close = hvxen_evt_close,
 	.evt_bind = hvxen_evt_bind,
 	.evt_unbind = hvxen_evt_unbind,
 	.evt_notify = hvxen_evt_notify,

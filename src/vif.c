@@ -143,9 +143,6 @@ void
 vif_fini(struct xvifd *xd)
 {
 	vif_workers_stop(xd);
-	free(xd->xd_ports);
-	xd->xd_ports = NULL;
-	xd->xd_nports = 0;
 }
 
 /*
@@ -254,7 +251,8 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 	/* Each worker runs what the guest queued already before we go on. */
 	for (i = 0; i < vif->vif_nq; i++)
 		if ((rc = vif_worker_attach(&vif->vif_q[i])) < 0) {
-			log_warnc(-rc, "%s: buffers", vif->vif_q[i].q_tag);
+			log_warnc(-rc, "%s: start on its worker",
+			    vif->vif_q[i].q_tag);
 			goto fail;
 		}
 	return 0;

@@ -29,22 +29,26 @@ vif_unmap(struct vif_queue *q, void **page)
 	*page = NULL;
 }
 
-/* Bind the frontend's port into *out, and enter it in the port table. */
+/*
+ * Bind the frontend's port into *out, through the handle of the queue's
+ * worker (q_evt): its notifications wake that thread.  The worker enters
+ * it in its port table when the queue is attached; until then a fired
+ * port stays masked, and the attach unmasks it.
+ */
 static int
 vif_queue_bind(struct vif_queue *q, uint32_t fe_port, uint32_t *out)
 {
 	struct xvif *vif = q->q_vif;
 	int rc;
 
-	if ((rc = hv_evt_bind(vif->vif_d->xd_hv, vif->vif_domid, fe_port,
-	    out)) < 0) {
+	q->q_evt = q->q_worker->wk_evt;
+	if ((rc = hv_evt_bind(vif->vif_d->xd_hv, q->q_evt, vif->vif_domid,
+	    fe_port, out)) < 0) {
 		log_warnc(-rc, "%s: bind event channel %u", q->q_tag, fe_port);
 		*out = HV_PORT_NONE;
 		return rc;
 	}
-	if ((rc = vif_port_set(vif->vif_d, *out, q)) < 0)
-		log_warnc(-rc, "%s: event channel table", q->q_tag);
-	return rc;
+	return 0;
 }
 
 /* A queue of vif, not connected yet: its name, no port, its timers. */
@@ -147,8 +151,7 @@ vif_queue_unbind(struct vif_queue *q, uint32_t *port)
 {
 	if (*port == HV_PORT_NONE)
 		return;
-	(void)vif_port_set(q->q_vif->vif_d, *port, NULL);
-	(void)hv_evt_unbind(q->q_vif->vif_d->xd_hv, *port);
+	(void)hv_evt_unbind(q->q_vif->vif_d->xd_hv, q->q_evt, *port);
 	*port = HV_PORT_NONE;
 }
 
@@ -164,6 +167,7 @@ vif_queue_disconnect(struct vif_queue *q)
 		vif_queue_unbind(q, &q->q_port_rx);
 	q->q_port_rx = HV_PORT_NONE;
 	vif_queue_unbind(q, &q->q_port_tx);
+	q->q_evt = NULL;
 	vif_unmap(q, &q->q_txs);
 	vif_unmap(q, &q->q_rxs);
 	memset(&q->q_txr, 0, sizeof(q->q_txr));
@@ -184,7 +188,7 @@ static void
 vif_notify_port(struct vif_queue *q, uint32_t port)
 {
 	if (port != HV_PORT_NONE &&
-	    hv_evt_notify(q->q_vif->vif_d->xd_hv, port) == 0)
+	    hv_evt_notify(q->q_vif->vif_d->xd_hv, q->q_evt, port) == 0)
 		q->q_cnt[VIF_EVT_OUT]++;
 }
 
@@ -225,50 +229,41 @@ vif_kick(struct vif_queue *q)
 }
 
 /*
- * Local ports are small numbers (Linux's FIFO ABI has 2^17), so the
- * table is indexed by port; one past that bound falls back to a scan.
+ * Local ports are small numbers below Linux's FIFO ABI bound (2^17), so
+ * a worker's table is indexed by port.
  */
 #define VIF_PORTS_MAX	(1u << 17)
 
 static struct vif_queue *
-vif_by_port(struct xvifd *xd, uint32_t port)
+vif_by_port(struct vif_worker *wk, uint32_t port)
 {
-	struct xvif *vif;
-	unsigned int i;
-
-	if (port < xd->xd_nports)
-		return xd->xd_ports[port];
-	if (port < VIF_PORTS_MAX)
-		return NULL;
-	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
-		for (i = 0; i < vif->vif_nq; i++)
-			if (vif->vif_q[i].q_port_tx == port ||
-			    vif->vif_q[i].q_port_rx == port)
-				return &vif->vif_q[i];
-	return NULL;
+	return port < wk->wk_nports ? wk->wk_ports[port] : NULL;
 }
 
-/* Enter (q) or clear (NULL) a port in the table; -ENOMEM. */
+/*
+ * In the worker: enter (q) or clear (NULL) a port in its table; -ENOMEM,
+ * or -ERANGE for a port past the ABI's bound.
+ */
 int
-vif_port_set(struct xvifd *xd, uint32_t port, struct vif_queue *q)
+vif_port_set(struct vif_worker *wk, uint32_t port, struct vif_queue *q)
 {
 	struct vif_queue **p;
 	uint32_t n;
 
 	if (port >= VIF_PORTS_MAX)
-		return 0;
-	if (port >= xd->xd_nports) {
+		return q == NULL ? 0 : -ERANGE;
+	if (port >= wk->wk_nports) {
 		if (q == NULL)
 			return 0;
-		for (n = xd->xd_nports > 0 ? xd->xd_nports : 64; n <= port;)
+		for (n = wk->wk_nports > 0 ? wk->wk_nports : 64; n <= port;)
 			n *= 2;
-		if ((p = realloc(xd->xd_ports, n * sizeof(*p))) == NULL)
+		if ((p = realloc(wk->wk_ports, n * sizeof(*p))) == NULL)
 			return -ENOMEM;
-		memset(p + xd->xd_nports, 0, (n - xd->xd_nports) * sizeof(*p));
-		xd->xd_ports = p;
-		xd->xd_nports = n;
+		memset(p + wk->wk_nports, 0, (n - wk->wk_nports) * sizeof(*p));
+		wk->wk_ports = p;
+		wk->wk_nports = n;
 	}
-	xd->xd_ports[port] = q;
+	wk->wk_ports[port] = q;
 	return 0;
 }
 
@@ -293,17 +288,24 @@ vif_evt_backoff(struct vif_queue *q)
 	return ms > XVIF_EVT_BACKOFF_MAX_MS ? XVIF_EVT_BACKOFF_MAX_MS : ms;
 }
 
+/* Listen to the guest again on the channel(s) in `which` (Q_FIRED_*). */
+void
+vif_evt_unmask(struct vif_queue *q, unsigned int which)
+{
+	struct hv *hv = q->q_vif->vif_d->xd_hv;
+
+	if ((which & Q_FIRED_TX) && q->q_port_tx != HV_PORT_NONE)
+		(void)hv_evt_unmask(hv, q->q_evt, q->q_port_tx);
+	if ((which & Q_FIRED_RX) && q->q_port_rx != HV_PORT_NONE &&
+	    q->q_port_rx != q->q_port_tx)
+		(void)hv_evt_unmask(hv, q->q_evt, q->q_port_rx);
+}
+
 /* The back-off is over: listen to the guest again (either channel). */
 static void
 vif_evt_timer(void *arg)
 {
-	struct vif_queue *q = arg;
-	struct hv *hv = q->q_vif->vif_d->xd_hv;
-
-	if (q->q_port_tx != HV_PORT_NONE)
-		(void)hv_evt_unmask(hv, q->q_port_tx);
-	if (q->q_port_rx != HV_PORT_NONE && q->q_port_rx != q->q_port_tx)
-		(void)hv_evt_unmask(hv, q->q_port_rx);
+	vif_evt_unmask(arg, Q_FIRED_TX | Q_FIRED_RX);
 }
 
 /* Run one queue for its notification; did the guest give us anything? */
@@ -347,7 +349,6 @@ vif_evt_work(struct vif_queue *q)
 void
 vif_evt_fired(struct vif_queue *q, unsigned int fired)
 {
-	struct hv *hv = q->q_vif->vif_d->xd_hv;
 	unsigned int delay;
 
 	q->q_cnt[VIF_EVT_IN]++;
@@ -362,33 +363,38 @@ vif_evt_fired(struct vif_queue *q, unsigned int fired)
 		ev_timer_arm(vif_q_ev(q), &q->q_evt_timer, delay);
 		return;
 	}
-	if ((fired & Q_FIRED_TX) && q->q_port_tx != HV_PORT_NONE)
-		(void)hv_evt_unmask(hv, q->q_port_tx);
-	if ((fired & Q_FIRED_RX) && q->q_port_rx != HV_PORT_NONE &&
-	    q->q_port_rx != q->q_port_tx)
-		(void)hv_evt_unmask(hv, q->q_port_rx);
+	vif_evt_unmask(q, fired);
 }
 
 /*
- * The hv event fd is readable (the control plane's loop): hand every
- * channel that fired to its queue's worker, which runs it.
+ * A worker's event-channel handle is readable: run each of its queues
+ * whose channel(s) fired, once however many of its channels fired.  A
+ * port without an attached queue (bound, not attached yet; detached, not
+ * unbound yet) stays masked: the attach unmasks it.
  */
 void
 vif_evt_ready(void *arg, uint32_t events)
 {
-	struct xvifd *xd = arg;
-	struct vif_queue *q;
+	struct vif_worker *wk = arg;
+	struct hv *hv = wk->wk_d->xd_hv;
+	struct vif_queue *firing[XVIF_EVT_BATCH], *q;
+	unsigned int i, n = 0, k;
 	uint32_t port;
-	int n;
 
+	(void)events;
 	/* Bounded: a storm of events is handled a batch per loop turn. */
-	for (n = 0; n < 256 && hv_evt_pending(xd->xd_hv, &port) == 0; n++) {
-		if ((q = vif_by_port(xd, port)) == NULL) {
-			(void)hv_evt_unmask(xd->xd_hv, port);
+	for (i = 0; i < XVIF_EVT_BATCH &&
+	    hv_evt_pending(hv, wk->wk_evt, &port) == 0; i++) {
+		if ((q = vif_by_port(wk, port)) == NULL)
 			continue;
-		}
-		vif_worker_fire(q, port == q->q_port_tx ? Q_FIRED_TX :
-		    Q_FIRED_RX);
+		if (q->q_fired == 0)
+			firing[n++] = q;
+		q->q_fired |= port == q->q_port_tx ? Q_FIRED_TX : Q_FIRED_RX;
 	}
-	vif_workers_wake(xd);
+	for (i = 0; i < n; i++) {
+		q = firing[i];
+		k = q->q_fired;
+		q->q_fired = 0;
+		vif_evt_fired(q, k);
+	}
 }

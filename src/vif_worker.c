@@ -1,18 +1,21 @@
 /*
  * vif_worker.c -- the worker threads of the data path.  Each has its own
- * event loop and staging buffers and runs the queues the control plane
- * gave it, as Linux netback runs a thread per queue: a vif's queues may
- * sit on different workers, and one busy guest does not hold up the
- * others.  The control plane keeps XenStore, the vifs' life and the
- * event channels' one fd; a channel that fires is handed to its queue's
- * worker (vif_worker_fire).
+ * event loop, staging buffers and event-channel handle, and runs the
+ * queues the control plane gave it, as Linux netback runs a thread per
+ * queue: a vif's queues may sit on different workers, and one busy guest
+ * does not hold up the others.  The control plane keeps XenStore and the
+ * vifs' life.  A queue's channels are bound through its worker's handle,
+ * so a guest's notification wakes the thread that runs the queue, and no
+ * other (an earlier design read every channel in the control plane and
+ * handed it on: two wakeups and a thread switch per notification, which
+ * doubled the round trip).
  *
  * The control plane and a worker share only what is under wk_mu: the
  * commands (attach a queue, detach it, give it a new rate, stop), which
- * the control plane waits for, and the queues whose channels fired.  Both
- * are taken a batch at a time, at most once per event, never per frame.
- * A queue belongs to its worker between attach and detach; before and
- * after, to the control plane.
+ * the control plane waits for, never per frame.  A queue belongs to its
+ * worker between attach and detach; before and after, to the control
+ * plane (which binds and unbinds its channels through the worker's
+ * handle while the worker does not look at them).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -79,35 +82,46 @@ vif_worker_poke(struct vif_worker *wk)
 	(void)!write(wk->wk_efd, &one, sizeof(one));
 }
 
-/* Drop q from the fired list (under wk_mu): it is being detached. */
-static void
-vif_worker_unfire(struct vif_worker *wk, struct vif_queue *q)
+/* In the worker: enter q's ports in its table (q), or clear them (NULL). */
+static int
+vif_worker_ports(struct vif_worker *wk, struct vif_queue *q,
+    struct vif_queue *to)
 {
-	unsigned int i;
+	int rc;
 
-	if (q->q_fired == 0)
-		return;
-	q->q_fired = 0;
-	for (i = 0; i < wk->wk_nfired; i++)
-		if (wk->wk_fired[i] == q) {
-			wk->wk_fired[i] = wk->wk_fired[--wk->wk_nfired];
-			break;
-		}
+	if (q->q_port_tx != HV_PORT_NONE &&
+	    (rc = vif_port_set(wk, q->q_port_tx, to)) < 0)
+		return rc;
+	if (q->q_port_rx != HV_PORT_NONE && q->q_port_rx != q->q_port_tx &&
+	    (rc = vif_port_set(wk, q->q_port_rx, to)) < 0) {
+		(void)vif_port_set(wk, q->q_port_tx, NULL);
+		return rc;
+	}
+	return 0;
 }
 
-/* In the worker: one command. */
-static void
+/*
+ * In the worker: one command.  An attached queue's channels are unmasked
+ * (one that fired since the bind was left masked) before its rings are
+ * run for what the guest queued already.
+ */
+static int
 vif_worker_run_cmd(struct vif_worker *wk, struct vif_wcmd *c)
 {
 	struct vif_queue *q = c->wc_q;
+	int rc;
 
 	switch (c->wc_op) {
 	case VIF_W_ATTACH:
+		if ((rc = vif_worker_ports(wk, q, q)) < 0)
+			return rc;
 		q->q_connected = true;
-		vif_kick(q);		/* what the guest queued already */
+		vif_evt_unmask(q, Q_FIRED_TX | Q_FIRED_RX);
+		vif_kick(q);
 		break;
 	case VIF_W_DETACH:
 		vif_queue_stop(q);
+		(void)vif_worker_ports(wk, q, NULL);
 		break;
 	case VIF_W_STOP:
 		ev_stop(wk->wk_ev);
@@ -116,65 +130,27 @@ vif_worker_run_cmd(struct vif_worker *wk, struct vif_wcmd *c)
 		vif_tx_set_rate(q, &c->wc_rate);
 		break;
 	}
-	c->wc_rc = 0;
+	return 0;
 }
 
-/*
- * Under wk_mu, in the worker: move the fired queues into its own list
- * (grown here: nobody else touches it); how many.  Without memory it
- * takes what fits and comes back for the rest.
- */
-static unsigned int
-vif_worker_take_fired(struct vif_worker *wk)
-{
-	struct vif_fire *f;
-	unsigned int i, n = wk->wk_nfired;
-
-	if (n > wk->wk_firing_cap) {
-		if ((f = realloc(wk->wk_firing, wk->wk_cap * sizeof(*f))) != NULL) {
-			wk->wk_firing = f;
-			wk->wk_firing_cap = wk->wk_cap;
-		}
-		if (n > wk->wk_firing_cap) {
-			n = wk->wk_firing_cap;
-			vif_worker_poke(wk);
-		}
-	}
-	for (i = 0; i < n; i++) {
-		wk->wk_firing[i].f_q = wk->wk_fired[wk->wk_nfired - 1 - i];
-		wk->wk_firing[i].f_fired = wk->wk_firing[i].f_q->q_fired;
-		wk->wk_firing[i].f_q->q_fired = 0;
-	}
-	wk->wk_nfired -= n;
-	return n;
-}
-
-/*
- * The worker's eventfd: queues whose channels fired, then commands.  A
- * detach is run after the fired queues taken with it, so that a queue is
- * never run once the control plane has it back.
- */
+/* The worker's eventfd: the control plane's commands, in order. */
 static void
 vif_worker_wakeup(void *arg, uint32_t events)
 {
 	struct vif_worker *wk = arg;
 	struct vif_wcmd *cmds, *c;
-	unsigned int i, n;
 	uint64_t v;
 
+	(void)events;
 	(void)!read(wk->wk_efd, &v, sizeof(v));
 	pthread_mutex_lock(&wk->wk_mu);
 	cmds = wk->wk_cmds;
 	wk->wk_cmds = NULL;
-	n = vif_worker_take_fired(wk);
 	pthread_mutex_unlock(&wk->wk_mu);
-
-	for (i = 0; i < n; i++)
-		vif_evt_fired(wk->wk_firing[i].f_q, wk->wk_firing[i].f_fired);
 	if (cmds == NULL)
 		return;
 	for (c = cmds; c != NULL; c = c->wc_next)
-		vif_worker_run_cmd(wk, c);
+		c->wc_rc = vif_worker_run_cmd(wk, c);
 	pthread_mutex_lock(&wk->wk_mu);
 	for (c = cmds; c != NULL; c = c->wc_next)
 		c->wc_done = true;
@@ -200,8 +176,6 @@ vif_worker_run(struct vif_worker *wk, struct vif_wcmd *c)
 	struct vif_wcmd **pp;
 
 	pthread_mutex_lock(&wk->wk_mu);
-	if (c->wc_op == VIF_W_DETACH)
-		vif_worker_unfire(wk, c->wc_q);
 	for (pp = &wk->wk_cmds; *pp != NULL; pp = &(*pp)->wc_next)
 		;
 	*pp = c;
@@ -243,24 +217,9 @@ int
 vif_worker_attach(struct vif_queue *q)
 {
 	struct vif_worker *wk = q->q_worker;
-	struct vif_queue **f;
-	unsigned int cap;
 	int rc;
 
 	if ((rc = vif_work_get(wk)) < 0)
-		return rc;
-	/* Room for every queue of the worker in the fired list. */
-	pthread_mutex_lock(&wk->wk_mu);
-	if (wk->wk_nqueues > wk->wk_cap) {
-		cap = wk->wk_cap > 0 ? wk->wk_cap * 2 : 16;
-		if ((f = realloc(wk->wk_fired, cap * sizeof(*f))) != NULL) {
-			wk->wk_fired = f;
-			wk->wk_cap = cap;
-		}
-	}
-	rc = wk->wk_nqueues > wk->wk_cap ? -ENOMEM : 0;
-	pthread_mutex_unlock(&wk->wk_mu);
-	if (rc < 0)
 		return rc;
 	log_debug("%s: on worker %u", q->q_tag, wk->wk_id);
 	rc = vif_worker_call(wk, VIF_W_ATTACH, q);
@@ -305,37 +264,10 @@ vif_worker_rate(struct vif_queue *q, const struct vif_rate *r)
 		vif_tx_set_rate(q, r);
 }
 
-/* The control plane: q's channel fired; its worker runs it at the wake. */
-void
-vif_worker_fire(struct vif_queue *q, unsigned int fired)
-{
-	struct vif_worker *wk = q->q_worker;
-
-	pthread_mutex_lock(&wk->wk_mu);
-	if (q->q_fired == 0)
-		wk->wk_fired[wk->wk_nfired++] = q;
-	q->q_fired |= fired;
-	pthread_mutex_unlock(&wk->wk_mu);
-}
-
-/* Wake the workers that were handed channels since the last wake. */
-void
-vif_workers_wake(struct xvifd *xd)
-{
-	struct vif_worker *wk;
-	unsigned int i;
-	bool any;
-
-	for (i = 0; i < xd->xd_nworkers; i++) {
-		wk = &xd->xd_workers[i];
-		pthread_mutex_lock(&wk->wk_mu);
-		any = wk->wk_nfired > 0;
-		pthread_mutex_unlock(&wk->wk_mu);
-		if (any)
-			vif_worker_poke(wk);
-	}
-}
-
+/*
+ * A worker, not running yet: its loop, its eventfd and its event-channel
+ * handle (opened here, before xvifd gives up its privileges).
+ */
 static int
 vif_worker_init(struct xvifd *xd, struct vif_worker *wk, unsigned int id)
 {
@@ -353,16 +285,15 @@ vif_worker_init(struct xvifd *xd, struct vif_worker *wk, unsigned int id)
 	if ((rc = ev_fd_add(wk->wk_ev, wk->wk_efd, EPOLLIN, vif_worker_wakeup,
 	    wk, &wk->wk_efd_h)) < 0)
 		return rc;
-	if ((rc = -pthread_create(&wk->wk_thread, NULL, vif_worker_main,
-	    wk)) < 0)
+	if ((rc = hv_evt_open(xd->xd_hv, &wk->wk_evt)) < 0)
 		return rc;
-	wk->wk_running = true;
-	return 0;
+	return ev_fd_add(wk->wk_ev, hv_evt_fd(xd->xd_hv, wk->wk_evt), EPOLLIN,
+	    vif_evt_ready, wk, &wk->wk_evt_h);
 }
 
-/* n workers, each waiting in its loop (no wakeup while idle). */
+/* n workers, made but not running (vif_workers_start). */
 int
-vif_workers_start(struct xvifd *xd, unsigned int n)
+vif_workers_open(struct xvifd *xd, unsigned int n)
 {
 	unsigned int i;
 	int rc;
@@ -375,6 +306,24 @@ vif_workers_start(struct xvifd *xd, unsigned int n)
 			vif_workers_stop(xd);
 			return rc;
 		}
+	return 0;
+}
+
+/* Each worker's thread, waiting in its loop (no wakeup while idle). */
+int
+vif_workers_start(struct xvifd *xd)
+{
+	struct vif_worker *wk;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < xd->xd_nworkers; i++) {
+		wk = &xd->xd_workers[i];
+		if ((rc = -pthread_create(&wk->wk_thread, NULL,
+		    vif_worker_main, wk)) < 0)
+			return rc;
+		wk->wk_running = true;
+	}
 	return 0;
 }
 
@@ -395,9 +344,9 @@ vif_workers_stop(struct xvifd *xd)
 		ev_close(wk->wk_ev);
 		if (wk->wk_efd >= 0)
 			close(wk->wk_efd);
+		hv_evt_close(xd->xd_hv, wk->wk_evt);	/* NULL is fine */
 		vif_work_free(wk);
-		free(wk->wk_fired);
-		free(wk->wk_firing);
+		free(wk->wk_ports);
 		pthread_mutex_destroy(&wk->wk_mu);
 		pthread_cond_destroy(&wk->wk_cv);
 	}

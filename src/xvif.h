@@ -53,6 +53,8 @@
 #define XVIF_LOG_INTERVAL	10	/* seconds between guest-error logs */
 /* Longest a storm of spurious notifications keeps a channel masked. */
 #define XVIF_EVT_BACKOFF_MAX_MS	1000
+/* Fired channels a worker takes in one turn of its loop. */
+#define XVIF_EVT_BATCH		256
 
 /* After a flush vif_tx_queue needs room for pk_nslots segments. */
 _Static_assert(XVIF_TX_BATCH_SEGS >= PROTO_TX_DROP_SLOTS,
@@ -142,19 +144,13 @@ struct vif_work {
 
 struct vif_wcmd;
 
-/* A queue whose channel(s) fired (Q_FIRED_*), as its worker takes it. */
-struct vif_fire {
-	struct vif_queue	*f_q;
-	unsigned int		 f_fired;
-};
-
 /*
- * A worker thread: its own event loop and staging buffers, and the
- * queues the control plane gave it.  The control plane talks to it only
- * through wk_efd: commands it waits for (attach a queue, detach it,
- * stop) and queues whose event channel fired (vif_evt_ready reads every
- * channel and hands each to its queue's worker).  Nothing on the
- * per-frame path takes a lock.
+ * A worker thread: its own event loop, staging buffers and event-channel
+ * handle, and the queues the control plane gave it.  Their channels are
+ * bound through wk_evt, so a guest's notification wakes this thread
+ * directly.  The control plane talks to it only through wk_efd, with
+ * commands it waits for (attach a queue, detach it, a new rate, stop).
+ * Nothing on the per-frame path takes a lock.
  */
 struct vif_worker {
 	struct xvifd		*wk_d;
@@ -163,16 +159,17 @@ struct vif_worker {
 	bool			 wk_running;
 	struct ev		*wk_ev;
 	struct vif_work		*wk_work;	/* made for its first queue */
-	int			 wk_efd;	/* eventfd: something for it */
+	int			 wk_efd;	/* eventfd: a command */
 	struct ev_fd		*wk_efd_h;
+	struct hv_evt		*wk_evt;	/* its queues' channels */
+	struct ev_fd		*wk_evt_h;
+	/* Port -> its attached queue; the worker's alone. */
+	struct vif_queue	**wk_ports;
+	uint32_t		 wk_nports;
 	unsigned int		 wk_nqueues;	/* the control plane's count */
 	pthread_mutex_t		 wk_mu;		/* guards what follows */
 	pthread_cond_t		 wk_cv;		/* a command is done */
 	struct vif_wcmd		*wk_cmds;	/* to run, in order */
-	struct vif_queue	**wk_fired;	/* channels fired */
-	unsigned int		 wk_nfired, wk_cap;
-	struct vif_fire		*wk_firing;	/* the worker's own copy */
-	unsigned int		 wk_firing_cap;
 };
 
 /* The daemon: everything one process owns. */
@@ -189,14 +186,11 @@ struct xvifd {
 	struct vif_worker	*xd_workers;
 	unsigned int		 xd_nworkers;
 	unsigned int		 xd_max_queues;	/* multi-queue-max-queues */
-	/* Event channel port -> its queue: no scan of every vif per event. */
-	struct vif_queue	**xd_ports;
-	uint32_t		 xd_nports;
 	struct xvif		*xd_vifs;
 	/* A worker asks the control plane to fail a vif (eventfd). */
 	int			 xd_fail_efd;
 	struct ev_fd		*xd_fail_h;
-	struct ev_fd		*xd_xs_h, *xd_evt_h;
+	struct ev_fd		*xd_xs_h;
 	struct ctl		*xd_ctl;	/* the control socket */
 };
 
@@ -240,6 +234,7 @@ struct vif_queue {
 	struct vif_journal	*q_journal;	/* staged responses */
 	const struct antispoof	*q_as;		/* borrowed: vif_as */
 	uint32_t		 q_port_tx, q_port_rx;	/* HV_PORT_NONE: none */
+	struct hv_evt		*q_evt;		/* they are bound through */
 	bool			 q_connected;
 
 	/*
@@ -268,7 +263,7 @@ struct vif_queue {
 	uint64_t		 q_rx_starved_since;	/* 0: not starved */
 	bool			 q_rx_stalled;	/* counted in vif_stalled */
 
-	/* Under the worker's wk_mu: its channels fired (Q_FIRED_*). */
+	/* Its channels that fired in this turn of its worker (Q_FIRED_*). */
 	unsigned int		 q_fired;
 	/* Set by its worker, read by the control plane on its turn. */
 	bool			 q_failed, q_tap_lost;
@@ -377,14 +372,13 @@ void	vif_queue_stall(struct vif_queue *, bool stalled);
 void	vif_fini(struct xvifd *);	/* what vif.c holds for the daemon */
 
 /* vif_worker.c: the worker threads. */
-int	vif_workers_start(struct xvifd *, unsigned int n);
+int	vif_workers_open(struct xvifd *, unsigned int n);
+int	vif_workers_start(struct xvifd *);
 void	vif_workers_stop(struct xvifd *);
 struct vif_worker *vif_worker_pick(struct xvifd *);
 int	vif_worker_attach(struct vif_queue *);	/* runs it, waits */
 void	vif_worker_detach(struct vif_queue *);	/* stops it, waits */
-void	vif_worker_fire(struct vif_queue *, unsigned int fired);
 void	vif_worker_rate(struct vif_queue *, const struct vif_rate *);
-void	vif_workers_wake(struct xvifd *);	/* after vif_worker_fire */
 int	vif_work_get(struct vif_worker *);
 
 /* vif_queue.c: a queue's rings, channels and TAP queue; event dispatch. */
@@ -392,12 +386,13 @@ void	vif_queue_init(struct xvif *, struct vif_queue *, unsigned int id);
 int	vif_queue_connect(struct vif_queue *, const struct vif_feq *);
 void	vif_queue_stop(struct vif_queue *);
 void	vif_queue_disconnect(struct vif_queue *);
-int	vif_port_set(struct xvifd *, uint32_t port, struct vif_queue *);
+int	vif_port_set(struct vif_worker *, uint32_t port, struct vif_queue *);
 void	vif_kick(struct vif_queue *);	/* run both directions now */
 void	vif_kick_later(struct vif_queue *);	/* ... after the others */
 void	vif_notify_tx(struct vif_queue *);
 void	vif_notify_rx(struct vif_queue *);
-void	vif_evt_ready(void *xd, uint32_t events);
+void	vif_evt_ready(void *worker, uint32_t events);
+void	vif_evt_unmask(struct vif_queue *, unsigned int which);
 void	vif_evt_fired(struct vif_queue *, unsigned int fired);
 
 /* vif_journal.c: ring responses that survive a SIGKILL. */

@@ -445,10 +445,9 @@ main(int argc, char **argv)
 	    &cfg, &xd.xd_hv);
 	if (rc < 0) {
 		if (strcmp(o.o_hv, "xen") == 0)
-			fatalx("cannot open Xen (xenstore, /dev/xen/gntdev, "
-			    "/dev/xen/evtchn): %s; is this a dom0 with the "
-			    "xen-gntdev and xen-evtchn modules loaded?",
-			    strerror(-rc));
+			fatalx("cannot open Xen (xenstore, /dev/xen/gntdev): "
+			    "%s; is this a dom0 with the xen-gntdev module "
+			    "loaded?", strerror(-rc));
 		fatalx("cannot reach the simulated host in %s: %s; is "
 		    "`xvif-sim host --dir %s` running?", o.o_sim_dir,
 		    strerror(-rc), o.o_sim_dir);
@@ -483,10 +482,14 @@ main(int argc, char **argv)
 	if ((rc = ev_fd_add(xd.xd_ev, xvifd_sigfd, EPOLLIN, xvifd_signal, &xd,
 	    &sig_h)) < 0 ||
 	    (rc = ev_fd_add(xd.xd_ev, hv_xs_watch_fd(xd.xd_hv), EPOLLIN,
-	    xvifd_xs_ready, &xd, &xd.xd_xs_h)) < 0 ||
-	    (rc = ev_fd_add(xd.xd_ev, hv_evt_fd(xd.xd_hv), EPOLLIN,
-	    vif_evt_ready, &xd, &xd.xd_evt_h)) < 0)
+	    xvifd_xs_ready, &xd, &xd.xd_xs_h)) < 0)
 		fatalx("event loop: %s", strerror(-rc));
+	/* Their event-channel handles are opened with our privileges. */
+	if ((rc = vif_workers_open(&xd, (unsigned int)o.o_workers)) < 0)
+		fatalx("worker threads: %s%s", strerror(-rc),
+		    strcmp(o.o_hv, "xen") == 0 ? " (event channels: "
+		    "/dev/xen/evtchn; is the xen-evtchn module loaded?)" :
+		    "");
 	if ((rc = ctl_open(&xd, uid, gid)) < 0)
 		fatalx("control socket %s/%s: %s", xd.xd_state_dir,
 		    CTL_SOCK_NAME, strerror(-rc));
@@ -494,7 +497,7 @@ main(int argc, char **argv)
 	if ((rc = priv_drop(o.o_user != NULL ? &user : NULL, &what)) < 0)
 		fatalx("drop privileges: %s: %s", what, strerror(-rc));
 	/* After: the workers need no capability, and block our signals. */
-	if ((rc = vif_workers_start(&xd, (unsigned int)o.o_workers)) < 0)
+	if ((rc = vif_workers_start(&xd)) < 0)
 		fatalx("worker threads: %s", strerror(-rc));
 	if ((rc = xbus_start(&xd)) < 0)
 		fatalx("watch %s: %s", xd.xd_root, strerror(-rc));

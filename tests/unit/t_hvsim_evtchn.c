@@ -1,7 +1,7 @@
 /*
  * t_hvsim_evtchn.c -- the simulated hypervisor's event channels: delivery
  * between two processes with masking, the EVTCHNOP_* errors, close and
- * domain death unbinding the peer.
+ * domain death unbinding the peer, and several handles in one process.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -314,11 +314,77 @@ out:
 	te_teardown(&te);
 }
 
+/* Wait (bounded) for one event on handle h; its port, or 0. */
+static uint32_t
+wait_event_h(struct hvsim_dom *d, struct hvsim_evth *h, int ms)
+{
+	struct pollfd pfd = { .fd = hvsim_evth_fd(h), .events = POLLIN };
+	uint32_t port;
+
+	if (poll(&pfd, 1, ms) != 1 || hvsim_evth_pending(d, h, &port) != 0)
+		return 0;
+	return port;
+}
+
+/*
+ * Two handles of one backend process (two opens of the evtchn device, as
+ * two xvifd workers): each sees only the ports it bound, and a port is
+ * notified, unmasked and closed only through its own handle.
+ */
+static void
+t_handles(struct t_ctx *t)
+{
+	struct hvsim_evth *ha = NULL, *hb = NULL;
+	struct te te;
+	uint32_t ga, gb, pa = 0, pb = 0, x;
+
+	if (!te_setup(t, &te) ||
+	    !T_EQ(t, hvsim_evth_open(te.te_be, &ha), 0) ||
+	    !T_EQ(t, hvsim_evth_open(te.te_be, &hb), 0))
+		goto out;
+	T_TRUE(t, hvsim_evth_fd(ha) != hvsim_evth_fd(hb));
+	T_EQ(t, hvsim_evt_alloc_unbound(te.te_fe, 0, &ga), 0);
+	T_EQ(t, hvsim_evt_alloc_unbound(te.te_fe, 0, &gb), 0);
+	T_EQ(t, hvsim_evth_bind(te.te_be, ha, te.te_gid, ga, &pa), 0);
+	T_EQ(t, hvsim_evth_bind(te.te_be, hb, te.te_gid, gb, &pb), 0);
+	/* Each fresh binding is pending on its own handle only. */
+	T_EQ(t, wait_event_h(te.te_be, ha, 1000), pa);
+	T_EQ(t, wait_event_h(te.te_be, hb, 1000), pb);
+	T_TRUE(t, !readable(te.te_be, 0));	/* the process's own: none */
+	T_EQ(t, hvsim_evth_unmask(te.te_be, ha, pa), 0);
+	T_EQ(t, hvsim_evth_unmask(te.te_be, hb, pb), 0);
+	/* The guest notifies b's port: a's fd stays quiet. */
+	T_EQ(t, hvsim_evt_notify(te.te_fe, gb), 0);
+	T_EQ(t, wait_event_h(te.te_be, hb, 1000), pb);
+	T_EQ(t, wait_event_h(te.te_be, ha, 100), 0);
+	/* Through the wrong handle: as Linux's device, ENOTCONN. */
+	T_EQ(t, hvsim_evth_unmask(te.te_be, ha, pb), -ENOTCONN);
+	T_EQ(t, hvsim_evth_notify(te.te_be, ha, pb), -ENOTCONN);
+	T_EQ(t, hvsim_evth_unbind(te.te_be, ha, pb), -ENOTCONN);
+	T_EQ(t, hvsim_evt_notify(te.te_be, pa), -ENOTCONN);
+	T_EQ(t, hvsim_evth_unmask(te.te_be, hb, pb), 0);
+	T_EQ(t, hvsim_evth_unmask(te.te_be, hb, pb), 0);	/* no-op */
+	/* Through the right one the guest is woken. */
+	T_EQ(t, hvsim_evth_notify(te.te_be, ha, pa), 0);
+	T_EQ(t, wait_event(te.te_fe, 1000), ga);
+	/* Closing a handle closes its ports: the guest's is unbound. */
+	hvsim_evth_close(te.te_be, ha);
+	ha = NULL;
+	T_EQ(t, hvsim_evth_bind(te.te_be, hb, te.te_gid, ga, &x), 0);
+	T_EQ(t, x, pa);			/* its port is free again */
+	T_EQ(t, wait_event_h(te.te_be, hb, 1000), x);
+out:
+	hvsim_evth_close(te.te_be, ha);
+	hvsim_evth_close(te.te_be, hb);
+	te_teardown(&te);
+}
+
 const struct t_case t_cases[] = {
 	{ "delivery between two processes", t_deliver_two_processes },
 	{ "bind and notify errors", t_bind_errors },
 	{ "close unbinds the peer", t_close_unbinds_peer },
 	{ "domain destroy closes its ports", t_destroy_closes_ports },
 	{ "many ports on one fd", t_many_ports },
+	{ "handles: each its own ports", t_handles },
 	{ NULL, NULL },
 };
