@@ -5,6 +5,7 @@
  * Every length is checked before the byte it guards is read.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "antispoof.h"
@@ -147,6 +148,32 @@ antispoof_parse_ip(struct antispoof *as, const char *ip, char *bad,
 	}
 	as->as_ip = true;
 	return NULL;
+}
+
+size_t
+antispoof_format_nets(const struct antispoof *as, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN], word[INET6_ADDRSTRLEN + 8];
+	const struct antispoof_net *an;
+	size_t used = 0, need = 0, n;
+	unsigned int i;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (i = 0; as->as_ip && i < as->as_nnets; i++) {
+		an = &as->as_nets[i];
+		if (inet_ntop(an->an_v6 ? AF_INET6 : AF_INET, an->an_addr, addr,
+		    sizeof(addr)) == NULL)
+			continue;	/* not with these buffers */
+		n = (size_t)snprintf(word, sizeof(word), "%s%s/%u",
+		    i > 0 ? " " : "", addr, (unsigned int)an->an_plen);
+		need += n;
+		if (used == need - n && used + n < len) {
+			memcpy(buf + used, word, n + 1);
+			used += n;
+		}
+	}
+	return need;
 }
 
 /* Is a (4 or 16 bytes) in the prefix n? */

@@ -96,6 +96,13 @@ void	antispoof_init(struct antispoof *, const uint8_t mac[PROTO_ETH_ALEN]);
 const char *antispoof_parse_ip(struct antispoof *, const char *ip, char *bad,
 	    size_t badlen);
 
+/*
+ * The addresses and prefixes the rules hold sources to, as
+ * "a.b.c.d/len x::y/len ..." (masked, as enforced) into buf, cut to fit
+ * at a word; "" when sources are not checked.  The length it needed.
+ */
+size_t	antispoof_format_nets(const struct antispoof *, char *buf, size_t len);
+
 /* Untrusted: the frame f[0..len), never read past len. */
 enum antispoof_verdict antispoof_check(const struct antispoof *,
 	    const uint8_t *f, size_t len);

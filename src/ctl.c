@@ -15,6 +15,7 @@
  * possible on the 64-bit targets xvifd runs on), and a figure one frame
  * old is what any reader of live counters gets anyway.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "antispoof.h"
 #include "ctl.h"
 #include "xvif.h"
 
@@ -152,6 +154,25 @@ ctl_put_queue(struct ctl_buf *b, const struct xvif *vif,
 	ctl_put_counters(b, vif, (int)q->q_id, q->q_cnt);
 }
 
+/*
+ * What the toolstack asked of this vif and xvifd enforces: the rate
+ * limit (0 usec: none) and anti-spoofing (on for this connect or not;
+ * the addresses sources are held to, "" when only the MAC is).
+ */
+static void
+ctl_put_policy(struct ctl_buf *b, const struct xvif *vif)
+{
+	char nets[ANTISPOOF_NETS_MAX * (INET6_ADDRSTRLEN + 5)];
+
+	ctl_buf_kvu(b, "rate_bytes", vif->vif_rate.vr_bytes);
+	ctl_buf_kvu(b, "rate_usec", vif->vif_rate.vr_usec);
+	ctl_buf_kvu(b, "antispoof", vif->vif_as != NULL);
+	nets[0] = '\0';
+	if (vif->vif_as != NULL)
+		(void)antispoof_format_nets(vif->vif_as, nets, sizeof(nets));
+	ctl_buf_kv(b, "antispoof_ip", nets);
+}
+
 static void
 ctl_put_vif(struct ctl_buf *b, struct xvif *vif, bool detail)
 {
@@ -192,6 +213,7 @@ ctl_put_vif(struct ctl_buf *b, struct xvif *vif, bool detail)
 	ctl_buf_kvu(b, "rx_notify", vif->vif_connected &&
 	    vif->vif_fe.fe_rx_notify);
 	ctl_buf_kvu(b, "connects", vif->vif_connects);
+	ctl_put_policy(b, vif);
 	ctl_buf_str(b, "\n");
 	vif_counters(vif, cnt);
 	ctl_put_counters(b, vif, -1, cnt);

@@ -161,6 +161,28 @@ xc_text_counters(FILE *f, const struct xc_vif *v, const char *indent)
 	}
 }
 
+/* The rate limit and anti-spoofing of a show record, one line each. */
+static void
+xc_text_policy(FILE *f, const struct ctl_rec *r)
+{
+	const char *ip = xc_get(r, "antispoof_ip");
+	unsigned long long bytes, usec;
+
+	bytes = strtoull(xc_get(r, "rate_bytes"), NULL, 10);
+	usec = strtoull(xc_get(r, "rate_usec"), NULL, 10);
+	if (usec == 0)
+		fprintf(f, "\trate unlimited\n");
+	else
+		fprintf(f, "\trate %llu bytes every %llu us (%.2f Mbit/s)\n",
+		    bytes, usec, (double)bytes * 8 / (double)usec);
+	if (strcmp(xc_get(r, "antispoof"), "1") != 0)
+		fprintf(f, "\tantispoof off\n");
+	else if (*ip == '\0')
+		fprintf(f, "\tantispoof on: source mac\n");
+	else
+		fprintf(f, "\tantispoof on: source mac, ip %s\n", ip);
+}
+
 static void
 xc_text_show(FILE *f, const struct xc_vif *v)
 {
@@ -184,6 +206,7 @@ xc_text_show(FILE *f, const struct xc_vif *v)
 	fprintf(f, "\tbackend %s\n\tfrontend %s\n", xc_get(r, "backend"),
 	    xc_get(r, "frontend"));
 	fprintf(f, "\tconnects %s (by this xvifd)\n", xc_get(r, "connects"));
+	xc_text_policy(f, r);
 	for (k = 0; k < v->xv_nq; k++) {
 		q = v->xv_q[k].xq_rec;
 		fprintf(f, "\tqueue %s: worker %s, event channel tx %s rx %s, "
@@ -226,9 +249,9 @@ xc_text(FILE *f, enum ctl_cmd cmd, const struct xc_reply *g)
 /* Keys whose values are text, and those that are true/false. */
 static const char *const xc_json_strings[] = { "version", "name", "vif",
     "tag", "state", "mac", "fe_mac", "offloads", "backend", "frontend",
-    "failed_why" };
+    "failed_why", "antispoof_ip" };
 static const char *const xc_json_bools[] = { "carrier", "failed",
-    "split_evtchn", "rx_notify", "rx_stalled" };
+    "split_evtchn", "rx_notify", "rx_stalled", "antispoof" };
 
 static bool
 xc_in(const char *key, const char *const *set, size_t n)

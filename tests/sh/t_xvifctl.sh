@@ -2,7 +2,8 @@
 # xvifctl against a live xvifd: each command in each format against a
 # golden output (tests/golden/xvifctl/; counters, the pid and the request
 # counts are masked there, and checked for what they must be here),
-# counters that add up, the exit codes, bad requests straight on the
+# counters that add up, the rate limit and anti-spoofing of a vif, the
+# exit codes, bad requests straight on the
 # socket (each answered, counted, logged at most every 10 s; the daemon
 # serves on), slow and surplus clients, and --ctl-group: the socket's
 # group may ask, nobody else may.
@@ -14,7 +15,9 @@ XVIFCTL=$PWD/$BUILD/xvifctl
 sim_host_start
 xvifd_start --no-hotplug-wait --max-queues 4 --workers 2
 guest_up 1
-GUEST_FE_ARGS="--queues 2 --split-evtchn" guest_up 2
+# Guest 2 with the toolstack's limits, which `show` reports.
+GUEST_FE_ARGS="--queues 2 --split-evtchn" guest_up 2 rate=100Mb/s \
+	"ip=169.254.2.2 2001:db8:0:2::5/64" antispoof=1
 if1=${GUEST_IF[1]} if2=${GUEST_IF[2]}
 SOCK=$SIM_DIR/xvifd/xvifd.sock
 C() { "$XVIFCTL" --sim-dir "$SIM_DIR" "$@"; }

@@ -231,6 +231,29 @@ t_parse(struct t_ctx *t)
 	T_EQ(t, as.as_nets[0].an_addr[3], 64);
 }
 
+/* What xvifctl show reports: the nets as enforced, cut at a word. */
+static void
+t_format(struct t_ctx *t)
+{
+	static const char want[] = "10.1.2.0/24 2001:db8::1/128 fe80::/64";
+	struct antispoof as;
+	char bad[16], out[64], small[20];
+
+	antispoof_init(&as, mac);
+	T_EQ(t, antispoof_format_nets(&as, out, sizeof(out)), 0);
+	T_STREQ(t, out, "");
+	T_TRUE(t, antispoof_parse_ip(&as, "10.1.2.3/24  2001:db8::1\t"
+	    "fe80::/64", bad, sizeof(bad)) == NULL);
+	T_EQ(t, antispoof_format_nets(&as, out, sizeof(out)),
+	    sizeof(want) - 1);
+	T_STREQ(t, out, want);
+	/* Too small: whole words only, and the length it needed. */
+	T_EQ(t, antispoof_format_nets(&as, small, sizeof(small)),
+	    sizeof(want) - 1);
+	T_STREQ(t, small, "10.1.2.0/24");
+	T_EQ(t, antispoof_format_nets(&as, small, 0), sizeof(want) - 1);
+}
+
 static void
 t_parse_bad(struct t_ctx *t)
 {
@@ -656,6 +679,7 @@ t_why(struct t_ctx *t)
 const struct t_case t_cases[] = {
 	{ "ip key: addresses, prefixes, blanks, host bits", t_parse },
 	{ "ip key: bad words refused and named, 64 at most", t_parse_bad },
+	{ "ip key: the nets as enforced, for show", t_format },
 	{ "mac: Ethernet source, any EtherType, with or without ip",
 	    t_mac_rule },
 	{ "ipv4: listed addresses and prefixes only", t_ipv4 },
