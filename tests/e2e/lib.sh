@@ -16,7 +16,8 @@ pass() { local n=$1; shift; echo "E2E: CHECK $PHASE/$n PASS $*"; }
 fail() { local n=$1; shift; echo "E2E: CHECK $PHASE/$n FAIL $*"; }
 # check NAME CONDITION-RC DETAIL
 check() { if [ "$2" = 0 ]; then pass "$1" "${@:3}"; else fail "$1" "${@:3}"; fi; }
-metric() { echo "E2E: METRIC $PHASE $1 $2"; }
+# A metric is the backend's: the phase's name, or BACKEND (phase rematch).
+metric() { echo "E2E: METRIC ${BACKEND:-$PHASE} $1 $2"; }
 indent() { sed "s/^/    $1| /"; }
 
 # domcfg NAME MAC: a PV guest with one vif on the bridge xenbr0, as an
@@ -97,9 +98,7 @@ workload() {
 	[ $rc = 0 ] && [[ $l == *"CARRIER 1"* ]]; check carrier $? "${l:-no CARRIER line from the guest in 90 s}"
 	l=$(wait_console $g 'DOMU: PING-DOM0-' 30)
 	[[ $l == *PING-DOM0-OK* ]]; check ping_domU_to_dom0 $? "${l:-no ping result from the guest}"
-	ping -c 10 -i 0.2 -W 2 $DOMU_IP > /tmp/ping.out 2>&1; rc=$?
-	check ping_dom0_to_domU $rc "$(grep -E 'transmitted|rtt' /tmp/ping.out | tr '\n' ' ')"
-	[ $rc = 0 ] && metric ping_rtt_ms "$(awk -F'[/ ]' '/^rtt/{print $8}' /tmp/ping.out)"
+	ping_metric
 	# dom0 -> domU payload: to the guest's :5001, which prints its hash.
 	l=$(wait_console $g 'DOMU: SERVE-SHA' 30)
 	h=$(sha256sum /srv/up.bin | cut -d' ' -f1)
@@ -114,6 +113,19 @@ workload() {
 	l=$(sha256sum /tmp/down.bin 2>/dev/null | cut -d' ' -f1)
 	[ $rc = 0 ] && [ -n "$h" ] && [ "$l" = "$h" ]
 	check tcp_domU_to_dom0_sha256 $? "nc rc=$rc got $(stat -c %s /tmp/down.bin 2>/dev/null) bytes ${l:-nothing}, want ${h:-?}"
+	throughput
+}
+
+# ping_metric: 10 pings dom0 -> guest; metric ping_rtt_ms (the mean).
+ping_metric() {
+	local rc
+	ping -c 10 -i 0.2 -W 2 $DOMU_IP > /tmp/ping.out 2>&1; rc=$?
+	check ping_dom0_to_domU $rc "$(grep -E 'transmitted|rtt' /tmp/ping.out | tr '\n' ' ')"
+	[ $rc = 0 ] && metric ping_rtt_ms "$(awk -F'[/ ]' '/^rtt/{print $8}' /tmp/ping.out)"
+}
+
+# throughput: iperf3 TCP and 64-byte frames, each way.
+throughput() {
 	iperf dom0_to_domU
 	iperf domU_to_dom0 -R
 	udp64 dom0_to_domU
