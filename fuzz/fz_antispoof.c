@@ -10,7 +10,9 @@
  * - without `ip` the IP rules never fire; with the frame's own MAC wrong
  *   only a MAC rule or malformed can say no;
  * - a frame allowed with a list stays allowed once every IPv4 and IPv6
- *   address is allowed too (0.0.0.0/0 and ::/0 added).
+ *   address is allowed too (0.0.0.0/0 and ::/0 added);
+ * - what xvifctl show prints of the rules (antispoof_format_nets) parses
+ *   back into the same rules, and fits or says how much it needed.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -22,6 +24,24 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t fz_mac[PROTO_ETH_ALEN] = { 0x00, 0x16, 0x3e, 0x01, 0x02, 0x03 };
+
+/* The rules as show prints them parse back into the same rules. */
+static void
+fz_round_trip(const struct antispoof *as)
+{
+	char out[ANTISPOOF_NETS_MAX * 50], small[24], bad[64];
+	struct antispoof back;
+	size_t n;
+
+	n = antispoof_format_nets(as, out, sizeof(out));
+	assert(n == strlen(out) && n < sizeof(out));
+	assert(antispoof_format_nets(as, small, sizeof(small)) == n);
+	assert(strlen(small) < sizeof(small) &&
+	    strncmp(out, small, strlen(small)) == 0);
+	antispoof_init(&back, fz_mac);
+	assert(antispoof_parse_ip(&back, out, bad, sizeof(bad)) == NULL);
+	assert(antispoof_equal(as, &back));
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -58,6 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(as.as_nnets <= ANTISPOOF_NETS_MAX);
 	for (i = 0; i < as.as_nnets; i++)
 		assert(as.as_nets[i].an_plen <= (as.as_nets[i].an_v6 ? 128 : 32));
+	fz_round_trip(&as);
 
 	v = antispoof_check(&as, f, flen);
 	assert(antispoof_check(&as, f, flen) == v);	/* no hidden state */

@@ -150,6 +150,23 @@ antispoof_parse_ip(struct antispoof *as, const char *ip, char *bad,
 	return NULL;
 }
 
+bool
+antispoof_equal(const struct antispoof *a, const struct antispoof *b)
+{
+	unsigned int i;
+
+	if (memcmp(a->as_mac, b->as_mac, sizeof(a->as_mac)) != 0 ||
+	    a->as_ip != b->as_ip || a->as_nnets != b->as_nnets)
+		return false;
+	for (i = 0; i < a->as_nnets; i++)
+		if (a->as_nets[i].an_v6 != b->as_nets[i].an_v6 ||
+		    a->as_nets[i].an_plen != b->as_nets[i].an_plen ||
+		    memcmp(a->as_nets[i].an_addr, b->as_nets[i].an_addr,
+		    sizeof(a->as_nets[i].an_addr)) != 0)
+			return false;
+	return true;
+}
+
 size_t
 antispoof_format_nets(const struct antispoof *as, char *buf, size_t len)
 {

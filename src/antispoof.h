@@ -96,6 +96,9 @@ void	antispoof_init(struct antispoof *, const uint8_t mac[PROTO_ETH_ALEN]);
 const char *antispoof_parse_ip(struct antispoof *, const char *ip, char *bad,
 	    size_t badlen);
 
+/* The same rules (the same MAC, and nets in the same order)? */
+bool	antispoof_equal(const struct antispoof *, const struct antispoof *);
+
 /*
  * The addresses and prefixes the rules hold sources to, as
  * "a.b.c.d/len x::y/len ..." (masked, as enforced) into buf, cut to fit

@@ -213,6 +213,17 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
+void
+log_warnx_rated(struct log_rate *lr, const char *tag, const char *msg)
+{
+	if (lr->lr_suppressed > 0) {
+		log_warnx("%s: %s (%lu similar messages suppressed)", tag, msg,
+		    lr->lr_suppressed);
+		lr->lr_suppressed = 0;
+	} else
+		log_warnx("%s: %s", tag, msg);
+}
+
 bool
 log_ratecheck(struct log_rate *lr, unsigned int interval)
 {

@@ -38,5 +38,10 @@ struct log_rate {
 	bool		lr_armed;
 };
 bool	log_ratecheck(struct log_rate *, unsigned int interval);
+/*
+ * After log_ratecheck said yes: "<tag>: <msg>", with how many like it
+ * were held back since the last one (and that count reset).
+ */
+void	log_warnx_rated(struct log_rate *, const char *tag, const char *msg);
 
 #endif

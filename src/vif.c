@@ -47,6 +47,7 @@ const char *const vif_counter_names[VIF_COUNTER_MAX] = {
 	[VIF_GNT_OPS] = "grant_copy_ops",
 	[VIF_EVT_IN] = "events_in",
 	[VIF_EVT_OUT] = "events_out",
+	[VIF_KEY_ERRORS] = "key_errors",
 };
 
 struct xvif *
@@ -309,6 +310,16 @@ vif_set_rate(struct xvif *vif)
 		vif_worker_rate(&vif->vif_q[i], &vif->vif_rate);
 }
 
+/* The queues let go of the rules they had and take vif_as. */
+void
+vif_set_antispoof(struct xvif *vif)
+{
+	unsigned int i;
+
+	for (i = 0; i < vif->vif_nq; i++)
+		vif_worker_antispoof(&vif->vif_q[i], vif->vif_as);
+}
+
 /* A vif's counters: those of queues gone plus those of its queues now. */
 void
 vif_counters(const struct xvif *vif, uint64_t out[VIF_COUNTER_MAX])
@@ -333,12 +344,7 @@ vif_guest_err(struct vif_queue *q, enum vif_counter c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (q->q_rate.lr_suppressed > 0) {
-		log_warnx("%s: %s (%lu similar messages suppressed)",
-		    q->q_tag, msg, q->q_rate.lr_suppressed);
-		q->q_rate.lr_suppressed = 0;
-	} else
-		log_warnx("%s: %s", q->q_tag, msg);
+	log_warnx_rated(&q->q_rate, q->q_tag, msg);
 }
 
 /*

@@ -28,13 +28,16 @@
 
 #define VIF_RX_STAGE_SIZE	((size_t)XVIF_RX_BATCH_FRAMES * XVIF_RX_FRAME_SLOT)
 
-enum vif_wop { VIF_W_ATTACH, VIF_W_DETACH, VIF_W_STOP, VIF_W_RATE };
+enum vif_wop {
+	VIF_W_ATTACH, VIF_W_DETACH, VIF_W_STOP, VIF_W_RATE, VIF_W_ANTISPOOF
+};
 
 /* A command, on the waiting control plane's stack. */
 struct vif_wcmd {
 	enum vif_wop		 wc_op;
 	struct vif_queue	*wc_q;
 	struct vif_rate		 wc_rate;	/* VIF_W_RATE's */
+	const struct antispoof	*wc_as;		/* VIF_W_ANTISPOOF's */
 	int			 wc_rc;
 	bool			 wc_done;
 	struct vif_wcmd		*wc_next;
@@ -129,6 +132,9 @@ vif_worker_run_cmd(struct vif_worker *wk, struct vif_wcmd *c)
 	case VIF_W_RATE:
 		vif_tx_set_rate(q, &c->wc_rate);
 		break;
+	case VIF_W_ANTISPOOF:
+		q->q_as = c->wc_as;
+		break;
 	}
 	return 0;
 }
@@ -192,6 +198,19 @@ vif_worker_call(struct vif_worker *wk, enum vif_wop op, struct vif_queue *q)
 	struct vif_wcmd c = { .wc_op = op, .wc_q = q };
 
 	return vif_worker_run(wk, &c);
+}
+
+/*
+ * The control plane: run c in q's worker and wait, if a worker runs q;
+ * false if q is the control plane's own (not attached), to change here.
+ */
+static bool
+vif_worker_give(struct vif_queue *q, struct vif_wcmd *c)
+{
+	if (!q->q_attached || q->q_worker == NULL || !q->q_worker->wk_running)
+		return false;
+	(void)vif_worker_run(q->q_worker, c);
+	return true;
 }
 
 /* The worker with the fewest queues, counting the one it is picked for. */
@@ -258,10 +277,23 @@ vif_worker_rate(struct vif_queue *q, const struct vif_rate *r)
 {
 	struct vif_wcmd c = { .wc_op = VIF_W_RATE, .wc_q = q, .wc_rate = *r };
 
-	if (q->q_attached && q->q_worker != NULL && q->q_worker->wk_running)
-		(void)vif_worker_run(q->q_worker, &c);
-	else
+	if (!vif_worker_give(q, &c))
 		vif_tx_set_rate(q, r);
+}
+
+/*
+ * The control plane: q checks guest frames against as (NULL: not at
+ * all) from now on.  When this returns its worker no longer reads the
+ * rules it had, which the caller may then free.
+ */
+void
+vif_worker_antispoof(struct vif_queue *q, const struct antispoof *as)
+{
+	struct vif_wcmd c = { .wc_op = VIF_W_ANTISPOOF, .wc_q = q,
+	    .wc_as = as };
+
+	if (!vif_worker_give(q, &c))
+		q->q_as = as;
 }
 
 /*

@@ -249,6 +249,29 @@ xbus_rate(struct xvif *vif, bool changed)
 }
 
 /*
+ * key (a path below the vif's backend directory) is the rate, ip or
+ * antispoof key: a connected vif takes its new value now.  false for
+ * other keys, and for ip and antispoof of a vif not connected, which
+ * go through the state machine as before (a connect reads them).
+ */
+static bool
+xbus_policy_key(struct xvif *vif, const char *key)
+{
+	bool live = vif->vif_connected && !vif->vif_refused;
+
+	if (strcmp(key, "/rate") == 0) {
+		if (live)
+			xbus_rate(vif, true);
+		return true;
+	}
+	if (strcmp(key, "/ip") != 0 && strcmp(key, "/antispoof") != 0)
+		return false;
+	if (live)
+		xbus_antispoof_changed(vif);
+	return live;
+}
+
+/*
  * Connect, or keep waiting for the hotplug script; idempotent.  The
  * first connect of a vif in this process may find rings a predecessor
  * served (a restart in InitWait, Closing...): it re-attaches, so that
@@ -580,13 +603,13 @@ xbus_watch_fired(struct xvifd *xd, const char *path, const char *token)
 	    (vif = xbus_find(xd, domid, handle)) != NULL &&
 	    strchr(path + rl + 1, '/') != NULL &&
 	    strchr(strchr(path + rl + 1, '/') + 1, '/') != NULL) {
-		/* The rate key: no state depends on it (connect reads it). */
+		/*
+		 * The rate, ip and antispoof keys: no state depends on them
+		 * (a connect reads them); a connected vif takes them now.
+		 */
 		if (strncmp(path, vif->vif_be, strlen(vif->vif_be)) == 0 &&
-		    strcmp(path + strlen(vif->vif_be), "/rate") == 0) {
-			if (vif->vif_connected && !vif->vif_refused)
-				xbus_rate(vif, true);
+		    xbus_policy_key(vif, path + strlen(vif->vif_be)))
 			return;
-		}
 		xbus_reconcile(vif);
 		return;
 	}

@@ -82,7 +82,12 @@ xbus_write_be(struct xvif *vif, const char *key, const char *val)
 	return -EAGAIN;
 }
 
-/* Tell the toolstack why, in the backend's error node, and log it. */
+/*
+ * Tell the toolstack why, in the backend's error node, every time, and
+ * the log at most every XVIF_LOG_INTERVAL seconds per vif: most of these
+ * name what the frontend wrote, and a guest that resets its frontend in
+ * a loop must not fill dom0's log with the same line.
+ */
 void
 xbus_error(struct xvif *vif, const char *fmt, ...)
 {
@@ -92,7 +97,8 @@ xbus_error(struct xvif *vif, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warnx("%s: %s", vif->vif_tag, msg);
+	if (log_ratecheck(&vif->vif_err_rate, XVIF_LOG_INTERVAL))
+		log_warnx_rated(&vif->vif_err_rate, vif->vif_tag, msg);
 	(void)xbus_write_be(vif, "error", msg);
 }
 
@@ -300,18 +306,20 @@ xbus_read_rate(struct xvif *vif, struct vif_rate *out)
 		return;
 	}
 	if (rc == -E2BIG || (size_t)rc != strlen(buf) ||
-	    vif_rate_parse(buf, out) < 0)
+	    vif_rate_parse(buf, out) < 0) {
+		vif->vif_cnt[VIF_KEY_ERRORS]++;
 		log_warnx("%s: rate \"%s\" is not <bytes>,<usecs>: traffic "
 		    "unlimited", vif->vif_tag, rc == -E2BIG ? "(long)" : buf);
+	}
 }
 
 /*
  * Is anti-spoofing on for this vif: its own antispoof key ("1" or "0",
  * xvif's: Linux has no such switch), else xvifd's --antispoof.  1, 0, or
- * -errno after xbus_error: a value we cannot read is not taken as off.
+ * -errno with why filled: a value we cannot read is not taken as off.
  */
 static int
-xbus_antispoof_on(struct xvif *vif)
+xbus_antispoof_on(struct xvif *vif, char *why, size_t whylen)
 {
 	char buf[8];
 	int rc;
@@ -322,11 +330,11 @@ xbus_antispoof_on(struct xvif *vif)
 	if (rc == 1 && (buf[0] == '0' || buf[0] == '1'))
 		return buf[0] == '1';
 	if (rc >= 0 || rc == -E2BIG) {
-		xbus_error(vif, "antispoof \"%s\" is not 0 or 1",
+		snprintf(why, whylen, "antispoof \"%s\" is not 0 or 1",
 		    rc >= 0 && (size_t)rc == strlen(buf) ? buf : "(long)");
 		return -EINVAL;
 	}
-	xbus_error(vif, "reading %s/antispoof: %s", vif->vif_be,
+	snprintf(why, whylen, "reading %s/antispoof: %s", vif->vif_be,
 	    strerror(-rc));
 	return rc;
 }
@@ -335,54 +343,125 @@ xbus_antispoof_on(struct xvif *vif)
 #define XBUS_VALUE_MAX	4096
 
 /*
- * Anti-spoofing for the connect to come (antispoof.h): vif_as from the
- * frontend's MAC and the toolstack's ip key, or NULL if off.  The key is
- * dom0's, parsed strictly: a word that is no address or prefix refuses
- * the connect (error node, the word named in the log) rather than let
- * the guest out unchecked or guess what was meant.  Read at each
- * connect: a change applies from the next one.
+ * The anti-spoofing rules the antispoof and ip keys ask for now
+ * (antispoof.h): *out, or NULL if off; the ip key as read in ip.  The
+ * keys are dom0's, parsed strictly: a word that is no address or prefix
+ * is -EINVAL and named in why, rather than letting the guest out
+ * unchecked or guessing what was meant.
+ */
+static int
+xbus_antispoof_rules(struct xvif *vif, struct antispoof **out, char *ip,
+    size_t iplen, char *why, size_t whylen)
+{
+	struct antispoof *as;
+	const char *err;
+	char bad[48];
+	int rc;
+
+	*out = NULL;
+	ip[0] = '\0';
+	if ((rc = xbus_antispoof_on(vif, why, whylen)) <= 0)
+		return rc;
+	if ((as = malloc(sizeof(*as))) == NULL) {
+		snprintf(why, whylen, "anti-spoofing: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	antispoof_init(as, vif->vif_fe_mac);
+	rc = xbus_read(vif, vif->vif_be, "ip", ip, iplen);
+	if (rc == -ENOENT) {
+		ip[0] = '\0';
+		rc = 0;
+	} else if (rc < 0)
+		snprintf(why, whylen, "reading %s/ip: %s", vif->vif_be,
+		    strerror(-rc));
+	else if ((size_t)rc != strlen(ip)) {
+		rc = -EINVAL;
+		snprintf(why, whylen, "ip: has a NUL byte");
+	} else if ((err = antispoof_parse_ip(as, ip, bad, sizeof(bad))) !=
+	    NULL) {
+		rc = -EINVAL;
+		snprintf(why, whylen, "ip: \"%s\" %s", bad, err);
+	} else
+		rc = 0;
+	if (rc < 0) {
+		free(as);
+		return rc;
+	}
+	*out = as;
+	return 0;
+}
+
+static void
+xbus_antispoof_log(struct xvif *vif, const char *ip, const char *what)
+{
+	char mac[PROTO_MAC_STRLEN];
+
+	if (vif->vif_as == NULL) {
+		log_info("%s: anti-spoofing%s off", vif->vif_tag, what);
+		return;
+	}
+	proto_mac_format(vif->vif_fe_mac, mac);
+	log_info("%s: anti-spoofing%s: source mac %s, %s%.200s%s",
+	    vif->vif_tag, what, mac, vif->vif_as->as_ip ? "ip " : "", ip,
+	    vif->vif_as->as_ip ? "" : "no ip key: addresses unchecked");
+}
+
+/*
+ * Anti-spoofing for the connect to come: vif_as, or NULL if off.  Keys
+ * that do not parse refuse the connect (error node, the word named).
  */
 int
 xbus_read_antispoof(struct xvif *vif)
 {
-	char ip[XBUS_VALUE_MAX + 1], bad[48], mac[PROTO_MAC_STRLEN];
+	char ip[XBUS_VALUE_MAX + 1], why[512];
 	struct antispoof *as;
-	const char *why;
 	int rc;
 
 	free(vif->vif_as);
 	vif->vif_as = NULL;
-	if ((rc = xbus_antispoof_on(vif)) <= 0)
+	if ((rc = xbus_antispoof_rules(vif, &as, ip, sizeof(ip), why,
+	    sizeof(why))) < 0) {
+		if (rc == -EINVAL)
+			vif->vif_cnt[VIF_KEY_ERRORS]++;
+		xbus_error(vif, "%s", why);
 		return rc;
-	if ((as = malloc(sizeof(*as))) == NULL) {
-		log_warnc(ENOMEM, "%s: anti-spoofing", vif->vif_tag);
-		return -ENOMEM;
-	}
-	antispoof_init(as, vif->vif_fe_mac);
-	rc = xbus_read(vif, vif->vif_be, "ip", ip, sizeof(ip));
-	if (rc == -ENOENT)
-		ip[0] = '\0';
-	else if (rc < 0) {
-		xbus_error(vif, "reading %s/ip: %s", vif->vif_be,
-		    strerror(-rc));
-		goto fail;
-	} else if ((size_t)rc != strlen(ip)) {
-		rc = -EINVAL;
-		xbus_error(vif, "ip: has a NUL byte");
-		goto fail;
-	} else if ((why = antispoof_parse_ip(as, ip, bad, sizeof(bad))) !=
-	    NULL) {
-		rc = -EINVAL;
-		xbus_error(vif, "ip: \"%s\" %s", bad, why);
-		goto fail;
 	}
 	vif->vif_as = as;
-	proto_mac_format(vif->vif_fe_mac, mac);
-	log_info("%s: anti-spoofing: source mac %s, %s%.200s%s", vif->vif_tag,
-	    mac, as->as_ip ? "ip " : "", ip,
-	    as->as_ip ? "" : "no ip key: addresses unchecked");
+	if (as != NULL)
+		xbus_antispoof_log(vif, ip, "");
 	return 0;
-fail:
-	free(as);
-	return rc;
+}
+
+/*
+ * The antispoof or ip key changed while the vif is connected: its queues
+ * take the new rules between two frames (vif_set_antispoof), the old
+ * ones are freed after.  Keys that do not parse now leave the rules as
+ * they are (the guest's link is not cut for an admin's typo): said in
+ * the log, counted (key_errors), and no error node, for nothing failed.
+ */
+void
+xbus_antispoof_changed(struct xvif *vif)
+{
+	char ip[XBUS_VALUE_MAX + 1], why[512];
+	struct antispoof *as, *old = vif->vif_as;
+	int rc;
+
+	if ((rc = xbus_antispoof_rules(vif, &as, ip, sizeof(ip), why,
+	    sizeof(why))) < 0) {
+		if (rc == -EINVAL)
+			vif->vif_cnt[VIF_KEY_ERRORS]++;
+		log_warnx("%s: %s: anti-spoofing left as it was", vif->vif_tag,
+		    why);
+		return;
+	}
+	if (as == NULL && old == NULL)
+		return;
+	if (as != NULL && old != NULL && antispoof_equal(as, old)) {
+		free(as);
+		return;
+	}
+	vif->vif_as = as;
+	vif_set_antispoof(vif);		/* the queues let go of old */
+	free(old);
+	xbus_antispoof_log(vif, ip, " now");
 }

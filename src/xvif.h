@@ -93,6 +93,7 @@ enum vif_counter {
 	VIF_EVT_SPURIOUS,	/* notifications that found no work */
 	VIF_GNT_CALLS, VIF_GNT_OPS,
 	VIF_EVT_IN, VIF_EVT_OUT,
+	VIF_KEY_ERRORS,		/* toolstack keys that did not parse */
 	VIF_COUNTER_MAX
 };
 extern const char *const vif_counter_names[VIF_COUNTER_MAX];
@@ -309,10 +310,13 @@ struct xvif {
 	struct vif_rate		 vif_rate;	/* the rate key, as last read */
 	/*
 	 * Anti-spoofing (antispoof.h), NULL if off: made by
-	 * xbus_read_antispoof before a connect, freed by vif_disconnect,
-	 * immutable in between, when every queue reads it unlocked.
+	 * xbus_read_antispoof before a connect, freed by vif_disconnect;
+	 * immutable while its queues read it unlocked.  A change of the keys
+	 * makes new rules, which each queue's worker takes between frames
+	 * (xbus_antispoof_changed), before the old are freed.
 	 */
 	struct antispoof	*vif_as;
+	struct log_rate		 vif_err_rate;	/* xbus_error's log lines */
 	struct hp		*vif_hp;	/* the TAP (its first queue) */
 	unsigned int		 vif_queues_max;	/* what we offer */
 	struct vif_journal	*vif_journal;	/* XVIF_QUEUES_MAX, mapped */
@@ -350,6 +354,7 @@ int	xbus_read_name(struct xvif *);
 int	xbus_read_fe(struct xvif *, struct vif_fe *);
 void	xbus_read_rate(struct xvif *, struct vif_rate *);
 int	xbus_read_antispoof(struct xvif *);
+void	xbus_antispoof_changed(struct xvif *);
 
 /* vif.c: vif lifecycle, containment of a misbehaving guest. */
 struct xvif *vif_alloc(struct xvifd *, domid_t domid, unsigned int handle);
@@ -360,6 +365,7 @@ int	vif_connect(struct xvif *, const struct vif_fe *, bool reattach);
 unsigned int vif_tap_offloads(const struct vif_fe *);
 void	vif_disconnect(struct xvif *);
 void	vif_set_rate(struct xvif *);	/* vif_rate to every queue */
+void	vif_set_antispoof(struct xvif *);	/* vif_as to every queue */
 void	vif_counters(const struct xvif *, uint64_t out[VIF_COUNTER_MAX]);
 void	vif_guest_err(struct vif_queue *, enum vif_counter, const char *fmt,
 	    ...) LOG_ATTR_FMT(3, 4);
@@ -379,6 +385,7 @@ struct vif_worker *vif_worker_pick(struct xvifd *);
 int	vif_worker_attach(struct vif_queue *);	/* runs it, waits */
 void	vif_worker_detach(struct vif_queue *);	/* stops it, waits */
 void	vif_worker_rate(struct vif_queue *, const struct vif_rate *);
+void	vif_worker_antispoof(struct vif_queue *, const struct antispoof *);
 int	vif_work_get(struct vif_worker *);
 
 /* vif_queue.c: a queue's rings, channels and TAP queue; event dispatch. */

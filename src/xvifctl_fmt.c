@@ -414,6 +414,7 @@ static const struct {
 	{ "grant_copy_ops", "Grant copy operations (segments)" },
 	{ "events_in", "Notifications from the guest" },
 	{ "events_out", "Notifications to the guest" },
+	{ "key_errors", "Toolstack keys (rate, ip, antispoof) that did not parse" },
 };
 
 static const char *

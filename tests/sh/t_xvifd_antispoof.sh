@@ -9,8 +9,10 @@
 # guest's own stack keeps working from its address and its MAC, and not
 # from another.  A vif with antispoof=0 under --antispoof, and every vif
 # of an xvifd without it, pass the same forged frames; a vif with
-# antispoof=1 under an xvifd without --antispoof is filtered.  An ip key
-# that does not parse refuses the connect, naming the word.
+# antispoof=1 under an xvifd without --antispoof is filtered.  The ip and
+# antispoof keys changed while a vif runs apply at once; a bad one then
+# leaves the rules as they were (logged, counted).  An ip key that does
+# not parse refuses the connect, naming the word.
 . "$(dirname "$0")/lib.sh"
 XVIFCTL=$PWD/$BUILD/xvifctl
 PY=$T_DIR/frames.py
@@ -222,7 +224,48 @@ unfiltered "no --antispoof" 1
 guest_up 3 ip=169.254.3.2 antispoof=1
 filtered "antispoof=1 without --antispoof" 3
 
-# ---- 4. An ip key that does not parse refuses the connect. ----
+# ---- 4. The keys change while the vif runs: its queues take them. ----
+be3=/local/domain/0/backend/vif/${GUEST_DOM[3]}/0
+if3=${GUEST_IF[3]}
+# live_key WHAT KEY VALUE LOGLINE: write it, wait for xvifd's line.
+live_key() {
+	local n
+	n=$(grep -c "$if3: anti-spoofing now\|$if3: ip: " "$T_DIR/xvifd.log")
+	xenstore-write "$be3/$2" "$3"
+	t_wait 10 sh -c "[ \$(grep -c '$if3: anti-spoofing now\|$if3: ip: ' \
+		'$T_DIR/xvifd.log') -gt $n ]" &&
+		t_ok "$1: $4" grep -qF "$if3: $4" "$T_DIR/xvifd.log" ||
+		t_fail "$1: xvifd said nothing" "$(tail -3 "$T_DIR/xvifd.log")"
+}
+# arrived NAMES...: which of NAMES arrived in the last forge, in order.
+arrived() { local n out=; for n in "$@"; do seen "$n" && out="$out $n"; done; echo "${out:-none}"; }
+live_key "ip += .99" ip "169.254.3.2 169.254.3.99" \
+	"anti-spoofing now: source mac 00:16:3e:03:00:01, ip 169.254.3.2 169.254.3.99"
+forge 3
+t_eq "ip += .99: its frames pass, no other forged one" \
+	"$(arrived $BAD_NAMES)/$(arrived $OK_NAMES)" " bad_ip4 bad_vlan/$(printf ' %s' $OK_NAMES)"
+errs=$(ctr 3 key_errors)
+live_key "a bad ip key" ip "169.254.3.2 10.0.0.300" \
+	"ip: \"10.0.0.300\" is not an IPv4 or IPv6 address: anti-spoofing left as it was"
+t_eq "a bad ip key: counted" "$(ctr 3 key_errors)" "$((errs + 1))"
+t_not "a bad ip key: no error node (nothing failed)" \
+	xenstore-read "$be3/error"
+forge 3
+t_eq "a bad ip key: the rules before it hold" \
+	"$(arrived $BAD_NAMES)" " bad_ip4 bad_vlan"
+live_key "antispoof=0" antispoof 0 "anti-spoofing now off"
+before=$(spoof_ctrs 3)
+forge 3
+t_eq "antispoof=0: every forged frame passes" "$(arrived $BAD_NAMES END)" \
+	"$(printf ' %s' $BAD_NAMES END)"
+t_eq "antispoof=0: nothing counted" "$(spoof_ctrs 3)" "$before"
+xenstore-write "$be3/ip" 169.254.3.2
+live_key "antispoof=1 again" antispoof 1 \
+	"anti-spoofing now: source mac 00:16:3e:03:00:01, ip 169.254.3.2"
+filtered "antispoof=1 again, ip back" 3
+t_eq "the guest stayed connected" "$(xenstore-read "$be3/state")" 4
+
+# ---- 5. An ip key that does not parse refuses the connect. ----
 d=$("$SIM" create --dir "$SIM_DIR" --name bad) || w_die "create domain"
 "$SIM" attach --dir "$SIM_DIR" "$d" mac=00:16:3e:04:00:01 antispoof=1 \
 	"ip=169.254.4.2 10.0.0.300" >>"$T_DIR/tool.log" 2>&1 ||

@@ -83,8 +83,10 @@ set_rate "a new key while running: read" 125000,50000 \
 	"125000 bytes every 50000 us (20 Mbit/s)"
 within "20 Mbit/s: guest -> dom0, 5 s" "$(mbps 1 5)" 18 22
 
+kerr=$(xvifd_counter "$if1" key_errors)
 set_rate "garbage: no limit" fast unlimited
 logged "garbage: logged" "$if1: rate \"fast\" is not <bytes>,<usecs>: traffic unlimited"
+t_eq "garbage: counted in key_errors" "$(xvifd_counter "$if1" key_errors)" "$((kerr + 1))"
 within "garbage: guest -> dom0 not limited" "$(mbps 1 2)" 50 -
 
 r10="62500 bytes every 50000 us (10 Mbit/s)"

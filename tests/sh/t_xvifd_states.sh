@@ -106,6 +106,24 @@ t_wait 5 sh -c "xenstore-read $be/$d/0/error | grep -q 'request-rx-copy not supp
 	t_pass "no request-rx-copy: error node" || t_fail "no request-rx-copy" "$(xenstore-read $be/$d/0/error)"
 t_wait 5 state_is $be/$d/0 5 && t_pass "no request-rx-copy: backend Closing" ||
 	t_fail "no request-rx-copy: Closing" "state $(xenstore-read $be/$d/0/state)"
+# A guest that goes on resetting into the same refusal: the error node
+# each time, xvifd's log once per 10 s (a guest must not flood dom0's log).
+rxc_lines() { grep -c "xvif${d}i0: .*request-rx-copy not supported by frontend" "$T_DIR/xvifd.log"; }
+n0=$(rxc_lines)
+for i in 1 2 3 4 5; do
+	as_dom "$d" xenstore-write $fe/state 6
+	t_wait 5 state_is $be/$d/0 6
+	as_dom "$d" xenstore-write $fe/state 1
+	t_wait 5 state_is $be/$d/0 2
+	xenstore-rm $be/$d/0/error 2>/dev/null
+	as_dom "$d" xenstore-write $fe/state 4
+	t_wait 5 state_is $be/$d/0 5 || break
+done
+t_eq "refused 5 more times: backend Closing each time" "$i $(xenstore-read $be/$d/0/state)" "5 5"
+t_eq "... with its error node each time" "$(xenstore-read $be/$d/0/error 2>&1)" \
+	"$fe/request-rx-copy not supported by frontend"
+n1=$(rxc_lines)
+t_ok "... and at most one more log line for the five ($((n1 - n0)))" test $((n1 - n0)) -le 1
 # Ring refs it never granted: the map fails, the vif closes, nothing else.
 as_dom "$d" xenstore-write $fe/state 6
 t_wait 5 state_is $be/$d/0 6
