@@ -31,12 +31,18 @@ struct ev {
 };
 
 uint64_t
-ev_now_ms(void)
+ev_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t
+ev_now_ms(void)
+{
+	return ev_now_us() / 1000u;
 }
 
 int

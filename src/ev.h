@@ -40,7 +40,9 @@ void	ev_timer_init(struct ev_timer *, ev_timer_fn *, void *arg);
 void	ev_timer_arm(struct ev *, struct ev_timer *, unsigned int ms);
 void	ev_timer_cancel(struct ev *, struct ev_timer *);
 
+/* CLOCK_MONOTONIC, in milliseconds (the timers') and microseconds. */
 uint64_t ev_now_ms(void);
+uint64_t ev_now_us(void);
 /*
  * Wait at most max_ms (-1: until something happens) and dispatch what is
  * ready.  Returns the number of callbacks run, or -errno.

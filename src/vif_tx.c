@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <sys/uio.h>
 
 #include "antispoof.h"
@@ -243,15 +242,6 @@ vif_tx_queue(struct vif_queue *q, const struct proto_txpkt *pk, bool ok)
 	tf->tf_nsegs = w->w_tx_nsegs - tf->tf_seg0;
 }
 
-static uint64_t
-vif_tx_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /*
  * The rate limit, as Linux netback's credit scheduler: may a frame of
  * len bytes go now?  If not, guest TX stops before it, its requests left
@@ -266,7 +256,7 @@ vif_tx_credit(struct vif_queue *q, uint32_t len)
 
 	if (!vif_rate_limited(&q->q_credit.vc_rate))
 		return true;
-	if ((wait = vif_credit_take(&q->q_credit, len, vif_tx_now_us())) == 0)
+	if ((wait = vif_credit_take(&q->q_credit, len, ev_now_us())) == 0)
 		return true;
 	q->q_cnt[VIF_TX_RATE_WAITS]++;
 	q->q_tx_waiting = true;
@@ -294,7 +284,7 @@ vif_tx_credit_timer(void *arg)
 void
 vif_tx_set_rate(struct vif_queue *q, const struct vif_rate *r)
 {
-	vif_credit_start(&q->q_credit, r, vif_tx_now_us());
+	vif_credit_start(&q->q_credit, r, ev_now_us());
 	if (!q->q_tx_waiting)
 		return;
 	ev_timer_cancel(vif_q_ev(q), &q->q_credit_timer);

@@ -322,10 +322,14 @@ xc_json_members(FILE *f, const struct ctl_rec *r, bool counters,
 	}
 }
 
-/* Object r, and its counters as "counters": {...} if cnt. */
-static void
-xc_json_object(FILE *f, const struct ctl_rec *r, const struct ctl_rec *cnt,
-    const char *indent, bool more_follow)
+/*
+ * Open an object with r's members, and its counters as "counters": {...}
+ * if cnt; the caller may add members (after a comma if this returned
+ * true: some were written), then closes it with xc_json_end.
+ */
+static bool
+xc_json_begin(FILE *f, const struct ctl_rec *r, const struct ctl_rec *cnt,
+    const char *indent)
 {
 	bool first = true, cfirst = true;
 	char inner[64];
@@ -339,10 +343,22 @@ xc_json_object(FILE *f, const struct ctl_rec *r, const struct ctl_rec *cnt,
 		xc_json_members(f, cnt, true, inner, &cfirst);
 		fprintf(f, "\n%s}", indent);
 	}
-	if (!more_follow)
-		fprintf(f, "\n%.*s}", (int)strlen(indent) - 2, indent);
-	else
-		fputs(first ? "" : ",", f);
+	return !first;
+}
+
+/* Close what xc_json_begin opened, one level out from its members. */
+static void
+xc_json_end(FILE *f, const char *indent)
+{
+	fprintf(f, "\n%.*s}", (int)strlen(indent) - 2, indent);
+}
+
+static void
+xc_json_object(FILE *f, const struct ctl_rec *r, const struct ctl_rec *cnt,
+    const char *indent)
+{
+	(void)xc_json_begin(f, r, cnt, indent);
+	xc_json_end(f, indent);
 }
 
 static void
@@ -353,7 +369,7 @@ xc_json(FILE *f, const struct xc_reply *g)
 
 	fputs("{\n  \"version\": \"" CTL_VERSION "\",\n  \"daemon\": ", f);
 	if (g->xr_daemon != NULL)
-		xc_json_object(f, g->xr_daemon, NULL, "    ", false);
+		xc_json_object(f, g->xr_daemon, NULL, "    ");
 	else
 		fputs("null", f);
 	fputs(",\n  \"vifs\": [", f);
@@ -361,17 +377,19 @@ xc_json(FILE *f, const struct xc_reply *g)
 		v = &g->xr_vif[i];
 		fprintf(f, "%s\n    ", i > 0 ? "," : "");
 		if (v->xv_nq == 0) {
-			xc_json_object(f, v->xv_rec, v->xv_cnt, "      ", false);
+			xc_json_object(f, v->xv_rec, v->xv_cnt, "      ");
 			continue;
 		}
-		xc_json_object(f, v->xv_rec, v->xv_cnt, "      ", true);
+		if (xc_json_begin(f, v->xv_rec, v->xv_cnt, "      "))
+			fputc(',', f);
 		fputs("\n      \"per_queue\": [", f);
 		for (k = 0; k < v->xv_nq; k++) {
 			fprintf(f, "%s\n        ", k > 0 ? "," : "");
 			xc_json_object(f, v->xv_q[k].xq_rec, v->xv_q[k].xq_cnt,
-			    "          ", false);
+			    "          ");
 		}
-		fputs("\n      ]\n    }", f);
+		fputs("\n      ]", f);
+		xc_json_end(f, "      ");
 	}
 	fprintf(f, "%s]\n}\n", g->xr_nvif > 0 ? "\n  " : "");
 }
