@@ -346,14 +346,14 @@ xbus_antispoof_on(struct xvif *vif, char *why, size_t whylen)
  * The anti-spoofing rules the antispoof and ip keys ask for now
  * (antispoof.h): *out, or NULL if off; the ip key as read in ip.  The
  * keys are dom0's, parsed strictly: a word that is no address or prefix
- * is -EINVAL and named in why, rather than letting the guest out
- * unchecked or guessing what was meant.
+ * is -EINVAL, named in why and counted (key_errors), rather than
+ * letting the guest out unchecked or guessing what was meant.
  */
 static int
 xbus_antispoof_rules(struct xvif *vif, struct antispoof **out, char *ip,
     size_t iplen, char *why, size_t whylen)
 {
-	struct antispoof *as;
+	struct antispoof *as = NULL;
 	const char *err;
 	char bad[48];
 	int rc;
@@ -361,7 +361,7 @@ xbus_antispoof_rules(struct xvif *vif, struct antispoof **out, char *ip,
 	*out = NULL;
 	ip[0] = '\0';
 	if ((rc = xbus_antispoof_on(vif, why, whylen)) <= 0)
-		return rc;
+		goto out;
 	if ((as = malloc(sizeof(*as))) == NULL) {
 		snprintf(why, whylen, "anti-spoofing: %s", strerror(ENOMEM));
 		return -ENOMEM;
@@ -383,7 +383,10 @@ xbus_antispoof_rules(struct xvif *vif, struct antispoof **out, char *ip,
 		snprintf(why, whylen, "ip: \"%s\" %s", bad, err);
 	} else
 		rc = 0;
+out:
 	if (rc < 0) {
+		if (rc == -EINVAL)
+			vif->vif_cnt[VIF_KEY_ERRORS]++;
 		free(as);
 		return rc;
 	}
@@ -421,8 +424,6 @@ xbus_read_antispoof(struct xvif *vif)
 	vif->vif_as = NULL;
 	if ((rc = xbus_antispoof_rules(vif, &as, ip, sizeof(ip), why,
 	    sizeof(why))) < 0) {
-		if (rc == -EINVAL)
-			vif->vif_cnt[VIF_KEY_ERRORS]++;
 		xbus_error(vif, "%s", why);
 		return rc;
 	}
@@ -444,12 +445,9 @@ xbus_antispoof_changed(struct xvif *vif)
 {
 	char ip[XBUS_VALUE_MAX + 1], why[512];
 	struct antispoof *as, *old = vif->vif_as;
-	int rc;
 
-	if ((rc = xbus_antispoof_rules(vif, &as, ip, sizeof(ip), why,
-	    sizeof(why))) < 0) {
-		if (rc == -EINVAL)
-			vif->vif_cnt[VIF_KEY_ERRORS]++;
+	if (xbus_antispoof_rules(vif, &as, ip, sizeof(ip), why,
+	    sizeof(why)) < 0) {
 		log_warnx("%s: %s: anti-spoofing left as it was", vif->vif_tag,
 		    why);
 		return;
