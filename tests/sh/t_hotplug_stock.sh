@@ -204,21 +204,20 @@ ovs_start() {
 		w_die "ovs-vsctl add-br: $(tail -3 "$o/err")"
 }
 
-# ovs_tcp_check NAME FROM TO ADDR: tcp_check of 8 MiB, with a second try
-# if the first connect times out.  Once in a clean-clone CI run both
-# directions timed out connecting right after a ping had crossed (never
-# reproduced here, idle or under load: OVS's userspace datapath setting
-# up its first TCP flows?); the second try says so, and a real fault
-# fails both.
-ovs_tcp_check() {
-	local in=$T_DIR/tcp.in out=$T_DIR/tcp.out
-	head -c 8388608 /dev/urandom >"$in"
-	if ! tcp_send "$2" "$3" "$4" "$in" "$out"; then
-		echo "# $1: the first connect failed; trying once more"
-		tcp_send "$2" "$3" "$4" "$in" "$out" ||
-			{ t_fail "$1" "sender failed twice"; return; }
-	fi
-	t_eq "$1" "$(sha256sum <"$out" | cut -d' ' -f1)" "$(sha256sum <"$in" | cut -d' ' -f1)"
+# The guest sends its TCP with complete checksums here.  A partial one
+# (NETTXF_csum_blank, written to the vif's TAP as NEEDS_CSUM) crosses
+# OVS 3.1's userspace datapath as it came, and its internal port hands
+# it to dom0 still flagged partial, usually: with the CPUs busy, dom0
+# received the guest's SYN-ACKs unflagged, their checksum field holding
+# the pseudo-header sum (tcpdump on xenbr1: "cksum 0xe031 (incorrect)";
+# dom0's TcpInCsumErrors counting them), and every connect timed out.
+# The same holds for any backend that hands partial skbs to this
+# datapath, kernel netback included; the offload paths are tested with
+# Linux bridges (above, and t_xvifd_offload).  What this section tests is
+# the script and traffic through the ports it makes.
+ovs_guest_csum_off() {
+	ip netns exec "$1" ethtool -K eth0 tx off >/dev/null 2>&1 ||
+		w_die "ethtool -K eth0 tx off in $1"
 }
 
 ovs_section() {
@@ -241,8 +240,9 @@ ovs_section() {
 		"00:16:3e:50:00:01 g5 "
 	t_eq "vif-openvswitch: bridge=xenbr1.7 -> VLAN tag 7 on $i6" "$(ovs-vsctl get port "$i6" tag)" 7
 	ping_ok "vif-openvswitch: guest 5 -> the bridge's address" "$g5" 169.254.70.1
-	ovs_tcp_check "vif-openvswitch: tcp 8 MiB guest 5 -> dom0, sha256" "$g5" "$DOM0_NS" 169.254.70.1
-	ovs_tcp_check "vif-openvswitch: tcp 8 MiB dom0 -> guest 5, sha256" "$DOM0_NS" "$g5" 169.254.70.5
+	ovs_guest_csum_off "$g5"
+	tcp_check "vif-openvswitch: tcp 8 MiB guest 5 -> dom0, sha256" "$g5" "$DOM0_NS" 169.254.70.1 8
+	tcp_check "vif-openvswitch: tcp 8 MiB dom0 -> guest 5, sha256" "$DOM0_NS" "$g5" 169.254.70.5 8
 	stock_guest 7 vif-openvswitch 169.254.70.7/24 bridge=xenbr1.7 || return
 	ping_ok "vif-openvswitch: guest 6 -> guest 7, both in VLAN 7" "$g6" 169.254.70.7
 	t_not "vif-openvswitch: guest 6 (VLAN 7) cannot reach untagged guest 5" \
