@@ -105,7 +105,8 @@ $(BUILD)/fuzz/%-replay: $(call obj,fuzz/%.c tests/fuzz/replay.c) $(LIBSIM) \
 # FZ_OPTS_<target>: its libFuzzer options.  Each runs FUZZ_SECONDS (after
 # a pass over its corpus); an input running 10 s is a hang, and a crash.
 FZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Isrc -Isim $(XEN_CFLAGS) -DHAVE_HV_XEN \
-	     -fsanitize=fuzzer,address,undefined
+	     -fsanitize=fuzzer,address,undefined \
+	     -fsanitize-coverage-ignorelist=fuzz/coverage.ignore
 FZ_SRCS_fz_xsd	:= $(wildcard sim/xsd_*.c)
 FZ_SRCS_fz_ctl	:= src/ctl_proto.c src/proto.c
 FZ_SRCS_fz_antispoof := src/antispoof.c src/proto.c

@@ -368,7 +368,7 @@ fz_check_node(const struct xsd *x, const struct xsd_node *n)
  * says), at most FZ_MAXDOMS; out[i] for i < the count returned.
  */
 #define FZ_MAXDOMS	8192	/* a domain per request */
-static unsigned int
+FZ_CHECK static unsigned int
 fz_doms(const struct xsd *x, const struct xsd_dom **out)
 {
 	const struct xsd_dom *d;
@@ -383,25 +383,32 @@ fz_doms(const struct xsd *x, const struct xsd_dom **out)
 	return n;
 }
 
-/* Domain id of x and its index in fz_doms's order (*k), or NULL. */
-static const struct xsd_dom *
-fz_dom_find(const struct xsd *x, unsigned int id, unsigned int *k)
-{
-	static const struct xsd_dom *v[FZ_MAXDOMS];
-	unsigned int n = fz_doms(x, v), i;
+/*
+ * The domains as fz_doms() listed them at the start of the current
+ * check: walking all XSD_DOM_BUCKETS for every node and connection made
+ * the checks, not the server, most of this target's time.
+ */
+static const struct xsd_dom *g_doms[FZ_MAXDOMS];
+static unsigned int g_nd;
 
-	for (i = 0; i < n; i++)
-		if (v[i]->d_id == id) {
+/* Domain id in g_doms and its index there (*k), or NULL. */
+FZ_CHECK static const struct xsd_dom *
+fz_dom_find(unsigned int id, unsigned int *k)
+{
+	unsigned int i;
+
+	for (i = 0; i < g_nd; i++)
+		if (g_doms[i]->d_id == id) {
 			if (k != NULL)
 				*k = i;
-			return v[i];
+			return g_doms[i];
 		}
 	return NULL;
 }
 
 /* perm_for_conn() of xenstored 4.17, to hold xsd_perm_for() against. */
 FZ_CHECK static unsigned int
-fz_perm_for(const struct xsd *x, const struct xsd_conn *c,
+fz_perm_for(const struct xsd_conn *c,
     const struct xsd_perm *p, unsigned int n)
 {
 	const unsigned int all = XSD_PERM_READ | XSD_PERM_WRITE |
@@ -412,7 +419,7 @@ fz_perm_for(const struct xsd *x, const struct xsd_conn *c,
 
 	if (c->c_priv)
 		return all;
-	d = fz_dom_find(x, c->c_domid, NULL);
+	d = fz_dom_find(c->c_domid, NULL);
 	tgt = d != NULL && d->d_target != XSD_NO_TARGET;
 	if (p[0].p_id == c->c_domid || (tgt && p[0].p_id == d->d_target))
 		return all;
@@ -463,21 +470,20 @@ fz_check_world(const struct xsd *x)
 	const struct xsd_conn *c;
 	const struct xsd_watch *w;
 	const struct xsd_dom *d;
-	static const struct xsd_dom *doms[FZ_MAXDOMS];
-	unsigned int i, k, nn = 0, nc = 0, open = 0, nd, nk = 0;
+	unsigned int i, k, nn = 0, nc = 0, open = 0, nk = 0;
 	static int owned[FZ_MAXDOMS], watches[FZ_MAXDOMS];
 
 	assert(xsd_htab_get(t, "/") != NULL);
-	nd = fz_doms(x, doms);
-	for (i = 0; i < nd; i++)
+	g_nd = fz_doms(x, g_doms);
+	for (i = 0; i < g_nd; i++)
 		owned[i] = watches[i] = 0;
 	for (i = 0; i < t->h_nb; i++)
 		for (n = t->h_b[i]; n != NULL; n = n->n_hnext, nn++) {
 			nk += fz_check_node(x, n);
 			for (c = x->x_conns; c != NULL; c = c->c_next)
 				assert(xsd_perm_for(c, n->n_perms, n->n_nperms) ==
-				    fz_perm_for(x, c, n->n_perms, n->n_nperms));
-			d = fz_dom_find(x, n->n_perms[0].p_id, &k);
+				    fz_perm_for(c, n->n_perms, n->n_nperms));
+			d = fz_dom_find(n->n_perms[0].p_id, &k);
 			assert(d != NULL);	/* every owner is counted */
 			owned[k]++;
 		}
@@ -487,7 +493,7 @@ fz_check_world(const struct xsd *x)
 		fz_check_conn(c);
 		if (c->c_priv)
 			continue;
-		d = fz_dom_find(x, c->c_domid, &k);
+		d = fz_dom_find(c->c_domid, &k);
 		for (w = c->c_watches; w != NULL; w = w->w_next) {
 			assert(d != NULL);
 			watches[k]++;
@@ -496,8 +502,8 @@ fz_check_world(const struct xsd *x)
 	for (i = 0; i < FZ_NSLOTS; i++)
 		open += g_s[i].s_c != NULL;
 	assert(nc == open);			/* no connection of its own */
-	for (i = 0; i < nd; i++) {
-		d = doms[i];
+	for (i = 0; i < g_nd; i++) {
+		d = g_doms[i];
 		assert(d->d_nbentry == owned[i]);
 		assert(d->d_nbwatch == watches[i]);
 		assert(d->d_nbwatch <= XSD_QUOTA_WATCHES + 1);
@@ -574,14 +580,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(g_s[i].s_exp);
 	}
 	assert(g_x.x_conns == NULL);
-	{
-		static const struct xsd_dom *doms[FZ_MAXDOMS];
-		unsigned int nd = fz_doms(&g_x, doms);
-
-		for (i = 0; i < nd; i++)
-			assert(doms[i]->d_nbwatch == 0);
-	}
 	fz_check_world(&g_x);
+	for (i = 0; i < g_nd; i++)
+		assert(g_doms[i]->d_nbwatch == 0);
 	xsd_fini(&g_x);
 	return 0;
 }

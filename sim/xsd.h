@@ -92,6 +92,7 @@ struct xsd_perm {
 
 struct xsd_node {
 	struct xsd_node	*n_hnext;	/* hash chain */
+	unsigned int	 n_hash;	/* xsd_hash(n_name), set by htab_put */
 	char		*n_name;	/* canonical absolute path */
 	char		*n_data;
 	unsigned int	 n_datalen;

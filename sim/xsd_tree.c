@@ -30,11 +30,13 @@ struct xsd_node *
 xsd_htab_get(const struct xsd_htab *h, const char *name)
 {
 	struct xsd_node *n;
+	unsigned int hv;
 
 	if (h->h_nb == 0)
 		return NULL;
-	for (n = h->h_b[xsd_hash(name) % h->h_nb]; n != NULL; n = n->n_hnext)
-		if (strcmp(n->n_name, name) == 0)
+	hv = xsd_hash(name);
+	for (n = h->h_b[hv % h->h_nb]; n != NULL; n = n->n_hnext)
+		if (n->n_hash == hv && strcmp(n->n_name, name) == 0)
 			return n;
 	return NULL;
 }
@@ -50,8 +52,8 @@ xsd_htab_grow(struct xsd_htab *h)
 	for (i = 0; i < h->h_nb; i++)
 		for (n = h->h_b[i]; n != NULL; n = next) {
 			next = n->n_hnext;
-			n->n_hnext = nb[xsd_hash(n->n_name) % nnb];
-			nb[xsd_hash(n->n_name) % nnb] = n;
+			n->n_hnext = nb[n->n_hash % nnb];
+			nb[n->n_hash % nnb] = n;
 		}
 	free(h->h_b);
 	h->h_b = nb;
@@ -63,12 +65,14 @@ struct xsd_node *
 xsd_htab_take(struct xsd_htab *h, const char *name)
 {
 	struct xsd_node **np, *n;
+	unsigned int hv;
 
 	if (h->h_nb == 0)
 		return NULL;
-	for (np = &h->h_b[xsd_hash(name) % h->h_nb]; (n = *np) != NULL;
+	hv = xsd_hash(name);
+	for (np = &h->h_b[hv % h->h_nb]; (n = *np) != NULL;
 	    np = &n->n_hnext)
-		if (strcmp(n->n_name, name) == 0) {
+		if (n->n_hash == hv && strcmp(n->n_name, name) == 0) {
 			*np = n->n_hnext;
 			h->h_n--;
 			return n;
@@ -85,7 +89,8 @@ xsd_htab_put(struct xsd_htab *h, struct xsd_node *n)
 	xsd_node_free(xsd_htab_take(h, n->n_name));
 	if (h->h_n >= h->h_nb)
 		xsd_htab_grow(h);
-	b = xsd_hash(n->n_name) % h->h_nb;
+	n->n_hash = xsd_hash(n->n_name);
+	b = n->n_hash % h->h_nb;
 	n->n_hnext = h->h_b[b];
 	h->h_b[b] = n;
 	h->h_n++;
