@@ -147,6 +147,30 @@ sim_host_start() {
 	export XENSTORED_PATH=$SIM_DIR/xenstored.sock
 }
 
+# Guest K (1..8192) of a many-guest run (t_xvifd_scale, make bench's
+# scale): MAC 00:16:3e:7e:HI:LO, its vif's by xvif(4)'s rule (fourth
+# byte plus one), and a /30 each in 169.254.128.0/17: dom0 .1, guest .2.
+scale_mac() { printf '00:16:3e:7e:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
+scale_xmac() { printf '00:16:3e:7f:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
+scale_addr() {	# K END: END 1 is dom0's, 2 the guest's
+	local off=$((4 * ($1 - 1) + $2))
+	echo "169.254.$((128 + off / 256)).$((off % 256))"
+}
+# `ip -batch` lines for guest K's link: dom0's end (scale_dom0_lines K D,
+# on xvif<D>i0) and the guest's (on eth0), each with the other end as a
+# permanent neighbour: the kernel's neighbour table is shared by every
+# namespace and its garbage collector would start dropping entries near
+# 1024 (gc_thresh3), which says nothing about xvif.
+scale_dom0_lines() {
+	printf '%s\n' "addr add $(scale_addr "$1" 1)/30 dev xvif${2}i0" \
+		"link set xvif${2}i0 up" \
+		"neigh replace $(scale_addr "$1" 2) lladdr $(scale_mac "$1") dev xvif${2}i0 nud permanent"
+}
+scale_guest_lines() {
+	printf '%s\n' "addr add $(scale_addr "$1" 2)/30 dev eth0" "link set eth0 up" \
+		"neigh replace $(scale_addr "$1" 1) lladdr $(scale_xmac "$1") dev eth0 nud permanent"
+}
+
 # xvifd inside netns $DOM0_NS; its log is $W_DIR/xvifd.log.
 xvifd_start() {
 	local n

@@ -5,10 +5,7 @@
 # covers them.  Memory and attach latency are make bench's (figures, not
 # pass/fail); here: nothing is refused, lost or stuck at this scale.
 #
-# ARP and NDP entries are made permanent on both sides: the kernel's
-# neighbour table is shared by every namespace of the machine and its
-# garbage collector would start dropping entries near 1024 (gc_thresh3),
-# which says nothing about xvif.  Permanent entries are not counted.
+# Addresses, MACs and permanent neighbours: scale_* (scripts/world.sh).
 . "$(dirname "$0")/lib.sh"
 N=${T_SCALE_VIFS:-1000}
 sim_host_start
@@ -16,12 +13,6 @@ xvifd_start --no-hotplug-wait
 fds0=$(ls "/proc/$XVIFD_PID/fd" | wc -l)
 be=/local/domain/0/backend/vif
 
-# Guest k (1..N): mac 00:16:3e:7e:HI:LO, /30 number k-1 of 169.254.128.0/17
-# (dom0 .1, guest .2 of the four).
-g_mac() { printf '00:16:3e:7e:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
-# xvif<D>i0's own: the third byte (from 0) of the guest's plus one (xvif(4)).
-x_mac() { printf '00:16:3e:7f:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
-g_net() { local off=$((4 * ($1 - 1))); echo "169.254.$((128 + off / 256)).$((off % 256))"; }
 declare -A DOM
 t0=$SECONDS
 # Domains and vifs, one at a time (the toolstack's order), then the
@@ -29,7 +20,7 @@ t0=$SECONDS
 for ((k = 1; k <= N; k++)); do
 	d=$("$SIM" create --dir "$SIM_DIR" --name "s$k") ||
 		{ t_fail "create domain $k" "$(tail -2 "$T_DIR/tool.log")"; break; }
-	"$SIM" attach --dir "$SIM_DIR" "$d" "mac=$(g_mac "$k")" >>"$T_DIR/tool.log" 2>&1 ||
+	"$SIM" attach --dir "$SIM_DIR" "$d" "mac=$(scale_mac "$k")" >>"$T_DIR/tool.log" 2>&1 ||
 		{ t_fail "attach vif of domain $d" "$(tail -2 "$T_DIR/tool.log")"; break; }
 	DOM[$k]=$d
 done
@@ -67,14 +58,9 @@ echo "# scale: all connected $((SECONDS - t1)) s after the netfronts started"
 : >"$T_DIR/dom0.batch"
 bad=0
 for k in "${!DOM[@]}"; do
-	d=${DOM[$k]} net=$(g_net "$k")
-	printf '%s\n' "addr add ${net%.*}.$((${net##*.} + 1))/30 dev xvif${d}i0" \
-		"link set xvif${d}i0 up" \
-		"neigh replace ${net%.*}.$((${net##*.} + 2)) lladdr $(g_mac "$k") dev xvif${d}i0 nud permanent" \
-		>>"$T_DIR/dom0.batch"
-	printf '%s\n' "addr add ${net%.*}.$((${net##*.} + 2))/30 dev eth0" "link set eth0 up" \
-		"neigh replace ${net%.*}.$((${net##*.} + 1)) lladdr $(x_mac "$k") dev eth0 nud permanent" |
-		ip -n "$T_NS-s$k" -batch - >>"$T_DIR/ip.log" 2>&1 || bad=$((bad + 1))
+	scale_dom0_lines "$k" "${DOM[$k]}" >>"$T_DIR/dom0.batch"
+	scale_guest_lines "$k" | ip -n "$T_NS-s$k" -batch - >>"$T_DIR/ip.log" 2>&1 ||
+		bad=$((bad + 1))
 done
 t_eq "every guest's eth0 configured" "$bad" 0
 t_ok "every xvif configured in dom0" ip -n "$DOM0_NS" -batch "$T_DIR/dom0.batch"
@@ -84,9 +70,7 @@ t2=$SECONDS
 ok=0
 declare -A PING
 for k in "${!DOM[@]}"; do
-	net=$(g_net "$k")
-	ip netns exec "$DOM0_NS" ping -c 1 -W 3 -q "${net%.*}.$((${net##*.} + 2))" \
-		>/dev/null 2>&1 &
+	ip netns exec "$DOM0_NS" ping -c 1 -W 3 -q "$(scale_addr "$k" 2)" >/dev/null 2>&1 &
 	PING[$!]=$k
 	if ((${#PING[@]} >= 50)); then
 		for p in "${!PING[@]}"; do wait "$p" && ok=$((ok + 1)); done
