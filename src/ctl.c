@@ -86,13 +86,13 @@ static void
 ctl_put_counters(struct ctl_buf *b, const struct xvif *vif, int q,
     const uint64_t *cnt)
 {
-	int i;
+	int i, n = q >= 0 ? VIF_QUEUE_COUNTERS : VIF_COUNTER_MAX;
 
 	ctl_buf_str(b, "counters");
 	ctl_buf_kv(b, "vif", vif->vif_name);
 	if (q >= 0)
 		ctl_buf_kvu(b, "queue", (unsigned int)q);
-	for (i = 0; i < VIF_COUNTER_MAX; i++)
+	for (i = 0; i < n; i++)
 		ctl_buf_kvu(b, vif_counter_names[i], cnt[i]);
 	ctl_buf_str(b, "\n");
 }

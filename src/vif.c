@@ -284,7 +284,7 @@ vif_disconnect(struct xvif *vif)
 	for (i = 0; i < vif->vif_nq; i++) {
 		q = &vif->vif_q[i];
 		vif_queue_disconnect(q);
-		for (c = 0; c < VIF_COUNTER_MAX; c++)
+		for (c = 0; c < VIF_QUEUE_COUNTERS; c++)
 			vif->vif_cnt[c] += q->q_cnt[c];
 	}
 	free(vif->vif_q);
@@ -328,7 +328,7 @@ vif_counters(const struct xvif *vif, uint64_t out[VIF_COUNTER_MAX])
 
 	memcpy(out, vif->vif_cnt, sizeof(vif->vif_cnt));
 	for (i = 0; i < vif->vif_nq; i++)
-		for (c = 0; c < VIF_COUNTER_MAX; c++)
+		for (c = 0; c < VIF_QUEUE_COUNTERS; c++)
 			out[c] += vif->vif_q[i].q_cnt[c];
 }
 

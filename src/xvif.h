@@ -65,8 +65,9 @@ _Static_assert(XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE >=
 _Static_assert(VIF_RATE_FRAME_MAX == XVIF_FRAME_MAX &&
     VIF_RATE_BURST_MIN >= XVIF_FRAME_MAX, "the largest frame fits the burst");
 
-/* Per-queue counters (a vif's are its queues' sums); tx and rx are
- * named from the guest's side. */
+/* Counters, named from the guest's side (tx, rx): per queue (a vif's
+ * are its queues' sums) up to VIF_QUEUE_COUNTERS, then the vif's own,
+ * which no queue has. */
 enum vif_counter {
 	VIF_TX_FRAMES, VIF_TX_BYTES,
 	VIF_TX_BAD,		/* requests refused (proto checks) */
@@ -93,7 +94,8 @@ enum vif_counter {
 	VIF_EVT_SPURIOUS,	/* notifications that found no work */
 	VIF_GNT_CALLS, VIF_GNT_OPS,
 	VIF_EVT_IN, VIF_EVT_OUT,
-	VIF_KEY_ERRORS,		/* toolstack keys that did not parse */
+	VIF_QUEUE_COUNTERS,
+	VIF_KEY_ERRORS = VIF_QUEUE_COUNTERS,	/* toolstack keys, not parsed */
 	VIF_COUNTER_MAX
 };
 extern const char *const vif_counter_names[VIF_COUNTER_MAX];
@@ -270,7 +272,7 @@ struct vif_queue {
 	bool			 q_failed, q_tap_lost;
 	char			 q_fail_why[144];
 
-	uint64_t		 q_cnt[VIF_COUNTER_MAX];
+	uint64_t		 q_cnt[VIF_QUEUE_COUNTERS];
 	struct log_rate		 q_rate;
 };
 #define Q_FIRED_TX	1u

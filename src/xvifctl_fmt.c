@@ -492,12 +492,43 @@ xc_prom_gauge(FILE *f, const struct xc_reply *g, const char *key,
 	}
 }
 
+/*
+ * Counter key of each queue, as xvif_queue_<key>_total{vif,queue}; none,
+ * not even its HELP, for a vif's own counter (key_errors), which no
+ * queue record carries.
+ */
+static void
+xc_prom_queue_counter(FILE *f, const struct xc_reply *g, const char *key)
+{
+	const struct xc_vif *v;
+	bool head = false;
+	unsigned int i, k;
+
+	for (i = 0; i < g->xr_nvif; i++) {
+		v = &g->xr_vif[i];
+		for (k = 0; k < v->xv_nq; k++) {
+			if (!xc_is_number(xc_get(v->xv_q[k].xq_cnt, key)))
+				continue;
+			if (!head)
+				fprintf(f, "# HELP xvif_queue_%s_total %s, one "
+				    "queue\n# TYPE xvif_queue_%s_total counter\n",
+				    key, xc_help_for(key), key);
+			head = true;
+			fprintf(f, "xvif_queue_%s_total{", key);
+			xc_prom_label(f, "vif", xc_get(v->xv_rec, "name"), true);
+			xc_prom_label(f, "queue", xc_get(v->xv_q[k].xq_rec, "id"),
+			    false);
+			fprintf(f, "} %s\n", xc_get(v->xv_q[k].xq_cnt, key));
+		}
+	}
+}
+
 static void
 xc_prom(FILE *f, const struct xc_reply *g)
 {
 	const struct ctl_rec *t = NULL, *r;
 	const struct xc_vif *v;
-	unsigned int i, j, k;
+	unsigned int i, j;
 
 	xc_prom_head(f, "xvif_", "info", "A vif: its domain, handle, MAC "
 	    "and state", "gauge");
@@ -531,24 +562,7 @@ xc_prom(FILE *f, const struct xc_reply *g)
 			xc_prom_label(f, "vif", xc_get(v->xv_rec, "name"), true);
 			fprintf(f, "} %s\n", xc_get(v->xv_cnt, t->r_key[j]));
 		}
-		fprintf(f, "# HELP xvif_queue_%s_total %s, one queue\n"
-		    "# TYPE xvif_queue_%s_total counter\n", t->r_key[j],
-		    xc_help_for(t->r_key[j]), t->r_key[j]);
-		for (i = 0; i < g->xr_nvif; i++) {
-			v = &g->xr_vif[i];
-			for (k = 0; k < v->xv_nq; k++) {
-				if (!xc_is_number(xc_get(v->xv_q[k].xq_cnt,
-				    t->r_key[j])))
-					continue;
-				fprintf(f, "xvif_queue_%s_total{", t->r_key[j]);
-				xc_prom_label(f, "vif", xc_get(v->xv_rec,
-				    "name"), true);
-				xc_prom_label(f, "queue", xc_get(v->xv_q[k].
-				    xq_rec, "id"), false);
-				fprintf(f, "} %s\n", xc_get(v->xv_q[k].xq_cnt,
-				    t->r_key[j]));
-			}
-		}
+		xc_prom_queue_counter(f, g, t->r_key[j]);
 	}
 	r = g->xr_daemon;
 	fprintf(f, "# HELP xvifd_vifs Vifs xvifd knows\n# TYPE xvifd_vifs "

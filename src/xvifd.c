@@ -347,13 +347,13 @@ xvifd_xs_ready(void *arg, uint32_t events)
 
 /* " name=value" for each counter, into line. */
 static void
-xvifd_format_counters(const uint64_t *cnt, char *line, size_t len)
+xvifd_format_counters(const uint64_t *cnt, int n, char *line, size_t len)
 {
 	size_t off = 0;
 	int i;
 
 	line[0] = '\0';
-	for (i = 0; i < VIF_COUNTER_MAX && off < len; i++)
+	for (i = 0; i < n && off < len; i++)
 		off += (size_t)snprintf(line + off, len - off, " %s=%llu",
 		    vif_counter_names[i], (unsigned long long)cnt[i]);
 }
@@ -367,11 +367,12 @@ xvifd_dump_vif(const struct xvif *vif)
 	unsigned int i;
 
 	vif_counters(vif, cnt);
-	xvifd_format_counters(cnt, line, sizeof(line));
+	xvifd_format_counters(cnt, VIF_COUNTER_MAX, line, sizeof(line));
 	log_info("%s: %s %s%s", vif->vif_tag, vif->vif_name,
 	    xbus_state_name(vif->vif_state), line);
 	for (i = 0; vif->vif_nq > 1 && i < vif->vif_nq; i++) {
-		xvifd_format_counters(vif->vif_q[i].q_cnt, line, sizeof(line));
+		xvifd_format_counters(vif->vif_q[i].q_cnt, VIF_QUEUE_COUNTERS,
+		    line, sizeof(line));
 		log_info("%s:%s", vif->vif_q[i].q_tag, line);
 	}
 }
