@@ -115,19 +115,27 @@ FZ_OPTS_fz_xsd	:= -max_len=16384
 FZ_SRCS_fz_rxpost := $(SRC_LIB) $(SIM_LIB)
 FZ_LIBS_fz_rxpost := $(LDLIBS)
 FZ_OPTS_fz_rxpost := -close_fd_mask=2
+# FUZZ_TARGETS: which (default: all); FUZZ_JOBS > 1: that many fuzzing
+# processes per target (libFuzzer's -fork), for the long runs, whose
+# "#N" lines then count the executions of all of them.
+FUZZ_TARGETS	?= $(basename $(notdir $(FUZZ_SRCS)))
+FUZZ_JOBS	?= 1
+FZ_FORK		:= $(if $(filter-out 0 1,$(FUZZ_JOBS)),-fork=$(FUZZ_JOBS))
 define fz_run
 	clang $(FZ_CFLAGS) -o build/fuzz-work/$(1) fuzz/$(1).c \
 	    $(or $(FZ_SRCS_$(1)),src/proto.c) $(FZ_LIBS_$(1))
 	@mkdir -p build/fuzz-work/$(1).corpus
 	build/fuzz-work/$(1) -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-	    $(FZ_OPTS_$(1)) -artifact_prefix=build/fuzz-work/ \
+	    $(FZ_FORK) $(FZ_OPTS_$(1)) -artifact_prefix=build/fuzz-work/ \
 	    build/fuzz-work/$(1).corpus fuzz/corpus/$(1)
 
 endef
 fuzz:
 	scripts/deps check
 	@mkdir -p build/fuzz-work
-	$(foreach f,$(FUZZ_SRCS),$(call fz_run,$(basename $(notdir $(f)))))
+	$(foreach t,$(FUZZ_TARGETS),$(if $(filter $(t),$(basename $(notdir \
+	    $(FUZZ_SRCS)))),,$(error FUZZ_TARGETS: no fuzz/$(t).c)))
+	$(foreach t,$(FUZZ_TARGETS),$(call fz_run,$(t)))
 
 deps:
 	scripts/deps check
