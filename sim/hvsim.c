@@ -127,6 +127,35 @@ hvsim_now_ms(void)
 }
 
 /*
+ * This process's pid, which a lock word holds: getpid() is a system call
+ * (glibc no longer caches it), two per grant copy segment, and getpid
+ * with its seccomp check was a tenth of xvifd's CPU moving TCP on the
+ * simulated host.  Read once, and again in a forked child.
+ */
+static uint32_t hvsim_pid;
+static pthread_once_t hvsim_pid_once = PTHREAD_ONCE_INIT;
+
+static void
+hvsim_pid_reset(void)
+{
+	hvsim_pid = (uint32_t)getpid();
+}
+
+static void
+hvsim_pid_init(void)
+{
+	hvsim_pid_reset();
+	(void)pthread_atfork(NULL, NULL, hvsim_pid_reset);
+}
+
+static uint32_t
+hvsim_lock_owner(void)
+{
+	(void)pthread_once(&hvsim_pid_once, hvsim_pid_init);
+	return hvsim_pid;
+}
+
+/*
  * Take a cross-process spinlock: *w holds the holder's pid.  -ETIMEDOUT
  * after HVSIM_LOCK_TIMEOUT_MS; a dead holder's lock is taken over, and then
  * 1 is returned instead of 0 (what it guarded may be half-updated).
@@ -134,7 +163,7 @@ hvsim_now_ms(void)
 int
 hvsim_lock(uint32_t *w)
 {
-	uint32_t self = (uint32_t)getpid(), old;
+	uint32_t self = hvsim_lock_owner(), old;
 	long long start = 0, now;
 	unsigned int spins = 0;
 
