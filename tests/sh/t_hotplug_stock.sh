@@ -211,10 +211,10 @@ ovs_start() {
 # received the guest's SYN-ACKs unflagged, their checksum field holding
 # the pseudo-header sum (tcpdump on xenbr1: "cksum 0xe031 (incorrect)";
 # dom0's TcpInCsumErrors counting them), and every connect timed out.
-# The same holds for any backend that hands partial skbs to this
-# datapath, kernel netback included; the offload paths are tested with
-# Linux bridges (above, and t_xvifd_offload).  What this section tests is
-# the script and traffic through the ports it makes.
+# Kernel netback hands this datapath the same partial skbs, so it would
+# meet the same (not tried: no netback here); the offload paths are
+# tested with Linux bridges (above, and t_xvifd_offload).  What this
+# section tests is the script and traffic through the ports it makes.
 ovs_guest_csum_off() {
 	ip netns exec "$1" ethtool -K eth0 tx off >/dev/null 2>&1 ||
 		w_die "ethtool -K eth0 tx off in $1"
