@@ -145,6 +145,11 @@ vif_rx_flush(struct vif_queue *q, unsigned int nframes, unsigned int nsegs)
 		if (rc < 0 || j < rf->rf_nsegs) {
 			const struct hv_gcopy *gc = &w->w_rx_gc[rf->rf_seg0 +
 			    (rc < 0 ? 0 : j)];
+			/* Each request whose grant the copy refused. */
+			for (; rc == 0 && j < rf->rf_nsegs; j++)
+				if (w->w_rx_gc[rf->rf_seg0 + j].gc_status !=
+				    GNTST_okay)
+					q->q_cnt[VIF_RX_BAD]++;
 			vif_guest_err(q, VIF_RX_GNT_ERR,
 			    "rx: grant copy to ref %u: %s", gc->gc_ref,
 			    rc < 0 ? strerror(-rc) : hv_gntst_str(gc->gc_status));

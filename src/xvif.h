@@ -84,7 +84,7 @@ enum vif_counter {
 	VIF_RX_TOO_BIG,		/* more slots than the frontend allows */
 	VIF_RX_NO_SLOTS,	/* dropped while the guest posted no slots */
 	VIF_RX_GNT_ERR,
-	VIF_RX_BAD,		/* bad RX requests (grant ref) */
+	VIF_RX_BAD,		/* RX requests whose grant a copy refused */
 	VIF_RX_STALLS,		/* carrier dropped for a stalled guest */
 	VIF_RX_OVERSIZE,	/* TAP frames longer than any ring takes */
 	VIF_RX_CSUM_BLANK,	/* checksums left to the guest (csum_blank) */

@@ -420,7 +420,7 @@ static const struct {
 	{ "rx_too_big", "Frames dropped: more slots than the frontend allows" },
 	{ "rx_no_slot_drops", "Frames dropped while the guest posted no slots" },
 	{ "rx_grant_errors", "Guest RX frames lost to a failed grant copy" },
-	{ "rx_bad_requests", "Guest RX requests refused (bad grant reference)" },
+	{ "rx_bad_requests", "Guest RX requests whose grant a copy refused" },
 	{ "rx_stalls", "Times the carrier went off for a stalled guest" },
 	{ "rx_oversize_drops", "Host frames longer than any ring takes" },
 	{ "rx_csum_blank", "Guest RX frames with the checksum left blank" },

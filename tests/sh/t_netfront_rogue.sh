@@ -119,6 +119,7 @@ expect rx-ungranted "misbehave rx-ungranted: posted" "says what it does"
 ip netns exec "$DOM0_NS" ping -c 3 -i 0.2 -W 1 -q "169.254.$k.2" >/dev/null 2>&1
 xvifd_says rx-ungranted "rx: grant copy to ref [0-9]+: GNTST_general_error" "logs why"
 counter_is rx-ungranted rx_grant_errors 1
+counter_is rx-ungranted rx_bad_requests 1
 good_pings rx-ungranted
 rogue_pings $k rx-ungranted
 rogue_down rx-ungranted
