@@ -57,6 +57,8 @@
 #define XVIF_EVT_BATCH		256
 
 /* After a flush vif_tx_queue needs room for pk_nslots segments. */
+/* The rings' page (xen_ring.h) is the page a grant copy stays within. */
+_Static_assert(XVIF_PAGE_SIZE == HV_PAGE_SIZE, "one page size");
 _Static_assert(XVIF_TX_BATCH_SEGS >= PROTO_TX_DROP_SLOTS,
     "a batch holds the longest packet proto_tx_parse returns");
 _Static_assert(XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE >=
