@@ -62,8 +62,8 @@ struct hv_gcopy {
 
 /* A XenStore permission: domain + one of 'n', 'r', 'w', 'b'. */
 struct hv_perm {
-	domid_t		 hp_dom;
-	char		 hp_mode;
+	domid_t		 pm_dom;
+	char		 pm_mode;
 };
 
 struct hv_ops {

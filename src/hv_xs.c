@@ -132,8 +132,8 @@ hv_xs_op_set_perms(struct hv *hv, uint32_t txn, const char *path,
 	if (n == 0 || n > sizeof(xp) / sizeof(xp[0]))
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
-		xp[i].id = perms[i].hp_dom;
-		switch (perms[i].hp_mode) {
+		xp[i].id = perms[i].pm_dom;
+		switch (perms[i].pm_mode) {
 		case 'n': xp[i].perms = XS_PERM_NONE; break;
 		case 'r': xp[i].perms = XS_PERM_READ; break;
 		case 'w': xp[i].perms = XS_PERM_WRITE; break;
