@@ -160,7 +160,7 @@ struct hv {
 };
 
 extern const struct hv_ops hv_xen_ops;
-extern const struct hv_ops hv_sim_ops;	/* in libsim.a, not in xvifd */
+extern const struct hv_ops hv_sim_ops;	/* libsim.a, linked into xvifd: --hv sim */
 
 int	hv_open(const struct hv_ops *, const struct hv_cfg *, struct hv **);
 void	hv_close(struct hv *);		/* NULL is fine */
