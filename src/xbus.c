@@ -67,9 +67,8 @@ xbus_refuse(struct xvif *vif, const char *why)
 	vif->vif_refused = true;
 }
 
-/* Features, vifname: one transaction, before InitWait (DESIGN.md 4). */
 static int
-xbus_advertise(struct xvif *vif)
+xbus_advertise_txn(struct xvif *vif, uint32_t txn, void *arg)
 {
 	static const struct { const char *k, *v; } features[] = {
 		{ "feature-rx-copy", "1" },
@@ -82,37 +81,28 @@ xbus_advertise(struct xvif *vif)
 	};
 	struct hv *hv = vif->vif_d->xd_hv;
 	char path[XVIF_PATH_MAX + 32], nq[16];
-	uint32_t txn;
 	unsigned int i;
-	int rc = 0, tries;
+	int rc;
 
-	for (tries = 0; tries < XVIF_XS_TXN_TRIES; tries++) {
-		if ((rc = hv_xs_txn_start(hv, &txn)) < 0)
-			return rc;
-		for (i = 0; rc == 0 && i < sizeof(features) /
-		    sizeof(features[0]); i++) {
-			snprintf(path, sizeof(path), "%s/%s", vif->vif_be,
-			    features[i].k);
-			rc = hv_xs_write(hv, txn, path, features[i].v);
-		}
-		if (rc == 0) {
-			snprintf(path, sizeof(path), "%s/multi-queue-max-queues",
-			    vif->vif_be);
-			snprintf(nq, sizeof(nq), "%u", vif->vif_queues_max);
-			rc = hv_xs_write(hv, txn, path, nq);
-		}
-		if (rc == 0) {
-			snprintf(path, sizeof(path), "%s/vifname", vif->vif_be);
-			rc = hv_xs_write(hv, txn, path, vif->vif_name);
-		}
-		if (rc < 0) {
-			(void)hv_xs_txn_end(hv, txn, true);
-			return rc;
-		}
-		if ((rc = hv_xs_txn_end(hv, txn, false)) != -EAGAIN)
+	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", vif->vif_be,
+		    features[i].k);
+		if ((rc = hv_xs_write(hv, txn, path, features[i].v)) < 0)
 			return rc;
 	}
-	return rc;
+	snprintf(path, sizeof(path), "%s/multi-queue-max-queues", vif->vif_be);
+	snprintf(nq, sizeof(nq), "%u", vif->vif_queues_max);
+	if ((rc = hv_xs_write(hv, txn, path, nq)) < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/vifname", vif->vif_be);
+	return hv_xs_write(hv, txn, path, vif->vif_name);
+}
+
+/* Features, vifname: one transaction, before InitWait (DESIGN.md 4). */
+static int
+xbus_advertise(struct xvif *vif)
+{
+	return xbus_txn(vif, xbus_advertise_txn, NULL);
 }
 
 /*

@@ -51,6 +51,52 @@ xbus_read_flag(struct xvif *vif, const char *dir, const char *key)
 }
 
 /*
+ * Run body(vif, txn, arg) in one transaction, started again while it
+ * conflicts with another (at most XVIF_XS_TXN_TRIES times); an error of
+ * body's aborts it and is returned.
+ */
+int
+xbus_txn(struct xvif *vif, int (*body)(struct xvif *, uint32_t, void *),
+    void *arg)
+{
+	struct hv *hv = vif->vif_d->xd_hv;
+	uint32_t txn;
+	int rc = -EAGAIN, i;
+
+	for (i = 0; i < XVIF_XS_TXN_TRIES; i++) {
+		if ((rc = hv_xs_txn_start(hv, &txn)) < 0)
+			return rc;
+		if ((rc = body(vif, txn, arg)) < 0) {
+			(void)hv_xs_txn_end(hv, txn, true);
+			return rc;
+		}
+		if ((rc = hv_xs_txn_end(hv, txn, false)) != -EAGAIN)
+			return rc;
+	}
+	return rc;
+}
+
+struct xbus_kv {
+	const char	*kv_key, *kv_val;
+};
+
+static int
+xbus_write_be_txn(struct xvif *vif, uint32_t txn, void *arg)
+{
+	const struct xbus_kv *kv = arg;
+	struct hv *hv = vif->vif_d->xd_hv;
+	char path[XVIF_PATH_MAX + 32], buf[8];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/frontend-id", vif->vif_be);
+	rc = hv_xs_read(hv, txn, path, buf, sizeof(buf));
+	if (rc < 0 && rc != -E2BIG)
+		return rc;
+	snprintf(path, sizeof(path), "%s/%s", vif->vif_be, kv->kv_key);
+	return hv_xs_write(hv, txn, path, kv->kv_val);
+}
+
+/*
  * Write key=val in our backend directory, but only while that directory
  * exists: the toolstack owns it and we must never re-create it after it
  * was removed.  One transaction, retried on conflict.
@@ -58,28 +104,9 @@ xbus_read_flag(struct xvif *vif, const char *dir, const char *key)
 int
 xbus_write_be(struct xvif *vif, const char *key, const char *val)
 {
-	struct hv *hv = vif->vif_d->xd_hv;
-	char path[XVIF_PATH_MAX + 32], buf[8];
-	uint32_t txn;
-	int rc, i;
+	struct xbus_kv kv = { key, val };
 
-	for (i = 0; i < XVIF_XS_TXN_TRIES; i++) {
-		if ((rc = hv_xs_txn_start(hv, &txn)) < 0)
-			return rc;
-		snprintf(path, sizeof(path), "%s/frontend-id", vif->vif_be);
-		rc = hv_xs_read(hv, txn, path, buf, sizeof(buf));
-		if (rc >= 0 || rc == -E2BIG) {
-			snprintf(path, sizeof(path), "%s/%s", vif->vif_be, key);
-			rc = hv_xs_write(hv, txn, path, val);
-		}
-		if (rc < 0) {
-			(void)hv_xs_txn_end(hv, txn, true);
-			return rc;
-		}
-		if ((rc = hv_xs_txn_end(hv, txn, false)) != -EAGAIN)
-			return rc;
-	}
-	return -EAGAIN;
+	return xbus_txn(vif, xbus_write_be_txn, &kv);
 }
 
 /*
