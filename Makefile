@@ -118,7 +118,8 @@ FZ_OPTS_fz_rxpost := -close_fd_mask=2
 # FUZZ_TARGETS: which (default: all); FUZZ_JOBS > 1: that many fuzzing
 # processes per target (libFuzzer's -fork), for the long runs, whose
 # "#N" lines then count the executions of all of them.
-FUZZ_TARGETS	?= $(basename $(notdir $(FUZZ_SRCS)))
+FZ_ALL		:= $(basename $(notdir $(FUZZ_SRCS)))
+FUZZ_TARGETS	?= $(FZ_ALL)
 FUZZ_JOBS	?= 1
 FZ_FORK		:= $(if $(filter-out 0 1,$(FUZZ_JOBS)),-fork=$(FUZZ_JOBS))
 define fz_run
@@ -133,8 +134,8 @@ endef
 fuzz:
 	scripts/deps check
 	@mkdir -p build/fuzz-work
-	$(foreach t,$(FUZZ_TARGETS),$(if $(filter $(t),$(basename $(notdir \
-	    $(FUZZ_SRCS)))),,$(error FUZZ_TARGETS: no fuzz/$(t).c)))
+	$(foreach t,$(FUZZ_TARGETS),$(if $(filter $(t),$(FZ_ALL)),,\
+	    $(error FUZZ_TARGETS: no fuzz/$(t).c)))
 	$(foreach t,$(FUZZ_TARGETS),$(call fz_run,$(t)))
 
 deps:
