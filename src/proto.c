@@ -4,6 +4,7 @@
  * tested, and owns no state.
  */
 #include <assert.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -232,17 +233,33 @@ proto_tx_parse(proto_fetch_fn *fetch, void *arg, RING_IDX cons, RING_IDX prod,
 	return pk->pk_why != NULL ? PROTO_TX_DROP : PROTO_TX_OK;
 }
 
-/* One's complement sum of len bytes, added to sum (RFC 1071). */
+/*
+ * One's complement sum of len bytes, added to sum (RFC 1071).  Four bytes
+ * at a time into 64 bits: 2^16 is 1 modulo 0xffff, so a big-endian 32-bit
+ * word adds what its two 16-bit halves add, and the end-around fold keeps
+ * both the residue and "not zero" (RFC 1071 2(B) and (C)).  A quarter of
+ * the loads of a walk by byte pairs (40% of fz_rxpost's time went to that
+ * walk over its frames of up to 64 KiB).  The result is folded to 16
+ * bits, so callers may add a few sums to it.
+ */
 static uint32_t
 proto_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
+	uint64_t acc = sum;
+	uint32_t w;
 	size_t i;
 
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	for (i = 0; i + 4 <= len; i += 4) {
+		memcpy(&w, p + i, sizeof(w));	/* p has any alignment */
+		acc += be32toh(w);
+	}
+	for (; i + 1 < len; i += 2)
+		acc += (uint32_t)p[i] << 8 | p[i + 1];
 	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
+		acc += (uint32_t)p[len - 1] << 8;
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint32_t)acc;
 }
 
 static uint16_t

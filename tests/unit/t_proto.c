@@ -1009,6 +1009,77 @@ t_l4_bounds(struct t_ctx *t)
 	T_TRUE(t, proto_csum_finish(fr.b, fr.len, fr.len - 2, 0) == NULL);
 }
 
+/*
+ * Long frames at every alignment: proto_csum_finish over f[start, len)
+ * against a sum by byte pairs written here (RFC 1071's definition), for
+ * starts 0-7 (the 4-byte loads at each alignment) and lengths with every
+ * remainder modulo 4, up to the 65535 of the largest frame.  The field
+ * holds a preloaded sum, as the kernel's CHECKSUM_PARTIAL leaves it.
+ */
+static uint16_t
+t_sum_pairs(const uint8_t *f, size_t start, size_t len, size_t field,
+    uint16_t preload)
+{
+	uint64_t sum = preload;
+	size_t i;
+
+	for (i = start; i < len; i += 2) {
+		uint8_t hi = i == field || i == field + 1 ? 0 : f[i];
+		uint8_t lo = i + 1 >= len || i + 1 == field ||
+		    i + 1 == field + 1 ? 0 : f[i + 1];
+
+		sum += (uint32_t)hi << 8 | lo;
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = (uint16_t)~sum;
+	return sum == 0 ? 0xffff : (uint16_t)sum;
+}
+
+static void
+t_csum_long(struct t_ctx *t)
+{
+	static const size_t lens[] = { 64, 65, 66, 67, 1514, 4097, 9017,
+		65533, 65534, 65535 };
+	static uint8_t f[65535], g[65535];
+	uint32_t x = 2463534242u;	/* xorshift32: the same bytes each run */
+	size_t i, s, bad = 0, runs = 0;
+
+	for (i = 0; i < sizeof(f); i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		f[i] = (uint8_t)x;
+	}
+	f[100] = f[101] = 0xff;		/* 0xffff words: carries to fold */
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		for (s = 0; s < 8; s++) {
+			size_t field = s + 16;
+			uint16_t want = t_sum_pairs(f, s, lens[i], field,
+			    (uint16_t)(f[field] << 8 | f[field + 1]));
+
+			memcpy(g, f, lens[i]);
+			runs++;
+			if (proto_csum_finish(g, lens[i], s, 16) != NULL ||
+			    (g[field] << 8 | g[field + 1]) != want) {
+				if (bad++ == 0)
+					t_check(t, false, __FILE__, __LINE__,
+					    "len %zu start %zu: %04x, want "
+					    "%04x", lens[i], s, g[field] << 8 |
+					    g[field + 1], want);
+			}
+		}
+	}
+	T_EQ(t, runs, 80);
+	T_EQ(t, bad, 0);
+	/* All 0xff: the largest sum per word; all 0: the smallest. */
+	memset(g, 0xff, sizeof(g));
+	T_TRUE(t, proto_csum_finish(g, sizeof(g), 1, 16) == NULL);
+	memset(f, 0xff, sizeof(f));
+	T_EQ(t, g[17] << 8 | g[18], t_sum_pairs(f, 1, sizeof(f), 17, 0xffff));
+	memset(g, 0, sizeof(g));
+	T_TRUE(t, proto_csum_finish(g, sizeof(g), 0, 16) == NULL);
+	T_EQ(t, g[16] << 8 | g[17], 0xffff);
+}
+
 const struct t_case t_cases[] = {
 	{ "checksum fill: TCP/IPv4, UDP/IPv6, refusals", t_csum },
 	{ "mac: backend rule (octet 3 + 1, modulo 256)", t_mac },
@@ -1032,5 +1103,7 @@ const struct t_case t_cases[] = {
 	    t_csum_ipv6_refused },
 	{ "checksum fill: QinQ, three tags refused", t_csum_qinq },
 	{ "offload: TCP data offset, partial checksum bounds", t_l4_bounds },
+	{ "checksum: 64 KiB frames, every start alignment and tail",
+	    t_csum_long },
 	{ NULL, NULL }
 };
