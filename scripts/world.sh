@@ -160,7 +160,8 @@ scale_addr() {	# K END: END 1 is dom0's, 2 the guest's
 # on xvif<D>i0) and the guest's (on eth0), each with the other end as a
 # permanent neighbour: the kernel's neighbour table is shared by every
 # namespace and its garbage collector would start dropping entries near
-# 1024 (gc_thresh3), which says nothing about xvif.
+# 1024 (gc_thresh3), which says nothing about xvif; permanent entries are
+# not counted against that threshold.
 scale_dom0_lines() {
 	printf '%s\n' "addr add $(scale_addr "$1" 1)/30 dev xvif${2}i0" \
 		"link set xvif${2}i0 up" \
