@@ -22,9 +22,12 @@
 # Each is rebuilt only when its key changes; older ones are removed.
 # Progress goes to stderr.
 set -euo pipefail
-DEB=${1:?usage: build.sh path/to/xvif.deb path/to/t_xs_client}
+USAGE="usage: build.sh path/to/xvif.deb path/to/t_xs_client path/to/taprelay"
+DEB=${1:?$USAGE}
 # The XenStore client test of the differential check, from the same build.
-TXS=${2:?usage: build.sh path/to/xvif.deb path/to/t_xs_client}
+TXS=${2:?$USAGE}
+# The benchmark's TAP relay: phase-hop's userspace hop.
+RELAY=${3:?$USAGE}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${XVIF_E2E_CACHE:-/var/tmp/xvif-e2e}
 SUITE=bookworm
@@ -32,7 +35,8 @@ XENV=4.17
 say() { echo "e2e-build: $*" >&2; }
 
 [ "$(id -u)" = 0 ] || { say "must run as root (debootstrap, QEMU images)"; exit 1; }
-[ -f "$DEB" ] && [ -x "$TXS" ] || { say "$DEB or $TXS: not built (make all; scripts/deb)"; exit 1; }
+[ -f "$DEB" ] && [ -x "$TXS" ] && [ -x "$RELAY" ] ||
+	{ say "$DEB, $TXS or $RELAY: not built (make all; scripts/deb)"; exit 1; }
 
 # --- host packages --------------------------------------------------------
 need="qemu-system-x86 busybox-static debootstrap linux-image-amd64 cpio kmod"
@@ -98,7 +102,7 @@ for d in "$CACHE"/base-*; do [ "$d" = "$BASE" ] || rm -rf "$d"; done
 
 # --- images ---------------------------------------------------------------
 ikey=$( { echo "$bkey"; cat "$HERE"/build.sh "$HERE"/dom0-init "$HERE"/domU-init \
-	"$HERE"/phase-*.sh "$HERE"/lib.sh "$HERE"/trace-states "$DEB" "$TXS" /bin/busybox \
+	"$HERE"/phase-*.sh "$HERE"/lib.sh "$HERE"/trace-states "$DEB" "$TXS" "$RELAY" /bin/busybox \
 	"/boot/vmlinuz-$KVER"; } | sha256sum | cut -c1-16)
 IMG=$CACHE/img-$ikey
 if [ ! -f "$IMG/.done" ]; then
@@ -122,8 +126,9 @@ if [ ! -f "$IMG/.done" ]; then
 	mkdir -p "$S/boot"
 	cp "$BASE/vmlinuz" "$S/boot/domU-vmlinuz"
 	cp "$T/domU-initrd.gz" "$S/boot/domU-initrd.gz"
-	# dom0: its modules (netback included, for the reference phase).
-	for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback tun bridge; do
+	# dom0: its modules (netback included, for the reference phase; veth
+	# for phase-hop's kernel-only path).
+	for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback tun bridge veth; do
 		for f in $(modprobe -S "$KVER" --show-depends $m | awk '/^insmod/{print $2}'); do
 			mkdir -p "$S$(dirname "$f")"; cp "$f" "$S$f"; done
 	done
@@ -138,6 +143,7 @@ if [ ! -f "$IMG/.done" ]; then
 	rm -f "$S/tmp/xvif.deb"
 	mkdir -p "$S/e2e/bin"
 	install -m 755 "$TXS" "$S/e2e/bin/t_xs_client"
+	install -m 755 "$RELAY" "$S/e2e/bin/taprelay"
 	install -m 755 "$HERE"/lib.sh "$HERE"/phase-*.sh "$HERE"/trace-states "$S/e2e/"
 	install -m 755 "$HERE/dom0-init" "$S/init"
 	(cd "$S" && find . | cpio -o -H newc --quiet) > "$IMG/dom0-initrd.cpio"

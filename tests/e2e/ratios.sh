@@ -4,29 +4,35 @@
 # V the mean of the backend's figures (one per round: the xvif and netback
 # phases, then phase rematch in the other order) and R the ratio of the
 # means; with more than one round, "(rounds r1 r2 ...)": the ratio of
-# each round's pair, which shows how far to trust R.
+# each round's pair, which shows how far to trust R.  Then the same for
+# phase hop's pair, relay/veth: what one userspace hop costs in that dom0.
+# For a time in ms, the difference of the means follows ("+D ms"): xvif's
+# extra round trip beside relay's is what a process in the path costs.
 # Used by run.sh after a run and by scripts/bench (the newest run).
 grep -a -o 'E2E: METRIC .*' "$1" | awk '
 	{
 		k = $3 " " $4; n[k]++; v[k, n[k]] = $5; sum[k] += $5
 		if (!($4 in seen)) { seen[$4] = 1; order[++m] = $4 }
 	}
-	END {
+	function pair(a, b,    i, j, k, x, y, mx, my, r, line) {
 		for (i = 1; i <= m; i++) {
-			x = "xvif " order[i]; b = "netback " order[i]
-			if (!n[x] || !n[b]) continue
-			mx = sum[x] / n[x]; mb = sum[b] / n[b]
-			r = mb != 0 ? sprintf("%.2f", mx / mb) : "-"
-			line = sprintf("e2e %s: xvif %.4g netback %.4g ratio %s",
-			    order[i], mx, mb, r)
-			k = n[x] < n[b] ? n[x] : n[b]
+			x = a " " order[i]; y = b " " order[i]
+			if (!n[x] || !n[y]) continue
+			mx = sum[x] / n[x]; my = sum[y] / n[y]
+			r = my != 0 ? sprintf("%.2f", mx / my) : "-"
+			line = sprintf("e2e %s: %s %.4g %s %.4g ratio %s",
+			    order[i], a, mx, b, my, r)
+			k = n[x] < n[y] ? n[x] : n[y]
 			if (k > 1) {
 				line = line " (rounds"
 				for (j = 1; j <= k; j++)
-					line = line (v[b, j] != 0 ? sprintf(" %.2f",
-					    v[x, j] / v[b, j]) : " -")
+					line = line (v[y, j] != 0 ? sprintf(" %.2f",
+					    v[x, j] / v[y, j]) : " -")
 				line = line ")"
 			}
+			if (order[i] ~ /_ms$/)
+				line = line sprintf(" %+.3g ms", mx - my)
 			print line
 		}
-	}'
+	}
+	END { pair("xvif", "netback"); pair("relay", "veth") }'

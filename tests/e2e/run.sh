@@ -6,14 +6,14 @@
 # only if every check passed.
 #
 # Env: BUILD (build dir, default build), XVIF_E2E_CACHE (/var/tmp/xvif-e2e),
-#   E2E_PHASES (xs+xvif+netback+rematch), E2E_IPERF_T (5 s), E2E_CYCLES (10),
+#   E2E_PHASES (xs+hop+xvif+netback+rematch), E2E_IPERF_T (5 s), E2E_CYCLES (10),
 #   E2E_DOMU_VCPUS (2: the guest's netfront asks for 2 queues),
 #   E2E_TIMEOUT (whole QEMU run, 1800 s), E2E_MEM (3072 MiB), E2E_SMP (2).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-build}
 CACHE=${XVIF_E2E_CACHE:-/var/tmp/xvif-e2e}
-PHASES=${E2E_PHASES:-xs+xvif+netback+rematch}
+PHASES=${E2E_PHASES:-xs+hop+xvif+netback+rematch}
 # The phase limits leave room for a host that is busy with something else
 # (a run on a loaded machine took twice as long as on an idle one: xvif
 # 453 s, netback past 180 s); the QEMU limit covers boot plus all four.
@@ -23,7 +23,7 @@ t0=$EPOCHREALTIME
 # dom0 gets xvifd as an admin does: the project's Debian package.
 deb=$("$HERE/../../scripts/deb" "$BUILD/deb") ||
 	{ echo "e2e: package build failed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
-img=$("$HERE/build.sh" "$deb" "$BUILD/tests/t_xs_client") || { echo "e2e: image build failed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+img=$("$HERE/build.sh" "$deb" "$BUILD/tests/t_xs_client" "$BUILD/bench/taprelay") || { echo "e2e: image build failed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
 tb=$EPOCHREALTIME
 mkdir -p "$CACHE/logs"
 ls -1t "$CACHE"/logs/run-*.log 2>/dev/null | tail -n +10 | xargs -r rm -f
@@ -31,7 +31,7 @@ LOG=$CACHE/logs/run-$(date +%Y%m%d-%H%M%S).log
 
 # No commas in the dom0 command line: QEMU's -initrd splits modules on ','.
 XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=${E2E_SMP:-2} smap=0 smep=0 loglvl=all guest_loglvl=all"
-DOM0_ARGS="console=hvc0 earlyprintk=xen panic=-1 e2e_phases=$PHASES e2e_iperf_t=${E2E_IPERF_T:-5} e2e_cycles=${E2E_CYCLES:-10} e2e_domu_vcpus=${E2E_DOMU_VCPUS:-2} e2e_limit_xvif=${E2E_LIMIT_XVIF:-900} e2e_limit_netback=${E2E_LIMIT_NETBACK:-450} e2e_limit_xs=${E2E_LIMIT_XS:-120} e2e_limit_rematch=${E2E_LIMIT_REMATCH:-450}"
+DOM0_ARGS="console=hvc0 earlyprintk=xen panic=-1 e2e_phases=$PHASES e2e_iperf_t=${E2E_IPERF_T:-5} e2e_cycles=${E2E_CYCLES:-10} e2e_domu_vcpus=${E2E_DOMU_VCPUS:-2} e2e_limit_xvif=${E2E_LIMIT_XVIF:-900} e2e_limit_netback=${E2E_LIMIT_NETBACK:-450} e2e_limit_xs=${E2E_LIMIT_XS:-120} e2e_limit_rematch=${E2E_LIMIT_REMATCH:-450} e2e_limit_hop=${E2E_LIMIT_HOP:-120}"
 # The CPU: QEMU's "max" without XSAVE (and so without AVX, which needs
 # it).  With XSAVE, dom0 processes that had nothing to do with xvifd died
 # at random once a guest ran traffic (xl: "malloc(): corrupted top size";
@@ -68,6 +68,8 @@ case $PHASES in *xvif*) required="$required xvif/xvifd_start xvif/create xvif/ta
 	xvif/xvifctl_list xvif/xvifctl_stats
 	xvif/destroy_tap_gone xvif/log_bad_mac_diagnostic xvif/log_reattached
 	xvif/bridge_port xvif/bridge_learned_guest xvif/bridge_port_after_restart" ;; esac
+case $PHASES in *hop*) required="$required hop/veth_loaded hop_veth1/ping hop_relay1/ping
+	hop_veth2/ping hop_relay2/ping hop_relay1/relayed hop_relay2/relayed" ;; esac
 case $PHASES in *netback*) required="$required netback/create netback/carrier
 	netback/ping_dom0_to_domU netback/iperf_dom0_to_domU netback/iperf_domU_to_dom0
 	netback/destroy netback/bridge_port netback/bridge_learned_guest" ;; esac
