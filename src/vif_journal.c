@@ -27,6 +27,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,17 +52,33 @@ struct vif_journal {
 	netif_rx_response_t	vj_rx_rsp[XVIF_RX_RING_SIZE];
 };
 
-/* Fault injection for the tests: XVIFD_TEST_KILL_AT_PUSH=tx:N or rx:N. */
+/*
+ * Fault injection for the tests: XVIFD_TEST_KILL_AT_PUSH=tx:N or rx:N,
+ * counting the pushes of every vif, or tx:N@D, rx:N@D, only domain D's
+ * (another guest's background traffic, IPv6 router solicitations say,
+ * must not move the point off the vif a test watches).
+ */
 static char		vj_kill_ring;
 static unsigned long	vj_kill_at;
+static unsigned long	vj_kill_dom = ULONG_MAX;	/* any */
 
 void
 vif_journal_init(void)
 {
 	const char *e = getenv("XVIFD_TEST_KILL_AT_PUSH");
+	char n[16], *at;
 
-	if (e != NULL && (e[0] == 't' || e[0] == 'r') && e[1] == 'x' &&
-	    e[2] == ':' && proto_parse_uint(e + 3, 1000000000, &vj_kill_at) == 0)
+	if (e == NULL || (e[0] != 't' && e[0] != 'r') || e[1] != 'x' ||
+	    e[2] != ':' || strlen(e + 3) >= sizeof(n))
+		return;
+	strcpy(n, e + 3);
+	if ((at = strchr(n, '@')) != NULL) {
+		*at = '\0';
+		if (proto_parse_uint(at + 1, DOMID_FIRST_RESERVED - 1,
+		    &vj_kill_dom) < 0)
+			return;
+	}
+	if (proto_parse_uint(n, 1000000000, &vj_kill_at) == 0)
 		vj_kill_ring = e[0];
 }
 
@@ -117,8 +134,9 @@ vj_unpushed(const struct vj_ring *jr, RING_IDX rsp_prod, RING_IDX req_prod,
 
 /* Steps 1 and 2 of a push: decide [from, to), copy it into the ring. */
 static void
-vj_stage(struct vj_ring *jr, RING_IDX to, void *slots, size_t slot_size,
-    const void *rsps, size_t rsp_size, unsigned int size, char ring)
+vj_stage(const struct vif_queue *q, struct vj_ring *jr, RING_IDX to,
+    void *slots, size_t slot_size, const void *rsps, size_t rsp_size,
+    unsigned int size, char ring)
 {
 	RING_IDX i;
 
@@ -127,6 +145,7 @@ vj_stage(struct vj_ring *jr, RING_IDX to, void *slots, size_t slot_size,
 		memcpy((char *)slots + (i & (size - 1)) * slot_size,
 		    (const char *)rsps + (i & (size - 1)) * rsp_size, rsp_size);
 	if (to != jr->jr_from && vj_kill_ring == ring &&
+	    (vj_kill_dom == ULONG_MAX || vj_kill_dom == q->q_vif->vif_domid) &&
 	    __atomic_sub_fetch(&vj_kill_at, 1, __ATOMIC_RELAXED) == 0)
 		raise(SIGKILL);		/* the window this file closes */
 }
@@ -150,7 +169,7 @@ vif_journal_push_tx(struct vif_queue *q, int *notify)
 	struct vif_journal *j = q->q_journal;
 	netif_tx_back_ring_t *r = &q->q_txr;
 
-	vj_stage(&j->vj_tx, r->rsp_prod_pvt, r->sring->ring,
+	vj_stage(q, &j->vj_tx, r->rsp_prod_pvt, r->sring->ring,
 	    sizeof(r->sring->ring[0]), j->vj_tx_rsp, sizeof(j->vj_tx_rsp[0]),
 	    XVIF_TX_RING_SIZE, 't');
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(r, *notify);
@@ -163,7 +182,7 @@ vif_journal_push_rx(struct vif_queue *q, int *notify)
 	struct vif_journal *j = q->q_journal;
 	netif_rx_back_ring_t *r = &q->q_rxr;
 
-	vj_stage(&j->vj_rx, r->rsp_prod_pvt, r->sring->ring,
+	vj_stage(q, &j->vj_rx, r->rsp_prod_pvt, r->sring->ring,
 	    sizeof(r->sring->ring[0]), j->vj_rx_rsp, sizeof(j->vj_rx_rsp[0]),
 	    XVIF_RX_RING_SIZE, 'r');
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(r, *notify);

@@ -30,7 +30,7 @@ counter() { grep -o " $1=[0-9]*" "$T_DIR/xvifd.log" | tail -1 | cut -d= -f2; }
 crash() {
 	local ring=$1 n=$2 from=$3 to=$4 addr=$5 tx rc
 	kill -TERM "$XVIFD_PID"; wait "$XVIFD_PID"
-	export XVIFD_TEST_KILL_AT_PUSH=$ring:$n
+	export XVIFD_TEST_KILL_AT_PUSH=$ring:$n@$d
 	xvifd_start --no-hotplug-wait
 	unset XVIFD_TEST_KILL_AT_PUSH
 	local dead=$XVIFD_PID
@@ -72,6 +72,15 @@ crash() {
 	t_eq "$who $ring: no corrupt TCP segment reached the guest" "$(csum_errors "$g")" 0
 }
 
+# The fault point counts the pushes of the domain it names only (guest
+# 6's own traffic must not move it off guest 5): armed for a domain with
+# no vif, it leaves xvifd serving guest 5.
+kill -TERM "$XVIFD_PID"; wait "$XVIFD_PID"
+export XVIFD_TEST_KILL_AT_PUSH=tx:1@999
+xvifd_start --no-hotplug-wait
+unset XVIFD_TEST_KILL_AT_PUSH
+t_ok "fault point of another domain: guest 5 served, xvifd alive" sh -c \
+	"ip netns exec $g ping -c 3 -i 0.2 -W 2 -q 169.254.5.1 && kill -0 $XVIFD_PID"
 crash tx 200 "$g" "$DOM0_NS" 169.254.5.1
 crash rx 200 "$DOM0_NS" "$g" 169.254.5.2
 g=${GUEST_NS[6]} d=${GUEST_DOM[6]} who="guest 6"
