@@ -52,6 +52,10 @@ LIBXVIF	:= $(BUILD)/libxvif.a
 LIBSIM	:= $(BUILD)/libsim.a
 BINS	:= $(BUILD)/xvif-sim $(if $(wildcard src/xvifd.c),$(BUILD)/xvifd) \
 	   $(if $(wildcard src/xvifctl.c),$(BUILD)/xvifctl)
+# xvifd-faults: xvifd with the tests' fault points compiled in (a crash
+# at a chosen moment, src/vif_journal.c); built for the tests, never
+# installed.
+FAULTS	:= $(BUILD)/xvifd-faults
 TESTS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(T_SRCS))
 # Fuzz targets: replayed over their corpus by `make check` (any compiler),
 # fuzzed by `make fuzz` (clang's libFuzzer).
@@ -63,7 +67,10 @@ BENCH_SRCS	:= $(wildcard bench/*.c)
 BENCHES	:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .PHONY: all check demo asan fuzz clean deps ci bench soak progs
-all: $(BINS) $(TESTS) $(REPLAYS) $(BENCHES)
+# The objects the pattern rules below make on the way are kept: make would
+# otherwise remove them as intermediate and build them again next time.
+.SECONDARY:
+all: $(BINS) $(FAULTS) $(TESTS) $(REPLAYS) $(BENCHES)
 # The programs alone (what is installed; debian/rules builds this).
 progs: $(BINS)
 
@@ -82,6 +89,14 @@ $(BUILD)/xvif-sim: $(call obj,$(SIM_MAINS)) $(LIBSIM) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 # xvifd links the simulator's client side too, for --hv sim.
 $(BUILD)/xvifd: $(call obj,src/xvifd.c) $(LIBSIM) $(LIBXVIF)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# The faults build's journal comes before the library, which then adds
+# only what it does not define.
+$(BUILD)/obj/faults/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DXVIFD_FAULTS -c -o $@ $<
+$(FAULTS): $(call obj,src/xvifd.c) $(BUILD)/obj/faults/src/vif_journal.o \
+    $(LIBSIM) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/xvifctl: $(call obj,src/xvifctl.c) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

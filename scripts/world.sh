@@ -22,6 +22,7 @@ set -u
 : "${BUILD:=build}"
 SIM=$PWD/$BUILD/xvif-sim
 XVIFD=$PWD/$BUILD/xvifd
+XVIFD_FAULTS=$PWD/$BUILD/xvifd-faults	# with the tests' fault points
 W_NS=${W_NS:-xv$$}
 W_MARK=XVIF_W_$$_$RANDOM
 export "$W_MARK=1"

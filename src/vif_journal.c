@@ -53,11 +53,15 @@ struct vif_journal {
 };
 
 /*
- * Fault injection for the tests: XVIFD_TEST_KILL_AT_PUSH=tx:N or rx:N,
- * counting the pushes of every vif, or tx:N@D, rx:N@D, only domain D's
- * (another guest's background traffic, IPv6 router solicitations say,
- * must not move the point off the vif a test watches).
+ * Fault injection, in the test build only (xvifd-faults, compiled with
+ * XVIFD_FAULTS; the product has no such point): XVIFD_TEST_KILL_AT_PUSH
+ * =tx:N or rx:N kills the daemon at its Nth push of that ring's responses,
+ * counting every vif's; tx:N@D, rx:N@D counts only domain D's (another
+ * guest's background traffic, IPv6 router solicitations say, must not
+ * move the point off the vif a test watches).  A value it cannot read
+ * stops the daemon: a test that meant to arm it must not run unarmed.
  */
+#ifdef XVIFD_FAULTS
 static char		vj_kill_ring;
 static unsigned long	vj_kill_at;
 static unsigned long	vj_kill_dom = ULONG_MAX;	/* any */
@@ -68,19 +72,50 @@ vif_journal_init(void)
 	const char *e = getenv("XVIFD_TEST_KILL_AT_PUSH");
 	char n[16], *at;
 
-	if (e == NULL || (e[0] != 't' && e[0] != 'r') || e[1] != 'x' ||
-	    e[2] != ':' || strlen(e + 3) >= sizeof(n))
+	if (e == NULL)
 		return;
+	if ((e[0] != 't' && e[0] != 'r') || e[1] != 'x' || e[2] != ':' ||
+	    strlen(e + 3) >= sizeof(n))
+		goto bad;
 	strcpy(n, e + 3);
 	if ((at = strchr(n, '@')) != NULL) {
 		*at = '\0';
 		if (proto_parse_uint(at + 1, DOMID_FIRST_RESERVED - 1,
 		    &vj_kill_dom) < 0)
-			return;
+			goto bad;
 	}
-	if (proto_parse_uint(n, 1000000000, &vj_kill_at) == 0)
-		vj_kill_ring = e[0];
+	if (proto_parse_uint(n, 1000000000, &vj_kill_at) < 0 ||
+	    vj_kill_at == 0)
+		goto bad;
+	vj_kill_ring = e[0];
+	log_info("test build: SIGKILL at %s push %lu", e[0] == 't' ? "tx" :
+	    "rx", vj_kill_at);
+	return;
+bad:
+	fatalx("XVIFD_TEST_KILL_AT_PUSH=%s: want tx:N or rx:N (N from 1), "
+	    "optionally @DOMID", e);
 }
+
+/* Between steps 2 and 3 of q's push on ring: die if it is the one. */
+static void
+vj_fault(const struct vif_queue *q, char ring)
+{
+	if (vj_kill_ring == ring &&
+	    (vj_kill_dom == ULONG_MAX || vj_kill_dom == q->q_vif->vif_domid) &&
+	    __atomic_sub_fetch(&vj_kill_at, 1, __ATOMIC_RELAXED) == 0)
+		raise(SIGKILL);		/* the window this file closes */
+}
+#else
+void
+vif_journal_init(void)
+{
+}
+
+static void
+vj_fault(const struct vif_queue *q, char ring)
+{
+}
+#endif
 
 static void
 vj_path(const struct xvif *vif, char *buf, size_t len)
@@ -144,10 +179,8 @@ vj_stage(const struct vif_queue *q, struct vj_ring *jr, RING_IDX to,
 	for (i = jr->jr_from; i != to; i++)
 		memcpy((char *)slots + (i & (size - 1)) * slot_size,
 		    (const char *)rsps + (i & (size - 1)) * rsp_size, rsp_size);
-	if (to != jr->jr_from && vj_kill_ring == ring &&
-	    (vj_kill_dom == ULONG_MAX || vj_kill_dom == q->q_vif->vif_domid) &&
-	    __atomic_sub_fetch(&vj_kill_at, 1, __ATOMIC_RELAXED) == 0)
-		raise(SIGKILL);		/* the window this file closes */
+	if (to != jr->jr_from)
+		vj_fault(q, ring);
 }
 
 netif_tx_response_t *

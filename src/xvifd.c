@@ -413,6 +413,7 @@ main(int argc, char **argv)
 	log_init("xvifd", false, 0);
 	xvifd_parse(argc, argv, &o);
 	log_init("xvifd", o.o_syslog, o.o_verbose);
+	vif_journal_init();	/* the test build's fault point */
 	memset(&xd, 0, sizeof(xd));
 	xd.xd_self = (domid_t)o.o_domid;
 	xd.xd_hotplug_wait = !o.o_no_hotplug_wait;
@@ -468,7 +469,6 @@ main(int argc, char **argv)
 	/* The control group may reach the socket, and list nothing. */
 	if (chmod(xd.xd_state_dir, o.o_ctl_group != NULL ? 0710 : 0700) < 0)
 		fatal("state directory %s: chmod", xd.xd_state_dir);
-	vif_journal_init();
 	if ((rc = ev_open(&xd.xd_ev)) < 0)
 		fatalx("event loop: %s", strerror(-rc));
 	sigemptyset(&mask);

@@ -3,7 +3,8 @@
 # slot is the request slot it answers, so a restarted xvifd that read
 # those slots as requests would act on garbage (on TX: a grant ref that is
 # the request id).  xvifd is made to SIGKILL itself in exactly that window
-# (XVIFD_TEST_KILL_AT_PUSH, a test-only fault point) on a TX push, then on
+# (XVIFD_TEST_KILL_AT_PUSH, a fault point of the test build
+# xvifd-faults only) on a TX push, then on
 # an RX push, each in the middle of a TCP transfer.  The restarted xvifd
 # must push those responses from its journal: its log says how many, no
 # request is refused and no grant copy fails afterwards, no corrupt
@@ -31,7 +32,7 @@ crash() {
 	local ring=$1 n=$2 from=$3 to=$4 addr=$5 tx rc
 	kill -TERM "$XVIFD_PID"; wait "$XVIFD_PID"
 	export XVIFD_TEST_KILL_AT_PUSH=$ring:$n@$d
-	xvifd_start --no-hotplug-wait
+	XVIFD=$XVIFD_FAULTS xvifd_start --no-hotplug-wait
 	unset XVIFD_TEST_KILL_AT_PUSH
 	local dead=$XVIFD_PID
 	head -c $((16 * 1048576)) /dev/urandom >"$T_DIR/c.in"
@@ -72,15 +73,29 @@ crash() {
 	t_eq "$who $ring: no corrupt TCP segment reached the guest" "$(csum_errors "$g")" 0
 }
 
+# The product has no fault point: armed for guest 5's first push, xvifd
+# (not the test build) serves guest 5 on.
+kill -TERM "$XVIFD_PID"; wait "$XVIFD_PID"
+export XVIFD_TEST_KILL_AT_PUSH=tx:1@$d
+xvifd_start --no-hotplug-wait
+t_ok "the product ignores the fault point: guest 5 served, xvifd alive" sh -c \
+	"ip netns exec $g ping -c 3 -i 0.2 -W 2 -q 169.254.5.1 && kill -0 $XVIFD_PID"
+unset XVIFD_TEST_KILL_AT_PUSH
 # The fault point counts the pushes of the domain it names only (guest
 # 6's own traffic must not move it off guest 5): armed for a domain with
 # no vif, it leaves xvifd serving guest 5.
 kill -TERM "$XVIFD_PID"; wait "$XVIFD_PID"
 export XVIFD_TEST_KILL_AT_PUSH=tx:1@999
-xvifd_start --no-hotplug-wait
+XVIFD=$XVIFD_FAULTS xvifd_start --no-hotplug-wait
 unset XVIFD_TEST_KILL_AT_PUSH
 t_ok "fault point of another domain: guest 5 served, xvifd alive" sh -c \
 	"ip netns exec $g ping -c 3 -i 0.2 -W 2 -q 169.254.5.1 && kill -0 $XVIFD_PID"
+# A value the test build cannot read stops it before it serves anything.
+for v in tx:0 tx:x rx:5@ up:3 tx:5@70000; do
+	out=$(XVIFD_TEST_KILL_AT_PUSH=$v timeout 10 "$XVIFD_FAULTS" --hv sim --sim-dir "$SIM_DIR" 2>&1)
+	t_eq "test build refuses XVIFD_TEST_KILL_AT_PUSH=$v" "$? $out" \
+		"1 xvifd: XVIFD_TEST_KILL_AT_PUSH=$v: want tx:N or rx:N (N from 1), optionally @DOMID"
+done
 crash tx 200 "$g" "$DOM0_NS" 169.254.5.1
 crash rx 200 "$DOM0_NS" "$g" 169.254.5.2
 g=${GUEST_NS[6]} d=${GUEST_DOM[6]} who="guest 6"

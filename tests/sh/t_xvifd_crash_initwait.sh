@@ -17,7 +17,7 @@ counter() { grep -o " $1=[0-9]*" "$T_DIR/xvifd.log" | tail -1 | cut -d= -f2; }
 printf '#!/bin/sh\nexit 0\n' >"$T_DIR/silent"	# never says connected
 chmod +x "$T_DIR/silent"
 export XVIFD_TEST_KILL_AT_PUSH=rx:50
-xvifd_start
+XVIFD=$XVIFD_FAULTS xvifd_start
 unset XVIFD_TEST_KILL_AT_PUSH
 dead=$XVIFD_PID
 d=$("$SIM" create --dir "$SIM_DIR" --name iw) || w_die "create domain"
