@@ -12,7 +12,9 @@
 #	                      $W_NS-*); what that sweep had to remove is listed
 #	                      in W_LEFT.  Set W_HURRY=1 first (on SIGTERM) to
 #	                      SIGKILL at once instead of waiting for processes.
-#	w_stop PID [SECS]     SIGTERM, at most SECS (5) for it to go, SIGKILL
+#	w_stop PID [SECS [STUCK]]  SIGTERM, at most SECS (5) for it to go,
+#	                      then (if given) STUCK PID to say what it was
+#	                      doing, SIGKILL
 #	w_wait SECS CMD...    poll CMD until it succeeds, at most SECS
 #	sim_host_start | xvifd_start [ARGS] | guest_up K [ATTACH-ARGS]
 # The world's processes are this shell's descendants and whatever carries
@@ -95,7 +97,7 @@ w_procs() {
 # w_stop PID [SECS]: stop one process of ours, bounded (SECS 0: SIGKILL
 # right after SIGTERM).  A PID that is no longer ours is left alone.
 w_stop() {
-	local pid=$1 secs=${2:-5} i
+	local pid=$1 secs=${2:-5} stuck=${3:-} i
 	if ! grep -qzxF "$W_MARK=1" "/proc/$pid/environ" 2>/dev/null &&
 	    ! grep -qx "PPid:[[:space:]]*$$" "/proc/$pid/status" 2>/dev/null; then
 		wait "$pid" 2>/dev/null
@@ -106,6 +108,7 @@ w_stop() {
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
+		[ -n "$stuck" ] && kill -0 "$pid" 2>/dev/null && "$stuck" "$pid"
 	fi
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null

@@ -79,25 +79,20 @@ fb_start() {	# fakebackend.sh options...
 }
 # A fakebackend that has not gone 5 s after SIGTERM (a CI run once hung
 # here, or right after, for the runner's 900 s) fails the test with what
-# it and its children were doing, instead of waiting without end.
-fb_stop() {
-	local i p
-	[ -n "$FB_PID" ] || return 0
-	kill "$FB_PID" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$FB_PID" 2>/dev/null || break
-		sleep 0.1
+# it and its children were doing, instead of waiting without end; then
+# they go.
+fb_stuck() {
+	local p
+	for p in $1 $(pgrep -P "$1"); do
+		echo "  fakebackend $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" \
+		    "wchan $(cat "/proc/$p/wchan" 2>/dev/null)"
 	done
-	if kill -0 "$FB_PID" 2>/dev/null; then
-		for p in $FB_PID $(pgrep -P "$FB_PID"); do
-			echo "  fakebackend $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" \
-			    "wchan $(cat "/proc/$p/wchan" 2>/dev/null)"
-		done
-		t_fail "setup: fakebackend stops on SIGTERM" "still there after 5 s: $(tail -2 "$T_DIR/fb.log")"
-		pkill -KILL -P "$FB_PID"
-		kill -KILL "$FB_PID"
-	fi
-	wait "$FB_PID" 2>/dev/null
+	t_fail "setup: fakebackend stops on SIGTERM" "still there after 5 s: $(tail -2 "$T_DIR/fb.log")"
+	pkill -KILL -P "$1"
+}
+fb_stop() {
+	[ -n "$FB_PID" ] || return 0
+	w_stop "$FB_PID" 5 fb_stuck
 	FB_PID=
 }
 
