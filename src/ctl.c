@@ -238,8 +238,6 @@ ctl_answer(struct ctl *c, const struct ctl_req *req, struct ctl_buf *b)
 	ctl_buf_kvu(b, "vifs", n);
 	ctl_buf_kvu(b, "workers", xd->xd_nworkers);
 	ctl_buf_kvu(b, "max_queues", xd->xd_max_queues);
-	ctl_buf_kvu(b, "busy_poll_us", xd->xd_busy_poll_us);
-	ctl_buf_kvu(b, "busy_polls_empty", vif_workers_busy_spins(xd));
 	ctl_buf_kvu(b, "ctl_requests", c->c_requests);
 	ctl_buf_kvu(b, "ctl_bad_requests", c->c_bad);
 	ctl_buf_kvu(b, "ctl_refused", c->c_refused);

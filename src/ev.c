@@ -28,10 +28,6 @@ struct ev {
 	/* The batch being dispatched, so that ev_fd_del can void entries. */
 	struct epoll_event	 ev_batch[EV_BATCH];
 	int			 ev_nbatch;
-	/* ev_busy_poll: how long to poll after an fd's event, and when the
-	 * last one came; ev_spins counts the polls that found nothing. */
-	uint64_t		 ev_busy_us, ev_fd_us, ev_spins;
-	int			 ev_nfd;	/* fd events of the last turn */
 };
 
 uint64_t
@@ -217,7 +213,6 @@ ev_run_once(struct ev *ev, int max_ms)
 
 	n = epoll_wait(ev->ev_epfd, ev->ev_batch, EV_BATCH,
 	    ev_wait_ms(ev, max_ms));
-	ev->ev_nfd = n > 0 ? n : 0;
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	ev->ev_nbatch = n;
@@ -232,49 +227,6 @@ ev_run_once(struct ev *ev, int max_ms)
 	return ran + ev_run_timers(ev);
 }
 
-void
-ev_busy_poll(struct ev *ev, unsigned int usec)
-{
-	ev->ev_busy_us = usec;
-}
-
-uint64_t
-ev_busy_spins(const struct ev *ev)
-{
-	return __atomic_load_n(&ev->ev_spins, __ATOMIC_RELAXED);
-}
-
-/*
- * One turn of ev_run.  With busy polling, an fd's event opens a window of
- * ev_busy_us in which the loop polls (epoll_wait without sleeping)
- * instead of sleeping: the next event of a flow -- a reply, the next
- * frame -- is then taken without the wakeup of a sleeping thread, for
- * the price of a CPU kept busy for that long.  Timers alone open no
- * window, so an idle loop sleeps as without it.
- */
-static int
-ev_turn(struct ev *ev)
-{
-	uint64_t now;
-	int rc;
-
-	if (ev->ev_busy_us == 0)
-		return ev_run_once(ev, -1);
-	now = ev_now_us();
-	if (now - ev->ev_fd_us >= ev->ev_busy_us)
-		rc = ev_run_once(ev, -1);
-	else
-		rc = ev_run_once(ev, 0);
-	if (rc < 0)
-		return rc;
-	if (ev->ev_nfd > 0)
-		ev->ev_fd_us = ev_now_us();
-	else if (now - ev->ev_fd_us < ev->ev_busy_us)
-		__atomic_store_n(&ev->ev_spins, ev->ev_spins + 1,
-		    __ATOMIC_RELAXED);
-	return rc;
-}
-
 int
 ev_run(struct ev *ev)
 {
@@ -282,7 +234,7 @@ ev_run(struct ev *ev)
 
 	ev->ev_stopped = false;
 	while (!ev->ev_stopped)
-		if ((rc = ev_turn(ev)) < 0)
+		if ((rc = ev_run_once(ev, -1)) < 0)
 			return rc;
 	return 0;
 }

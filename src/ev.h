@@ -48,13 +48,6 @@ uint64_t ev_now_us(void);
  * ready.  Returns the number of callbacks run, or -errno.
  */
 int	ev_run_once(struct ev *, int max_ms);
-/*
- * Busy polling for ev_run (0, the default: none): after an fd's event,
- * poll without sleeping for usec before sleeping again.  Set before
- * ev_run.  ev_busy_spins: the polls that found nothing (any thread).
- */
-void	ev_busy_poll(struct ev *, unsigned int usec);
-uint64_t ev_busy_spins(const struct ev *);
 /* Loop until ev_stop(); returns 0, or -errno if epoll failed. */
 int	ev_run(struct ev *);
 void	ev_stop(struct ev *);

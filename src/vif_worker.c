@@ -312,7 +312,6 @@ vif_worker_init(struct xvifd *xd, struct vif_worker *wk, unsigned int id)
 	pthread_cond_init(&wk->wk_cv, NULL);
 	if ((rc = ev_open(&wk->wk_ev)) < 0)
 		return rc;
-	ev_busy_poll(wk->wk_ev, xd->xd_busy_poll_us);
 	if ((wk->wk_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		return -errno;
 	if ((rc = ev_fd_add(wk->wk_ev, wk->wk_efd, EPOLLIN, vif_worker_wakeup,
@@ -322,19 +321,6 @@ vif_worker_init(struct xvifd *xd, struct vif_worker *wk, unsigned int id)
 		return rc;
 	return ev_fd_add(wk->wk_ev, hv_evt_fd(xd->xd_hv, wk->wk_evt), EPOLLIN,
 	    vif_evt_ready, wk, &wk->wk_evt_h);
-}
-
-/* Busy polls that found nothing, all workers (the control socket's). */
-uint64_t
-vif_workers_busy_spins(const struct xvifd *xd)
-{
-	uint64_t n = 0;
-	unsigned int i;
-
-	for (i = 0; i < xd->xd_nworkers; i++)
-		if (xd->xd_workers[i].wk_ev != NULL)
-			n += ev_busy_spins(xd->xd_workers[i].wk_ev);
-	return n;
 }
 
 /* n workers, made but not running (vif_workers_start). */

@@ -29,8 +29,6 @@
 #define XVIF_QUEUES_MAX		8
 /* Worker threads at most (--workers; one per CPU by default). */
 #define XVIF_WORKERS_MAX	64
-/* --busy-poll at most, microseconds (Linux's busy_poll is typically 50). */
-#define XVIF_BUSY_POLL_MAX	100000
 /* Guest TX: copy segments and frames one grant-copy call may carry. */
 #define XVIF_TX_BATCH_SEGS	256
 #define XVIF_TX_BATCH_FRAMES	64
@@ -193,7 +191,6 @@ struct xvifd {
 	struct vif_worker	*xd_workers;
 	unsigned int		 xd_nworkers;
 	unsigned int		 xd_max_queues;	/* multi-queue-max-queues */
-	unsigned int		 xd_busy_poll_us; /* --busy-poll, workers' */
 	struct xvif		*xd_vifs;
 	/* A worker asks the control plane to fail a vif (eventfd). */
 	int			 xd_fail_efd;
@@ -396,7 +393,6 @@ void	vif_worker_detach(struct vif_queue *);	/* stops it, waits */
 void	vif_worker_rate(struct vif_queue *, const struct vif_rate *);
 void	vif_worker_antispoof(struct vif_queue *, const struct antispoof *);
 int	vif_work_get(struct vif_worker *);
-uint64_t vif_workers_busy_spins(const struct xvifd *);
 
 /* vif_queue.c: a queue's rings, channels and TAP queue; event dispatch. */
 void	vif_queue_init(struct xvif *, struct vif_queue *, unsigned int id);

@@ -32,7 +32,7 @@ usage(FILE *f)
 	    "             [--state-dir DIR] [--no-hotplug-wait] [--daemon]\n"
 	    "             [--syslog] [--user NAME] [--no-seccomp]\n"
 	    "             [--max-queues N] [--workers N] [--ctl-group NAME]\n"
-	    "             [--antispoof] [--busy-poll USEC] [-v]\n"
+	    "             [--antispoof] [-v]\n"
 	    "\n"
 	    "  --hv xen|sim        hypervisor: real Xen (default when /dev/xen\n"
 	    "                      exists) or an xvif-sim host\n"
@@ -56,14 +56,8 @@ usage(FILE *f)
 	    "  --antispoof         drop guest frames not from its MAC and ip\n"
 	    "                      key's addresses (a vif's antispoof key,\n"
 	    "                      0 or 1, overrides)\n"
-	    "  --busy-poll USEC    after a frame, a worker polls its event\n"
-	    "                      channels and TAPs for USEC (0..%u)\n"
-	    "                      before it sleeps: lower latency, a CPU\n"
-	    "                      kept busy\n"
-	    "                      (default 0: never)\n"
 	    "  -v                  more log (repeat for debug)\n",
-	    XVIF_QUEUES_MAX, XVIF_QUEUES_MAX, XVIF_WORKERS_MAX,
-	    XVIF_BUSY_POLL_MAX);
+	    XVIF_QUEUES_MAX, XVIF_QUEUES_MAX, XVIF_WORKERS_MAX);
 }
 
 struct xvifd_opts {
@@ -72,7 +66,7 @@ struct xvifd_opts {
 	const char	*o_state_dir;
 	const char	*o_user;
 	const char	*o_ctl_group;
-	unsigned long	 o_domid, o_max_queues, o_workers, o_busy_poll;
+	unsigned long	 o_domid, o_max_queues, o_workers;
 	bool		 o_no_hotplug_wait, o_daemon, o_syslog, o_no_seccomp;
 	bool		 o_antispoof;
 	int		 o_verbose;
@@ -96,7 +90,6 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		{ "workers", required_argument, NULL, 'W' },
 		{ "ctl-group", required_argument, NULL, 'G' },
 		{ "antispoof", no_argument, NULL, 'A' },
-		{ "busy-poll", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -127,13 +120,6 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 			    &o->o_workers) < 0 || o->o_workers == 0)
 				fatalx("--workers %s: not a number of threads "
 				    "(1..%u)", optarg, XVIF_WORKERS_MAX);
-			break;
-		case 'B':
-			if (proto_parse_uint(optarg, XVIF_BUSY_POLL_MAX,
-			    &o->o_busy_poll) < 0)
-				fatalx("--busy-poll %s: not a number of "
-				    "microseconds (0..%u)", optarg,
-				    XVIF_BUSY_POLL_MAX);
 			break;
 		case 'Q':
 			if (proto_parse_uint(optarg, XVIF_QUEUES_MAX,
@@ -434,7 +420,6 @@ main(int argc, char **argv)
 	xd.xd_antispoof = o.o_antispoof;
 	xd.xd_hp_ops = &hp_tap_ops;
 	xd.xd_max_queues = (unsigned int)o.o_max_queues;
-	xd.xd_busy_poll_us = (unsigned int)o.o_busy_poll;
 	xd.xd_fail_efd = -1;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.hc_self = xd.xd_self;
@@ -524,9 +509,8 @@ main(int argc, char **argv)
 	else
 		log_info("seccomp: %d syscalls allowed", rc);
 	log_info("serving %s (hv %s, %u worker threads, up to %u queues a "
-	    "vif%s%s)", xd.xd_root, o.o_hv, xd.xd_nworkers, xd.xd_max_queues,
-	    xd.xd_antispoof ? ", anti-spoofing" : "",
-	    xd.xd_busy_poll_us > 0 ? ", busy polling" : "");
+	    "vif%s)", xd.xd_root, o.o_hv, xd.xd_nworkers, xd.xd_max_queues,
+	    xd.xd_antispoof ? ", anti-spoofing" : "");
 	xvifd_ready();
 	notify_ready();
 

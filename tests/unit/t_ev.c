@@ -1,10 +1,7 @@
 /*
  * t_ev.c -- the event loop: fd readiness, deletion during dispatch,
- * timers (order, re-arm, cancel, no spinning on a 0 ms re-arm), busy
- * polling (a window after an fd's event, none after timers, none unset).
+ * timers (order, re-arm, cancel, no spinning on a 0 ms re-arm).
  */
-#include <stdint.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ev.h"
@@ -110,83 +107,8 @@ t_timers(struct t_ctx *t)
 	ev_close(ev);
 }
 
-static void
-tm_stop(void *arg)
-{
-	ev_stop(arg);
-}
-
-/* CPU time of this thread, ms. */
-static uint64_t
-cpu_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/*
- * ev_run with busy polling of busy_ms, for run_ms; a byte waiting on a
- * pipe first if byte.  *spins: the polls that found nothing; *cpu: the
- * CPU time the loop took, ms (both UINT64_MAX if it could not run).
- */
-static void
-busy_run(struct t_ctx *t, unsigned int busy_ms, unsigned int run_ms,
-    bool byte, uint64_t *spins, uint64_t *cpu)
-{
-	struct ev *ev;
-	struct ev_timer stop;
-	struct probe a = { 0 };
-	int pa[2];
-	uint64_t c0;
-
-	*spins = *cpu = UINT64_MAX;
-
-	T_REQUIRE(t, ev_open(&ev) == 0);
-	T_REQUIRE(t, pipe(pa) == 0);
-	a.ev = ev;
-	a.fd = pa[0];
-	T_EQ(t, ev_fd_add(ev, pa[0], 1, probe_read, &a, &a.h), 0);
-	ev_busy_poll(ev, busy_ms * 1000u);
-	ev_timer_init(&stop, tm_stop, ev);
-	ev_timer_arm(ev, &stop, run_ms);
-	if (byte)
-		T_EQ(t, write(pa[1], "x", 1), 1);
-	c0 = cpu_ms();
-	T_EQ(t, ev_run(ev), 0);
-	*cpu = cpu_ms() - c0;
-	T_EQ(t, a.calls, byte ? 1 : 0);
-	*spins = ev_busy_spins(ev);
-	ev_close(ev);
-	close(pa[0]), close(pa[1]);
-}
-
-static void
-t_busy_poll(struct t_ctx *t)
-{
-	uint64_t spins, cpu;
-
-	/* After the byte, the loop polls until the stop timer (60 ms). */
-	busy_run(t, 500, 60, true, &spins, &cpu);
-	T_TRUE(t, spins > 10 && spins != UINT64_MAX);
-	T_TRUE(t, cpu >= 15);
-	/* A window of 5 ms, then it sleeps: little CPU of the 120 ms. */
-	busy_run(t, 5, 120, true, &spins, &cpu);
-	T_TRUE(t, spins > 0);
-	T_TRUE(t, cpu < 40);
-	/* Timers alone open no window; no busy polling, no polls. */
-	busy_run(t, 500, 60, false, &spins, &cpu);
-	T_EQ(t, spins, 0);
-	T_TRUE(t, cpu < 15);
-	busy_run(t, 0, 60, true, &spins, &cpu);
-	T_EQ(t, spins, 0);
-	T_TRUE(t, cpu < 15);
-}
-
 const struct t_case t_cases[] = {
 	{ "fds: readiness and deletion during dispatch", t_fds },
 	{ "timers: order, cancel, re-arm without spinning", t_timers },
-	{ "busy polling: after an fd's event only, for its window", t_busy_poll },
 	{ NULL, NULL }
 };
