@@ -88,15 +88,17 @@ as_dom() {
 
 t_done() { exit "$T_FAILED"; }
 
-# xvifd_counter IF NAME: the value of counter NAME in xvifd's SIGUSR1
-# dump for interface IF (a fresh dump, waited for).
-xvifd_counter() {
+# xvifd_dumped LINE NAME: the value of NAME on the newest line holding
+# LINE of a fresh SIGUSR1 dump of xvifd's (waited for).
+xvifd_dumped() {
 	local n
-	n=$(grep -c "$1: $1 " "$T_DIR/xvifd.log")
+	n=$(grep -c "$1" "$T_DIR/xvifd.log")
 	kill -USR1 "$XVIFD_PID"
-	t_wait 5 sh -c "[ \$(grep -c '$1: $1 ' '$T_DIR/xvifd.log') -gt $n ]"
-	grep "$1: $1 " "$T_DIR/xvifd.log" | tail -1 | grep -o " $2=[0-9]*" | cut -d= -f2
+	t_wait 5 sh -c "[ \$(grep -c '$1' '$T_DIR/xvifd.log') -gt $n ]"
+	grep "$1" "$T_DIR/xvifd.log" | tail -1 | grep -o " $2=[0-9]*" | cut -d= -f2
 }
+# xvifd_counter IF NAME: counter NAME of interface IF.
+xvifd_counter() { xvifd_dumped "$1: $1 " "$2"; }
 
 # tcp_check NAME FROM_NS TO_NS TO_ADDR MIB [VIA]: MIB MiB of random data
 # over TCP, SHA-256 compared at both ends (VIA: see tcp_send).

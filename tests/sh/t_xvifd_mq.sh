@@ -35,15 +35,9 @@ for w in 0 1; do
 done
 t_ok "xvifd runs the 2 workers as threads" test "$(ls /proc/$XVIFD_PID/task | wc -l)" -ge 3
 
-# xvifd_qcounter IF Q NAME: counter NAME of queue Q of IF, from a fresh
-# SIGUSR1 dump (the queue lines follow the vif's).
-xvifd_qcounter() {
-	local n
-	n=$(grep -c "$1 queue $2: " "$T_DIR/xvifd.log")
-	kill -USR1 "$XVIFD_PID"
-	t_wait 5 sh -c "[ \$(grep -c '$1 queue $2: ' '$T_DIR/xvifd.log') -gt $n ]"
-	grep "$1 queue $2: " "$T_DIR/xvifd.log" | tail -1 | grep -o " $3=[0-9]*" | cut -d= -f2
-}
+# xvifd_qcounter IF Q NAME: counter NAME of queue Q of IF (the queue
+# lines of the dump follow the vif's).
+xvifd_qcounter() { xvifd_dumped "$1 queue $2: " "$3"; }
 
 # flows FROM_NS ADDR: 200 UDP datagrams, each from a socket of its own to
 # a port of its own, so that hashing spreads them over every queue.
