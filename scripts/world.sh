@@ -94,8 +94,9 @@ w_procs() {
 	)
 }
 
-# w_stop PID [SECS]: stop one process of ours, bounded (SECS 0: SIGKILL
-# right after SIGTERM).  A PID that is no longer ours is left alone.
+# w_stop PID [SECS [STUCK]]: stop one process of ours, bounded (SECS 0:
+# SIGKILL right after SIGTERM); STUCK PID runs first if it outlived
+# SIGTERM.  A PID that is no longer ours is left alone.
 w_stop() {
 	local pid=$1 secs=${2:-5} stuck=${3:-} i
 	if ! grep -qzxF "$W_MARK=1" "/proc/$pid/environ" 2>/dev/null &&

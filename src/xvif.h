@@ -409,7 +409,7 @@ void	vif_evt_unmask(struct vif_queue *, unsigned int which);
 void	vif_evt_fired(struct vif_queue *, unsigned int fired);
 
 /* vif_journal.c: ring responses that survive a SIGKILL. */
-void	vif_journal_init(void);
+void	vif_journal_init(void);	/* the test build's fault point; else nothing */
 int	vif_journal_open(struct xvif *, bool reattach);
 void	vif_journal_close(struct xvif *);
 void	vif_journal_remove(struct xvif *);
