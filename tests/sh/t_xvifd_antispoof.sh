@@ -188,6 +188,11 @@ unfiltered "antispoof=0 under --antispoof" 2
 # ---- 2. The guest's own stack: its address and MAC work, others not. ----
 ip -n "$DOM0_NS" addr add fe80::1:1/64 dev "$if1" nodad
 ip -n "$g1" addr add fe80::216:3eff:fe01:1/64 dev eth0 nodad 2>/dev/null
+# If the kernel made that address itself first, the add above failed and
+# the address is tentative until its duplicate detection ends (about a
+# second): ping6 cannot bind it meanwhile.
+t_wait 5 sh -c "ip -n $g1 -6 addr show dev eth0 | grep 'fe80::216:3eff:fe01:1/64' | grep -qv tentative" ||
+	t_fail "setup: the guest's link-local address usable" "$(ip -n "$g1" -6 addr show dev eth0 | tr '\n' ' ')"
 t_ok "ping from the guest's address" \
 	ip netns exec "$g1" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
 t_ok "ping6 from the link-local address its MAC gives" \
