@@ -113,6 +113,7 @@ struct xsd_htab {
 struct xsd_acc {
 	struct xsd_acc	*a_next;
 	char		*a_name;
+	unsigned int	 a_hash;	/* xsd_hash(a_name) */
 	uint64_t	 a_gen;		/* global generation at first read */
 	bool		 a_check;	/* first access was a read */
 	bool		 a_modified;
@@ -224,6 +225,7 @@ int	xsd_node_set_data(struct xsd_node *, const char *, unsigned int);
 int	xsd_node_add_child(struct xsd_node *, const char *base);
 void	xsd_node_del_child(struct xsd_node *, const char *base);
 unsigned int xsd_node_size(const struct xsd_node *);
+unsigned int xsd_hash(const char *);
 struct xsd_node *xsd_htab_get(const struct xsd_htab *, const char *);
 void	xsd_htab_put(struct xsd_htab *, struct xsd_node *);
 struct xsd_node *xsd_htab_take(struct xsd_htab *, const char *);

@@ -16,7 +16,8 @@
 #define XSD_REC_HDR	24	/* sizeof(struct xs_tdb_record_hdr) */
 #define XSD_REC_PERM	8	/* sizeof(struct xs_permissions) */
 
-static unsigned int
+/* FNV-1a: the tree's buckets and a transaction's record list. */
+unsigned int
 xsd_hash(const char *s)
 {
 	unsigned int h = 2166136261u;

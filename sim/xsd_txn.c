@@ -15,13 +15,18 @@
 
 #include "xsd.h"
 
+/*
+ * A list, as a transaction holds at most XSD_QUOTA_TXN_NODES records
+ * (dom0's are unbounded, but short in practice); the hash spares the
+ * string compares, which made a long transaction quadratic in strcmp.
+ */
 static struct xsd_acc *
-xsd_acc_find(const struct xsd_txn *t, const char *name)
+xsd_acc_find(const struct xsd_txn *t, const char *name, unsigned int hv)
 {
 	struct xsd_acc *a;
 
 	for (a = t->t_acc; a != NULL; a = a->a_next)
-		if (strcmp(a->a_name, name) == 0)
+		if (a->a_hash == hv && strcmp(a->a_name, name) == 0)
 			return a;
 	return NULL;
 }
@@ -46,8 +51,9 @@ xsd_txn_access(struct xsd_conn *c, const char *name, const struct xsd_node *g,
 {
 	struct xsd_txn *t = c->c_cur;
 	struct xsd_acc *a, **ap;
+	unsigned int hv = xsd_hash(name);
 
-	if ((a = xsd_acc_find(t, name)) != NULL) {
+	if ((a = xsd_acc_find(t, name, hv)) != NULL) {
 		a->a_modified |= write;
 		return a;
 	}
@@ -59,6 +65,7 @@ xsd_txn_access(struct xsd_conn *c, const char *name, const struct xsd_node *g,
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
 	    (a->a_name = strdup(name)) == NULL)
 		goto nomem;
+	a->a_hash = hv;
 	if (g != NULL) {
 		if ((a->a_node = xsd_node_dup(g)) == NULL ||
 		    (a->a_operms = calloc(g->n_nperms,
