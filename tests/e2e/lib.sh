@@ -71,6 +71,19 @@ wait_for() {
 	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
 	return 1
 }
+# xvifd_start LOG: the package's xvifd (--hv xen -vv) appending to LOG,
+# its pid in /run/xvifd.pid; 0 once it has logged "serving" since this
+# start (a line of an earlier start in LOG does not count), 1 after 10 s.
+xvifd_start() {
+	local log=$1 from
+	: >> "$log"
+	from=$(($(wc -l < "$log") + 1))
+	echo "===== xvifd start [uptime=$(t)]" >> "$log"
+	xvifd --hv xen -vv >> "$log" 2>&1 &
+	echo $! > /run/xvifd.pid
+	wait_for 10 eval 'tail -n +$from "$log" | grep -q serving'
+}
+xvifd_alive() { [ -f /run/xvifd.pid ] && kill -0 "$(cat /run/xvifd.pid)" 2>/dev/null; }
 xs_absent() { ! xenstore-exists "$1" 2>/dev/null; }
 xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
 no_if() { [ ! -e /sys/class/net/$1 ]; }

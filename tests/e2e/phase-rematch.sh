@@ -12,7 +12,6 @@ PHASE=rematch
 . /e2e/lib.sh
 MAC=00:16:3e:12:34:56
 LOG=/run/xvifd-rematch.log
-: >> $LOG
 
 PAIRS=${e2e_rematch:-3}
 
@@ -33,7 +32,6 @@ round() {
 # Two backends must never serve the same vifs: one goes before the other
 # comes (each keeps serving if it is the one already there).  The
 # netback phase left the module loaded and unblacklisted.
-xvifd_up() { [ -f /run/xvifd.pid ] && kill -0 "$(cat /run/xvifd.pid)" 2>/dev/null; }
 stop_xvifd() {
 	[ -f /run/xvifd.pid ] || return 0
 	kill "$(cat /run/xvifd.pid)"
@@ -47,18 +45,13 @@ use_netback() {
 	lsmod | grep -q '^xen_netback'; check netback_loaded $? "$(lsmod | grep '^xen_netback')"
 }
 use_xvif() {
-	local from
-	xvifd_up && return 0
+	xvifd_alive && return 0
 	if lsmod | grep -q '^xen_netback'; then
 		rmmod xen-netback; check netback_unloaded $? "rmmod xen-netback"
 		lsmod | grep -q '^xen_netback' && exit 1
 	fi
-	from=$(($(wc -l < $LOG) + 1))	# a line of this start, not an earlier one
-	xvifd --hv xen -vv >> $LOG 2>&1 &
-	echo $! > /run/xvifd.pid
-	wait_for 10 eval 'tail -n +$from $LOG | grep -q serving'
-	xvifd_up; check xvifd_start $? "$(tail -1 $LOG)"
-	xvifd_up || exit 1
+	xvifd_start $LOG && xvifd_alive; check xvifd_start $? "$(tail -1 $LOG)"
+	xvifd_alive || exit 1
 }
 
 for ((pair = 1; pair <= PAIRS; pair++)); do
@@ -66,11 +59,7 @@ for ((pair = 1; pair <= PAIRS; pair++)); do
 	for b in $order; do
 		PHASE=rematch$pair
 		use_$b
-		if [ $b = xvif ]; then
-			round xvif gr$pair$b || indent xvifd < $LOG
-		else
-			round netback gr$pair$b
-		fi
+		round $b gr$pair$b || { [ $b = xvif ] && indent xvifd < $LOG; }
 	done
 done
 PHASE=rematch

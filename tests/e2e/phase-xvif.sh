@@ -11,23 +11,16 @@ MAC=00:16:3e:12:34:56
 LOG=/run/xvifd.log
 CYCLES=${e2e_cycles:-10}
 
-start_xvifd() {
-	echo "===== xvifd start [uptime=$(t)]" >> $LOG
-	xvifd --hv xen -vv >> $LOG 2>&1 &
-	echo $! > /run/xvifd.pid
-	wait_for 10 grep -q 'serving' $LOG
-}
 xpid() { cat /run/xvifd.pid; }
-alive() { kill -0 "$(xpid)" 2>/dev/null; }
 
 lsmod | grep -q '^xen_netback' && rmmod xen-netback
 modprobe xen-netback 2>/dev/null
 ! lsmod | grep -q '^xen_netback'; check netback_blacklisted $? "modprobe xen-netback refused"
 modprobe tun
 : > $LOG
-start_xvifd; rc=$?
-alive && [ $rc = 0 ]; check xvifd_start $? "$(tail -1 $LOG)"
-alive || { indent xvifd < $LOG; exit 1; }
+xvifd_start $LOG; rc=$?
+xvifd_alive && [ $rc = 0 ]; check xvifd_start $? "$(tail -1 $LOG)"
+xvifd_alive || { indent xvifd < $LOG; exit 1; }
 
 create_guest $G $MAC || { indent xvifd < $LOG; dump_console $G; xl destroy $G 2>/dev/null; exit 1; }
 IF=xvif${D}i0
@@ -164,7 +157,7 @@ kill -9 "$(xpid)"; wait "$(xpid)" 2>/dev/null
 mark "xvifd SIGKILLed"
 sleep 1
 test -e /sys/class/net/$IF; check tap_survives_sigkill $? "$IF after SIGKILL"
-start_xvifd; check xvifd_restart $? "$(tail -1 $LOG)"
+xvifd_start $LOG; check xvifd_restart $? "$(tail -1 $LOG)"
 wait $SENDER
 el=$(since $ts)
 kill -USR1 "$(xpid)"	# every vif's state and counters, into the log
@@ -182,7 +175,7 @@ destroy_guest $G
 wait_for 10 no_if $IF; check destroy_tap_gone $? "$IF $(ip -o link show $IF 2>/dev/null | cut -c1-80)"
 grep -qE "$IF: backend .*-> *(Closed|6)" $LOG
 check destroy_backend_closed $? "$(grep "$IF: backend" $LOG | tail -2 | tr '\n' ' ')"
-alive; check xvifd_alive_after_destroy $? ""
+xvifd_alive; check xvifd_alive_after_destroy $? ""
 kill -TERM "$(xpid)"; wait "$(xpid)"; rc=$?
 check xvifd_sigterm $rc "exit status $rc; $(tail -1 $LOG)"
 echo "----- xvifd log (-vv) -----"; indent xvifd < $LOG
