@@ -168,9 +168,14 @@ ev_timer_arm(struct ev *ev, struct ev_timer *t, unsigned int ms)
 static int
 ev_wait_ms(struct ev *ev, int max_ms)
 {
-	uint64_t now = ev_now_ms(), best = UINT64_MAX;
+	uint64_t now, best = UINT64_MAX;
 	struct ev_timer *t;
 
+	/* No clock without a timer: in a PV dom0 a clock read may be a
+	 * system call (no vDSO clock), twice a turn of a busy loop. */
+	if (ev->ev_timers == NULL)
+		return max_ms;
+	now = ev_now_ms();
 	for (t = ev->ev_timers; t != NULL; t = t->et_next)
 		if (t->et_due_ms < best)
 			best = t->et_due_ms;
@@ -186,9 +191,13 @@ ev_wait_ms(struct ev *ev, int max_ms)
 static int
 ev_run_timers(struct ev *ev)
 {
-	uint64_t now = ev_now_ms();
+	uint64_t now;
 	struct ev_timer *t;
 	int n = 0, max = 0;
+
+	if (ev->ev_timers == NULL)
+		return 0;
+	now = ev_now_ms();
 
 	/* At most as many firings as armed timers: one re-armed for 0 ms
 	 * inside its callback waits for the next round instead of spinning. */
