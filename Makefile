@@ -30,7 +30,7 @@ WARN	:= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) -Isrc -Isim -Itests \
 	   $(XEN_CFLAGS) $(SD_CFLAGS) -DHAVE_HV_XEN -MMD -MP
-LDLIBS	+= $(XEN_LIBS) $(SD_LIBS) -lseccomp -lcap -lpthread
+LDLIBS	+= $(XEN_LIBS) $(SD_LIBS) -luring -lseccomp -lcap -lpthread
 ifneq ($(SAN),)
 CFLAGS	+= -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=$(SAN)

@@ -239,6 +239,7 @@ fz_setup(void)
 	fz_sring = aligned_alloc(XVIF_PAGE_SIZE, XVIF_PAGE_SIZE);
 	assert(fz_stage != NULL && fz_sring != NULL);
 	fz_work.w_rx_stage = fz_stage;
+	vif_work_rx_bufs(&fz_work);
 	fz_wk.wk_d = &fz_xd;
 	fz_wk.wk_ev = fz_xd.xd_ev;
 	fz_wk.wk_work = &fz_work;

@@ -35,6 +35,22 @@
 
 struct hp;
 
+/* One frame's place in a batch read (hp_recv_batch). */
+struct hp_rxbuf {
+	struct virtio_net_hdr	 rb_vh;		/* its offloads */
+	void			*rb_buf;	/* rb_cap bytes */
+	size_t			 rb_cap;
+	size_t			 rb_len;	/* its length: rb_cap at least if cut */
+};
+
+/* One frame of a batch written (hp_send_batch). */
+struct hp_txbuf {
+	struct virtio_net_hdr	 tb_vh;		/* its offloads */
+	const void		*tb_buf;
+	size_t			 tb_len;
+	ssize_t			 tb_res;	/* bytes sent, or -errno */
+};
+
 struct hp_ops {
 	const char	*name;
 	/*
@@ -62,12 +78,26 @@ struct hp_ops {
 	ssize_t	(*send)(struct hp *, const struct virtio_net_hdr *vh,
 		    const struct iovec *iov, int iovcnt);
 	/*
+	 * n frames, as n sends would send them, in order; each one's result
+	 * in its tb_res.  NULL: hp_send_batch calls send n times.
+	 */
+	void	(*send_batch)(struct hp *, struct hp_txbuf *b, unsigned int n);
+	/*
 	 * One frame into buf and its offloads into vh (NULL: not wanted);
-	 * 0 if none now.  Longer frames are truncated and reported with
-	 * their true length, as recv(MSG_TRUNC) does.
+	 * 0 if none now.  A longer frame is cut at len and reported as len
+	 * at least (tun says len; recv(MSG_TRUNC) the true length): a
+	 * caller that must tell gives a byte more than it takes.
 	 */
 	ssize_t	(*recv)(struct hp *, struct virtio_net_hdr *vh, void *buf,
 		    size_t len);
+	/*
+	 * Up to n frames, each into one of b's buffers: the number read,
+	 * 0 if none is there, or -errno (the first frame's error).  The
+	 * frames are in b[0 .. ret) in the order the device gave them:
+	 * entries may be swapped to get there (their buffers with them).
+	 * NULL: hp_recv_batch calls recv n times.
+	 */
+	ssize_t	(*recv_batch)(struct hp *, struct hp_rxbuf *b, unsigned int n);
 	/*
 	 * Which offloads the kernel may leave to us in what we recv: TUN_F_*
 	 * of linux/if_tun.h (CSUM, and TSO4/TSO6 only with CSUM); 0 makes
@@ -134,6 +164,53 @@ static inline ssize_t
 hp_recv(struct hp *hp, struct virtio_net_hdr *vh, void *buf, size_t len)
 {
 	return hp->hp_ops->recv(hp, vh, buf, len);
+}
+
+/* A batch sent a send at a time: send_batch's fallback. */
+static inline void
+hp_send_each(struct hp *hp, struct hp_txbuf *b, unsigned int n)
+{
+	struct iovec iov;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		iov.iov_base = (void *)(uintptr_t)b[i].tb_buf;
+		iov.iov_len = b[i].tb_len;
+		b[i].tb_res = hp_send(hp, &b[i].tb_vh, &iov, 1);
+	}
+}
+
+static inline void
+hp_send_batch(struct hp *hp, struct hp_txbuf *b, unsigned int n)
+{
+	if (hp->hp_ops->send_batch != NULL)
+		hp->hp_ops->send_batch(hp, b, n);
+	else
+		hp_send_each(hp, b, n);
+}
+
+/* A batch read a recv at a time: recv_batch's fallback. */
+static inline ssize_t
+hp_recv_each(struct hp *hp, struct hp_rxbuf *b, unsigned int n)
+{
+	unsigned int i;
+	ssize_t len;
+
+	for (i = 0; i < n; i++) {
+		len = hp_recv(hp, &b[i].rb_vh, b[i].rb_buf, b[i].rb_cap);
+		if (len <= 0)
+			return i > 0 || len == 0 ? (ssize_t)i : len;
+		b[i].rb_len = (size_t)len;
+	}
+	return i;
+}
+
+static inline ssize_t
+hp_recv_batch(struct hp *hp, struct hp_rxbuf *b, unsigned int n)
+{
+	if (hp->hp_ops->recv_batch != NULL)
+		return hp->hp_ops->recv_batch(hp, b, n);
+	return hp_recv_each(hp, b, n);
 }
 
 static inline int

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "hp.h"
+#include "hp_tap_batch.h"
 
 struct hptap {
 	struct hp	tp_hp;		/* first: see hp.h */
@@ -221,6 +222,23 @@ tap_recv(struct hp *hp, struct virtio_net_hdr *vh, void *buf, size_t len)
 	return n - (ssize_t)sizeof(*vh);
 }
 
+static void
+tap_send_batch(struct hp *hp, struct hp_txbuf *b, unsigned int n)
+{
+	if (n <= 1 || tap_batch_send(tap_of(hp)->tp_fd, b, n) != 0)
+		hp_send_each(hp, b, n);
+}
+
+static ssize_t
+tap_recv_batch(struct hp *hp, struct hp_rxbuf *b, unsigned int n)
+{
+	ssize_t rc;
+
+	if (n > 1 && (rc = tap_batch_recv(tap_of(hp)->tp_fd, b, n)) != -ENOSYS)
+		return rc;
+	return hp_recv_each(hp, b, n);
+}
+
 static int
 tap_set_offload(struct hp *hp, unsigned int tun_flags)
 {
@@ -292,7 +310,9 @@ const struct hp_ops hp_tap_ops = {
 	.close = tap_close,
 	.fd = tap_fd,
 	.send = tap_send,
+	.send_batch = tap_send_batch,
 	.recv = tap_recv,
+	.recv_batch = tap_recv_batch,
 	.set_offload = tap_set_offload,
 	.set_up = tap_set_up,
 	.set_mtu = tap_set_mtu,

@@ -295,6 +295,9 @@ static const char *const priv_syscalls[] = {
 	"epoll_wait", "epoll_ctl", "epoll_pwait", "epoll_pwait2",
 	"epoll_create1", "poll", "ppoll",
 	"read", "write", "readv", "writev", "close",
+	/* TAP reads in batches (hp_tap_batch.c): a ring of its own per
+	 * thread, set up lazily, that may only readv, writev and cancel. */
+	"io_uring_setup", "io_uring_enter", "io_uring_register",
 	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "restart_syscall",
 	/* Time: the vDSO's fallbacks (a PV dom0's clock may have no vDSO);
 	 * libxengnttab usleep()s on a paged-out grant. */

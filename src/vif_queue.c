@@ -63,6 +63,7 @@ vif_queue_init(struct xvif *vif, struct vif_queue *q, unsigned int id)
 	else
 		snprintf(q->q_tag, sizeof(q->q_tag), "%s", vif->vif_tag);
 	q->q_port_tx = q->q_port_rx = HV_PORT_NONE;
+	q->q_rx_want = 1;	/* doubled while reads come back full */
 	ev_timer_init(&q->q_rx_timer, vif_rx_timer, q);
 	ev_timer_init(&q->q_kick_timer, vif_kick_timer, q);
 	ev_timer_init(&q->q_evt_timer, vif_evt_timer, q);

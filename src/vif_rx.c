@@ -363,42 +363,118 @@ vif_rx_offload(struct vif_queue *q, uint8_t *buf, uint32_t len,
 }
 
 /*
- * One frame off the TAP into stage slot buf, its offloads into m: its
- * length, 0 if none, -1 if the TAP failed (the vif is failed then).
- * Frames no ring can take are dropped and counted here, never truncated
- * into the ring.
+ * Is this frame, just read, one the guest may get?  Frames no ring can
+ * take are dropped and counted here, never truncated into the ring.
+ */
+static bool
+vif_rx_accept(struct vif_queue *q, struct hp_rxbuf *rb, struct vif_rxmeta *m)
+{
+	if (rb->rb_len > XVIF_FRAME_MAX) {
+		q->q_cnt[VIF_RX_OVERSIZE]++;
+		return false;
+	}
+	if (rb->rb_len > XVIF_PAGE_SIZE && !q->q_vif->vif_fe.fe_sg) {
+		q->q_cnt[VIF_RX_TOO_BIG]++;
+		return false;
+	}
+	if (!vif_rx_offload(q, rb->rb_buf, (uint32_t)rb->rb_len, &rb->rb_vh,
+	    m)) {
+		q->q_cnt[VIF_RX_OFFLOAD_DROP]++;
+		return false;
+	}
+	return true;
+}
+
+/* The most requests one frame off the TAP can take (vif_rx_slots_for). */
+static uint32_t
+vif_rx_slots_max(struct vif_queue *q)
+{
+	const struct vif_fe *fe = &q->q_vif->vif_fe;
+
+	if (!fe->fe_sg)
+		return 1;
+	return (XVIF_FRAME_MAX + XVIF_PAGE_SIZE - 1) / XVIF_PAGE_SIZE +
+	    (fe->fe_gso4 || fe->fe_gso6);
+}
+
+/*
+ * The frames read off the TAP in this run: w_rx_bufs[rs_next .. rs_got)
+ * are read and not looked at yet (rs_next, rs_got restart with each
+ * batch of the run); rs_empty: a read found the TAP empty.
+ */
+struct vif_rxsrc {
+	unsigned int	rs_next, rs_got;
+	bool		rs_empty;
+};
+
+/*
+ * How many frames to ask the TAP for: as many as surely fit (in the
+ * avail requests posted, in room more frames of this batch), and no
+ * more than the last read got plus one, doubled while reads come back
+ * full: a read that finds no frame is not free (io_uring arms it to wait,
+ * then cancels it).  One at least, which may have to wait for slots.
+ */
+static unsigned int
+vif_rx_want(struct vif_queue *q, const struct vif_rxsrc *rs, uint32_t avail,
+    unsigned int room)
+{
+	unsigned int k = avail / vif_rx_slots_max(q);
+
+	if (k > room)
+		k = room;
+	if (k > XVIF_RX_BATCH_FRAMES - rs->rs_got)
+		k = XVIF_RX_BATCH_FRAMES - rs->rs_got;
+	if (k > q->q_rx_want)
+		k = q->q_rx_want;
+	if (k == 0 && room > 0 && rs->rs_got < XVIF_RX_BATCH_FRAMES)
+		k = 1;
+	return k;
+}
+
+/*
+ * The next frame off the TAP (into *bufp, its offloads into m): its
+ * length, 0 if none, -1 if the TAP failed (the vif is failed then).  A
+ * read that got fewer frames than asked for found the TAP empty: no more
+ * reads this run (the TAP's readiness brings the next).
  */
 static ssize_t
-vif_rx_read(struct vif_queue *q, uint8_t *buf, struct vif_rxmeta *m)
+vif_rx_next(struct vif_queue *q, struct vif_rxsrc *rs, uint32_t avail,
+    unsigned int room, uint8_t **bufp, struct vif_rxmeta *m)
 {
-	struct virtio_net_hdr vh;
+	struct vif_work *w = vif_q_work(q);
+	struct hp_rxbuf *rb;
+	unsigned int k;
 	ssize_t n;
 
 	for (;;) {
-		n = hp_recv(q->q_hp, &vh, buf, XVIF_RX_FRAME_SLOT);
-		if (n < 0) {
-			if (vif_tap_gone((int)-n)) {
+		if (rs->rs_next == rs->rs_got) {
+			if (rs->rs_empty ||
+			    (k = vif_rx_want(q, rs, avail, room)) == 0)
+				return 0;
+			n = hp_recv_batch(q->q_hp, &w->w_rx_bufs[rs->rs_got], k);
+			if (n < 0 && vif_tap_gone((int)-n)) {
 				vif_tap_fail(q, "read", (int)-n);
 				return -1;
 			}
-			return 0;
+			if (n < 0)
+				n = 0;
+			if ((unsigned int)n == k) {
+				q->q_rx_want = 2 * k < XVIF_RX_BATCH_FRAMES ?
+				    2 * k : XVIF_RX_BATCH_FRAMES;
+			} else {
+				q->q_rx_want = (unsigned int)n + 1;
+				rs->rs_empty = true;
+			}
+			if (n == 0)
+				return 0;
+			q->q_cnt[VIF_RX_TAP_READS]++;
+			rs->rs_got += (unsigned int)n;
 		}
-		if (n == 0)
-			return 0;
-		/* hp_recv reports a truncated frame with its true length. */
-		if ((size_t)n > XVIF_FRAME_MAX) {
-			q->q_cnt[VIF_RX_OVERSIZE]++;
-			continue;
+		rb = &w->w_rx_bufs[rs->rs_next++];
+		if (vif_rx_accept(q, rb, m)) {
+			*bufp = rb->rb_buf;
+			return (ssize_t)rb->rb_len;
 		}
-		if (n > XVIF_PAGE_SIZE && !q->q_vif->vif_fe.fe_sg) {
-			q->q_cnt[VIF_RX_TOO_BIG]++;
-			continue;
-		}
-		if (!vif_rx_offload(q, buf, (uint32_t)n, &vh, m)) {
-			q->q_cnt[VIF_RX_OFFLOAD_DROP]++;
-			continue;
-		}
-		return n;
 	}
 }
 
@@ -426,7 +502,7 @@ void
 vif_rx_run(struct vif_queue *q)
 {
 	netif_rx_back_ring_t *r = &q->q_rxr;
-	struct vif_work *w;
+	struct vif_rxsrc rs;
 	unsigned int nframes, nsegs, done = 0;
 	uint32_t need, pend_len;
 	RING_IDX prod, avail;
@@ -437,7 +513,7 @@ vif_rx_run(struct vif_queue *q)
 
 	if (!q->q_connected)
 		return;
-	w = vif_q_work(q);
+	rs.rs_empty = false;
 	while (done < VIF_RX_BUDGET) {
 		prod = __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE);
 		if (prod - r->rsp_prod_pvt > RING_SIZE(r)) {
@@ -448,6 +524,7 @@ vif_rx_run(struct vif_queue *q)
 		}
 		avail = prod - r->req_cons;
 		nframes = nsegs = pend_len = 0;
+		rs.rs_next = rs.rs_got = 0;	/* rs_empty holds for the run */
 		pend_buf = NULL;
 		tap_failed = false;
 		while (nframes < XVIF_RX_BATCH_FRAMES) {
@@ -456,13 +533,10 @@ vif_rx_run(struct vif_queue *q)
 				n = q->q_rx_pending;
 				m = q->q_rx_pending_meta;
 				q->q_rx_pending = 0;
-			} else {
-				buf = w->w_rx_stage +
-				    (size_t)nframes * XVIF_RX_FRAME_SLOT;
-				if ((n = vif_rx_read(q, buf, &m)) <= 0) {
-					tap_failed = n < 0;
-					break;
-				}
+			} else if ((n = vif_rx_next(q, &rs, avail,
+			    XVIF_RX_BATCH_FRAMES - nframes, &buf, &m)) <= 0) {
+				tap_failed = n < 0;
+				break;
 			}
 			need = vif_rx_slots_for((uint32_t)n, &m);
 			if (need > avail) {

@@ -141,6 +141,36 @@ vif_tx_spoofed(struct vif_queue *q, const struct vif_txframe *tf)
 	return true;
 }
 
+/*
+ * The frames of a flush into the TAP, in one call if the port can
+ * (io_uring), and counted.  A TAP that is gone fails the queue once.
+ */
+static void
+vif_tx_send(struct vif_queue *q, unsigned int nout)
+{
+	struct vif_work *w = vif_q_work(q);
+	const struct hp_txbuf *ob;
+	unsigned int i;
+	bool failed = false;
+
+	if (nout == 0)
+		return;
+	hp_send_batch(q->q_hp, w->w_tx_out, nout);
+	for (i = 0; i < nout; i++) {
+		ob = &w->w_tx_out[i];
+		if (ob->tb_res < 0) {
+			q->q_cnt[VIF_TX_HOST_DROP]++;
+			if (!failed && vif_tap_gone((int)-ob->tb_res)) {
+				vif_tap_fail(q, "write", (int)-ob->tb_res);
+				failed = true;
+			}
+			continue;
+		}
+		q->q_cnt[VIF_TX_FRAMES]++;
+		q->q_cnt[VIF_TX_BYTES] += ob->tb_len;
+	}
+}
+
 /* Hand every planned copy to the hypervisor, then deliver and answer. */
 static void
 vif_tx_flush(struct vif_queue *q)
@@ -148,11 +178,10 @@ vif_tx_flush(struct vif_queue *q)
 	struct vif_work *w = vif_q_work(q);
 	struct vif_txframe *tf;
 	struct virtio_net_hdr vh;
-	struct iovec iov;
+	struct hp_txbuf *ob;
 	const char *why;
-	unsigned int i, j;
+	unsigned int i, j, nout = 0;
 	int rc = 0, notify;
-	ssize_t n;
 
 	if (w->w_tx_nsegs > 0) {
 		rc = hv_gnt_copy(q->q_vif->vif_d->xd_hv, q->q_vif->vif_domid,
@@ -190,19 +219,18 @@ vif_tx_flush(struct vif_queue *q)
 			vif_tx_respond_pkt(q, &tf->tf_pk, NETIF_RSP_ERROR);
 			continue;
 		}
-		iov.iov_base = tf->tf_buf;
-		iov.iov_len = tf->tf_pk.pk_len;
-		if ((n = hp_send(q->q_hp, &vh, &iov, 1)) < 0) {
-			q->q_cnt[VIF_TX_HOST_DROP]++;
-			if (vif_tap_gone((int)-n))
-				vif_tap_fail(q, "write", (int)-n);
-		} else {
-			q->q_cnt[VIF_TX_FRAMES]++;
-			q->q_cnt[VIF_TX_BYTES] += tf->tf_pk.pk_len;
-		}
-		/* Delivered or dropped by the host, as a NIC would: OKAY. */
+		/*
+		 * Delivered or dropped by the host, as a NIC would: OKAY.
+		 * The frame is in our stage: the guest may have its slots
+		 * back before the TAP has it (the responses go out after).
+		 */
+		ob = &w->w_tx_out[nout++];
+		ob->tb_vh = vh;
+		ob->tb_buf = tf->tf_buf;
+		ob->tb_len = tf->tf_pk.pk_len;
 		vif_tx_respond_pkt(q, &tf->tf_pk, NETIF_RSP_OKAY);
 	}
+	vif_tx_send(q, nout);
 	w->w_tx_nsegs = w->w_tx_nframes = w->w_tx_pages = 0;
 	vif_journal_push_tx(q, &notify);
 	if (notify)

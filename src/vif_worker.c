@@ -43,6 +43,19 @@ struct vif_wcmd {
 	struct vif_wcmd		*wc_next;
 };
 
+/* The RX batch's buffers: the slots of w_rx_stage, in order. */
+void
+vif_work_rx_bufs(struct vif_work *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < XVIF_RX_BATCH_FRAMES; i++) {
+		w->w_rx_bufs[i].rb_buf = w->w_rx_stage +
+		    (size_t)i * XVIF_RX_FRAME_SLOT;
+		w->w_rx_bufs[i].rb_cap = XVIF_RX_FRAME_SLOT;
+	}
+}
+
 /* The worker's staging buffers and batches (struct vif_work), made once. */
 int
 vif_work_get(struct vif_worker *wk)
@@ -62,6 +75,7 @@ vif_work_get(struct vif_worker *wk)
 		free(w);
 		return -ENOMEM;
 	}
+	vif_work_rx_bufs(w);
 	wk->wk_work = w;
 	return 0;
 }

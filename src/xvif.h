@@ -45,7 +45,9 @@
 #define XVIF_MTU_NO_SG		1500u
 #define XVIF_RX_BATCH_FRAMES	32
 #define XVIF_RX_BATCH_SEGS	XVIF_RX_RING_SIZE
-#define XVIF_RX_FRAME_SLOT	65536u	/* stage bytes per RX frame */
+/* Stage bytes per RX frame: a byte more than the largest, so that a
+ * frame the TAP cut at the slot's end is seen to be too long. */
+#define XVIF_RX_FRAME_SLOT	65536u
 /* Without feature-rx-notify the frontend never kicks us for RX slots. */
 #define XVIF_RX_POLL_MS		30
 /* A guest that posts no RX slot this long has its carrier dropped. */
@@ -59,6 +61,7 @@
 /* After a flush vif_tx_queue needs room for pk_nslots segments. */
 /* The rings' page (xen_ring.h) is the page a grant copy stays within. */
 _Static_assert(XVIF_PAGE_SIZE == HV_PAGE_SIZE, "one page size");
+_Static_assert(XVIF_RX_FRAME_SLOT > XVIF_FRAME_MAX, "a cut frame shows");
 _Static_assert(XVIF_TX_BATCH_SEGS >= PROTO_TX_DROP_SLOTS,
     "a batch holds the longest packet proto_tx_parse returns");
 _Static_assert(XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE >=
@@ -93,6 +96,7 @@ enum vif_counter {
 	VIF_RX_CSUM_FILLED,	/* ... we filled in: it cannot take them */
 	VIF_RX_GSO,		/* GSO superframes handed to the guest */
 	VIF_RX_OFFLOAD_DROP,	/* offloads it did not ask for (stale TAP) */
+	VIF_RX_TAP_READS,	/* TAP reads (batches) that got frames */
 	VIF_EVT_SPURIOUS,	/* notifications that found no work */
 	VIF_GNT_CALLS, VIF_GNT_OPS,
 	VIF_EVT_IN, VIF_EVT_OUT,
@@ -141,10 +145,12 @@ struct vif_work {
 	struct hv_gcopy		 w_tx_gc[XVIF_TX_BATCH_SEGS];
 	struct vif_txframe	 w_tx_frames[XVIF_TX_BATCH_FRAMES];
 	unsigned int		 w_tx_nsegs, w_tx_nframes, w_tx_pages;
+	struct hp_txbuf		 w_tx_out[XVIF_TX_BATCH_FRAMES]; /* to the TAP */
 	uint8_t			*w_rx_stage;	/* frames read off the TAP */
 	struct hv_gcopy		 w_rx_gc[XVIF_RX_BATCH_SEGS];
 	uint16_t		 w_rx_ids[XVIF_RX_BATCH_SEGS];
 	struct vif_rxframe	 w_rx_frames[XVIF_RX_BATCH_FRAMES];
+	struct hp_rxbuf		 w_rx_bufs[XVIF_RX_BATCH_FRAMES]; /* stage */
 };
 
 struct vif_wcmd;
@@ -248,6 +254,7 @@ struct vif_queue {
 	 * bytes made the first time one must wait.
 	 */
 	uint8_t			*q_rx_hold;
+	unsigned int		 q_rx_want;	/* frames to read (vif_rx_want) */
 	uint32_t		 q_rx_pending;
 	struct vif_rxmeta	 q_rx_pending_meta;
 	struct ev_timer		 q_rx_timer;	/* RX poll and stall detection */
@@ -393,6 +400,7 @@ void	vif_worker_detach(struct vif_queue *);	/* stops it, waits */
 void	vif_worker_rate(struct vif_queue *, const struct vif_rate *);
 void	vif_worker_antispoof(struct vif_queue *, const struct antispoof *);
 int	vif_work_get(struct vif_worker *);
+void	vif_work_rx_bufs(struct vif_work *);
 
 /* vif_queue.c: a queue's rings, channels and TAP queue; event dispatch. */
 void	vif_queue_init(struct xvif *, struct vif_queue *, unsigned int id);

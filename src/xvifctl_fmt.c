@@ -427,6 +427,7 @@ static const struct {
 	{ "rx_csum_filled", "Guest RX checksums xvifd filled in" },
 	{ "rx_gso", "GSO superframes delivered to the guest" },
 	{ "rx_offload_drops", "Host frames with offloads the guest refused" },
+	{ "rx_tap_reads", "Reads of the host interface that got frames (batches)" },
 	{ "events_spurious", "Notifications that found no work" },
 	{ "grant_copy_calls", "Grant copy calls (batches)" },
 	{ "grant_copy_ops", "Grant copy operations (segments)" },

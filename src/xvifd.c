@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "hp_tap_batch.h"
 #include "notify.h"
 #include "priv.h"
 #include "xvif.h"
@@ -32,7 +33,7 @@ usage(FILE *f)
 	    "             [--state-dir DIR] [--no-hotplug-wait] [--daemon]\n"
 	    "             [--syslog] [--user NAME] [--no-seccomp]\n"
 	    "             [--max-queues N] [--workers N] [--ctl-group NAME]\n"
-	    "             [--antispoof] [-v]\n"
+	    "             [--antispoof] [--no-io-uring] [-v]\n"
 	    "\n"
 	    "  --hv xen|sim        hypervisor: real Xen (default when /dev/xen\n"
 	    "                      exists) or an xvif-sim host\n"
@@ -56,6 +57,8 @@ usage(FILE *f)
 	    "  --antispoof         drop guest frames not from its MAC and ip\n"
 	    "                      key's addresses (a vif's antispoof key,\n"
 	    "                      0 or 1, overrides)\n"
+	    "  --no-io-uring       one system call per frame to and from the\n"
+	    "                      TAPs, not a batch through io_uring\n"
 	    "  -v                  more log (repeat for debug)\n",
 	    XVIF_QUEUES_MAX, XVIF_QUEUES_MAX, XVIF_WORKERS_MAX);
 }
@@ -68,7 +71,7 @@ struct xvifd_opts {
 	const char	*o_ctl_group;
 	unsigned long	 o_domid, o_max_queues, o_workers;
 	bool		 o_no_hotplug_wait, o_daemon, o_syslog, o_no_seccomp;
-	bool		 o_antispoof;
+	bool		 o_antispoof, o_no_io_uring;
 	int		 o_verbose;
 };
 
@@ -90,6 +93,7 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		{ "workers", required_argument, NULL, 'W' },
 		{ "ctl-group", required_argument, NULL, 'G' },
 		{ "antispoof", no_argument, NULL, 'A' },
+		{ "no-io-uring", no_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -115,6 +119,7 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		case 'G': o->o_ctl_group = optarg; break;
 		case 'C': o->o_no_seccomp = true; break;
 		case 'A': o->o_antispoof = true; break;
+		case 'I': o->o_no_io_uring = true; break;
 		case 'W':
 			if (proto_parse_uint(optarg, XVIF_WORKERS_MAX,
 			    &o->o_workers) < 0 || o->o_workers == 0)
@@ -395,6 +400,26 @@ xvifd_signal(void *arg, uint32_t events)
 	}
 }
 
+/*
+ * How frames go to and from the TAPs: in batches, one system call each
+ * (io_uring), or one call a frame (--no-io-uring, or no usable io_uring:
+ * a kernel before 5.19, io_uring disabled by sysctl or a filter).
+ */
+static void
+xvifd_tap_io(const struct xvifd_opts *o)
+{
+	int rc;
+
+	if (o->o_no_io_uring) {
+		tap_batch_disable();
+		log_info("TAP I/O: a system call a frame (--no-io-uring)");
+	} else if ((rc = tap_batch_probe()) < 0)
+		log_info("TAP I/O: a system call a frame (io_uring: %s)",
+		    strerror(-rc));
+	else
+		log_info("TAP I/O: frames in batches (io_uring)");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -485,6 +510,7 @@ main(int argc, char **argv)
 	    (rc = ev_fd_add(xd.xd_ev, hv_xs_watch_fd(xd.xd_hv), EPOLLIN,
 	    xvifd_xs_ready, &xd, &xd.xd_xs_h)) < 0)
 		fatalx("event loop: %s", strerror(-rc));
+	xvifd_tap_io(&o);
 	/* Their event-channel handles are opened with our privileges. */
 	if ((rc = vif_workers_open(&xd, (unsigned int)o.o_workers)) < 0)
 		fatalx("worker threads: %s%s", strerror(-rc),

@@ -64,7 +64,7 @@ exec 9>"$CACHE/.lock"
 flock -w 1800 9 || { say "cache $CACHE is locked by another build"; exit 1; }
 
 # --- base: hypervisor, kernel, dom0 tree ----------------------------------
-DOM0_PKGS="xen-utils-$XENV,xenstore-utils,iproute2,iperf3,kmod,procps,iputils-ping,ethtool,netcat-openbsd,libseccomp2,libcap2"
+DOM0_PKGS="xen-utils-$XENV,xenstore-utils,iproute2,iperf3,kmod,procps,iputils-ping,ethtool,netcat-openbsd,libseccomp2,libcap2,liburing2"
 # The host's apt sources: dom0 gets the same updates (security included)
 # as this machine, so the package built here installs there as on any
 # up-to-date dom0 (dpkg-shlibdeps asks for the libxen* versions built
