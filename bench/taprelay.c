@@ -14,6 +14,10 @@
  * of up to 64 KiB crosses in one read and one write, with its checksum
  * still to be filled, which is the most a userspace relay can do.
  *
+ * Frames are read and written in batches (hp_recv_batch, hp_send_batch:
+ * one io_uring_enter for many, as xvifd does), asking for as many as
+ * the last read got plus one, doubled while reads come back full.
+ *
  * The interfaces are deleted on exit.  Prints "relayed N frames, dropped M
  * too long" at exit.
  */
@@ -31,6 +35,7 @@
 #include "hp.h"
 
 #define RELAY_BUDGET	64	/* frames one way before looking the other */
+#define RELAY_BATCH	32	/* frames a read at most */
 /*
  * A TSO superframe is at most 64 KiB (the TAP's gso_max_size) plus its
  * Ethernet and VLAN headers; 1 KiB more leaves room.  Anything longer is
@@ -42,6 +47,14 @@
 struct relay_stats {
 	unsigned long	rs_frames;	/* relayed */
 	unsigned long	rs_toolong;	/* longer than RELAY_BUFLEN, dropped */
+};
+
+/* One way's batch: its buffers (swapped around by reads) and appetite. */
+struct relay_way {
+	struct hp		*rw_from, *rw_to;
+	struct hp_rxbuf		 rw_in[RELAY_BATCH];
+	struct hp_txbuf		 rw_out[RELAY_BATCH];
+	unsigned int		 rw_want;
 };
 
 static volatile sig_atomic_t relay_stop;
@@ -78,37 +91,67 @@ relay_open(const char *ns, const char *ifname, bool offload)
 	return hp;
 }
 
+/* A way's batch on its RELAY_BATCH buffers of RELAY_BUFLEN from base. */
+static void
+relay_way_init(struct relay_way *w, struct hp *from, struct hp *to,
+    unsigned char *base)
+{
+	unsigned int i;
+
+	w->rw_from = from;
+	w->rw_to = to;
+	w->rw_want = 1;
+	for (i = 0; i < RELAY_BATCH; i++) {
+		w->rw_in[i].rb_buf = base + (size_t)i * RELAY_BUFLEN;
+		w->rw_in[i].rb_cap = RELAY_BUFLEN;
+	}
+}
+
 /*
  * Up to RELAY_BUDGET frames from one TAP to the other; with offload, each
- * with the virtio_net_hdr it came with.
+ * with the virtio_net_hdr it came with.  A frame cut at its buffer's end
+ * (as long as the buffer) was too long: dropped, never sent cut.
  */
 static void
-relay_some(struct hp *from, struct hp *to, bool offload, unsigned char *buf,
-    size_t len, struct relay_stats *rs)
+relay_some(struct relay_way *w, bool offload, struct relay_stats *rs)
 {
-	struct virtio_net_hdr vh, *vhp = offload ? &vh : NULL;
-	struct iovec iov;
+	static const struct virtio_net_hdr none;
+	unsigned int i, n, done = 0;
 	ssize_t got;
-	int n;
 
-	for (n = 0; n < RELAY_BUDGET; n++) {
-		if ((got = hp_recv(from, vhp, buf, len)) <= 0)
+	while (done < RELAY_BUDGET) {
+		got = hp_recv_batch(w->rw_from, w->rw_in, w->rw_want);
+		if (got <= 0) {
+			w->rw_want = 1;
 			break;
-		if ((size_t)got > len) {
-			rs->rs_toolong++;
-			continue;
 		}
-		iov.iov_base = buf;
-		iov.iov_len = (size_t)got;
-		(void)hp_send(to, vhp, &iov, 1);	/* full: dropped, as a NIC */
-		rs->rs_frames++;
+		for (i = n = 0; i < (unsigned int)got; i++) {
+			if (w->rw_in[i].rb_len >= RELAY_BUFLEN) {
+				rs->rs_toolong++;
+				continue;
+			}
+			w->rw_out[n].tb_vh = offload ? w->rw_in[i].rb_vh : none;
+			w->rw_out[n].tb_buf = w->rw_in[i].rb_buf;
+			w->rw_out[n].tb_len = w->rw_in[i].rb_len;
+			n++;
+		}
+		hp_send_batch(w->rw_to, w->rw_out, n);	/* full: dropped */
+		rs->rs_frames += n;
+		done += (unsigned int)got;
+		if ((unsigned int)got < w->rw_want) {	/* the TAP is empty */
+			w->rw_want = (unsigned int)got + 1;
+			break;
+		}
+		w->rw_want = 2 * w->rw_want < RELAY_BATCH ? 2 * w->rw_want :
+		    RELAY_BATCH;
 	}
 }
 
 int
 main(int argc, char **argv)
 {
-	static unsigned char buf[RELAY_BUFLEN];
+	static unsigned char bufs[2][RELAY_BATCH * RELAY_BUFLEN];
+	static struct relay_way ab, ba;
 	struct relay_stats rs = { 0, 0 };
 	struct pollfd pfd[2];
 	struct hp *a, *b;
@@ -128,6 +171,8 @@ main(int argc, char **argv)
 	signal(SIGINT, relay_on_signal);
 	a = relay_open(argv[1], argv[2], offload);
 	b = relay_open(argv[3], argv[4], offload);
+	relay_way_init(&ab, a, b, bufs[0]);
+	relay_way_init(&ba, b, a, bufs[1]);
 	pfd[0].fd = hp_fd(a);
 	pfd[1].fd = hp_fd(b);
 	pfd[0].events = pfd[1].events = POLLIN;
@@ -139,9 +184,9 @@ main(int argc, char **argv)
 			break;
 		}
 		if (pfd[0].revents & POLLIN)
-			relay_some(a, b, offload, buf, sizeof(buf), &rs);
+			relay_some(&ab, offload, &rs);
 		if (pfd[1].revents & POLLIN)
-			relay_some(b, a, offload, buf, sizeof(buf), &rs);
+			relay_some(&ba, offload, &rs);
 	}
 	hp_close(a, true);
 	hp_close(b, true);
