@@ -114,8 +114,13 @@ tb_ring_setup(struct io_uring *r)
 	unsigned int i;
 	int rc;
 
+	/*
+	 * SUBMIT_ALL: a request refused at submission must not leave the
+	 * ones after it in the queue, to go in with a later call when their
+	 * iovecs are long gone (5.18; cancel by fd needs 5.19 anyway).
+	 */
 	if ((rc = io_uring_queue_init(TB_ENTRIES, r,
-	    IORING_SETUP_R_DISABLED)) < 0)
+	    IORING_SETUP_R_DISABLED | IORING_SETUP_SUBMIT_ALL)) < 0)
 		return rc;
 	memset(res, 0, sizeof(res));
 	for (i = 0; i < 3; i++) {
@@ -139,7 +144,9 @@ tb_ring_get(void)
 {
 	struct io_uring *r;
 
-	if (tb_ring != NULL || tb_tried || atomic_load(&tb_off))
+	if (atomic_load(&tb_off))
+		return NULL;
+	if (tb_ring != NULL || tb_tried)
 		return tb_ring;
 	tb_tried = true;
 	(void)pthread_once(&tb_once, tb_key_make);
