@@ -15,8 +15,7 @@
  * still to be filled, which is the most a userspace relay can do.
  *
  * Frames are read and written in batches (hp_recv_batch, hp_send_batch:
- * one io_uring_enter for many, as xvifd does), asking for as many as
- * the last read got plus one, doubled while reads come back full.
+ * one io_uring_enter for many, as xvifd does), sized by hp_batch_next.
  *
  * The interfaces are deleted on exit.  Prints "relayed N frames, dropped M
  * too long" at exit.
@@ -118,6 +117,7 @@ relay_some(struct relay_way *w, bool offload, struct relay_stats *rs)
 	static const struct virtio_net_hdr none;
 	unsigned int i, n, done = 0;
 	ssize_t got;
+	bool empty;
 
 	while (done < RELAY_BUDGET) {
 		got = hp_recv_batch(w->rw_from, w->rw_in, w->rw_want);
@@ -138,12 +138,11 @@ relay_some(struct relay_way *w, bool offload, struct relay_stats *rs)
 		hp_send_batch(w->rw_to, w->rw_out, n);	/* full: dropped */
 		rs->rs_frames += n;
 		done += (unsigned int)got;
-		if ((unsigned int)got < w->rw_want) {	/* the TAP is empty */
-			w->rw_want = (unsigned int)got + 1;
+		empty = (unsigned int)got < w->rw_want;
+		w->rw_want = hp_batch_next(w->rw_want, (unsigned int)got,
+		    RELAY_BATCH);
+		if (empty)
 			break;
-		}
-		w->rw_want = 2 * w->rw_want < RELAY_BATCH ? 2 * w->rw_want :
-		    RELAY_BATCH;
 	}
 }
 

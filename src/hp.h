@@ -189,6 +189,21 @@ hp_send_batch(struct hp *hp, struct hp_txbuf *b, unsigned int n)
 		hp_send_each(hp, b, n);
 }
 
+/*
+ * How many frames to ask for next, after a batch read that asked for
+ * asked and got got: twice as many (max at most) while reads come back
+ * full, one more than it got once one comes back short (the device was
+ * empty).  A read that finds no frame is not free (io_uring arms it, then
+ * cancels it), so asking far more than there is costs.
+ */
+static inline unsigned int
+hp_batch_next(unsigned int asked, unsigned int got, unsigned int max)
+{
+	if (got < asked)
+		return got + 1;
+	return 2 * asked < max ? 2 * asked : max;
+}
+
 /* A batch read a recv at a time: recv_batch's fallback. */
 static inline ssize_t
 hp_recv_each(struct hp *hp, struct hp_rxbuf *b, unsigned int n)

@@ -184,6 +184,25 @@ tb_reorder(struct hp_rxbuf *b, unsigned int n, const unsigned int *order,
 			b[k++] = tmp[i];
 }
 
+/*
+ * Request tag of a frame's read or write (IORING_OP_READV or _WRITEV):
+ * its virtio_net_hdr and buf (len bytes), through iov, which must live
+ * until the request completes.
+ */
+static void
+tb_prep(struct io_uring *r, uint8_t op, int fd, unsigned int tag,
+    struct iovec iov[2], struct virtio_net_hdr *vh, void *buf, size_t len)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
+
+	iov[0].iov_base = vh;
+	iov[0].iov_len = sizeof(*vh);
+	iov[1].iov_base = buf;
+	iov[1].iov_len = len;
+	io_uring_prep_rw(op, sqe, fd, iov, 2, 0);
+	io_uring_sqe_set_data64(sqe, tag);
+}
+
 /* What one completion says of read i, or of the cancel (TB_CANCEL). */
 struct tb_state {
 	unsigned int	order[TAP_BATCH_MAX];
@@ -228,15 +247,9 @@ tap_batch_recv(int fd, struct hp_rxbuf *b, unsigned int n)
 		n = TAP_BATCH_MAX;
 	if ((r = tb_ring_get()) == NULL)
 		return -ENOSYS;
-	for (i = 0; i < n; i++) {
-		iov[i][0].iov_base = &b[i].rb_vh;
-		iov[i][0].iov_len = sizeof(b[i].rb_vh);
-		iov[i][1].iov_base = b[i].rb_buf;
-		iov[i][1].iov_len = b[i].rb_cap;
-		sqe = io_uring_get_sqe(r);
-		io_uring_prep_readv(sqe, fd, iov[i], 2, 0);
-		io_uring_sqe_set_data64(sqe, i);
-	}
+	for (i = 0; i < n; i++)
+		tb_prep(r, IORING_OP_READV, fd, i, iov[i], &b[i].rb_vh,
+		    b[i].rb_buf, b[i].rb_cap);
 	sqe = io_uring_get_sqe(r);
 	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
 	io_uring_sqe_set_data64(sqe, TB_CANCEL);
@@ -277,7 +290,6 @@ tap_batch_send(int fd, struct hp_txbuf *b, unsigned int n)
 {
 	struct __kernel_timespec ts = { .tv_nsec = TB_WAIT_NS };
 	struct iovec iov[TAP_BATCH_MAX][2];
-	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
 	struct io_uring *r;
 	unsigned int i, done = 0;
@@ -288,13 +300,8 @@ tap_batch_send(int fd, struct hp_txbuf *b, unsigned int n)
 	if ((r = tb_ring_get()) == NULL)
 		return -ENOSYS;
 	for (i = 0; i < n; i++) {
-		iov[i][0].iov_base = &b[i].tb_vh;
-		iov[i][0].iov_len = sizeof(b[i].tb_vh);
-		iov[i][1].iov_base = (void *)(uintptr_t)b[i].tb_buf;
-		iov[i][1].iov_len = b[i].tb_len;
-		sqe = io_uring_get_sqe(r);
-		io_uring_prep_writev(sqe, fd, iov[i], 2, 0);
-		io_uring_sqe_set_data64(sqe, i);
+		tb_prep(r, IORING_OP_WRITEV, fd, i, iov[i], &b[i].tb_vh,
+		    (void *)(uintptr_t)b[i].tb_buf, b[i].tb_len);
 		b[i].tb_res = -ECANCELED;
 	}
 	if ((rc = io_uring_submit_and_wait(r, n)) < 0 && rc != -EINTR) {

@@ -410,9 +410,8 @@ struct vif_rxsrc {
 /*
  * How many frames to ask the TAP for: as many as surely fit (in the
  * avail requests posted, in room more frames of this batch), and no
- * more than the last read got plus one, doubled while reads come back
- * full: a read that finds no frame is not free (io_uring arms it to wait,
- * then cancels it).  One at least, which may have to wait for slots.
+ * more than q_rx_want (hp_batch_next).  One at least, which may have
+ * to wait for slots.
  */
 static unsigned int
 vif_rx_want(struct vif_queue *q, const struct vif_rxsrc *rs, uint32_t avail,
@@ -458,13 +457,9 @@ vif_rx_next(struct vif_queue *q, struct vif_rxsrc *rs, uint32_t avail,
 			}
 			if (n < 0)
 				n = 0;
-			if ((unsigned int)n == k) {
-				q->q_rx_want = 2 * k < XVIF_RX_BATCH_FRAMES ?
-				    2 * k : XVIF_RX_BATCH_FRAMES;
-			} else {
-				q->q_rx_want = (unsigned int)n + 1;
-				rs->rs_empty = true;
-			}
+			q->q_rx_want = hp_batch_next(k, (unsigned int)n,
+			    XVIF_RX_BATCH_FRAMES);
+			rs->rs_empty = (unsigned int)n < k;
 			if (n == 0)
 				return 0;
 			q->q_cnt[VIF_RX_TAP_READS]++;
