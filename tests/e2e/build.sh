@@ -40,6 +40,10 @@ say() { echo "e2e-build: $*" >&2; }
 
 # --- host packages --------------------------------------------------------
 need="qemu-system-x86 busybox-static debootstrap linux-image-amd64 cpio kmod"
+# E2E_PROFILE=1 (run.sh): perf in dom0, the host's own (Debian's
+# linux-perf; the dom0 kernel is the host's Debian kernel too).
+PERF=${XVIF_E2E_PERF:-0}
+[ "$PERF" = 1 ] && need="$need linux-perf"
 missing=
 for p in $need; do
 	s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
@@ -101,8 +105,8 @@ fi
 for d in "$CACHE"/base-*; do [ "$d" = "$BASE" ] || rm -rf "$d"; done
 
 # --- images ---------------------------------------------------------------
-ikey=$( { echo "$bkey"; cat "$HERE"/build.sh "$HERE"/dom0-init "$HERE"/domU-init \
-	"$HERE"/phase-*.sh "$HERE"/lib.sh "$HERE"/trace-states "$DEB" "$TXS" "$RELAY" /bin/busybox \
+ikey=$( { echo "$bkey perf=$PERF"; cat "$HERE"/build.sh "$HERE"/dom0-init "$HERE"/domU-init \
+	"$HERE"/phase-*.sh "$HERE"/lib.sh "$HERE"/trace-states "$HERE"/prof-summary "$DEB" "$TXS" "$RELAY" /bin/busybox \
 	"/boot/vmlinuz-$KVER"; } | sha256sum | cut -c1-16)
 IMG=$CACHE/img-$ikey
 if [ ! -f "$IMG/.done" ]; then
@@ -122,6 +126,10 @@ if [ ! -f "$IMG/.done" ]; then
 	install -m 755 "$HERE/domU-init" $U/init
 	S=$T/dom0
 	cp -a "$BASE/dom0root" "$S"
+	if [ "$PERF" = 1 ]; then	# perf and the libraries it needs
+		for f in /usr/bin/perf $(ldd /usr/bin/perf | awk '/=>/{print $3} /ld-linux/{print $1}'); do
+			mkdir -p "$S$(dirname "$f")"; cp -nL "$f" "$S$f"; done
+	fi
 	(cd $U && find . | cpio -o -H newc --quiet | gzip -1) > "$T/domU-initrd.gz"
 	mkdir -p "$S/boot"
 	cp "$BASE/vmlinuz" "$S/boot/domU-vmlinuz"
@@ -144,7 +152,8 @@ if [ ! -f "$IMG/.done" ]; then
 	mkdir -p "$S/e2e/bin"
 	install -m 755 "$TXS" "$S/e2e/bin/t_xs_client"
 	install -m 755 "$RELAY" "$S/e2e/bin/taprelay"
-	install -m 755 "$HERE"/lib.sh "$HERE"/phase-*.sh "$HERE"/trace-states "$S/e2e/"
+	install -m 755 "$HERE"/lib.sh "$HERE"/phase-*.sh "$HERE"/trace-states \
+	    "$HERE"/prof-summary "$S/e2e/"
 	install -m 755 "$HERE/dom0-init" "$S/init"
 	(cd "$S" && find . | cpio -o -H newc --quiet) > "$IMG/dom0-initrd.cpio"
 	ln "$BASE/xen.elf" "$IMG/xen.elf" 2>/dev/null || cp "$BASE/xen.elf" "$IMG/xen.elf"

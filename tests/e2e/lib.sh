@@ -155,10 +155,35 @@ throughput() {
 	udp64 domU_to_dom0 -R
 }
 
+# prof_start / prof_stop NAME: with e2e_profile=1 (run.sh's E2E_PROFILE),
+# in phases xvif and netback, perf samples every CPU of dom0 (cpu-clock,
+# with call chains) over the middle of a measurement, and prof-summary
+# prints where the time went (check profile_NAME: perf worked).  Perf's
+# own cost skews the figures of a profiled run: compare profiles, not them.
+prof_start() {
+	PROF_PID=
+	[ "${e2e_profile:-0}" = 1 ] && [[ $PHASE =~ ^(xvif|netback)$ ]] || return 0
+	( sleep 1; exec perf record -q -g -e cpu-clock -a -o /tmp/prof.data \
+		-- sleep $((IPERF_T > 3 ? IPERF_T - 2 : 1)) ) > /tmp/prof.err 2>&1 &
+	PROF_PID=$!
+}
+prof_stop() {
+	local rc
+	[ -n "${PROF_PID:-}" ] || return 0
+	wait "$PROF_PID"; rc=$?
+	{ perf script -i /tmp/prof.data -F comm,tid,ip,sym 2>/dev/null |
+		awk -f /e2e/prof-summary > /tmp/prof.out; } && [ $rc = 0 ]
+	check profile_$1 $? "perf rc=$rc $(head -1 /tmp/prof.out) $(head -2 /tmp/prof.err | tr '\n' ' ')"
+	indent "profile $1" < /tmp/prof.out
+	rm -f /tmp/prof.data
+}
+
 # iperf NAME [-R]: one iperf3 run; metric iperf_NAME_mbps (receiver).
 iperf() {
 	local n=$1 rc v; shift
+	prof_start
 	timeout -k 5 $((IPERF_T + 30)) iperf3 -c $DOMU_IP -t $IPERF_T -f m "$@" > /tmp/iperf.out 2>&1; rc=$?
+	prof_stop iperf_$n
 	v=$(awk '/receiver/{for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") print $(i-1)}' /tmp/iperf.out | tail -1)
 	[ $rc = 0 ] && [ -n "$v" ]; check iperf_$n $? "rc=$rc ${v:-?} Mbit/s"
 	[ $rc = 0 ] || indent iperf3 < /tmp/iperf.out
@@ -170,8 +195,10 @@ iperf() {
 # second received.
 udp64() {
 	local n=$1 rc v; shift
+	prof_start
 	timeout -k 5 $((IPERF_T + 30)) iperf3 -c $DOMU_IP -u -b 0 -l 18 -t $IPERF_T "$@" \
 		> /tmp/udp.out 2>&1; rc=$?
+	prof_stop udp64_$n
 	v=$(awk -v t=$IPERF_T '/receiver/{for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
 		split($i, a, "/"); printf "%.1f\n", (a[2] - a[1]) / t / 1000 }}' /tmp/udp.out | tail -1)
 	[ $rc = 0 ] && [ -n "$v" ]; check udp64_$n $? "rc=$rc ${v:-?} thousand frames/s"

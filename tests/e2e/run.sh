@@ -9,7 +9,9 @@
 #   E2E_PHASES (xs+hop+xvif+netback+rematch), E2E_REMATCH (3 pairs of rounds in
 #   phase rematch), E2E_IPERF_T (5 s), E2E_CYCLES (10),
 #   E2E_DOMU_VCPUS (2: the guest's netfront asks for 2 queues),
-#   E2E_TIMEOUT (whole QEMU run, 1800 s), E2E_MEM (3072 MiB), E2E_SMP (2).
+#   E2E_TIMEOUT (whole QEMU run, 1800 s), E2E_MEM (3072 MiB), E2E_SMP (2),
+#   E2E_PROFILE (0; 1: perf in dom0 samples every iperf3 run of phases
+#   xvif and netback and prints where dom0's CPU went: see README.md).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-build}
@@ -22,12 +24,14 @@ REMATCH=${E2E_REMATCH:-3}
 # (a run on a loaded machine took twice as long as on an idle one: xvif
 # 453 s, netback past 180 s); the QEMU limit covers boot plus all four.
 TMO=${E2E_TIMEOUT:-1800}
+PROFILE=${E2E_PROFILE:-0}
+[[ $PROFILE =~ ^[01]$ ]] || { echo "e2e: E2E_PROFILE=$PROFILE: want 0 or 1"; echo "e2e: 0 passed, 1 failed"; exit 1; }
 t0=$EPOCHREALTIME
 
 # dom0 gets xvifd as an admin does: the project's Debian package.
 deb=$("$HERE/../../scripts/deb" "$BUILD/deb") ||
 	{ echo "e2e: package build failed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
-img=$("$HERE/build.sh" "$deb" "$BUILD/tests/t_xs_client" "$BUILD/bench/taprelay") || { echo "e2e: image build failed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+img=$(XVIF_E2E_PERF=$PROFILE "$HERE/build.sh" "$deb" "$BUILD/tests/t_xs_client" "$BUILD/bench/taprelay") || { echo "e2e: image build failed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
 tb=$EPOCHREALTIME
 mkdir -p "$CACHE/logs"
 ls -1t "$CACHE"/logs/run-*.log 2>/dev/null | tail -n +10 | xargs -r rm -f
@@ -35,7 +39,7 @@ LOG=$CACHE/logs/run-$(date +%Y%m%d-%H%M%S).log
 
 # No commas in the dom0 command line: QEMU's -initrd splits modules on ','.
 XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=${E2E_SMP:-2} smap=0 smep=0 loglvl=all guest_loglvl=all"
-DOM0_ARGS="console=hvc0 earlyprintk=xen panic=-1 e2e_phases=$PHASES e2e_iperf_t=${E2E_IPERF_T:-5} e2e_cycles=${E2E_CYCLES:-10} e2e_domu_vcpus=${E2E_DOMU_VCPUS:-2} e2e_limit_xvif=${E2E_LIMIT_XVIF:-900} e2e_limit_netback=${E2E_LIMIT_NETBACK:-450} e2e_limit_xs=${E2E_LIMIT_XS:-120} e2e_rematch=$REMATCH e2e_limit_rematch=${E2E_LIMIT_REMATCH:-$((150 + 150 * REMATCH))} e2e_limit_hop=${E2E_LIMIT_HOP:-120}"
+DOM0_ARGS="console=hvc0 earlyprintk=xen panic=-1 e2e_phases=$PHASES e2e_iperf_t=${E2E_IPERF_T:-5} e2e_cycles=${E2E_CYCLES:-10} e2e_domu_vcpus=${E2E_DOMU_VCPUS:-2} e2e_limit_xvif=${E2E_LIMIT_XVIF:-900} e2e_limit_netback=${E2E_LIMIT_NETBACK:-450} e2e_limit_xs=${E2E_LIMIT_XS:-120} e2e_rematch=$REMATCH e2e_limit_rematch=${E2E_LIMIT_REMATCH:-$((150 + 150 * REMATCH))} e2e_limit_hop=${E2E_LIMIT_HOP:-120} e2e_profile=$PROFILE"
 # The CPU: QEMU's "max" without XSAVE (and so without AVX, which needs
 # it).  With XSAVE, dom0 processes that had nothing to do with xvifd died
 # at random once a guest ran traffic (xl: "malloc(): corrupted top size";
