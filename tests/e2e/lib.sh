@@ -185,7 +185,7 @@ guest_cpu() { timeout 10 nc -d $DOMU_IP 5003 2>/dev/null | awk '$1 == "cpu"'; }
 # guest_cpu lines: the share of the guest's vCPU time (user to steal)
 # that it was ready to run while Xen ran another vCPU on the two emulated
 # CPUs -- dom0's, where the backend works.  The guest is where 64-byte
-# frames to it are lost (its socket drops what it cannot take), so what
+# frames to it are lost (it drops what it cannot take), so what
 # the backend costs dom0 shows in the guest's rate through this.
 steal_metric() {
 	local v
