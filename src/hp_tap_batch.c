@@ -71,14 +71,21 @@ tap_batch_enabled(void)
 	return !atomic_load(&tb_off);
 }
 
-/* A cancel of every request of ours on fd (Linux 5.19's CANCEL_FD). */
-static int
-tb_cancel_all(struct io_uring *r, int fd)
+/* Queue a cancel of every request of ours on fd (5.19's CANCEL_FD). */
+static void
+tb_prep_cancel(struct io_uring *r, int fd)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
 
 	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
 	io_uring_sqe_set_data64(sqe, TB_CANCEL);
+}
+
+/* ... and submit it at once. */
+static int
+tb_cancel_all(struct io_uring *r, int fd)
+{
+	tb_prep_cancel(r, fd);
 	return io_uring_submit(r);
 }
 
@@ -237,7 +244,6 @@ tap_batch_recv(int fd, struct hp_rxbuf *b, unsigned int n)
 	struct __kernel_timespec ts = { .tv_nsec = TB_WAIT_NS };
 	struct iovec iov[TAP_BATCH_MAX][2];
 	struct tb_state st = { .cancels = 1 };
-	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
 	struct io_uring *r;
 	unsigned int i;
@@ -250,9 +256,7 @@ tap_batch_recv(int fd, struct hp_rxbuf *b, unsigned int n)
 	for (i = 0; i < n; i++)
 		tb_prep(r, IORING_OP_READV, fd, i, iov[i], &b[i].rb_vh,
 		    b[i].rb_buf, b[i].rb_cap);
-	sqe = io_uring_get_sqe(r);
-	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
-	io_uring_sqe_set_data64(sqe, TB_CANCEL);
+	tb_prep_cancel(r, fd);
 	if ((rc = io_uring_submit(r)) < 0 && rc != -EINTR) {
 		/* Nothing went in (the ring is ours, with room): no reads. */
 		tap_batch_disable();
