@@ -196,14 +196,17 @@ steal_metric() {
 	else mark "no guest CPU times for $1 (before: '$2', after: '$3')"; fi
 }
 
+# observe_start / observe_stop NAME: what every measurement records
+# besides its figure: the guest's steal time, and a profile if asked.
+observe_start() { OBS_CPU=$(guest_cpu); prof_start; }
+observe_stop() { prof_stop "$1"; steal_metric "$1" "$OBS_CPU" "$(guest_cpu)"; }
+
 # iperf NAME [-R]: one iperf3 run; metric iperf_NAME_mbps (receiver).
 iperf() {
-	local n=$1 rc v g0; shift
-	g0=$(guest_cpu)
-	prof_start
+	local n=$1 rc v; shift
+	observe_start
 	timeout -k 5 $((IPERF_T + 30)) iperf3 -c $DOMU_IP -t $IPERF_T -f m "$@" > /tmp/iperf.out 2>&1; rc=$?
-	prof_stop iperf_$n
-	steal_metric iperf_$n "$g0" "$(guest_cpu)"
+	observe_stop iperf_$n
 	v=$(awk '/receiver/{for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") print $(i-1)}' /tmp/iperf.out | tail -1)
 	[ $rc = 0 ] && [ -n "$v" ]; check iperf_$n $? "rc=$rc ${v:-?} Mbit/s"
 	[ $rc = 0 ] || indent iperf3 < /tmp/iperf.out
@@ -214,13 +217,11 @@ iperf() {
 # fast as iperf3 sends them; metric udp64_NAME_kpps: thousand frames a
 # second received.
 udp64() {
-	local n=$1 rc v g0; shift
-	g0=$(guest_cpu)
-	prof_start
+	local n=$1 rc v; shift
+	observe_start
 	timeout -k 5 $((IPERF_T + 30)) iperf3 -c $DOMU_IP -u -b 0 -l 18 -t $IPERF_T "$@" \
 		> /tmp/udp.out 2>&1; rc=$?
-	prof_stop udp64_$n
-	steal_metric udp64_$n "$g0" "$(guest_cpu)"
+	observe_stop udp64_$n
 	grep -E 'sender|receiver' /tmp/udp.out | indent "udp64 $n"
 	v=$(awk -v t=$IPERF_T '/receiver/{for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
 		split($i, a, "/"); printf "%.1f\n", (a[2] - a[1]) / t / 1000 }}' /tmp/udp.out | tail -1)
