@@ -213,21 +213,48 @@ iperf() {
 	[ -n "$v" ] && metric iperf_${n}_mbps "$v"
 }
 
+# udp_in: of the /proc/net/snmp on stdin, the datagrams that reached the
+# UDP layer: delivered to a socket (InDatagrams) or dropped there
+# (InErrors: a full receive buffer, a bad checksum).
+udp_in() { awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $2 + $4 }'; }
+# rx_udp_in [-R]: udp_in of the receiving side: the guest (domU-init
+# serves its /proc/net/snmp on :5004), or dom0 with -R.
+rx_udp_in() {
+	if [ "$1" = -R ]; then udp_in < /proc/net/snmp
+	else timeout 10 nc -d $DOMU_IP 5004 2>/dev/null | udp_in; fi
+}
+# kpps_of SIDE: of iperf3's "lost/total" on its SIDE (sender|receiver)
+# line in /tmp/udp.out, thousand frames a second: sent (the total) for
+# the sender, received (total - lost) for the receiver.
+kpps_of() {
+	awk -v t=$IPERF_T -v side=$1 '$NF == side { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
+		split($i, a, "/"); printf "%.1f\n", (side == "sender" ? a[2] : a[2] - a[1]) / t / 1000 }}' /tmp/udp.out | tail -1
+}
+
 # udp64 NAME [-R]: 60-byte Ethernet frames (18 bytes of UDP payload) as
 # fast as iperf3 sends them; metric udp64_NAME_kpps: thousand frames a
-# second received.
+# second received.  Where the others went: udp64_NAME_sent_kpps, what
+# the sender got out; udp64_NAME_stack_kpps, what reached the receiving
+# side's UDP layer (sent - stack: lost in dom0 or the rings; stack -
+# received: dropped at the receiving socket).
 udp64() {
-	local n=$1 rc v; shift
+	local n=$1 rc v in0 in1; shift
+	in0=$(rx_udp_in "$@")
 	observe_start
 	timeout -k 5 $((IPERF_T + 30)) iperf3 -c $DOMU_IP -u -b 0 -l 18 -t $IPERF_T "$@" \
 		> /tmp/udp.out 2>&1; rc=$?
 	observe_stop udp64_$n
+	in1=$(rx_udp_in "$@")
 	grep -E 'sender|receiver' /tmp/udp.out | indent "udp64 $n"
-	v=$(awk -v t=$IPERF_T '/receiver/{for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
-		split($i, a, "/"); printf "%.1f\n", (a[2] - a[1]) / t / 1000 }}' /tmp/udp.out | tail -1)
+	v=$(kpps_of receiver)
 	[ $rc = 0 ] && [ -n "$v" ]; check udp64_$n $? "rc=$rc ${v:-?} thousand frames/s"
 	[ $rc = 0 ] || indent iperf3 < /tmp/udp.out
 	[ -n "$v" ] && metric udp64_${n}_kpps "$v"
+	v=$(kpps_of sender)
+	[ -n "$v" ] && metric udp64_${n}_sent_kpps "$v"
+	if [ -n "$in0" ] && [ -n "$in1" ]; then
+		metric udp64_${n}_stack_kpps "$(awk -v a=$in0 -v b=$in1 -v t=$IPERF_T 'BEGIN { printf "%.1f\n", (b - a) / t / 1000 }')"
+	else mark "no UDP counters of the receiving side for udp64 $n (before: '$in0', after: '$in1')"; fi
 }
 
 # destroy_guest NAME: xl destroy, timed; then the backend must be gone.
