@@ -184,9 +184,9 @@ guest_cpu() { timeout 10 nc -d $DOMU_IP 5003 2>/dev/null | awk '$1 == "cpu"'; }
 # steal_metric NAME BEFORE AFTER: metric NAME_guest_steal_pct from two
 # guest_cpu lines: the share of the guest's vCPU time (user to steal)
 # that it was ready to run while Xen ran another vCPU on the two emulated
-# CPUs -- dom0's, where the backend works.  The guest is where 64-byte
-# frames to it are lost (it drops what it cannot take), so what
-# the backend costs dom0 shows in the guest's rate through this.
+# CPUs -- dom0's, where the backend works: what the backend costs dom0
+# is taken from the guest too (udp64's sent/stack figures say where the
+# frames went).
 steal_metric() {
 	local v
 	v=$(printf '%s\n%s\n' "$2" "$3" | awk 'NF >= 9 { n++; for (i = 2; i <= 9; i++) c[n, i] = $i }
