@@ -43,6 +43,7 @@ const char *const vif_counter_names[VIF_COUNTER_MAX] = {
 	[VIF_RX_GSO] = "rx_gso",
 	[VIF_RX_OFFLOAD_DROP] = "rx_offload_drops",
 	[VIF_RX_TAP_READS] = "rx_tap_reads",
+	[VIF_RX_SLOT_WAITS] = "rx_slot_waits",
 	[VIF_EVT_SPURIOUS] = "events_spurious",
 	[VIF_GNT_CALLS] = "grant_copy_calls",
 	[VIF_GNT_OPS] = "grant_copy_ops",

@@ -253,8 +253,10 @@ vif_rx_starve(struct vif_queue *q)
 	unsigned int wait;
 
 	vif_rx_watch_tap(q, false);
-	if (q->q_rx_starved_since == 0)
+	if (q->q_rx_starved_since == 0) {
 		q->q_rx_starved_since = now;
+		q->q_cnt[VIF_RX_SLOT_WAITS]++;
+	}
 	if (!q->q_vif->vif_fe.fe_rx_notify) {
 		ev_timer_arm(vif_q_ev(q), &q->q_rx_timer, XVIF_RX_POLL_MS);
 		return;

@@ -97,6 +97,7 @@ enum vif_counter {
 	VIF_RX_GSO,		/* GSO superframes handed to the guest */
 	VIF_RX_OFFLOAD_DROP,	/* offloads it did not ask for (stale TAP) */
 	VIF_RX_TAP_READS,	/* TAP reads (batches) that got frames */
+	VIF_RX_SLOT_WAITS,	/* waits for the guest to post slots */
 	VIF_EVT_SPURIOUS,	/* notifications that found no work */
 	VIF_GNT_CALLS, VIF_GNT_OPS,
 	VIF_EVT_IN, VIF_EVT_OUT,

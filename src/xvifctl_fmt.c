@@ -428,6 +428,7 @@ static const struct {
 	{ "rx_gso", "GSO superframes delivered to the guest" },
 	{ "rx_offload_drops", "Host frames with offloads the guest refused" },
 	{ "rx_tap_reads", "Reads of the host interface that got frames (batches)" },
+	{ "rx_slot_waits", "Times a frame waited for the guest to post slots" },
 	{ "events_spurious", "Notifications that found no work" },
 	{ "grant_copy_calls", "Grant copy calls (batches)" },
 	{ "grant_copy_ops", "Grant copy operations (segments)" },

@@ -54,10 +54,11 @@ cnt() { grep "$IF: $IF " $LOG | tail -1 | grep -o " $1=[0-9]*" | cut -d= -f2; }
 offl="$(grep -m1 "$IF: connected" $LOG | grep -o '(.*)') tx_csum_offloads=$(cnt tx_csum_offloads) tx_gso=$(cnt tx_gso) rx_csum_blank=$(cnt rx_csum_blank) rx_gso=$(cnt rx_gso)"
 [ "$(cnt tx_csum_offloads)" -gt 0 ] && [ "$(cnt rx_gso)" -gt 0 ]; check offloads_used $? "$offl"
 # The stock netfront of a guest with N vCPUs asks for N queues (split
-# event channels too); the frames each queue carried, for the record.
+# event channels too); the frames each queue carried, the TAP reads that
+# brought them and the waits for the guest's slots, for the record.
 nq=${e2e_domu_vcpus:-2}
 qf=$(for q in $(seq 0 $((nq - 1))); do grep "$IF queue $q: " $LOG | tail -1 |
-	grep -oE ' (tx|rx)_frames=[0-9]*' | tr -d '\n' | sed "s/^/ q$q:/"; done)
+	grep -oE ' (tx_frames|rx_frames|rx_tap_reads|rx_slot_waits)=[0-9]*' | tr -d '\n' | sed "s/^/ q$q:/"; done)
 if [ "$nq" -gt 1 ]; then
 	grep -m1 "$IF: connected" $LOG | grep -q "($nq queues, .*event channels"
 else

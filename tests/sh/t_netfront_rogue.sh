@@ -183,6 +183,8 @@ t_not "no-rx-slots: the rogue receives nothing" \
 good_pings no-rx-slots
 kill -USR1 "$RPID"
 expect no-rx-slots "rx_frames=0 " "counts no rx frame"
+# One wait, however long: the frame held for the guest's slots.
+counter_is no-rx-slots rx_slot_waits 1
 # Stall detection: no slot for 10 s, carrier off (XSA-392).
 xvifd_says no-rx-slots "guest rx stalled" "detects the stall" 20
 t_ok "no-rx-slots: carrier off on the host interface" sh -c \
