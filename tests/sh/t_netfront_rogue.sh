@@ -77,7 +77,7 @@ xvifd_says() {
 # counter_is MODE NAME VALUE: xvifd's SIGUSR1 dump shows NAME=VALUE for the rogue.
 counter_is() {
 	kill -USR1 "$XVIFD_PID"
-	if t_wait 5 sh -c "grep 'xvif${RD}i0: xvif${RD}i0 ' '$T_DIR/xvifd.log' | tail -1 | grep -q ' $2=$3'"; then
+	if t_wait 5 sh -c "grep 'xvif${RD}i0: xvif${RD}i0 ' '$T_DIR/xvifd.log' | tail -1 | grep -qE ' $2=$3( |\$)'"; then
 		t_pass "$1: counter $2=$3"
 	else t_fail "$1: counter $2=$3" "$(grep "xvif${RD}i0: xvif${RD}i0 " "$T_DIR/xvifd.log" | tail -1)"; fi
 }
