@@ -344,20 +344,31 @@ fz_nchild(const struct xsd_node *p, const char *base)
 }
 
 /*
- * One node; returns its number of children.  Its parent must list it
- * once; with as many child entries in the tree as nodes below "/", every
- * entry is then a node that exists (fz_check_world).
+ * One node, found in bucket b; returns its number of children.  Every
+ * pass over a name costs (deep paths are long, and the whole tree is
+ * checked after each request), so each check is the cheapest that says
+ * the same:
+ *   - "found under its name" (xsd_htab_get(name) == n) is: its hash is
+ *     its name's, it sits in that hash's bucket, and no node before it in
+ *     the chain has its name;
+ *   - its parent lists it exactly once; with as many child entries in the
+ *     tree as nodes below "/" (fz_check_world), the entries and the nodes
+ *     then pair off one to one, so no entry is listed twice or names a
+ *     node that does not exist -- no need to count each entry in its own
+ *     list, which is quadratic in a wide directory.
  */
 FZ_CHECK static unsigned int
-fz_check_node(const struct xsd *x, const struct xsd_node *n)
+fz_check_node(const struct xsd *x, const struct xsd_node *n, unsigned int b)
 {
+	static char pname[XENSTORE_ABS_PATH_MAX + 1];
 	const struct xsd_htab *t = &x->x_tree;
-	const struct xsd_node *p;
-	const char *k;
-	char *pname;
-	unsigned int off, nk = 0;
+	const struct xsd_node *p, *m;
+	const char *k, *slash;
+	unsigned int off, nk = 0, hv = xsd_hash(n->n_name);
 
-	assert(xsd_htab_get(t, n->n_name) == n);
+	assert(n->n_hash == hv && hv % t->h_nb == b);
+	for (m = t->h_b[b]; m != n; m = m->n_hnext)
+		assert(m->n_hash != hv || strcmp(m->n_name, n->n_name) != 0);
 	assert(xsd_valid_path(n->n_name));
 	fz_check_perms(n->n_perms, n->n_nperms);
 	assert(n->n_gen != XSD_NO_GEN && n->n_gen <= x->x_gen);
@@ -368,17 +379,18 @@ fz_check_node(const struct xsd *x, const struct xsd_node *n)
 	for (off = 0; off < n->n_childlen; off += (unsigned int)strlen(k) + 1) {
 		k = n->n_children + off;
 		assert(k[0] != '\0' && strchr(k, '/') == NULL);
-		assert(fz_nchild(n, k) == 1);
 		nk++;
 	}
-	if (strcmp(n->n_name, "/") == 0)
-		return nk;
-	pname = xsd_parent(n->n_name);
-	assert(pname != NULL);
+	slash = strrchr(n->n_name, '/');
+	if (slash == n->n_name && n->n_name[1] == '\0')
+		return nk;			/* "/" */
+	off = slash == n->n_name ? 1 : (unsigned int)(slash - n->n_name);
+	assert(off < sizeof(pname));
+	memcpy(pname, n->n_name, off);
+	pname[off] = '\0';
 	p = xsd_htab_get(t, pname);
-	free(pname);
 	assert(p != NULL);			/* no orphan */
-	assert(fz_nchild(p, strrchr(n->n_name, '/') + 1) == 1);
+	assert(fz_nchild(p, slash + 1) == 1);
 	return nk;
 }
 
@@ -498,7 +510,7 @@ fz_check_world(const struct xsd *x)
 		owned[i] = watches[i] = 0;
 	for (i = 0; i < t->h_nb; i++)
 		for (n = t->h_b[i]; n != NULL; n = n->n_hnext, nn++) {
-			nk += fz_check_node(x, n);
+			nk += fz_check_node(x, n, i);
 			for (c = x->x_conns; c != NULL; c = c->c_next)
 				assert(xsd_perm_for(c, n->n_perms, n->n_nperms) ==
 				    fz_perm_for(c, n->n_perms, n->n_nperms));
