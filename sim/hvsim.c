@@ -434,9 +434,30 @@ hvsim_view_dying(const struct hvsim_view *v)
 }
 
 /*
+ * d's views of other domains, cached while something uses them: a view
+ * maps the domain's whole memory file and holds its fd, so a view kept
+ * after its last user would keep a dead guest's memory for as long as
+ * this process lives (its id may never come back).  Under d_views_mu:
+ * drop the cached view of domid if its domain is dying or the cache's
+ * is the only reference left (nobody else can take one meanwhile).
+ */
+static void
+hvsim_view_uncache(struct hvsim_dom *d, domid_t domid, bool idle_too)
+{
+	struct hvsim_view *v = d->d_views[domid];
+
+	if (v == NULL || (!hvsim_view_dying(v) &&
+	    !(idle_too && __atomic_load_n(&v->v_refs, __ATOMIC_ACQUIRE) == 1)))
+		return;
+	d->d_views[domid] = NULL;
+	hvsim_view_put(v);	/* others may still hold it */
+}
+
+/*
  * A reference to domid's view, through d's cache.  A cached view of a
  * dying domain is dropped and the name looked up again (the id may have
- * been reused).  The view returned may itself be dying: callers decide.
+ * been reused); a dying view is not cached.  The view returned may itself
+ * be dying: callers decide.
  */
 int
 hvsim_view_get(struct hvsim_dom *d, domid_t domid, struct hvsim_view **out)
@@ -452,14 +473,16 @@ hvsim_view_get(struct hvsim_dom *d, domid_t domid, struct hvsim_view **out)
 		return 0;
 	}
 	pthread_mutex_lock(&d->d_views_mu);
-	if ((v = d->d_views[domid]) != NULL && hvsim_view_dying(v)) {
-		hvsim_view_put(v);	/* others may still hold it */
-		d->d_views[domid] = v = NULL;
-	}
-	if (v == NULL) {
+	hvsim_view_uncache(d, domid, false);
+	if ((v = d->d_views[domid]) == NULL) {
 		if ((rc = hvsim_view_open(d->d_dir, domid, &v)) < 0) {
 			pthread_mutex_unlock(&d->d_views_mu);
 			return rc;
+		}
+		if (hvsim_view_dying(v)) {	/* the caller's reference */
+			pthread_mutex_unlock(&d->d_views_mu);
+			*out = v;
+			return 0;
 		}
 		d->d_views[domid] = v;
 	}
@@ -467,6 +490,21 @@ hvsim_view_get(struct hvsim_dom *d, domid_t domid, struct hvsim_view **out)
 	pthread_mutex_unlock(&d->d_views_mu);
 	*out = v;
 	return 0;
+}
+
+/*
+ * A user of domid's view let go of it (a grant unmapped, a channel to it
+ * closed): if that was the last, or the domain is dying, the cache lets
+ * go too.
+ */
+void
+hvsim_view_done(struct hvsim_dom *d, domid_t domid)
+{
+	if (domid > HVSIM_MAX_DOMID || domid == d->d_self)
+		return;
+	pthread_mutex_lock(&d->d_views_mu);
+	hvsim_view_uncache(d, domid, true);
+	pthread_mutex_unlock(&d->d_views_mu);
 }
 
 /* Lock the event channel tables of a and b, in domid order (Xen's). */

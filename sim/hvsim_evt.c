@@ -373,6 +373,8 @@ hvsim_close_entry(struct hvsim_dom *d, const char *dir, struct hvsim_view *v,
 		    __ATOMIC_RELEASE);
 		hvsim_evt_unlock2(v, rv);
 		hvsim_view_put(rv);
+		if (d != NULL && rv != NULL)	/* one user of it fewer */
+			hvsim_view_done(d, rdom);
 		return 0;
 	}
 	return -EAGAIN;

@@ -462,6 +462,7 @@ int
 hvsim_gnt_unmap(struct hvsim_dom *d, void *page)
 {
 	struct hvsim_map **mp, *m;
+	domid_t dom;
 
 	for (mp = &d->d_maps; (m = *mp) != NULL; mp = &m->m_next)
 		if (m->m_addr == page)
@@ -471,8 +472,10 @@ hvsim_gnt_unmap(struct hvsim_dom *d, void *page)
 	*mp = m->m_next;
 	munmap(m->m_addr, HV_PAGE_SIZE);
 	hvsim_release(d, m->m_view, m->m_ref, false);
+	dom = m->m_view->v_domid;
 	hvsim_view_put(m->m_view);
 	free(m);
+	hvsim_view_done(d, dom);
 	return 0;
 }
 

@@ -174,7 +174,10 @@ struct hvsim_dom {
 	char			 d_dir[256];
 	domid_t			 d_self;
 	struct hvsim_view	*d_own;
-	/* The cache: xvifd's worker threads copy and notify at once. */
+	/*
+	 * The cache: xvifd's worker threads copy and notify at once.  A view
+	 * stays while something uses it (hvsim_view_done), no longer.
+	 */
 	pthread_mutex_t		 d_views_mu;
 	struct hvsim_view	*d_views[HVSIM_MAX_DOMID + 1];
 	struct hvsim_map	*d_maps;
@@ -189,6 +192,7 @@ void	hvsim_unlock(uint32_t *);
 int	hvsim_view_open(const char *dir, domid_t, struct hvsim_view **);
 void	hvsim_view_put(struct hvsim_view *);
 int	hvsim_view_get(struct hvsim_dom *, domid_t, struct hvsim_view **);
+void	hvsim_view_done(struct hvsim_dom *, domid_t);
 bool	hvsim_view_dying(const struct hvsim_view *);
 int	hvsim_evt_lock2(struct hvsim_view *, struct hvsim_view *);
 void	hvsim_evt_unlock2(struct hvsim_view *, struct hvsim_view *);

@@ -30,6 +30,10 @@ w_die() { echo "FAIL $T_NAME: setup: $*"; exit 1; }
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/world.sh"
 t_cleanup_add() { w_cleanup_add "$1"; }
 t_wait() { w_wait "$@"; }
+# xvifd_holds_dom D: xvifd has the simulated host's view of domain D's
+# memory open (its file, deleted or not); xvifd_lets_go D: it has not.
+xvifd_holds_dom() { ls -l "/proc/$XVIFD_PID/fd" 2>/dev/null | grep -q "/dom$1\.mem\( (deleted)\)\?$"; }
+xvifd_lets_go() { ! xvifd_holds_dom "$1"; }
 t_pids() {
 	local p
 	for p in $(pgrep -f -- "$1"); do

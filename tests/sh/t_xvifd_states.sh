@@ -145,10 +145,14 @@ t_wait 5 sh -c "ip netns exec ${GUEST_NS[2]} ss -ltn | grep -q ':7100 '"
 ip netns exec "$DOM0_NS" timeout 60 socat -u "FILE:$T_DIR/big" TCP:169.254.2.2:7100 2>/dev/null &
 cli=$!
 sleep 0.3
+t_ok "guest 2 connected: xvifd maps its memory" xvifd_holds_dom "$d2"
 t_ok "xl destroy equivalent mid-transfer" timeout 30 "$SIM" destroy --dir "$SIM_DIR" "$d2"
 t_wait 5 sh -c "! ip -n $DOM0_NS link show xvif${d2}i0" && t_pass "destroyed guest: interface gone" ||
 	t_fail "destroyed guest: interface gone" "still there"
 t_not "destroyed guest: backend directory gone" xenstore-read $be/$d2/0/state
+t_wait 5 xvifd_lets_go "$d2" &&
+	t_pass "destroyed guest: xvifd let go of its memory" ||
+	t_fail "destroyed guest: xvifd let go of its memory" "$(ls -l /proc/$XVIFD_PID/fd | grep "dom$d2.mem")"
 kill $cli $srv 2>/dev/null; wait $cli $srv 2>/dev/null
 t_ok "xvifd alive" kill -0 "$XVIFD_PID"
 
@@ -168,6 +172,7 @@ t_wait 5 state_is $be/$d3/0 6 && t_pass "@releaseDomain: backend Closed" ||
 	t_fail "@releaseDomain: backend Closed" "state $(xenstore-read $be/$d3/0/state 2>&1)"
 t_wait 5 sh -c "! ip -n $DOM0_NS link show xvif${d3}i0 2>/dev/null" &&
 	t_pass "@releaseDomain: interface gone" || t_fail "@releaseDomain: interface gone" "still there"
+t_not "@releaseDomain: xvifd holds no view of its memory" xvifd_holds_dom "$d3"
 xenstore-write $be/$d3/0/online 1
 sleep 0.3
 t_ok "@releaseDomain: a write to the dead vif's directory is ignored" state_is $be/$d3/0 6
