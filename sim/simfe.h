@@ -126,6 +126,8 @@ enum simfe_mb {
 	SIMFE_MB_QUEUE_PROD_OVERRUN, /* queue 1's TX req_prod 300 past */
 	/* multi-queue-num-queues one more than the backend's maximum */
 	SIMFE_MB_QUEUES_OVER_MAX,
+	/* queue 0's tx-ring-ref a ref never granted (of 2 or more queues) */
+	SIMFE_MB_QUEUE_RING_UNGRANTED,
 };
 
 /* Where the xenbus handshake is (our side); see the diagram in simfe_xs.c. */

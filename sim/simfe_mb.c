@@ -36,6 +36,7 @@ static const char *const simfe_mb_names[] = {
 	[SIMFE_MB_GSO_NOT_TCP] = "gso-not-tcp",
 	[SIMFE_MB_QUEUE_PROD_OVERRUN] = "queue-prod-overrun",
 	[SIMFE_MB_QUEUES_OVER_MAX] = "queues-over-max",
+	[SIMFE_MB_QUEUE_RING_UNGRANTED] = "queue-ring-ungranted",
 };
 
 const char *
@@ -301,6 +302,7 @@ simfe_misbehave(struct simfe *sf)
 	case SIMFE_MB_CONNECT_FATAL:
 	case SIMFE_MB_CONNECT_BAD_EXTRA:
 	case SIMFE_MB_QUEUES_OVER_MAX:
+	case SIMFE_MB_QUEUE_RING_UNGRANTED:
 		return;			/* done before Connected */
 	case SIMFE_MB_EVENT_STORM:
 		simfe_mb_say(sf, "notifying 50 times a millisecond with "

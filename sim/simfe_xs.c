@@ -236,6 +236,12 @@ simfe_write_keys(struct simfe *sf, xs_transaction_t t)
 	    (rc = simfe_xs_write(sf, t, "multi-queue-num-queues", "%u",
 	    sf->sf_be_maxq + 1)) < 0)
 		return rc;
+	/* queue-ring-ungranted: the first queue's TX ring on a ref never
+	 * granted, so the backend fails it before it sets up the others. */
+	if (sf->sf_mb == SIMFE_MB_QUEUE_RING_UNGRANTED &&
+	    (rc = simfe_xs_write(sf, t, sf->sf_nq > 1 ? "queue-0/tx-ring-ref" :
+	    "tx-ring-ref", "%u", sf->sf_q[0].sq_base + SIMFE_REF_NEVER)) < 0)
+		return rc;
 	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
 		if (kv[i].on &&
 		    (rc = simfe_xs_write(sf, t, kv[i].k, "%u", kv[i].v)) < 0)

@@ -201,6 +201,33 @@ vif_log_connected(const struct xvif *vif, bool reattach, unsigned int offl)
 }
 
 /*
+ * Why a connect failed (rc, a -errno): logged, and kept (the first
+ * reason) for the error node xbus writes when it fails the vif, as
+ * Linux's connect_data_rings says why with xenbus_dev_fatal.  q: the
+ * queue it was about, or NULL.  Returns rc.
+ */
+int
+vif_connect_fail(struct xvif *vif, const struct vif_queue *q, int rc,
+    const char *fmt, ...)
+{
+	char why[sizeof(vif->vif_fail_why)];
+	size_t n = 0;
+	va_list ap;
+
+	if (q != NULL && vif->vif_nq > 1)
+		n = (size_t)snprintf(why, sizeof(why), "queue %u: ", q->q_id);
+	va_start(ap, fmt);
+	vsnprintf(why + n, sizeof(why) - n, fmt, ap);
+	va_end(ap);
+	n = strlen(why);
+	snprintf(why + n, sizeof(why) - n, ": %s", strerror(-rc));
+	log_warnx("%s: %s", vif->vif_tag, why);
+	if (vif->vif_fail_why[0] == '\0')
+		memcpy(vif->vif_fail_why, why, sizeof(why));
+	return rc;
+}
+
+/*
  * Connect the queues the frontend set up, from values xbus.c read and
  * checked (vif_queue_connect), and start them.  The first connect of a
  * vif in this process may find rings a predecessor served (reattach):
@@ -216,11 +243,15 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 
 	vif->vif_fe = *fe;
 	if ((vif->vif_q = calloc(fe->fe_nqueues, sizeof(*q))) == NULL) {
-		rc = -ENOMEM;
-		log_warnc(-rc, "%s: queues", vif->vif_tag);
+		rc = vif_connect_fail(vif, NULL, -ENOMEM, "queues");
 		goto fail;
 	}
 	vif->vif_nq = fe->fe_nqueues;
+	/*
+	 * Every queue set up before any connects: a failed connect lets go
+	 * of all vif_nq of them (vif_disconnect), and one that was never
+	 * set up would have no vif, worker or unbound ports to go by.
+	 */
 	for (i = 0; i < vif->vif_nq; i++) {
 		q = &vif->vif_q[i];
 		vif_queue_init(vif, q, i);
@@ -228,11 +259,12 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 		q->q_worker = vif_worker_pick(vif->vif_d);
 		/* Each queue gets the whole rate, as in Linux. */
 		vif_worker_rate(q, &vif->vif_rate);
-		if ((rc = vif_queue_connect(q, &fe->fe_q[i])) < 0)
-			goto fail;
 	}
+	for (i = 0; i < vif->vif_nq; i++)
+		if ((rc = vif_queue_connect(&vif->vif_q[i], &fe->fe_q[i])) < 0)
+			goto fail;
 	if ((rc = vif_journal_open(vif, reattach)) < 0) {
-		log_warnc(-rc, "%s: response journal", vif->vif_tag);
+		(void)vif_connect_fail(vif, NULL, rc, "response journal");
 		goto fail;
 	}
 	vif->vif_connects++;
@@ -254,8 +286,8 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 	/* Each worker runs what the guest queued already before we go on. */
 	for (i = 0; i < vif->vif_nq; i++)
 		if ((rc = vif_worker_attach(&vif->vif_q[i])) < 0) {
-			log_warnc(-rc, "%s: start on its worker",
-			    vif->vif_q[i].q_tag);
+			(void)vif_connect_fail(vif, &vif->vif_q[i], rc,
+			    "start on its worker");
 			goto fail;
 		}
 	return 0;

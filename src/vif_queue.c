@@ -44,7 +44,6 @@ vif_queue_bind(struct vif_queue *q, uint32_t fe_port, uint32_t *out)
 	q->q_evt = q->q_worker->wk_evt;
 	if ((rc = hv_evt_bind(vif->vif_d->xd_hv, q->q_evt, vif->vif_domid,
 	    fe_port, out)) < 0) {
-		log_warnc(-rc, "%s: bind event channel %u", q->q_tag, fe_port);
 		*out = HV_PORT_NONE;
 		return rc;
 	}
@@ -87,17 +86,13 @@ vif_queue_connect(struct vif_queue *q, const struct vif_feq *fq)
 	int rc;
 
 	if ((rc = hv_gnt_map(hv, vif->vif_domid, fq->fq_tx_ref,
-	    &q->q_txs)) < 0) {
-		log_warnc(-rc, "%s: map tx ring ref %u", q->q_tag,
+	    &q->q_txs)) < 0)
+		return vif_connect_fail(vif, q, rc, "map tx ring ref %u",
 		    fq->fq_tx_ref);
-		return rc;
-	}
 	if ((rc = hv_gnt_map(hv, vif->vif_domid, fq->fq_rx_ref,
-	    &q->q_rxs)) < 0) {
-		log_warnc(-rc, "%s: map rx ring ref %u", q->q_tag,
+	    &q->q_rxs)) < 0)
+		return vif_connect_fail(vif, q, rc, "map rx ring ref %u",
 		    fq->fq_rx_ref);
-		return rc;
-	}
 	txs = q->q_txs;
 	rxs = q->q_rxs;
 	/* Untrusted: the producer indices are the guest's; read them once. */
@@ -108,23 +103,23 @@ vif_queue_connect(struct vif_queue *q, const struct vif_feq *fq)
 	if (__atomic_load_n(&txs->req_prod, __ATOMIC_ACQUIRE) - txp >
 	    XVIF_TX_RING_SIZE ||
 	    __atomic_load_n(&rxs->req_prod, __ATOMIC_ACQUIRE) - rxp >
-	    XVIF_RX_RING_SIZE) {
-		log_warnx("%s: rings have more requests than slots", q->q_tag);
-		return -EPROTO;
-	}
+	    XVIF_RX_RING_SIZE)
+		return vif_connect_fail(vif, q, -EPROTO,
+		    "rings have more requests than slots");
 	if ((rc = vif_queue_bind(q, fq->fq_port_tx, &q->q_port_tx)) < 0)
-		return rc;
+		return vif_connect_fail(vif, q, rc, "bind event channel %u",
+		    fq->fq_port_tx);
 	if (fq->fq_port_rx == fq->fq_port_tx)
 		q->q_port_rx = q->q_port_tx;
 	else if ((rc = vif_queue_bind(q, fq->fq_port_rx, &q->q_port_rx)) < 0)
-		return rc;
+		return vif_connect_fail(vif, q, rc, "bind event channel %u",
+		    fq->fq_port_rx);
 	if (q->q_id == 0)
 		q->q_hp = vif->vif_hp;
 	else if ((rc = hp_open_queue(vif->vif_hp, &q->q_hp)) < 0) {
-		log_warnc(-rc, "%s: interface %s: queue %u", q->q_tag,
-		    vif->vif_hp->hp_name, q->q_id);
 		q->q_hp = NULL;
-		return rc;
+		return vif_connect_fail(vif, q, rc, "interface %s",
+		    vif->vif_hp->hp_name);
 	}
 	return 0;
 }

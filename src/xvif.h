@@ -376,6 +376,8 @@ void	vif_free(struct xvif *, bool destroy_tap);
 int	vif_open_tap(struct xvif *, const char *name);
 void	vif_close_tap(struct xvif *, bool destroy);
 int	vif_connect(struct xvif *, const struct vif_fe *, bool reattach);
+int	vif_connect_fail(struct xvif *, const struct vif_queue *, int rc,
+	    const char *fmt, ...) LOG_ATTR_FMT(4, 5);
 unsigned int vif_tap_offloads(const struct vif_fe *);
 void	vif_disconnect(struct xvif *);
 void	vif_set_rate(struct xvif *);	/* vif_rate to every queue */

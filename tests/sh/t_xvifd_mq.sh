@@ -95,6 +95,19 @@ t_ok "queue-prod-overrun: error node names queue 1" sh -c \
 tcp_check "after it: guest 1 still moves data intact" "${GUEST_NS[1]}" "$DOM0_NS" 169.254.1.1 4
 tcp_check "after it: guest 2 still moves data intact" "$DOM0_NS" "${GUEST_NS[2]}" 169.254.2.2 4
 
+# Queue 0 of 2 on a TX ring ref never granted: the connect fails before
+# queue 1 is set up, and letting go of the half-made connection must not
+# touch what was never made (it took the daemon down once).
+fe_start 8 --queues 2 --misbehave queue-ring-ungranted
+t_ok "queue-ring-ungranted: queue 0's ring refused" t_wait 10 grep -q \
+	"xvif${FD}i0: queue 0: map tx ring ref" "$T_DIR/xvifd.log"
+t_ok "queue-ring-ungranted: backend Closing" t_wait 10 sh -c \
+	"[ \$(xenstore-read $be/$FD/0/state) = 5 ]"
+t_ok "queue-ring-ungranted: xvifd still runs" kill -0 "$XVIFD_PID"
+t_ok "queue-ring-ungranted: error node says why" sh -c \
+	"xenstore-read $be/$FD/0/error | grep -q '^queue 0: map tx ring ref [0-9]*: '"
+t_ok "after it: guest 3 still answers" ip netns exec "${GUEST_NS[3]}" ping -c 2 -W 2 169.254.3.1
+
 # Reconnect with fresh rings: the queues come back.
 GUEST_FE_ARGS="--queues 2 --misbehave reconnect" guest_up 6
 if6=${GUEST_IF[6]}

@@ -133,6 +133,8 @@ as_dom "$d" xenstore-write $fe/request-rx-copy 1 $fe/state 4
 t_wait 5 state_is $be/$d/0 5 && t_pass "ungranted ring refs: backend Closing" ||
 	t_fail "ungranted ring refs" "state $(xenstore-read $be/$d/0/state)"
 t_ok "ungranted ring refs: logged" grep -q "xvif${d}i0: map tx ring ref 8" "$T_DIR/xvifd.log"
+t_ok "ungranted ring refs: error node says why" sh -c \
+	"xenstore-read $be/$d/0/error | grep -q '^map tx ring ref 8: '"
 t_ok "guest 1 unaffected by all that" ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
 
 # Guest 2 destroyed in the middle of a transfer from the host.
