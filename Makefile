@@ -53,8 +53,8 @@ LIBSIM	:= $(BUILD)/libsim.a
 BINS	:= $(BUILD)/xvif-sim $(if $(wildcard src/xvifd.c),$(BUILD)/xvifd) \
 	   $(if $(wildcard src/xvifctl.c),$(BUILD)/xvifctl)
 # xvifd-faults: xvifd with the tests' fault points compiled in (a crash
-# at a chosen moment, src/vif_journal.c); built for the tests, never
-# installed.
+# at a chosen moment, src/vif_journal.c; failures applied late,
+# src/xbus.c); built for the tests, never installed.
 FAULTS	:= $(BUILD)/xvifd-faults
 TESTS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(T_SRCS))
 # Fuzz targets: replayed over their corpus by `make check` (any compiler),
@@ -96,7 +96,7 @@ $(BUILD)/obj/faults/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DXVIFD_FAULTS -c -o $@ $<
 $(FAULTS): $(call obj,src/xvifd.c) $(BUILD)/obj/faults/src/vif_journal.o \
-    $(LIBSIM) $(LIBXVIF)
+    $(BUILD)/obj/faults/src/xbus.o $(LIBSIM) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/xvifctl: $(call obj,src/xvifctl.c) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

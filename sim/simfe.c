@@ -455,7 +455,7 @@ simfe_usage(void)
 	    "      connect-fatal connect-bad-extra event-storm reinit "
 	    "ungranted-second\n      rx-prod-overrun rx-ungranted "
 	    "csum-not-ip gso-not-tcp queue-prod-overrun\n"
-	    "      queues-over-max queue-ring-ungranted\n",
+	    "      queues-over-max queue-ring-ungranted overrun-reinit\n",
 	    SIMFE_QUEUES_MAX);
 }
 

@@ -128,6 +128,9 @@ enum simfe_mb {
 	SIMFE_MB_QUEUES_OVER_MAX,
 	/* queue 0's tx-ring-ref a ref never granted (of 2 or more queues) */
 	SIMFE_MB_QUEUE_RING_UNGRANTED,
+	/* TX req_prod 300 past, then at once Initialising, fresh rings (a
+	 * guest whose driver dies and reloads) */
+	SIMFE_MB_OVERRUN_REINIT,
 };
 
 /* Where the xenbus handshake is (our side); see the diagram in simfe_xs.c. */

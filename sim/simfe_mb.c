@@ -37,6 +37,7 @@ static const char *const simfe_mb_names[] = {
 	[SIMFE_MB_QUEUE_PROD_OVERRUN] = "queue-prod-overrun",
 	[SIMFE_MB_QUEUES_OVER_MAX] = "queues-over-max",
 	[SIMFE_MB_QUEUE_RING_UNGRANTED] = "queue-ring-ungranted",
+	[SIMFE_MB_OVERRUN_REINIT] = "overrun-reinit",
 };
 
 const char *
@@ -344,6 +345,7 @@ simfe_misbehave(struct simfe *sf)
 			    q0->sq_tx.req_prod_pvt - 1)->gref);
 		break;
 	case SIMFE_MB_PROD_OVERRUN:
+	case SIMFE_MB_OVERRUN_REINIT:	/* simfe_xs.c re-initialises */
 		simfe_mb_overrun(q0, false, msg, sizeof(msg));
 		break;
 	case SIMFE_MB_RX_PROD_OVERRUN:

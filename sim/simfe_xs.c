@@ -422,8 +422,11 @@ simfe_step_connected(struct simfe *sf, int be)
 		if (sf->sf_ever_connected)
 			return;
 		sf->sf_ever_connected = true;
-		if (sf->sf_mb == SIMFE_MB_REINIT) {
+		if (sf->sf_mb == SIMFE_MB_REINIT ||
+		    sf->sf_mb == SIMFE_MB_OVERRUN_REINIT) {
 			/* A driver reload: straight to Initialising. */
+			if (sf->sf_mb == SIMFE_MB_OVERRUN_REINIT)
+				simfe_misbehave(sf);
 			simfe_say(sf, "misbehave reinit: Initialising "
 			    "again, to reconnect with fresh rings");
 			simfe_carrier(sf, false);
@@ -565,7 +568,8 @@ simfe_on_deadline(void *arg)
 	case SIMFE_PH_INIT:
 		if (sf->sf_ever_connected && sf->sf_mb != SIMFE_MB_RECONNECT &&
 		    sf->sf_mb != SIMFE_MB_STARVE_RECONNECT &&
-		    sf->sf_mb != SIMFE_MB_REINIT)
+		    sf->sf_mb != SIMFE_MB_REINIT &&
+		    sf->sf_mb != SIMFE_MB_OVERRUN_REINIT)
 			break;
 		fprintf(stderr, "netfront d%u/%u: backend %s: no InitWait "
 		    "after %u s (state %s)\n", sf->sf_domid, sf->sf_devid,

@@ -184,8 +184,14 @@ vif_worker_main(void *arg)
 	struct vif_worker *wk = arg;
 	int rc;
 
+	/*
+	 * Only a broken epoll fd ends the loop early.  Its queues would stop
+	 * and the control plane would wait for ever on its next command:
+	 * exit instead, and let the supervisor restart us (the guests keep
+	 * their rings: restarts are crash-safe).
+	 */
 	if ((rc = ev_run(wk->wk_ev)) < 0)
-		log_warnc(-rc, "worker %u: event loop", wk->wk_id);
+		fatalx("worker %u: event loop: %s", wk->wk_id, strerror(-rc));
 	return NULL;
 }
 
@@ -347,6 +353,10 @@ vif_workers_open(struct xvifd *xd, unsigned int n)
 	if ((xd->xd_workers = calloc(n, sizeof(*xd->xd_workers))) == NULL)
 		return -ENOMEM;
 	xd->xd_nworkers = n;
+	/* No fd yet, so that a stop after a failed init closes none of
+	 * those not made (0 is stdin). */
+	for (i = 0; i < n; i++)
+		xd->xd_workers[i].wk_efd = -1;
 	for (i = 0; i < n; i++)
 		if ((rc = vif_worker_init(xd, &xd->xd_workers[i], i)) < 0) {
 			vif_workers_stop(xd);

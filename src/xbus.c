@@ -183,18 +183,65 @@ xbus_fail_pending(struct xvif *vif)
 	return __atomic_load_n(&vif->vif_fail_pending, __ATOMIC_ACQUIRE);
 }
 
+static void
+xbus_apply_now(void *arg)
+{
+	struct xvifd *xd = arg;
+	struct xvif *vif;
+
+	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
+		if (xbus_fail_pending(vif) && !vif->vif_refused)
+			xbus_fail(vif);
+}
+
+#ifdef XVIFD_FAULTS
+/*
+ * Fault point of the test build (xvifd-faults; the product has none):
+ * XVIFD_TEST_FAIL_DELAY_MS=N applies the workers' failures N ms after
+ * they are recorded instead of on the next turn, so that a test can put
+ * a frontend's state change in between.  A value it cannot read stops
+ * the daemon: a test that meant to arm it must not run unarmed.
+ */
+static struct ev_timer	xbus_late_t;
+static unsigned long	xbus_late_ms;
+
+static void
+xbus_faults_init(struct xvifd *xd)
+{
+	const char *e = getenv("XVIFD_TEST_FAIL_DELAY_MS");
+
+	ev_timer_init(&xbus_late_t, xbus_apply_now, xd);
+	if (e == NULL)
+		return;
+	if (proto_parse_uint(e, 60000, &xbus_late_ms) < 0 || xbus_late_ms == 0)
+		fatalx("XVIFD_TEST_FAIL_DELAY_MS=%s: want 1 to 60000", e);
+	log_info("test build: failures applied %lu ms late", xbus_late_ms);
+}
+
+static bool
+xbus_apply_later(struct xvifd *xd)
+{
+	if (xbus_late_ms == 0)
+		return false;
+	ev_timer_arm(xd->xd_ev, &xbus_late_t, (unsigned int)xbus_late_ms);
+	return true;
+}
+#endif
+
 /* The failures the workers recorded since the last turn (xd_fail_efd). */
 static void
 xbus_apply_failures(void *arg, uint32_t events)
 {
 	struct xvifd *xd = arg;
-	struct xvif *vif;
 	uint64_t n;
 
+	(void)events;
 	(void)!read(xd->xd_fail_efd, &n, sizeof(n));
-	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
-		if (xbus_fail_pending(vif) && !vif->vif_refused)
-			xbus_fail(vif);
+#ifdef XVIFD_FAULTS
+	if (xbus_apply_later(xd))
+		return;
+#endif
+	xbus_apply_now(xd);
 }
 
 /*
@@ -305,6 +352,15 @@ xbus_reconcile(struct xvif *vif)
 
 	if (vif->vif_refused)
 		return;
+	/*
+	 * A failure a worker recorded that xbus_apply_failures has not had
+	 * its turn for yet belongs to the connection it happened on: apply
+	 * it before anything else, so that the frontend reset that may be
+	 * what woke us clears it -- rather than a later turn failing the
+	 * vif's next, healthy connection with an old reason.
+	 */
+	if (xbus_fail_pending(vif))
+		xbus_fail(vif);
 	in.fi_online = !(xbus_read(vif, vif->vif_be, "online", buf,
 	    sizeof(buf)) == 1 && buf[0] == '0');
 	if (xbus_read(vif, vif->vif_fe_path, "state", buf, sizeof(buf)) < 0 ||
@@ -623,6 +679,9 @@ xbus_start(struct xvifd *xd)
 
 	snprintf(xd->xd_root, sizeof(xd->xd_root),
 	    "/local/domain/%u/backend/vif", xd->xd_self);
+#ifdef XVIFD_FAULTS
+	xbus_faults_init(xd);
+#endif
 	if ((xd->xd_fail_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		return -errno;
 	if ((rc = ev_fd_add(xd->xd_ev, xd->xd_fail_efd, EPOLLIN,

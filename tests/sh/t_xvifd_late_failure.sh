@@ -1,0 +1,44 @@
+#!/bin/bash
+# A failure a worker recorded, and the control plane has not applied yet,
+# belongs to the connection it happened on.  A frontend that resets in
+# between (a driver that died and reloads: Initialising, fresh rings) must
+# get its fresh connection, and the old failure must still be said; it
+# once failed the fresh connection instead, with the old reason.
+# xvifd-faults applies the workers' failures XVIFD_TEST_FAIL_DELAY_MS
+# late, so that the reset comes first every run.
+. "$(dirname "$0")/lib.sh"
+sim_host_start
+export XVIFD_TEST_FAIL_DELAY_MS=1500
+XVIFD=$XVIFD_FAULTS xvifd_start --no-hotplug-wait
+unset XVIFD_TEST_FAIL_DELAY_MS
+be=/local/domain/0/backend/vif
+state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
+t_ok "test build: failures applied late" grep -q "failures applied 1500 ms late" "$T_DIR/xvifd.log"
+
+GUEST_FE_ARGS="--misbehave overrun-reinit" guest_up 1
+d=${GUEST_DOM[1]}
+t_ok "overrun-reinit: the worker failed the old rings" t_wait 10 grep -q \
+	"xvif${d}i0: fatal error, disabling vif: tx ring: req_prod" "$T_DIR/xvifd.log"
+t_ok "overrun-reinit: the frontend connected fresh rings" t_wait 15 grep -q \
+	"state Connected: tx-ring-ref 10" "$T_DIR/fe1.log"
+t_ok "overrun-reinit: backend Connected again" t_wait 10 state_is "$be/$d/0" 4
+sleep 2	# past the delay: nothing fails the fresh connection late
+t_ok "overrun-reinit: ... and still Connected after the delay" state_is "$be/$d/0" 4
+t_ok "overrun-reinit: connected twice (old rings, fresh ones), failed once" sh -c \
+	"[ \$(grep -c 'xvif${d}i0: connected' '$T_DIR/xvifd.log') = 2 ] &&
+	 [ \$(grep -c 'xvif${d}i0: backend Connected -> Closing' '$T_DIR/xvifd.log') = 1 ]"
+t_ok "overrun-reinit: the error node says why the old rings failed" sh -c \
+	"xenstore-read $be/$d/0/error | grep -q '^tx ring: req_prod'"
+t_wait 10 sh -c "ip -n ${GUEST_NS[1]} link show eth0 | grep -q LOWER_UP"
+t_ok "overrun-reinit: the fresh rings carry a ping" \
+	ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
+
+# The control: the same failure with no reset still fails the vif, late.
+GUEST_FE_ARGS="--misbehave prod-overrun" guest_up 2
+d2=${GUEST_DOM[2]}
+t_ok "prod-overrun, late: backend Closing" t_wait 10 grep -q \
+	"xvif${d2}i0: backend Connected -> Closing" "$T_DIR/xvifd.log"
+t_ok "prod-overrun, late: error node says why" sh -c \
+	"xenstore-read $be/$d2/0/error | grep -q '^tx ring: req_prod'"
+t_ok "xvifd still runs" kill -0 "$XVIFD_PID"
+t_done
