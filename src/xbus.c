@@ -453,12 +453,32 @@ xbus_reattach(struct xvif *vif)
 	return true;
 }
 
+/*
+ * Is name another vif's interface, by its final name or the one it has
+ * now?  Opening it would attach this vif as one more queue of that live
+ * TAP (IFF_MULTI_QUEUE): two guests on one interface, each seeing part
+ * of the other's frames.
+ */
+static struct xvif *
+xbus_name_owner(struct xvif *vif, const char *name)
+{
+	struct xvif *o;
+
+	for (o = vif->vif_d->xd_vifs; o != NULL; o = o->vif_next)
+		if (o != vif && !o->vif_refused &&
+		    (strcmp(o->vif_name, name) == 0 || (o->vif_hp != NULL &&
+		    strcmp(o->vif_hp->hp_name, name) == 0)))
+			return o;
+	return NULL;
+}
+
 /* A new backend directory: make it a vif, or say why not. */
 static void
 xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 {
-	struct xvif *vif;
+	struct xvif *vif, *o;
 	char buf[XVIF_PATH_MAX], want[64], first[PROTO_IFNAMSIZ] = "";
+	const char *name;
 	unsigned long id;
 	int rc;
 
@@ -494,7 +514,17 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		xbus_refuse(vif, "invalid vifname");
 		return;
 	}
-	if (vif_open_tap(vif, xbus_first_name(vif, first, sizeof(first))) < 0) {
+	name = xbus_first_name(vif, first, sizeof(first));
+	if ((o = xbus_name_owner(vif, vif->vif_name)) != NULL ||
+	    (o = xbus_name_owner(vif, name)) != NULL) {
+		snprintf(buf, sizeof(buf), "interface %s is in use by %s",
+		    xbus_name_owner(vif, vif->vif_name) == o ? vif->vif_name :
+		    name, o->vif_tag);
+		log_warnx("%s: %s", vif->vif_tag, buf);
+		xbus_refuse(vif, buf);
+		return;
+	}
+	if (vif_open_tap(vif, name) < 0) {
 		xbus_refuse(vif, "cannot create the interface");
 		return;
 	}

@@ -22,4 +22,19 @@ t_eq "feature-rx-copy" "$(xenstore-read /local/domain/0/backend/vif/$d/0/feature
 for k in feature-ctrl-ring feature-multicast-control feature-dynamic-multicast-control; do
 	t_not "not offered: $k" xenstore-read /local/domain/0/backend/vif/$d/0/$k
 done
+
+# A toolstack that names a second vif after the first one's interface:
+# opening that TAP again would make the second guest a queue of the
+# first's interface.  Refused, saying whose it is; the first is unharmed.
+d2=$("$SIM" create --dir "$SIM_DIR" --name taker) || w_die "create domain"
+"$SIM" attach --dir "$SIM_DIR" "$d2" mac=00:16:3e:12:34:58 "vifname=xvif${d}i0" \
+	>"$T_DIR/attach2.log" 2>&1
+t_ok "vifname of a live vif's interface: refused" t_wait 10 sh -c \
+	"[ \"\$(xenstore-read /local/domain/0/backend/vif/$d2/0/state)\" = 6 ]"
+t_eq "... the error node says whose it is" \
+	"$(xenstore-read /local/domain/0/backend/vif/$d2/0/error)" \
+	"interface xvif${d}i0 is in use by xvif${d}i0"
+t_ok "... the live interface still has one queue" sh -c \
+	"ip -d -n $DOM0_NS link show xvif${d}i0 | grep -q 'numqueues 1 '"
+t_ok "... and carries traffic" ip netns exec "$g" ping -c 2 -i 0.2 -W 2 169.254.7.1
 t_done
