@@ -97,6 +97,9 @@ proto_ifname_check(const char *name)
 	for (p = name; *p != '\0'; p++)
 		if (*p == '/' || *p == ':' || *p <= ' ' || *p == 0x7f)
 			return "contains '/', ':', a blank or a control character";
+	/* The kernel makes "x%d" a template (x0, x1...): not the name asked. */
+	if (strchr(name, '%') != NULL)
+		return "contains '%', which the kernel reads as a template";
 	return NULL;
 }
 

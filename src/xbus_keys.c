@@ -14,15 +14,22 @@
 #include "antispoof.h"
 #include "xvif.h"
 
-/* Read dir/key into buf; -errno as hv_xs_read. */
+/*
+ * Read dir/key into buf; -errno as hv_xs_read, and -EINVAL for a value
+ * with a NUL inside: "4\0junk" is not the "4" a C string reader sees.
+ */
 int
 xbus_read(struct xvif *vif, const char *dir, const char *key, char *buf,
     size_t len)
 {
 	char path[XVIF_PATH_MAX + 64];
+	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return hv_xs_read(vif->vif_d->xd_hv, HV_TXN_NONE, path, buf, len);
+	rc = hv_xs_read(vif->vif_d->xd_hv, HV_TXN_NONE, path, buf, len);
+	if (rc > 0 && (size_t)rc != strlen(buf))
+		return -EINVAL;
+	return rc;
 }
 
 /* Untrusted (frontend keys): a decimal number <= max, or -errno. */
@@ -35,8 +42,6 @@ xbus_read_uint(struct xvif *vif, const char *dir, const char *key,
 
 	if ((rc = xbus_read(vif, dir, key, buf, sizeof(buf))) < 0)
 		return rc;
-	if ((size_t)rc != strlen(buf))
-		return -EINVAL;		/* "5\0junk" is not 5 */
 	return proto_parse_uint(buf, max, out);
 }
 

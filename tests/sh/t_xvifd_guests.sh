@@ -61,6 +61,12 @@ t_wait 5 sh -c "[ \"\$(xenstore-read $be/60/0/state)\" = 6 ]" && t_pass "bad mac
 t_ok "bad mac: error node" xenstore-read $be/60/0/error
 t_not "bad mac: no interface" ip -n "$DOM0_NS" link show xvif60i0
 t_not "no mac: no interface" ip -n "$DOM0_NS" link show xvif61i0
+# A mac with a NUL inside: not the address its first 17 bytes spell.
+xenstore-write $be/63/0/mac '00:16:3e:00:00:63\x00junk' $be/63/0/online 1 $be/63/0/state 1 \
+	$be/63/0/frontend-id 63 $be/63/0/frontend /local/domain/63/device/vif/0
+t_ok "mac with a NUL inside: can't read it" t_wait 5 grep -q \
+	"xvif63i0: can't read $be/63/0/mac: 22" "$T_DIR/xvifd.log"
+t_not "mac with a NUL inside: no interface" ip -n "$DOM0_NS" link show xvif63i0
 for k in 1 2 3 4; do
 	t_ok "guest $k still answers" ip netns exec "$DOM0_NS" ping -c 2 -i 0.2 -W 2 -q 169.254.$k.2
 done

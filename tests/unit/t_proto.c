@@ -72,6 +72,8 @@ t_ifname(struct t_ctx *t)
 	T_TRUE(t, proto_ifname_check("a:1") != NULL);
 	T_TRUE(t, proto_ifname_check("..") != NULL);
 	T_TRUE(t, proto_ifname_check("a\nb") != NULL);
+	T_TRUE(t, proto_ifname_check("x%d") != NULL);	/* a template */
+	T_TRUE(t, proto_ifname_check("x%") != NULL);
 }
 
 static void
