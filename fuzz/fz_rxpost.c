@@ -16,7 +16,9 @@
  *    or with errors; never a chain to a frontend without feature-sg,
  *    never a frame longer than 65535;
  *  - offloads only as the frontend asked (the host sends any vnet
- *    header): csum_blank, a GSO extra of a type it takes.
+ *    header): csum_blank, a GSO extra of a type it takes, on a frame
+ *    of that type (a TCPv4 extra on a TCP/IPv4 frame, never on UDP or
+ *    IPv6: the host's header may claim what it likes).
  */
 #include <assert.h>
 #include <stdint.h>
@@ -50,6 +52,10 @@ static netif_rx_sring_t *fz_sring;
 static netif_rx_request_t fz_posted[XVIF_RX_RING_SIZE];	/* as posted */
 static RING_IDX fz_prod;
 static uint8_t fz_bad_mod;	/* gref % this == 0: the copy fails */
+/* The first bytes of the last copy to each posted slot's gref. */
+#define FZ_SEEN		64	/* Ethernet, two tags, IPv6's fixed header */
+static uint8_t fz_seen[XVIF_RX_RING_SIZE][FZ_SEEN];
+static uint16_t fz_seen_len[XVIF_RX_RING_SIZE];
 
 /*
  * A frame: a 16-bit length (0xffff: 65539, an oversized tagged frame,
@@ -179,6 +185,12 @@ fz_gnt_copy(struct hv *hv, domid_t dom, enum hv_dir dir,
 			if (fz_posted[j].gref == gc[i].gc_ref)
 				break;
 		assert(j < XVIF_RX_RING_SIZE);
+		for (; j < XVIF_RX_RING_SIZE; j++)
+			if (fz_posted[j].gref == gc[i].gc_ref) {
+				fz_seen_len[j] = gc[i].gc_len < FZ_SEEN ?
+				    gc[i].gc_len : FZ_SEEN;
+				memcpy(fz_seen[j], b, fz_seen_len[j]);
+			}
 		gc[i].gc_status = fz_bad_mod != 0 &&
 		    gc[i].gc_ref % fz_bad_mod == 0 ? GNTST_bad_gntref :
 		    GNTST_okay;
@@ -269,6 +281,34 @@ fz_post(const uint8_t *data, size_t size, unsigned int count)
 }
 
 /*
+ * A GSO extra of this type on the frame whose first slot is slot: its
+ * first bytes (what the last copy to the slot's gref wrote, if no other
+ * posted slot shares the gref) are of that family, and not UDP.  Read
+ * here without proto.c, which decided what to send.
+ */
+static void
+fz_check_gso_frame(RING_IDX slot, uint8_t type)
+{
+	unsigned int k = slot & (XVIF_RX_RING_SIZE - 1), j, n = 0, l3 = 14;
+	const uint8_t *b = fz_seen[k];
+	uint16_t et;
+
+	for (j = 0; j < XVIF_RX_RING_SIZE; j++)
+		n += fz_posted[j].gref == fz_posted[k].gref;
+	if (n != 1 || fz_seen_len[k] < FZ_SEEN)
+		return;
+	et = (uint16_t)(b[12] << 8 | b[13]);
+	while ((et == 0x8100 || et == 0x88a8) && l3 < 22) {
+		et = (uint16_t)(b[l3 + 2] << 8 | b[l3 + 3]);
+		l3 += 4;
+	}
+	if (type == XEN_NETIF_GSO_TYPE_TCPV4)
+		assert(et == 0x0800 && b[l3 + 9] == 6);
+	else
+		assert(et == 0x86dd && b[l3 + 6] != 17);
+}
+
+/*
  * This round's answers, [from, rsp_prod): each an error, or a chain of
  * sizes that add up to a frame no longer than 65535, in one slot for a
  * frontend without feature-sg; offloads only as the frontend asked: a
@@ -318,6 +358,7 @@ fz_check_answers(struct vif_queue *q, RING_IDX from)
 				    XEN_NETIF_GSO_TYPE_TCPV4 && fe->fe_gso4) ||
 				    (ex->u.gso.type ==
 				    XEN_NETIF_GSO_TYPE_TCPV6 && fe->fe_gso6));
+				fz_check_gso_frame(i - 1, ex->u.gso.type);
 				i++;
 			}
 			first = false;
@@ -358,6 +399,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q->q_worker = &fz_wk;
 	memset(fz_sring, 0, XVIF_PAGE_SIZE);
 	memset(fz_posted, 0, sizeof(fz_posted));
+	memset(fz_seen_len, 0, sizeof(fz_seen_len));
 	fz_prod = 0;
 	BACK_RING_INIT(&q->q_rxr, fz_sring, XVIF_PAGE_SIZE);
 	q->q_rxs = NULL;		/* not mapped: nothing to unmap */

@@ -321,7 +321,8 @@ vif_rx_idle(struct vif_queue *q)
  * find the headers itself (netfront's skb_checksum_setup), which it
  * cannot behind a VLAN tag: a tagged partial checksum is filled in here,
  * and a tagged superframe, which Linux netback never gets (its netdev
- * has no vlan_features; the TAP has), is dropped.  So are offloads the
+ * has no vlan_features; the TAP has), is dropped, as is one that is not
+ * the TCP of the family its GSO type says.  So are offloads the
  * frontend did not ask for (frames queued on the TAP before a
  * reconnect): false.
  */
@@ -350,6 +351,10 @@ vif_rx_offload(struct vif_queue *q, uint8_t *buf, uint32_t len,
 		    l4.l4_off == vh->csum_start &&
 		    l4.l4_csum_off == vh->csum_offset &&
 		    l4.l4_l3 == PROTO_ETH_HLEN;
+		/* A superframe is what its GSO type says, as on guest TX. */
+		if (m->rm_gso_type != 0 && (!found || l4.l4_proto != 6 ||
+		    l4.l4_ipv6 != (m->rm_gso_type == XEN_NETIF_GSO_TYPE_TCPV6)))
+			return false;
 		if (found && (l4.l4_ipv6 ? fe->fe_ipv6_csum : fe->fe_csum)) {
 			m->rm_flags = NETRXF_csum_blank | NETRXF_data_validated;
 			return true;
