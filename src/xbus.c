@@ -410,8 +410,14 @@ xbus_apply_mtu(struct xvif *vif)
 	unsigned long mtu;
 	int rc;
 
-	if (xbus_read_uint(vif, vif->vif_be, "mtu", 1000000, &mtu) < 0)
+	if ((rc = xbus_read_uint(vif, vif->vif_be, "mtu", 1000000, &mtu)) < 0) {
+		if (rc != -ENOENT)	/* absent: the interface's 1500 */
+			log_warnx("%s: mtu: can't read %s/mtu: %s; left as "
+			    "it is", vif->vif_tag, vif->vif_be,
+			    rc == -ERANGE ? "more than 1000000" :
+			    rc == -EINVAL ? "not a number" : strerror(-rc));
 		return;
+	}
 	if (mtu > XVIF_MTU_MAX) {
 		log_warnx("%s: mtu %lu is more than a ring carries; %u",
 		    vif->vif_tag, mtu, XVIF_MTU_MAX);

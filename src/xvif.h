@@ -95,7 +95,7 @@ enum vif_counter {
 	VIF_RX_CSUM_BLANK,	/* checksums left to the guest (csum_blank) */
 	VIF_RX_CSUM_FILLED,	/* ... we filled in: it cannot take them */
 	VIF_RX_GSO,		/* GSO superframes handed to the guest */
-	VIF_RX_OFFLOAD_DROP,	/* offloads it did not ask for (stale TAP) */
+	VIF_RX_OFFLOAD_DROP,	/* offloads not asked for (stale TAP), or not the frame's */
 	VIF_RX_TAP_READS,	/* TAP reads (batches) that got frames */
 	VIF_RX_SLOT_WAITS,	/* waits for the guest to post slots */
 	VIF_EVT_SPURIOUS,	/* notifications that found no work */

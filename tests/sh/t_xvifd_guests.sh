@@ -67,6 +67,13 @@ xenstore-write $be/63/0/mac '00:16:3e:00:00:63\x00junk' $be/63/0/online 1 $be/63
 t_ok "mac with a NUL inside: can't read it" t_wait 5 grep -q \
 	"xvif63i0: can't read $be/63/0/mac: 22" "$T_DIR/xvifd.log"
 t_not "mac with a NUL inside: no interface" ip -n "$DOM0_NS" link show xvif63i0
+# An mtu that is not a number: said, and the interface keeps its 1500.
+xenstore-write $be/64/0/mac 00:16:3e:00:00:64 $be/64/0/mtu 9000x $be/64/0/online 1 \
+	$be/64/0/state 1 $be/64/0/frontend-id 64 $be/64/0/frontend /local/domain/64/device/vif/0
+t_ok "mtu not a number: said" t_wait 5 grep -q \
+	"xvif64i0: mtu: can't read $be/64/0/mtu: not a number; left as it is" "$T_DIR/xvifd.log"
+t_ok "mtu not a number: the interface has 1500" sh -c \
+	"ip -n $DOM0_NS -o link show xvif64i0 | grep -q 'mtu 1500 '"
 for k in 1 2 3 4; do
 	t_ok "guest $k still answers" ip netns exec "$DOM0_NS" ping -c 2 -i 0.2 -W 2 -q 169.254.$k.2
 done
