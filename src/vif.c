@@ -296,15 +296,26 @@ fail:
 	return rc;
 }
 
-/* Idempotent: every queue is let go of, and its counters kept. */
-void
+/*
+ * Idempotent: every queue is let go of, and its counters kept.  A queue
+ * that failed before its worker let go of it (vif_fail_pending) failed
+ * this connection, which is gone now: its reason goes to vif_fail_why
+ * and the failure is not left pending for the next connection.  True if
+ * so (the caller may say why in the error node).
+ */
+bool
 vif_disconnect(struct xvif *vif)
 {
 	struct vif_queue *q;
 	unsigned int i, c;
+	bool failed = false;
 
 	for (i = 0; i < vif->vif_nq; i++)
 		vif_worker_detach(&vif->vif_q[i]);
+	/* No worker touches these queues now. */
+	if (__atomic_exchange_n(&vif->vif_fail_pending, false,
+	    __ATOMIC_ACQ_REL))
+		failed = vif_failure(vif);
 	pthread_mutex_lock(&vif->vif_carrier_mu);
 	if (vif->vif_hp != NULL && vif->vif_carrier && !vif->vif_tap_lost)
 		(void)hp_set_carrier(vif->vif_hp, false);
@@ -328,6 +339,7 @@ vif_disconnect(struct xvif *vif)
 	/* No queue is left to read it; the next connect reads it again. */
 	free(vif->vif_as);
 	vif->vif_as = NULL;
+	return failed;
 }
 
 /*

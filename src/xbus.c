@@ -157,6 +157,16 @@ xbus_vif_destroy(struct xvif *vif, const char *why)
 	vif_free(vif, true);
 }
 
+/* A failed vif's error node, and its TAP let go of if that is what died. */
+static void
+xbus_failed_said(struct xvif *vif)
+{
+	if (vif->vif_fail_why[0] != '\0')
+		(void)xbus_write_be(vif, "error", vif->vif_fail_why);
+	if (vif->vif_tap_lost)
+		vif_close_tap(vif, true);	/* a dead fd: let go */
+}
+
 /*
  * The control plane's side of a failure, now that it is its turn: the
  * error node for the toolstack, the data path down, Closing.  The vif
@@ -167,13 +177,10 @@ xbus_fail(struct xvif *vif)
 {
 	(void)vif_failure(vif);		/* why, if a queue failed */
 	vif->vif_failed = true;
-	if (vif->vif_fail_why[0] != '\0')
-		(void)xbus_write_be(vif, "error", vif->vif_fail_why);
-	vif_disconnect(vif);
-	/* Every worker let go of its queues: none can fail it again. */
-	__atomic_store_n(&vif->vif_fail_pending, false, __ATOMIC_RELEASE);
-	if (vif->vif_tap_lost)
-		vif_close_tap(vif, true);	/* a dead fd: let go */
+	/* ... or failed as its worker let go of it: no failure is left
+	 * pending after this, none can come. */
+	(void)vif_disconnect(vif);
+	xbus_failed_said(vif);
 	xbus_set_state(vif, XenbusStateClosing);
 }
 
@@ -384,8 +391,10 @@ xbus_reconcile(struct xvif *vif)
 		    vif->vif_tag, xbus_state_name(in.fi_fe));
 		vif->vif_failed = vif->vif_fail_pending = false;
 	}
-	if (st.fs_disconnect)
-		vif_disconnect(vif);
+	/* A queue that failed while we let go of it: say why, as
+	 * xbus_fail does; the frontend's reset clears it. */
+	if (st.fs_disconnect && vif_disconnect(vif))
+		xbus_failed_said(vif);
 	if ((st.fs_target == XenbusStateInitWait || st.fs_connect) &&
 	    xbus_tap(vif) < 0)
 		return;

@@ -379,7 +379,7 @@ int	vif_connect(struct xvif *, const struct vif_fe *, bool reattach);
 int	vif_connect_fail(struct xvif *, const struct vif_queue *, int rc,
 	    const char *fmt, ...) LOG_ATTR_FMT(4, 5);
 unsigned int vif_tap_offloads(const struct vif_fe *);
-void	vif_disconnect(struct xvif *);
+bool	vif_disconnect(struct xvif *);	/* true: a queue had failed */
 void	vif_set_rate(struct xvif *);	/* vif_rate to every queue */
 void	vif_set_antispoof(struct xvif *);	/* vif_as to every queue */
 void	vif_counters(const struct xvif *, uint64_t out[VIF_COUNTER_MAX]);

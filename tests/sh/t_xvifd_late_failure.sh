@@ -5,7 +5,9 @@
 # get its fresh connection, and the old failure must still be said; it
 # once failed the fresh connection instead, with the old reason.
 # xvifd-faults applies the workers' failures XVIFD_TEST_FAIL_DELAY_MS
-# late, so that the reset comes first every run.
+# late, so that the reset comes first every run.  The reset may even be
+# handled before the worker sees the overrun, which it then meets while
+# it lets go of the queue: the same must hold.
 . "$(dirname "$0")/lib.sh"
 sim_host_start
 export XVIFD_TEST_FAIL_DELAY_MS=1500
