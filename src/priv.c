@@ -309,14 +309,15 @@ static const char *const priv_syscalls[] = {
 	 * spinlock (sched_yield, getpid), thread exit. */
 	"futex", "set_robust_list", "rseq", "sched_yield", "getpid",
 	"gettid", "exit", "exit_group", "getrandom",
-	/* Files: /dev/net/tun; journals, their sweep and removal; the
-	 * simulated host's domain files and FIFOs (mknodat, unlink, OFD
-	 * locks); libgcc_s, which pthread_cancel() loads at exit (openat,
-	 * newfstatat, pread64, mmap, close); /dev/null at --daemon (dup2);
-	 * syslog(3)'s first localtime() reads /etc/localtime (lseek). */
+	/* Files: /dev/net/tun; journals (their space taken at once:
+	 * fallocate), their sweep and removal; the simulated host's domain
+	 * files and FIFOs (mknodat, unlink, OFD locks); libgcc_s, which
+	 * pthread_cancel() loads at exit (openat, newfstatat, pread64, mmap,
+	 * close); /dev/null at --daemon (dup2); syslog(3)'s first
+	 * localtime() reads /etc/localtime (lseek). */
 	"openat", "fstat", "newfstatat", "lseek", "pread64", "ftruncate",
-	"unlink", "mknodat", "getdents64", "fcntl", "dup", "dup2", "dup3",
-	"pipe2", "eventfd2",
+	"fallocate", "unlink", "mknodat", "getdents64", "fcntl", "dup",
+	"dup2", "dup3", "pipe2", "eventfd2",
 	/* TUN*, SIOC* and if_nametoindex's SIOCGIF*; gntdev, evtchn. */
 	"ioctl",
 	/* syslog(3) (reconnects after a syslogd restart), XenStore. */

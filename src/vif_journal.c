@@ -128,7 +128,10 @@ vj_path(const struct xvif *vif, char *buf, size_t len)
 
 /*
  * Map this vif's journals (created zeroed if new).  The file is sparse:
- * only the queues a frontend uses take memory.
+ * only the queues a frontend uses take memory, and they get it here, at
+ * once.  A page of a shared file mapping that its filesystem cannot back
+ * (a full tmpfs) is SIGBUS at the first store, for the whole daemon:
+ * without the space, we run without the journal, as without the file.
  */
 static struct vif_journal *
 vj_map(struct xvif *vif)
@@ -139,7 +142,8 @@ vj_map(struct xvif *vif)
 
 	vj_path(vif, path, sizeof(path));
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || ftruncate(fd, VJ_FILE_SIZE) < 0) {
+	if (fd < 0 || ftruncate(fd, VJ_FILE_SIZE) < 0 || fallocate(fd, 0, 0,
+	    (off_t)(vif->vif_nq * sizeof(struct vif_journal))) < 0) {
 		log_warn("%s: response journal %s (restarts may lose "
 		    "responses)", vif->vif_tag, path);
 		if (fd >= 0)

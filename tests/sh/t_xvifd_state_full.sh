@@ -1,0 +1,38 @@
+#!/bin/bash
+# A state directory with no space left (a full tmpfs, as /run can be):
+# the response journal of a vif that connects then cannot get its pages.
+# A shared mapping of pages its filesystem cannot back is SIGBUS at the
+# first store -- it once killed xvifd and every guest's network with it,
+# and again at each restart.  xvifd must say so and serve the vif
+# without the journal.  xvifd runs in a mount namespace of its own with
+# its state directory on a 256 KiB tmpfs, filled once it is serving.
+. "$(dirname "$0")/lib.sh"
+sim_host_start
+ST=$T_DIR/state
+mkdir -p "$ST"
+cat >"$T_DIR/xvifd-on-tmpfs" <<EOS
+#!/bin/sh
+exec unshare -m --propagation private sh -c \
+	'mount -t tmpfs -o size=256k,mode=0700 xvif-test "\$0" && exec "\$@"' \
+	"$ST" "$XVIFD" "\$@"
+EOS
+chmod +x "$T_DIR/xvifd-on-tmpfs"
+XVIFD=$T_DIR/xvifd-on-tmpfs xvifd_start --no-hotplug-wait --state-dir "$ST"
+in_xvifd_ns() { nsenter -t "$XVIFD_PID" -m "$@"; }
+t_ok "the state directory is xvifd's own tmpfs" sh -c \
+	"nsenter -t $XVIFD_PID -m findmnt -n -o FSTYPE --target '$ST' | grep -qx tmpfs"
+t_not "... which this namespace does not see" sh -c "findmnt -n --target '$ST' | grep -q xvif-test"
+in_xvifd_ns sh -c "head -c 1M /dev/zero >'$ST/fill'" 2>/dev/null
+t_ok "... and is full" sh -c \
+	"nsenter -t $XVIFD_PID -m df --output=avail -B1 '$ST' | tail -1 | grep -qx ' *0'"
+
+guest_up 1
+d=${GUEST_DOM[1]}
+t_ok "no space for the journal: said" t_wait 5 grep -q \
+	"xvif${d}i0: response journal $ST/$d.0 (restarts may lose responses): No space left on device" \
+	"$T_DIR/xvifd.log"
+t_ok "... xvifd still runs" kill -0 "$XVIFD_PID"
+tcp_check "... and the vif carries data both ways: guest -> host" "${GUEST_NS[1]}" "$DOM0_NS" 169.254.1.1 4
+tcp_check "... host -> guest" "$DOM0_NS" "${GUEST_NS[1]}" 169.254.1.2 4
+t_ok "... xvifd still runs after" kill -0 "$XVIFD_PID"
+t_done
