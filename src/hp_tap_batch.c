@@ -17,7 +17,11 @@
  *
  * The ring may do nothing but readv, writev and cancel (registered
  * restrictions): the operations of an io_uring are not system calls, and
- * the seccomp filter (priv.c) would not see them.
+ * the seccomp filter (priv.c) would not see them.  For the same reason
+ * every worker makes its ring before the filter (tap_batch_prepare),
+ * and none is made after (tap_batch_seal): the filter refuses
+ * io_uring_setup and io_uring_register, which would make a ring without
+ * restrictions.
  *
  * Where io_uring cannot be had (a kernel without it, or with it disabled
  * by sysctl or by a container's filter) the caller falls back to one readv
@@ -41,6 +45,7 @@
 _Static_assert(TB_ENTRIES > TAP_BATCH_MAX + 1, "a batch fits the ring");
 
 static atomic_bool		 tb_off;	/* io_uring unusable here */
+static atomic_bool		 tb_sealed;	/* no new ring (seccomp) */
 static __thread struct io_uring	*tb_ring;
 static __thread bool		 tb_tried;
 static pthread_key_t		 tb_key;
@@ -156,6 +161,8 @@ tb_ring_get(void)
 	if (tb_ring != NULL || tb_tried)
 		return tb_ring;
 	tb_tried = true;
+	if (atomic_load(&tb_sealed))
+		return NULL;		/* this thread: a frame a call */
 	(void)pthread_once(&tb_once, tb_key_make);
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
@@ -328,6 +335,20 @@ tap_batch_send(int fd, struct hp_txbuf *b, unsigned int n)
 			(void)tb_cancel_all(r, fd);
 	}
 	return 0;
+}
+
+int
+tap_batch_prepare(void)
+{
+	if (!tap_batch_enabled())
+		return -ENOSYS;
+	return tb_ring_get() != NULL ? 0 : -ENOSYS;
+}
+
+void
+tap_batch_seal(void)
+{
+	atomic_store(&tb_sealed, true);
 }
 
 int

@@ -30,5 +30,16 @@ int	tap_batch_probe(void);
 /* Never use io_uring from now on (xvifd --no-io-uring; a failure). */
 void	tap_batch_disable(void);
 bool	tap_batch_enabled(void);
+/*
+ * This thread's ring, made now (0; or why not, and this thread then
+ * moves a frame a call): each worker, before the seccomp filter.
+ */
+int	tap_batch_prepare(void);
+/*
+ * No ring is made from now on: a thread without one moves a frame a
+ * call.  Called before the seccomp filter, which refuses io_uring_setup:
+ * a new ring's operations are no system calls the filter could see.
+ */
+void	tap_batch_seal(void);
 
 #endif

@@ -295,9 +295,11 @@ static const char *const priv_syscalls[] = {
 	"epoll_wait", "epoll_ctl", "epoll_pwait", "epoll_pwait2",
 	"epoll_create1", "poll", "ppoll",
 	"read", "write", "readv", "writev", "close",
-	/* TAP reads in batches (hp_tap_batch.c): a ring of its own per
-	 * thread, set up lazily, that may only readv, writev and cancel. */
-	"io_uring_setup", "io_uring_enter", "io_uring_register",
+	/* TAP frames in batches (hp_tap_batch.c): each worker's ring, made
+	 * before the filter, may only readv, writev and cancel.  No new
+	 * ring (io_uring_setup, io_uring_register): its operations would
+	 * be no system calls this filter sees. */
+	"io_uring_enter",
 	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "restart_syscall",
 	/* Time: the vDSO's fallbacks (a PV dom0's clock may have no vDSO);
 	 * libxengnttab usleep()s on a paged-out grant. */
@@ -314,9 +316,10 @@ static const char *const priv_syscalls[] = {
 	 * files and FIFOs (mknodat, unlink, OFD locks); libgcc_s, which
 	 * pthread_cancel() loads at exit (openat, newfstatat, pread64, mmap,
 	 * close); /dev/null at --daemon (dup2); syslog(3)'s first
-	 * localtime() reads /etc/localtime (lseek). */
+	 * localtime() reads /etc/localtime (lseek).  Where an architecture
+	 * has no unlink, dup2 (aarch64), glibc makes unlinkat, dup3. */
 	"openat", "fstat", "newfstatat", "lseek", "pread64", "ftruncate",
-	"fallocate", "unlink", "mknodat", "getdents64", "fcntl", "dup",
+	"fallocate", "unlink", "unlinkat", "mknodat", "getdents64", "fcntl", "dup",
 	"dup2", "dup3", "pipe2", "eventfd2",
 	/* TUN*, SIOC* and if_nametoindex's SIOCGIF*; gntdev, evtchn. */
 	"ioctl",
@@ -343,15 +346,26 @@ static const char *const priv_syscalls_san[] = {
 };
 #endif
 
-/* Resolve and allow one name; 1 if added, 0 if unknown here. */
+/* The architecture the filter is made for: the native one, or a test's. */
+static uint32_t priv_arch;
+
+/*
+ * Resolve and allow one name; 1 if added, 0 if there is no such syscall
+ * on the filter's architecture.  libseccomp gives a name another
+ * architecture has a negative pseudo number (aarch64 has no epoll_wait,
+ * poll, unlink, dup2, open, time), of which no rule can be made (EFAULT:
+ * xvifd could not start there); glibc calls the replacement (epoll_pwait,
+ * ppoll, unlinkat...), which the list names too.  Rules take this
+ * machine's numbers, which libseccomp translates by name.
+ */
 static int
 priv_allow(scmp_filter_ctx ctx, const char *name, unsigned int n,
     const struct scmp_arg_cmp *args)
 {
 	int nr, rc;
 
-	nr = seccomp_syscall_resolve_name(name);
-	if (nr == __NR_SCMP_ERROR)
+	if (seccomp_syscall_resolve_name_arch(priv_arch, name) < 0 ||
+	    (nr = seccomp_syscall_resolve_name(name)) < 0)
 		return 0;
 	if ((rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n,
 	    args)) < 0)
@@ -386,8 +400,9 @@ priv_allow_sndbuf(scmp_filter_ctx ctx)
 	return n;
 }
 
-int
-priv_seccomp(void)
+/* The filter's rules into ctx; how many syscalls it allows, or -errno. */
+static int
+priv_rules(scmp_filter_ctx ctx)
 {
 	/*
 	 * socket() families: AF_UNIX for syslog's reconnect and for the
@@ -395,18 +410,10 @@ priv_seccomp(void)
 	 * SIOC* socket.
 	 */
 	static const int families[] = { AF_UNIX, AF_INET };
-	scmp_filter_ctx ctx;
 	struct scmp_arg_cmp a;
 	unsigned int i;
 	int n = 0, rc;
 
-	if ((ctx = seccomp_init(PRIV_FILTER_DEFAULT)) == NULL)
-		return -ENOMEM;
-	/* Every thread (libxenstore's reader is running); no_new_privs. */
-	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0)
-		goto out;
-	/* A binary tree, not a list: the data path's syscalls pay log(n). */
-	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (i = 0; i < sizeof(priv_syscalls) / sizeof(priv_syscalls[0]);
 	    i++) {
 		if ((rc = priv_allow(ctx, priv_syscalls[i], 0, NULL)) < 0)
@@ -442,8 +449,8 @@ priv_seccomp(void)
 		goto out;
 	n += rc;
 #endif
-	rc = seccomp_syscall_resolve_name("clone3");
-	if (rc != __NR_SCMP_ERROR &&
+	if (seccomp_syscall_resolve_name_arch(priv_arch, "clone3") >= 0 &&
+	    (rc = seccomp_syscall_resolve_name("clone3")) >= 0 &&
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), rc, 0)) < 0)
 		goto out;
 #ifndef PRIV_SANITIZER
@@ -461,8 +468,61 @@ priv_seccomp(void)
 		goto out;
 	n += rc;
 #endif
-	rc = seccomp_load(ctx);
+	rc = 0;
 out:
+	return rc < 0 ? rc : n;
+}
+
+/* A filter for arch (SCMP_ARCH_*), with its rules; NULL and *rc if not. */
+static scmp_filter_ctx
+priv_filter(uint32_t arch, int *rc)
+{
+	scmp_filter_ctx ctx;
+
+	priv_arch = arch;
+	if ((ctx = seccomp_init(PRIV_FILTER_DEFAULT)) == NULL) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	if (arch != seccomp_arch_native() &&
+	    ((*rc = seccomp_arch_add(ctx, arch)) < 0 ||
+	    (*rc = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE)) < 0))
+		goto fail;
+	/* Every thread (libxenstore's reader is running); no_new_privs. */
+	if ((*rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0)
+		goto fail;
+	/* A binary tree, not a list: the data path's syscalls pay log(n). */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if ((*rc = priv_rules(ctx)) < 0)
+		goto fail;
+	return ctx;
+fail:
+	seccomp_release(ctx);
+	return NULL;
+}
+
+int
+priv_seccomp(void)
+{
+	scmp_filter_ctx ctx;
+	int n, rc;
+
+	if ((ctx = priv_filter(seccomp_arch_native(), &n)) == NULL)
+		return n;
+	rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return rc < 0 ? rc : n;
+}
+
+int
+priv_seccomp_show(uint32_t arch, int fd)
+{
+	scmp_filter_ctx ctx;
+	int n, rc;
+
+	if ((ctx = priv_filter(arch, &n)) == NULL)
+		return n;
+	rc = seccomp_export_pfc(ctx, fd);
 	seccomp_release(ctx);
 	return rc < 0 ? rc : n;
 }

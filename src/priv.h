@@ -8,6 +8,7 @@
 #define XVIF_PRIV_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define PRIV_LOCK_NAME	"xvifd.lock"	/* in the state directory */
@@ -54,5 +55,11 @@ int	priv_drop(const struct priv_user *pu, const char **what);
  * process with SIGSYS.  Returns how many syscalls are allowed.
  */
 int	priv_seccomp(void);
+/*
+ * The same filter made for arch (SCMP_ARCH_*; the native one or another,
+ * as a package for it would have it), not armed, written to fd in
+ * libseccomp's PFC text.  Returns how many syscalls it allows.
+ */
+int	priv_seccomp_show(uint32_t arch, int fd);
 
 #endif

@@ -24,12 +24,14 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
+#include "hp_tap_batch.h"
 #include "xvif.h"
 
 #define VIF_RX_STAGE_SIZE	((size_t)XVIF_RX_BATCH_FRAMES * XVIF_RX_FRAME_SLOT)
 
 enum vif_wop {
-	VIF_W_ATTACH, VIF_W_DETACH, VIF_W_STOP, VIF_W_RATE, VIF_W_ANTISPOOF
+	VIF_W_ATTACH, VIF_W_DETACH, VIF_W_STOP, VIF_W_RATE, VIF_W_ANTISPOOF,
+	VIF_W_PREPARE
 };
 
 /* A command, on the waiting control plane's stack. */
@@ -148,6 +150,9 @@ vif_worker_run_cmd(struct vif_worker *wk, struct vif_wcmd *c)
 		break;
 	case VIF_W_ANTISPOOF:
 		q->q_as = c->wc_as;
+		break;
+	case VIF_W_PREPARE:
+		(void)tap_batch_prepare();	/* or a frame a call */
 		break;
 	}
 	return 0;
@@ -379,6 +384,8 @@ vif_workers_start(struct xvifd *xd)
 		    vif_worker_main, wk)) < 0)
 			return rc;
 		wk->wk_running = true;
+		/* Its TAP ring now: none is made once the filter is on. */
+		(void)vif_worker_call(wk, VIF_W_PREPARE, NULL);
 	}
 	return 0;
 }

@@ -528,6 +528,8 @@ main(int argc, char **argv)
 		fatalx("worker threads: %s", strerror(-rc));
 	if ((rc = xbus_start(&xd)) < 0)
 		fatalx("watch %s: %s", xd.xd_root, strerror(-rc));
+	/* Every worker made its TAP ring (vif_workers_start); no more. */
+	tap_batch_seal();
 	if (o.o_no_seccomp)
 		log_info("seccomp: off (--no-seccomp)");
 	else if ((rc = priv_seccomp()) < 0)
