@@ -390,6 +390,17 @@ xvifd_signal(void *arg, uint32_t events)
 	struct xvif *vif;
 
 	while (read(xvifd_sigfd, &si, sizeof(si)) == sizeof(si)) {
+		/*
+		 * Many daemons reload on SIGHUP; there is nothing to reload
+		 * (every key is watched in XenStore), and stopping with
+		 * status 0 would leave a supervisor with Restart=on-failure
+		 * to keep every guest without its network.
+		 */
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: nothing to reload (the vifs' keys "
+			    "are followed in XenStore); SIGTERM stops xvifd");
+			continue;
+		}
 		if (si.ssi_signo != SIGUSR1) {
 			log_info("signal %u: stopping", si.ssi_signo);
 			ev_stop(xd->xd_ev);

@@ -23,6 +23,13 @@ for k in feature-ctrl-ring feature-multicast-control feature-dynamic-multicast-c
 	t_not "not offered: $k" xenstore-read /local/domain/0/backend/vif/$d/0/$k
 done
 
+# SIGHUP, which many daemons take as "reload": nothing to reload here,
+# and stopping would leave every guest without its network.
+kill -HUP "$XVIFD_PID"
+t_ok "SIGHUP: said, nothing to reload" t_wait 5 grep -q "SIGHUP: nothing to reload" "$T_DIR/xvifd.log"
+t_ok "SIGHUP: xvifd still runs" kill -0 "$XVIFD_PID"
+t_ok "SIGHUP: the guest still answers" ip netns exec "$g" ping -c 2 -i 0.2 -W 2 169.254.7.1
+
 # A toolstack that names a second vif after the first one's interface:
 # opening that TAP again would make the second guest a queue of the
 # first's interface.  Refused, saying whose it is; the first is unharmed.
