@@ -51,6 +51,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -321,8 +322,6 @@ static const char *const priv_syscalls[] = {
 	"openat", "fstat", "newfstatat", "lseek", "pread64", "ftruncate",
 	"fallocate", "unlink", "unlinkat", "mknodat", "getdents64", "fcntl", "dup",
 	"dup2", "dup3", "pipe2", "eventfd2",
-	/* TUN*, SIOC* and if_nametoindex's SIOCGIF*; gntdev, evtchn. */
-	"ioctl",
 	/* syslog(3) (reconnects after a syslogd restart), XenStore. */
 	"connect", "sendto", "sendmsg", "recvmsg",
 	/* sd_notify(3) (notify.c): whether to send credentials. */
@@ -374,6 +373,43 @@ priv_allow(scmp_filter_ctx ctx, const char *name, unsigned int n,
 }
 
 /*
+ * ioctl(): TUN*, SIOC* and if_nametoindex's SIOCGIF*; gntdev, evtchn; a
+ * libc's TCGETS -- anything but TIOCSTI and TIOCLINUX, which push input
+ * into a terminal: xvifd run by hand writes its log to the admin's root
+ * shell's terminal.  A rule compares one argument once, so the requests
+ * allowed are the ranges around those two, each cut into aligned blocks
+ * of a mask and a value; the mask's upper 32 bits are set, as the kernel
+ * reads the request as 32 bits: TIOCSTI with a high bit set is TIOCSTI.
+ * Returns how many syscalls it allowed (1).
+ */
+static int
+priv_allow_ioctl(scmp_filter_ctx ctx)
+{
+	static const uint64_t ranges[][2] = {
+		{ 0, TIOCSTI - 1 },
+		{ TIOCSTI + 1, TIOCLINUX - 1 },
+		{ TIOCLINUX + 1, UINT32_MAX },
+	};
+	struct scmp_arg_cmp a;
+	uint64_t lo, size;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		for (lo = ranges[i][0]; lo <= ranges[i][1]; lo += size) {
+			/* The largest block aligned at lo within the range. */
+			size = lo == 0 ? (uint64_t)1 << 32 : lo & -lo;
+			while (lo + size - 1 > ranges[i][1])
+				size >>= 1;
+			a = SCMP_A1(SCMP_CMP_MASKED_EQ, ~(size - 1), lo);
+			if ((rc = priv_allow(ctx, "ioctl", 1, &a)) < 0)
+				return rc;
+		}
+	}
+	return 1;
+}
+
+/*
  * sd_notify(3) (notify.c), for READY=1 and STOPPING=1, sizes its datagram
  * socket's send buffer first: getsockopt and setsockopt of SOL_SOCKET
  * SO_SNDBUF and SO_SNDBUFFORCE (failures ignored).  No other option may
@@ -410,7 +446,7 @@ priv_rules(scmp_filter_ctx ctx)
 	 * SIOC* socket.
 	 */
 	static const int families[] = { AF_UNIX, AF_INET };
-	struct scmp_arg_cmp a;
+	struct scmp_arg_cmp a, sa[2];
 	unsigned int i;
 	int n = 0, rc;
 
@@ -428,13 +464,19 @@ priv_rules(scmp_filter_ctx ctx)
 		n += rc;
 	}
 #endif
-	/* socket(): the families above only. */
+	/* socket(): the families above only; AF_INET datagrams only (an
+	 * ioctl socket: no stream out of the machine). */
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-		a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]);
-		if ((rc = priv_allow(ctx, "socket", 1, &a)) < 0)
+		sa[0] = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]);
+		sa[1] = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM);
+		if ((rc = priv_allow(ctx, "socket", families[i] == AF_INET ?
+		    2 : 1, sa)) < 0)
 			goto out;
 		n += i == 0 ? rc : 0;
 	}
+	if ((rc = priv_allow_ioctl(ctx)) < 0)
+		goto out;
+	n += rc;
 	if ((rc = priv_allow_sndbuf(ctx)) < 0)
 		goto out;
 	n += rc;

@@ -4,11 +4,17 @@
  * another architecture the package is built for.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -80,6 +86,103 @@ t_uring(struct t_ctx *t)
 	T_TRUE(t, WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 }
 
+/* A pty: a terminal, as xvifd run by hand writes its log to. */
+static int
+pty(void)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0)
+		return -1;
+	return open(ptsname(m), O_RDWR | O_NOCTTY);
+}
+
+/* What must pass: a terminal's TCGETS, FIONREAD (between TIOCSTI and
+ * TIOCLINUX), SIOCGIFINDEX (above both), a datagram AF_INET socket. */
+static int
+ioctls_ok(void)
+{
+	struct termios tio;
+	struct ifreq ifr;
+	int t = pty(), p[2], n, s;
+
+	if (t < 0 || pipe(p) < 0)
+		return 2;
+	if (priv_seccomp() <= 0)
+		return 3;
+	if (ioctl(t, TCGETS, &tio) < 0 || ioctl(p[0], FIONREAD, &n) < 0)
+		return 4;
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 5;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	return ioctl(s, SIOCGIFINDEX, &ifr) < 0 ? 6 : 0;
+}
+
+static int
+tiocsti(void)
+{
+	char c = 'x';
+	int t = pty();
+
+	if (t < 0 || priv_seccomp() <= 0)
+		return 2;
+	(void)ioctl(t, TIOCSTI, &c);
+	return 0;		/* not reached: killed */
+}
+
+/* The kernel reads the request as 32 bits: this is TIOCSTI too. */
+static int
+tiocsti_high(void)
+{
+	char c = 'x';
+	int t = pty();
+
+	if (t < 0 || priv_seccomp() <= 0)
+		return 2;
+	(void)syscall(SYS_ioctl, t, (unsigned long)TIOCSTI | 1ul << 32, &c);
+	return 0;
+}
+
+static int
+tioclinux(void)
+{
+	char c = 0;
+	int t = pty();
+
+	if (t < 0 || priv_seccomp() <= 0)
+		return 2;
+	(void)ioctl(t, TIOCLINUX, &c);
+	return 0;
+}
+
+static int
+inet_stream(void)
+{
+	if (priv_seccomp() <= 0)
+		return 2;
+	(void)socket(AF_INET, SOCK_STREAM, 0);
+	return 0;
+}
+
+static void
+t_ioctls(struct t_ctx *t)
+{
+	static int (*const killed[])(void) = {
+		tiocsti, tiocsti_high, tioclinux, inet_stream,
+	};
+	unsigned int i;
+	int st;
+
+	st = in_child(ioctls_ok);
+	T_TRUE(t, WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (i = 0; i < sizeof(killed) / sizeof(killed[0]); i++) {
+		st = in_child(killed[i]);
+		if (!T_TRUE(t, WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS))
+			fprintf(stderr, "  case %u: status %#x\n", i, st);
+	}
+}
+
 /* The filter for arch as PFC text, in buf; its count of syscalls. */
 static int
 show(uint32_t arch, char *buf, size_t len)
@@ -123,5 +226,7 @@ t_archs(struct t_ctx *t)
 const struct t_case t_cases[] = {
 	{ "seccomp: a ring made before works, a new one is refused", t_uring },
 	{ "seccomp: the filter for this machine and for arm64", t_archs },
+	{ "seccomp: no TIOCSTI, TIOCLINUX or TCP socket; other ioctls pass",
+	    t_ioctls },
 	{ NULL, NULL },
 };
