@@ -152,8 +152,11 @@ tap_open(const char *ifname, struct hp **out)
 	*out = &tp->tp_hp;
 	return 0;
 fail:
-	/* A TAP we may have just made must not outlive a failed open. */
-	tap_close(&tp->tp_hp, true);
+	/*
+	 * A TAP we may have just made must not outlive a failed open; one
+	 * that was there (a predecessor's, bridged) must not die of it.
+	 */
+	tap_close(&tp->tp_hp, !tp->tp_hp.hp_reattached);
 	return rc;
 }
 

@@ -116,7 +116,8 @@ vif_open_tap(struct xvif *vif, const char *name)
 	    (rc = hp_set_mac(vif->vif_hp, vif->vif_mac)) < 0) ||
 	    (rc = hp_set_carrier(vif->vif_hp, false)) < 0) {
 		log_warnc(-rc, "%s: set up interface %s", vif->vif_tag, name);
-		vif_close_tap(vif, true);
+		/* Destroyed only if this open made it. */
+		vif_close_tap(vif, !vif->vif_hp->hp_reattached);
 		return rc;
 	}
 	/* A TAP made single-queue (by hand, by an older xvifd) has one. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -62,6 +63,40 @@ t_lifecycle(struct t_ctx *t)
 	hp_close(again, true);
 	T_EQ(t, if_nametoindex("xvif3i0"), 0);
 	close(s);
+}
+
+/*
+ * A re-open of a live, persistent TAP (a restarted xvifd's) that fails
+ * after attaching -- here its ioctl socket, for want of an fd -- must not
+ * take the interface (the guest's bridge port, its addresses) with it.
+ */
+static void
+t_reopen_fails(struct t_ctx *t)
+{
+	struct hp *hp = NULL, *again = NULL;
+	struct rlimit rl, low;
+	int fd;
+
+	if (!own_netns(t))
+		return;
+	T_REQUIRE(t, hp_open(&hp_tap_ops, "xvif5i0", &hp) == 0);
+	hp_close(hp, false);
+	T_REQUIRE(t, if_nametoindex("xvif5i0") > 0);
+	/* Room for /dev/net/tun's fd, none for the socket after it. */
+	T_REQUIRE(t, (fd = dup(0)) >= 0);
+	close(fd);
+	T_REQUIRE(t, getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	low = rl;
+	low.rlim_cur = (rlim_t)fd + 1;
+	T_REQUIRE(t, setrlimit(RLIMIT_NOFILE, &low) == 0);
+	T_EQ(t, hp_open(&hp_tap_ops, "xvif5i0", &again), -EMFILE);
+	T_REQUIRE(t, setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	T_TRUE(t, if_nametoindex("xvif5i0") > 0);
+	/* A TAP the failed open made itself does go. */
+	T_REQUIRE(t, setrlimit(RLIMIT_NOFILE, &low) == 0);
+	T_EQ(t, hp_open(&hp_tap_ops, "xvif6i0", &again), -EMFILE);
+	T_REQUIRE(t, setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	T_EQ(t, if_nametoindex("xvif6i0"), 0);
 }
 
 static void
@@ -544,6 +579,7 @@ t_send_batch_writev(struct t_ctx *t)
 const struct t_case t_cases[] = {
 	{ "tap: create, mac, mtu, up, persistent, destroy", t_lifecycle },
 	{ "tap: bad names refused", t_bad_names },
+	{ "tap: a failed re-open leaves the live interface", t_reopen_fails },
 	{ "tap: frames both ways, whole", t_frames },
 	{ "tap: queues, and a TAP made single-queue", t_queues },
 	{ "tap: frames read in batches, io_uring", t_batch_uring },
