@@ -51,7 +51,12 @@ struct ctl {
 	unsigned int		 c_nclients;
 	uint64_t		 c_requests, c_bad, c_refused;
 	struct log_rate		 c_rate;
+	struct ev_timer		 c_resume;	/* accept again, after a pause */
+	struct log_rate		 c_accept_rate;
 };
+
+/* How long the socket is not listened to after accept(2) failed. */
+#define CTL_ACCEPT_PAUSE_MS	1000
 
 static void
 ctl_client_close(struct ctl_client *cc)
@@ -398,8 +403,30 @@ ctl_accept(void *arg, uint32_t events)
 		c->c_clients = cc;
 		c->c_nclients++;
 	}
-	if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-		log_warn("control: accept");
+	if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+		return;
+	/*
+	 * Out of fds or memory (EMFILE, ENFILE, ENOMEM...): the connection
+	 * stays queued and the socket readable, and the loop, level-
+	 * triggered, would call us at once, for ever.  Stop listening for
+	 * a while; what is queued is taken then.
+	 */
+	if (log_ratecheck(&c->c_accept_rate, XVIF_LOG_INTERVAL)) {
+		log_warn("control: accept (not listening for %d ms; %lu "
+		    "more like it)", CTL_ACCEPT_PAUSE_MS,
+		    c->c_accept_rate.lr_suppressed);
+		c->c_accept_rate.lr_suppressed = 0;
+	}
+	(void)ev_fd_mod(c->c_d->xd_ev, c->c_h, 0);
+	ev_timer_arm(c->c_d->xd_ev, &c->c_resume, CTL_ACCEPT_PAUSE_MS);
+}
+
+static void
+ctl_resume(void *arg)
+{
+	struct ctl *c = arg;
+
+	(void)ev_fd_mod(c->c_d->xd_ev, c->c_h, EPOLLIN);
 }
 
 int
@@ -412,6 +439,7 @@ ctl_open(struct xvifd *xd, uid_t uid, gid_t gid)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
 	c->c_d = xd;
+	ev_timer_init(&c->c_resume, ctl_resume, c);
 	if ((size_t)snprintf(c->c_path, sizeof(c->c_path), "%s/%s",
 	    xd->xd_state_dir, CTL_SOCK_NAME) >= sizeof(c->c_path)) {
 		free(c);
@@ -450,6 +478,7 @@ ctl_close(struct xvifd *xd)
 		return;
 	while (c->c_clients != NULL)
 		ctl_client_close(c->c_clients);
+	ev_timer_cancel(xd->xd_ev, &c->c_resume);
 	ev_fd_del(xd->xd_ev, c->c_h);
 	close(c->c_fd);
 	(void)unlink(c->c_path);

@@ -534,6 +534,11 @@ main(int argc, char **argv)
 	/* Before libxenstore's reader thread: capabilities are per thread. */
 	if ((rc = priv_drop(o.o_user != NULL ? &user : NULL, &what)) < 0)
 		fatalx("drop privileges: %s: %s", what, strerror(-rc));
+	/* Every vif's TAP is opened as who we are now: can we? */
+	if ((rc = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) < 0)
+		fatal("/dev/net/tun, as %s", o.o_user != NULL ? o.o_user :
+		    "the user xvifd started as");
+	close(rc);
 	/* After: the workers need no capability, and block our signals. */
 	if ((rc = vif_workers_start(&xd)) < 0)
 		fatalx("worker threads: %s", strerror(-rc));

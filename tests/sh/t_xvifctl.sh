@@ -157,6 +157,31 @@ t_ok "xvifd counted the refused (ctl_refused)" test "$(C --json list |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["ctl_refused"])')" -ge 4
 t_ok "xvifd still serving" kill -0 "$XVIFD_PID"
 
+# Out of fds: accept(2) fails, the client stays queued and the socket
+# readable.  xvifd stops listening for a while instead of spinning (and
+# logging) at once again, and takes the client once it can.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+soft=$(prlimit --pid "$XVIFD_PID" --nofile --noheadings --output SOFT)
+low=0
+while [ -e "/proc/$XVIFD_PID/fd/$low" ]; do low=$((low + 1)); done
+n0=$(grep -c 'control: accept' "$T_DIR/xvifd.log")
+prlimit --pid "$XVIFD_PID" --nofile="$low:"
+C list >"$T_DIR/emfile.out" 2>&1 &
+cpid=$!
+sleep 0.5
+a=$(cpu_ticks "$XVIFD_PID")
+sleep 2
+b=$(cpu_ticks "$XVIFD_PID")
+t_ok "no fd for a client: xvifd does not spin ($((b - a)) ticks in 2 s)" \
+	test $((b - a)) -lt $((2 * $(getconf CLK_TCK) / 5))
+t_ok "... it says so, once" sh -c \
+	"[ \$(grep -c 'control: accept' '$T_DIR/xvifd.log') -eq $((n0 + 1)) ] &&
+	 grep -q 'control: accept (not listening for 1000 ms' '$T_DIR/xvifd.log'"
+prlimit --pid "$XVIFD_PID" --nofile="$soft:"
+wait "$cpid"
+t_eq "... and serves the waiting client once it can" "$?" 0
+t_ok "... with the answer" grep -q "${GUEST_IF[1]}" "$T_DIR/emfile.out"
+
 # --ctl-group: restart xvifd with the socket given to group nogroup.
 w_stop "$XVIFD_PID"
 xvifd_start --no-hotplug-wait --ctl-group nogroup

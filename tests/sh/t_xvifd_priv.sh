@@ -202,4 +202,13 @@ t_eq "--user: a shared state directory is not given away: exit 1" \
 	"$("$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/shared" --user "$U" >"$T_DIR/out" 2>&1; echo $?)" 1
 t_ok "--user: a shared state directory: one line" grep -q "state directory $T_DIR/shared: owned by someone else and open to others" "$T_DIR/out"
 t_eq "--user: a shared state directory: still root's" "$(stat -c %U "$T_DIR/shared")" root
+# A /dev/net/tun root may open and the user may not (not the usual 0666):
+# refused at start, naming it, rather than serving and failing every vif.
+mknod -m 0600 "$T_DIR/tun" c 10 200 || w_die "mknod"
+t_eq "--user: /dev/net/tun the user may not open: exit 1" \
+	"$(timeout 20 unshare -m --propagation private sh -c "mount --bind '$T_DIR/tun' /dev/net/tun &&
+	exec '$XVIFD' --hv sim --sim-dir '$SIM_DIR' --state-dir '$T_DIR/st3' --user '$U'" \
+	>"$T_DIR/out" 2>&1; echo $?)" 1
+t_ok "--user: /dev/net/tun the user may not open: said" \
+	grep -q "/dev/net/tun, as $U: Permission denied" "$T_DIR/out"
 t_done
