@@ -110,7 +110,8 @@ struct hv_ops {
 	 */
 	int	(*xs_read_watch)(struct hv *, char *path, size_t plen,
 		    char *token, size_t tlen);
-	/* 1 if domid is a live domain known to XenStore, else 0. */
+	/* 1 if domid is a live domain known to XenStore, 0 if it is not,
+	 * -errno if XenStore would not say (only dom0 may ask). */
 	int	(*xs_domain_alive)(struct hv *, domid_t domid);
 
 	/* -- Grants. -- */

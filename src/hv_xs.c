@@ -219,5 +219,13 @@ hv_xs_op_domain_alive(struct hv *hv, domid_t domid)
 	if (domid == 0 || domid == hv->hv_self)
 		return 1;
 	errno = 0;
-	return xs_is_domain_introduced(hv->hv_xsh, domid) ? 1 : 0;
+	if (xs_is_domain_introduced(hv->hv_xsh, domid))
+		return 1;
+	/*
+	 * Not introduced -- or not answered: only dom0 may ask (Xen 4.17's
+	 * xenstored refuses XS_IS_DOMAIN_INTRODUCED to others, EACCES), and
+	 * a driver domain that took that for "gone" would close every vif
+	 * it serves at each @releaseDomain, its own start's included.
+	 */
+	return errno != 0 ? -errno : 0;
 }

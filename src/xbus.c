@@ -650,7 +650,11 @@ xbus_scan(struct xvifd *xd)
 	}
 }
 
-/* @releaseDomain: a guest is gone; its vifs stop, their TAPs go. */
+/*
+ * @releaseDomain: a guest is gone; its vifs stop, their TAPs go.  Only
+ * a domain XenStore says is not there is gone: a driver domain is not
+ * told (the toolstack removes its vifs' directories instead).
+ */
 static void
 xbus_domains_released(struct xvifd *xd)
 {
