@@ -222,7 +222,9 @@ vif_connect_fail(struct xvif *vif, const struct vif_queue *q, int rc,
 	va_end(ap);
 	n = strlen(why);
 	snprintf(why + n, sizeof(why) - n, ": %s", strerror(-rc));
-	log_warnx("%s: %s", vif->vif_tag, why);
+	/* A frontend resetting into the same failure must not flood us. */
+	if (log_ratecheck(&vif->vif_connect_rate, XVIF_LOG_INTERVAL))
+		log_warnx_rated(&vif->vif_connect_rate, vif->vif_tag, why);
 	if (vif->vif_fail_why[0] == '\0')
 		memcpy(vif->vif_fail_why, why, sizeof(why));
 	return rc;

@@ -387,8 +387,9 @@ xbus_reconcile(struct xvif *vif)
 		    in.fi_online ? "" : ", offline",
 		    in.fi_failed ? ", failed" : "");
 	if (st.fs_clear_fail && vif->vif_failed) {
-		log_info("%s: frontend %s: the failure is cleared",
-		    vif->vif_tag, xbus_state_name(in.fi_fe));
+		if (log_ratecheck(&vif->vif_reset_rate, XVIF_LOG_INTERVAL))
+			log_info("%s: frontend %s: the failure is cleared",
+			    vif->vif_tag, xbus_state_name(in.fi_fe));
 		vif->vif_failed = vif->vif_fail_pending = false;
 	}
 	/* A queue that failed while we let go of it: say why, as

@@ -329,6 +329,8 @@ struct xvif {
 	 */
 	struct antispoof	*vif_as;
 	struct log_rate		 vif_err_rate;	/* xbus_error's log lines */
+	struct log_rate		 vif_connect_rate;	/* vif_connect_fail's */
+	struct log_rate		 vif_reset_rate;	/* "failure is cleared" */
 	struct hp		*vif_hp;	/* the TAP (its first queue) */
 	unsigned int		 vif_queues_max;	/* what we offer */
 	struct vif_journal	*vif_journal;	/* XVIF_QUEUES_MAX, mapped */

@@ -135,6 +135,24 @@ t_wait 5 state_is $be/$d/0 5 && t_pass "ungranted ring refs: backend Closing" ||
 t_ok "ungranted ring refs: logged" grep -q "xvif${d}i0: map tx ring ref 8" "$T_DIR/xvifd.log"
 t_ok "ungranted ring refs: error node says why" sh -c \
 	"xenstore-read $be/$d/0/error | grep -q '^map tx ring ref 8: '"
+# ... and a frontend resetting into that failure again and again: each
+# time refused and said in the error node, but the log takes a line of
+# each kind per 10 s, not one a reset.
+n0=$(grep -c "xvif${d}i0: map tx ring ref 8" "$T_DIR/xvifd.log")
+c0=$(grep -c "xvif${d}i0: frontend .*: the failure is cleared" "$T_DIR/xvifd.log")
+for i in 1 2 3 4 5; do
+	as_dom "$d" xenstore-write $fe/state 6
+	t_wait 5 state_is $be/$d/0 6
+	as_dom "$d" xenstore-write $fe/state 1
+	t_wait 5 state_is $be/$d/0 2
+	as_dom "$d" xenstore-write $fe/state 4
+	t_wait 5 state_is $be/$d/0 5 || break
+done
+t_eq "resets into the same failure: refused each time" "$i $(xenstore-read $be/$d/0/state)" "5 5"
+t_ok "... at most one more line of it in the log" test \
+	"$(grep -c "xvif${d}i0: map tx ring ref 8" "$T_DIR/xvifd.log")" -le $((n0 + 1))
+t_ok "... at most one more 'failure is cleared'" test \
+	"$(grep -c "xvif${d}i0: frontend .*: the failure is cleared" "$T_DIR/xvifd.log")" -le $((c0 + 1))
 t_ok "guest 1 unaffected by all that" ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
 
 # Guest 2 destroyed in the middle of a transfer from the host.
