@@ -488,6 +488,43 @@ xbus_name_owner(struct xvif *vif, const char *name)
 	return NULL;
 }
 
+/*
+ * Offline, is it a detach under way (libxl wrote online=0 and Closing,
+ * and waits for Closed) that a predecessor had brought up: InitWait to
+ * Closing?
+ */
+static bool
+xbus_detaching(struct xvif *vif)
+{
+	unsigned long st;
+
+	return xbus_read_uint(vif, vif->vif_be, "state", XenbusStateClosed,
+	    &st) == 0 && st >= XenbusStateInitWait && st <= XenbusStateClosing;
+}
+
+/*
+ * A detach under way as this xvifd started (a restart while libxl waited
+ * for the backend to close): end it as the predecessor would have, the
+ * interface it left (if any) going with the vif once the frontend has
+ * closed -- rather than leave the toolstack to time out and the
+ * persistent TAP behind for ever.
+ */
+static void
+xbus_end_detach(struct xvif *vif, const char *name)
+{
+	unsigned long st;
+
+	if (if_nametoindex(name) != 0 && vif_open_tap(vif, name) < 0)
+		log_warnx("%s: interface %s: left as it is", vif->vif_tag,
+		    name);
+	if (xbus_read_uint(vif, vif->vif_be, "state", XenbusStateClosed,
+	    &st) == 0)
+		vif->vif_state = (int)st;
+	log_info("%s: a detach under way: ending it", vif->vif_tag);
+	xbus_fe_watch(vif, true);
+	xbus_reconcile(vif);
+}
+
 /* A new backend directory: make it a vif, or say why not. */
 static void
 xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
@@ -496,6 +533,7 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 	char buf[XVIF_PATH_MAX], want[64], first[PROTO_IFNAMSIZ] = "";
 	const char *name;
 	unsigned long id;
+	bool offline;
 	int rc;
 
 	if ((vif = vif_alloc(xd, domid, handle)) == NULL) {
@@ -503,13 +541,15 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		return;
 	}
 	vif->vif_seen = true;
+	offline = xbus_read(vif, vif->vif_be, "online", buf, 8) == 1 &&
+	    buf[0] == '0';
 	/* Not (yet) a whole vif: the toolstack writes in one transaction,
-	 * so this is a half-removed one or someone else's; look later. */
+	 * so this is a half-removed one or someone else's; look later.
+	 * Offline, there is nothing to serve, but maybe a detach to end. */
 	if (xbus_read(vif, vif->vif_be, "frontend", vif->vif_fe_path,
 	    sizeof(vif->vif_fe_path)) < 0 ||
 	    xbus_read_uint(vif, vif->vif_be, "frontend-id", 65535, &id) < 0 ||
-	    (xbus_read(vif, vif->vif_be, "online", buf, 8) == 1 &&
-	    buf[0] == '0')) {
+	    (offline && !xbus_detaching(vif))) {
 		vif_free(vif, false);
 		return;
 	}
@@ -538,6 +578,10 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		    name, o->vif_tag);
 		log_warnx("%s: %s", vif->vif_tag, buf);
 		xbus_refuse(vif, buf);
+		return;
+	}
+	if (offline) {
+		xbus_end_detach(vif, name);
 		return;
 	}
 	if (vif_open_tap(vif, name) < 0) {

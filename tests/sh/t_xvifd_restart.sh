@@ -46,4 +46,19 @@ t_wait 10 sh -c "grep -c 're-attached' '$T_DIR/xvifd.log' | grep -q 2" \
 	&& t_pass "re-attached after SIGTERM" || t_fail "re-attached after SIGTERM" "$(tail -3 "$T_DIR/xvifd.log")"
 t_ok "ping both ways after restarts" sh -c "ip netns exec $g ping -c 2 -i 0.2 -W 2 -q 169.254.3.1 && ip netns exec $DOM0_NS ping -c 2 -i 0.2 -W 2 -q 169.254.3.2"
 tcp_check "tcp host -> guest after restarts" "$DOM0_NS" "$g" 169.254.3.2 8
+
+# Restarted while a detach is under way: libxl wrote online=0 and
+# Closing and waits for Closed.  The new xvifd ends it -- Closed once the
+# frontend is, the interface gone with the vif -- where it once ignored
+# the vif (offline), left libxl to time out and the TAP behind for ever.
+be=/local/domain/0/backend/vif
+w_stop "$XVIFD_PID"
+xenstore-write $be/$d/0/online 0 $be/$d/0/state 5
+xvifd_start --no-hotplug-wait
+t_ok "restart during a detach: said" t_wait 10 grep -q "xvif${d}i0: a detach under way" "$T_DIR/xvifd.log"
+t_ok "... the backend reaches Closed" t_wait 10 sh -c \
+	"[ \"\$(xenstore-read $be/$d/0/state)\" = 6 ]"
+t_ok "... the interface goes with the vif" t_wait 10 sh -c \
+	"! ip -n $DOM0_NS link show xvif${d}i0 2>/dev/null"
+t_ok "... xvifd still runs" kill -0 "$XVIFD_PID"
 t_done
