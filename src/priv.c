@@ -446,7 +446,10 @@ priv_rules(scmp_filter_ctx ctx)
 	 * SIOC* socket.
 	 */
 	static const int families[] = { AF_UNIX, AF_INET };
-	struct scmp_arg_cmp a, sa[2];
+	struct scmp_arg_cmp sa[2];
+#ifndef PRIV_SANITIZER
+	struct scmp_arg_cmp a;
+#endif
 	unsigned int i;
 	int n = 0, rc;
 
