@@ -320,8 +320,8 @@ static const char *const priv_syscalls[] = {
 	 * localtime() reads /etc/localtime (lseek).  Where an architecture
 	 * has no unlink, dup2 (aarch64), glibc makes unlinkat, dup3. */
 	"openat", "fstat", "newfstatat", "lseek", "pread64", "ftruncate",
-	"fallocate", "unlink", "unlinkat", "mknodat", "getdents64", "fcntl", "dup",
-	"dup2", "dup3", "pipe2", "eventfd2",
+	"fallocate", "unlink", "unlinkat", "mknodat", "getdents64", "fcntl",
+	"dup", "dup2", "dup3", "pipe2", "eventfd2",
 	/* syslog(3) (reconnects after a syslogd restart), XenStore. */
 	"connect", "sendto", "sendmsg", "recvmsg",
 	/* sd_notify(3) (notify.c): whether to send credentials. */
@@ -349,8 +349,8 @@ static const char *const priv_syscalls_san[] = {
 static uint32_t priv_arch;
 
 /*
- * Resolve and allow one name; 1 if added, 0 if there is no such syscall
- * on the filter's architecture.  libseccomp gives a name another
+ * The number a rule takes for name, or -1 if there is no such syscall on
+ * the filter's architecture.  libseccomp gives a name another
  * architecture has a negative pseudo number (aarch64 has no epoll_wait,
  * poll, unlink, dup2, open, time), of which no rule can be made (EFAULT:
  * xvifd could not start there); glibc calls the replacement (epoll_pwait,
@@ -358,13 +358,24 @@ static uint32_t priv_arch;
  * machine's numbers, which libseccomp translates by name.
  */
 static int
+priv_nr(const char *name)
+{
+	int nr;
+
+	if (seccomp_syscall_resolve_name_arch(priv_arch, name) < 0 ||
+	    (nr = seccomp_syscall_resolve_name(name)) < 0)
+		return -1;
+	return nr;
+}
+
+/* Allow one name; 1 if added, 0 if there is no such syscall (priv_nr). */
+static int
 priv_allow(scmp_filter_ctx ctx, const char *name, unsigned int n,
     const struct scmp_arg_cmp *args)
 {
 	int nr, rc;
 
-	if (seccomp_syscall_resolve_name_arch(priv_arch, name) < 0 ||
-	    (nr = seccomp_syscall_resolve_name(name)) < 0)
+	if ((nr = priv_nr(name)) < 0)
 		return 0;
 	if ((rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n,
 	    args)) < 0)
@@ -494,8 +505,7 @@ priv_rules(scmp_filter_ctx ctx)
 		goto out;
 	n += rc;
 #endif
-	if (seccomp_syscall_resolve_name_arch(priv_arch, "clone3") >= 0 &&
-	    (rc = seccomp_syscall_resolve_name("clone3")) >= 0 &&
+	if ((rc = priv_nr("clone3")) >= 0 &&
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), rc, 0)) < 0)
 		goto out;
 #ifndef PRIV_SANITIZER

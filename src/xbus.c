@@ -175,10 +175,9 @@ xbus_failed_said(struct xvif *vif)
 static void
 xbus_fail(struct xvif *vif)
 {
-	(void)vif_failure(vif);		/* why, if a queue failed */
 	vif->vif_failed = true;
-	/* ... or failed as its worker let go of it: no failure is left
-	 * pending after this, none can come. */
+	/* Why, if a queue failed (vif_disconnect takes it); no failure is
+	 * left pending after this, none can come. */
 	(void)vif_disconnect(vif);
 	xbus_failed_said(vif);
 	xbus_set_state(vif, XenbusStateClosing);
@@ -242,7 +241,6 @@ xbus_apply_failures(void *arg, uint32_t events)
 	struct xvifd *xd = arg;
 	uint64_t n;
 
-	(void)events;
 	(void)!read(xd->xd_fail_efd, &n, sizeof(n));
 #ifdef XVIFD_FAULTS
 	if (xbus_apply_later(xd))
@@ -490,16 +488,17 @@ xbus_name_owner(struct xvif *vif, const char *name)
 
 /*
  * Offline, is it a detach under way (libxl wrote online=0 and Closing,
- * and waits for Closed) that a predecessor had brought up: InitWait to
- * Closing?
+ * and waits for Closed) that a predecessor had brought up?  Its backend
+ * state (InitWait to Closing) if so, else 0.
  */
-static bool
+static int
 xbus_detaching(struct xvif *vif)
 {
 	unsigned long st;
 
 	return xbus_read_uint(vif, vif->vif_be, "state", XenbusStateClosed,
-	    &st) == 0 && st >= XenbusStateInitWait && st <= XenbusStateClosing;
+	    &st) == 0 && st >= XenbusStateInitWait &&
+	    st <= XenbusStateClosing ? (int)st : 0;
 }
 
 /*
@@ -510,16 +509,12 @@ xbus_detaching(struct xvif *vif)
  * persistent TAP behind for ever.
  */
 static void
-xbus_end_detach(struct xvif *vif, const char *name)
+xbus_end_detach(struct xvif *vif, const char *name, int state)
 {
-	unsigned long st;
-
 	if (if_nametoindex(name) != 0 && vif_open_tap(vif, name) < 0)
 		log_warnx("%s: interface %s: left as it is", vif->vif_tag,
 		    name);
-	if (xbus_read_uint(vif, vif->vif_be, "state", XenbusStateClosed,
-	    &st) == 0)
-		vif->vif_state = (int)st;
+	vif->vif_state = state;
 	log_info("%s: a detach under way: ending it", vif->vif_tag);
 	xbus_fe_watch(vif, true);
 	xbus_reconcile(vif);
@@ -531,25 +526,26 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 {
 	struct xvif *vif, *o;
 	char buf[XVIF_PATH_MAX], want[64], first[PROTO_IFNAMSIZ] = "";
-	const char *name;
+	const char *name, *taken;
 	unsigned long id;
-	bool offline;
-	int rc;
+	int rc, detach = 0;
 
 	if ((vif = vif_alloc(xd, domid, handle)) == NULL) {
 		log_warnx("xvif%ui%u: out of memory", domid, handle);
 		return;
 	}
 	vif->vif_seen = true;
-	offline = xbus_read(vif, vif->vif_be, "online", buf, 8) == 1 &&
-	    buf[0] == '0';
 	/* Not (yet) a whole vif: the toolstack writes in one transaction,
 	 * so this is a half-removed one or someone else's; look later.
 	 * Offline, there is nothing to serve, but maybe a detach to end. */
+	if (xbus_read(vif, vif->vif_be, "online", buf, 8) == 1 &&
+	    buf[0] == '0' && (detach = xbus_detaching(vif)) == 0) {
+		vif_free(vif, false);
+		return;
+	}
 	if (xbus_read(vif, vif->vif_be, "frontend", vif->vif_fe_path,
 	    sizeof(vif->vif_fe_path)) < 0 ||
-	    xbus_read_uint(vif, vif->vif_be, "frontend-id", 65535, &id) < 0 ||
-	    (offline && !xbus_detaching(vif))) {
+	    xbus_read_uint(vif, vif->vif_be, "frontend-id", 65535, &id) < 0) {
 		vif_free(vif, false);
 		return;
 	}
@@ -571,17 +567,18 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		return;
 	}
 	name = xbus_first_name(vif, first, sizeof(first));
-	if ((o = xbus_name_owner(vif, vif->vif_name)) != NULL ||
-	    (o = xbus_name_owner(vif, name)) != NULL) {
+	taken = vif->vif_name;
+	if ((o = xbus_name_owner(vif, taken)) == NULL)
+		o = xbus_name_owner(vif, taken = name);
+	if (o != NULL) {
 		snprintf(buf, sizeof(buf), "interface %s is in use by %s",
-		    xbus_name_owner(vif, vif->vif_name) == o ? vif->vif_name :
-		    name, o->vif_tag);
+		    taken, o->vif_tag);
 		log_warnx("%s: %s", vif->vif_tag, buf);
 		xbus_refuse(vif, buf);
 		return;
 	}
-	if (offline) {
-		xbus_end_detach(vif, name);
+	if (detach != 0) {
+		xbus_end_detach(vif, name, detach);
 		return;
 	}
 	if (vif_open_tap(vif, name) < 0) {
