@@ -126,6 +126,7 @@ vif_open_tap(struct xvif *vif, const char *name)
 		vif->vif_queues_max = vif->vif_hp->hp_queues_max;
 	if (vif->vif_queues_max == 0)
 		vif->vif_queues_max = 1;
+	vif_ifrecord_write(vif, name);
 	return 0;
 }
 
@@ -141,6 +142,8 @@ vif_close_tap(struct xvif *vif, bool destroy)
 		return;
 	hp_close(vif->vif_hp, destroy);
 	vif->vif_hp = NULL;
+	if (destroy)
+		vif_ifrecord_remove(vif);
 }
 
 void

@@ -309,17 +309,20 @@ vif_journal_close(struct xvif *vif)
 }
 
 /*
- * Once, after the first scan: remove the journals of vifs that went while
- * no xvifd ran (named <domid>.<handle> with no such vif now).  Other
- * files are not ours and stay.
+ * Once, after the first whole look at XenStore: the files of vifs that
+ * went while no xvifd ran (<domid>.<handle>, a journal, and
+ * <domid>.<handle>.if, vif_ifrecord.c's record of its interface, with no
+ * such vif now) are taken up and removed.  Other files are not ours and
+ * stay.
  */
 void
-vif_journal_sweep(struct xvifd *xd)
+vif_state_sweep(struct xvifd *xd)
 {
 	char name[64], path[XVIF_PATH_MAX + 64];
 	unsigned int domid, handle;
 	struct dirent *de;
 	struct xvif *vif;
+	bool ifrec;
 	DIR *d;
 
 	if ((d = opendir(xd->xd_state_dir)) == NULL) {
@@ -330,17 +333,22 @@ vif_journal_sweep(struct xvifd *xd)
 		if (sscanf(de->d_name, "%u.%u", &domid, &handle) != 2)
 			continue;
 		snprintf(name, sizeof(name), "%u.%u", domid, handle);
-		if (strcmp(name, de->d_name) != 0)
+		ifrec = strncmp(name, de->d_name, strlen(name)) == 0 &&
+		    strcmp(de->d_name + strlen(name), VIF_IFRECORD_SUFFIX) == 0;
+		if (!ifrec && strcmp(name, de->d_name) != 0)
 			continue;	/* not a name we would give */
 		for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
 			if (vif->vif_domid == domid && vif->vif_handle == handle)
 				break;
 		if (vif != NULL)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", xd->xd_state_dir, name);
+		snprintf(path, sizeof(path), "%s/%s%s", xd->xd_state_dir,
+		    name, ifrec ? VIF_IFRECORD_SUFFIX : "");
+		if (ifrec)
+			vif_ifrecord_take_up(xd, domid, handle, path);
 		if (unlink(path) < 0)
-			log_warn("remove stale journal %s", path);
-		else
+			log_warn("remove stale %s", path);
+		else if (!ifrec)
 			log_info("removed the journal of vif %u.%u, gone while "
 			    "no xvifd ran", domid, handle);
 	}

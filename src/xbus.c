@@ -685,9 +685,9 @@ xbus_scan(struct xvifd *xd)
 		if (!vif->vif_seen)
 			xbus_vif_destroy(vif, "backend directory removed");
 	}
-	/* After the first whole look: journals of vifs gone meanwhile. */
+	/* After the first whole look: files of vifs gone meanwhile. */
 	if (!xd->xd_swept) {
-		vif_journal_sweep(xd);
+		vif_state_sweep(xd);
 		xd->xd_swept = true;
 	}
 }

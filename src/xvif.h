@@ -194,7 +194,7 @@ struct xvifd {
 	bool			 xd_antispoof;	/* --antispoof: vifs' default */
 	char			 xd_root[64];	/* .../backend/vif */
 	char			 xd_state_dir[XVIF_PATH_MAX - 32]; /* journals */
-	bool			 xd_swept;	/* stale journals removed */
+	bool			 xd_swept;	/* stale state files taken up */
 	struct vif_worker	*xd_workers;
 	unsigned int		 xd_nworkers;
 	unsigned int		 xd_max_queues;	/* multi-queue-max-queues */
@@ -426,11 +426,18 @@ void	vif_journal_init(void);	/* the test build's fault point; else nothing */
 int	vif_journal_open(struct xvif *, bool reattach);
 void	vif_journal_close(struct xvif *);
 void	vif_journal_remove(struct xvif *);
-void	vif_journal_sweep(struct xvifd *);
+void	vif_state_sweep(struct xvifd *);	/* journals, interface records */
 netif_tx_response_t *vif_journal_tx_rsp(struct vif_queue *, RING_IDX);
 netif_rx_response_t *vif_journal_rx_rsp(struct vif_queue *, RING_IDX);
 void	vif_journal_push_tx(struct vif_queue *, int *notify);
 void	vif_journal_push_rx(struct vif_queue *, int *notify);
+
+/* vif_ifrecord.c: which interface is a vif's, for a vif gone meanwhile. */
+#define VIF_IFRECORD_SUFFIX	".if"	/* <domid>.<handle>.if */
+void	vif_ifrecord_write(struct xvif *, const char *first);
+void	vif_ifrecord_remove(struct xvif *);
+void	vif_ifrecord_take_up(struct xvifd *, unsigned int domid,
+	    unsigned int handle, const char *path);
 
 /* vif_tx.c: guest TX, ring -> TAP. */
 void	vif_tx_run(struct vif_queue *);

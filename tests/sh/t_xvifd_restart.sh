@@ -61,4 +61,38 @@ t_ok "... the backend reaches Closed" t_wait 10 sh -c \
 t_ok "... the interface goes with the vif" t_wait 10 sh -c \
 	"! ip -n $DOM0_NS link show xvif${d}i0 2>/dev/null"
 t_ok "... xvifd still runs" kill -0 "$XVIFD_PID"
+
+# A guest destroyed while no xvifd runs: libxl gives up waiting for the
+# backend and removes its directory, the only place its interface was
+# named.  The next xvifd deletes the interface by the record it left in
+# its state directory -- that interface only: not one renamed since, not
+# one a live vif holds, not one that is no TAP, not on a torn record.
+guest_up 4
+guest_up 5
+d4=${GUEST_DOM[4]} d5=${GUEST_DOM[5]} sd=$SIM_DIR/xvifd
+t_eq "the interface is on record" "$(cut -d' ' -f2- "$sd/$d4.0.if")" "xvif${d4}i0 xvif${d4}i0"
+w_stop "$XVIFD_PID"
+XVIF_SIM_TIMEOUT_SCALE=0.05 "$SIM" destroy --dir "$SIM_DIR" "$d4" >>"$T_DIR/tool.log" 2>&1
+t_not "destroyed with no xvifd: the backend directory is gone" xenstore-exists "$be/$d4"
+t_ok "... and its interface is not" ip -n "$DOM0_NS" link show "xvif${d4}i0"
+ip -n "$DOM0_NS" link add xvdecoy0 type veth peer name xvdecoy1
+ip -n "$DOM0_NS" tuntap add dev xvrenamed mode tap
+ip netns exec "$DOM0_NS" sh -c "echo \$(cat /sys/class/net/xvdecoy0/ifindex) xvdecoy0 xvdecoy0 >$sd/90.0.if;
+	echo \$(cat /sys/class/net/xvif${d5}i0/ifindex) xvif${d5}i0 xvif${d5}i0 >$sd/91.0.if;
+	echo \$(cat /sys/class/net/xvrenamed/ifindex) xvorig0 xvorig0 >$sd/92.0.if"
+printf '7 xvif' >"$sd/93.0.if"
+xvifd_start --no-hotplug-wait
+t_ok "restarted: the interface of the destroyed guest is deleted" t_wait 10 sh -c \
+	"! ip -n $DOM0_NS link show xvif${d4}i0 2>/dev/null"
+t_ok "... and says so" grep -q "vif $d4.0, gone while no xvifd ran: interface xvif${d4}i0 deleted" "$T_DIR/xvifd.log"
+t_ok "... not an interface on record that is no TAP" ip -n "$DOM0_NS" link show xvdecoy0
+t_ok "... which says why" grep -q "vif 90.0, gone while no xvifd ran: interface xvdecoy0 left: " "$T_DIR/xvifd.log"
+t_ok "... not a live vif's interface on record" ip -n "$DOM0_NS" link show "xvif${d5}i0"
+t_ok "... which says whose it is" grep -q "vif 91.0, gone while no xvifd ran: its interface xvif${d5}i0 is xvif${d5}i0's now" "$T_DIR/xvifd.log"
+t_ok "... not a TAP renamed since" ip -n "$DOM0_NS" link show xvrenamed
+t_ok "... a torn record is said" grep -q "interface record $sd/93.0.if: not readable, dropped" "$T_DIR/xvifd.log"
+t_eq "... the records of vifs gone are removed, the live one's kept" \
+	"$(cd "$sd" && ls -- *.if | sort | tr '\n' ' ')" "$d5.0.if "
+t_ok "... the live guest still carries traffic" ip netns exec "${GUEST_NS[5]}" ping -c 2 -i 0.2 -W 2 -q 169.254.5.1
+t_ok "... xvifd still runs" kill -0 "$XVIFD_PID"
 t_done

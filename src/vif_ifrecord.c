@@ -1,0 +1,157 @@
+/*
+ * vif_ifrecord.c -- which interface is a vif's, written down in the state
+ * directory, so that an interface whose vif went while no xvifd ran does
+ * not stay for ever.
+ *
+ * A vif's TAP is persistent: it outlives xvifd, so that a restart finds it
+ * with its addresses and bridge port (DESIGN.md 4).  Its vif does not
+ * always: an `xl destroy` while xvifd is stopped (an upgrade, a crash)
+ * ends with libxl removing the backend directory, the only place the
+ * interface's name was said, and the next xvifd no longer knew the TAP
+ * was ever its own.  Linux netback has no such gap: its interface dies
+ * with the device, in the kernel.
+ *
+ * So each vif whose TAP is open has a file <domid>.<handle>.if beside its
+ * journal: the ifindex (stable across a hotplug script's rename) and the
+ * two names the interface may have (the one it was made with, the one
+ * the toolstack asked for).  Once, after the first whole look at
+ * XenStore, the records of vifs that are not there are taken up: an
+ * interface that still has that ifindex, under one of those names, held
+ * by no vif of ours, and a TAP (anything else refuses to be attached), is
+ * deleted.  An interface that has another name now was renamed by
+ * someone (or its ifindex reused): left alone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xvif.h"
+
+static void
+ifrec_path(const struct xvifd *xd, domid_t domid, unsigned int handle,
+    char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%u.%u" VIF_IFRECORD_SUFFIX, xd->xd_state_dir, domid,
+	    handle);
+}
+
+/*
+ * After its TAP is opened (made, re-attached or made again): say which
+ * interface is the vif's.  One small write; a record cut short by a crash
+ * does not parse and is only dropped at the next start.
+ */
+void
+vif_ifrecord_write(struct xvif *vif, const char *first)
+{
+	char path[XVIF_PATH_MAX + 16], line[64];
+	int fd, ifindex, n;
+
+	if ((ifindex = hp_ifindex(vif->vif_hp)) <= 0)
+		return;		/* not an interface (a test's port) */
+	n = snprintf(line, sizeof(line), "%d %s %s\n", ifindex, first,
+	    vif->vif_name);
+	ifrec_path(vif->vif_d, vif->vif_domid, vif->vif_handle, path,
+	    sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd < 0 || write(fd, line, (size_t)n) != n)
+		log_warn("%s: interface record %s (an interface left by a "
+		    "guest destroyed while no xvifd runs stays)", vif->vif_tag,
+		    path);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Its interface is deleted, or it is no longer ours: so is the record. */
+void
+vif_ifrecord_remove(struct xvif *vif)
+{
+	char path[XVIF_PATH_MAX + 16];
+
+	ifrec_path(vif->vif_d, vif->vif_domid, vif->vif_handle, path,
+	    sizeof(path));
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_warn("%s: remove %s", vif->vif_tag, path);
+}
+
+/* Does a vif of ours hold the interface with this ifindex? */
+static struct xvif *
+ifrec_holder(struct xvifd *xd, int ifindex)
+{
+	struct xvif *vif;
+
+	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
+		if (vif->vif_hp != NULL && hp_ifindex(vif->vif_hp) == ifindex)
+			return vif;
+	return NULL;
+}
+
+/* Read a record: 0, or -1 if it is not one we wrote whole. */
+static int
+ifrec_read(const char *path, int *ifindex, char first[IF_NAMESIZE],
+    char final[IF_NAMESIZE])
+{
+	char line[64], end;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -1;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	line[n] = '\0';
+	if (sscanf(line, "%d %15s %15s%c", ifindex, first, final, &end) != 4 ||
+	    end != '\n' || *ifindex <= 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * The record of vif domid.handle, gone while no xvifd ran (called by
+ * vif_state_sweep, which then removes it): delete its interface.
+ */
+void
+vif_ifrecord_take_up(struct xvifd *xd, unsigned int domid, unsigned int handle,
+    const char *path)
+{
+	char first[IF_NAMESIZE], final[IF_NAMESIZE], now[IF_NAMESIZE];
+	struct xvif *holder;
+	struct hp *hp;
+	int ifindex, rc;
+
+	if (ifrec_read(path, &ifindex, first, final) < 0) {
+		log_warnx("interface record %s: not readable, dropped", path);
+		return;
+	}
+	if (if_indextoname((unsigned int)ifindex, now) == NULL)
+		return;		/* gone with its namespace, or by hand */
+	if (strcmp(now, first) != 0 && strcmp(now, final) != 0) {
+		log_info("vif %u.%u, gone while no xvifd ran: interface %d "
+		    "is %s now, not %s: left alone", domid, handle, ifindex,
+		    now, final);
+		return;
+	}
+	if ((holder = ifrec_holder(xd, ifindex)) != NULL) {
+		log_info("vif %u.%u, gone while no xvifd ran: its interface "
+		    "%s is %s's now", domid, handle, now, holder->vif_tag);
+		return;
+	}
+	if ((rc = hp_open(xd->xd_hp_ops, now, &hp)) < 0) {
+		log_warnc(-rc, "vif %u.%u, gone while no xvifd ran: interface "
+		    "%s left", domid, handle, now);
+		return;
+	}
+	/* Renamed or replaced between the look and the open: not it. */
+	if (hp_ifindex(hp) != ifindex) {
+		hp_close(hp, !hp->hp_reattached);
+		return;
+	}
+	hp_close(hp, true);
+	log_info("vif %u.%u, gone while no xvifd ran: interface %s deleted",
+	    domid, handle, now);
+}
