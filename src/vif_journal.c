@@ -347,7 +347,8 @@ vif_state_sweep(struct xvifd *xd)
 		if (ifrec)
 			vif_ifrecord_take_up(xd, domid, handle, path);
 		if (unlink(path) < 0)
-			log_warn("remove stale %s", path);
+			log_warn("remove stale %s %s",
+			    ifrec ? "interface record" : "journal", path);
 		else if (!ifrec)
 			log_info("removed the journal of vif %u.%u, gone while "
 			    "no xvifd ran", domid, handle);

@@ -110,13 +110,19 @@ kill -TERM "$XVIFD_PID"; wait "$XVIFD_PID"
 : >"$SIM_DIR/xvifd/999.7"
 : >"$SIM_DIR/xvifd/notes.txt"
 : >"$SIM_DIR/xvifd/01.2"
-mkdir "$SIM_DIR/xvifd/998.1"
+mkdir "$SIM_DIR/xvifd/998.1" "$SIM_DIR/xvifd/998.2.if"
+: >"$SIM_DIR/xvifd/01.2.if"
+: >"$SIM_DIR/xvifd/997.1.iface"
 xvifd_start --no-hotplug-wait
 t_wait 10 sh -c "! test -e $SIM_DIR/xvifd/999.7" && t_pass "stale journal removed at startup" ||
 	t_fail "stale journal removed at startup" "$(ls "$SIM_DIR/xvifd" | tr '\n' ' ')"
 t_ok "stale journal removal logged" grep -q "removed the journal of vif 999.7" "$T_DIR/xvifd.log"
 t_ok "the live vif's journal kept" test -f "$SIM_DIR/xvifd/$d.0"
 t_ok "files not named like a journal kept" test -f "$SIM_DIR/xvifd/notes.txt" -a -f "$SIM_DIR/xvifd/01.2"
+t_ok "... nor like an interface record" test -f "$SIM_DIR/xvifd/01.2.if" -a -f "$SIM_DIR/xvifd/997.1.iface"
+t_ok "an interface record that cannot be read nor go: logged" sh -c \
+	"grep -q 'interface record $SIM_DIR/xvifd/998.2.if: not readable, dropped' '$T_DIR/xvifd.log' &&
+	 grep -q 'remove stale interface record $SIM_DIR/xvifd/998.2.if: Is a directory' '$T_DIR/xvifd.log'"
 t_ok "a journal name that cannot go: logged, xvifd serves on" sh -c \
 	"grep -q 'remove stale journal $SIM_DIR/xvifd/998.1: Is a directory' '$T_DIR/xvifd.log' && kill -0 $XVIFD_PID"
 
