@@ -468,6 +468,32 @@ xbus_reattach(struct xvif *vif)
 }
 
 /*
+ * A restarted daemon finds the vif online and Closing: failed (xbus_fail;
+ * its error node says why) or closing with its frontend.  It stays so
+ * until the frontend resets, as it would have with the predecessor,
+ * rather than be offered InitWait again: a netfront still Connected
+ * takes a backend's way back through Closed as the end (Linux's
+ * netback_changed closes it for good), or would be connected to the
+ * very rings it failed on.  A frontend that is closing clears the
+ * failure as it closes (xbus_fsm_decide).
+ */
+static bool
+xbus_resume_failed(struct xvif *vif)
+{
+	unsigned long st;
+
+	if (xbus_read_uint(vif, vif->vif_be, "state", XenbusStateClosed,
+	    &st) < 0 || st != XenbusStateClosing)
+		return false;
+	vif->vif_state = XenbusStateClosing;
+	vif->vif_failed = true;
+	log_info("%s: failed before this xvifd started (or closing): stays "
+	    "Closing until its frontend resets", vif->vif_tag);
+	xbus_reconcile(vif);
+	return true;
+}
+
+/*
  * Is name another vif's interface, by its final name or the one it has
  * now?  Opening it would attach this vif as one more queue of that live
  * TAP (IFF_MULTI_QUEUE): two guests on one interface, each seeing part
@@ -587,7 +613,7 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 	}
 	xbus_apply_mtu(vif);
 	xbus_fe_watch(vif, true);
-	if (xbus_reattach(vif))
+	if (xbus_reattach(vif) || xbus_resume_failed(vif))
 		return;
 	if ((rc = xbus_advertise(vif)) < 0) {
 		log_warnc(-rc, "%s: write features", vif->vif_tag);

@@ -153,6 +153,25 @@ t_ok "... at most one more line of it in the log" test \
 	"$(grep -c "xvif${d}i0: map tx ring ref 8" "$T_DIR/xvifd.log")" -le $((n0 + 1))
 t_ok "... at most one more 'failure is cleared'" test \
 	"$(grep -c "xvif${d}i0: frontend .*: the failure is cleared" "$T_DIR/xvifd.log")" -le $((c0 + 1))
+# xvifd restarted while the vif is failed: it stays failed (Closing, its
+# error node) until its frontend resets, as it would have with the old
+# daemon -- not rewound through Closed to InitWait, which a real netfront
+# still Connected answers by closing for good, or connected again to the
+# rings it failed on.
+w_stop "$XVIFD_PID"
+l0=$(wc -l <"$T_DIR/xvifd.log")
+xvifd_start
+t_ok "restarted with the vif failed: said" t_wait 5 grep -q \
+	"xvif${d}i0: failed before this xvifd started (or closing): stays Closing" "$T_DIR/xvifd.log"
+sleep 0.5
+t_eq "... the backend stays Closing" "$(xenstore-read $be/$d/0/state)" 5
+t_not "... never left Closing" sh -c "tail -n +$((l0 + 1)) '$T_DIR/xvifd.log' | grep 'xvif${d}i0: backend Closing ->'"
+t_not "... nor connected to the rings again" sh -c "tail -n +$((l0 + 1)) '$T_DIR/xvifd.log' | grep 'xvif${d}i0: map tx ring ref'"
+t_ok "... its error node kept" sh -c "xenstore-read $be/$d/0/error | grep -q '^map tx ring ref 8: '"
+as_dom "$d" xenstore-write $fe/state 6
+t_wait 5 state_is $be/$d/0 6
+as_dom "$d" xenstore-write $fe/state 1
+t_ok "... until its frontend resets" t_wait 5 state_is $be/$d/0 2
 t_ok "guest 1 unaffected by all that" ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
 
 # Guest 2 destroyed in the middle of a transfer from the host.
