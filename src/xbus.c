@@ -736,8 +736,31 @@ xbus_domains_released(struct xvifd *xd)
 		vif_disconnect(vif);
 		xbus_set_state(vif, XenbusStateClosed);
 		vif_close_tap(vif, true);
-		vif->vif_refused = true;	/* until the toolstack removes it */
+		/* Until the toolstack removes it, or a new domain has the id. */
+		vif->vif_refused = vif->vif_dead = true;
 	}
+}
+
+/*
+ * A vif of a dead domain lingers (refused) until the toolstack removes
+ * it; if the toolstack never does (xl killed) and a new domain gets the
+ * id -- the hypervisor hands out ids again, the simulated one the lowest
+ * free -- the new domain's vif is written over it.  Linux netback serves
+ * it: its device still watches the frontend path.  So do we, as a new
+ * vif: the dead one, its journal of the old rings included, goes.
+ */
+static bool
+xbus_reborn(struct xvif *vif)
+{
+	struct xvifd *xd = vif->vif_d;
+	domid_t domid = vif->vif_domid;
+
+	if (!vif->vif_dead || hv_xs_domain_alive(xd->xd_hv, domid) != 1)
+		return false;
+	xbus_vif_destroy(vif, "a new domain has the id of the dead one: "
+	    "its vif is taken anew");
+	xbus_scan_domain(xd, domid);
+	return true;
 }
 
 void
@@ -766,6 +789,8 @@ xbus_watch_fired(struct xvifd *xd, const char *path, const char *token)
 	    (vif = xbus_find(xd, domid, handle)) != NULL &&
 	    strchr(path + rl + 1, '/') != NULL &&
 	    strchr(strchr(path + rl + 1, '/') + 1, '/') != NULL) {
+		if (xbus_reborn(vif))
+			return;
 		/*
 		 * The rate, ip and antispoof keys: no state depends on them
 		 * (a connect reads them); a connected vif takes them now.

@@ -303,6 +303,7 @@ struct xvif {
 	unsigned int		 vif_mtu;	/* what we set; a new TAP's 1500 */
 	int			 vif_state;	/* XenbusState we last wrote */
 	bool			 vif_refused;	/* bad setup: wait for removal */
+	bool			 vif_dead;	/* refused: its domain died */
 	/*
 	 * The data path failed (a broken ring, a lost TAP): that queue
 	 * stopped at once and said why (q_failed); its worker set

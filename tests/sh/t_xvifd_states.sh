@@ -221,5 +221,29 @@ t_wait 5 grep -q "xvif${d3}i0: .*backend directory removed" "$T_DIR/xvifd.log" &
 	t_pass "@releaseDomain: later cleanup forgets the vif" ||
 	t_fail "@releaseDomain: later cleanup forgets the vif" "$(tail -3 "$T_DIR/xvifd.log")"
 t_ok "xvifd alive after @releaseDomain" kill -0 "$XVIFD_PID"
+
+# A domain dies, the toolstack never removes its vif (xl killed), and a
+# new domain gets its id (the simulated hypervisor gives the lowest free
+# one): the toolstack writes the new vif over the dead one's directory.
+# It is served, as Linux netback serves it, where the dead vif's refusal
+# once made the toolstack time out.
+guest_up 6
+d6=${GUEST_DOM[6]}
+t_ok "guest 6 dies, devices left in XenStore" timeout 30 "$SIM" destroy --dir "$SIM_DIR" --keep-devices "$d6"
+t_wait 5 grep -q "xvif${d6}i0: domain $d6 is gone" "$T_DIR/xvifd.log"
+w_stop "${GUEST_FE[6]}"
+dn=$("$SIM" create --dir "$SIM_DIR" --name g6again)
+t_eq "a new domain gets the dead one's id" "$dn" "$d6"
+t_ok "... the toolstack's attach of its vif succeeds" timeout 30 "$SIM" attach --dir "$SIM_DIR" "$dn" mac=00:16:3e:06:00:02
+t_ok "... said" grep -q "xvif${dn}i0: a new domain has the id of the dead one: its vif is taken anew" "$T_DIR/xvifd.log"
+"$SIM" netfront --dir "$SIM_DIR" "$dn" 0 --netns "${GUEST_NS[6]}" >>"$T_DIR/fe6.log" 2>&1 &
+t_cleanup_add "w_stop $!"
+t_ok "... its frontend connects" t_wait 10 state_is $be/$dn/0 4
+t_wait 10 ip -n "${GUEST_NS[6]}" link show eth0
+ip -n "$DOM0_NS" addr add 169.254.6.1/24 dev "xvif${dn}i0"
+ip -n "$DOM0_NS" link set "xvif${dn}i0" up
+ip -n "${GUEST_NS[6]}" addr add 169.254.6.2/24 dev eth0
+ip -n "${GUEST_NS[6]}" link set eth0 up
+t_ok "... and carries a ping" t_wait 10 ip netns exec "${GUEST_NS[6]}" ping -c 1 -W 1 -q 169.254.6.1
 tcp_check "guest 1 still moves data intact" "${GUEST_NS[1]}" "$DOM0_NS" 169.254.1.1 8
 t_done
