@@ -152,11 +152,14 @@ priv_ours(const char *name)
 
 	if (strcmp(name, PRIV_LOCK_NAME) == 0)
 		return true;
-	/* A journal: <domid>.<handle>, as vif_journal.c names them. */
+	/* A journal, <domid>.<handle>, as vif_journal.c names them, or an
+	 * interface record, <domid>.<handle>.if (vif_ifrecord.c). */
 	if (sscanf(name, "%u.%u", &domid, &handle) != 2)
 		return false;
 	snprintf(again, sizeof(again), "%u.%u", domid, handle);
-	return strcmp(again, name) == 0;
+	return strcmp(again, name) == 0 || (strncmp(again, name,
+	    strlen(again)) == 0 && strcmp(name + strlen(again),
+	    VIF_IFRECORD_SUFFIX) == 0);
 }
 
 int

@@ -12,6 +12,8 @@
 #include <sys/types.h>
 
 #define PRIV_LOCK_NAME	"xvifd.lock"	/* in the state directory */
+/* Beside each vif's journal, <domid>.<handle>: its interface record. */
+#define VIF_IFRECORD_SUFFIX	".if"		/* vif_ifrecord.c */
 
 /* The user to run as (--user), looked up before anything is opened. */
 struct priv_user {

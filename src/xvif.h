@@ -17,6 +17,7 @@
 #include "hp.h"
 #include "hv.h"
 #include "log.h"
+#include "priv.h"	/* the state directory's file names */
 #include "proto.h"
 #include "vif_rate.h"
 #include "xbus_fsm.h"
@@ -434,7 +435,6 @@ void	vif_journal_push_tx(struct vif_queue *, int *notify);
 void	vif_journal_push_rx(struct vif_queue *, int *notify);
 
 /* vif_ifrecord.c: which interface is a vif's, for a vif gone meanwhile. */
-#define VIF_IFRECORD_SUFFIX	".if"	/* <domid>.<handle>.if */
 void	vif_ifrecord_write(struct xvif *, const char *first);
 void	vif_ifrecord_remove(struct xvif *);
 void	vif_ifrecord_take_up(struct xvifd *, unsigned int domid,

@@ -186,14 +186,20 @@ t_ok "--user: ping both ways" sh -c "ip netns exec $g ping -c 3 -i 0.2 -W 2 -q 1
 t_eq "--user: state directory, lock and journal are the user's" \
 	"$(stat -c %U "$SIM_DIR/xvifd" "$SIM_DIR/xvifd/xvifd.lock" "$SIM_DIR/xvifd/$d.0" | sort -u)" "$U"
 t_not "--user: no journal fallback" grep -q 'response journal' "$W_DIR/xvifd.log"
+t_eq "--user: the interface record is the user's" "$(stat -c %U "$SIM_DIR/xvifd/$d.0.if")" "$U"
 kill -TERM "$XVIFD_PID"
 wait "$XVIFD_PID"
 t_eq "--user: SIGTERM, exit 0" "$?" 0
+# As a predecessor run as root would have left them: given to the user.
+chown root:root "$SIM_DIR/xvifd/$d.0" "$SIM_DIR/xvifd/$d.0.if"
 xvifd_start --no-hotplug-wait --user "$U"
+t_eq "--user: root's journal and interface record given to the user" \
+	"$(stat -c %U "$SIM_DIR/xvifd/$d.0" "$SIM_DIR/xvifd/$d.0.if" | sort -u)" "$U"
 t_wait 10 grep -q "xvif${d}i0: re-attached" "$W_DIR/xvifd.log" &&
 	t_pass "--user: restarted, re-attached" ||
 	t_fail "--user: restarted, re-attached" "$(tail -3 "$W_DIR/xvifd.log")"
 tcp_check "--user: 4 MiB host -> guest" "$DOM0_NS" "$g" 169.254.3.2 4
+t_not "--user: the interface record rewritten" grep -q "interface record" "$W_DIR/xvifd.log"
 t_eq "--user: unknown user: exit 1" \
 	"$("$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/st" --user no-such-user-xv >"$T_DIR/out" 2>&1; echo $?)" 1
 t_ok "--user: unknown user: one line" grep -q -- '--user no-such-user-xv: no such user' "$T_DIR/out"
