@@ -6,9 +6,12 @@
  *
  * Every byte from the socket is untrusted: a request is one line of at
  * most CTL_REQ_MAX bytes, a client gets CTL_TIMEOUT_MS for the whole
- * exchange, at most CTL_CLIENTS_MAX are served at once (more are told
- * "busy" and closed), and a bad request is answered, counted and logged
- * at most every XVIF_LOG_INTERVAL seconds, never more.
+ * exchange, at most CTL_CLIENTS_MAX are served at once, CTL_CLIENTS_USER
+ * of them one user's, unless root (more are told "busy" and closed: a
+ * member of --ctl-group holding every place with idle connections would
+ * shut root out, again and again), and a bad request is answered,
+ * counted and logged at most every XVIF_LOG_INTERVAL seconds, never
+ * more.
  *
  * The counters a worker writes are read here without a lock, as the
  * SIGUSR1 dump does: each is one aligned 64-bit word (a torn read is not
@@ -33,6 +36,7 @@
 struct ctl_client {
 	struct ctl		*cc_ctl;
 	int			 cc_fd;
+	uid_t			 cc_uid;	/* SO_PEERCRED's, at accept */
 	struct ev_fd		*cc_h;
 	struct ev_timer		 cc_timer;
 	char			 cc_req[CTL_REQ_MAX];
@@ -371,6 +375,30 @@ ctl_client_timeout(void *arg)
 	ctl_client_close(cc);
 }
 
+/* Who is at the other end; (uid_t)-1, no one's, if the kernel won't say. */
+static uid_t
+ctl_peer_uid(int fd)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 ||
+	    len != sizeof(uc))
+		return (uid_t)-1;
+	return uc.uid;
+}
+
+static unsigned int
+ctl_user_clients(const struct ctl *c, uid_t uid)
+{
+	const struct ctl_client *cc;
+	unsigned int n = 0;
+
+	for (cc = c->c_clients; cc != NULL; cc = cc->cc_next)
+		n += cc->cc_uid == uid;
+	return n;
+}
+
 static void
 ctl_accept(void *arg, uint32_t events)
 {
@@ -378,11 +406,14 @@ ctl_accept(void *arg, uint32_t events)
 	    " too many clients\n";
 	struct ctl *c = arg;
 	struct ctl_client *cc;
+	uid_t uid;
 	int fd;
 
 	while ((fd = accept4(c->c_fd, NULL, NULL,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		uid = ctl_peer_uid(fd);
 		if (c->c_nclients >= CTL_CLIENTS_MAX ||
+		    (uid != 0 && ctl_user_clients(c, uid) >= CTL_CLIENTS_USER) ||
 		    (cc = calloc(1, sizeof(*cc))) == NULL) {
 			c->c_refused++;
 			(void)!write(fd, busy, sizeof(busy) - 1);
@@ -391,6 +422,7 @@ ctl_accept(void *arg, uint32_t events)
 		}
 		cc->cc_ctl = c;
 		cc->cc_fd = fd;
+		cc->cc_uid = uid;
 		if (ev_fd_add(c->c_d->xd_ev, fd, EPOLLIN, ctl_client_io, cc,
 		    &cc->cc_h) < 0) {
 			close(fd);

@@ -424,28 +424,36 @@ priv_allow_ioctl(scmp_filter_ctx ctx)
 }
 
 /*
- * sd_notify(3) (notify.c), for READY=1 and STOPPING=1, sizes its datagram
- * socket's send buffer first: getsockopt and setsockopt of SOL_SOCKET
- * SO_SNDBUF and SO_SNDBUFFORCE (failures ignored).  No other option may
+ * Socket options: sd_notify(3) (notify.c), for READY=1 and STOPPING=1,
+ * sizes its datagram socket's send buffer first: getsockopt and
+ * setsockopt of SOL_SOCKET SO_SNDBUF and SO_SNDBUFFORCE (failures
+ * ignored).  The control socket reads a client's credentials
+ * (getsockopt SO_PEERCRED: ctl.c's cap per user).  No other option may
  * be read or set.  Returns how many syscalls it allowed.
  */
 static int
-priv_allow_sndbuf(scmp_filter_ctx ctx)
+priv_allow_sockopts(scmp_filter_ctx ctx)
 {
-	static const char *const calls[] = { "getsockopt", "setsockopt" };
-	static const int opts[] = { SO_SNDBUF, SO_SNDBUFFORCE };
+	static const struct {
+		const char	*call;
+		int		 opt;
+	} rules[] = {
+		{ "getsockopt", SO_SNDBUF }, { "getsockopt", SO_SNDBUFFORCE },
+		{ "getsockopt", SO_PEERCRED },
+		{ "setsockopt", SO_SNDBUF }, { "setsockopt", SO_SNDBUFFORCE },
+	};
 	struct scmp_arg_cmp a[2];
-	unsigned int i, j;
+	unsigned int i;
 	int n = 0, rc;
 
 	a[0] = SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET);
-	for (i = 0; i < 2; i++) {
-		for (j = 0; j < 2; j++) {
-			a[1] = SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)opts[j]);
-			if ((rc = priv_allow(ctx, calls[i], 2, a)) < 0)
-				return rc;
-			n += j == 0 ? rc : 0;
-		}
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		a[1] = SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)rules[i].opt);
+		if ((rc = priv_allow(ctx, rules[i].call, 2, a)) < 0)
+			return rc;
+		/* A call counts once, with its first rule. */
+		if (i == 0 || strcmp(rules[i].call, rules[i - 1].call) != 0)
+			n += rc;
 	}
 	return n;
 }
@@ -494,7 +502,7 @@ priv_rules(scmp_filter_ctx ctx)
 	if ((rc = priv_allow_ioctl(ctx)) < 0)
 		goto out;
 	n += rc;
-	if ((rc = priv_allow_sndbuf(ctx)) < 0)
+	if ((rc = priv_allow_sockopts(ctx)) < 0)
 		goto out;
 	n += rc;
 	/*

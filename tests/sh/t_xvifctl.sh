@@ -194,6 +194,17 @@ t_ok "a member of the group may ask" setpriv --reuid=nobody --regid=nogroup --cl
 t_eq "anyone else may not (exit 4)" "$(rc setpriv --reuid=nobody --regid=12345 --clear-groups \
 	"$T_DIR/bin/xvifctl" --socket "$SOCK" list)" 4
 t_ok "... and is told why" grep -q "Permission denied" "$T_DIR/err"
+# A member of the group holding every place with idle connections would
+# shut root out, every 5 s again: one user (root excepted) gets 4.
+for i in $(seq 20); do
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		timeout 15 socat -u "UNIX-CONNECT:$SOCK" - >"$T_DIR/user$i" 2>&1 &
+	t_cleanup_add "kill $! 2>/dev/null"
+done
+t_wait 3 sh -c "[ \$(grep -l busy $T_DIR/user* | wc -l) -ge 4 ]"
+t_ok "one user's 20 idle clients: root is served meanwhile" C list
+t_wait 3 sh -c "grep -l busy $T_DIR/user* | wc -l | grep -qx 16"
+t_eq "... and 16 of them told busy" "$(grep -l 'error busy' "$T_DIR"/user* | wc -l)" 16
 t_ok "the vifs came back under the new xvifd" t_wait 10 sh -c \
 	"'$XVIFCTL' --sim-dir '$SIM_DIR' list | grep -c Connected | grep -qx 2"
 w_stop "$XVIFD_PID"

@@ -166,6 +166,54 @@ t_ioctls(struct t_ctx *t)
 	T_TRUE(t, WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 }
 
+/* What must pass: a peer's credentials (the control socket's cap per
+ * user), a send buffer's size (sd_notify). */
+static int
+sockopts_ok(void)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	int sv[2], sz = 65536;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return 2;
+	if (priv_seccomp() <= 0)
+		return 3;
+	if (getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 ||
+	    uc.pid != getpid())
+		return 4;
+	len = sizeof(sz);
+	return setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, len) < 0 ||
+	    getsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, &len) < 0 ? 5 : 0;
+}
+
+/* ... and what must not: any other option, here the peer's groups. */
+static int
+sockopt_bad(void)
+{
+	char buf[256];
+	socklen_t len = sizeof(buf);
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ||
+	    priv_seccomp() <= 0)
+		return 2;
+	(void)getsockopt(sv[0], SOL_SOCKET, SO_PEERGROUPS, buf, &len);
+	return 0;		/* not reached: killed */
+}
+
+static void
+t_sockopts(struct t_ctx *t)
+{
+	int st;
+
+	st = in_child(sockopts_ok);
+	if (!T_TRUE(t, WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		fprintf(stderr, "  sockopts: status %#x\n", st);
+	st = in_child(sockopt_bad);
+	T_TRUE(t, WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+}
+
 /* The filter for arch as PFC text, in buf; its count of syscalls. */
 static int
 show(uint32_t arch, char *buf, size_t len)
@@ -211,5 +259,7 @@ const struct t_case t_cases[] = {
 	{ "seccomp: the filter for this machine and for arm64", t_archs },
 	{ "seccomp: no TIOCSTI, TIOCLINUX or TCP socket; other ioctls pass",
 	    t_ioctls },
+	{ "seccomp: SO_PEERCRED and SO_SNDBUF, no other socket option",
+	    t_sockopts },
 	{ NULL, NULL },
 };
