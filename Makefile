@@ -196,6 +196,9 @@ clean:
 # manN; the systemd unit's ExecStart is rewritten for SBINDIR.  systemd
 # and kmod read $(PREFIX)/lib/... for /usr/local; debian/rules puts the
 # unit in /lib/systemd/system and the modprobe file in /etc/modprobe.d.
+# The unit runs xvifd as the user xvifd, which sysusers.d/xvif.conf
+# describes: systemd-sysusers makes it (the Debian package's postinst
+# does), not make install.
 # uninstall removes exactly those files, never a directory.
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
@@ -203,18 +206,20 @@ SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 UNITDIR		?= $(PREFIX)/lib/systemd/system
 MODPROBEDIR	?= $(PREFIX)/lib/modprobe.d
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 INST_SBIN	:= $(filter $(BUILD)/xvifd $(BUILD)/xvifctl,$(BINS))
 INST_BIN	:= $(BUILD)/xvif-sim
 INST_MAN	:= $(wildcard man/*.[1-9])
 INST_FILES	:= $(patsubst $(BUILD)/%,$(SBINDIR)/%,$(INST_SBIN)) \
 		   $(patsubst $(BUILD)/%,$(BINDIR)/%,$(INST_BIN)) \
 		   $(foreach m,$(INST_MAN),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
-		   $(UNITDIR)/xvifd.service $(MODPROBEDIR)/xvif.conf
+		   $(UNITDIR)/xvifd.service $(MODPROBEDIR)/xvif.conf \
+		   $(SYSUSERSDIR)/xvif.conf
 
 .PHONY: install uninstall deb
 install: $(INST_SBIN) $(INST_BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MODPROBEDIR)
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MODPROBEDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(INST_SBIN) $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(INST_BIN) $(DESTDIR)$(BINDIR)/
 	for m in $(INST_MAN); do \
@@ -224,6 +229,7 @@ install: $(INST_SBIN) $(INST_BIN)
 	    dist/xvifd.service >$(DESTDIR)$(UNITDIR)/xvifd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/xvifd.service
 	install -m 0644 dist/xvif-modprobe.conf $(DESTDIR)$(MODPROBEDIR)/xvif.conf
+	install -m 0644 dist/xvif.sysusers $(DESTDIR)$(SYSUSERSDIR)/xvif.conf
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INST_FILES))

@@ -71,7 +71,8 @@ wait_for() {
 	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
 	return 1
 }
-# xvifd_start LOG: the package's xvifd (--hv xen -vv) appending to LOG,
+# xvifd_start LOG: the package's xvifd (--user xvifd, as its unit starts
+# it; --hv xen -vv) appending to LOG,
 # its pid in /run/xvifd.pid; 0 once it has logged "serving" since this
 # start (a line of an earlier start in LOG does not count), 1 after 10 s.
 xvifd_start() {
@@ -79,7 +80,7 @@ xvifd_start() {
 	: >> "$log"
 	from=$(($(wc -l < "$log") + 1))
 	echo "===== xvifd start [uptime=$(t)]" >> "$log"
-	xvifd --hv xen -vv >> "$log" 2>&1 &
+	xvifd --user xvifd --hv xen -vv >> "$log" 2>&1 &
 	echo $! > /run/xvifd.pid
 	wait_for 10 eval 'tail -n +$from "$log" | grep -q serving'
 }

@@ -36,6 +36,7 @@ want_install() {
 		for m in "$t"/man/*.[1-9]; do echo "644 $p/share/man/man${m##*.}/${m##*/}"; done
 		echo "644 $p/lib/systemd/system/xvifd.service"
 		echo "644 $p/lib/modprobe.d/xvif.conf"
+		echo "644 $p/lib/sysusers.d/xvif.conf"
 	} | sort -k2
 }
 
@@ -54,7 +55,7 @@ install_check() {
 		"$(have_files "$d")" "$(want_install "$p")"
 	t_eq "make install ($name): the unit starts $p/sbin/xvifd" \
 		"$(grep '^ExecStart=' "$d$p/lib/systemd/system/xvifd.service")" \
-		"ExecStart=$p/sbin/xvifd \$XVIFD_OPTS"
+		"ExecStart=$p/sbin/xvifd --user xvifd \$XVIFD_OPTS"
 	t_ok "make install ($name): the installed xvifd runs" "$d$p/sbin/xvifd" --help
 	x=$d$p/bin/not-ours
 	echo keep >"$x"
@@ -282,6 +283,10 @@ t_ok "postinst: enables xvifd.service" grep -q "deb-systemd-helper enable 'xvifd
 t_ok "postinst: restarts it on upgrade only (try-restart)" \
 	sh -c "grep -q 'deb-systemd-invoke try-restart' '$T_DIR/ctl/postinst' &&
 		! grep -q 'deb-systemd-invoke start' '$T_DIR/ctl/postinst'"
+t_ok "postinst: makes the user xvifd (systemd-sysusers, else useradd), before any restart" \
+	awk '/systemd-sysusers xvif.conf/ && !s {s = NR} /useradd --system/ && !u {u = NR}
+		/deb-systemd-invoke/ && !r {r = NR}
+		END {exit !(s && u && r && s < r && u < r)}' "$T_DIR/ctl/postinst"
 t_ok "prerm: stops it on remove" grep -q 'deb-systemd-invoke stop xvifd.service' "$T_DIR/ctl/prerm"
 t_not "no stop before an upgrade" grep -qs 'deb-systemd-invoke stop' "$T_DIR/ctl/preinst"
 
@@ -290,7 +295,17 @@ dpkg -x "$deb" "$root"
 t_eq "dpkg -x: every file, its mode" "$(have_files "$root")" "$(want_deb | sort -k2)"
 t_eq "dpkg -x: the unit starts /usr/sbin/xvifd" \
 	"$(grep '^ExecStart=' "$root/lib/systemd/system/xvifd.service")" \
-	"ExecStart=/usr/sbin/xvifd \$XVIFD_OPTS"
+	"ExecStart=/usr/sbin/xvifd --user xvifd \$XVIFD_OPTS"
+# The user the unit names, as systemd-sysusers makes it from the file.
+mkdir -p "$T_DIR/sysroot/etc"
+if systemd-sysusers --root="$T_DIR/sysroot" "$root/usr/lib/sysusers.d/xvif.conf" \
+	>"$T_DIR/sysusers.log" 2>&1; then
+	t_eq "sysusers.d/xvif.conf: a system user xvifd, its own group, no home, no shell" \
+		"$(awk -F: '$1 == "xvifd" {print $1, ($3 < 1000), ($3 == $4), $6, $7}' "$T_DIR/sysroot/etc/passwd")" \
+		"xvifd 1 1 /nonexistent /usr/sbin/nologin"
+else
+	t_fail "systemd-sysusers --root with the packaged xvif.conf" "$(tail -2 "$T_DIR/sysusers.log")"
+fi
 t_eq "dpkg -x: the modprobe file keeps xen-netback away" \
 	"$(grep -v '^#' "$root/etc/modprobe.d/xvif.conf")" \
 	"$(printf 'blacklist xen-netback\ninstall xen-netback /bin/false')"
@@ -308,6 +323,8 @@ if command -v systemd-analyze >/dev/null; then
 	t_eq "systemd-analyze verify: the packaged unit: exit 0, nothing to say" "$?:$out" "0:"
 fi
 
-# The packaged xvifd itself, on the simulated host.
+# The packaged xvifd itself, on the simulated host (as root: the host's
+# files are root's here; --user, which the unit adds, is t_xvifd_priv's
+# and make e2e's, where the package's user serves real Xen).
 notify_check "packaged xvifd" "$root/usr/sbin/xvifd"
 t_done
