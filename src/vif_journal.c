@@ -312,8 +312,8 @@ vif_journal_close(struct xvif *vif)
  * Once, after the first whole look at XenStore: the files of vifs that
  * went while no xvifd ran (<domid>.<handle>, a journal, and
  * <domid>.<handle>.if, vif_ifrecord.c's record of its interface, with no
- * such vif now) are taken up and removed.  Other files are not ours and
- * stay.
+ * such vif now and no backend directory) are taken up and removed.  Other
+ * files are not ours and stay.
  */
 void
 vif_state_sweep(struct xvifd *xd)
@@ -340,7 +340,7 @@ vif_state_sweep(struct xvifd *xd)
 		for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
 			if (vif->vif_domid == domid && vif->vif_handle == handle)
 				break;
-		if (vif != NULL)
+		if (vif != NULL || !xbus_vif_gone(xd, domid, handle))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s%s", xd->xd_state_dir,
 		    name, ifrec ? VIF_IFRECORD_SUFFIX : "");

@@ -645,9 +645,10 @@ xbus_find(struct xvifd *xd, unsigned long domid, unsigned long handle)
 /*
  * List backend/vif/<domid>: add its new vifs, drop its vanished ones.
  * A listing that fails for another reason than the directory's absence
- * drops nothing.
+ * drops nothing: its vifs count as seen (xbus_scan drops the unseen),
+ * and -1 says the look was not whole.
  */
-static void
+static int
 xbus_scan_domain(struct xvifd *xd, unsigned long domid)
 {
 	struct xvif *vif, *next;
@@ -658,11 +659,13 @@ xbus_scan_domain(struct xvifd *xd, unsigned long domid)
 
 	snprintf(path, sizeof(path), "%s/%lu", xd->xd_root, domid);
 	rc = hv_xs_directory(xd->xd_hv, HV_TXN_NONE, path, &hs, &nh);
-	if (rc < 0 && rc != -ENOENT)
-		return;
 	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
 		if (vif->vif_domid == domid)
-			vif->vif_seen = false;
+			vif->vif_seen = rc < 0 && rc != -ENOENT;
+	if (rc < 0 && rc != -ENOENT) {
+		log_warnc(-rc, "list %s (its vifs are kept as they are)", path);
+		return -1;
+	}
 	for (j = 0; j < nh; j++) {
 		if (proto_parse_uint(hs[j], 65535, &handle) < 0)
 			continue;
@@ -677,6 +680,22 @@ xbus_scan_domain(struct xvifd *xd, unsigned long domid)
 		if (vif->vif_domid == domid && !vif->vif_seen)
 			xbus_vif_destroy(vif, "backend directory removed");
 	}
+	return 0;
+}
+
+/*
+ * Is vif domid.handle's backend directory gone?  Only XenStore's "no such
+ * node" says so: a vif we hold no entry for may still be there (half
+ * written, unreadable a moment), and its files must stay (vif_state_sweep).
+ */
+bool
+xbus_vif_gone(struct xvifd *xd, unsigned int domid, unsigned int handle)
+{
+	char path[XVIF_PATH_MAX], buf[8];
+
+	snprintf(path, sizeof(path), "%s/%u/%u", xd->xd_root, domid, handle);
+	return hv_xs_read(xd->xd_hv, HV_TXN_NONE, path, buf,
+	    sizeof(buf)) == -ENOENT;
 }
 
 /* A domain id of our backend directory, not ours: parsed, or false. */
@@ -695,6 +714,7 @@ xbus_scan(struct xvifd *xd)
 	char **doms = NULL;
 	unsigned int nd = 0, i;
 	unsigned long domid;
+	bool whole = true;
 	int rc;
 
 	rc = hv_xs_directory(xd->xd_hv, HV_TXN_NONE, xd->xd_root, &doms, &nd);
@@ -703,8 +723,9 @@ xbus_scan(struct xvifd *xd)
 	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
 		vif->vif_seen = false;
 	for (i = 0; i < nd; i++)
-		if (xbus_domid(xd, doms[i], &domid))
-			xbus_scan_domain(xd, domid);
+		if (xbus_domid(xd, doms[i], &domid) &&
+		    xbus_scan_domain(xd, domid) < 0)
+			whole = false;
 	free(doms);
 	for (vif = xd->xd_vifs; vif != NULL; vif = next) {
 		next = vif->vif_next;
@@ -712,7 +733,7 @@ xbus_scan(struct xvifd *xd)
 			xbus_vif_destroy(vif, "backend directory removed");
 	}
 	/* After the first whole look: files of vifs gone meanwhile. */
-	if (!xd->xd_swept) {
+	if (!xd->xd_swept && whole) {
 		vif_state_sweep(xd);
 		xd->xd_swept = true;
 	}

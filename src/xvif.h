@@ -366,6 +366,8 @@ bool	xbus_read_flag(struct xvif *, const char *dir, const char *key);
 int	xbus_write_be(struct xvif *, const char *key, const char *val);
 int	xbus_txn(struct xvif *, int (*)(struct xvif *, uint32_t, void *),
 	    void *);
+bool	xbus_vif_gone(struct xvifd *, unsigned int domid,
+	    unsigned int handle);
 void	xbus_error(struct xvif *, const char *fmt, ...) LOG_ATTR_FMT(2, 3);
 int	xbus_read_mac(struct xvif *);
 int	xbus_read_name(struct xvif *);

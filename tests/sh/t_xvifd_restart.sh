@@ -81,18 +81,28 @@ ip netns exec "$DOM0_NS" sh -c "echo \$(cat /sys/class/net/xvdecoy0/ifindex) xvd
 	echo \$(cat /sys/class/net/xvif${d5}i0/ifindex) xvif${d5}i0 xvif${d5}i0 >$sd/91.0.if;
 	echo \$(cat /sys/class/net/xvrenamed/ifindex) xvorig0 xvorig0 >$sd/92.0.if"
 printf '7 xvif' >"$sd/93.0.if"
+# A vif whose directory is there but not whole (the toolstack still
+# writing it): no vif entry, yet not gone.
+ip -n "$DOM0_NS" tuntap add dev xvhalf0 mode tap
+ip netns exec "$DOM0_NS" sh -c "echo \$(cat /sys/class/net/xvhalf0/ifindex) xvhalf0 xvhalf0 >$sd/95.0.if"
+xenstore-write "$be/95/0/online" 1
 xvifd_start --no-hotplug-wait
 t_ok "restarted: the interface of the destroyed guest is deleted" t_wait 10 sh -c \
 	"! ip -n $DOM0_NS link show xvif${d4}i0 2>/dev/null"
-t_ok "... and says so" grep -q "vif $d4.0, gone while no xvifd ran: interface xvif${d4}i0 deleted" "$T_DIR/xvifd.log"
+t_ok "... and says so" t_wait 5 grep -q "vif $d4.0, gone while no xvifd ran: interface xvif${d4}i0 deleted" "$T_DIR/xvifd.log"
 t_ok "... not an interface on record that is no TAP" ip -n "$DOM0_NS" link show xvdecoy0
-t_ok "... which says why" grep -q "vif 90.0, gone while no xvifd ran: interface xvdecoy0 left: " "$T_DIR/xvifd.log"
+t_ok "... which says why" t_wait 5 grep -q "vif 90.0, gone while no xvifd ran: interface xvdecoy0 left: " "$T_DIR/xvifd.log"
 t_ok "... not a live vif's interface on record" ip -n "$DOM0_NS" link show "xvif${d5}i0"
-t_ok "... which says whose it is" grep -q "vif 91.0, gone while no xvifd ran: its interface xvif${d5}i0 is xvif${d5}i0's now" "$T_DIR/xvifd.log"
+t_ok "... which says whose it is" t_wait 5 grep -q "vif 91.0, gone while no xvifd ran: its interface xvif${d5}i0 is xvif${d5}i0's now" "$T_DIR/xvifd.log"
 t_ok "... not a TAP renamed since" ip -n "$DOM0_NS" link show xvrenamed
-t_ok "... a torn record is said" grep -q "interface record $sd/93.0.if: not readable, dropped" "$T_DIR/xvifd.log"
-t_eq "... the records of vifs gone are removed, the live one's kept" \
-	"$(cd "$sd" && ls -- *.if | sort | tr '\n' ' ')" "$d5.0.if "
+t_ok "... a torn record is said" t_wait 5 grep -q "interface record $sd/93.0.if: not readable, dropped" "$T_DIR/xvifd.log"
+t_ok "... not the interface of a vif whose directory is there, half written" \
+	ip -n "$DOM0_NS" link show xvhalf0
+recs() { (cd "$sd" && ls -- *.if | sort | tr '\n' ' '); }
+t_wait 5 sh -c "[ \"\$(cd $sd && ls -- *.if | wc -l)\" = 2 ]"
+t_eq "... the records of vifs gone are removed, the live one's and that one's kept" \
+	"$(recs)" "$d5.0.if 95.0.if "
+xenstore-rm "$be/95"
 t_ok "... the live guest still carries traffic" ip netns exec "${GUEST_NS[5]}" ping -c 2 -i 0.2 -W 2 -q 169.254.5.1
 t_ok "... xvifd still runs" kill -0 "$XVIFD_PID"
 t_done
