@@ -481,6 +481,7 @@ static bool
 xbus_resume_failed(struct xvif *vif)
 {
 	unsigned long st;
+	int rc;
 
 	if (xbus_read_uint(vif, vif->vif_be, "state", XenbusStateClosed,
 	    &st) < 0 || st != XenbusStateClosing)
@@ -489,6 +490,10 @@ xbus_resume_failed(struct xvif *vif)
 	vif->vif_failed = true;
 	log_info("%s: failed before this xvifd started (or closing): stays "
 	    "Closing until its frontend resets", vif->vif_tag);
+	/* What this xvifd offers (its --max-queues, the TAP's queues) is
+	 * what the frontend's reset will read, not the predecessor's. */
+	if ((rc = xbus_advertise(vif)) < 0)
+		log_warnc(-rc, "%s: write features", vif->vif_tag);
 	xbus_reconcile(vif);
 	return true;
 }
@@ -750,9 +755,13 @@ xbus_domains_released(struct xvifd *xd)
 	struct xvif *vif;
 
 	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next) {
-		if (vif->vif_refused ||
+		if (vif->vif_dead ||
 		    hv_xs_domain_alive(xd->xd_hv, vif->vif_domid) != 0)
 			continue;
+		if (vif->vif_refused) {	/* nothing left to stop */
+			vif->vif_dead = true;
+			continue;
+		}
 		log_info("%s: domain %u is gone", vif->vif_tag, vif->vif_domid);
 		vif_disconnect(vif);
 		xbus_set_state(vif, XenbusStateClosed);

@@ -159,6 +159,8 @@ t_ok "... at most one more 'failure is cleared'" test \
 # still Connected answers by closing for good, or connected again to the
 # rings it failed on.
 w_stop "$XVIFD_PID"
+# What the predecessor offered, as if it had allowed more queues.
+xenstore-write $be/$d/0/multi-queue-max-queues 7
 l0=$(wc -l <"$T_DIR/xvifd.log")
 xvifd_start
 t_ok "restarted with the vif failed: said" t_wait 5 grep -q \
@@ -168,6 +170,9 @@ t_eq "... the backend stays Closing" "$(xenstore-read $be/$d/0/state)" 5
 t_not "... never left Closing" sh -c "tail -n +$((l0 + 1)) '$T_DIR/xvifd.log' | grep 'xvif${d}i0: backend Closing ->'"
 t_not "... nor connected to the rings again" sh -c "tail -n +$((l0 + 1)) '$T_DIR/xvifd.log' | grep 'xvif${d}i0: map tx ring ref'"
 t_ok "... its error node kept" sh -c "xenstore-read $be/$d/0/error | grep -q '^map tx ring ref 8: '"
+t_eq "... what this xvifd offers written again (what the reset reads)" \
+	"$(xenstore-read $be/$d/0/multi-queue-max-queues)" \
+	"$(xenstore-read $be/${GUEST_DOM[1]}/0/multi-queue-max-queues)"
 as_dom "$d" xenstore-write $fe/state 6
 t_wait 5 state_is $be/$d/0 6
 as_dom "$d" xenstore-write $fe/state 1
@@ -245,5 +250,15 @@ ip -n "$DOM0_NS" link set "xvif${dn}i0" up
 ip -n "${GUEST_NS[6]}" addr add 169.254.6.2/24 dev eth0
 ip -n "${GUEST_NS[6]}" link set eth0 up
 t_ok "... and carries a ping" t_wait 10 ip netns exec "${GUEST_NS[6]}" ping -c 1 -W 1 -q 169.254.6.1
+# The same with a vif refused before its domain died (named after guest
+# 1's interface): the new domain's vif is served all the same.
+dr=$("$SIM" create --dir "$SIM_DIR" --name g7)
+timeout 30 "$SIM" attach --dir "$SIM_DIR" "$dr" mac=00:16:3e:07:00:01 \
+	"vifname=${GUEST_IF[1]}" >>"$T_DIR/tool.log" 2>&1
+t_ok "a refused vif (another's interface name)" t_wait 5 sh -c \
+	"xenstore-read $be/$dr/0/error | grep -q 'is in use by'"
+t_ok "... its domain dies, devices left" timeout 30 "$SIM" destroy --dir "$SIM_DIR" --keep-devices "$dr"
+t_eq "... a new domain gets its id" "$("$SIM" create --dir "$SIM_DIR" --name g7again)" "$dr"
+t_ok "... whose vif is served" timeout 30 "$SIM" attach --dir "$SIM_DIR" "$dr" mac=00:16:3e:07:00:02
 tcp_check "guest 1 still moves data intact" "${GUEST_NS[1]}" "$DOM0_NS" 169.254.1.1 8
 t_done
