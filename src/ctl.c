@@ -7,9 +7,10 @@
  * Every byte from the socket is untrusted: a request is one line of at
  * most CTL_REQ_MAX bytes, a client gets CTL_TIMEOUT_MS for the whole
  * exchange, at most CTL_CLIENTS_MAX are served at once, CTL_CLIENTS_USER
- * of them one user's, unless root (more are told "busy" and closed: a
- * member of --ctl-group holding every place with idle connections would
- * shut root out, again and again), and a bad request is answered,
+ * of them one user's and the last CTL_CLIENTS_ROOT root's (more are told
+ * "busy" and closed: members of --ctl-group holding every place with
+ * idle connections would shut root out, again and again), and a bad
+ * request is answered,
  * counted and logged at most every XVIF_LOG_INTERVAL seconds, never
  * more.
  *
@@ -412,8 +413,9 @@ ctl_accept(void *arg, uint32_t events)
 	while ((fd = accept4(c->c_fd, NULL, NULL,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		uid = ctl_peer_uid(fd);
-		if (c->c_nclients >= CTL_CLIENTS_MAX ||
-		    (uid != 0 && ctl_user_clients(c, uid) >= CTL_CLIENTS_USER) ||
+		if (c->c_nclients >= CTL_CLIENTS_MAX || (uid != 0 &&
+		    (c->c_nclients >= CTL_CLIENTS_MAX - CTL_CLIENTS_ROOT ||
+		    ctl_user_clients(c, uid) >= CTL_CLIENTS_USER)) ||
 		    (cc = calloc(1, sizeof(*cc))) == NULL) {
 			c->c_refused++;
 			(void)!write(fd, busy, sizeof(busy) - 1);

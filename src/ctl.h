@@ -32,6 +32,7 @@
 #define CTL_REQ_MAX	256	/* a request line, newline included */
 #define CTL_CLIENTS_MAX	16	/* served at once; more are refused */
 #define CTL_CLIENTS_USER 4	/* of them, one user's (but root's) */
+#define CTL_CLIENTS_ROOT 2	/* of them, kept for root */
 #define CTL_TIMEOUT_MS	5000	/* a client's whole exchange */
 #define CTL_REPLY_MAX	(64u << 20)	/* what a client reads at most */
 #define CTL_REC_KEYS	64	/* keys a record may have */

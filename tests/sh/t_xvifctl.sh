@@ -196,15 +196,29 @@ t_eq "anyone else may not (exit 4)" "$(rc setpriv --reuid=nobody --regid=12345 -
 t_ok "... and is told why" grep -q "Permission denied" "$T_DIR/err"
 # A member of the group holding every place with idle connections would
 # shut root out, every 5 s again: one user (root excepted) gets 4.
+held=()
 for i in $(seq 20); do
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		timeout 15 socat -u "UNIX-CONNECT:$SOCK" - >"$T_DIR/user$i" 2>&1 &
+	held+=($!)
 	t_cleanup_add "kill $! 2>/dev/null"
 done
 t_wait 3 sh -c "[ \$(grep -l busy $T_DIR/user* | wc -l) -ge 4 ]"
 t_ok "one user's 20 idle clients: root is served meanwhile" C list
 t_wait 3 sh -c "grep -l busy $T_DIR/user* | wc -l | grep -qx 16"
 t_eq "... and 16 of them told busy" "$(grep -l 'error busy' "$T_DIR"/user* | wc -l)" 16
+# ... and four users, 4 each: they get 14 places, the last 2 are root's.
+wait "${held[@]}"		# dropped after 5 s
+for u in 60001 60002 60003 60004; do
+	for i in 1 2 3 4; do
+		setpriv --reuid=$u --regid=nogroup --clear-groups \
+			timeout 15 socat -u "UNIX-CONNECT:$SOCK" - >"$T_DIR/users$u.$i" 2>&1 &
+		t_cleanup_add "kill $! 2>/dev/null"
+	done
+done
+t_wait 3 sh -c "[ \$(grep -l busy $T_DIR/users* | wc -l) -ge 2 ]"
+t_ok "four users' 16 idle clients: root is served meanwhile" C list
+t_eq "... and 2 of them told busy" "$(grep -l 'error busy' "$T_DIR"/users* | wc -l)" 2
 t_ok "the vifs came back under the new xvifd" t_wait 10 sh -c \
 	"'$XVIFCTL' --sim-dir '$SIM_DIR' list | grep -c Connected | grep -qx 2"
 w_stop "$XVIFD_PID"
