@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "xvif.h"
 
@@ -95,12 +96,16 @@ ifrec_read(const char *path, int *ifindex, char first[IF_NAMESIZE],
     char final[IF_NAMESIZE])
 {
 	char line[64], end;
+	struct stat st;
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	/* Not blocking on a FIFO someone put there: a file, or nothing. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) < 0)
 		return -1;
-	n = read(fd, line, sizeof(line) - 1);
+	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
+	    read(fd, line, sizeof(line) - 1) : -1;
 	close(fd);
 	if (n <= 0)
 		return -1;
@@ -128,8 +133,12 @@ vif_ifrecord_take_up(struct xvifd *xd, unsigned int domid, unsigned int handle,
 		log_warnx("interface record %s: not readable, dropped", path);
 		return;
 	}
-	if (if_indextoname((unsigned int)ifindex, now) == NULL)
+	if (if_indextoname((unsigned int)ifindex, now) == NULL) {
+		if (errno != ENXIO && errno != ENODEV)	/* not "no such" */
+			log_warn("vif %u.%u, gone while no xvifd ran: "
+			    "interface %d", domid, handle, ifindex);
 		return;		/* gone with its namespace, or by hand */
+	}
 	if (strcmp(now, first) != 0 && strcmp(now, final) != 0) {
 		log_info("vif %u.%u, gone while no xvifd ran: interface %d "
 		    "is %s now, not %s: left alone", domid, handle, ifindex,

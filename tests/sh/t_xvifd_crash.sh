@@ -111,6 +111,7 @@ kill -TERM "$XVIFD_PID"; wait "$XVIFD_PID"
 : >"$SIM_DIR/xvifd/notes.txt"
 : >"$SIM_DIR/xvifd/01.2"
 mkdir "$SIM_DIR/xvifd/998.1" "$SIM_DIR/xvifd/998.2.if"
+mkfifo "$SIM_DIR/xvifd/996.1.if"
 : >"$SIM_DIR/xvifd/01.2.if"
 : >"$SIM_DIR/xvifd/997.1.iface"
 xvifd_start --no-hotplug-wait
@@ -120,10 +121,13 @@ t_ok "stale journal removal logged" grep -q "removed the journal of vif 999.7" "
 t_ok "the live vif's journal kept" test -f "$SIM_DIR/xvifd/$d.0"
 t_ok "files not named like a journal kept" test -f "$SIM_DIR/xvifd/notes.txt" -a -f "$SIM_DIR/xvifd/01.2"
 t_ok "... nor like an interface record" test -f "$SIM_DIR/xvifd/01.2.if" -a -f "$SIM_DIR/xvifd/997.1.iface"
-t_ok "an interface record that cannot be read nor go: logged" sh -c \
+t_ok "a FIFO for an interface record: not waited on, said, removed" t_wait 5 sh -c \
+	"grep -q 'interface record $SIM_DIR/xvifd/996.1.if: not readable, dropped' '$T_DIR/xvifd.log' &&
+	 ! test -e '$SIM_DIR/xvifd/996.1.if'"
+t_ok "an interface record that cannot be read nor go: logged" t_wait 5 sh -c \
 	"grep -q 'interface record $SIM_DIR/xvifd/998.2.if: not readable, dropped' '$T_DIR/xvifd.log' &&
 	 grep -q 'remove stale interface record $SIM_DIR/xvifd/998.2.if: Is a directory' '$T_DIR/xvifd.log'"
-t_ok "a journal name that cannot go: logged, xvifd serves on" sh -c \
+t_ok "a journal name that cannot go: logged, xvifd serves on" t_wait 5 sh -c \
 	"grep -q 'remove stale journal $SIM_DIR/xvifd/998.1: Is a directory' '$T_DIR/xvifd.log' && kill -0 $XVIFD_PID"
 
 # The journals live in the state directory, one per vif, and go with it.
