@@ -197,8 +197,9 @@ clean:
 # and kmod read $(PREFIX)/lib/... for /usr/local; debian/rules puts the
 # unit in /lib/systemd/system and the modprobe file in /etc/modprobe.d.
 # The unit runs xvifd as the user xvifd, which sysusers.d/xvif.conf
-# describes: systemd-sysusers makes it (the Debian package's postinst
-# does), not make install.
+# describes: make install without DESTDIR has systemd-sysusers make it
+# (the Debian package's postinst does); with DESTDIR, whoever installs
+# the tree does.
 # uninstall removes exactly those files, never a directory.
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
@@ -230,6 +231,12 @@ install: $(INST_SBIN) $(INST_BIN)
 	chmod 0644 $(DESTDIR)$(UNITDIR)/xvifd.service
 	install -m 0644 dist/xvif-modprobe.conf $(DESTDIR)$(MODPROBEDIR)/xvif.conf
 	install -m 0644 dist/xvif.sysusers $(DESTDIR)$(SYSUSERSDIR)/xvif.conf
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+	    systemd-sysusers $(SYSUSERSDIR)/xvif.conf; \
+	elif ! getent passwd xvifd >/dev/null; then \
+	    echo "make install: no user xvifd yet, which xvifd.service runs" \
+		"xvifd as: systemd-sysusers $(SYSUSERSDIR)/xvif.conf makes it"; \
+	fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INST_FILES))

@@ -57,6 +57,10 @@ install_check() {
 		"$(grep '^ExecStart=' "$d$p/lib/systemd/system/xvifd.service")" \
 		"ExecStart=$p/sbin/xvifd --user xvifd \$XVIFD_OPTS"
 	t_ok "make install ($name): the installed xvifd runs" "$d$p/sbin/xvifd" --help
+	getent passwd xvifd >/dev/null ||
+		t_ok "make install ($name): into DESTDIR, says how the unit's user is made" \
+			grep -q "no user xvifd yet.*systemd-sysusers $p/lib/sysusers.d/xvif.conf makes it" \
+			"$T_DIR/make.log"
 	x=$d$p/bin/not-ours
 	echo keep >"$x"
 	if ! make -s uninstall DESTDIR="$d" "$@" >"$T_DIR/make.log" 2>&1; then
