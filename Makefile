@@ -53,8 +53,9 @@ LIBSIM	:= $(BUILD)/libsim.a
 BINS	:= $(BUILD)/xvif-sim $(if $(wildcard src/xvifd.c),$(BUILD)/xvifd) \
 	   $(if $(wildcard src/xvifctl.c),$(BUILD)/xvifctl)
 # xvifd-faults: xvifd with the tests' fault points compiled in (a crash
-# at a chosen moment, src/vif_journal.c; failures applied late,
-# src/xbus.c); built for the tests, never installed.
+# at a chosen moment, src/vif_journal.c; failures applied late, a new
+# vif's features written late, src/xbus.c); built for the tests, never
+# installed.
 FAULTS	:= $(BUILD)/xvifd-faults
 TESTS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(T_SRCS))
 # Fuzz targets: replayed over their corpus by `make check` (any compiler),

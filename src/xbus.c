@@ -84,6 +84,9 @@ xbus_advertise_txn(struct xvif *vif, uint32_t txn, void *arg)
 	unsigned int i;
 	int rc;
 
+	/* Removed since we looked (xl create rolling back): leave it so. */
+	if ((rc = xbus_be_there(vif, txn)) < 0)
+		return rc;
 	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", vif->vif_be,
 		    features[i].k);
@@ -222,6 +225,25 @@ xbus_faults_init(struct xvifd *xd)
 	if (proto_parse_uint(e, 60000, &xbus_late_ms) < 0 || xbus_late_ms == 0)
 		fatalx("XVIFD_TEST_FAIL_DELAY_MS=%s: want 1 to 60000", e);
 	log_info("test build: failures applied %lu ms late", xbus_late_ms);
+}
+
+/*
+ * XVIFD_TEST_ADVERTISE_DELAY_MS=N: a new vif's features are written N ms
+ * after its directory was read, the main loop stopped meanwhile, so that
+ * a test can remove the directory in between.
+ */
+static void
+xbus_fault_advertise(void)
+{
+	const char *e = getenv("XVIFD_TEST_ADVERTISE_DELAY_MS");
+	unsigned long ms;
+
+	if (e == NULL)
+		return;
+	if (proto_parse_uint(e, 60000, &ms) < 0)
+		fatalx("XVIFD_TEST_ADVERTISE_DELAY_MS=%s: want 0 to 60000", e);
+	log_info("test build: features written %lu ms late", ms);
+	(void)usleep((useconds_t)ms * 1000);
 }
 
 static bool
@@ -620,7 +642,15 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 	xbus_fe_watch(vif, true);
 	if (xbus_reattach(vif) || xbus_resume_failed(vif))
 		return;
-	if ((rc = xbus_advertise(vif)) < 0) {
+#ifdef XVIFD_FAULTS
+	xbus_fault_advertise();
+#endif
+	if ((rc = xbus_advertise(vif)) == -ENOENT) {
+		xbus_vif_destroy(vif, "backend directory removed while it was "
+		    "set up");
+		return;
+	}
+	if (rc < 0) {
 		log_warnc(-rc, "%s: write features", vif->vif_tag);
 		xbus_refuse(vif, "cannot write features");
 		return;

@@ -85,20 +85,34 @@ struct xbus_kv {
 	const char	*kv_key, *kv_val;
 };
 
-static int
-xbus_write_be_txn(struct xvif *vif, uint32_t txn, void *arg)
+/*
+ * In transaction txn: is our backend directory still the toolstack's
+ * (its frontend-id there)?  0, -ENOENT if it was removed, else -errno.
+ * Every write of ours into it asks first: the toolstack owns it, and we
+ * must never re-create it after it was removed.
+ */
+int
+xbus_be_there(struct xvif *vif, uint32_t txn)
 {
-	const struct xbus_kv *kv = arg;
-	struct hv *hv = vif->vif_d->xd_hv;
 	char path[XVIF_PATH_MAX + 32], buf[8];
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/frontend-id", vif->vif_be);
-	rc = hv_xs_read(hv, txn, path, buf, sizeof(buf));
-	if (rc < 0 && rc != -E2BIG)
+	rc = hv_xs_read(vif->vif_d->xd_hv, txn, path, buf, sizeof(buf));
+	return rc < 0 && rc != -E2BIG ? rc : 0;
+}
+
+static int
+xbus_write_be_txn(struct xvif *vif, uint32_t txn, void *arg)
+{
+	const struct xbus_kv *kv = arg;
+	char path[XVIF_PATH_MAX + 32];
+	int rc;
+
+	if ((rc = xbus_be_there(vif, txn)) < 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/%s", vif->vif_be, kv->kv_key);
-	return hv_xs_write(hv, txn, path, kv->kv_val);
+	return hv_xs_write(vif->vif_d->xd_hv, txn, path, kv->kv_val);
 }
 
 /*
