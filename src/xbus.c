@@ -135,18 +135,27 @@ xbus_first_name(struct xvif *vif, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * Watch the frontend's state (or stop).  A watch XenStore refuses (a
+ * frontend path it takes for no path, its watch quota) is said: the vif
+ * then only moves when its backend directory changes.
+ */
 static void
 xbus_fe_watch(struct xvif *vif, bool on)
 {
 	struct hv *hv = vif->vif_d->xd_hv;
 	char path[XVIF_PATH_MAX + 8];
+	int rc;
 
 	if (on == vif->vif_fe_watched)
 		return;
 	snprintf(path, sizeof(path), "%s/state", vif->vif_fe_path);
-	if (on && hv_xs_watch(hv, path, vif->vif_fe_token) == 0)
+	if (on && (rc = hv_xs_watch(hv, path, vif->vif_fe_token)) == 0)
 		vif->vif_fe_watched = true;
-	else if (!on) {
+	else if (on)
+		log_warnc(-rc, "%s: watch %s (the frontend's changes are not "
+		    "seen)", vif->vif_tag, path);
+	else {
 		(void)hv_xs_unwatch(hv, path, vif->vif_fe_token);
 		vif->vif_fe_watched = false;
 	}

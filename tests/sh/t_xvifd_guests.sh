@@ -74,6 +74,13 @@ t_ok "mtu not a number: said" t_wait 5 grep -q \
 	"xvif64i0: mtu: can't read $be/64/0/mtu: not a number; left as it is" "$T_DIR/xvifd.log"
 t_ok "mtu not a number: the interface has 1500" sh -c \
 	"ip -n $DOM0_NS -o link show xvif64i0 | grep -q 'mtu 1500 '"
+# A frontend path XenStore takes for no path (a blank in it): its state
+# cannot be watched, which is said (it once went unsaid).
+xenstore-write $be/65/0/mac 00:16:3e:00:00:65 $be/65/0/online 1 $be/65/0/state 1 \
+	$be/65/0/frontend-id 65 $be/65/0/frontend "/local/domain/65/device/vif/0 x"
+t_ok "frontend path with a blank: its watch refused, said" t_wait 5 grep -q \
+	"xvif65i0: watch /local/domain/65/device/vif/0 x/state (the frontend's changes are not seen): " \
+	"$T_DIR/xvifd.log"
 for k in 1 2 3 4; do
 	t_ok "guest $k still answers" ip netns exec "$DOM0_NS" ping -c 2 -i 0.2 -W 2 -q 169.254.$k.2
 done
