@@ -232,11 +232,15 @@ install: $(INST_SBIN) $(INST_BIN)
 	chmod 0644 $(DESTDIR)$(UNITDIR)/xvifd.service
 	install -m 0644 dist/xvif-modprobe.conf $(DESTDIR)$(MODPROBEDIR)/xvif.conf
 	install -m 0644 dist/xvif.sysusers $(DESTDIR)$(SYSUSERSDIR)/xvif.conf
-	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
-	    systemd-sysusers $(SYSUSERSDIR)/xvif.conf; \
-	elif ! getent passwd xvifd >/dev/null; then \
+	@if getent passwd xvifd >/dev/null; then :; \
+	elif [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
+	    command -v systemd-sysusers >/dev/null && \
+	    systemd-sysusers $(SYSUSERSDIR)/xvif.conf; then :; \
+	else \
 	    echo "make install: no user xvifd yet, which xvifd.service runs" \
-		"xvifd as: systemd-sysusers $(SYSUSERSDIR)/xvif.conf makes it"; \
+		"xvifd as: systemd-sysusers $(SYSUSERSDIR)/xvif.conf makes it" \
+		"(or: useradd --system --user-group --home-dir /nonexistent" \
+		"--shell /usr/sbin/nologin xvifd)"; \
 	fi
 
 uninstall:

@@ -118,9 +118,11 @@ ifrec_read(const char *path, int *ifindex, char first[IF_NAMESIZE],
 
 /*
  * The record of vif domid.handle, gone while no xvifd ran (called by
- * vif_state_sweep, which then removes it): delete its interface.
+ * vif_state_sweep): delete its interface.  True when the record has
+ * served (whatever became of the interface) and goes; false if it could
+ * not be told whether the interface is there: kept, for another look.
  */
-void
+bool
 vif_ifrecord_take_up(struct xvifd *xd, unsigned int domid, unsigned int handle,
     const char *path)
 {
@@ -131,36 +133,38 @@ vif_ifrecord_take_up(struct xvifd *xd, unsigned int domid, unsigned int handle,
 
 	if (ifrec_read(path, &ifindex, first, final) < 0) {
 		log_warnx("interface record %s: not readable, dropped", path);
-		return;
+		return true;
 	}
 	if (if_indextoname((unsigned int)ifindex, now) == NULL) {
-		if (errno != ENXIO && errno != ENODEV)	/* not "no such" */
-			log_warn("vif %u.%u, gone while no xvifd ran: "
-			    "interface %d", domid, handle, ifindex);
-		return;		/* gone with its namespace, or by hand */
+		if (errno == ENXIO || errno == ENODEV)
+			return true;	/* gone with its namespace, or by hand */
+		log_warn("vif %u.%u, gone while no xvifd ran: interface %d "
+		    "(looked at again later)", domid, handle, ifindex);
+		return false;
 	}
 	if (strcmp(now, first) != 0 && strcmp(now, final) != 0) {
 		log_info("vif %u.%u, gone while no xvifd ran: interface %d "
 		    "is %s now, not %s: left alone", domid, handle, ifindex,
 		    now, final);
-		return;
+		return true;
 	}
 	if ((holder = ifrec_holder(xd, ifindex)) != NULL) {
 		log_info("vif %u.%u, gone while no xvifd ran: its interface "
 		    "%s is %s's now", domid, handle, now, holder->vif_tag);
-		return;
+		return true;
 	}
 	if ((rc = hp_open(xd->xd_hp_ops, now, &hp)) < 0) {
 		log_warnc(-rc, "vif %u.%u, gone while no xvifd ran: interface "
 		    "%s left", domid, handle, now);
-		return;
+		return true;
 	}
 	/* Renamed or replaced between the look and the open: not it. */
 	if (hp_ifindex(hp) != ifindex) {
 		hp_close(hp, !hp->hp_reattached);
-		return;
+		return true;
 	}
 	hp_close(hp, true);
 	log_info("vif %u.%u, gone while no xvifd ran: interface %s deleted",
 	    domid, handle, now);
+	return true;
 }

@@ -309,17 +309,20 @@ vif_journal_close(struct xvif *vif)
 }
 
 /*
- * Once, after the first whole look at XenStore: the files of vifs that
- * went while no xvifd ran (<domid>.<handle>, a journal, and
+ * After the first whole look at XenStore: the files of vifs that went
+ * while no xvifd ran (<domid>.<handle>, a journal, and
  * <domid>.<handle>.if, vif_ifrecord.c's record of its interface, with no
- * such vif now and no backend directory) are taken up and removed.  Other
+ * such vif now and no backend directory) are taken up and removed.  Those
+ * of a directory that is there without a vif of ours (half written, not
+ * online) are put off, as is a record whose interface could not be looked
+ * at: how many, so that the caller looks again later (xbus_scan).  Other
  * files are not ours and stay.
  */
-void
+unsigned int
 vif_state_sweep(struct xvifd *xd)
 {
 	char name[64], path[XVIF_PATH_MAX + 64];
-	unsigned int domid, handle;
+	unsigned int domid, handle, later = 0;
 	struct dirent *de;
 	struct xvif *vif;
 	bool ifrec;
@@ -327,7 +330,7 @@ vif_state_sweep(struct xvifd *xd)
 
 	if ((d = opendir(xd->xd_state_dir)) == NULL) {
 		log_warn("state directory %s", xd->xd_state_dir);
-		return;
+		return 1;
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (sscanf(de->d_name, "%u.%u", &domid, &handle) != 2)
@@ -340,12 +343,15 @@ vif_state_sweep(struct xvifd *xd)
 		for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
 			if (vif->vif_domid == domid && vif->vif_handle == handle)
 				break;
-		if (vif != NULL || !xbus_vif_gone(xd, domid, handle))
+		if (vif != NULL)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s%s", xd->xd_state_dir,
 		    name, ifrec ? VIF_IFRECORD_SUFFIX : "");
-		if (ifrec)
-			vif_ifrecord_take_up(xd, domid, handle, path);
+		if (!xbus_vif_gone(xd, domid, handle) ||
+		    (ifrec && !vif_ifrecord_take_up(xd, domid, handle, path))) {
+			later++;
+			continue;
+		}
 		if (unlink(path) < 0)
 			log_warn("remove stale %s %s",
 			    ifrec ? "interface record" : "journal", path);
@@ -354,6 +360,7 @@ vif_state_sweep(struct xvifd *xd)
 			    "no xvifd ran", domid, handle);
 	}
 	closedir(d);
+	return later;
 }
 
 /* The vif is gone for good: so is its journal. */

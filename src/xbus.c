@@ -24,6 +24,8 @@
 #define XBUS_TOKEN_BE	"xvif:be"
 #define XBUS_TOKEN_REL	"xvif:rel"
 #define XBUS_TOKEN_FE	"xvif:fe:"	/* + "<domid>:<handle>" */
+/* State files put off by the start-up sweep: looked at again this late. */
+#define XBUS_SWEEP_RETRY_MS	5000
 
 /*
  * Walk to target by the shortest legal path (xbus_fsm.h), writing every
@@ -776,11 +778,25 @@ xbus_scan(struct xvifd *xd)
 		if (!vif->vif_seen)
 			xbus_vif_destroy(vif, "backend directory removed");
 	}
-	/* After the first whole look: files of vifs gone meanwhile. */
-	if (!xd->xd_swept && whole) {
-		vif_state_sweep(xd);
-		xd->xd_swept = true;
+	/*
+	 * After the first whole look: files of vifs gone meanwhile.  Until
+	 * every one is taken up (a look that was not whole, files put off),
+	 * the whole look again every XBUS_SWEEP_RETRY_MS: backend events
+	 * list only their own domain.
+	 */
+	if (!xd->xd_swept) {
+		if (whole && vif_state_sweep(xd) == 0)
+			xd->xd_swept = true;
+		else
+			ev_timer_arm(xd->xd_ev, &xd->xd_sweep_t,
+			    XBUS_SWEEP_RETRY_MS);
 	}
+}
+
+static void
+xbus_sweep_retry(void *arg)
+{
+	xbus_scan(arg);
 }
 
 /*
@@ -893,6 +909,7 @@ xbus_start(struct xvifd *xd)
 #ifdef XVIFD_FAULTS
 	xbus_faults_init(xd);
 #endif
+	ev_timer_init(&xd->xd_sweep_t, xbus_sweep_retry, xd);
 	if ((xd->xd_fail_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		return -errno;
 	if ((rc = ev_fd_add(xd->xd_ev, xd->xd_fail_efd, EPOLLIN,
@@ -914,6 +931,7 @@ xbus_stop(struct xvifd *xd)
 		xbus_fe_watch(xd->xd_vifs, false);
 		vif_free(xd->xd_vifs, false);
 	}
+	ev_timer_cancel(xd->xd_ev, &xd->xd_sweep_t);
 	(void)hv_xs_unwatch(xd->xd_hv, xd->xd_root, XBUS_TOKEN_BE);
 	(void)hv_xs_unwatch(xd->xd_hv, "@releaseDomain", XBUS_TOKEN_REL);
 	ev_fd_del(xd->xd_ev, xd->xd_fail_h);

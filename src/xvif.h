@@ -196,6 +196,7 @@ struct xvifd {
 	char			 xd_root[64];	/* .../backend/vif */
 	char			 xd_state_dir[XVIF_PATH_MAX - 32]; /* journals */
 	bool			 xd_swept;	/* stale state files taken up */
+	struct ev_timer		 xd_sweep_t;	/* ... until then, a look again */
 	struct vif_worker	*xd_workers;
 	unsigned int		 xd_nworkers;
 	unsigned int		 xd_max_queues;	/* multi-queue-max-queues */
@@ -431,7 +432,7 @@ void	vif_journal_init(void);	/* the test build's fault point; else nothing */
 int	vif_journal_open(struct xvif *, bool reattach);
 void	vif_journal_close(struct xvif *);
 void	vif_journal_remove(struct xvif *);
-void	vif_state_sweep(struct xvifd *);	/* journals, interface records */
+unsigned int vif_state_sweep(struct xvifd *);	/* journals, if records */
 netif_tx_response_t *vif_journal_tx_rsp(struct vif_queue *, RING_IDX);
 netif_rx_response_t *vif_journal_rx_rsp(struct vif_queue *, RING_IDX);
 void	vif_journal_push_tx(struct vif_queue *, int *notify);
@@ -440,7 +441,7 @@ void	vif_journal_push_rx(struct vif_queue *, int *notify);
 /* vif_ifrecord.c: which interface is a vif's, for a vif gone meanwhile. */
 void	vif_ifrecord_write(struct xvif *, const char *first);
 void	vif_ifrecord_remove(struct xvif *);
-void	vif_ifrecord_take_up(struct xvifd *, unsigned int domid,
+bool	vif_ifrecord_take_up(struct xvifd *, unsigned int domid,
 	    unsigned int handle, const char *path);
 
 /* vif_tx.c: guest TX, ring -> TAP. */

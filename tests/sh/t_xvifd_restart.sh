@@ -96,13 +96,18 @@ t_ok "... not a live vif's interface on record" ip -n "$DOM0_NS" link show "xvif
 t_ok "... which says whose it is" t_wait 5 grep -q "vif 91.0, gone while no xvifd ran: its interface xvif${d5}i0 is xvif${d5}i0's now" "$T_DIR/xvifd.log"
 t_ok "... not a TAP renamed since" ip -n "$DOM0_NS" link show xvrenamed
 t_ok "... a torn record is said" t_wait 5 grep -q "interface record $sd/93.0.if: not readable, dropped" "$T_DIR/xvifd.log"
-t_ok "... not the interface of a vif whose directory is there, half written" \
-	ip -n "$DOM0_NS" link show xvhalf0
 recs() { (cd "$sd" && ls -- *.if | sort | tr '\n' ' '); }
 t_wait 5 sh -c "[ \"\$(cd $sd && ls -- *.if | wc -l)\" = 2 ]"
 t_eq "... the records of vifs gone are removed, the live one's and that one's kept" \
 	"$(recs)" "$d5.0.if 95.0.if "
+t_ok "... not the interface of a vif whose directory is there, half written" \
+	ip -n "$DOM0_NS" link show xvhalf0
+# That directory removed later, with no vif to destroy: the sweep's look
+# again (every 5 s until nothing is put off) takes its record up.
 xenstore-rm "$be/95"
+t_ok "... its directory removed: the interface goes" t_wait 15 sh -c \
+	"! ip -n $DOM0_NS link show xvhalf0 2>/dev/null"
+t_ok "... and its record" t_wait 5 sh -c "[ \"\$(cd $sd && ls -- *.if)\" = $d5.0.if ]"
 t_ok "... the live guest still carries traffic" ip netns exec "${GUEST_NS[5]}" ping -c 2 -i 0.2 -W 2 -q 169.254.5.1
 t_ok "... xvifd still runs" kill -0 "$XVIFD_PID"
 t_done
