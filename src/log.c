@@ -225,7 +225,8 @@ log_warnx_rated(struct log_rate *lr, const char *tag, const char *msg)
 }
 
 bool
-log_ratecheck(struct log_rate *lr, unsigned int interval)
+log_ratecheck_burst(struct log_rate *lr, unsigned int interval,
+    unsigned int burst)
 {
 	struct timespec now;
 
@@ -233,8 +234,19 @@ log_ratecheck(struct log_rate *lr, unsigned int interval)
 	if (!lr->lr_armed || now.tv_sec - lr->lr_last.tv_sec >= (time_t)interval) {
 		lr->lr_last = now;
 		lr->lr_armed = true;
+		lr->lr_n = 1;
+		return true;
+	}
+	if (lr->lr_n < burst) {
+		lr->lr_n++;
 		return true;
 	}
 	lr->lr_suppressed++;
 	return false;
+}
+
+bool
+log_ratecheck(struct log_rate *lr, unsigned int interval)
+{
+	return log_ratecheck_burst(lr, interval, 1);
 }

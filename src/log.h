@@ -33,11 +33,15 @@ _Noreturn void fatalx(const char *, ...) LOG_ATTR_FMT(1, 2);
  * reporting it.
  */
 struct log_rate {
-	struct timespec	lr_last;
+	struct timespec	lr_last;	/* the window's start */
 	unsigned long	lr_suppressed;
+	unsigned int	lr_n;		/* true this window */
 	bool		lr_armed;
 };
 bool	log_ratecheck(struct log_rate *, unsigned int interval);
+/* ... or true at most burst times per window of interval seconds. */
+bool	log_ratecheck_burst(struct log_rate *, unsigned int interval,
+	    unsigned int burst);
 /*
  * After log_ratecheck said yes: "<tag>: <msg>", with how many like it
  * were held back since the last one (and that count reset).

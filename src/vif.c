@@ -64,6 +64,7 @@ vif_alloc(struct xvifd *xd, domid_t domid, unsigned int handle)
 	vif->vif_handle = handle;
 	vif->vif_state = XenbusStateInitialising;
 	pthread_mutex_init(&vif->vif_carrier_mu, NULL);
+	pthread_mutex_init(&vif->vif_fatal_mu, NULL);
 	vif->vif_mtu = 1500;		/* a new TAP's */
 	snprintf(vif->vif_tag, sizeof(vif->vif_tag), "xvif%ui%u", domid,
 	    handle);
@@ -91,6 +92,7 @@ vif_free(struct xvif *vif, bool destroy_tap)
 			break;
 		}
 	pthread_mutex_destroy(&vif->vif_carrier_mu);
+	pthread_mutex_destroy(&vif->vif_fatal_mu);
 	free(vif);
 }
 
@@ -172,36 +174,47 @@ vif_tap_offloads(const struct vif_fe *fe)
 	return f;
 }
 
+/* "; N more not logged" if the limiter held back N since its last yes. */
 static void
-vif_log_connected(const struct xvif *vif, bool reattach, unsigned int offl)
+vif_log_held(struct log_rate *lr, const char *what, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (lr->lr_suppressed > 0)
+		snprintf(buf, len, " (%lu more %s not logged)",
+		    lr->lr_suppressed, what);
+	lr->lr_suppressed = 0;
+}
+
+static void
+vif_log_connected(struct xvif *vif, bool reattach, unsigned int offl)
 {
 	const struct vif_fe *fe = &vif->vif_fe;
 	const struct vif_feq *fq = &fe->fe_q[0];
-	char chan[48];
+	char rings[64], chan[48], held[64];
 
+	if (!log_ratecheck_burst(&vif->vif_life_rate, XVIF_LOG_INTERVAL,
+	    XVIF_LOG_BURST))
+		return;
+	vif_log_held(&vif->vif_life_rate, "connects", held, sizeof(held));
+	if (fe->fe_nqueues > 1)
+		snprintf(rings, sizeof(rings), "%u queues, queue 0: tx ring "
+		    "%u, rx ring %u", fe->fe_nqueues, fq->fq_tx_ref,
+		    fq->fq_rx_ref);
+	else
+		snprintf(rings, sizeof(rings), "tx ring %u, rx ring %u",
+		    fq->fq_tx_ref, fq->fq_rx_ref);
 	if (fe->fe_split)
 		snprintf(chan, sizeof(chan), "event channels %u/%u",
 		    fq->fq_port_tx, fq->fq_port_rx);
 	else
 		snprintf(chan, sizeof(chan), "event channel %u",
 		    fq->fq_port_tx);
-	if (fe->fe_nqueues > 1)
-		log_info("%s: connected%s (%u queues, queue 0: tx ring %u, "
-		    "rx ring %u, %s%s%s%s%s%s)", vif->vif_tag,
-		    reattach ? " again" : "", fe->fe_nqueues, fq->fq_tx_ref,
-		    fq->fq_rx_ref, chan, fe->fe_sg ? ", sg" : "",
-		    fe->fe_rx_notify ? ", rx-notify" : "",
-		    offl & TUN_F_CSUM ? ", csum" : "",
-		    offl & TUN_F_TSO4 ? ", tso4" : "",
-		    offl & TUN_F_TSO6 ? ", tso6" : "");
-	else
-		log_info("%s: connected%s (tx ring %u, rx ring %u, %s%s%s%s%s%s)",
-		    vif->vif_tag, reattach ? " again" : "", fq->fq_tx_ref,
-		    fq->fq_rx_ref, chan, fe->fe_sg ? ", sg" : "",
-		    fe->fe_rx_notify ? ", rx-notify" : "",
-		    offl & TUN_F_CSUM ? ", csum" : "",
-		    offl & TUN_F_TSO4 ? ", tso4" : "",
-		    offl & TUN_F_TSO6 ? ", tso6" : "");
+	log_info("%s: connected%s (%s, %s%s%s%s%s%s)%s", vif->vif_tag,
+	    reattach ? " again" : "", rings, chan, fe->fe_sg ? ", sg" : "",
+	    fe->fe_rx_notify ? ", rx-notify" : "",
+	    offl & TUN_F_CSUM ? ", csum" : "",
+	    offl & TUN_F_TSO4 ? ", tso4" : "",
+	    offl & TUN_F_TSO6 ? ", tso6" : "", held);
 }
 
 /*
@@ -401,7 +414,9 @@ vif_guest_err(struct vif_queue *q, enum vif_counter c, const char *fmt, ...)
 
 /*
  * The frontend broke a queue's ring, or our end of the cable broke: in
- * the queue's worker, log once, stop that queue now, and leave the rest
+ * the queue's worker, log once (a vif's lines at most XVIF_LOG_BURST per
+ * XVIF_LOG_INTERVAL: a guest failing in a loop), stop that queue now,
+ * and leave the rest
  * -- the error node, Closing, letting go of every queue of the vif, as
  * Linux netback's xenvif_fatal_tx_err disables the whole vif -- to the
  * control plane's next turn (xbus_apply_failures), woken through
@@ -414,7 +429,9 @@ vif_queue_fail(struct vif_queue *q, const char *fmt, ...)
 {
 	struct xvif *vif = q->q_vif;
 	uint64_t one = 1;
+	char held[64];
 	va_list ap;
+	bool said;
 
 	vif_queue_stop(q);
 	if (q->q_failed)
@@ -423,12 +440,19 @@ vif_queue_fail(struct vif_queue *q, const char *fmt, ...)
 	vsnprintf(q->q_fail_why, sizeof(q->q_fail_why), fmt, ap);
 	va_end(ap);
 	q->q_failed = true;
-	if (vif->vif_nq > 1)
-		log_warnx("%s: fatal error, disabling vif: queue %u: %s",
-		    vif->vif_tag, q->q_id, q->q_fail_why);
-	else
-		log_warnx("%s: fatal error, disabling vif: %s", vif->vif_tag,
-		    q->q_fail_why);
+	pthread_mutex_lock(&vif->vif_fatal_mu);
+	said = log_ratecheck_burst(&vif->vif_fatal_rate, XVIF_LOG_INTERVAL,
+	    XVIF_LOG_BURST);
+	if (said)
+		vif_log_held(&vif->vif_fatal_rate, "fatal errors", held,
+		    sizeof(held));
+	pthread_mutex_unlock(&vif->vif_fatal_mu);
+	if (said && vif->vif_nq > 1)
+		log_warnx("%s: fatal error, disabling vif: queue %u: %s%s",
+		    vif->vif_tag, q->q_id, q->q_fail_why, held);
+	else if (said)
+		log_warnx("%s: fatal error, disabling vif: %s%s", vif->vif_tag,
+		    q->q_fail_why, held);
 	__atomic_store_n(&vif->vif_fail_pending, true, __ATOMIC_RELEASE);
 	(void)!write(vif->vif_d->xd_fail_efd, &one, sizeof(one));
 }

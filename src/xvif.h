@@ -54,6 +54,7 @@
 /* A guest that posts no RX slot this long has its carrier dropped. */
 #define XVIF_RX_STALL_MS	10000
 #define XVIF_LOG_INTERVAL	10	/* seconds between guest-error logs */
+#define XVIF_LOG_BURST		10	/* ... of a vif's lifecycle lines */
 /* Longest a storm of spurious notifications keeps a channel masked. */
 #define XVIF_EVT_BACKOFF_MAX_MS	1000
 /* Fired channels a worker takes in one turn of its loop. */
@@ -334,6 +335,15 @@ struct xvif {
 	struct log_rate		 vif_err_rate;	/* xbus_error's log lines */
 	struct log_rate		 vif_connect_rate;	/* vif_connect_fail's */
 	struct log_rate		 vif_reset_rate;	/* "failure is cleared" */
+	/*
+	 * A guest that connects, or connects and fails, in a loop must not
+	 * flood dom0's log: "connected" (the control plane's) and "fatal
+	 * error" (any queue's worker, under vif_fatal_mu) lines, at most
+	 * XVIF_LOG_BURST of each per XVIF_LOG_INTERVAL.
+	 */
+	struct log_rate		 vif_life_rate;
+	struct log_rate		 vif_fatal_rate;
+	pthread_mutex_t		 vif_fatal_mu;
 	struct hp		*vif_hp;	/* the TAP (its first queue) */
 	unsigned int		 vif_queues_max;	/* what we offer */
 	struct vif_journal	*vif_journal;	/* XVIF_QUEUES_MAX, mapped */

@@ -322,5 +322,47 @@ ip -n "$T_NS-h35" link set eth0 up
 t_ok "initwait restart: traffic through the bridge" \
     ip netns exec "$T_NS-h35" ping -c 2 -i 0.2 -W 2 -q 169.254.35.1
 good_pings "initwait restart"
+
+# -- 8. A guest that connects and fails in a loop (a driver reloaded over
+# and over, a fatal request each time): its "connected" and "fatal error"
+# lines, 10 of each per 10 s, no more, and how many were held back said
+# with the next one.  The loop: netfronts in turn on one vif, each failing
+# its first connect (then connecting again, fine) before it is stopped.
+fe_up 37 --misbehave prod-overrun --
+pushed() { grep -c "misbehave prod-overrun: pushed" "$FLOG"; }
+conns() { grep -c "state Connected: tx-ring-ref" "$FLOG"; }
+one_more() {	# N: the Nth failing netfront, stopped once connected again
+	t_wait 10 sh -c "[ \$(grep -c 'misbehave prod-overrun: pushed' $FLOG) -ge $1 ]" &&
+		t_wait 10 state_is "$be/$FD/0" 4 || return 1
+	kill -TERM "$FPID"; wait "$FPID" 2>/dev/null
+	t_wait 10 state_is "$be/$FD/0" 6
+}
+t0=$SECONDS
+one_more 1
+for i in $(seq 2 13); do
+	"$SIM" netfront --dir "$SIM_DIR" "$FD" 0 --netns "$FNS" --misbehave prod-overrun \
+	    >>"$FLOG" 2>&1 &
+	FPID=$!
+	one_more "$i" || break
+done
+el=$((SECONDS - t0)) c=$(conns) f=$(pushed)
+t_eq "reconnect loop: 13 netfronts, each failed once" "$i $f" "13 13"
+if [ "$el" -lt 9 ] && [ "$c" -gt 10 ]; then
+	t_eq "reconnect loop: $c connects in ${el} s, 10 'connected' lines" \
+	    "$(grep -c "xvif${FD}i0: connected" "$T_DIR/xvifd.log")" 10
+	t_eq "reconnect loop: ... and of $f fatal errors, 10 lines" \
+	    "$(grep -c "xvif${FD}i0: fatal error" "$T_DIR/xvifd.log")" 10
+else
+	t_fail "reconnect loop: the loop" "$c connects in ${el} s: not more than 10 in 10 s"
+fi
+sleep $((el < 11 ? 11 - el : 0))
+c=$(conns) f=$(pushed)	# every netfront so far stopped: their logs whole
+"$SIM" netfront --dir "$SIM_DIR" "$FD" 0 --netns "$FNS" --misbehave prod-overrun \
+    >>"$FLOG" 2>&1 &
+t_cleanup_add "w_stop $! 0"
+t_ok "reconnect loop: after 10 s, said again, with how many were held back" t_wait 10 sh -c \
+    "grep -q 'xvif${FD}i0: connected .*) ($((c - 10)) more connects not logged)' '$T_DIR/xvifd.log' &&
+     grep -q 'xvif${FD}i0: fatal error, disabling vif: .* ($((f - 10)) more fatal errors not logged)' '$T_DIR/xvifd.log'"
+good_pings "reconnect loop"
 t_ok "xvifd alive at the end" kill -0 "$XVIFD_PID"
 t_done
