@@ -23,6 +23,18 @@
  * The file is ours (0600 in a 0700 directory) but is still checked before
  * use; if it cannot be had, the vif runs on an anonymous mapping and only
  * loses this protection (logged).
+ *
+ * Which rings: the journal names the ring refs and event channel, and a
+ * mark of this connection, also written into both shared rings' reserved
+ * __pad at connect.  A frontend that reset while no xvifd ran (a driver
+ * reloaded, a guest resumed) may well get the same refs and port back
+ * (lowest free, last freed), and a new ring starts at rsp_prod 0 as a
+ * predecessor killed in its first push left the journal: the identity
+ * alone would replay old responses into the new ring -- RX responses for
+ * data never copied, TX ones for ids never sent.  SHARED_RING_INIT
+ * zeroes __pad (every frontend's ring.h): a new ring has no mark, so its
+ * journal starts afresh.  No frontend reads __pad; one that forges the
+ * mark only fools itself.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,12 +44,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "xvif.h"
 
-#define VJ_MAGIC	0x78766a31u	/* "xvj1" */
+#define VJ_MAGIC	0x78766a32u	/* "xvj2": with vj_mark */
 
 struct vj_ring {
 	uint32_t	jr_from;	/* pushed: the frontend's rsp_prod */
@@ -47,6 +60,7 @@ struct vj_ring {
 struct vif_journal {
 	uint32_t		vj_magic;
 	uint32_t		vj_tx_ref, vj_rx_ref, vj_port;	/* whose rings */
+	uint64_t		vj_mark;	/* ... and which: in their __pad */
 	struct vj_ring		vj_tx, vj_rx;
 	netif_tx_response_t	vj_tx_rsp[XVIF_TX_RING_SIZE];
 	netif_rx_response_t	vj_rx_rsp[XVIF_RX_RING_SIZE];
@@ -226,10 +240,44 @@ vif_journal_push_rx(struct vif_queue *q, int *notify)
 	__atomic_store_n(&j->vj_rx.jr_from, r->rsp_prod_pvt, __ATOMIC_RELEASE);
 }
 
+/* Do both of q's rings bear mark m in their reserved bytes (__pad)? */
+static bool
+vj_marked(const struct vif_queue *q, uint64_t m)
+{
+	return q->q_txr.sring != NULL && q->q_rxr.sring != NULL &&
+	    memcmp(q->q_txr.sring->__pad, &m, sizeof(m)) == 0 &&
+	    memcmp(q->q_rxr.sring->__pad, &m, sizeof(m)) == 0;
+}
+
+static void
+vj_mark(struct vif_queue *q, uint64_t m)
+{
+	if (q->q_txr.sring != NULL)	/* a fuzz target's queue has one */
+		memcpy(q->q_txr.sring->__pad, &m, sizeof(m));
+	if (q->q_rxr.sring != NULL)
+		memcpy(q->q_rxr.sring->__pad, &m, sizeof(m));
+}
+
+/* A new connection's mark: never 0 (a new ring's), not a predecessor's. */
+static uint64_t
+vj_mark_new(const struct vif_queue *q)
+{
+	static uint64_t seq;
+	struct timespec ts;
+	uint64_t m;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m = ((uint64_t)ts.tv_sec << 32 ^ (uint64_t)ts.tv_nsec << 8 ^
+	    (uint64_t)getpid() << 40 ^ __atomic_add_fetch(&seq, 1,
+	    __ATOMIC_RELAXED)) * 0x9e3779b97f4a7c15ull ^ q->q_id;
+	return m != 0 ? m : 1;
+}
+
 /*
  * One queue's journal at connect, its rings attached at the frontend's
- * rsp_prod: on a re-attach, push again what a killed predecessor decided
- * and did not push (and notify); then the journal follows these rings.
+ * rsp_prod: on a re-attach to the very rings a killed predecessor served
+ * (refs, port and mark), push again what it decided and did not push (and
+ * notify); then the journal follows these rings.
  */
 static void
 vj_open_queue(struct vif_queue *q, struct vif_journal *j, bool reattach,
@@ -241,7 +289,7 @@ vj_open_queue(struct vif_queue *q, struct vif_journal *j, bool reattach,
 	q->q_journal = j;
 	if (reattach && j->vj_magic == VJ_MAGIC &&
 	    j->vj_tx_ref == fq->fq_tx_ref && j->vj_rx_ref == fq->fq_rx_ref &&
-	    j->vj_port == fq->fq_port_tx) {
+	    j->vj_port == fq->fq_port_tx && vj_marked(q, j->vj_mark)) {
 		ntx = vj_unpushed(&j->vj_tx, q->q_txr.rsp_prod_pvt,
 		    __atomic_load_n(&q->q_txr.sring->req_prod,
 		    __ATOMIC_ACQUIRE), XVIF_TX_RING_SIZE);
@@ -253,7 +301,9 @@ vj_open_queue(struct vif_queue *q, struct vif_journal *j, bool reattach,
 		j->vj_tx_ref = fq->fq_tx_ref;
 		j->vj_rx_ref = fq->fq_rx_ref;
 		j->vj_port = fq->fq_port_tx;
+		j->vj_mark = vj_mark_new(q);
 		j->vj_magic = VJ_MAGIC;
+		vj_mark(q, j->vj_mark);
 	}
 	/* The rings start where the frontend is; replays move them on. */
 	j->vj_tx.jr_from = q->q_txr.rsp_prod_pvt;
