@@ -240,6 +240,14 @@ vif_journal_push_rx(struct vif_queue *q, int *notify)
 	__atomic_store_n(&j->vj_rx.jr_from, r->rsp_prod_pvt, __ATOMIC_RELEASE);
 }
 
+/*
+ * Where the mark sits: the start of __pad, after the indices and the pvt
+ * union (Xen's ring.h).  A header that moved it would make a restart
+ * across the change miss every mark, and replay nothing.
+ */
+_Static_assert(offsetof(netif_tx_sring_t, __pad) == 20 &&
+    offsetof(netif_rx_sring_t, __pad) == 20, "the rings' reserved bytes");
+
 /* Do both of q's rings bear mark m in their reserved bytes (__pad)? */
 static bool
 vj_marked(const struct vif_queue *q, uint64_t m)

@@ -310,12 +310,18 @@ xbus_rate(struct xvif *vif, bool changed)
 {
 	struct vif_rate r;
 	char s[80];
+	bool same;
 
 	xbus_read_rate(vif, &r);
-	if (changed && vif_rate_equal(&r, &vif->vif_rate))
+	same = vif_rate_equal(&r, &vif->vif_rate);
+	if (changed && same)
 		return;
 	vif->vif_rate = r;
-	if (changed || vif_rate_limited(&r)) {
+	/* At a connect, said if new (a guest reconnecting in a loop must
+	 * not repeat it each time); the first connect's limit is new. */
+	if (changed || (vif_rate_limited(&r) &&
+	    (!same || !vif->vif_rate_said))) {
+		vif->vif_rate_said = true;
 		vif_rate_format(&r, s, sizeof(s));
 		log_info("%s: guest TX rate: %s", vif->vif_tag, s);
 	}

@@ -440,10 +440,29 @@ out:
 	return 0;
 }
 
+/*
+ * Which rules were said last (0: off, or none said): a connect says them
+ * only if they differ -- a guest reconnecting in a loop must not repeat
+ * them each time (FNV-1a of the ip key, never 0 when on).
+ */
+static uint64_t
+xbus_antispoof_said(const struct xvif *vif, const char *ip)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (vif->vif_as == NULL)
+		return 0;
+	for (; *ip != '\0'; ip++)
+		h = (h ^ (uint8_t)*ip) * 0x100000001b3ull;
+	return h | 1;
+}
+
 static void
 xbus_antispoof_log(struct xvif *vif, const char *ip, const char *what)
 {
 	char mac[PROTO_MAC_STRLEN];
+
+	vif->vif_as_said = xbus_antispoof_said(vif, ip);
 
 	if (vif->vif_as == NULL) {
 		log_info("%s: anti-spoofing%s off", vif->vif_tag, what);
@@ -474,7 +493,7 @@ xbus_read_antispoof(struct xvif *vif)
 		return rc;
 	}
 	vif->vif_as = as;
-	if (as != NULL)
+	if (xbus_antispoof_said(vif, ip) != vif->vif_as_said)
 		xbus_antispoof_log(vif, ip, "");
 	return 0;
 }
