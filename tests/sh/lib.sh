@@ -103,6 +103,8 @@ xvifd_dumped() {
 }
 # xvifd_counter IF NAME: counter NAME of interface IF.
 xvifd_counter() { xvifd_dumped "$1: $1 " "$2"; }
+# state_is DIR N: DIR/state in XenStore is N (a backend's, a frontend's).
+state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
 
 # tcp_check NAME FROM_NS TO_NS TO_ADDR MIB [VIA]: MIB MiB of random data
 # over TCP, SHA-256 compared at both ends (VIA: see tcp_send).

@@ -35,7 +35,6 @@ be=/local/domain/0/backend/vif
 mkdir -p "$T_DIR/xenlog"
 hplog=$T_DIR/xenlog/xen-hotplug.log
 host_log=$(stat -c %s:%Y /var/log/xen/xen-hotplug.log 2>/dev/null)
-state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
 
 t_eq "the stock scripts are xen-utils-common's, unmodified" \
 	"$(dpkg -V xen-utils-common 2>&1 | grep " $XS/")" ""

@@ -12,7 +12,6 @@ sim_host_start
 DOM0_NS=$T_NS-d0
 netns_add "$DOM0_NS"
 be=/local/domain/0/backend/vif
-state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
 printf '#!/bin/sh\nexit 0\n' >"$T_DIR/silent"	# never says connected
 chmod +x "$T_DIR/silent"
 d=$("$SIM" create --dir "$SIM_DIR" --name rs) || w_die "create domain"

@@ -9,7 +9,6 @@
 sim_host_start
 DOM0_NS=$T_NS-d0
 netns_add "$DOM0_NS"
-state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
 B=$("$SIM" create --dir "$SIM_DIR" --name driver) || w_die "create driver domain"
 F=$("$SIM" create --dir "$SIM_DIR" --name guest) || w_die "create guest"
 bb=/local/domain/$B/backend/vif/$F/0 ff=/local/domain/$F/device/vif/0

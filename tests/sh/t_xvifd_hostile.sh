@@ -24,7 +24,6 @@ netns_add "$DOM0_NS"
 xvifd_start --no-hotplug-wait
 guest_up 1
 be=/local/domain/0/backend/vif
-state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
 good_pings() {
 	t_ok "$1: the good guest is unharmed" ip netns exec "$DOM0_NS" \
 	    ping -c 3 -i 0.2 -W 2 -q 169.254.1.2

@@ -14,7 +14,6 @@ export XVIFD_TEST_FAIL_DELAY_MS=1500
 XVIFD=$XVIFD_FAULTS xvifd_start --no-hotplug-wait
 unset XVIFD_TEST_FAIL_DELAY_MS
 be=/local/domain/0/backend/vif
-state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
 t_ok "test build: failures applied late" grep -q "failures applied 1500 ms late" "$T_DIR/xvifd.log"
 
 GUEST_FE_ARGS="--misbehave overrun-reinit" guest_up 1

@@ -7,7 +7,6 @@
 sim_host_start
 xvifd_start
 be=/local/domain/0/backend/vif
-state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
 
 # Hotplug: a script that does what Xen 4.17's vif-common.sh does -- it
 # renames $vif (vif<D>.<H>) to the vifname key and fails if that name is
