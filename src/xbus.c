@@ -1,9 +1,10 @@
 /*
- * xbus.c -- the control plane: finds vifs under our backend/vif directory,
- * creates their interfaces, advertises features, follows the frontend's
- * state, and runs each vif's xenbus state machine.  With xbus_keys.c
- * (the keys themselves) it owns every XenStore access of the daemon;
- * it moves no frames.
+ * xbus.c -- the control plane: makes a vif of each backend directory
+ * xbus_scan.c finds, creates its interface, advertises features, follows
+ * the frontend's state, and runs each vif's xenbus state machine.  With
+ * xbus_scan.c (which vifs there are) and xbus_keys.c (the keys
+ * themselves) it owns every XenStore access of the daemon; it moves no
+ * frames.
  *
  * Watch events are coalesced: an event only says "look again", and the
  * handler re-reads the keys it needs (XSA-349), so a frontend writing its
@@ -20,12 +21,6 @@
 #include <unistd.h>
 
 #include "xvif.h"
-
-#define XBUS_TOKEN_BE	"xvif:be"
-#define XBUS_TOKEN_REL	"xvif:rel"
-#define XBUS_TOKEN_FE	"xvif:fe:"	/* + "<domid>:<handle>" */
-/* State files put off by the start-up sweep: looked at again this late. */
-#define XBUS_SWEEP_RETRY_MS	5000
 
 /*
  * Walk to target by the shortest legal path (xbus_fsm.h), writing every
@@ -163,7 +158,7 @@ xbus_fe_watch(struct xvif *vif, bool on)
 	}
 }
 
-static void
+void
 xbus_vif_destroy(struct xvif *vif, const char *why)
 {
 	log_info("%s: %s", vif->vif_tag, why);
@@ -335,7 +330,7 @@ xbus_rate(struct xvif *vif, bool changed)
  * other keys, and for ip and antispoof of a vif not connected, which
  * go through the state machine as before (a connect reads them).
  */
-static bool
+bool
 xbus_policy_key(struct xvif *vif, const char *key)
 {
 	bool live = vif->vif_connected && !vif->vif_refused;
@@ -386,7 +381,7 @@ xbus_connect(struct xvif *vif)
 }
 
 /* Look again at everything that decides this vif's state. */
-static void
+void
 xbus_reconcile(struct xvif *vif)
 {
 	struct xbus_fsm_in in;
@@ -591,7 +586,7 @@ xbus_end_detach(struct xvif *vif, const char *name, int state)
 }
 
 /* A new backend directory: make it a vif, or say why not. */
-static void
+void
 xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 {
 	struct xvif *vif, *o;
@@ -683,228 +678,6 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 	xbus_reconcile(vif);
 }
 
-static struct xvif *
-xbus_find(struct xvifd *xd, unsigned long domid, unsigned long handle)
-{
-	struct xvif *vif;
-
-	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
-		if (vif->vif_domid == domid && vif->vif_handle == handle)
-			return vif;
-	return NULL;
-}
-
-/*
- * List backend/vif/<domid>: add its new vifs, drop its vanished ones.
- * A listing that fails for another reason than the directory's absence
- * drops nothing: its vifs count as seen (xbus_scan drops the unseen),
- * and -1 says the look was not whole.
- */
-static int
-xbus_scan_domain(struct xvifd *xd, unsigned long domid)
-{
-	struct xvif *vif, *next;
-	char **hs = NULL, path[XVIF_PATH_MAX];
-	unsigned int nh = 0, j;
-	unsigned long handle;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/%lu", xd->xd_root, domid);
-	rc = hv_xs_directory(xd->xd_hv, HV_TXN_NONE, path, &hs, &nh);
-	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
-		if (vif->vif_domid == domid)
-			vif->vif_seen = rc < 0 && rc != -ENOENT;
-	if (rc < 0 && rc != -ENOENT) {
-		log_warnc(-rc, "list %s (its vifs are kept as they are)", path);
-		return -1;
-	}
-	for (j = 0; j < nh; j++) {
-		if (proto_parse_uint(hs[j], 65535, &handle) < 0)
-			continue;
-		if ((vif = xbus_find(xd, domid, handle)) != NULL)
-			vif->vif_seen = true;
-		else
-			xbus_vif_new(xd, (domid_t)domid, (unsigned int)handle);
-	}
-	free(hs);
-	for (vif = xd->xd_vifs; vif != NULL; vif = next) {
-		next = vif->vif_next;
-		if (vif->vif_domid == domid && !vif->vif_seen)
-			xbus_vif_destroy(vif, "backend directory removed");
-	}
-	return 0;
-}
-
-/*
- * Is vif domid.handle's backend directory gone?  Only XenStore's "no such
- * node" says so: a vif we hold no entry for may still be there (half
- * written, unreadable a moment), and its files must stay (vif_state_sweep).
- */
-bool
-xbus_vif_gone(struct xvifd *xd, unsigned int domid, unsigned int handle)
-{
-	char path[XVIF_PATH_MAX], buf[8];
-
-	snprintf(path, sizeof(path), "%s/%u/%u", xd->xd_root, domid, handle);
-	return hv_xs_read(xd->xd_hv, HV_TXN_NONE, path, buf,
-	    sizeof(buf)) == -ENOENT;
-}
-
-/* A domain id of our backend directory, not ours: parsed, or false. */
-static bool
-xbus_domid(const struct xvifd *xd, const char *s, unsigned long *domid)
-{
-	return proto_parse_uint(s, DOMID_FIRST_RESERVED - 1, domid) == 0 &&
-	    *domid != xd->xd_self;
-}
-
-/* List backend/vif/<domid>/<handle>: add new vifs, drop vanished ones. */
-static void
-xbus_scan(struct xvifd *xd)
-{
-	struct xvif *vif, *next;
-	char **doms = NULL;
-	unsigned int nd = 0, i;
-	unsigned long domid;
-	bool whole = true;
-	int rc;
-
-	rc = hv_xs_directory(xd->xd_hv, HV_TXN_NONE, xd->xd_root, &doms, &nd);
-	if (rc < 0 && rc != -ENOENT)
-		return;		/* no look, no verdict */
-	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
-		vif->vif_seen = false;
-	for (i = 0; i < nd; i++)
-		if (xbus_domid(xd, doms[i], &domid) &&
-		    xbus_scan_domain(xd, domid) < 0)
-			whole = false;
-	free(doms);
-	for (vif = xd->xd_vifs; vif != NULL; vif = next) {
-		next = vif->vif_next;
-		if (!vif->vif_seen)
-			xbus_vif_destroy(vif, "backend directory removed");
-	}
-	/*
-	 * After the first whole look: files of vifs gone meanwhile.  Until
-	 * every one is taken up (a look that was not whole, files put off),
-	 * the whole look again every XBUS_SWEEP_RETRY_MS: backend events
-	 * list only their own domain.
-	 */
-	if (!xd->xd_swept) {
-		if (whole && vif_state_sweep(xd) == 0)
-			xd->xd_swept = true;
-		else
-			ev_timer_arm(xd->xd_ev, &xd->xd_sweep_t,
-			    XBUS_SWEEP_RETRY_MS);
-	}
-}
-
-static void
-xbus_sweep_retry(void *arg)
-{
-	xbus_scan(arg);
-}
-
-/*
- * @releaseDomain: a guest is gone; its vifs stop, their TAPs go.  Only
- * a domain XenStore says is not there is gone: a driver domain is not
- * told (the toolstack removes its vifs' directories instead).
- */
-static void
-xbus_domains_released(struct xvifd *xd)
-{
-	struct xvif *vif;
-
-	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next) {
-		if (vif->vif_dead ||
-		    hv_xs_domain_alive(xd->xd_hv, vif->vif_domid) != 0)
-			continue;
-		if (vif->vif_refused) {	/* nothing left to stop */
-			vif->vif_dead = true;
-			continue;
-		}
-		log_info("%s: domain %u is gone", vif->vif_tag, vif->vif_domid);
-		vif_disconnect(vif);
-		xbus_set_state(vif, XenbusStateClosed);
-		vif_close_tap(vif, true);
-		/* Until the toolstack removes it, or a new domain has the id. */
-		vif->vif_refused = vif->vif_dead = true;
-	}
-}
-
-/*
- * A vif of a dead domain lingers (refused) until the toolstack removes
- * it; if the toolstack never does (xl killed) and a new domain gets the
- * id -- the hypervisor hands out ids again, the simulated one the lowest
- * free -- the new domain's vif is written over it.  Linux netback serves
- * it: its device still watches the frontend path.  So do we, as a new
- * vif: the dead one, its journal of the old rings included, goes.
- */
-static bool
-xbus_reborn(struct xvif *vif)
-{
-	struct xvifd *xd = vif->vif_d;
-	domid_t domid = vif->vif_domid;
-
-	if (!vif->vif_dead || hv_xs_domain_alive(xd->xd_hv, domid) != 1)
-		return false;
-	xbus_vif_destroy(vif, "a new domain has the id of the dead one: "
-	    "its vif is taken anew");
-	xbus_scan_domain(xd, domid);
-	return true;
-}
-
-void
-xbus_watch_fired(struct xvifd *xd, const char *path, const char *token)
-{
-	size_t rl = strlen(xd->xd_root);
-	unsigned long domid, handle;
-	struct xvif *vif;
-	char buf[24];
-
-	if (strcmp(token, XBUS_TOKEN_REL) == 0) {
-		xbus_domains_released(xd);
-		return;
-	}
-	if (strncmp(token, XBUS_TOKEN_FE, strlen(XBUS_TOKEN_FE)) == 0) {
-		if (sscanf(token + strlen(XBUS_TOKEN_FE), "%lu:%lu", &domid,
-		    &handle) == 2 && (vif = xbus_find(xd, domid, handle)) != NULL)
-			xbus_reconcile(vif);
-		return;
-	}
-	if (strcmp(token, XBUS_TOKEN_BE) != 0 ||
-	    strncmp(path, xd->xd_root, rl) != 0)
-		return;
-	/* <root>/<domid>/<handle>/<key> of a known vif: look at that one. */
-	if (sscanf(path + rl, "/%lu/%lu/", &domid, &handle) == 2 &&
-	    (vif = xbus_find(xd, domid, handle)) != NULL &&
-	    strchr(path + rl + 1, '/') != NULL &&
-	    strchr(strchr(path + rl + 1, '/') + 1, '/') != NULL) {
-		if (xbus_reborn(vif))
-			return;
-		/*
-		 * The rate, ip and antispoof keys: no state depends on them
-		 * (a connect reads them); a connected vif takes them now.
-		 */
-		if (strncmp(path, vif->vif_be, strlen(vif->vif_be)) == 0 &&
-		    xbus_policy_key(vif, path + strlen(vif->vif_be)))
-			return;
-		xbus_reconcile(vif);
-		return;
-	}
-	/*
-	 * Anything else under <root>/<domid>: look at that domain only, so
-	 * that a new vif costs a listing of its domain, not of every vif
-	 * of the host (1000 vifs made one by one were O(N^2) listings).
-	 */
-	if (sscanf(path + rl, "/%20[0-9]", buf) == 1 &&
-	    xbus_domid(xd, buf, &domid)) {
-		xbus_scan_domain(xd, domid);
-		return;
-	}
-	xbus_scan(xd);
-}
-
 int
 xbus_start(struct xvifd *xd)
 {
@@ -915,7 +688,7 @@ xbus_start(struct xvifd *xd)
 #ifdef XVIFD_FAULTS
 	xbus_faults_init(xd);
 #endif
-	ev_timer_init(&xd->xd_sweep_t, xbus_sweep_retry, xd);
+	xbus_scan_init(xd);
 	if ((xd->xd_fail_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		return -errno;
 	if ((rc = ev_fd_add(xd->xd_ev, xd->xd_fail_efd, EPOLLIN,
@@ -937,7 +710,7 @@ xbus_stop(struct xvifd *xd)
 		xbus_fe_watch(xd->xd_vifs, false);
 		vif_free(xd->xd_vifs, false);
 	}
-	ev_timer_cancel(xd->xd_ev, &xd->xd_sweep_t);
+	xbus_scan_stop(xd);
 	(void)hv_xs_unwatch(xd->xd_hv, xd->xd_root, XBUS_TOKEN_BE);
 	(void)hv_xs_unwatch(xd->xd_hv, "@releaseDomain", XBUS_TOKEN_REL);
 	ev_fd_del(xd->xd_ev, xd->xd_fail_h);

@@ -365,10 +365,24 @@ int	ctl_open(struct xvifd *, uid_t uid, gid_t gid);
 void	ctl_close(struct xvifd *);
 
 /* xbus.c: the control plane (XenStore, state machine). */
+#define XBUS_TOKEN_BE	"xvif:be"	/* our backend/vif directory */
+#define XBUS_TOKEN_REL	"xvif:rel"	/* @releaseDomain */
+#define XBUS_TOKEN_FE	"xvif:fe:"	/* + "<domid>:<handle>" */
 int	xbus_start(struct xvifd *);
 void	xbus_stop(struct xvifd *);
-void	xbus_watch_fired(struct xvifd *, const char *path, const char *token);
 void	xbus_set_state(struct xvif *, int state);
+/* ... for xbus_scan.c: */
+void	xbus_vif_new(struct xvifd *, domid_t domid, unsigned int handle);
+void	xbus_vif_destroy(struct xvif *, const char *why);
+void	xbus_reconcile(struct xvif *);
+bool	xbus_policy_key(struct xvif *, const char *key);
+
+/* xbus_scan.c: which vifs there are; the start-up sweep. */
+void	xbus_scan_init(struct xvifd *);
+void	xbus_scan_stop(struct xvifd *);
+void	xbus_watch_fired(struct xvifd *, const char *path, const char *token);
+bool	xbus_vif_gone(struct xvifd *, unsigned int domid,
+	    unsigned int handle);
 
 /* xbus_keys.c: a vif's XenStore keys, read and checked; ours written. */
 int	xbus_read(struct xvif *, const char *dir, const char *key, char *buf,
@@ -380,8 +394,6 @@ int	xbus_be_there(struct xvif *, uint32_t txn);
 int	xbus_write_be(struct xvif *, const char *key, const char *val);
 int	xbus_txn(struct xvif *, int (*)(struct xvif *, uint32_t, void *),
 	    void *);
-bool	xbus_vif_gone(struct xvifd *, unsigned int domid,
-	    unsigned int handle);
 void	xbus_error(struct xvif *, const char *fmt, ...) LOG_ATTR_FMT(2, 3);
 int	xbus_read_mac(struct xvif *);
 int	xbus_read_name(struct xvif *);
