@@ -144,22 +144,37 @@ priv_lock(const char *dir, pid_t *holder)
 
 /* -- The state directory's owner. -- */
 
+/*
+ * A vif's file in the state directory, by its name: PRIV_VIF_JOURNAL for
+ * <domid>.<handle> (vif_journal.c), PRIV_VIF_IFRECORD for the same with
+ * VIF_IFRECORD_SUFFIX (vif_ifrecord.c), with its domid and handle; 0 for
+ * any other name, one we would not give (01.2, 1.2.iface).
+ */
+int
+priv_vif_file(const char *name, unsigned int *domid, unsigned int *handle)
+{
+	char again[64];
+	size_t n;
+
+	if (sscanf(name, "%u.%u", domid, handle) != 2)
+		return 0;
+	snprintf(again, sizeof(again), "%u.%u", *domid, *handle);
+	n = strlen(again);
+	if (strncmp(again, name, n) != 0)
+		return 0;
+	if (name[n] == '\0')
+		return PRIV_VIF_JOURNAL;
+	return strcmp(name + n, VIF_IFRECORD_SUFFIX) == 0 ?
+	    PRIV_VIF_IFRECORD : 0;
+}
+
 static bool
 priv_ours(const char *name)
 {
 	unsigned int domid, handle;
-	char again[64];
 
-	if (strcmp(name, PRIV_LOCK_NAME) == 0)
-		return true;
-	/* A journal, <domid>.<handle>, as vif_journal.c names them, or an
-	 * interface record, <domid>.<handle>.if (vif_ifrecord.c). */
-	if (sscanf(name, "%u.%u", &domid, &handle) != 2)
-		return false;
-	snprintf(again, sizeof(again), "%u.%u", domid, handle);
-	return strcmp(again, name) == 0 || (strncmp(again, name,
-	    strlen(again)) == 0 && strcmp(name + strlen(again),
-	    VIF_IFRECORD_SUFFIX) == 0);
+	return strcmp(name, PRIV_LOCK_NAME) == 0 ||
+	    priv_vif_file(name, &domid, &handle) != 0;
 }
 
 int

@@ -14,6 +14,10 @@
 #define PRIV_LOCK_NAME	"xvifd.lock"	/* in the state directory */
 /* Beside each vif's journal, <domid>.<handle>: its interface record. */
 #define VIF_IFRECORD_SUFFIX	".if"		/* vif_ifrecord.c */
+#define PRIV_VIF_JOURNAL	1	/* priv_vif_file's kinds */
+#define PRIV_VIF_IFRECORD	2
+int	priv_vif_file(const char *name, unsigned int *domid,
+	    unsigned int *handle);
 
 /* The user to run as (--user), looked up before anything is opened. */
 struct priv_user {

@@ -35,8 +35,8 @@ static void
 ifrec_path(const struct xvifd *xd, domid_t domid, unsigned int handle,
     char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%u.%u" VIF_IFRECORD_SUFFIX, xd->xd_state_dir, domid,
-	    handle);
+	snprintf(buf, len, "%s/%u.%u" VIF_IFRECORD_SUFFIX, xd->xd_state_dir,
+	    domid, handle);
 }
 
 /*

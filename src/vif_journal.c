@@ -379,11 +379,12 @@ vif_journal_close(struct xvif *vif)
 unsigned int
 vif_state_sweep(struct xvifd *xd)
 {
-	char name[64], path[XVIF_PATH_MAX + 64];
+	char path[XVIF_PATH_MAX + 64];
 	unsigned int domid, handle, later = 0;
 	struct dirent *de;
 	struct xvif *vif;
 	bool ifrec;
+	int kind;
 	DIR *d;
 
 	if ((d = opendir(xd->xd_state_dir)) == NULL) {
@@ -391,20 +392,16 @@ vif_state_sweep(struct xvifd *xd)
 		return 1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (sscanf(de->d_name, "%u.%u", &domid, &handle) != 2)
-			continue;
-		snprintf(name, sizeof(name), "%u.%u", domid, handle);
-		ifrec = strncmp(name, de->d_name, strlen(name)) == 0 &&
-		    strcmp(de->d_name + strlen(name), VIF_IFRECORD_SUFFIX) == 0;
-		if (!ifrec && strcmp(name, de->d_name) != 0)
+		if ((kind = priv_vif_file(de->d_name, &domid, &handle)) == 0)
 			continue;	/* not a name we would give */
+		ifrec = kind == PRIV_VIF_IFRECORD;
 		for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
 			if (vif->vif_domid == domid && vif->vif_handle == handle)
 				break;
 		if (vif != NULL)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s%s", xd->xd_state_dir,
-		    name, ifrec ? VIF_IFRECORD_SUFFIX : "");
+		snprintf(path, sizeof(path), "%s/%u.%u%s", xd->xd_state_dir,
+		    domid, handle, ifrec ? VIF_IFRECORD_SUFFIX : "");
 		if (!xbus_vif_gone(xd, domid, handle) ||
 		    (ifrec && !vif_ifrecord_take_up(xd, domid, handle, path))) {
 			later++;
