@@ -10,9 +10,8 @@
  * of them one user's and the last CTL_CLIENTS_ROOT root's (more are told
  * "busy" and closed: members of --ctl-group holding every place with
  * idle connections would shut root out, again and again), and a bad
- * request is answered,
- * counted and logged at most every XVIF_LOG_INTERVAL seconds, never
- * more.
+ * request is answered, counted and logged at most every
+ * XVIF_LOG_INTERVAL seconds, never more.
  *
  * The counters a worker writes are read here without a lock, as the
  * SIGUSR1 dump does: each is one aligned 64-bit word (a torn read is not

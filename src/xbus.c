@@ -312,11 +312,13 @@ xbus_rate(struct xvif *vif, bool changed)
 	if (changed && same)
 		return;
 	vif->vif_rate = r;
-	/* At a connect, said if new (a guest reconnecting in a loop must
-	 * not repeat it each time); the first connect's limit is new. */
-	if (changed || (vif_rate_limited(&r) &&
-	    (!same || !vif->vif_rate_said))) {
-		vif->vif_rate_said = true;
+	/*
+	 * At a connect, said if new (a guest reconnecting in a loop must
+	 * not repeat it each time): vif_rate only ever became a limit
+	 * here, and said so; the first connect's limit is new against the
+	 * zeroed, unlimited vif_rate.
+	 */
+	if (changed || (vif_rate_limited(&r) && !same)) {
 		vif_rate_format(&r, s, sizeof(s));
 		log_info("%s: guest TX rate: %s", vif->vif_tag, s);
 	}

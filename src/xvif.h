@@ -343,7 +343,6 @@ struct xvif {
 	 */
 	struct log_rate		 vif_life_rate;
 	uint64_t		 vif_as_said;	/* the rules last logged */
-	bool			 vif_rate_said;	/* vif_rate, logged */
 	struct log_rate		 vif_fatal_rate;
 	pthread_mutex_t		 vif_fatal_mu;
 	struct hp		*vif_hp;	/* the TAP (its first queue) */
