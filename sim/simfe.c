@@ -455,7 +455,8 @@ simfe_usage(void)
 	    "      connect-fatal connect-bad-extra event-storm reinit "
 	    "ungranted-second\n      rx-prod-overrun rx-ungranted "
 	    "csum-not-ip gso-not-tcp queue-prod-overrun\n"
-	    "      queues-over-max queue-ring-ungranted overrun-reinit\n",
+	    "      queues-over-max queue-ring-ungranted overrun-reinit\n"
+	    "      initialised-early\n",
 	    SIMFE_QUEUES_MAX);
 }
 

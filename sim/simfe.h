@@ -131,6 +131,9 @@ enum simfe_mb {
 	/* TX req_prod 300 past, then at once Initialising, fresh rings (a
 	 * guest whose driver dies and reloads) */
 	SIMFE_MB_OVERRUN_REINIT,
+	/* Initialised alone, then (SIMFE_EARLY_MS later) the keys and
+	 * Connected: the order the protocol allows, which Linux never uses */
+	SIMFE_MB_INITIALISED_EARLY,
 };
 
 /* Where the xenbus handshake is (our side); see the diagram in simfe_xs.c. */

@@ -38,6 +38,7 @@ static const char *const simfe_mb_names[] = {
 	[SIMFE_MB_QUEUES_OVER_MAX] = "queues-over-max",
 	[SIMFE_MB_QUEUE_RING_UNGRANTED] = "queue-ring-ungranted",
 	[SIMFE_MB_OVERRUN_REINIT] = "overrun-reinit",
+	[SIMFE_MB_INITIALISED_EARLY] = "initialised-early",
 };
 
 const char *
@@ -304,6 +305,7 @@ simfe_misbehave(struct simfe *sf)
 	case SIMFE_MB_CONNECT_BAD_EXTRA:
 	case SIMFE_MB_QUEUES_OVER_MAX:
 	case SIMFE_MB_QUEUE_RING_UNGRANTED:
+	case SIMFE_MB_INITIALISED_EARLY:
 		return;			/* done before Connected */
 	case SIMFE_MB_EVENT_STORM:
 		simfe_mb_say(sf, "notifying 50 times a millisecond with "

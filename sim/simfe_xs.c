@@ -33,12 +33,14 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <xenstore.h>
 
 #include "proto.h"
 #include "simfe.h"
 
 #define SIMFE_TXN_TRIES		32	/* transaction retries on EAGAIN */
+#define SIMFE_EARLY_MS		500	/* initialised-early: keys this late */
 
 static const char *
 simfe_state_name(int st)
@@ -317,6 +319,23 @@ simfe_say_connected(struct simfe *sf)
  * the rings and the port, then write every key and state=Connected in
  * one transaction (retried on EAGAIN).
  */
+/*
+ * initialised-early: say Initialised with no key written yet, and what
+ * the backend is SIMFE_EARLY_MS later (a backend that reads the keys at
+ * Initialised finds none; it should wait for them, still InitWait).
+ */
+static void
+simfe_initialised_early(struct simfe *sf)
+{
+	struct timespec ts = { 0, SIMFE_EARLY_MS * 1000000L };
+
+	simfe_set_state(sf, XenbusStateInitialised);
+	(void)nanosleep(&ts, NULL);
+	simfe_say(sf, "misbehave initialised-early: backend %s after %d ms, "
+	    "keys not written", simfe_state_name(simfe_be_state(sf)),
+	    SIMFE_EARLY_MS);
+}
+
 static int
 simfe_connect(struct simfe *sf)
 {
@@ -345,6 +364,8 @@ simfe_connect(struct simfe *sf)
 	}
 	if (!sf->sf_ever_connected)
 		simfe_mb_prefill(sf);
+	if (sf->sf_mb == SIMFE_MB_INITIALISED_EARLY && !sf->sf_ever_connected)
+		simfe_initialised_early(sf);
 	for (try = 0; try < SIMFE_TXN_TRIES; try++) {
 		errno = 0;
 		if ((t = xs_transaction_start(sf->sf_xsh)) == XBT_NULL) {

@@ -410,6 +410,8 @@ xbus_reconcile(struct xvif *vif)
 	in.fi_fe = (int)fe_state;
 	in.fi_be = vif->vif_state;
 	in.fi_failed = vif->vif_failed;
+	in.fi_no_keys = in.fi_fe == XenbusStateInitialised &&
+	    !vif->vif_connected && !xbus_fe_keys_written(vif);
 	xbus_fsm_decide(&in, &st);
 	/* Quiet when nothing changes: a frontend rewriting its state in a
 	 * loop must not grow the log, even at -vv. */

@@ -84,7 +84,8 @@ xbus_fsm_next(int cur, int target)
  *   Initialised,   connect, unless the vif failed: then stay Closing
  *   Connected      until the frontend resets (Linux acts on Connected
  *                  only; Initialised with its keys written is as good,
- *                  as FreeBSD's and Mirage's backends take it)
+ *                  as FreeBSD's and Mirage's backends take it, and
+ *                  before they are, InitWait: wait for them)
  *   Closing        disconnect, Closing (from Closed too)
  *   Closed         disconnect, Closed; a reset as well
  *   Unknown        the frontend is gone: as Closed
@@ -113,6 +114,11 @@ xbus_fsm_decide(const struct xbus_fsm_in *in, struct xbus_fsm_step *st)
 		break;
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
+		if (in->fi_fe == XenbusStateInitialised && in->fi_no_keys &&
+		    in->fi_online && !in->fi_failed) {
+			st->fs_target = XenbusStateInitWait;
+			break;
+		}
 		if (!in->fi_online || in->fi_failed) {
 			st->fs_disconnect = true;
 			st->fs_target = XenbusStateClosing;

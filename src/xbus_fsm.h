@@ -22,6 +22,7 @@ struct xbus_fsm_in {
 	int	fi_fe;		/* the frontend's; Unknown if gone or garbage */
 	bool	fi_online;	/* the toolstack's online key is not "0" */
 	bool	fi_failed;	/* the data path failed; not yet reset */
+	bool	fi_no_keys;	/* Initialised, its keys not all written */
 };
 
 /* What to do about it, in this order. */

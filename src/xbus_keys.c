@@ -277,6 +277,55 @@ xbus_read_nqueues(struct xvif *vif, unsigned int *nq)
 	return 0;
 }
 
+/* Is key under dir there (whatever it says)? */
+static bool
+xbus_key_there(struct xvif *vif, const char *dir, const char *key)
+{
+	char buf[16];
+
+	return xbus_read(vif, dir, key, buf, sizeof(buf)) != -ENOENT;
+}
+
+/*
+ * Has the frontend written the keys a connect reads (request-rx-copy,
+ * each queue's ring refs and channel)?  Asked when it says Initialised:
+ * Linux netback connects on Connected only, whatever it finds, so a
+ * frontend that says Initialised before writing its keys works there,
+ * and here it waits for the keys or for Connected as well (netback.md:
+ * Initialised is as good as Connected once the keys are all there).
+ * Only whether they are there: what they say is xbus_read_fe's to judge,
+ * and a key that cannot be read for another reason counts as there, for
+ * the connect to say why.
+ */
+bool
+xbus_fe_keys_written(struct xvif *vif)
+{
+	const char *dir = vif->vif_fe_path;
+	char qdir[XVIF_PATH_MAX + 24], buf[16];
+	unsigned long nq = 1;
+	unsigned int i;
+	int rc;
+
+	if (!xbus_key_there(vif, dir, "request-rx-copy"))
+		return false;
+	rc = xbus_read(vif, dir, "multi-queue-num-queues", buf, sizeof(buf));
+	if (rc >= 0 && (proto_parse_uint(buf, 65535, &nq) < 0 || nq == 0 ||
+	    nq > vif->vif_queues_max))
+		return true;		/* the connect refuses it */
+	for (i = 0; i < nq; i++) {
+		if (nq > 1)
+			snprintf(qdir, sizeof(qdir), "%s/queue-%u", dir, i);
+		else
+			snprintf(qdir, sizeof(qdir), "%s", dir);
+		if (!xbus_key_there(vif, qdir, "tx-ring-ref") ||
+		    !xbus_key_there(vif, qdir, "rx-ring-ref") ||
+		    (!xbus_key_there(vif, qdir, "event-channel") &&
+		    !xbus_key_there(vif, qdir, "event-channel-tx")))
+			return false;
+	}
+	return true;
+}
+
 /* Frontend keys for a connect (netif.h); Untrusted: the guest wrote them. */
 int
 xbus_read_fe(struct xvif *vif, struct vif_fe *fe)

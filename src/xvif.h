@@ -397,6 +397,7 @@ void	xbus_error(struct xvif *, const char *fmt, ...) LOG_ATTR_FMT(2, 3);
 int	xbus_read_mac(struct xvif *);
 int	xbus_read_name(struct xvif *);
 int	xbus_read_fe(struct xvif *, struct vif_fe *);
+bool	xbus_fe_keys_written(struct xvif *);
 void	xbus_read_rate(struct xvif *, struct vif_rate *);
 int	xbus_read_antispoof(struct xvif *);
 void	xbus_antispoof_changed(struct xvif *);

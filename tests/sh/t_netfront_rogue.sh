@@ -215,4 +215,20 @@ l=$(grep 'rx_foreign=' "$RLOG" | tail -1)
 good_pings starve-reconnect
 rogue_down starve-reconnect
 
+# A frontend that says Initialised before it writes its keys (the
+# protocol allows it; Linux netback only looks at Connected): waited
+# for, then connected -- not failed for keys not there yet.
+k=$((k + 1))
+rogue_up $k initialised-early
+expect initialised-early "misbehave initialised-early: backend InitWait after" \
+    "the backend waits for the keys"
+expect initialised-early "state Connected: tx-ring-ref" "then connects"
+t_not "initialised-early: no error node" \
+    xenstore-read "/local/domain/0/backend/vif/$RD/0/error"
+t_ok "initialised-early: backend Connected" \
+    t_wait 10 state_is "/local/domain/0/backend/vif/$RD/0" 4
+good_pings initialised-early
+rogue_pings $k initialised-early
+rogue_down initialised-early
+
 t_done

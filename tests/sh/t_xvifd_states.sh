@@ -88,9 +88,16 @@ t_wait 5 state_is $be/$d/0 5 && t_pass "backend Closed, frontend Closing: backen
 as_dom "$d" xenstore-write $fe/state 6
 t_wait 5 state_is $be/$d/0 6
 as_dom "$d" xenstore-write $fe/state 3
-sleep 0.5
-t_wait 5 state_is $be/$d/0 5 && t_pass "Initialised without rings while Closed: refused (Closing), no crash" ||
+# Initialised before its keys: waited for (InitWait), as Linux netback
+# waits for Connected; Connected without them fails the vif.
+t_wait 5 state_is $be/$d/0 2 && t_pass "Initialised without rings while Closed: InitWait, waiting for them" ||
 	t_fail "Initialised without rings while Closed" "state $(xenstore-read $be/$d/0/state)"
+sleep 0.5
+t_ok "Initialised without rings: still InitWait" state_is $be/$d/0 2
+t_not "Initialised without rings: no error node" xenstore-read $be/$d/0/error
+as_dom "$d" xenstore-write $fe/state 4
+t_wait 5 state_is $be/$d/0 5 && t_pass "then Connected without rings: refused (Closing), no crash" ||
+	t_fail "then Connected without rings" "state $(xenstore-read $be/$d/0/state)"
 as_dom "$d" xenstore-write $fe/state 1
 t_wait 5 state_is $be/$d/0 2 && t_pass "reconnect again" || t_fail "reconnect again" "state $(xenstore-read $be/$d/0/state)"
 # Garbage in the frontend's state: read as Unknown, handled as Closed.

@@ -1,7 +1,7 @@
 /*
  * t_xbus_fsm.c -- the xenbus state machine (src/xbus_fsm.c) as tables:
  * the path between every pair of backend states, the decision for every
- * (backend, frontend, online, failed) combination, and whole handshakes
+ * (backend, frontend, online, failed, keys written) combination, and whole handshakes
  * of the frontends in reference/netback.md (Linux, Mini-OS, Windows PV,
  * FreeBSD, a frontend that reconnects, a rogue that keeps writing
  * Connected after its vif failed).
@@ -108,14 +108,17 @@ struct want { int clear, disc, target, conn, destroy; };
 #define KEEP	(-1)	/* target: stay where the backend is */
 
 static struct want
-want_for(int fe, int online, int failed)
+want_for(int fe, int online, int failed, int nokeys)
 {
 	switch (fe) {
 	case IN:
 		return online ? (struct want){ 1, 1, IW, 0, 0 } :
 		    (struct want){ 1, 1, CD, 0, 1 };
 	case ID:
-	case CN:
+		if (nokeys && online && !failed)	/* wait for them */
+			return (struct want){ 0, 0, IW, 0, 0 };
+		/* FALLTHROUGH */
+	case CN:		/* without its keys: the connect fails */
 		return online && !failed ? (struct want){ 0, 0, CN, 1, 0 } :
 		    (struct want){ 0, 1, CG, 0, 0 };
 	case CG:
@@ -136,24 +139,25 @@ t_decide_all(struct t_ctx *t)
 	struct xbus_fsm_in in;
 	struct xbus_fsm_step st;
 	struct want w;
-	int be, fe, online, failed;
+	int be, fe, online, failed, nokeys;
 	bool ok;
 
 	for (be = 0; be <= 8; be++)
 	for (fe = 0; fe <= 9; fe++)
 	for (online = 0; online <= 1; online++)
-	for (failed = 0; failed <= 1; failed++) {
-		in = (struct xbus_fsm_in){ be, fe, online, failed };
+	for (failed = 0; failed <= 1; failed++)
+	for (nokeys = 0; nokeys <= 1; nokeys++) {
+		in = (struct xbus_fsm_in){ be, fe, online, failed, nokeys };
 		xbus_fsm_decide(&in, &st);
-		w = want_for(fe, online, failed);
+		w = want_for(fe, online, failed, nokeys);
 		ok = T_EQ(t, st.fs_clear_fail, w.clear) &
 		    T_EQ(t, st.fs_disconnect, w.disc) &
 		    T_EQ(t, st.fs_target, w.target == KEEP ? be : w.target) &
 		    T_EQ(t, st.fs_connect, w.conn) &
 		    T_EQ(t, st.fs_destroy, w.destroy);
 		if (!ok)
-			printf("# be %d fe %d online %d failed %d\n", be, fe,
-			    online, failed);
+			printf("# be %d fe %d online %d failed %d nokeys %d\n",
+			    be, fe, online, failed, nokeys);
 	}
 }
 
@@ -164,7 +168,7 @@ t_decide_all(struct t_ctx *t)
  */
 struct be {
 	int	 state;
-	bool	 online, failed, conn, gone;
+	bool	 online, failed, conn, gone, nokeys;
 	unsigned connects;
 	char	 trace[512];
 };
@@ -181,7 +185,8 @@ be_write(struct be *b, int s)
 static void
 be_sees(struct be *b, int fe)
 {
-	struct xbus_fsm_in in = { b->state, fe, b->online, b->failed };
+	struct xbus_fsm_in in = { b->state, fe, b->online, b->failed,
+	    b->nokeys };
 	struct xbus_fsm_step st;
 	int n;
 
@@ -335,6 +340,38 @@ t_freebsd_and_closed_connected(struct t_ctx *t)
 }
 
 /*
+ * A frontend that says Initialised before it writes its keys is waited
+ * for (Linux netback would not even look before Connected), from InitWait
+ * and from Closed alike; its keys then connect it, at Initialised or at
+ * Connected.
+ */
+static void
+t_initialised_before_keys(struct t_ctx *t)
+{
+	struct be b;
+
+	be_new(&b);
+	b.nokeys = true;
+	be_sees(&b, ID);
+	T_STREQ(t, b.trace, "");
+	T_EQ(t, b.connects, 0);
+	b.nokeys = false;
+	be_sees(&b, CN);
+	T_STREQ(t, b.trace, "Connected");
+	T_EQ(t, b.connects, 1);
+	be_sees(&b, CD);
+	b.trace[0] = '\0';
+	b.nokeys = true;
+	be_sees(&b, ID);
+	T_STREQ(t, b.trace, "InitWait");
+	T_EQ(t, b.connects, 1);
+	b.nokeys = false;
+	be_sees(&b, ID);
+	T_STREQ(t, b.trace, "InitWait Connected");
+	T_EQ(t, b.connects, 2);
+}
+
+/*
  * A vif whose data path failed stays failed while the frontend insists
  * on Connected, and comes back only after the frontend resets.
  */
@@ -371,13 +408,15 @@ t_failed_stays_failed(struct t_ctx *t)
 const struct t_case t_cases[] = {
 	{ "paths between backend states", t_paths },
 	{ "every edge is legal", t_edges_legal },
-	{ "decision for every backend x frontend x online x failed",
+	{ "decision for every backend x frontend x online x failed x keys",
 	    t_decide_all },
 	{ "linux netfront", t_linux },
 	{ "mini-os netfront", t_minios },
 	{ "windows pv netfront", t_windows },
 	{ "freebsd initialised, closed -> connected", 
 	    t_freebsd_and_closed_connected },
+	{ "initialised before its keys: waited for",
+	    t_initialised_before_keys },
 	{ "a failed vif stays failed until the frontend resets",
 	    t_failed_stays_failed },
 	{ NULL, NULL }
