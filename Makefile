@@ -97,7 +97,8 @@ $(BUILD)/obj/faults/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DXVIFD_FAULTS -c -o $@ $<
 $(FAULTS): $(call obj,src/xvifd.c) $(BUILD)/obj/faults/src/vif_journal.o \
-    $(BUILD)/obj/faults/src/xbus.o $(LIBSIM) $(LIBXVIF)
+    $(BUILD)/obj/faults/src/xbus.o $(BUILD)/obj/faults/src/vif_ifrecord.o \
+    $(LIBSIM) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/xvifctl: $(call obj,src/xvifctl.c) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

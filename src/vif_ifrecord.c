@@ -24,7 +24,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -40,9 +42,40 @@ ifrec_path(const struct xvifd *xd, domid_t domid, unsigned int handle,
 }
 
 /*
+ * Fault injection, in the test build only (xvifd-faults; the product has
+ * no such point): XVIFD_TEST_KILL_AT_IFRECORD=D kills the daemon when it
+ * has opened domain D's record and written nothing yet -- where a record
+ * opened with O_TRUNC was left empty, and its interface for ever.
+ */
+#ifdef XVIFD_FAULTS
+static void
+ifrec_fault(const struct xvif *vif)
+{
+	const char *e = getenv("XVIFD_TEST_KILL_AT_IFRECORD");
+	unsigned long d;
+
+	if (e == NULL)
+		return;
+	if (proto_parse_uint(e, DOMID_FIRST_RESERVED - 1, &d) < 0)
+		fatalx("XVIFD_TEST_KILL_AT_IFRECORD=%s: want a domid", e);
+	if (d == vif->vif_domid)
+		raise(SIGKILL);
+}
+#else
+static void
+ifrec_fault(const struct xvif *vif)
+{
+}
+#endif
+
+/*
  * After its TAP is opened (made, re-attached or made again): say which
- * interface is the vif's.  One small write; a record cut short by a crash
- * does not parse and is only dropped at the next start.
+ * interface is the vif's.  The record is written over in place, never
+ * truncated first: a daemon killed in between leaves the old record (the
+ * same vif's, naming its interface as it was), and a new line shorter
+ * than the old has the old one's tail after its newline, which the reader
+ * ignores.  A new record cut short by a crash does not parse and is only
+ * dropped at the next start.
  */
 void
 vif_ifrecord_write(struct xvif *vif, const char *first)
@@ -56,9 +89,11 @@ vif_ifrecord_write(struct xvif *vif, const char *first)
 	    vif->vif_name);
 	ifrec_path(vif->vif_d, vif->vif_domid, vif->vif_handle, path,
 	    sizeof(path));
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd < 0 || write(fd, line, (size_t)n) != n)
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		ifrec_fault(vif);
+	if (fd < 0 || write(fd, line, (size_t)n) != n ||
+	    ftruncate(fd, n) < 0)
 		log_warn("%s: interface record %s (an interface left by a "
 		    "guest destroyed while no xvifd runs stays)", vif->vif_tag,
 		    path);

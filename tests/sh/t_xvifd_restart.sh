@@ -81,6 +81,10 @@ ip netns exec "$DOM0_NS" sh -c "echo \$(cat /sys/class/net/xvdecoy0/ifindex) xvd
 	echo \$(cat /sys/class/net/xvif${d5}i0/ifindex) xvif${d5}i0 xvif${d5}i0 >$sd/91.0.if;
 	echo \$(cat /sys/class/net/xvrenamed/ifindex) xvorig0 xvorig0 >$sd/92.0.if"
 printf '7 xvif' >"$sd/93.0.if"
+# A record written over a longer one, killed before the truncate: the old
+# one's tail after the newline.
+ip -n "$DOM0_NS" tuntap add dev xvtail0 mode tap
+ip netns exec "$DOM0_NS" sh -c "printf '%s xvtail0 xvtail0\nlongername0\n' \$(cat /sys/class/net/xvtail0/ifindex) >$sd/96.0.if"
 # A vif whose directory is there but not whole (the toolstack still
 # writing it): no vif entry, yet not gone.
 ip -n "$DOM0_NS" tuntap add dev xvhalf0 mode tap
@@ -95,6 +99,8 @@ t_ok "... which says why" t_wait 5 grep -q "vif 90.0, gone while no xvifd ran: i
 t_ok "... not a live vif's interface on record" ip -n "$DOM0_NS" link show "xvif${d5}i0"
 t_ok "... which says whose it is" t_wait 5 grep -q "vif 91.0, gone while no xvifd ran: its interface xvif${d5}i0 is xvif${d5}i0's now" "$T_DIR/xvifd.log"
 t_ok "... not a TAP renamed since" ip -n "$DOM0_NS" link show xvrenamed
+t_ok "... one with an older record's tail is read" t_wait 5 sh -c \
+	"! ip -n $DOM0_NS link show xvtail0 2>/dev/null"
 t_ok "... a torn record is said" t_wait 5 grep -q "interface record $sd/93.0.if: not readable, dropped" "$T_DIR/xvifd.log"
 recs() { (cd "$sd" && ls -- *.if | sort | tr '\n' ' '); }
 t_wait 5 sh -c "[ \"\$(cd $sd && ls -- *.if | wc -l)\" = 2 ]"
@@ -110,4 +116,27 @@ t_ok "... its directory removed: the interface goes" t_wait 15 sh -c \
 t_ok "... and its record" t_wait 5 sh -c "[ \"\$(cd $sd && ls -- *.if)\" = $d5.0.if ]"
 t_ok "... the live guest still carries traffic" ip netns exec "${GUEST_NS[5]}" ping -c 2 -i 0.2 -W 2 -q 169.254.5.1
 t_ok "... xvifd still runs" kill -0 "$XVIFD_PID"
+
+# Killed while it writes a record again (each start does, re-attaching):
+# xvifd-faults with XVIFD_TEST_KILL_AT_IFRECORD dies with the record open
+# and nothing written yet.  The record must still name the interface --
+# opened with O_TRUNC it was left empty, and the interface of a guest
+# destroyed before the next start stayed for ever.
+w_stop "$XVIFD_PID"
+ip netns exec "$DOM0_NS" env XVIFD_TEST_KILL_AT_IFRECORD="$d5" "$XVIFD_FAULTS" \
+	--hv sim --sim-dir "$SIM_DIR" -vv --no-hotplug-wait >>"$T_DIR/xvifd.log" 2>&1 &
+dead=$!
+if t_wait 15 sh -c "! kill -0 $dead 2>/dev/null"; then
+	wait "$dead" 2>/dev/null
+	t_eq "killed while writing a record (SIGKILL)" "$?" 137
+else
+	kill -KILL "$dead"
+	t_fail "killed while writing a record" "still running after 15 s"
+fi
+t_eq "... the record still names the interface" "$(cut -d' ' -f2- "$sd/$d5.0.if")" \
+	"xvif${d5}i0 xvif${d5}i0"
+XVIF_SIM_TIMEOUT_SCALE=0.05 "$SIM" destroy --dir "$SIM_DIR" "$d5" >>"$T_DIR/tool.log" 2>&1
+xvifd_start --no-hotplug-wait
+t_ok "... so the next xvifd deletes it once its guest is destroyed" t_wait 10 sh -c \
+	"! ip -n $DOM0_NS link show xvif${d5}i0 2>/dev/null"
 t_done
