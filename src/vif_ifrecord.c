@@ -19,7 +19,9 @@
  * interface that still has that ifindex, under one of those names, held
  * by no vif of ours, and a TAP (anything else refuses to be attached), is
  * deleted.  An interface that has another name now was renamed by
- * someone (or its ifindex reused): left alone.
+ * someone (or its ifindex reused): left alone.  The same is done, when a
+ * vif's record is written, with the interface an earlier record of that
+ * domid.handle names, if it is another: an earlier vif's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +41,113 @@ ifrec_path(const struct xvifd *xd, domid_t domid, unsigned int handle,
 {
 	snprintf(buf, len, "%s/%u.%u" VIF_IFRECORD_SUFFIX, xd->xd_state_dir,
 	    domid, handle);
+}
+
+/* Does a vif of ours hold the interface with this ifindex? */
+static struct xvif *
+ifrec_holder(struct xvifd *xd, int ifindex)
+{
+	struct xvif *vif;
+
+	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
+		if (vif->vif_hp != NULL && hp_ifindex(vif->vif_hp) == ifindex)
+			return vif;
+	return NULL;
+}
+
+/* Read a record: 0, or -1 if it is not one we wrote whole. */
+static int
+ifrec_read(const char *path, int *ifindex, char first[IF_NAMESIZE],
+    char final[IF_NAMESIZE])
+{
+	char line[64], end;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	/* Not blocking on a FIFO someone put there: a file, or nothing. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) < 0)
+		return -1;
+	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
+	    read(fd, line, sizeof(line) - 1) : -1;
+	close(fd);
+	if (n <= 0)
+		return -1;
+	line[n] = '\0';
+	if (sscanf(line, "%d %15s %15s%c", ifindex, first, final, &end) != 4 ||
+	    end != '\n' || *ifindex <= 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Delete the interface of the record at path, if it still is the one on
+ * record (what who names: a vif gone, or this vif's earlier one).  True
+ * when the record has served (whatever became of the interface); false
+ * if it could not be told whether the interface is there.
+ */
+static bool
+ifrec_take_up(struct xvifd *xd, const char *path, const char *who)
+{
+	char first[IF_NAMESIZE], final[IF_NAMESIZE], now[IF_NAMESIZE];
+	struct xvif *holder;
+	struct hp *hp;
+	int ifindex, rc;
+
+	if (ifrec_read(path, &ifindex, first, final) < 0) {
+		log_warnx("interface record %s: not readable, dropped", path);
+		return true;
+	}
+	if (if_indextoname((unsigned int)ifindex, now) == NULL) {
+		if (errno == ENXIO || errno == ENODEV)
+			return true;	/* gone with its namespace, or by hand */
+		log_warn("%s: interface %d (looked at again later)", who,
+		    ifindex);
+		return false;
+	}
+	if (strcmp(now, first) != 0 && strcmp(now, final) != 0) {
+		log_info("%s: interface %d is %s now, not %s: left alone", who,
+		    ifindex, now, final);
+		return true;
+	}
+	if ((holder = ifrec_holder(xd, ifindex)) != NULL) {
+		log_info("%s: its interface %s is %s's now", who, now,
+		    holder->vif_tag);
+		return true;
+	}
+	if ((rc = hp_open(xd->xd_hp_ops, now, &hp)) < 0) {
+		log_warnc(-rc, "%s: interface %s left", who, now);
+		return true;
+	}
+	/* Renamed or replaced between the look and the open: not it. */
+	if (hp_ifindex(hp) != ifindex) {
+		hp_close(hp, !hp->hp_reattached);
+		return true;
+	}
+	hp_close(hp, true);
+	log_info("%s: interface %s deleted", who, now);
+	return true;
+}
+
+/*
+ * A record of this vif's domid.handle that names another interface is of
+ * an earlier vif of that name: a domain gone while no xvifd ran whose id
+ * the toolstack gave again, the earlier interface named otherwise (a
+ * vifname).  That interface is no vif's now: taken up before the record
+ * is written over (without it, it stayed for ever).
+ */
+static void
+ifrec_earlier(struct xvif *vif, const char *path, int ifindex)
+{
+	char first[IF_NAMESIZE], final[IF_NAMESIZE], who[96];
+	int was;
+
+	if (ifrec_read(path, &was, first, final) < 0 || was == ifindex)
+		return;
+	snprintf(who, sizeof(who), "%s: an earlier vif %u.%u",
+	    vif->vif_tag, vif->vif_domid, vif->vif_handle);
+	(void)ifrec_take_up(vif->vif_d, path, who);
 }
 
 /*
@@ -89,6 +198,7 @@ vif_ifrecord_write(struct xvif *vif, const char *first)
 	    vif->vif_name);
 	ifrec_path(vif->vif_d, vif->vif_domid, vif->vif_handle, path,
 	    sizeof(path));
+	ifrec_earlier(vif, path, ifindex);
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0)
 		ifrec_fault(vif);
@@ -113,93 +223,18 @@ vif_ifrecord_remove(struct xvif *vif)
 		log_warn("%s: remove %s", vif->vif_tag, path);
 }
 
-/* Does a vif of ours hold the interface with this ifindex? */
-static struct xvif *
-ifrec_holder(struct xvifd *xd, int ifindex)
-{
-	struct xvif *vif;
-
-	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
-		if (vif->vif_hp != NULL && hp_ifindex(vif->vif_hp) == ifindex)
-			return vif;
-	return NULL;
-}
-
-/* Read a record: 0, or -1 if it is not one we wrote whole. */
-static int
-ifrec_read(const char *path, int *ifindex, char first[IF_NAMESIZE],
-    char final[IF_NAMESIZE])
-{
-	char line[64], end;
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	/* Not blocking on a FIFO someone put there: a file, or nothing. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK)) < 0)
-		return -1;
-	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
-	    read(fd, line, sizeof(line) - 1) : -1;
-	close(fd);
-	if (n <= 0)
-		return -1;
-	line[n] = '\0';
-	if (sscanf(line, "%d %15s %15s%c", ifindex, first, final, &end) != 4 ||
-	    end != '\n' || *ifindex <= 0)
-		return -1;
-	return 0;
-}
-
 /*
  * The record of vif domid.handle, gone while no xvifd ran (called by
  * vif_state_sweep): delete its interface.  True when the record has
- * served (whatever became of the interface) and goes; false if it could
- * not be told whether the interface is there: kept, for another look.
+ * served and goes; false if it is kept, for another look.
  */
 bool
 vif_ifrecord_take_up(struct xvifd *xd, unsigned int domid, unsigned int handle,
     const char *path)
 {
-	char first[IF_NAMESIZE], final[IF_NAMESIZE], now[IF_NAMESIZE];
-	struct xvif *holder;
-	struct hp *hp;
-	int ifindex, rc;
+	char who[64];
 
-	if (ifrec_read(path, &ifindex, first, final) < 0) {
-		log_warnx("interface record %s: not readable, dropped", path);
-		return true;
-	}
-	if (if_indextoname((unsigned int)ifindex, now) == NULL) {
-		if (errno == ENXIO || errno == ENODEV)
-			return true;	/* gone with its namespace, or by hand */
-		log_warn("vif %u.%u, gone while no xvifd ran: interface %d "
-		    "(looked at again later)", domid, handle, ifindex);
-		return false;
-	}
-	if (strcmp(now, first) != 0 && strcmp(now, final) != 0) {
-		log_info("vif %u.%u, gone while no xvifd ran: interface %d "
-		    "is %s now, not %s: left alone", domid, handle, ifindex,
-		    now, final);
-		return true;
-	}
-	if ((holder = ifrec_holder(xd, ifindex)) != NULL) {
-		log_info("vif %u.%u, gone while no xvifd ran: its interface "
-		    "%s is %s's now", domid, handle, now, holder->vif_tag);
-		return true;
-	}
-	if ((rc = hp_open(xd->xd_hp_ops, now, &hp)) < 0) {
-		log_warnc(-rc, "vif %u.%u, gone while no xvifd ran: interface "
-		    "%s left", domid, handle, now);
-		return true;
-	}
-	/* Renamed or replaced between the look and the open: not it. */
-	if (hp_ifindex(hp) != ifindex) {
-		hp_close(hp, !hp->hp_reattached);
-		return true;
-	}
-	hp_close(hp, true);
-	log_info("vif %u.%u, gone while no xvifd ran: interface %s deleted",
-	    domid, handle, now);
-	return true;
+	snprintf(who, sizeof(who), "vif %u.%u, gone while no xvifd ran",
+	    domid, handle);
+	return ifrec_take_up(xd, path, who);
 }

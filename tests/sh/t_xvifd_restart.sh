@@ -139,4 +139,26 @@ XVIF_SIM_TIMEOUT_SCALE=0.05 "$SIM" destroy --dir "$SIM_DIR" "$d5" >>"$T_DIR/tool
 xvifd_start --no-hotplug-wait
 t_ok "... so the next xvifd deletes it once its guest is destroyed" t_wait 10 sh -c \
 	"! ip -n $DOM0_NS link show xvif${d5}i0 2>/dev/null"
+
+# A domain destroyed while no xvifd runs whose id the toolstack gives
+# again before the next start (the simulated hypervisor gives the lowest
+# free one), its vif named otherwise (vifname) than the new one: the
+# record of that domid.handle names the earlier vif's interface, which is
+# no vif's now.  It goes when the new vif's record is written.
+da=$("$SIM" create --dir "$SIM_DIR" --name early)
+"$SIM" attach --dir "$SIM_DIR" "$da" mac=00:16:3e:0a:00:01 vifname=xvearly0 >>"$T_DIR/tool.log" 2>&1
+t_ok "a vif named by the toolstack: its interface made" t_wait 10 ip -n "$DOM0_NS" link show xvearly0
+t_ok "... and on record" t_wait 5 grep -q " xvearly0\$" "$sd/$da.0.if"
+w_stop "$XVIFD_PID"
+XVIF_SIM_TIMEOUT_SCALE=0.05 "$SIM" destroy --dir "$SIM_DIR" "$da" >>"$T_DIR/tool.log" 2>&1
+db=$("$SIM" create --dir "$SIM_DIR" --name again)
+t_eq "destroyed with no xvifd, its id given again" "$db" "$da"
+"$SIM" attach --dir "$SIM_DIR" "$db" mac=00:16:3e:0b:00:01 >>"$T_DIR/tool.log" 2>&1
+xvifd_start --no-hotplug-wait
+t_ok "... the new vif's interface made" t_wait 10 ip -n "$DOM0_NS" link show "xvif${db}i0"
+t_ok "... the earlier vif's interface deleted" t_wait 10 sh -c \
+	"! ip -n $DOM0_NS link show xvearly0 2>/dev/null"
+t_ok "... and said" t_wait 5 grep -q "xvif${db}i0: an earlier vif $db.0: interface xvearly0 deleted" "$T_DIR/xvifd.log"
+t_eq "... the record names the new one" "$(cut -d' ' -f2- "$sd/$db.0.if")" "xvif${db}i0 xvif${db}i0"
+t_ok "... xvifd still runs" kill -0 "$XVIFD_PID"
 t_done
