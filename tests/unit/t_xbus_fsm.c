@@ -348,27 +348,29 @@ t_freebsd_and_closed_connected(struct t_ctx *t)
 static void
 t_initialised_before_keys(struct t_ctx *t)
 {
+	/* From InitWait, keys then Connected; from Closed, keys alone. */
+	static const struct {
+		int		 from, then;
+		const char	*waits, *connects;
+	} tab[] = {
+		{ IW, CN, "", "Connected" },
+		{ CD, ID, "InitWait", "InitWait Connected" },
+	};
 	struct be b;
+	size_t i;
 
-	be_new(&b);
-	b.nokeys = true;
-	be_sees(&b, ID);
-	T_STREQ(t, b.trace, "");
-	T_EQ(t, b.connects, 0);
-	b.nokeys = false;
-	be_sees(&b, CN);
-	T_STREQ(t, b.trace, "Connected");
-	T_EQ(t, b.connects, 1);
-	be_sees(&b, CD);
-	b.trace[0] = '\0';
-	b.nokeys = true;
-	be_sees(&b, ID);
-	T_STREQ(t, b.trace, "InitWait");
-	T_EQ(t, b.connects, 1);
-	b.nokeys = false;
-	be_sees(&b, ID);
-	T_STREQ(t, b.trace, "InitWait Connected");
-	T_EQ(t, b.connects, 2);
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		be_new(&b);
+		b.state = tab[i].from;
+		b.nokeys = true;
+		be_sees(&b, ID);
+		T_STREQ(t, b.trace, tab[i].waits);
+		T_EQ(t, b.connects, 0);
+		b.nokeys = false;
+		be_sees(&b, tab[i].then);
+		T_STREQ(t, b.trace, tab[i].connects);
+		T_EQ(t, b.connects, 1);
+	}
 }
 
 /*
