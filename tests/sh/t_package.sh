@@ -291,6 +291,31 @@ t_ok "postinst: makes the user xvifd (systemd-sysusers, else useradd), before an
 	awk '/systemd-sysusers xvif.conf/ && !s {s = NR} /useradd --system/ && !u {u = NR}
 		/deb-systemd-invoke/ && !r {r = NR}
 		END {exit !(s && u && r && s < r && u < r)}' "$T_DIR/ctl/postinst"
+# The postinst's ways to the user, each run with stand-ins for the
+# commands it calls (nothing else on its PATH): what it asks of them.
+# postinst_run CASE PASSWD GROUP SYSUSERS: getent says the user / group
+# is there (1) or not (0); systemd-sysusers is there (1) or not (0).
+postinst_run() {
+	local bin=$T_DIR/pi-$1 c
+	mkdir -p "$bin"
+	for c in useradd systemd-sysusers deb-systemd-helper deb-systemd-invoke systemctl; do
+		[ "$c" = systemd-sysusers ] && [ "$4" = 0 ] && continue
+		printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n' "$c" "$bin" >"$bin/$c"
+	done
+	printf '#!/bin/sh\ncase "$1 $2" in\n"passwd xvifd") exit %d;;\n"group xvifd") exit %d;;\nesac\nexit 2\n' \
+		$((1 - $2)) $((1 - $3)) >"$bin/getent"
+	chmod +x "$bin"/*
+	PATH=$bin /bin/sh "$T_DIR/ctl/postinst" configure >"$bin/out" 2>&1 ||
+		echo "exit $?: $(cat "$bin/out")" >>"$bin/calls"
+	grep -E '^(useradd|systemd-sysusers|exit)' "$bin/calls" 2>/dev/null
+}
+ua="--no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --comment xvif network backend xvifd"
+t_eq "postinst: the user there: nothing made" "$(postinst_run there 1 0 1)" ""
+t_eq "postinst: systemd-sysusers makes it" "$(postinst_run sysusers 0 0 1)" "systemd-sysusers xvif.conf"
+t_eq "postinst: else useradd, with a group of its own" "$(postinst_run useradd 0 0 0)" \
+	"useradd --system --user-group $ua"
+t_eq "postinst: ... joining a group xvifd already there" "$(postinst_run joins 0 1 0)" \
+	"useradd --system --gid xvifd $ua"
 t_ok "prerm: stops it on remove" grep -q 'deb-systemd-invoke stop xvifd.service' "$T_DIR/ctl/prerm"
 t_not "no stop before an upgrade" grep -qs 'deb-systemd-invoke stop' "$T_DIR/ctl/preinst"
 
