@@ -287,15 +287,41 @@ xbus_key_there(struct xvif *vif, const char *dir, const char *key)
 }
 
 /*
+ * Are the rings of queue 0 under dir the ones the last connect read (or
+ * tried)?  A frontend does not remove its keys when it resets, it writes
+ * new ones over them: until then they are the old connection's.
+ */
+static bool
+xbus_fe_keys_old(struct xvif *vif, const char *dir)
+{
+	const struct vif_feq *last = &vif->vif_fe.fe_q[0];
+	unsigned long tx, rx, port;
+
+	if (vif->vif_fe.fe_nqueues == 0)
+		return false;		/* no connect yet */
+	if (xbus_read_uint(vif, dir, "event-channel", UINT32_MAX, &port) < 0 &&
+	    xbus_read_uint(vif, dir, "event-channel-tx", UINT32_MAX, &port) < 0)
+		return false;
+	return xbus_read_uint(vif, dir, "tx-ring-ref", UINT32_MAX, &tx) == 0 &&
+	    xbus_read_uint(vif, dir, "rx-ring-ref", UINT32_MAX, &rx) == 0 &&
+	    tx == last->fq_tx_ref && rx == last->fq_rx_ref &&
+	    port == last->fq_port_tx;
+}
+
+/*
  * Has the frontend written the keys a connect reads (request-rx-copy,
- * each queue's ring refs and channel)?  Asked when it says Initialised:
- * Linux netback connects on Connected only, whatever it finds, so a
- * frontend that says Initialised before writing its keys works there,
- * and here it waits for the keys or for Connected as well (netback.md:
- * Initialised is as good as Connected once the keys are all there).
- * Only whether they are there: what they say is xbus_read_fe's to judge,
- * and a key that cannot be read for another reason counts as there, for
- * the connect to say why.
+ * each queue's ring refs and channel), for this connection?  Asked when
+ * it says Initialised: Linux netback connects on Connected only, whatever
+ * it finds, so a frontend that says Initialised before writing its keys
+ * works there, and here it is waited for as well (netback.md: Initialised
+ * is as good as Connected once the keys are all there) -- until it says
+ * Connected, or says Initialised again, or the backend directory changes:
+ * keys written alone wake no watch of ours, as they wake none of Linux's.
+ * The last connection's rings found again are not this connection's keys
+ * yet (a reset and Initialised, the new keys to come).  Otherwise only
+ * whether they are there: what they say is xbus_read_fe's to judge, and
+ * a key that cannot be read for another reason counts as there, for the
+ * connect to say why.
  */
 bool
 xbus_fe_keys_written(struct xvif *vif)
@@ -321,6 +347,8 @@ xbus_fe_keys_written(struct xvif *vif)
 		    !xbus_key_there(vif, qdir, "rx-ring-ref") ||
 		    (!xbus_key_there(vif, qdir, "event-channel") &&
 		    !xbus_key_there(vif, qdir, "event-channel-tx")))
+			return false;
+		if (i == 0 && xbus_fe_keys_old(vif, qdir))
 			return false;
 	}
 	return true;

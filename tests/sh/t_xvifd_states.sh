@@ -159,6 +159,19 @@ t_ok "... at most one more line of it in the log" test \
 	"$(grep -c "xvif${d}i0: map tx ring ref 8" "$T_DIR/xvifd.log")" -le $((n0 + 1))
 t_ok "... at most one more 'failure is cleared'" test \
 	"$(grep -c "xvif${d}i0: frontend .*: the failure is cleared" "$T_DIR/xvifd.log")" -le $((c0 + 1))
+# A reset, then Initialised over the keys the failed connection read
+# (frontends overwrite their keys, never remove them): the last
+# connection's, not this one's -- waited for, not connected to again;
+# Connected reads them whatever they are, as Linux netback does.
+as_dom "$d" xenstore-write $fe/state 6
+t_wait 5 state_is $be/$d/0 6
+as_dom "$d" xenstore-write $fe/state 1
+t_wait 5 state_is $be/$d/0 2
+as_dom "$d" xenstore-write $fe/state 3
+sleep 1
+t_ok "Initialised over the last connection's keys: waits in InitWait" state_is $be/$d/0 2
+as_dom "$d" xenstore-write $fe/state 4
+t_ok "... Connected: they are read (ungranted: Closing)" t_wait 5 state_is $be/$d/0 5
 # xvifd restarted while the vif is failed: it stays failed (Closing, its
 # error node) until its frontend resets, as it would have with the old
 # daemon -- not rewound through Closed to InitWait, which a real netfront
