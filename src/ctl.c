@@ -406,11 +406,20 @@ ctl_accept(void *arg, uint32_t events)
 	    " too many clients\n";
 	struct ctl *c = arg;
 	struct ctl_client *cc;
+	unsigned int turn;
 	uid_t uid;
 	int fd;
 
-	while ((fd = accept4(c->c_fd, NULL, NULL,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+	/*
+	 * At most a backlog's worth a turn: connectors that refill the queue
+	 * as fast as we take it (refused or not, each costs us an accept)
+	 * must not keep the loop from XenStore, the workers' failures and
+	 * signals.  The rest are taken on the next turn (level-triggered).
+	 */
+	for (turn = 0; turn < CTL_CLIENTS_MAX; turn++) {
+		if ((fd = accept4(c->c_fd, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
+			break;
 		uid = ctl_peer_uid(fd);
 		if (c->c_nclients >= CTL_CLIENTS_MAX || (uid != 0 &&
 		    (c->c_nclients >= CTL_CLIENTS_MAX - CTL_CLIENTS_ROOT ||
@@ -436,7 +445,8 @@ ctl_accept(void *arg, uint32_t events)
 		c->c_clients = cc;
 		c->c_nclients++;
 	}
-	if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+	if (turn == CTL_CLIENTS_MAX || errno == EAGAIN || errno == EINTR ||
+	    errno == ECONNABORTED)
 		return;
 	/*
 	 * Out of fds or memory (EMFILE, ENFILE, ENOMEM...): the connection
