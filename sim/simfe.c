@@ -456,7 +456,7 @@ simfe_usage(void)
 	    "ungranted-second\n      rx-prod-overrun rx-ungranted "
 	    "csum-not-ip gso-not-tcp queue-prod-overrun\n"
 	    "      queues-over-max queue-ring-ungranted overrun-reinit\n"
-	    "      initialised-early\n",
+	    "      initialised-early rx-post-storm\n",
 	    SIMFE_QUEUES_MAX);
 }
 

@@ -134,6 +134,13 @@ enum simfe_mb {
 	/* Initialised alone, then (SIMFE_EARLY_MS later) the keys and
 	 * Connected: the order the protocol allows, which Linux never uses */
 	SIMFE_MB_INITIALISED_EARLY,
+	/*
+	 * event-storm, each notification after moving the RX producer (one
+	 * slot back, then forth) and the TX ring's rsp_prod one behind the
+	 * backend's with rsp_event at it (so that a push of nothing new
+	 * would notify): work in appearance only
+	 */
+	SIMFE_MB_RX_POST_STORM,
 };
 
 /* Where the xenbus handshake is (our side); see the diagram in simfe_xs.c. */
@@ -188,6 +195,7 @@ struct simfe_queue {
 	uint32_t		 sq_txseq, sq_txerrseq;
 	bool			 sq_rxgranted[XVIF_RX_RING_SIZE];
 	grant_ref_t		 sq_stuck[4];	/* old ring refs still mapped */
+	RING_IDX		 sq_mb_rsp_fake; /* rx-post-storm's TX rsp_prod */
 	unsigned int		 sq_nstuck;
 	uint64_t		 sq_tx_frames, sq_rx_frames;
 };

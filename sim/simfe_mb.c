@@ -39,6 +39,7 @@ static const char *const simfe_mb_names[] = {
 	[SIMFE_MB_QUEUE_RING_UNGRANTED] = "queue-ring-ungranted",
 	[SIMFE_MB_OVERRUN_REINIT] = "overrun-reinit",
 	[SIMFE_MB_INITIALISED_EARLY] = "initialised-early",
+	[SIMFE_MB_RX_POST_STORM] = "rx-post-storm",
 };
 
 const char *
@@ -308,8 +309,11 @@ simfe_misbehave(struct simfe *sf)
 	case SIMFE_MB_INITIALISED_EARLY:
 		return;			/* done before Connected */
 	case SIMFE_MB_EVENT_STORM:
-		simfe_mb_say(sf, "notifying 50 times a millisecond with "
-		    "nothing to do");
+	case SIMFE_MB_RX_POST_STORM:
+		simfe_mb_say(sf, sf->sf_mb == SIMFE_MB_EVENT_STORM ?
+		    "notifying 50 times a millisecond with nothing to do" :
+		    "notifying 50 times a millisecond with nothing to do, "
+		    "the rx producer moving back and forth");
 		ev_timer_arm(sf->sf_ev, &sf->sf_storm, 1);
 		return;
 	case SIMFE_MB_SLOTS19:
@@ -422,6 +426,27 @@ simfe_mb_prefill(struct simfe *sf)
 	simfe_mb_say(sf, msg);
 }
 
+/*
+ * rx-post-storm, before a notification: the RX producer one slot back or
+ * forth (never behind what the backend took: it takes nothing, no frame
+ * goes to us), and the TX ring's rsp_prod one behind the backend's with
+ * rsp_event at it, unless it is so already.  Our own TX responses are
+ * not looked at meanwhile (simfe_ring: rsp_prod behind us is ignored).
+ */
+static void
+simfe_mb_wobble(struct simfe_queue *q, unsigned int i)
+{
+	netif_tx_sring_t *tx = q->sq_tx.sring;
+	RING_IDX p = tx->rsp_prod;
+
+	q->sq_rx.sring->req_prod = q->sq_rx.req_prod_pvt - (i & 1);
+	if (p != q->sq_mb_rsp_fake) {
+		tx->rsp_event = p;
+		tx->rsp_prod = q->sq_mb_rsp_fake = p - 1;
+	}
+	xen_mb();
+}
+
 /* event-storm: 50 notifications with no request behind them, then again. */
 void
 simfe_mb_storm(struct simfe *sf)
@@ -430,8 +455,11 @@ simfe_mb_storm(struct simfe *sf)
 
 	if (!sf->sf_up || sf->sf_phase != SIMFE_PH_CONNECTED)
 		return;
-	for (i = 0; i < 50; i++)
+	for (i = 0; i < 50; i++) {
+		if (sf->sf_mb == SIMFE_MB_RX_POST_STORM)
+			simfe_mb_wobble(&sf->sf_q[0], i);
 		simfe_notify(&sf->sf_q[0], false);
+	}
 	sf->sf_storm_sent += 50;
 	ev_timer_arm(sf->sf_ev, &sf->sf_storm, 1);
 }

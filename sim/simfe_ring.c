@@ -253,6 +253,8 @@ simfe_tx_gc(struct simfe_queue *q)
 		xen_rmb();
 		if (prod - q->sq_tx.rsp_cons >
 		    q->sq_tx.req_prod_pvt - q->sq_tx.rsp_cons) {
+			if (sf->sf_mb == SIMFE_MB_RX_POST_STORM)
+				return;		/* our own doing */
 			fprintf(stderr, "netfront d%u/%u: queue %u: tx rsp_prod "
 			    "%u past our requests; ignored\n", sf->sf_domid,
 			    sf->sf_devid, q->sq_id, prod);

@@ -213,13 +213,22 @@ vif_journal_rx_rsp(struct vif_queue *q, RING_IDX i)
 	return &q->q_journal->vj_rx_rsp[i & (XVIF_RX_RING_SIZE - 1)];
 }
 
-/* Push the TX responses written since the last push; *notify as ring.h. */
+/*
+ * Push the TX responses written since the last push; *notify as ring.h.
+ * Nothing new is no push and no notification: the check compares our
+ * index with the shared rsp_prod and rsp_event, which the guest may
+ * write (rsp_prod one behind, rsp_event at ours: a notification a turn,
+ * for nothing).  Linux pushes only after making responses, too.
+ */
 void
 vif_journal_push_tx(struct vif_queue *q, int *notify)
 {
 	struct vif_journal *j = q->q_journal;
 	netif_tx_back_ring_t *r = &q->q_txr;
 
+	*notify = 0;
+	if (r->rsp_prod_pvt == j->vj_tx.jr_from)
+		return;
 	vj_stage(q, &j->vj_tx, r->rsp_prod_pvt, r->sring->ring,
 	    sizeof(r->sring->ring[0]), j->vj_tx_rsp, sizeof(j->vj_tx_rsp[0]),
 	    XVIF_TX_RING_SIZE, 't');
@@ -233,6 +242,9 @@ vif_journal_push_rx(struct vif_queue *q, int *notify)
 	struct vif_journal *j = q->q_journal;
 	netif_rx_back_ring_t *r = &q->q_rxr;
 
+	*notify = 0;
+	if (r->rsp_prod_pvt == j->vj_rx.jr_from)
+		return;
 	vj_stage(q, &j->vj_rx, r->rsp_prod_pvt, r->sring->ring,
 	    sizeof(r->sring->ring[0]), j->vj_rx_rsp, sizeof(j->vj_rx_rsp[0]),
 	    XVIF_RX_RING_SIZE, 'r');

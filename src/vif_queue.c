@@ -309,6 +309,7 @@ static bool
 vif_evt_work(struct vif_queue *q)
 {
 	RING_IDX tx_cons, rx_rsp, rx_prod;
+	bool rx_waits, posted;
 
 	if (!q->q_connected)
 		return true;	/* nothing to run or judge: not ours to delay */
@@ -316,22 +317,27 @@ vif_evt_work(struct vif_queue *q)
 	rx_rsp = q->q_rxr.rsp_prod_pvt;
 	rx_prod = __atomic_load_n(&q->q_rxr.sring->req_prod,
 	    __ATOMIC_ACQUIRE);
+	/* RX waits for the guest's slots: a held frame, the TAP unwatched. */
+	rx_waits = q->q_rx_pending > 0 || !q->q_hp_polled;
+	posted = rx_prod != q->q_evt_rx_prod;
+	q->q_evt_rx_prod = rx_prod;
 	vif_tx_run(q);
 	/*
-	 * RX runs here only if it waits for the guest's slots (a held
-	 * frame, the TAP unwatched) or the guest broke its RX ring (a
-	 * producer more than a ring ahead: failed now, not at the next
-	 * frame); otherwise the TAP's readiness runs it, and reading the TAP
-	 * on every TX notification would be a wasted call.
+	 * RX runs here only if it waits for the guest's slots or the guest
+	 * broke its RX ring (a producer more than a ring ahead: failed now,
+	 * not at the next frame); otherwise the TAP's readiness runs it, and
+	 * reading the TAP on every TX notification would be a wasted call.
+	 * Slots posted while nothing waits for them are no work (Linux's
+	 * xenvif_have_rx_work): a guest moving its producer back and forth
+	 * would otherwise pass every notification off as work, and never
+	 * meet the back-off.  An honest one is not asked to notify then
+	 * (req_event is set only while RX waits).
 	 */
-	if (q->q_connected && rx_prod != q->q_evt_rx_prod &&
-	    (q->q_rx_pending > 0 || !q->q_hp_polled ||
-	    rx_prod - rx_rsp > RING_SIZE(&q->q_rxr)))
+	if (q->q_connected && posted &&
+	    (rx_waits || rx_prod - rx_rsp > RING_SIZE(&q->q_rxr)))
 		vif_rx_run(q);
-	if (rx_prod != q->q_evt_rx_prod) {	/* it posted RX slots */
-		q->q_evt_rx_prod = rx_prod;
+	if (posted && rx_waits)
 		return true;
-	}
 	/* Requests that wait for credit are work (Linux: unconsumed). */
 	return !q->q_connected || q->q_tx_waiting ||
 	    q->q_txr.req_cons != tx_cons || q->q_rxr.rsp_prod_pvt != rx_rsp;

@@ -299,7 +299,18 @@ vif_rx_fed(struct vif_queue *q)
 static void
 vif_rx_idle(struct vif_queue *q)
 {
-	if (vif_rx_slots_wait(q, 1)) {
+	netif_rx_back_ring_t *r = &q->q_rxr;
+
+	/*
+	 * The guest is asked to notify of a slot (req_event) only if it
+	 * stalled: the slot brings its carrier back.  Else the next frame
+	 * that finds none asks for its own; a notification asked for with
+	 * nothing waiting would be no work (vif_evt_work), and an honest
+	 * guest, posting, would meet the back-off.
+	 */
+	if (q->q_rx_stalled ? vif_rx_slots_wait(q, 1) :
+	    __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE) !=
+	    r->req_cons) {
 		vif_rx_fed(q);
 		return;
 	}
