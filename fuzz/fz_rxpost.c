@@ -9,7 +9,8 @@
  *  - every copy stays inside one guest page (gc_off + gc_len <= 4096)
  *    and inside the staging buffer (or the frame the vif holds), and
  *    targets the gref of a request the guest posted before req_prod;
- *  - every consumed request is answered, in its own slot, and pushed;
+ *  - every consumed request is answered, in its own slot, and pushed,
+ *    with the request's id (netif.h), an error as well as a frame;
  *    nothing is consumed past req_prod (unless the vif failed for an
  *    overrun, which must be for req_prod more than a ring ahead);
  *  - a frame is answered with slots whose sizes add up to its length,
@@ -308,6 +309,14 @@ fz_check_gso_frame(RING_IDX slot, uint8_t type)
 		assert(et == 0x86dd && b[l3 + 6] != 17);
 }
 
+/* The response in slot i answers the request posted there: its id. */
+static void
+fz_check_id(RING_IDX i)
+{
+	assert(RING_GET_RESPONSE(&fz_q->q_rxr, i)->id ==
+	    fz_posted[i & (XVIF_RX_RING_SIZE - 1)].id);
+}
+
 /*
  * This round's answers, [from, rsp_prod): each an error, or a chain of
  * sizes that add up to a frame no longer than 65535, in one slot for a
@@ -329,6 +338,7 @@ fz_check_answers(struct vif_queue *q, RING_IDX from)
 
 		if (r->status < 0) {
 			assert(r->flags == 0);
+			fz_check_id(i);
 			i++;
 			continue;
 		}
@@ -338,6 +348,7 @@ fz_check_answers(struct vif_queue *q, RING_IDX from)
 		    (r->flags & NETRXF_data_validated));
 		do {
 			r = RING_GET_RESPONSE(&q->q_rxr, i);
+			fz_check_id(i);
 			assert(r->status > 0 && r->status <= (int)XVIF_PAGE_SIZE);
 			assert(r->offset == 0);
 			assert(first || !(r->flags & (NETRXF_extra_info |

@@ -116,7 +116,8 @@ vif_rx_respond_frame(struct vif_queue *q, const struct vif_rxframe *rf,
 			if (ok)
 				vif_rx_respond_gso(q, m);
 			else
-				vif_rx_respond(q, 0, 0, NETIF_RSP_ERROR);
+				vif_rx_respond(q, rf->rf_extra_id, 0,
+				    NETIF_RSP_ERROR);
 		}
 	}
 }
@@ -201,9 +202,15 @@ vif_rx_plan(struct vif_queue *q, const uint8_t *buf, uint32_t len,
 		gc->gc_buf = (void *)(uintptr_t)(buf + off);
 		gc->gc_status = GNTST_general_error;
 		(*nsegs)++;
-		/* The GSO extra takes the request after the first. */
-		if (rf->rf_nsegs++ == 0 && m->rm_gso_type != 0)
+		/*
+		 * The GSO extra takes the request after the first; its id
+		 * answers it if the frame fails (an extra has none).
+		 */
+		if (rf->rf_nsegs++ == 0 && m->rm_gso_type != 0) {
+			RING_COPY_REQUEST(&q->q_rxr, q->q_rxr.req_cons, &req);
 			q->q_rxr.req_cons++;
+			rf->rf_extra_id = req.id;
+		}
 		off += chunk;
 	} while (off < len);
 }

@@ -134,6 +134,7 @@ struct vif_rxframe {
 	uint32_t		 rf_len;
 	unsigned int		 rf_seg0, rf_nsegs;	/* in w_rx_gc */
 	struct vif_rxmeta	 rf_meta;	/* a GSO extra: one more slot */
+	uint16_t		 rf_extra_id;	/* ... its request's id */
 };
 
 /*
