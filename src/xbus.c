@@ -117,7 +117,8 @@ xbus_advertise(struct xvif *vif)
 static const char *
 xbus_first_name(struct xvif *vif, char *buf, size_t len)
 {
-	char s[8];
+	unsigned long st;
+	char s[16];
 
 	/*
 	 * An interface of the final name is the one a predecessor made and
@@ -127,6 +128,15 @@ xbus_first_name(struct xvif *vif, char *buf, size_t len)
 	 */
 	if (xbus_read(vif, vif->vif_be, "script", s, sizeof(s)) == -ENOENT ||
 	    if_nametoindex(vif->vif_name) != 0)
+		return vif->vif_name;
+	/*
+	 * A restart past InitWait whose interface went meanwhile: the script
+	 * ran (libxl runs it once, at InitWait; it wrote hotplug-status, or
+	 * we went on without it) and will not run again to rename a new one.
+	 */
+	if (xbus_read(vif, vif->vif_be, "hotplug-status", s, sizeof(s)) > 0 ||
+	    (xbus_read(vif, vif->vif_be, "state", s, sizeof(s)) > 0 &&
+	    proto_parse_uint(s, 8, &st) == 0 && st >= XenbusStateConnected))
 		return vif->vif_name;
 	snprintf(buf, len, "vif%u.%u", vif->vif_domid, vif->vif_handle);
 	return buf;

@@ -342,6 +342,18 @@ ip -n "$T_NS-h35" link set eth0 up
 t_ok "initwait restart: traffic through the bridge" \
     ip netns exec "$T_NS-h35" ping -c 2 -i 0.2 -W 2 -q 169.254.35.1
 good_pings "initwait restart"
+# ... restarted once more, Connected, its interface deleted while no
+# xvifd ran: made again under its final name -- the script that renamed
+# it ran once, at InitWait, and will not run again (it came back as
+# vif<D>.<H>, for good).
+kill -KILL "$XVIFD_PID"; wait "$XVIFD_PID" 2>/dev/null
+ip -n "$DOM0_NS" link del "xvif${d}i0"
+xvifd_start --no-hotplug-wait
+t_ok "connected restart, interface gone: made again as xvif${d}i0" \
+    t_wait 10 ip -n "$DOM0_NS" link show "xvif${d}i0"
+t_not "... not as vif$d.0" ip -n "$DOM0_NS" link show "vif$d.0"
+t_ok "... and connected again" t_wait 10 grep -q "xvif${d}i0: re-attached to xvif${d}i0" "$T_DIR/xvifd.log"
+good_pings "connected restart, interface gone"
 
 # -- 8. A guest that connects and fails in a loop (a driver reloaded over
 # and over, a fatal request each time): its "connected" and "fatal error"
