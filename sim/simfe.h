@@ -138,7 +138,8 @@ enum simfe_mb {
 	 * event-storm, each notification after moving the RX producer (one
 	 * slot back, then forth) and the TX ring's rsp_prod one behind the
 	 * backend's with rsp_event at it (so that a push of nothing new
-	 * would notify): work in appearance only
+	 * would notify): work in appearance only.  One RX slot posted at a
+	 * time: a frame of two slots is held, a slot short, for ever.
 	 */
 	SIMFE_MB_RX_POST_STORM,
 };

@@ -313,8 +313,9 @@ simfe_rx_post(struct simfe_queue *q)
 	if (!sf->sf_up || q->sq_id >= sf->sf_nq ||
 	    sf->sf_mb == SIMFE_MB_NO_RX_SLOTS || sf->sf_starved)
 		return;
+	/* rx-post-storm: one slot at a time (a frame of two waits for ever) */
 	while (q->sq_rx.req_prod_pvt - q->sq_rx.rsp_cons <
-	    XVIF_RX_RING_SIZE) {
+	    (sf->sf_mb == SIMFE_MB_RX_POST_STORM ? 1 : XVIF_RX_RING_SIZE)) {
 		id = q->sq_rx.req_prod_pvt & (XVIF_RX_RING_SIZE - 1);
 		if (q->sq_rxgranted[id])
 			break;

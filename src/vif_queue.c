@@ -309,7 +309,7 @@ static bool
 vif_evt_work(struct vif_queue *q)
 {
 	RING_IDX tx_cons, rx_rsp, rx_prod;
-	bool rx_waits, posted;
+	bool rx_waits, posted, stalled;
 
 	if (!q->q_connected)
 		return true;	/* nothing to run or judge: not ours to delay */
@@ -319,6 +319,7 @@ vif_evt_work(struct vif_queue *q)
 	    __ATOMIC_ACQUIRE);
 	/* RX waits for the guest's slots: a held frame, the TAP unwatched. */
 	rx_waits = q->q_rx_pending > 0 || !q->q_hp_polled;
+	stalled = q->q_rx_stalled;
 	posted = rx_prod != q->q_evt_rx_prod;
 	q->q_evt_rx_prod = rx_prod;
 	vif_tx_run(q);
@@ -327,16 +328,18 @@ vif_evt_work(struct vif_queue *q)
 	 * broke its RX ring (a producer more than a ring ahead: failed now,
 	 * not at the next frame); otherwise the TAP's readiness runs it, and
 	 * reading the TAP on every TX notification would be a wasted call.
-	 * Slots posted while nothing waits for them are no work (Linux's
-	 * xenvif_have_rx_work): a guest moving its producer back and forth
-	 * would otherwise pass every notification off as work, and never
-	 * meet the back-off.  An honest one is not asked to notify then
-	 * (req_event is set only while RX waits).
+	 * Slots posted are work only if they let RX answer a frame or end a
+	 * stall (Linux's xenvif_have_rx_work: enough slots for the waiting
+	 * packet): a guest moving its producer back and forth, a slot short
+	 * of a held frame's need or with nothing waiting, would otherwise
+	 * pass every notification off as work and never meet the back-off.
+	 * An honest one is asked to notify (req_event) only once it has
+	 * posted what the held frame needs, or any slot after a stall.
 	 */
 	if (q->q_connected && posted &&
 	    (rx_waits || rx_prod - rx_rsp > RING_SIZE(&q->q_rxr)))
 		vif_rx_run(q);
-	if (posted && rx_waits)
+	if (q->q_rx_stalled != stalled)
 		return true;
 	/* Requests that wait for credit are work (Linux: unconsumed). */
 	return !q->q_connected || q->q_tx_waiting ||

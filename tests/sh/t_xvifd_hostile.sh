@@ -301,6 +301,26 @@ eo=$(xvifd_counter "xvif${FD}i0" events_out)
 	t_fail "rx-post storm: spurious events counted, few let in" "spurious ${sp:-none}, in $ei"
 t_ok "rx-post storm: no notification back for nothing ($eo0 -> $eo)" test "$eo" -le $((eo0 + 2))
 t_ok "rx-post storm: the vif is not failed" state_is "$be/$FD/0" 4
+# ... and with a frame held for it: 5000 bytes, two slots, where the
+# guest posts one and moves it back and forth (a slot short each time).
+# No other frame may take that slot: no IPv6, no ARP on the xvif.
+ip netns exec "$DOM0_NS" sysctl -qw "net.ipv6.conf.xvif${FD}i0.disable_ipv6=1"
+ip -n "$DOM0_NS" link set "xvif${FD}i0" mtu 9000
+ip -n "$DOM0_NS" addr add 169.254.38.1/24 dev "xvif${FD}i0"
+ip -n "$DOM0_NS" link set "xvif${FD}i0" up
+ip -n "$DOM0_NS" neigh add 169.254.38.2 lladdr 00:16:3e:26:00:01 dev "xvif${FD}i0"
+ip netns exec "$DOM0_NS" ping -c 1 -W 1 -s 5000 -q 169.254.38.2 >/dev/null 2>&1
+for i in 1 2 3 4 5; do
+	held=$(xvifd_counter "xvif${FD}i0" rx_slot_waits)
+	[ "$held" = 1 ] && break
+	sleep 0.5
+done
+t_eq "rx-post storm: a frame held for the guest's slots" "$held" 1
+ei0=$(xvifd_counter "xvif${FD}i0" events_in)
+sleep 3
+ei=$(xvifd_counter "xvif${FD}i0" events_in)
+t_ok "rx-post storm, a frame held: few events let in ($ei0 -> $ei in 3 s)" test $((ei - ei0)) -lt 100
+t_ok "rx-post storm, a frame held: the vif is not failed" state_is "$be/$FD/0" 4
 kill -TERM "$FPID"
 
 # -- 7. Restart in InitWait after the hotplug script renamed the interface
