@@ -129,6 +129,10 @@ xbus_first_name(struct xvif *vif, char *buf, size_t len)
 	if (xbus_read(vif, vif->vif_be, "script", s, sizeof(s)) == -ENOENT ||
 	    if_nametoindex(vif->vif_name) != 0)
 		return vif->vif_name;
+	/* One the script has not renamed (yet, or at all): that one. */
+	snprintf(buf, len, "vif%u.%u", vif->vif_domid, vif->vif_handle);
+	if (if_nametoindex(buf) != 0)
+		return buf;
 	/*
 	 * A restart past InitWait whose interface went meanwhile: the script
 	 * ran (libxl runs it once, at InitWait; it wrote hotplug-status, or
@@ -138,7 +142,6 @@ xbus_first_name(struct xvif *vif, char *buf, size_t len)
 	    (xbus_read(vif, vif->vif_be, "state", s, sizeof(s)) > 0 &&
 	    proto_parse_uint(s, 8, &st) == 0 && st >= XenbusStateConnected))
 		return vif->vif_name;
-	snprintf(buf, len, "vif%u.%u", vif->vif_domid, vif->vif_handle);
 	return buf;
 }
 
@@ -511,7 +514,9 @@ xbus_reattach(struct xvif *vif)
 		xbus_fail(vif);
 		return true;
 	}
-	log_info("%s: re-attached to %s", vif->vif_tag, vif->vif_name);
+	/* The interface as it is named now (a script may not have). */
+	log_info("%s: re-attached to %s", vif->vif_tag,
+	    vif->vif_hp->hp_name);
 	return true;
 }
 

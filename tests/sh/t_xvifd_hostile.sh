@@ -299,7 +299,8 @@ eo=$(xvifd_counter "xvif${FD}i0" events_out)
 [ "${sp:-0}" -gt 3 ] && [ "$ei" -lt 1000 ] &&
 	t_pass "rx-post storm: spurious events counted ($sp), few let in ($ei)" ||
 	t_fail "rx-post storm: spurious events counted, few let in" "spurious ${sp:-none}, in $ei"
-t_ok "rx-post storm: no notification back for nothing ($eo0 -> $eo)" test "$eo" -le $((eo0 + 2))
+# (The guest's own IPv6 chatter is answered: a few.)
+t_ok "rx-post storm: no notification back for nothing ($eo0 -> $eo)" test "$eo" -le $((eo0 + 20))
 t_ok "rx-post storm: the vif is not failed" state_is "$be/$FD/0" 4
 # ... and with a frame held for it: 5000 bytes, two slots, where the
 # guest posts one and moves it back and forth (a slot short each time).
@@ -374,6 +375,26 @@ t_ok "connected restart, interface gone: made again as xvif${d}i0" \
 t_not "... not as vif$d.0" ip -n "$DOM0_NS" link show "vif$d.0"
 t_ok "... and connected again" t_wait 10 grep -q "xvif${d}i0: re-attached to xvif${d}i0" "$T_DIR/xvifd.log"
 good_pings "connected restart, interface gone"
+# ... and one whose script did not rename it (not run yet, or one that
+# does not): restarted past InitWait, its vif<D>.<H> is taken over -- not
+# replaced by a new interface of the final name, and then deleted as an
+# earlier vif's.
+printf '#!/bin/sh\nexit 0\n' >"$T_DIR/noop"
+chmod +x "$T_DIR/noop"
+d2=$("$SIM" create --dir "$SIM_DIR" --name h39)
+"$SIM" attach --dir "$SIM_DIR" "$d2" mac=00:16:3e:27:00:01 script="$T_DIR/noop" \
+    >>"$T_DIR/tool.log" 2>&1 || t_fail "unrenamed: attach" "$(tail -2 "$T_DIR/tool.log")"
+netns_add "$T_NS-h39"
+"$SIM" netfront --dir "$SIM_DIR" "$d2" 0 --netns "$T_NS-h39" >"$T_DIR/fe-h39.log" 2>&1 &
+t_cleanup_add "w_stop $! 0"
+t_wait 15 state_is "$be/$d2/0" 4
+t_ok "unrenamed: Connected as vif$d2.0" ip -n "$DOM0_NS" link show "vif$d2.0"
+kill -KILL "$XVIFD_PID"; wait "$XVIFD_PID" 2>/dev/null
+xvifd_start --no-hotplug-wait
+t_ok "... restarted: re-attached to vif$d2.0" \
+    t_wait 10 grep -q "xvif${d2}i0: re-attached to vif$d2.0" "$T_DIR/xvifd.log"
+t_ok "... which is still there" ip -n "$DOM0_NS" link show "vif$d2.0"
+t_not "... and no xvif${d2}i0 made" ip -n "$DOM0_NS" link show "xvif${d2}i0"
 
 # -- 8. A guest that connects and fails in a loop (a driver reloaded over
 # and over, a fatal request each time): its "connected" and "fatal error"
