@@ -132,7 +132,9 @@ enum simfe_mb {
 	 * guest whose driver dies and reloads) */
 	SIMFE_MB_OVERRUN_REINIT,
 	/* Initialised alone, then (SIMFE_EARLY_MS later) the keys and
-	 * Connected: the order the protocol allows, which Linux never uses */
+	 * Connected: the order the protocol allows, which Linux never uses;
+	 * at each connect, and a reinit after the first (the old keys are
+	 * there at the second Initialised) */
 	SIMFE_MB_INITIALISED_EARLY,
 	/*
 	 * event-storm, each notification after moving the RX producer (one

@@ -364,8 +364,8 @@ simfe_connect(struct simfe *sf)
 	}
 	if (!sf->sf_ever_connected)
 		simfe_mb_prefill(sf);
-	if (sf->sf_mb == SIMFE_MB_INITIALISED_EARLY && !sf->sf_ever_connected)
-		simfe_initialised_early(sf);
+	if (sf->sf_mb == SIMFE_MB_INITIALISED_EARLY)
+		simfe_initialised_early(sf);	/* each connect */
 	for (try = 0; try < SIMFE_TXN_TRIES; try++) {
 		errno = 0;
 		if ((t = xs_transaction_start(sf->sf_xsh)) == XBT_NULL) {
@@ -444,7 +444,8 @@ simfe_step_connected(struct simfe *sf, int be)
 			return;
 		sf->sf_ever_connected = true;
 		if (sf->sf_mb == SIMFE_MB_REINIT ||
-		    sf->sf_mb == SIMFE_MB_OVERRUN_REINIT) {
+		    sf->sf_mb == SIMFE_MB_OVERRUN_REINIT ||
+		    sf->sf_mb == SIMFE_MB_INITIALISED_EARLY) {
 			/* A driver reload: straight to Initialising. */
 			if (sf->sf_mb == SIMFE_MB_OVERRUN_REINIT)
 				simfe_misbehave(sf);

@@ -325,6 +325,8 @@ vj_open_queue(struct vif_queue *q, struct vif_journal *j, bool reattach,
 		j->vj_magic = VJ_MAGIC;
 		vj_mark(q, j->vj_mark);
 	}
+	if (q->q_id == 0)		/* xbus_fe_keys_old's */
+		q->q_vif->vif_ring_mark = j->vj_mark;
 	/* The rings start where the frontend is; replays move them on. */
 	j->vj_tx.jr_from = q->q_txr.rsp_prod_pvt;
 	j->vj_tx.jr_to = j->vj_tx.jr_from + ntx;

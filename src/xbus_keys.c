@@ -289,23 +289,38 @@ xbus_key_there(struct xvif *vif, const char *dir, const char *key)
 /*
  * Are the rings of queue 0 under dir the ones the last connect read (or
  * tried)?  A frontend does not remove its keys when it resets, it writes
- * new ones over them: until then they are the old connection's.
+ * new ones over them: until then they are the old connection's.  The
+ * same refs and channel may also be a new connection's (refs and ports
+ * are given lowest-free): then the frontend made the TX ring again
+ * (SHARED_RING_INIT), which cleared the mark the last connect left in its
+ * reserved bytes (vif_journal.c).  A ring that cannot be mapped is no new
+ * one either: no connect could use it.
  */
 static bool
 xbus_fe_keys_old(struct xvif *vif, const char *dir)
 {
 	const struct vif_feq *last = &vif->vif_fe.fe_q[0];
+	struct hv *hv = vif->vif_d->xd_hv;
 	unsigned long tx, rx, port;
+	void *page;
+	bool old;
 
 	if (vif->vif_fe.fe_nqueues == 0)
 		return false;		/* no connect yet */
 	if (xbus_read_uint(vif, dir, "event-channel", UINT32_MAX, &port) < 0 &&
 	    xbus_read_uint(vif, dir, "event-channel-tx", UINT32_MAX, &port) < 0)
 		return false;
-	return xbus_read_uint(vif, dir, "tx-ring-ref", UINT32_MAX, &tx) == 0 &&
-	    xbus_read_uint(vif, dir, "rx-ring-ref", UINT32_MAX, &rx) == 0 &&
-	    tx == last->fq_tx_ref && rx == last->fq_rx_ref &&
-	    port == last->fq_port_tx;
+	if (xbus_read_uint(vif, dir, "tx-ring-ref", UINT32_MAX, &tx) < 0 ||
+	    xbus_read_uint(vif, dir, "rx-ring-ref", UINT32_MAX, &rx) < 0 ||
+	    tx != last->fq_tx_ref || rx != last->fq_rx_ref ||
+	    port != last->fq_port_tx)
+		return false;
+	if (hv_gnt_map(hv, vif->vif_domid, (grant_ref_t)tx, &page) < 0)
+		return true;
+	old = memcmp(((netif_tx_sring_t *)page)->__pad, &vif->vif_ring_mark,
+	    sizeof(vif->vif_ring_mark)) == 0;
+	(void)hv_gnt_unmap(hv, page);
+	return old;
 }
 
 /*
@@ -318,7 +333,8 @@ xbus_fe_keys_old(struct xvif *vif, const char *dir)
  * Connected, or says Initialised again, or the backend directory changes:
  * keys written alone wake no watch of ours, as they wake none of Linux's.
  * The last connection's rings found again are not this connection's keys
- * yet (a reset and Initialised, the new keys to come).  Otherwise only
+ * yet (a reset and Initialised, the new keys to come) -- unless made
+ * again under the same refs (xbus_fe_keys_old).  Otherwise only
  * whether they are there: what they say is xbus_read_fe's to judge, and
  * a key that cannot be read for another reason counts as there, for the
  * connect to say why.

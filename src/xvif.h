@@ -323,7 +323,8 @@ struct xvif {
 	char			 vif_fe_token[48];
 	bool			 vif_fe_watched;
 
-	struct vif_fe		 vif_fe;
+	struct vif_fe		 vif_fe;		/* as the last connect read */
+	uint64_t		 vif_ring_mark;	/* queue 0's, the last connect */
 	struct vif_rate		 vif_rate;	/* the rate key, as last read */
 	/*
 	 * Anti-spoofing (antispoof.h), NULL if off: made by

@@ -222,7 +222,13 @@ k=$((k + 1))
 rogue_up $k initialised-early
 expect initialised-early "misbehave initialised-early: backend InitWait after" \
     "the backend waits for the keys"
-expect initialised-early "state Connected: tx-ring-ref" "then connects"
+expect initialised-early "state Connected: tx-ring-ref 8 " "then connects"
+# Then Initialising again, fresh rings: Initialised over the first
+# connection's keys, which are not this one's.
+expect initialised-early "state Connected: tx-ring-ref 10 " \
+    "again, with fresh rings, not the first connection's keys"
+t_eq "initialised-early: waited for both times" \
+    "$(grep -c 'misbehave initialised-early: backend InitWait after' "$RLOG")" 2
 t_not "initialised-early: no error node" \
     xenstore-read "/local/domain/0/backend/vif/$RD/0/error"
 t_ok "initialised-early: backend Connected" \
