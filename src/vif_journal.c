@@ -72,19 +72,23 @@ struct vif_journal {
  * =tx:N or rx:N kills the daemon at its Nth push of that ring's responses,
  * counting every vif's; tx:N@D, rx:N@D counts only domain D's (another
  * guest's background traffic, IPv6 router solicitations say, must not
- * move the point off the vif a test watches).  A value it cannot read
- * stops the daemon: a test that meant to arm it must not run unarmed.
+ * move the point off the vif a test watches).  tx:N+, rx:N+ count only
+ * the pushes that notify, and kill after the push, before its
+ * notification.  A value it cannot read stops the daemon: a test that
+ * meant to arm it must not run unarmed.
  */
 #ifdef XVIFD_FAULTS
 static char		vj_kill_ring;
 static unsigned long	vj_kill_at;
 static unsigned long	vj_kill_dom = ULONG_MAX;	/* any */
+static bool		vj_kill_notify;		/* +: before a notification */
 
 void
 vif_journal_init(void)
 {
 	const char *e = getenv("XVIFD_TEST_KILL_AT_PUSH");
 	char n[16], *at;
+	size_t l;
 
 	if (e == NULL)
 		return;
@@ -98,23 +102,32 @@ vif_journal_init(void)
 		    &vj_kill_dom) < 0)
 			goto bad;
 	}
+	if ((l = strlen(n)) > 0 && n[l - 1] == '+') {
+		vj_kill_notify = true;
+		n[l - 1] = '\0';
+	}
 	if (proto_parse_uint(n, 1000000000, &vj_kill_at) < 0 ||
 	    vj_kill_at == 0)
 		goto bad;
 	vj_kill_ring = e[0];
-	log_info("test build: SIGKILL at %s push %lu", e[0] == 't' ? "tx" :
-	    "rx", vj_kill_at);
+	log_info("test build: SIGKILL at %s push %lu%s", e[0] == 't' ? "tx" :
+	    "rx", vj_kill_at, vj_kill_notify ? ", before its notification" :
+	    "");
 	return;
 bad:
 	fatalx("XVIFD_TEST_KILL_AT_PUSH=%s: want tx:N or rx:N (N from 1), "
-	    "optionally @DOMID", e);
+	    "optionally + and @DOMID", e);
 }
 
-/* Between steps 2 and 3 of q's push on ring: die if it is the one. */
+/*
+ * Between steps 2 and 3 of q's push on ring (notified: false), or after
+ * a push that notifies, before the notification (true): die if it is the
+ * one.
+ */
 static void
-vj_fault(const struct vif_queue *q, char ring)
+vj_fault(const struct vif_queue *q, char ring, bool notified)
 {
-	if (vj_kill_ring == ring &&
+	if (vj_kill_ring == ring && vj_kill_notify == notified &&
 	    (vj_kill_dom == ULONG_MAX || vj_kill_dom == q->q_vif->vif_domid) &&
 	    __atomic_sub_fetch(&vj_kill_at, 1, __ATOMIC_RELAXED) == 0)
 		raise(SIGKILL);		/* the window this file closes */
@@ -126,7 +139,7 @@ vif_journal_init(void)
 }
 
 static void
-vj_fault(const struct vif_queue *q, char ring)
+vj_fault(const struct vif_queue *q, char ring, bool notified)
 {
 }
 #endif
@@ -198,7 +211,7 @@ vj_stage(const struct vif_queue *q, struct vj_ring *jr, RING_IDX to,
 		memcpy((char *)slots + (i & (size - 1)) * slot_size,
 		    (const char *)rsps + (i & (size - 1)) * rsp_size, rsp_size);
 	if (to != jr->jr_from)
-		vj_fault(q, ring);
+		vj_fault(q, ring, false);
 }
 
 netif_tx_response_t *
@@ -234,6 +247,8 @@ vif_journal_push_tx(struct vif_queue *q, int *notify)
 	    XVIF_TX_RING_SIZE, 't');
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(r, *notify);
 	__atomic_store_n(&j->vj_tx.jr_from, r->rsp_prod_pvt, __ATOMIC_RELEASE);
+	if (*notify)
+		vj_fault(q, 't', true);
 }
 
 void
@@ -250,6 +265,8 @@ vif_journal_push_rx(struct vif_queue *q, int *notify)
 	    XVIF_RX_RING_SIZE, 'r');
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(r, *notify);
 	__atomic_store_n(&j->vj_rx.jr_from, r->rsp_prod_pvt, __ATOMIC_RELEASE);
+	if (*notify)
+		vj_fault(q, 'r', true);
 }
 
 /*
@@ -296,8 +313,8 @@ vj_mark_new(const struct vif_queue *q)
 /*
  * One queue's journal at connect, its rings attached at the frontend's
  * rsp_prod: on a re-attach to the very rings a killed predecessor served
- * (refs, port and mark), push again what it decided and did not push (and
- * notify); then the journal follows these rings.
+ * (refs, port and mark), push again what it decided and did not push;
+ * notify; then the journal follows these rings.
  */
 static void
 vj_open_queue(struct vif_queue *q, struct vif_journal *j, bool reattach,
@@ -336,14 +353,25 @@ vj_open_queue(struct vif_queue *q, struct vif_journal *j, bool reattach,
 		q->q_txr.rsp_prod_pvt += ntx;
 		q->q_txr.req_cons += ntx;
 		vif_journal_push_tx(q, &n);
-		if (n)
-			vif_notify_tx(q);
 	}
 	if (nrx > 0) {
 		q->q_rxr.rsp_prod_pvt += nrx;
 		q->q_rxr.req_cons += nrx;
 		vif_journal_push_rx(q, &n);
-		if (n)
+	}
+	/*
+	 * A predecessor may have died after a push and before its
+	 * notification: responses the frontend was never told of, and no
+	 * later push tells it (its rsp_event lies behind them), so that a
+	 * frontend reading a ring only on that ring's channel (split) would
+	 * never read it again.  One notification on each channel at a
+	 * re-attach to rings that have answered something: one look for
+	 * nothing, at worst.
+	 */
+	if (reattach && (q->q_txr.rsp_prod_pvt != 0 ||
+	    q->q_rxr.rsp_prod_pvt != 0)) {
+		vif_notify_tx(q);
+		if (q->q_port_rx != q->q_port_tx)
 			vif_notify_rx(q);
 	}
 	if (ntx > 0 || nrx > 0)

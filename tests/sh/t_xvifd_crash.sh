@@ -91,10 +91,10 @@ unset XVIFD_TEST_KILL_AT_PUSH
 t_ok "fault point of another domain: guest 5 served, xvifd alive" sh -c \
 	"ip netns exec $g ping -c 3 -i 0.2 -W 2 -q 169.254.5.1 && kill -0 $XVIFD_PID"
 # A value the test build cannot read stops it before it serves anything.
-for v in tx:0 tx:x rx:5@ up:3 tx:5@70000; do
+for v in tx:0 tx:x rx:5@ up:3 tx:5@70000 rx:+ rx:5++; do
 	out=$(XVIFD_TEST_KILL_AT_PUSH=$v timeout 10 "$XVIFD_FAULTS" --hv sim --sim-dir "$SIM_DIR" 2>&1)
 	t_eq "test build refuses XVIFD_TEST_KILL_AT_PUSH=$v" "$? $out" \
-		"1 xvifd: XVIFD_TEST_KILL_AT_PUSH=$v: want tx:N or rx:N (N from 1), optionally @DOMID"
+		"1 xvifd: XVIFD_TEST_KILL_AT_PUSH=$v: want tx:N or rx:N (N from 1), optionally + and @DOMID"
 done
 crash tx 200 "$g" "$DOM0_NS" 169.254.5.1
 crash rx 200 "$DOM0_NS" "$g" 169.254.5.2
@@ -103,6 +103,30 @@ crash tx 20 "$g" "$DOM0_NS" 169.254.6.1
 crash rx 20 "$DOM0_NS" "$g" 169.254.6.2
 g=${GUEST_NS[5]} d=${GUEST_DOM[5]}
 t_ok "ping both ways after the crashes" sh -c "ip netns exec $g ping -c 2 -i 0.2 -W 2 -q 169.254.5.1 && ip netns exec $DOM0_NS ping -c 2 -i 0.2 -W 2 -q 169.254.5.2"
+
+# Killed after an RX push and before its notification (rx:N+), with
+# split channels: the restarted xvifd notifies each channel of the rings
+# it re-attaches to -- else the guest, which reads its RX ring on that
+# ring's channel only, never reads it again (no later push notifies: its
+# rsp_event lies behind what it was never told of).
+GUEST_FE_ARGS=--split-evtchn guest_up 7
+g7=${GUEST_NS[7]} d7=${GUEST_DOM[7]}
+t_ok "split channels: guest 7 answers" ip netns exec "$DOM0_NS" ping -c 2 -i 0.2 -W 2 -q 169.254.7.2
+kill -TERM "$XVIFD_PID"; wait "$XVIFD_PID"
+export XVIFD_TEST_KILL_AT_PUSH=rx:3+@$d7
+XVIFD=$XVIFD_FAULTS xvifd_start --no-hotplug-wait
+unset XVIFD_TEST_KILL_AT_PUSH
+dead=$XVIFD_PID
+ip netns exec "$DOM0_NS" ping -c 20 -i 0.2 -W 1 -q 169.254.7.2 >/dev/null 2>&1 &
+if t_wait 15 sh -c "! kill -0 $dead 2>/dev/null"; then
+	wait "$dead" 2>/dev/null
+	t_eq "killed before an rx notification (SIGKILL)" "$?" 137
+else
+	t_fail "killed before an rx notification" "still running after 15 s"
+fi
+xvifd_start --no-hotplug-wait
+t_ok "... restarted: the guest is told, reads its ring and answers" \
+	t_wait 10 ip netns exec "$DOM0_NS" ping -c 1 -W 1 -q 169.254.7.2
 
 # A journal of a vif that went while no xvifd ran is removed after the
 # first scan; the live vif's stays, and files not named like ours too.
