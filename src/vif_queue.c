@@ -309,7 +309,7 @@ static bool
 vif_evt_work(struct vif_queue *q)
 {
 	RING_IDX tx_cons, rx_rsp, rx_prod;
-	bool rx_waits, posted, stalled;
+	bool rx_waits, posted, advanced, stalled;
 
 	if (!q->q_connected)
 		return true;	/* nothing to run or judge: not ours to delay */
@@ -321,25 +321,29 @@ vif_evt_work(struct vif_queue *q)
 	rx_waits = q->q_rx_pending > 0 || !q->q_hp_polled;
 	stalled = q->q_rx_stalled;
 	posted = rx_prod != q->q_evt_rx_prod;
-	q->q_evt_rx_prod = rx_prod;
+	/* Past the furthest it went: slots it had not posted before. */
+	advanced = (int32_t)(rx_prod - q->q_evt_rx_prod) > 0;
+	if (advanced)
+		q->q_evt_rx_prod = rx_prod;
 	vif_tx_run(q);
 	/*
 	 * RX runs here only if it waits for the guest's slots or the guest
 	 * broke its RX ring (a producer more than a ring ahead: failed now,
 	 * not at the next frame); otherwise the TAP's readiness runs it, and
 	 * reading the TAP on every TX notification would be a wasted call.
-	 * Slots posted are work only if they let RX answer a frame or end a
-	 * stall (Linux's xenvif_have_rx_work: enough slots for the waiting
-	 * packet): a guest moving its producer back and forth, a slot short
-	 * of a held frame's need or with nothing waiting, would otherwise
-	 * pass every notification off as work and never meet the back-off.
-	 * An honest one is asked to notify (req_event) only once it has
-	 * posted what the held frame needs, or any slot after a stall.
+	 * Slots posted are work if they are new -- the producer went past
+	 * the furthest it had gone (an honest guest's refill, which Linux
+	 * counts as work while packets wait for it: frames may wait in the
+	 * TAP, unseen here) -- or let RX answer a frame or end a stall.  A
+	 * guest moving its producer back and forth, with nothing waiting or
+	 * a slot short of a held frame's need, posts nothing new: it meets
+	 * the back-off (it can go past the furthest at most a ring ahead of
+	 * our responses, which only frames from the host move on).
 	 */
 	if (q->q_connected && posted &&
 	    (rx_waits || rx_prod - rx_rsp > RING_SIZE(&q->q_rxr)))
 		vif_rx_run(q);
-	if (q->q_rx_stalled != stalled)
+	if (q->q_rx_stalled != stalled || advanced)
 		return true;
 	/* Requests that wait for credit are work (Linux: unconsumed). */
 	return !q->q_connected || q->q_tx_waiting ||
