@@ -277,6 +277,21 @@ xbus_read_nqueues(struct xvif *vif, unsigned int *nq)
 	return 0;
 }
 
+/*
+ * The directory of queue i of nq under the frontend's: queue-N below it
+ * with several queues; with one the keys are flat, even if the count was
+ * written.
+ */
+static void
+xbus_fe_qdir(const struct xvif *vif, unsigned int nq, unsigned int i,
+    char *qdir, size_t len)
+{
+	if (nq > 1)
+		snprintf(qdir, len, "%s/queue-%u", vif->vif_fe_path, i);
+	else
+		snprintf(qdir, len, "%s", vif->vif_fe_path);
+}
+
 /* Is key under dir there (whatever it says)? */
 static bool
 xbus_key_there(struct xvif *vif, const char *dir, const char *key)
@@ -355,10 +370,7 @@ xbus_fe_keys_written(struct xvif *vif)
 	    nq > vif->vif_queues_max))
 		return true;		/* the connect refuses it */
 	for (i = 0; i < nq; i++) {
-		if (nq > 1)
-			snprintf(qdir, sizeof(qdir), "%s/queue-%u", dir, i);
-		else
-			snprintf(qdir, sizeof(qdir), "%s", dir);
+		xbus_fe_qdir(vif, (unsigned int)nq, i, qdir, sizeof(qdir));
 		if (!xbus_key_there(vif, qdir, "tx-ring-ref") ||
 		    !xbus_key_there(vif, qdir, "rx-ring-ref") ||
 		    (!xbus_key_there(vif, qdir, "event-channel") &&
@@ -388,12 +400,8 @@ xbus_read_fe(struct xvif *vif, struct vif_fe *fe)
 	}
 	if ((rc = xbus_read_nqueues(vif, &fe->fe_nqueues)) < 0)
 		return rc;
-	/* One queue: the keys are flat, even if the count was written. */
 	for (i = 0; i < fe->fe_nqueues; i++) {
-		if (fe->fe_nqueues > 1)
-			snprintf(qdir, sizeof(qdir), "%s/queue-%u", dir, i);
-		else
-			snprintf(qdir, sizeof(qdir), "%s", dir);
+		xbus_fe_qdir(vif, fe->fe_nqueues, i, qdir, sizeof(qdir));
 		split = false;
 		if ((rc = xbus_read_feq(vif, qdir, &fe->fe_q[i], &split)) < 0)
 			return rc;
