@@ -19,6 +19,26 @@ xenstore-chmod -r $ff n$F r$B
 xenstore-write $bb/frontend $ff $bb/frontend-id $F $bb/online 1 $bb/state 1 \
 	$bb/mac 00:16:3e:47:00:01 $bb/handle 0 $bb/type vif
 xenstore-chmod -r $bb n$B r$F
+# A second guest whose backend directory B may not read (the toolstack
+# set it so, or not yet right): a listing that fails for another reason
+# than absence.  xvifd serves what it can, drops nothing it cannot see,
+# and puts off the sweep of interfaces on record (it cannot tell whether
+# their vifs are there) -- looked at again every 5 s.
+G=$("$SIM" create --dir "$SIM_DIR" --name guest2) || w_die "create guest2"
+gd=/local/domain/$B/backend/vif/$G gb=/local/domain/$B/backend/vif/$G/0
+gf=/local/domain/$G/device/vif/0
+xenstore-write $gf/backend $gb $gf/backend-id $B $gf/state 1 $gf/handle 0 \
+	$gf/mac 00:16:3e:47:00:02
+xenstore-chmod -r $gf n$G r$B
+xenstore-write $gb/frontend $gf $gb/frontend-id $G $gb/online 1 $gb/state 1 \
+	$gb/mac 00:16:3e:47:00:02 $gb/handle 0 $gb/type vif
+xenstore-chmod -r $gd n0
+# An interface on record of a vif gone while no xvifd ran.
+sd=$SIM_DIR/xvifd.$B
+mkdir -p "$sd"
+ip -n "$DOM0_NS" tuntap add dev xvstale0 mode tap || w_die "tuntap add"
+ip netns exec "$DOM0_NS" sh -c "echo \$(cat /sys/class/net/xvstale0/ifindex) xvstale0 xvstale0 >$sd/77.0.if"
+listed_not() { [ "$(grep -c "list $gd (its vifs are kept as they are): Permission denied" "$T_DIR/xvifd.log")" -ge "$1" ]; }
 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --backend-domid "$B" \
 	--no-hotplug-wait -vv >"$T_DIR/xvifd.log" 2>&1 &
 XVIFD_PID=$!
@@ -26,6 +46,27 @@ t_cleanup_add "w_stop $XVIFD_PID"
 t_ok "driver domain $B: serving" t_wait 10 grep -q serving "$T_DIR/xvifd.log"
 t_ok "driver domain: the guest's vif goes InitWait" t_wait 10 state_is $bb 2
 t_ok "driver domain: its interface is there" ip -n "$DOM0_NS" link show "xvif${F}i0"
+t_ok "driver domain: a domain it may not list is said so" t_wait 10 listed_not 1
+t_not "... no interface for the vif it could not see" \
+	ip -n "$DOM0_NS" link show "xvif${G}i0"
+sleep 1
+t_ok "... the sweep put off: the interface on record stays" \
+	ip -n "$DOM0_NS" link show xvstale0
+xenstore-chmod -r $gd n$B r$G
+t_ok "readable again: its vif goes InitWait" t_wait 10 state_is $gb 2
+t_ok "... and has its interface" ip -n "$DOM0_NS" link show "xvif${G}i0"
+t_ok "... the sweep looked at again: the interface on record goes" \
+	t_wait 15 sh -c "! ip -n $DOM0_NS link show xvstale0 2>/dev/null"
+# Unreadable again while its vif is served, and a whole look (an event at
+# the top of the backend directory): the vif is kept, not taken for gone.
+xenstore-chmod -r $gd n0
+xenstore-write /local/domain/$B/backend/vif/nudge 1
+t_ok "a served vif's domain unreadable at a whole look: said" t_wait 10 listed_not 2
+t_not "... its vif is not dropped" grep -q "xvif${G}i0: backend directory removed" "$T_DIR/xvifd.log"
+t_ok "... still InitWait" state_is $gb 2
+t_ok "... its interface stays" ip -n "$DOM0_NS" link show "xvif${G}i0"
+xenstore-chmod -r $gd n$B r$G
+xenstore-rm /local/domain/$B/backend/vif/nudge
 # Another domain dies: @releaseDomain for everyone.
 X=$("$SIM" create --dir "$SIM_DIR" --name other) || w_die "create domain"
 "$SIM" destroy --dir "$SIM_DIR" "$X" || w_die "destroy domain"
