@@ -144,6 +144,16 @@ enum simfe_mb {
 	 * time: a frame of two slots is held, a slot short, for ever.
 	 */
 	SIMFE_MB_RX_POST_STORM,
+	/*
+	 * The rings under the same refs and pages at every connect (as a
+	 * frontend whose refs come back lowest-free; the ports do anyway).
+	 * The first connect with TX req_prod 300 past before Connected (the
+	 * backend fails it as it connects); after the reset each connect
+	 * says Initialised with its keys, and Connected once the backend is
+	 * (as blkfront-style frontends do); after the first Connected a
+	 * reinit, fresh rings under those refs again.
+	 */
+	SIMFE_MB_SAME_REFS,
 };
 
 /* Where the xenbus handshake is (our side); see the diagram in simfe_xs.c. */

@@ -40,6 +40,7 @@ static const char *const simfe_mb_names[] = {
 	[SIMFE_MB_OVERRUN_REINIT] = "overrun-reinit",
 	[SIMFE_MB_INITIALISED_EARLY] = "initialised-early",
 	[SIMFE_MB_RX_POST_STORM] = "rx-post-storm",
+	[SIMFE_MB_SAME_REFS] = "same-refs",
 };
 
 const char *
@@ -307,6 +308,7 @@ simfe_misbehave(struct simfe *sf)
 	case SIMFE_MB_QUEUES_OVER_MAX:
 	case SIMFE_MB_QUEUE_RING_UNGRANTED:
 	case SIMFE_MB_INITIALISED_EARLY:
+	case SIMFE_MB_SAME_REFS:
 		return;			/* done before Connected */
 	case SIMFE_MB_EVENT_STORM:
 	case SIMFE_MB_RX_POST_STORM:
@@ -421,6 +423,8 @@ simfe_mb_prefill(struct simfe *sf)
 		simfe_tx_push(q);
 		snprintf(msg, sizeof(msg), "before Connected: a request with "
 		    "an extra of type 0x7f");
+	} else if (sf->sf_mb == SIMFE_MB_SAME_REFS && q->sq_gen == 1) {
+		simfe_mb_overrun(q, false, msg, sizeof(msg));
 	} else
 		return;
 	simfe_mb_say(sf, msg);

@@ -654,8 +654,9 @@ static int
 simfe_queue_connect(struct simfe_queue *q, bool split)
 {
 	struct simfe *sf = q->sq_sf;
-	uint32_t g = SIMFE_GFN_RING(q->sq_gen);
-	grant_ref_t ref = q->sq_base + SIMFE_REF_RING(q->sq_gen);
+	unsigned int gen = sf->sf_mb == SIMFE_MB_SAME_REFS ? 0 : q->sq_gen;
+	uint32_t g = SIMFE_GFN_RING(gen);
+	grant_ref_t ref = q->sq_base + SIMFE_REF_RING(gen);
 	void *txp, *rxp;
 	unsigned int i;
 	int rc;

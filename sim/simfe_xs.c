@@ -17,7 +17,8 @@
  * channel split (or a netfront of another --queues before us) the
  * backend reads one layout, never a mix.
  *
- * Our side of the handshake (Linux never writes Initialised):
+ * Our side of the handshake (Linux never writes Initialised; the
+ * same-refs misbehaviour does, with its keys, as blkfront-style frontends):
  *
  *   Initialising --(backend InitWait: rings, keys, state in one txn)-->
  *   Connected --(backend Closing/Closed)--> Closed --(backend Closed and
@@ -196,6 +197,18 @@ simfe_xs_layout(const struct simfe *sf, struct simfe_kv *kv, size_t max)
  * them 0, and --no-offload feature-no-csum-offload=1 (netif.h: the
  * backend must then send no NETRXF_csum_blank).
  */
+/*
+ * The state a connect writes with its keys: Connected, as Linux; with
+ * same-refs, after the first connect, Initialised (Connected once the
+ * backend is: simfe_step_connected).
+ */
+static int
+simfe_connect_state(const struct simfe *sf)
+{
+	return sf->sf_mb == SIMFE_MB_SAME_REFS && sf->sf_q[0].sq_gen > 1 ?
+	    XenbusStateInitialised : XenbusStateConnected;
+}
+
 static int
 simfe_write_keys(struct simfe *sf, xs_transaction_t t)
 {
@@ -211,7 +224,7 @@ simfe_write_keys(struct simfe *sf, xs_transaction_t t)
 		{ "feature-gso-tcpv6", sf->sf_gso, true },
 		{ "feature-ipv6-csum-offload", sf->sf_csum, true },
 		{ "feature-no-csum-offload", 1, !sf->sf_csum },
-		{ "state", XenbusStateConnected, true },
+		{ "state", (unsigned int)simfe_connect_state(sf), true },
 	};
 	struct simfe_kv ring[SIMFE_KV_MAX];
 	char path[256];
@@ -291,13 +304,16 @@ simfe_say_connected(struct simfe *sf)
 	const struct simfe_queue *q;
 	unsigned int k;
 
+	const char *st = simfe_state_name(sf->sf_fe_state);
+
 	q = &sf->sf_q[0];
 	if (sf->sf_nq == 1 && q->sq_port_rx == HV_PORT_NONE) {
-		simfe_say(sf, "state Connected: tx-ring-ref %u rx-ring-ref %u "
-		    "event-channel %u", q->sq_txref, q->sq_rxref, q->sq_port);
+		simfe_say(sf, "state %s: tx-ring-ref %u rx-ring-ref %u "
+		    "event-channel %u", st, q->sq_txref, q->sq_rxref,
+		    q->sq_port);
 		return;
 	}
-	simfe_say(sf, "state Connected: %u queue(s), %s", sf->sf_nq,
+	simfe_say(sf, "state %s: %u queue(s), %s", st, sf->sf_nq,
 	    sf->sf_split_on ? "split event channels" :
 	    "one event channel each");
 	for (k = 0; k < sf->sf_nq; k++) {
@@ -391,7 +407,7 @@ simfe_connect(struct simfe *sf)
 		simfe_ring_disconnect(sf);
 		return rc;
 	}
-	sf->sf_fe_state = XenbusStateConnected;
+	sf->sf_fe_state = simfe_connect_state(sf);
 	sf->sf_phase = SIMFE_PH_CONNECTED;
 	simfe_say_connected(sf);
 	/* The RX buffers already posted (xennet_connect: each channel). */
@@ -439,11 +455,14 @@ static void
 simfe_step_connected(struct simfe *sf, int be)
 {
 	if (be == XenbusStateConnected) {
+		if (sf->sf_fe_state == XenbusStateInitialised)
+			simfe_set_state(sf, XenbusStateConnected);
 		simfe_carrier(sf, true);
 		if (sf->sf_ever_connected)
 			return;
 		sf->sf_ever_connected = true;
 		if (sf->sf_mb == SIMFE_MB_REINIT ||
+		    sf->sf_mb == SIMFE_MB_SAME_REFS ||
 		    sf->sf_mb == SIMFE_MB_OVERRUN_REINIT ||
 		    sf->sf_mb == SIMFE_MB_INITIALISED_EARLY) {
 			/* A driver reload: straight to Initialising. */
@@ -591,6 +610,7 @@ simfe_on_deadline(void *arg)
 		if (sf->sf_ever_connected && sf->sf_mb != SIMFE_MB_RECONNECT &&
 		    sf->sf_mb != SIMFE_MB_STARVE_RECONNECT &&
 		    sf->sf_mb != SIMFE_MB_REINIT &&
+		    sf->sf_mb != SIMFE_MB_SAME_REFS &&
 		    sf->sf_mb != SIMFE_MB_OVERRUN_REINIT)
 			break;
 		fprintf(stderr, "netfront d%u/%u: backend %s: no InitWait "

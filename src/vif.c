@@ -261,6 +261,7 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 	int rc;
 
 	vif->vif_fe = *fe;
+	vif->vif_ring_mark = 0;		/* vif_journal_open's, if it gets there */
 	if ((vif->vif_q = calloc(fe->fe_nqueues, sizeof(*q))) == NULL) {
 		rc = vif_connect_fail(vif, NULL, -ENOMEM, "queues");
 		goto fail;

@@ -309,7 +309,12 @@ xbus_key_there(struct xvif *vif, const char *dir, const char *key)
  * are given lowest-free): then the frontend made the TX ring again
  * (SHARED_RING_INIT), which cleared the mark the last connect left in its
  * reserved bytes (vif_journal.c).  A ring that cannot be mapped is no new
- * one either: no connect could use it.
+ * one either: no connect could use it.  A last connect that failed before
+ * its journal marked the rings left nothing else to tell by: a ring that
+ * maps counts as new (a fresh one is as unmarked as that one was, and a
+ * frontend that waits in Initialised over fresh rings under the same
+ * refs would wait for ever; one that said Initialised before rewriting
+ * its keys is connected to the old ones, and failed again, as before).
  */
 static bool
 xbus_fe_keys_old(struct xvif *vif, const char *dir)
@@ -332,7 +337,8 @@ xbus_fe_keys_old(struct xvif *vif, const char *dir)
 		return false;
 	if (hv_gnt_map(hv, vif->vif_domid, (grant_ref_t)tx, &page) < 0)
 		return true;
-	old = memcmp(((netif_tx_sring_t *)page)->__pad, &vif->vif_ring_mark,
+	old = vif->vif_ring_mark != 0 &&
+	    memcmp(((netif_tx_sring_t *)page)->__pad, &vif->vif_ring_mark,
 	    sizeof(vif->vif_ring_mark)) == 0;
 	(void)hv_gnt_unmap(hv, page);
 	return old;

@@ -324,7 +324,8 @@ struct xvif {
 	bool			 vif_fe_watched;
 
 	struct vif_fe		 vif_fe;		/* as the last connect read */
-	uint64_t		 vif_ring_mark;	/* queue 0's, the last connect */
+	uint64_t		 vif_ring_mark;	/* queue 0's, the last connect;
+						 * 0 if it failed unmarked */
 	struct vif_rate		 vif_rate;	/* the rate key, as last read */
 	/*
 	 * Anti-spoofing (antispoof.h), NULL if off: made by

@@ -237,4 +237,32 @@ good_pings initialised-early
 rogue_pings $k initialised-early
 rogue_down initialised-early
 
+# Ring refs and ports come back lowest-free: a frontend may connect over
+# the same refs and channel as the connection before, on rings made
+# again.  After a connect the backend failed as it connected (before it
+# marked the rings: nothing to tell old keys by), then after a reinit
+# from a connection that was up (the fresh ring lost the mark), the same
+# keys said with Initialised are this connection's: connected, not
+# waited on for ever.
+k=$((k + 1))
+rogue_up $k same-refs
+expect same-refs "misbehave same-refs: .*backend went Closing with 1 request" \
+    "the first connect is failed as it connects"
+expect same-refs "state Initialised: tx-ring-ref 8 rx-ring-ref 9 event-channel" \
+    "then Initialised over the same refs"
+xvifd_says same-refs "connected( again)? \\(tx ring 8, rx ring 9" \
+    "connects them after the failed connect"
+t_wait 10 sh -c "[ \"\$(grep -c 'state Initialised: tx-ring-ref 8 rx-ring-ref 9 ' \"$RLOG\")\" = 2 ]"
+t_eq "same-refs: reinit, Initialised over the same refs again" \
+    "$(grep -c 'state Initialised: tx-ring-ref 8 rx-ring-ref 9 ' "$RLOG")" 2
+t_ok "same-refs: connected twice over them" t_wait 10 sh -c \
+    "[ \"\$(grep -Ec 'xvif${RD}i0: connected( again)? \\(tx ring 8, rx ring 9,' $T_DIR/xvifd.log)\" = 2 ]"
+t_ok "same-refs: backend Connected" \
+    t_wait 10 state_is "/local/domain/0/backend/vif/$RD/0" 4
+t_ok "same-refs: frontend Connected" \
+    t_wait 10 state_is "/local/domain/$RD/device/vif/0" 4
+good_pings same-refs
+rogue_pings $k same-refs
+rogue_down same-refs
+
 t_done
