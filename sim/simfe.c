@@ -442,7 +442,8 @@ simfe_usage(void)
 	fprintf(stderr, "usage: xvif-sim netfront --dir DIR DOMID DEVID "
 	    "--netns NAME [--no-sg] [--no-rx-notify]\n"
 	    "\t[--no-offload | --no-gso] [--queues N] [--split-evtchn] "
-	    "[--misbehave MODE]\n\t[--vanish] [--timeout SECS]\n"
+	    "[--misbehave MODE]\n\t[--vanish] [--timeout SECS] "
+	    "[--ring-index N] [--rx-kick]\n"
 	    "--no-offload: no checksum offload or GSO either way "
 	    "(feature-no-csum-offload)\n"
 	    "--no-gso: checksum offload, but no GSO either way\n"
@@ -450,13 +451,17 @@ simfe_usage(void)
 	    "backend's\n\tmulti-queue-max-queues allows\n"
 	    "--split-evtchn: a TX and an RX event channel per queue if the "
 	    "backend has\n\tfeature-split-event-channels\n"
+	    "--ring-index N: the rings' indices start at N (a multiple of "
+	    "256), where a\n\tlong-lived frontend's are\n"
+	    "--rx-kick: notify the backend of every RX refill, asked "
+	    "(req_event) or not\n"
 	    "MODE: slots19 slots20 slots21 page-overrun ungranted revoked "
 	    "prod-overrun reconnect no-rx-slots starve-reconnect\n"
 	    "      connect-fatal connect-bad-extra event-storm reinit "
 	    "ungranted-second\n      rx-prod-overrun rx-ungranted "
 	    "csum-not-ip gso-not-tcp queue-prod-overrun\n"
 	    "      queues-over-max queue-ring-ungranted overrun-reinit\n"
-	    "      initialised-early rx-post-storm\n",
+	    "      initialised-early rx-post-storm same-refs\n",
 	    SIMFE_QUEUES_MAX);
 }
 
@@ -479,6 +484,8 @@ simfe_args(struct simfe *sf, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "queues", required_argument, NULL, 'q' },
 		{ "split-evtchn", no_argument, NULL, 'E' },
+		{ "ring-index", required_argument, NULL, 'i' },
+		{ "rx-kick", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -499,6 +506,7 @@ simfe_args(struct simfe *sf, int argc, char **argv)
 		case 'G': sf->sf_gso = false; break;
 		case 'V': sf->sf_vanish = true; break;
 		case 'E': sf->sf_split = true; break;
+		case 'K': sf->sf_rx_kick = true; break;
 		case 'q':
 			if (proto_parse_uint(optarg, SIMFE_QUEUES_MAX, &v) < 0 ||
 			    v == 0) {
@@ -508,6 +516,16 @@ simfe_args(struct simfe *sf, int argc, char **argv)
 				return 2;
 			}
 			sf->sf_queues = (unsigned int)v;
+			break;
+		case 'i':
+			if (proto_parse_uint(optarg, UINT32_MAX, &v) < 0 ||
+			    v % 256 != 0) {
+				fprintf(stderr, "xvif-sim netfront: bad "
+				    "--ring-index '%s' (a multiple of 256 "
+				    "below 2^32)\n", optarg);
+				return 2;
+			}
+			sf->sf_ring_index = (RING_IDX)v;
 			break;
 		case 'm':
 			if (simfe_mb_parse(optarg, &sf->sf_mb) < 0) {

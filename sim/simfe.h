@@ -228,6 +228,8 @@ struct simfe {
 	bool			 sf_vanish;
 	unsigned int		 sf_queues;	/* --queues */
 	bool			 sf_split;	/* --split-evtchn */
+	RING_IDX		 sf_ring_index;	/* --ring-index: where rings start */
+	bool			 sf_rx_kick;	/* --rx-kick: notify every refill */
 	enum simfe_mb		 sf_mb;
 	unsigned int		 sf_timeout;	/* seconds, bounded waits */
 

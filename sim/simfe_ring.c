@@ -306,6 +306,7 @@ static void
 simfe_rx_post(struct simfe_queue *q)
 {
 	struct simfe *sf = q->sq_sf;
+	RING_IDX from = q->sq_rx.req_prod_pvt;
 	netif_rx_request_t *req;
 	unsigned int id;
 	int notify, rc;
@@ -340,7 +341,9 @@ simfe_rx_post(struct simfe_queue *q)
 		q->sq_rx.req_prod_pvt++;
 	}
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->sq_rx, notify);
-	if (notify)
+	/* --rx-kick: told of every refill, asked or not (as the protocol
+	 * allows, and simpler frontends do). */
+	if (notify || (sf->sf_rx_kick && q->sq_rx.req_prod_pvt != from))
 		simfe_notify(q, true);
 }
 
@@ -645,6 +648,18 @@ simfe_ring_ref_end(struct simfe_queue *q, grant_ref_t ref)
 }
 
 /*
+ * A new ring's indices at idx instead of 0 (--ring-index): where a
+ * frontend that has carried 2^31 frames has them, as a backend that
+ * re-attaches after a restart finds them.  Either ring's front the same
+ * (their request and response layouts share the ring's header).
+ */
+#define simfe_ring_start(fr, idx) do {					\
+	(fr)->sring->req_prod = (fr)->sring->rsp_prod = (idx);		\
+	(fr)->sring->req_event = (fr)->sring->rsp_event = (idx) + 1;	\
+	(fr)->req_prod_pvt = (fr)->rsp_cons = (idx);			\
+} while (0)
+
+/*
  * One queue's new rings and channel(s) (setup_netfront): ring pages of
  * its generation, granted to the backend, an unbound port for it, or two
  * with split (setup_netfront_split; one if the second cannot be had, as
@@ -675,6 +690,8 @@ simfe_queue_connect(struct simfe_queue *q, bool split)
 	SHARED_RING_INIT((netif_rx_sring_t *)rxp);
 	FRONT_RING_INIT(&q->sq_tx, (netif_tx_sring_t *)txp, XVIF_PAGE_SIZE);
 	FRONT_RING_INIT(&q->sq_rx, (netif_rx_sring_t *)rxp, XVIF_PAGE_SIZE);
+	simfe_ring_start(&q->sq_tx, sf->sf_ring_index);
+	simfe_ring_start(&q->sq_rx, sf->sf_ring_index);
 	q->sq_ntxfree = 0;
 	for (i = XVIF_TX_RING_SIZE; i-- > 0;) {
 		if (q->sq_txid[i].ti_busy)

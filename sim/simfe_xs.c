@@ -410,6 +410,8 @@ simfe_connect(struct simfe *sf)
 	sf->sf_fe_state = simfe_connect_state(sf);
 	sf->sf_phase = SIMFE_PH_CONNECTED;
 	simfe_say_connected(sf);
+	if (sf->sf_ring_index != 0)
+		simfe_say(sf, "ring indices from %u", sf->sf_ring_index);
 	/* The RX buffers already posted (xennet_connect: each channel). */
 	for (k = 0; k < sf->sf_nq; k++) {
 		simfe_notify(&sf->sf_q[k], false);

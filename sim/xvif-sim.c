@@ -33,7 +33,7 @@ static const struct simcmd {
 	{ "netfront", simcmd_netfront, "--dir DIR DOMID DEVID --netns NAME\n"
 	  "             [--no-sg] [--no-rx-notify] [--no-offload | --no-gso]\n"
 	  "             [--queues N] [--split-evtchn] [--misbehave MODE]\n"
-	  "             [--vanish] [--timeout SECS]",
+	  "             [--vanish] [--timeout SECS] [--ring-index N] [--rx-kick]",
 	  "be domain DOMID's netfront for vif DEVID, eth0 in netns NAME" },
 	{ NULL, NULL, NULL, NULL }
 };

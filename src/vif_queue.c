@@ -106,6 +106,10 @@ vif_queue_connect(struct vif_queue *q, const struct vif_feq *fq)
 	    XVIF_RX_RING_SIZE)
 		return vif_connect_fail(vif, q, -EPROTO,
 		    "rings have more requests than slots");
+	/* The furthest RX producer seen (vif_evt_work): where the ring is,
+	 * not 0 -- a re-attached ring may be 2^31 on, and every refill
+	 * would look like a step back. */
+	q->q_evt_rx_prod = rxp;
 	if ((rc = vif_queue_bind(q, fq->fq_port_tx, &q->q_port_tx)) < 0)
 		return vif_connect_fail(vif, q, rc, "bind event channel %u",
 		    fq->fq_port_tx);

@@ -323,6 +323,22 @@ ei=$(xvifd_counter "xvif${FD}i0" events_in)
 t_ok "rx-post storm, a frame held: few events let in ($ei0 -> $ei in 3 s)" test $((ei - ei0)) -lt 100
 t_ok "rx-post storm, a frame held: the vif is not failed" state_is "$be/$FD/0" 4
 kill -TERM "$FPID"
+# An honest guest's refills are work wherever its ring indices are: one
+# whose indices are past 2^31 (a long-lived frontend, as a restarted
+# xvifd re-attaches to it), split channels, telling of every refill
+# (asked or not, as the protocol allows), bulk TCP to it.  The furthest
+# RX producer seen once started at 0, 2^31 behind: every refill counted
+# spurious, the RX channel backed off up to a second at a time.
+fe_up 40 --split-evtchn --ring-index 2415919104 --rx-kick --
+addr_up 40
+t_ok "ring indices past 2^31: connected there" t_wait 10 grep -q "ring indices from 2415919104" "$FLOG"
+tcp_check "ring indices past 2^31: TCP to the guest intact" "$DOM0_NS" "$FNS" 169.254.40.2 16
+sp=$(xvifd_counter "xvif${FD}i0" events_spurious)
+ei=$(xvifd_counter "xvif${FD}i0" events_in)
+[ "$ei" -gt 0 ] && [ $((${sp:-0} * 10)) -le "$ei" ] &&
+	t_pass "ring indices past 2^31: refills are work ($sp of $ei events spurious)" ||
+	t_fail "ring indices past 2^31: refills are work" "spurious ${sp:-none} of ${ei:-none}"
+kill -TERM "$FPID"
 
 # -- 7. Restart in InitWait after the hotplug script renamed the interface
 # and put it in a bridge: the restarted daemon takes that one over.
