@@ -156,11 +156,20 @@ fz_hp_carrier(struct hp *hp, bool on)
 	return 0;
 }
 
+/* A tagged superframe turns TCP segmentation off (vif_rx_vlan_tso). */
+static int
+fz_hp_offload(struct hp *hp, unsigned int tun_flags)
+{
+	assert((tun_flags & (TUN_F_TSO4 | TUN_F_TSO6)) == 0);
+	return 0;
+}
+
 static const struct hp_ops fz_hp_ops = {
 	.name = "fuzz",
 	.fd = fz_hp_fd,
 	.recv = fz_hp_recv,
 	.set_carrier = fz_hp_carrier,
+	.set_offload = fz_hp_offload,
 };
 
 static int

@@ -297,6 +297,8 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 	(void)hp_set_carrier(vif->vif_hp, true);
 	pthread_mutex_unlock(&vif->vif_carrier_mu);
 	offl = vif_tap_offloads(fe);
+	if (__atomic_load_n(&vif->vif_no_tso, __ATOMIC_RELAXED))
+		offl &= ~(unsigned int)(TUN_F_TSO4 | TUN_F_TSO6);
 	if ((rc = hp_set_offload(vif->vif_hp, offl)) < 0) {
 		/* Finished frames only, which every frontend takes. */
 		log_warnc(-rc, "%s: tap offloads", vif->vif_tag);

@@ -331,6 +331,40 @@ vif_rx_idle(struct vif_queue *q)
 }
 
 /*
+ * A VLAN-tagged TCP superframe off the TAP: the interface is a tagged
+ * port of a VLAN-aware bridge, and Linux lets a tun keep a superframe
+ * behind a tag (its vlan_features have TSO; Linux netback's netdev has
+ * none, so the kernel segments such frames before netback sees them).  A
+ * frontend cannot take one whole -- netfront's skb_checksum_setup finds
+ * no header behind a tag and drops it -- and xvifd does not segment: the
+ * frame is dropped, and TCP segmentation on the TAP turned off for the
+ * vif's life, so that the kernel segments every frame from now on (the
+ * guest gets segments, their checksums still offloaded).  Said once.
+ */
+static void
+vif_rx_vlan_tso(struct vif_queue *q)
+{
+	struct xvif *vif = q->q_vif;
+	unsigned int offl;
+	int rc;
+
+	if (__atomic_exchange_n(&vif->vif_no_tso, true, __ATOMIC_RELAXED))
+		return;
+	offl = vif_tap_offloads(&vif->vif_fe) &
+	    ~(unsigned int)(TUN_F_TSO4 | TUN_F_TSO6);
+	if ((rc = hp_set_offload(q->q_hp, offl)) < 0)
+		log_warnc(-rc, "%s: a VLAN-tagged TCP superframe from the "
+		    "host, dropped (a frontend cannot take one whole); turning "
+		    "off TCP segmentation on %s", vif->vif_tag,
+		    q->q_hp->hp_name);
+	else
+		log_warnx("%s: a VLAN-tagged TCP superframe from the host, "
+		    "dropped (a frontend cannot take one whole); TCP "
+		    "segmentation on %s turned off: the host segments from "
+		    "now on", vif->vif_tag, q->q_hp->hp_name);
+}
+
+/*
  * What the guest is told of a frame's offloads, from the TAP's vnet
  * header, as Linux netback tells it of an skb's: a partial checksum is
  * NETRXF_csum_blank (with data_validated) if the frontend takes it for
@@ -338,9 +372,9 @@ vif_rx_idle(struct vif_queue *q)
  * data_validated; a TCP superframe gets a GSO extra.  The frontend must
  * find the headers itself (netfront's skb_checksum_setup), which it
  * cannot behind a VLAN tag: a tagged partial checksum is filled in here,
- * and a tagged superframe, which Linux netback never gets (its netdev
- * has no vlan_features; the TAP has), is dropped, as is one that is not
- * the TCP of the family its GSO type says.  So are offloads the
+ * and a tagged superframe, which Linux netback never gets, is dropped
+ * (vif_rx_vlan_tso), as is one that is not the TCP of the family its GSO
+ * type says.  So are offloads the
  * frontend did not ask for (frames queued on the TAP before a
  * reconnect): false.
  */
@@ -367,8 +401,12 @@ vif_rx_offload(struct vif_queue *q, uint8_t *buf, uint32_t len,
 	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 		found = proto_l4_find(buf, len, &l4) == NULL &&
 		    l4.l4_off == vh->csum_start &&
-		    l4.l4_csum_off == vh->csum_offset &&
-		    l4.l4_l3 == PROTO_ETH_HLEN;
+		    l4.l4_csum_off == vh->csum_offset;
+		if (found && l4.l4_l3 != PROTO_ETH_HLEN) {
+			if (m->rm_gso_type != 0 && l4.l4_proto == 6)
+				vif_rx_vlan_tso(q);
+			found = false;
+		}
 		/* A superframe is what its GSO type says, as on guest TX. */
 		if (m->rm_gso_type != 0 && (!found || l4.l4_proto != 6 ||
 		    l4.l4_ipv6 != (m->rm_gso_type == XEN_NETIF_GSO_TYPE_TCPV6)))

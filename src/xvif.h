@@ -317,6 +317,9 @@ struct xvif {
 	 */
 	bool			 vif_failed, vif_fail_pending;
 	bool			 vif_tap_lost;	/* the failure was the TAP's */
+	/* A VLAN-tagged superframe was met (vif_rx_vlan_tso): no TCP
+	 * segmentation on the TAP for this vif's life.  Atomic. */
+	bool			 vif_no_tso;
 	char			 vif_fail_why[160];
 	unsigned int		 vif_connects;	/* by this process */
 	bool			 vif_seen;	/* scan mark */

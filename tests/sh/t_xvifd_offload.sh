@@ -1,6 +1,6 @@
 #!/bin/bash
 # Checksum offload and GSO through xvif, both ways, IPv4 and IPv6, and
-# frontends that take fewer offloads.  Guest 1's netfront offers them all
+# frontends that take fewer offloads; a guest on a VLAN trunk.  Guest 1's netfront offers them all
 # (like Linux netfront), guest 2 none (--no-offload), guest 3 checksums
 # but no GSO (--no-gso).
 #
@@ -96,4 +96,117 @@ done
 t_eq "guest 2: no checksum left to the host" "$(xvifd_counter "$if2" tx_csum_offloads)" 0
 t_eq "guest 2: no checksum left to the guest" "$(xvifd_counter "$if2" rx_csum_blank)" 0
 grew "guest 3: checksums left to the guest" "$(xvifd_counter "$if3" rx_csum_blank)"
+
+# ---- 4. A VLAN-tagged TCP superframe from the host (a guest on a trunk:
+# a tagged port of a VLAN-aware bridge).  Linux lets a TAP keep a
+# superframe behind a tag, which no frontend takes whole (netfront finds
+# no IP header behind a tag); Linux netback never gets one (the kernel
+# segments for it).  The first one is dropped and said, and TCP
+# segmentation on that TAP turned off: from then on the kernel segments,
+# and the guest gets each segment, its checksum filled in.  (The kernel
+# running the tests may have no 802.1Q or VLAN-filtering bridge: the
+# superframe is sent as a bridge would hand it over, through a packet
+# socket with a vnet header, and caught as it reaches the guest's eth0.)
+guest_up 4
+g4=${GUEST_NS[4]} if4=${GUEST_IF[4]}
+VPY=$T_DIR/vlan.py
+cat >"$VPY" <<'PYEOF'
+import socket, struct, sys, time
+SRC, DST, SPORT, DPORT, SEQ = '169.254.61.1', '169.254.61.2', 4100, 4200, 1000
+
+def fold(s):
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+
+def sum16(b):
+    if len(b) % 2:
+        b += b'\0'
+    return sum(struct.unpack('!%dH' % (len(b) // 2), b))
+
+def pseudo(ip, tcplen):
+    return sum16(ip[12:20]) + 6 + tcplen
+
+if sys.argv[1] == 'send':
+    # One superframe of 8000 bytes, segments of 1400, behind tag 10, its
+    # TCP checksum partial (the pseudo-header sum), as a bridge's port
+    # hands it over to a TAP with TCP segmentation.
+    payload = bytes((i * 7 + int(sys.argv[3])) & 0xff for i in range(8000))
+    tcp = struct.pack('!HHIIBBHHH', SPORT, DPORT, SEQ, 1, 5 << 4, 0x18,
+                      65535, 0, 0)
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + 20 + len(payload), 1,
+                     0x4000, 64, 6, 0, socket.inet_aton(SRC),
+                     socket.inet_aton(DST))
+    ip = ip[:10] + struct.pack('!H', 0xffff - fold(sum16(ip))) + ip[12:]
+    tcp = tcp[:16] + struct.pack('!H', fold(pseudo(ip, 20 + len(payload)))) \
+        + tcp[18:]
+    eth = bytes.fromhex(sys.argv[4].replace(':', '')) + \
+        bytes.fromhex('02aabbccdd01') + struct.pack('!HHH', 0x8100, 10, 0x800)
+    # virtio_net_hdr: NEEDS_CSUM, GSO TCPV4, hdr_len, gso_size,
+    # csum_start (past the tag), csum_offset.
+    vh = struct.pack('=BBHHHH', 1, 1, 58, 1400, 38, 16)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    s.setsockopt(263, 15, 1)	# SOL_PACKET, PACKET_VNET_HDR
+    s.bind((sys.argv[2], 0))
+    s.send(vh + eth + ip + tcp + payload)
+    sys.exit(0)
+# listen IF OUT READY SECS: the segments of our flow that reach IF (a
+# tag may be taken off on the way in); OUT: "segments bytes bad-sums".
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind((sys.argv[2], 0))
+s.settimeout(0.2)
+open(sys.argv[4], 'w').close()
+segs = nbytes = bad = 0
+end = time.time() + float(sys.argv[5])
+while time.time() < end and nbytes < 8000:
+    try:
+        f, addr = s.recvfrom(65536)
+    except socket.timeout:
+        continue
+    if addr[2] == socket.PACKET_OUTGOING:
+        continue
+    if f[12:14] == b'\x81\x00':
+        f = f[:12] + f[16:]
+    if len(f) < 54 or f[12:14] != b'\x08\x00' or f[14 + 9] != 6:
+        continue
+    ip = f[14:14 + 20]
+    tcp = f[34:14 + struct.unpack('!H', ip[2:4])[0]]
+    if struct.unpack('!HH', tcp[:4]) != (SPORT, DPORT):
+        continue
+    segs += 1
+    nbytes += len(tcp) - 20
+    if fold(sum16(ip)) != 0xffff or \
+       fold(pseudo(ip, len(tcp)) + sum16(tcp)) != 0xffff:
+        bad += 1
+open(sys.argv[3], 'w').write('%d %d %d\n' % (segs, nbytes, bad))
+PYEOF
+gmac=$(ip netns exec "$g4" cat /sys/class/net/eth0/address)
+# vlan_sf N: send superframe N from the host; VSEEN: what the guest got.
+vlan_sf() {
+	local lp
+	rm -f "$T_DIR/vready" "$T_DIR/vseen"
+	ip netns exec "$g4" timeout 20 python3 "$VPY" listen eth0 \
+		"$T_DIR/vseen" "$T_DIR/vready" 3 &
+	lp=$!
+	t_wait 5 test -e "$T_DIR/vready" &&
+		ip netns exec "$DOM0_NS" python3 "$VPY" send "$if4" "$1" "$gmac"
+	wait "$lp"
+	VSEEN=$(cat "$T_DIR/vseen" 2>/dev/null)
+}
+tso4() { ip netns exec "$DOM0_NS" ethtool -k "$if4" | awk '/^tcp-segmentation-offload:/{print $2}'; }
+t_eq "guest 4: TCP segmentation on its TAP to begin with" "$(tso4)" on
+d0=$(xvifd_counter "$if4" rx_offload_drops)
+vlan_sf 1
+t_eq "guest 4: a tagged superframe: not to the guest" "$VSEEN" "0 0 0"
+t_eq "guest 4: ... dropped, counted" "$(xvifd_counter "$if4" rx_offload_drops)" $((d0 + 1))
+t_ok "guest 4: ... and said" grep -q \
+	"$if4: a VLAN-tagged TCP superframe from the host, dropped (a frontend cannot take one whole); TCP segmentation on $if4 turned off" \
+	"$T_DIR/xvifd.log"
+t_eq "guest 4: no TCP segmentation on its TAP now" "$(tso4)" off
+f0=$(xvifd_counter "$if4" rx_csum_filled)
+vlan_sf 2
+t_eq "guest 4: the next one reaches the guest in segments, checksums right" "$VSEEN" "6 8000 0"
+t_eq "guest 4: ... filled in here" "$(xvifd_counter "$if4" rx_csum_filled)" $((f0 + 6))
+t_eq "guest 4: said once" "$(grep -c "$if4: a VLAN-tagged TCP superframe" "$T_DIR/xvifd.log")" 1
+tcp_check "guest 4: TCP to it still intact" "$DOM0_NS" "$g4" 169.254.4.2 8
 t_done
