@@ -439,7 +439,10 @@ xbus_reconcile(struct xvif *vif)
 		if (log_ratecheck(&vif->vif_reset_rate, XVIF_LOG_INTERVAL))
 			log_info("%s: frontend %s: the failure is cleared",
 			    vif->vif_tag, xbus_state_name(in.fi_fe));
-		vif->vif_failed = vif->vif_fail_pending = false;
+		vif->vif_failed = false;
+		/* A worker sets it atomically (vif_queue_fail). */
+		__atomic_store_n(&vif->vif_fail_pending, false,
+		    __ATOMIC_RELAXED);
 	}
 	/* A queue that failed while we let go of it: say why, as
 	 * xbus_fail does; the frontend's reset clears it. */
