@@ -374,9 +374,8 @@ vif_rx_vlan_tso(struct vif_queue *q)
  * cannot behind a VLAN tag: a tagged partial checksum is filled in here,
  * and a tagged superframe, which Linux netback never gets, is dropped
  * (vif_rx_vlan_tso), as is one that is not the TCP of the family its GSO
- * type says.  So are offloads the
- * frontend did not ask for (frames queued on the TAP before a
- * reconnect): false.
+ * type says.  So are offloads the frontend did not ask for (frames queued
+ * on the TAP before a reconnect): false.
  */
 static bool
 vif_rx_offload(struct vif_queue *q, uint8_t *buf, uint32_t len,
