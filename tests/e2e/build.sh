@@ -114,12 +114,17 @@ if [ ! -f "$IMG/.done" ]; then
 	rm -rf "$IMG"; mkdir -p "$IMG"
 	T=$(mktemp -d "$CACHE/stage.XXXXXX")
 	trap 'rm -rf "$T"' EXIT
-	# domU: busybox + xen-netfront + iperf3 and its libraries.
+	# domU: busybox + xen-netfront + 8021q + iperf3 and its libraries.
 	U=$T/domU
 	mkdir -p $U/{bin,sbin,proc,sys,dev,etc,tmp,run,www,lib/modules}
 	cp /bin/busybox $U/bin/busybox
 	for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox $U/bin/$a; done
-	for f in $(modprobe -S "$KVER" --show-depends xen-netfront | awk '/^insmod/{print $2}'); do
+	# Its modules, in the order they load (/modules.load; 8021q for
+	# the trunk check of phase-xvif).
+	for m in xen-netfront 8021q; do
+		modprobe -S "$KVER" --show-depends $m | awk '/^insmod/{print $2}'
+	done | awk '!seen[$0]++' > $U/modules.load
+	for f in $(cat $U/modules.load); do
 		mkdir -p "$U$(dirname "$f")"; cp "$f" "$U$f"; done
 	libs=$(chroot "$BASE/dom0root" ldd /usr/bin/iperf3 | awk '/=>/{print $3} /ld-linux/{print $1}')
 	for f in /usr/bin/iperf3 $libs; do mkdir -p "$U$(dirname "$f")"; cp -L "$BASE/dom0root$f" "$U$f"; done
@@ -136,7 +141,7 @@ if [ ! -f "$IMG/.done" ]; then
 	cp "$T/domU-initrd.gz" "$S/boot/domU-initrd.gz"
 	# dom0: its modules (netback included, for the reference phase; veth
 	# for phase-hop's kernel-only path).
-	for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback tun bridge veth; do
+	for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback tun bridge veth 8021q; do
 		for f in $(modprobe -S "$KVER" --show-depends $m | awk '/^insmod/{print $2}'); do
 			mkdir -p "$S$(dirname "$f")"; cp "$f" "$S$f"; done
 	done

@@ -272,11 +272,12 @@ destroy_guest() {
 	check destroy_backend_gone $? "/local/domain/0/backend/vif/$D $(xenstore-ls -f /local/domain/0/backend/vif/$D 2>/dev/null | head -5 | tr '\n' ' ')"
 }
 
-# send_guest FILE SECONDS: FILE over one TCP connection to the guest's :5001;
-# n0 is set to the number of GOT-SHA lines before.
+# send_guest FILE SECONDS [IP]: FILE over one TCP connection to the
+# guest's :5001 (at IP, DOMU_IP unless given); n0 is set to the number of
+# GOT-SHA lines before.
 send_guest() {
 	n0=$(console $g | grep -a -c 'DOMU: GOT-SHA')
-	timeout -k 5 $2 nc -N $DOMU_IP 5001 < "$1"
+	timeout -k 5 $2 nc -N ${3:-$DOMU_IP} 5001 < "$1"
 }
 # wait_got N SECONDS: the first GOT-SHA line after the first N.
 wait_got() {
