@@ -494,7 +494,7 @@ ctl_open(struct xvifd *xd, uid_t uid, gid_t gid)
 	if ((c->c_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) < 0 ||
 	    bind(c->c_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chown(c->c_path, uid, gid) < 0 || chmod(c->c_path, 0660) < 0 ||
+	    chmod(c->c_path, 0660) < 0 || chown(c->c_path, uid, gid) < 0 ||
 	    listen(c->c_fd, CTL_CLIENTS_MAX) < 0) {
 		rc = -errno;
 		goto fail;

@@ -178,28 +178,27 @@ priv_ours(const char *name)
 }
 
 int
-priv_give_dir(const char *dir, uid_t uid, gid_t gid)
+priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode)
 {
 	struct dirent *de;
-	struct stat st;
+	struct stat st, dst;
 	DIR *d;
 	int dfd, rc = 0;
 
 	if ((d = opendir(dir)) == NULL)
 		return -errno;
 	dfd = dirfd(d);
-	if (fstat(dfd, &st) < 0)
+	if (fstat(dfd, &dst) < 0)
 		rc = -errno;
-	else if (st.st_uid != uid || st.st_gid != gid) {
-		/*
-		 * Never a shared directory (/run, /tmp): only a private
-		 * one, or one whose group may only reach the control socket.
-		 */
-		if ((st.st_mode & 067) != 0)
-			rc = -EACCES;
-		else if (fchown(dfd, uid, gid) < 0)
-			rc = -errno;
-	}
+	/*
+	 * Never a shared directory (/tmp), whoever owns it; nor someone
+	 * else's open to others: only a private one, or one whose group may
+	 * only reach the control socket.
+	 */
+	else if ((dst.st_mode & (S_ISVTX | S_IWOTH)) != 0 ||
+	    ((dst.st_uid != uid || dst.st_gid != gid) &&
+	    (dst.st_mode & 067) != 0))
+		rc = -EACCES;
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (!priv_ours(de->d_name))
 			continue;
@@ -211,6 +210,12 @@ priv_give_dir(const char *dir, uid_t uid, gid_t gid)
 		    AT_SYMLINK_NOFOLLOW) < 0)
 			rc = -errno;
 	}
+	/* The directory last: once it is uid's, root is no longer its owner. */
+	if (rc == 0 && (dst.st_mode & 07777) != mode && fchmod(dfd, mode) < 0)
+		rc = -errno;
+	if (rc == 0 && (dst.st_uid != uid || dst.st_gid != gid) &&
+	    fchown(dfd, uid, gid) < 0)
+		rc = -errno;
 	closedir(d);
 	return rc;
 }

@@ -40,13 +40,17 @@ int	priv_group_lookup(const char *name, gid_t *);
 int	priv_lock(const char *dir, pid_t *holder);
 
 /*
- * Give the state directory, its lock and its journals to uid:gid, the
- * user journals will be made by after priv_drop (which has no
- * CAP_DAC_OVERRIDE, not even as root).  -EACCES if the directory is
- * someone else's and open to group or others: not a directory of ours
- * (group search alone, 0710, is what --ctl-group makes, and is allowed).
+ * Give the state directory, its lock, journals and control socket to
+ * uid:gid, the user journals will be made by after priv_drop (which has
+ * no CAP_DAC_OVERRIDE, not even as root), with mode (0700, or 0710 for
+ * --ctl-group).  Everything in it first and the directory last, so that
+ * root needs to be no more than its owner (the unit's bounding set has
+ * no CAP_FOWNER or CAP_DAC_OVERRIDE).  -EACCES if the directory is
+ * shared (world-writable or sticky: /tmp), or someone else's and open to
+ * group or others: not a directory of ours (group search alone, 0710, is
+ * what --ctl-group makes, and is allowed).
  */
-int	priv_give_dir(const char *dir, uid_t uid, gid_t gid);
+int	priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode);
 
 /*
  * Drop to CAP_NET_ADMIN alone (effective, permitted; nothing inheritable

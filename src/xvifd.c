@@ -217,6 +217,10 @@ xvifd_state_mkdir(struct xvifd *xd)
 	if (!S_ISDIR(st.st_mode))
 		fatalx("state directory %s: not a directory",
 		    xd->xd_state_dir);
+	/* Before a file of ours is in it (the lock): never /tmp's like. */
+	if ((st.st_mode & (S_ISVTX | S_IWOTH)) != 0)
+		fatalx("state directory %s: shared (sticky or open to all): "
+		    "give xvifd a directory of its own", xd->xd_state_dir);
 }
 
 /*
@@ -493,18 +497,6 @@ main(int argc, char **argv)
 	xvifd_state_mkdir(&xd);
 	xvifd_lock(&xd);
 	xvifd_nofile();
-	/* Journals are made after priv_drop, by the user we end up as. */
-	rc = priv_give_dir(xd.xd_state_dir, uid, gid);
-	if (rc == -EACCES)
-		fatalx("state directory %s: owned by someone else and open to "
-		    "others (not 0700): give xvifd a directory of its own",
-		    xd.xd_state_dir);
-	if (rc < 0)
-		fatalx("state directory %s: chown to %s: %s", xd.xd_state_dir,
-		    o.o_user != NULL ? o.o_user : "ourselves", strerror(-rc));
-	/* The control group may reach the socket, and list nothing. */
-	if (chmod(xd.xd_state_dir, o.o_ctl_group != NULL ? 0710 : 0700) < 0)
-		fatal("state directory %s: chmod", xd.xd_state_dir);
 	if ((rc = ev_open(&xd.xd_ev)) < 0)
 		fatalx("event loop: %s", strerror(-rc));
 	sigemptyset(&mask);
@@ -531,6 +523,21 @@ main(int argc, char **argv)
 	if ((rc = ctl_open(&xd, uid, gid)) < 0)
 		fatalx("control socket %s/%s: %s", xd.xd_state_dir,
 		    CTL_SOCK_NAME, strerror(-rc));
+	/*
+	 * Journals are made after priv_drop, by the user we end up as; the
+	 * control group may reach the socket, and list nothing.  The
+	 * directory is given away last (priv_give_dir): until then it is
+	 * root's alone, and the socket was bound and given in it safely.
+	 */
+	rc = priv_give_dir(xd.xd_state_dir, uid, gid,
+	    o.o_ctl_group != NULL ? 0710 : 0700);
+	if (rc == -EACCES)
+		fatalx("state directory %s: shared, or owned by someone else "
+		    "and open to others (not 0700): give xvifd a directory of "
+		    "its own", xd.xd_state_dir);
+	if (rc < 0)
+		fatalx("state directory %s: give to %s: %s", xd.xd_state_dir,
+		    o.o_user != NULL ? o.o_user : "ourselves", strerror(-rc));
 	/* Before libxenstore's reader thread: capabilities are per thread. */
 	if ((rc = priv_drop(o.o_user != NULL ? &user : NULL, &what)) < 0)
 		fatalx("drop privileges: %s: %s", what, strerror(-rc));

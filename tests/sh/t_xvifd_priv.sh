@@ -128,6 +128,39 @@ kill -TERM "$XVIFD_PID"
 wait "$XVIFD_PID"
 w_cleanup			# this host, its guest and namespaces
 
+# -- As the unit starts it: no capability beyond its CapabilityBoundingSet
+# (no CAP_FOWNER or CAP_DAC_OVERRIDE: root is no more than the state
+# directory's owner), no_new_privs, --user, the state directory root's
+# 0700 as systemd hands a RuntimeDirectory= over.  It once gave the
+# directory away first and could chmod it no more: every start failed.
+# (A host of root's, as /dev/xen is; no guest: the start is the test.)
+chmod 711 "$T_DIR"		# mktemp's 0700: let the user reach its files
+W_DIR=$T_DIR/unit
+mkdir -m 711 "$W_DIR"
+sim_host_start
+mkdir -m 700 "$SIM_DIR/xvifd"
+bset=-all
+for c in $(sed -n 's/^CapabilityBoundingSet=//p' "$PWD/dist/xvifd.service"); do
+	c=${c#CAP_}
+	bset="$bset,+${c,,}"
+done
+printf '#!/bin/sh\nexec setpriv --bounding-set=%q --no-new-privs %q "$@"\n' \
+	"$bset" "$XVIFD" >"$T_DIR/xvifd-unit"
+chmod 755 "$T_DIR/xvifd-unit"
+XVIFD=$T_DIR/xvifd-unit xvifd_start --no-hotplug-wait --user nobody
+t_eq "unit's bounding set, --user: capabilities" \
+	"$(awk '$1 ~ /^Cap(Eff|Bnd):$/ {printf "%s%s ", $1, $2}' /proc/$XVIFD_PID/status)" \
+	"CapEff:0000000000001000 CapBnd:0000000000001000 "
+t_eq "unit's bounding set, --user: its state directory, lock and socket the user's" \
+	"$(stat -c '%U %a' "$SIM_DIR/xvifd" "$SIM_DIR/xvifd/xvifd.lock" "$SIM_DIR/xvifd/xvifd.sock" | tr '\n' ' ')" \
+	"nobody 700 nobody 600 nobody 660 "
+t_not "unit's bounding set, --user: nothing refused" grep -qi "denied\|not permitted" "$W_DIR/xvifd.log"
+t_ok "unit's bounding set, --user: xvifctl reaches it" "$PWD/$BUILD/xvifctl" --sim-dir "$SIM_DIR" list
+kill -TERM "$XVIFD_PID"
+wait "$XVIFD_PID"
+t_eq "unit's bounding set, --user: SIGTERM, exit 0" "$?" 0
+w_cleanup
+
 # -- --user: a dedicated user, on a host whose files are that user's. --
 U=xvifd-t$$			# ours alone, also when tests run in parallel
 useradd --system --user-group --no-create-home --home-dir /nonexistent \
@@ -135,6 +168,7 @@ useradd --system --user-group --no-create-home --home-dir /nonexistent \
 t_cleanup_add "userdel $U; groupdel $U"
 uid=$(id -u "$U") gid=$(id -g "$U")
 chmod 711 "$T_DIR"		# mktemp's 0700: let the user reach its host
+
 W_DIR=$T_DIR/u
 mkdir -p "$W_DIR/host"
 chown "$U:$U" "$W_DIR/host"
@@ -206,8 +240,17 @@ t_ok "--user: unknown user: one line" grep -q -- '--user no-such-user-xv: no suc
 mkdir -m 755 "$T_DIR/shared"
 t_eq "--user: a shared state directory is not given away: exit 1" \
 	"$("$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/shared" --user "$U" >"$T_DIR/out" 2>&1; echo $?)" 1
-t_ok "--user: a shared state directory: one line" grep -q "state directory $T_DIR/shared: owned by someone else and open to others" "$T_DIR/out"
+t_ok "--user: a shared state directory: one line" grep -q "state directory $T_DIR/shared: shared, or owned by someone else and open to others" "$T_DIR/out"
 t_eq "--user: a shared state directory: still root's" "$(stat -c %U "$T_DIR/shared")" root
+# Sticky and open to all, as /tmp: refused even as root's own (it was
+# taken, made 0700, and files of others' with a vif's name deleted).
+mkdir -m 1777 "$T_DIR/tmpish"
+setpriv --reuid="$uid" --regid="$gid" --init-groups touch "$T_DIR/tmpish/1.2"
+t_eq "a /tmp-like state directory: exit 1" \
+	"$("$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/tmpish" >"$T_DIR/out" 2>&1; echo $?)" 1
+t_ok "a /tmp-like state directory: said" grep -q "state directory $T_DIR/tmpish: shared" "$T_DIR/out"
+t_eq "a /tmp-like state directory: left as it was" \
+	"$(stat -c %a "$T_DIR/tmpish") $(ls "$T_DIR/tmpish")" "1777 1.2"
 # A /dev/net/tun root may open and the user may not (not the usual 0666):
 # refused at start, naming it, rather than serving and failing every vif.
 mknod -m 0600 "$T_DIR/tun" c 10 200 || w_die "mknod"
