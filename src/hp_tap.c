@@ -137,7 +137,17 @@ tap_open(const char *ifname, struct hp **out)
 	tp->tp_hp.hp_reattached = if_nametoindex(ifname) != 0;
 	if ((rc = tap_attach(tp, &tp->tp_mq)) < 0)
 		goto fail;
+	/*
+	 * Ours alone: a TAP with no owner (nor group) may be attached to by
+	 * anyone who can open /dev/net/tun (0666 on Debian), who would then
+	 * get a share of the guest's frames and send as the guest, past
+	 * anti-spoofing.  The owner is who we are (the --user, after
+	 * priv_drop); CAP_NET_ADMIN, which xvifd keeps, attaches whoever
+	 * the owner.  Set again on a re-attached TAP, which an older xvifd
+	 * may have left without one.
+	 */
 	if (ioctl(tp->tp_fd, TUNSETOFFLOAD, 0) < 0 ||
+	    ioctl(tp->tp_fd, TUNSETOWNER, (unsigned long)geteuid()) < 0 ||
 	    ioctl(tp->tp_fd, TUNSETPERSIST, 1) < 0) {
 		rc = -errno;
 		goto fail;

@@ -77,6 +77,31 @@ xvifd_hooked() {
 	if [ -n "$asan" ]; then ASAN_OPTIONS=$asan; else unset ASAN_OPTIONS; fi
 }
 
+# tap_owned WHAT UID: the guest's TAP is UID's (tun's owner), and a user
+# with no CAP_NET_ADMIN (nobody) may not attach to it.  Ownerless, anyone
+# who can open /dev/net/tun (0666 on Debian) could: a share of the
+# guest's frames, and frames sent as the guest past anti-spoofing.
+tap_owned() {
+	local out
+	t_eq "$1: the TAP's owner" \
+		"$(ip netns exec "$DOM0_NS" cat "/sys/class/net/xvif${d}i0/owner")" "$2"
+	out=$(ip netns exec "$DOM0_NS" setpriv --reuid=nobody --regid=nogroup \
+		--clear-groups /usr/bin/python3 -c '
+import errno, fcntl, struct, sys
+try:
+    f = open("/dev/net/tun", "r+b", buffering=0)
+except OSError as e:
+    print("cannot open /dev/net/tun: %s" % e.strerror); sys.exit()
+try:
+    # TUNSETIFF: IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE
+    fcntl.ioctl(f, 0x400454ca, struct.pack("16sH", sys.argv[1].encode(), 0x5102))
+    print("attached")
+except OSError as e:
+    print("refused" if e.errno == errno.EPERM else e.strerror)
+' "xvif${d}i0" 2>&1)
+	t_eq "$1: a user without CAP_NET_ADMIN may not attach to it" "$out" refused
+}
+
 sim_host_start
 xvifd_start --no-hotplug-wait
 guest_up 2
@@ -86,6 +111,7 @@ be=/local/domain/0/backend/vif/$d/0
 # -- Root, default: capabilities, no_new_privs, the filter. --
 t_ok "log: seccomp armed" grep -Eq '^xvifd: seccomp: [0-9]+ syscalls allowed$' "$T_DIR/xvifd.log"
 privs_ok "as root" "$XVIFD_PID"
+tap_owned "as root" 0
 t_eq "as root: uid 0 still" "$(awk '$1 == "Uid:" {print $2 $3 $4 $5}' /proc/$XVIFD_PID/status)" 0000
 t_ok "ping both ways under the filter" sh -c "ip netns exec $g ping -c 3 -i 0.2 -W 2 -q 169.254.2.1 &&
 	ip netns exec $DOM0_NS ping -c 3 -i 0.2 -W 2 -q 169.254.2.2"
@@ -215,6 +241,7 @@ t_eq "--user: gid" "$(awk '$1 == "Gid:" {print $2, $3, $4, $5}' /proc/$XVIFD_PID
 	"$gid $gid $gid $gid"
 t_eq "--user: groups" "$(sed -n 's/^Groups:[[:space:]]*//p' /proc/$XVIFD_PID/status | xargs)" "$gid"
 privs_ok "--user" "$XVIFD_PID"
+tap_owned "--user" "$uid"
 t_ok "--user: ping both ways" sh -c "ip netns exec $g ping -c 3 -i 0.2 -W 2 -q 169.254.3.1 &&
 	ip netns exec $DOM0_NS ping -c 3 -i 0.2 -W 2 -q 169.254.3.2"
 t_eq "--user: state directory, lock and journal are the user's" \
