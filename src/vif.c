@@ -186,7 +186,7 @@ vif_log_held(struct log_rate *lr, const char *what, char *buf, size_t len)
 }
 
 static void
-vif_log_connected(struct xvif *vif, bool reattach, unsigned int offl)
+vif_log_connected(struct xvif *vif, bool resumed, unsigned int offl)
 {
 	const struct vif_fe *fe = &vif->vif_fe;
 	const struct vif_feq *fq = &fe->fe_q[0];
@@ -210,7 +210,7 @@ vif_log_connected(struct xvif *vif, bool reattach, unsigned int offl)
 		snprintf(chan, sizeof(chan), "event channel %u",
 		    fq->fq_port_tx);
 	log_info("%s: connected%s (%s, %s%s%s%s%s%s)%s", vif->vif_tag,
-	    reattach ? " again" : "", rings, chan, fe->fe_sg ? ", sg" : "",
+	    resumed ? " again" : "", rings, chan, fe->fe_sg ? ", sg" : "",
 	    fe->fe_rx_notify ? ", rx-notify" : "",
 	    offl & TUN_F_CSUM ? ", csum" : "",
 	    offl & TUN_F_TSO4 ? ", tso4" : "",
@@ -304,7 +304,7 @@ vif_connect(struct xvif *vif, const struct vif_fe *fe, bool reattach)
 		log_warnc(-rc, "%s: tap offloads", vif->vif_tag);
 		offl = 0;
 	}
-	vif_log_connected(vif, reattach, offl);
+	vif_log_connected(vif, vif->vif_resumed, offl);
 	/* Each worker runs what the guest queued already before we go on. */
 	for (i = 0; i < vif->vif_nq; i++)
 		if ((rc = vif_worker_attach(&vif->vif_q[i])) < 0) {

@@ -314,19 +314,22 @@ vj_mark_new(const struct vif_queue *q)
  * One queue's journal at connect, its rings attached at the frontend's
  * rsp_prod: on a re-attach to the very rings a killed predecessor served
  * (refs, port and mark), push again what it decided and did not push;
- * notify; then the journal follows these rings.
+ * notify; then the journal follows these rings.  True if they were a
+ * predecessor's.
  */
-static void
+static bool
 vj_open_queue(struct vif_queue *q, struct vif_journal *j, bool reattach,
     const struct vif_feq *fq)
 {
 	unsigned int ntx = 0, nrx = 0;
+	bool resumed;
 	int n;
 
 	q->q_journal = j;
-	if (reattach && j->vj_magic == VJ_MAGIC &&
+	resumed = reattach && j->vj_magic == VJ_MAGIC &&
 	    j->vj_tx_ref == fq->fq_tx_ref && j->vj_rx_ref == fq->fq_rx_ref &&
-	    j->vj_port == fq->fq_port_tx && vj_marked(q, j->vj_mark)) {
+	    j->vj_port == fq->fq_port_tx && vj_marked(q, j->vj_mark);
+	if (resumed) {
 		ntx = vj_unpushed(&j->vj_tx, q->q_txr.rsp_prod_pvt,
 		    __atomic_load_n(&q->q_txr.sring->req_prod,
 		    __ATOMIC_ACQUIRE), XVIF_TX_RING_SIZE);
@@ -377,6 +380,7 @@ vj_open_queue(struct vif_queue *q, struct vif_journal *j, bool reattach,
 	if (ntx > 0 || nrx > 0)
 		log_info("%s: pushed %u tx and %u rx responses the last run "
 		    "wrote but did not push", q->q_tag, ntx, nrx);
+	return resumed;
 }
 
 /* At connect, the queues' rings attached: map the journals, replay. */
@@ -389,9 +393,11 @@ vif_journal_open(struct xvif *vif, bool reattach)
 	if ((j = vj_map(vif)) == NULL)
 		return -ENOMEM;
 	vif->vif_journal = j;
+	vif->vif_resumed = false;
 	for (i = 0; i < vif->vif_nq; i++)
-		vj_open_queue(&vif->vif_q[i], &j[i], reattach,
-		    &vif->vif_fe.fe_q[i]);
+		if (vj_open_queue(&vif->vif_q[i], &j[i], reattach,
+		    &vif->vif_fe.fe_q[i]))
+			vif->vif_resumed = true;
 	return 0;
 }
 

@@ -329,6 +329,7 @@ struct xvif {
 	struct vif_fe		 vif_fe;		/* as the last connect read */
 	uint64_t		 vif_ring_mark;	/* queue 0's, the last connect;
 						 * 0 if it failed unmarked */
+	bool			 vif_resumed;	/* ... on a predecessor's rings */
 	struct vif_rate		 vif_rate;	/* the rate key, as last read */
 	/*
 	 * Anti-spoofing (antispoof.h), NULL if off: made by
