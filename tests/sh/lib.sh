@@ -93,12 +93,13 @@ as_dom() {
 t_done() { exit "$T_FAILED"; }
 
 # xvifd_dumped LINE NAME: the value of NAME on the newest line holding
-# LINE of a fresh SIGUSR1 dump of xvifd's (waited for).
+# LINE of a fresh SIGUSR1 dump of xvifd's (waited for); nothing if no
+# fresh dump came (an older line would say what was, not what is).
 xvifd_dumped() {
 	local n
 	n=$(grep -c "$1" "$T_DIR/xvifd.log")
 	kill -USR1 "$XVIFD_PID"
-	t_wait 5 sh -c "[ \$(grep -c '$1' '$T_DIR/xvifd.log') -gt $n ]"
+	t_wait 5 sh -c "[ \$(grep -c '$1' '$T_DIR/xvifd.log') -gt $n ]" || return 0
 	grep "$1" "$T_DIR/xvifd.log" | tail -1 | grep -o " $2=[0-9]*" | cut -d= -f2
 }
 # xvifd_counter IF NAME: counter NAME of interface IF.

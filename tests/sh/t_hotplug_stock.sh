@@ -222,7 +222,7 @@ ovs_guest_csum_off() {
 ovs_section() {
 	local g5 g6 i5 i6 d5 d6
 	if ! command -v ovs-vswitchd >/dev/null || ! command -v ovs-vsctl >/dev/null; then
-		echo "SKIP $T_NAME: vif-openvswitch: because openvswitch-switch is not installed (scripts/deps check)"
+		t_fail "vif-openvswitch" "openvswitch-switch is not installed (scripts/deps check)"
 		return
 	fi
 	ovs_start

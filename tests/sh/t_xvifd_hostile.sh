@@ -331,7 +331,9 @@ kill -TERM "$FPID"
 # spurious, the RX channel backed off up to a second at a time.
 fe_up 40 --split-evtchn --ring-index 2415919104 --rx-kick --
 addr_up 40
-t_ok "ring indices past 2^31: connected there" t_wait 10 grep -q "ring indices from 2415919104" "$FLOG"
+t_ok "ring indices past 2^31: the guest's rings start there" t_wait 10 grep -q "ring indices from 2415919104" "$FLOG"
+t_ok "ring indices past 2^31: connected, split channels" t_wait 10 grep -q \
+	"xvif${FD}i0: connected (tx ring [0-9]*, rx ring [0-9]*, event channels [0-9]*/[0-9]*" "$T_DIR/xvifd.log"
 tcp_check "ring indices past 2^31: TCP to the guest intact" "$DOM0_NS" "$FNS" 169.254.40.2 16
 sp=$(xvifd_counter "xvif${FD}i0" events_spurious)
 ei=$(xvifd_counter "xvif${FD}i0" events_in)
