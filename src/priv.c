@@ -539,6 +539,15 @@ priv_rules(scmp_filter_ctx ctx)
 	if ((rc = priv_nr("clone3")) >= 0 &&
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), rc, 0)) < 0)
 		goto out;
+	/*
+	 * libsystemd's sd_journal_sendv (log.c, --syslog) passes a line
+	 * journald's socket will not take (ENOBUFS under memory pressure)
+	 * in a memfd; refused, it tries a file, then gives up, and log.c
+	 * falls back to syslog(3): ENOSYS, not a kill over a log line.
+	 */
+	if ((rc = priv_nr("memfd_create")) >= 0 &&
+	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), rc, 0)) < 0)
+		goto out;
 #ifndef PRIV_SANITIZER
 	/*
 	 * No signal to another process: tgkill() to our own threads only

@@ -232,6 +232,28 @@ show(uint32_t arch, char *buf, size_t len)
 	return rc;
 }
 
+/* After the filter: memfd_create and clone3 fail with ENOSYS, no kill. */
+static int
+refused_not_killed(void)
+{
+	if (priv_seccomp() <= 0)
+		return 3;
+	if (syscall(SYS_memfd_create, "x", 0) != -1 || errno != ENOSYS)
+		return 4;
+	if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
+		return 5;
+	return 0;
+}
+
+static void
+t_enosys(struct t_ctx *t)
+{
+	int st = in_child(refused_not_killed);
+
+	T_TRUE(t, WIFEXITED(st));
+	T_EQ(t, WEXITSTATUS(st), 0);
+}
+
 static void
 t_archs(struct t_ctx *t)
 {
@@ -257,6 +279,7 @@ t_archs(struct t_ctx *t)
 const struct t_case t_cases[] = {
 	{ "seccomp: a ring made before works, a new one is refused", t_uring },
 	{ "seccomp: the filter for this machine and for arm64", t_archs },
+	{ "seccomp: memfd_create and clone3 say ENOSYS, not killed", t_enosys },
 	{ "seccomp: no TIOCSTI, TIOCLINUX or TCP socket; other ioctls pass",
 	    t_ioctls },
 	{ "seccomp: SO_PEERCRED and SO_SNDBUF, no other socket option",
