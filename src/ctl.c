@@ -20,6 +20,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,6 +478,7 @@ ctl_open(struct xvifd *xd, uid_t uid, gid_t gid)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ctl *c;
+	mode_t mask;
 	int rc;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -491,10 +493,22 @@ ctl_open(struct xvifd *xd, uid_t uid, gid_t gid)
 	strcpy(sa.sun_path, c->c_path);
 	/* Ours: we hold the state directory's lock; a stale one goes. */
 	(void)unlink(c->c_path);
+	/*
+	 * Made 0660 by the umask (one thread yet: no other file is being
+	 * made), given without following a symlink: nothing done by path
+	 * that the directory's owner (the --user, after a restart by hand)
+	 * could turn onto another file between the bind and the chown.
+	 */
 	if ((c->c_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) < 0 ||
-	    bind(c->c_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(c->c_path, 0660) < 0 || chown(c->c_path, uid, gid) < 0 ||
+	    SOCK_CLOEXEC, 0)) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	mask = umask(0117);
+	rc = bind(c->c_fd, (struct sockaddr *)&sa, sizeof(sa));
+	(void)umask(mask);
+	if (rc < 0 || fchownat(AT_FDCWD, c->c_path, uid, gid,
+	    AT_SYMLINK_NOFOLLOW) < 0 ||
 	    listen(c->c_fd, CTL_CLIENTS_MAX) < 0) {
 		rc = -errno;
 		goto fail;

@@ -109,6 +109,8 @@ struct hp_ops {
 	int	(*set_mac)(struct hp *, const uint8_t mac[6]);
 	/* Carrier (lower-layer up): off while the other end cannot take frames. */
 	int	(*set_carrier)(struct hp *, bool on);
+	/* Who alone (bar CAP_NET_ADMIN) may attach to it. */
+	int	(*set_owner)(struct hp *, uid_t uid);
 	/*
 	 * ifindex, for tests and the control socket; -ENOTSUP for pipes.
 	 * Also brings hp_name up to date after a rename.
@@ -250,6 +252,12 @@ static inline int
 hp_set_mac(struct hp *hp, const uint8_t mac[6])
 {
 	return hp->hp_ops->set_mac(hp, mac);
+}
+
+static inline int
+hp_set_owner(struct hp *hp, uid_t uid)
+{
+	return hp->hp_ops->set_owner(hp, uid);
 }
 
 static inline int

@@ -137,17 +137,7 @@ tap_open(const char *ifname, struct hp **out)
 	tp->tp_hp.hp_reattached = if_nametoindex(ifname) != 0;
 	if ((rc = tap_attach(tp, &tp->tp_mq)) < 0)
 		goto fail;
-	/*
-	 * Ours alone: a TAP with no owner (nor group) may be attached to by
-	 * anyone who can open /dev/net/tun (0666 on Debian), who would then
-	 * get a share of the guest's frames and send as the guest, past
-	 * anti-spoofing.  The owner is who we are (the --user, after
-	 * priv_drop); CAP_NET_ADMIN, which xvifd keeps, attaches whoever
-	 * the owner.  Set again on a re-attached TAP, which an older xvifd
-	 * may have left without one.
-	 */
 	if (ioctl(tp->tp_fd, TUNSETOFFLOAD, 0) < 0 ||
-	    ioctl(tp->tp_fd, TUNSETOWNER, (unsigned long)geteuid()) < 0 ||
 	    ioctl(tp->tp_fd, TUNSETPERSIST, 1) < 0) {
 		rc = -errno;
 		goto fail;
@@ -307,6 +297,13 @@ tap_set_carrier(struct hp *hp, bool on)
 }
 
 static int
+tap_set_owner(struct hp *hp, uid_t uid)
+{
+	return ioctl(tap_of(hp)->tp_fd, TUNSETOWNER, (unsigned long)uid) < 0 ?
+	    -errno : 0;
+}
+
+static int
 tap_ifindex(struct hp *hp)
 {
 	struct hptap *tp = tap_of(hp);
@@ -331,5 +328,6 @@ const struct hp_ops hp_tap_ops = {
 	.set_mtu = tap_set_mtu,
 	.set_mac = tap_set_mac,
 	.set_carrier = tap_set_carrier,
+	.set_owner = tap_set_owner,
 	.ifindex = tap_ifindex,
 };

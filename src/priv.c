@@ -177,6 +177,37 @@ priv_ours(const char *name)
 	    priv_vif_file(name, &domid, &handle) != 0;
 }
 
+/*
+ * Is the directory st describes one xvifd may use, to be given to
+ * uid:gid?  Never a shared one (/tmp), whoever owns it, nor one open to
+ * others that is not uid:gid's already (-EACCES: only a private one, or
+ * one whose group may only reach the control socket); nor one of a third
+ * user's (-EPERM), who could swap what root makes in it for a symlink.
+ */
+static int
+priv_dir_ok(const struct stat *st, uid_t uid, gid_t gid)
+{
+	if ((st->st_mode & (S_ISVTX | S_IWOTH)) != 0 ||
+	    ((st->st_uid != uid || st->st_gid != gid) &&
+	    (st->st_mode & 067) != 0))
+		return -EACCES;
+	if (st->st_uid != geteuid() && st->st_uid != uid)
+		return -EPERM;
+	return 0;
+}
+
+int
+priv_check_dir(const char *dir, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return priv_dir_ok(&st, uid, gid);
+}
+
 int
 priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode)
 {
@@ -190,15 +221,8 @@ priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode)
 	dfd = dirfd(d);
 	if (fstat(dfd, &dst) < 0)
 		rc = -errno;
-	/*
-	 * Never a shared directory (/tmp), whoever owns it; nor someone
-	 * else's open to others: only a private one, or one whose group may
-	 * only reach the control socket.
-	 */
-	else if ((dst.st_mode & (S_ISVTX | S_IWOTH)) != 0 ||
-	    ((dst.st_uid != uid || dst.st_gid != gid) &&
-	    (dst.st_mode & 067) != 0))
-		rc = -EACCES;
+	else
+		rc = priv_dir_ok(&dst, uid, gid);
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (!priv_ours(de->d_name))
 			continue;
@@ -542,12 +566,19 @@ priv_rules(scmp_filter_ctx ctx)
 	/*
 	 * libsystemd's sd_journal_sendv (log.c, --syslog) passes a line
 	 * journald's socket will not take (ENOBUFS under memory pressure)
-	 * in a memfd; refused, it tries a file, then gives up, and log.c
-	 * falls back to syslog(3): ENOSYS, not a kill over a log line.
+	 * in a memfd, named after the thread: prctl(PR_GET_NAME) is allowed
+	 * (it reads our own thread's name), memfd_create says ENOSYS, and
+	 * libsystemd tries an unlinked file in /dev/shm instead; should
+	 * that fail too, log.c falls back to syslog(3).  Not a kill over a
+	 * log line.
 	 */
 	if ((rc = priv_nr("memfd_create")) >= 0 &&
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), rc, 0)) < 0)
 		goto out;
+	a = SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME);
+	if ((rc = priv_allow(ctx, "prctl", 1, &a)) < 0)
+		goto out;
+	n += rc;
 #ifndef PRIV_SANITIZER
 	/*
 	 * No signal to another process: tgkill() to our own threads only

@@ -53,6 +53,13 @@ int	priv_lock(const char *dir, pid_t *holder);
 int	priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode);
 
 /*
+ * Before anything is put in the state directory: may xvifd use it, to be
+ * given to uid:gid?  0; -EACCES if shared or someone else's and open to
+ * others (as priv_give_dir), -EPERM if a third user's, -ENOTDIR.
+ */
+int	priv_check_dir(const char *dir, uid_t uid, gid_t gid);
+
+/*
  * Drop to CAP_NET_ADMIN alone (effective, permitted; nothing inheritable
  * or ambient; the bounding set too when we may), become pu if not NULL,
  * and set no_new_privs.  Capabilities are per thread: call before any

@@ -114,8 +114,17 @@ vif_open_tap(struct xvif *vif, const char *name)
 		log_warnc(-rc, "%s: create interface %s", vif->vif_tag, name);
 		return rc;
 	}
+	/*
+	 * The vif's alone: a TAP with no owner (nor group) may be attached
+	 * to by anyone who can open /dev/net/tun (0666 on Debian), who then
+	 * gets a share of the guest's frames and sends as the guest, past
+	 * anti-spoofing.  The owner is who we are (the --user, after
+	 * priv_drop; CAP_NET_ADMIN attaches us whoever the owner), set on a
+	 * re-attached TAP too, which an older xvifd left without one.
+	 */
 	if ((!vif->vif_hp->hp_reattached &&
 	    (rc = hp_set_mac(vif->vif_hp, vif->vif_mac)) < 0) ||
+	    (rc = hp_set_owner(vif->vif_hp, geteuid())) < 0 ||
 	    (rc = hp_set_carrier(vif->vif_hp, false)) < 0) {
 		log_warnc(-rc, "%s: set up interface %s", vif->vif_tag, name);
 		/* Destroyed only if this open made it. */

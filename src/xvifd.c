@@ -217,10 +217,21 @@ xvifd_state_mkdir(struct xvifd *xd)
 	if (!S_ISDIR(st.st_mode))
 		fatalx("state directory %s: not a directory",
 		    xd->xd_state_dir);
-	/* Before a file of ours is in it (the lock): never /tmp's like. */
-	if ((st.st_mode & (S_ISVTX | S_IWOTH)) != 0)
-		fatalx("state directory %s: shared (sticky or open to all): "
-		    "give xvifd a directory of its own", xd->xd_state_dir);
+}
+
+/* The state directory may not be ours to use (priv_check_dir): exit. */
+static void
+xvifd_state_refused(const struct xvifd *xd, int rc, const char *user)
+{
+	if (rc == -EACCES)
+		fatalx("state directory %s: shared, or owned by someone else "
+		    "and open to others (not 0700): give xvifd a directory of "
+		    "its own", xd->xd_state_dir);
+	if (rc == -EPERM)
+		fatalx("state directory %s: another user's: give xvifd a "
+		    "directory of its own", xd->xd_state_dir);
+	fatalx("state directory %s: give to %s: %s", xd->xd_state_dir, user,
+	    strerror(-rc));
 }
 
 /*
@@ -495,6 +506,10 @@ main(int argc, char **argv)
 		    strerror(-rc), o.o_sim_dir);
 	}
 	xvifd_state_mkdir(&xd);
+	/* Before anything of ours is in it: the lock, the socket. */
+	if ((rc = priv_check_dir(xd.xd_state_dir, uid, gid)) < 0)
+		xvifd_state_refused(&xd, rc, o.o_user != NULL ? o.o_user :
+		    "ourselves");
 	xvifd_lock(&xd);
 	xvifd_nofile();
 	if ((rc = ev_open(&xd.xd_ev)) < 0)
@@ -526,18 +541,14 @@ main(int argc, char **argv)
 	/*
 	 * Journals are made after priv_drop, by the user we end up as; the
 	 * control group may reach the socket, and list nothing.  The
-	 * directory is given away last (priv_give_dir): until then it is
-	 * root's alone, and the socket was bound and given in it safely.
+	 * directory is given away last (priv_give_dir), so that root needs
+	 * no more than to own it (under the unit systemd hands it over as
+	 * root's at each start; a restart by hand finds it the user's).
 	 */
-	rc = priv_give_dir(xd.xd_state_dir, uid, gid,
-	    o.o_ctl_group != NULL ? 0710 : 0700);
-	if (rc == -EACCES)
-		fatalx("state directory %s: shared, or owned by someone else "
-		    "and open to others (not 0700): give xvifd a directory of "
-		    "its own", xd.xd_state_dir);
-	if (rc < 0)
-		fatalx("state directory %s: give to %s: %s", xd.xd_state_dir,
-		    o.o_user != NULL ? o.o_user : "ourselves", strerror(-rc));
+	if ((rc = priv_give_dir(xd.xd_state_dir, uid, gid,
+	    o.o_ctl_group != NULL ? 0710 : 0700)) < 0)
+		xvifd_state_refused(&xd, rc, o.o_user != NULL ? o.o_user :
+		    "ourselves");
 	/* Before libxenstore's reader thread: capabilities are per thread. */
 	if ((rc = priv_drop(o.o_user != NULL ? &user : NULL, &what)) < 0)
 		fatalx("drop privileges: %s: %s", what, strerror(-rc));

@@ -278,6 +278,15 @@ t_eq "a /tmp-like state directory: exit 1" \
 t_ok "a /tmp-like state directory: said" grep -q "state directory $T_DIR/tmpish: shared" "$T_DIR/out"
 t_eq "a /tmp-like state directory: left as it was" \
 	"$(stat -c %a "$T_DIR/tmpish") $(ls "$T_DIR/tmpish")" "1777 1.2"
+# A third user's (private to them): refused before anything goes in it
+# (its owner could swap what root makes there for a symlink).
+mkdir -m 700 "$T_DIR/theirs"
+chown nobody "$T_DIR/theirs"
+t_eq "another user's state directory: exit 1" \
+	"$("$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/theirs" >"$T_DIR/out" 2>&1; echo $?)" 1
+t_ok "another user's state directory: said" grep -q "state directory $T_DIR/theirs: another user's" "$T_DIR/out"
+t_eq "another user's state directory: nothing put in it" "$(ls -A "$T_DIR/theirs")" ""
+t_eq "a shared state directory: nothing put in it" "$(ls -A "$T_DIR/shared")" ""
 # A /dev/net/tun root may open and the user may not (not the usual 0666):
 # refused at start, naming it, rather than serving and failing every vif.
 mknod -m 0600 "$T_DIR/tun" c 10 200 || w_die "mknod"
