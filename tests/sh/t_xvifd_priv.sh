@@ -262,11 +262,11 @@ t_wait 10 grep -q "xvif${d}i0: re-attached" "$W_DIR/xvifd.log" &&
 tcp_check "--user: 4 MiB host -> guest" "$DOM0_NS" "$g" 169.254.3.2 4
 t_not "--user: the interface record rewritten" grep -q "interface record" "$W_DIR/xvifd.log"
 t_eq "--user: unknown user: exit 1" \
-	"$(timeout 20 "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/st" --user no-such-user-xv >"$T_DIR/out" 2>&1; echo $?)" 1
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/st" --user no-such-user-xv >"$T_DIR/out" 2>&1; echo $?)" 1
 t_ok "--user: unknown user: one line" grep -q -- '--user no-such-user-xv: no such user' "$T_DIR/out"
 mkdir -m 755 "$T_DIR/shared"
 t_eq "--user: a shared state directory is not given away: exit 1" \
-	"$(timeout 20 "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/shared" --user "$U" >"$T_DIR/out" 2>&1; echo $?)" 1
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/shared" --user "$U" >"$T_DIR/out" 2>&1; echo $?)" 1
 t_ok "--user: a shared state directory: one line" grep -q "state directory $T_DIR/shared: shared, or owned by someone else and open to others" "$T_DIR/out"
 t_eq "--user: a shared state directory: still root's" "$(stat -c %U "$T_DIR/shared")" root
 # Sticky and open to all, as /tmp: refused even as root's own (it was
@@ -274,7 +274,7 @@ t_eq "--user: a shared state directory: still root's" "$(stat -c %U "$T_DIR/shar
 mkdir -m 1777 "$T_DIR/tmpish"
 setpriv --reuid="$uid" --regid="$gid" --init-groups touch "$T_DIR/tmpish/1.2"
 t_eq "a /tmp-like state directory: exit 1" \
-	"$(timeout 20 "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/tmpish" >"$T_DIR/out" 2>&1; echo $?)" 1
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/tmpish" >"$T_DIR/out" 2>&1; echo $?)" 1
 t_ok "a /tmp-like state directory: said" grep -q "state directory $T_DIR/tmpish: shared" "$T_DIR/out"
 t_eq "a /tmp-like state directory: left as it was" \
 	"$(stat -c %a "$T_DIR/tmpish") $(ls "$T_DIR/tmpish")" "1777 1.2"
@@ -283,7 +283,7 @@ t_eq "a /tmp-like state directory: left as it was" \
 mkdir -m 700 "$T_DIR/theirs"
 chown nobody "$T_DIR/theirs"
 t_eq "another user's state directory: exit 1" \
-	"$(timeout 20 "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/theirs" >"$T_DIR/out" 2>&1; echo $?)" 1
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/theirs" >"$T_DIR/out" 2>&1; echo $?)" 1
 t_ok "another user's state directory: said" grep -q "state directory $T_DIR/theirs: another user's" "$T_DIR/out"
 t_eq "another user's state directory: nothing put in it" "$(ls -A "$T_DIR/theirs")" ""
 t_eq "a shared state directory: nothing put in it" "$(ls -A "$T_DIR/shared")" ""
