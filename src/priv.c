@@ -57,6 +57,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "priv.h"
 
 /*
@@ -174,6 +175,7 @@ priv_ours(const char *name)
 	unsigned int domid, handle;
 
 	return strcmp(name, PRIV_LOCK_NAME) == 0 ||
+	    strcmp(name, CTL_SOCK_NAME) == 0 ||
 	    priv_vif_file(name, &domid, &handle) != 0;
 }
 
@@ -196,16 +198,45 @@ priv_dir_ok(const struct stat *st, uid_t uid, gid_t gid)
 	return 0;
 }
 
+/*
+ * The first name in d that xvifd does not make, in foreign: a directory
+ * that holds others' files is not ours to make 0700 and give away.
+ */
+static int
+priv_dir_foreign(DIR *d, char *foreign, size_t foreignsz)
+{
+	struct dirent *de;
+
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 || priv_ours(de->d_name))
+			continue;
+		snprintf(foreign, foreignsz, "%s", de->d_name);
+		return -ENOTEMPTY;
+	}
+	return 0;
+}
+
 int
-priv_check_dir(const char *dir, uid_t uid, gid_t gid)
+priv_check_dir(const char *dir, uid_t uid, gid_t gid, char *foreign,
+    size_t foreignsz)
 {
 	struct stat st;
+	DIR *d;
+	int rc;
 
 	if (stat(dir, &st) < 0)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	return priv_dir_ok(&st, uid, gid);
+	if ((rc = priv_dir_ok(&st, uid, gid)) < 0)
+		return rc;
+	/* One we may not list is one we cannot use: the lock will say so. */
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	rc = priv_dir_foreign(d, foreign, foreignsz);
+	closedir(d);
+	return rc;
 }
 
 int
@@ -330,6 +361,13 @@ priv_drop(const struct priv_user *pu, const char **what)
 }
 
 /* -- The syscall allow-list. -- */
+
+/*
+ * Said ENOSYS to, as a kernel without them would, so that the caller
+ * falls back: clone3 (to clone, whose flags a filter sees), memfd_create
+ * (libsystemd's journal, to a file in /dev/shm): see priv_rules.
+ */
+static const char *const priv_enosys[] = { "clone3", "memfd_create" };
 
 /*
  * Allowed with any arguments; a name libseccomp does not know on this
@@ -551,8 +589,8 @@ priv_rules(scmp_filter_ctx ctx)
 	n += rc;
 	/*
 	 * Threads but no processes: clone() with CLONE_THREAD; clone3()
-	 * (whose flags a filter cannot see) says ENOSYS, and glibc falls
-	 * back to clone().
+	 * (whose flags a filter cannot see) says ENOSYS (priv_enosys),
+	 * and glibc falls back to clone().
 	 */
 #ifndef PRIV_SANITIZER
 	a = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
@@ -560,9 +598,6 @@ priv_rules(scmp_filter_ctx ctx)
 		goto out;
 	n += rc;
 #endif
-	if ((rc = priv_nr("clone3")) >= 0 &&
-	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), rc, 0)) < 0)
-		goto out;
 	/*
 	 * libsystemd's sd_journal_sendv (log.c, --syslog) passes a line
 	 * journald's socket will not take (ENOBUFS under memory pressure)
@@ -572,9 +607,11 @@ priv_rules(scmp_filter_ctx ctx)
 	 * that fail too, log.c falls back to syslog(3).  Not a kill over a
 	 * log line.
 	 */
-	if ((rc = priv_nr("memfd_create")) >= 0 &&
-	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), rc, 0)) < 0)
-		goto out;
+	for (i = 0; i < sizeof(priv_enosys) / sizeof(priv_enosys[0]); i++)
+		if ((rc = priv_nr(priv_enosys[i])) >= 0 &&
+		    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), rc,
+		    0)) < 0)
+			goto out;
 #ifndef PRIV_SANITIZER			/* which allows every prctl */
 	a = SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME);
 	if ((rc = priv_allow(ctx, "prctl", 1, &a)) < 0)

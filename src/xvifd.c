@@ -205,24 +205,25 @@ xvifd_state_path(const struct xvifd_opts *o, struct xvifd *xd)
 		    sizeof(xd->xd_state_dir));
 }
 
+/* Made if missing; priv_check_dir looks at what is there. */
 static void
 xvifd_state_mkdir(struct xvifd *xd)
 {
-	struct stat st;
-
 	if (mkdir(xd->xd_state_dir, 0700) < 0 && errno != EEXIST)
 		fatal("state directory %s", xd->xd_state_dir);
-	if (stat(xd->xd_state_dir, &st) < 0)
-		fatal("state directory %s", xd->xd_state_dir);
-	if (!S_ISDIR(st.st_mode))
-		fatalx("state directory %s: not a directory",
-		    xd->xd_state_dir);
 }
 
 /* The state directory may not be ours to use (priv_check_dir): exit. */
 static void
-xvifd_state_refused(const struct xvifd *xd, int rc, const char *user)
+xvifd_state_refused(const struct xvifd *xd, int rc, const char *user,
+    const char *foreign)
 {
+	if (rc == -ENOTDIR)
+		fatalx("state directory %s: not a directory", xd->xd_state_dir);
+	if (rc == -ENOTEMPTY)
+		fatalx("state directory %s: holds %s, which xvifd did not make: "
+		    "give xvifd a directory of its own", xd->xd_state_dir,
+		    foreign);
 	if (rc == -EACCES)
 		fatalx("state directory %s: shared, or owned by someone else "
 		    "and open to others (not 0700): give xvifd a directory of "
@@ -230,7 +231,7 @@ xvifd_state_refused(const struct xvifd *xd, int rc, const char *user)
 	if (rc == -EPERM)
 		fatalx("state directory %s: another user's: give xvifd a "
 		    "directory of its own", xd->xd_state_dir);
-	fatalx("state directory %s: give to %s: %s", xd->xd_state_dir, user,
+	fatalx("state directory %s (for %s): %s", xd->xd_state_dir, user,
 	    strerror(-rc));
 }
 
@@ -457,6 +458,7 @@ main(int argc, char **argv)
 	uid_t uid;
 	gid_t gid;
 	char sim_dir[XVIF_PATH_MAX];
+	char foreign[256] = "";
 	const char *what;
 	sigset_t mask;
 	int rc;
@@ -507,9 +509,10 @@ main(int argc, char **argv)
 	}
 	xvifd_state_mkdir(&xd);
 	/* Before anything of ours is in it: the lock, the socket. */
-	if ((rc = priv_check_dir(xd.xd_state_dir, uid, gid)) < 0)
+	if ((rc = priv_check_dir(xd.xd_state_dir, uid, gid, foreign,
+	    sizeof(foreign))) < 0)
 		xvifd_state_refused(&xd, rc, o.o_user != NULL ? o.o_user :
-		    "ourselves");
+		    "ourselves", foreign);
 	xvifd_lock(&xd);
 	xvifd_nofile();
 	if ((rc = ev_open(&xd.xd_ev)) < 0)
@@ -548,7 +551,7 @@ main(int argc, char **argv)
 	if ((rc = priv_give_dir(xd.xd_state_dir, uid, gid,
 	    o.o_ctl_group != NULL ? 0710 : 0700)) < 0)
 		xvifd_state_refused(&xd, rc, o.o_user != NULL ? o.o_user :
-		    "ourselves");
+		    "ourselves", NULL);
 	/* Before libxenstore's reader thread: capabilities are per thread. */
 	if ((rc = priv_drop(o.o_user != NULL ? &user : NULL, &what)) < 0)
 		fatalx("drop privileges: %s: %s", what, strerror(-rc));

@@ -287,13 +287,31 @@ t_eq "another user's state directory: exit 1" \
 t_ok "another user's state directory: said" grep -q "state directory $T_DIR/theirs: another user's" "$T_DIR/out"
 t_eq "another user's state directory: nothing put in it" "$(ls -A "$T_DIR/theirs")" ""
 t_eq "a shared state directory: nothing put in it" "$(ls -A "$T_DIR/shared")" ""
+# Root's own, 0755 and holding others' files, as /run (--state-dir /run,
+# an admin's slip): refused, not made 0700 nor given away.  A directory
+# with only what xvifd makes (a lock, a socket, a vif's journal and
+# record, left by an earlier run) is taken: below, given to the user.
+mkdir -m 755 "$T_DIR/runlike" "$T_DIR/runlike/lock"
+mkdir -m 700 "$T_DIR/leftover"
+touch "$T_DIR/runlike/utmp" "$T_DIR/leftover/xvifd.lock" "$T_DIR/leftover/9.0" \
+	"$T_DIR/leftover/9.0.if" "$T_DIR/leftover/xvifd.sock"
+t_eq "a /run-like state directory (others' files): exit 1" \
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/runlike" >"$T_DIR/out" 2>&1; echo $?)" 1
+t_ok "a /run-like state directory: says what it holds" \
+	grep -Eq "state directory $T_DIR/runlike: holds (lock|utmp), which xvifd did not make" "$T_DIR/out"
+t_eq "a /run-like state directory: left as it was" \
+	"$(stat -c '%a %U' "$T_DIR/runlike") $(ls "$T_DIR/runlike" | tr '\n' ' ')" "755 root lock utmp "
 # A /dev/net/tun root may open and the user may not (not the usual 0666):
 # refused at start, naming it, rather than serving and failing every vif.
+# Its state directory holds what an earlier run left: taken and given to
+# the user before the check of the TAP device.
 mknod -m 0600 "$T_DIR/tun" c 10 200 || w_die "mknod"
 t_eq "--user: /dev/net/tun the user may not open: exit 1" \
 	"$(timeout 20 unshare -m --propagation private sh -c "mount --bind '$T_DIR/tun' /dev/net/tun &&
-	exec '$XVIFD' --hv sim --sim-dir '$SIM_DIR' --state-dir '$T_DIR/st3' --user '$U'" \
+	exec '$XVIFD' --hv sim --sim-dir '$SIM_DIR' --state-dir '$T_DIR/leftover' --user '$U'" \
 	>"$T_DIR/out" 2>&1; echo $?)" 1
 t_ok "--user: /dev/net/tun the user may not open: said" \
 	grep -q "/dev/net/tun, as $U: Permission denied" "$T_DIR/out"
+t_eq "a state directory with what an earlier run left: taken" \
+	"$(stat -c '%a %U' "$T_DIR/leftover" "$T_DIR/leftover/9.0" | tr '\n' ' ')" "700 $U 644 $U "
 t_done
