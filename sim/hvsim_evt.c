@@ -15,9 +15,13 @@
  * never reaches a later channel on the same port), made and held open
  * O_RDWR|O_NONBLOCK by the process that owns P.  A notify writes one byte
  * to the peer's FIFO (EAGAIN when full: already pending).  The epoll fd
- * of P's handle holds its FIFO; pending drains one and masks it by
- * leaving it out of the epoll set until unmask.  Bytes written
- * meanwhile stay in the FIFO, so a notify while masked fires on unmask.
+ * of P's handle holds its FIFO, one-shot: epoll masks a port as it
+ * reports it, pending drains its FIFO (one read, as a rule), and unmask
+ * re-arms it.  Bytes written meanwhile stay in the FIFO, so a notify
+ * while masked fires on unmask.  Two system calls an event beside the
+ * wait, as Linux's evtchn device (read the port, write the unmask): a
+ * mask of its own (epoll_ctl) and a read that finds the FIFO empty
+ * made the simulated path cost more than Xen's.
  *
  * Owners.  Every claimed port records its handle's owner id (e_owner); a
  * port whose owner is gone (hvsim.c, "Owners") is closed by whoever meets
@@ -117,7 +121,7 @@ hvsim_port_claim(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t *port)
 	/* Its handle first: the reader may see it fire at once. */
 	pp->p_masked = false;
 	pp->p_h = h;
-	ev.events = EPOLLIN;
+	ev.events = EPOLLIN | EPOLLONESHOT;
 	ev.data.u64 = p;
 	pthread_mutex_lock(&h->h_mu);
 	rc = epoll_ctl(h->h_epfd, EPOLL_CTL_ADD, pp->p_fifo, &ev) < 0 ?
@@ -492,13 +496,10 @@ hvsim_evth_take(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t *port)
 		p = (uint32_t)ev.data.u64;
 		if (!hvsim_port_ours(d, h, p))
 			continue;
+		/* Masked by epoll (one-shot); a short read drained it. */
 		pp = &d->d_ports[p];
-		while (read(pp->p_fifo, buf, sizeof(buf)) > 0)
+		while (read(pp->p_fifo, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
 			;
-		ev.events = 0;
-		ev.data.u64 = p;
-		if (epoll_ctl(h->h_epfd, EPOLL_CTL_MOD, pp->p_fifo, &ev) < 0)
-			return -errno;
 		__atomic_store_n(&pp->p_masked, true, __ATOMIC_RELEASE);
 		*port = p;
 		return 0;
@@ -539,7 +540,7 @@ hvsim_evth_unmask(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t port)
 	 */
 	if (!__atomic_exchange_n(&pp->p_masked, false, __ATOMIC_ACQ_REL))
 		goto out;
-	ev.events = EPOLLIN;
+	ev.events = EPOLLIN | EPOLLONESHOT;
 	ev.data.u64 = port;
 	if (epoll_ctl(h->h_epfd, EPOLL_CTL_MOD, pp->p_fifo, &ev) < 0) {
 		__atomic_store_n(&pp->p_masked, true, __ATOMIC_RELEASE);
