@@ -7,6 +7,7 @@
 # Closed, interface deleted, at its own start.
 . "$(dirname "$0")/lib.sh"
 sim_host_start
+XVIFCTL=$PWD/$BUILD/xvifctl
 DOM0_NS=$T_NS-d0
 netns_add "$DOM0_NS"
 B=$("$SIM" create --dir "$SIM_DIR" --name driver) || w_die "create driver domain"
@@ -51,7 +52,9 @@ t_ok "driver domain: its interface is there" ip -n "$DOM0_NS" link show "xvif${F
 t_ok "driver domain: a domain it may not list is said so" t_wait 10 listed_not 1
 t_not "... no interface for the vif it could not see" \
 	ip -n "$DOM0_NS" link show "xvif${G}i0"
-sleep 1
+# A request to the control socket, answered in a later turn of the loop
+# than the look that was said: the sweep was put off (or made) by then.
+t_ok "... xvifd answers its control socket" "$XVIFCTL" --state-dir "$sd" list
 t_ok "... the sweep put off: the interface on record stays" \
 	ip -n "$DOM0_NS" link show xvstale0
 xenstore-chmod -r $gd n$B r$G
@@ -73,7 +76,12 @@ xenstore-rm /local/domain/$B/backend/vif/nudge
 # Another domain dies: @releaseDomain for everyone.
 X=$("$SIM" create --dir "$SIM_DIR" --name other) || w_die "create domain"
 "$SIM" destroy --dir "$SIM_DIR" "$X" || w_die "destroy domain"
-sleep 1
+# A marker after @releaseDomain on xvifd's XenStore connection: the
+# second guest's backend directory removed (its watch event comes after
+# the release's); once its vif is dropped, the release was handled.
+xenstore-rm $gb
+t_ok "driver domain: a later event handled (marker)" \
+	t_wait 10 grep -q "xvif${G}i0: backend directory removed" "$T_DIR/xvifd.log"
 t_not "driver domain: the live guest is not taken for gone" grep -q "domain $F is gone" "$T_DIR/xvifd.log"
 t_ok "driver domain: the vif is still InitWait" state_is $bb 2
 t_ok "driver domain: its interface is still there" ip -n "$DOM0_NS" link show "xvif${F}i0"

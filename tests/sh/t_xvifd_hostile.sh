@@ -367,7 +367,10 @@ t_ok "initwait restart: backend InitWait, interface renamed and bridged" sh -c \
 kill -KILL "$XVIFD_PID"; wait "$XVIFD_PID" 2>/dev/null
 mv "$T_DIR/xvifd.log" "$T_DIR/xvifd.log.1"
 xvifd_start --no-hotplug-wait
-sleep 1
+# Its control socket answers for the vif once the vif is taken up (and
+# its interface with it, or a second one made): then look.
+t_ok "initwait restart: the vif taken up" \
+	t_wait 10 "$PWD/$BUILD/xvifctl" --sim-dir "$SIM_DIR" show "xvif${d}i0"
 t_not "initwait restart: no second interface vif$d.0" ip -n "$DOM0_NS" link show "vif$d.0"
 t_ok "initwait restart: the bridged interface kept" sh -c \
     "ip -n $DOM0_NS link show xvif${d}i0 | grep -q 'master xvbr0'"
