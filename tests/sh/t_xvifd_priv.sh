@@ -34,7 +34,13 @@ privs_ok() {
 
 # The "compromised daemon": on SIGUSR2, execve() a shell that leaves a
 # file.  Preloaded into xvifd; the product has no such hook.
+# With XVIF_HOOK_IFINDEX="K NAME", if_indextoname(K) says NAME: the
+# sweep's race, an interface on record renamed or replaced between its
+# look by ifindex and its open by name.
 cat >"$T_DIR/hook.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +68,21 @@ hook_init(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = escape;
 	sigaction(SIGUSR2, &sa, NULL);
+}
+char *
+if_indextoname(unsigned int i, char *name)
+{
+	static char *(*next)(unsigned int, char *);
+	const char *f = getenv("XVIF_HOOK_IFINDEX");
+	char *end;
+
+	if (f != NULL && strtoul(f, &end, 10) == i && *end == ' ' &&
+	    strlen(end + 1) < IF_NAMESIZE)
+		return strcpy(name, end + 1);
+	if (next == NULL)
+		next = (char *(*)(unsigned int, char *))dlsym(RTLD_NEXT,
+		    "if_indextoname");
+	return next(i, name);
 }
 EOF
 ${CC:-cc} -shared -fPIC -O1 -o "$T_DIR/hook.so" "$T_DIR/hook.c" || w_die "cannot build the hook"
@@ -253,7 +274,20 @@ wait "$XVIFD_PID"
 t_eq "--user: SIGTERM, exit 0" "$?" 0
 # As a predecessor run as root would have left them: given to the user.
 chown root:root "$SIM_DIR/xvifd/$d.0" "$SIM_DIR/xvifd/$d.0.if"
-xvifd_start --no-hotplug-wait --user "$U"
+# A record of a vif gone whose interface, by the time the sweep opens it
+# by name, is another one (the hook: the race): left as it was, its
+# owner too (the TAP's owner is set for a vif's own TAP only, never by
+# an open that may find a stranger).
+ip -n "$DOM0_NS" tuntap add dev xvowned0 mode tap user 4242 multi_queue vnet_hdr ||
+	w_die "tuntap add xvowned0"
+echo "1999999 xvowned0 xvowned0" >"$SIM_DIR/xvifd/97.0.if"
+export XVIF_HOOK_IFINDEX="1999999 xvowned0"
+xvifd_hooked --no-hotplug-wait --user "$U"
+unset XVIF_HOOK_IFINDEX
+t_ok "the sweep's race: the record served" t_wait 10 test ! -e "$SIM_DIR/xvifd/97.0.if"
+t_ok "the sweep's race: the stranger's TAP left" ip -n "$DOM0_NS" link show xvowned0
+t_eq "the sweep's race: its owner unchanged" \
+	"$(ip netns exec "$DOM0_NS" cat /sys/class/net/xvowned0/owner)" 4242
 t_eq "--user: root's journal and interface record given to the user" \
 	"$(stat -c %U "$SIM_DIR/xvifd/$d.0" "$SIM_DIR/xvifd/$d.0.if" | sort -u)" "$U"
 t_wait 10 grep -q "xvif${d}i0: re-attached" "$W_DIR/xvifd.log" &&
