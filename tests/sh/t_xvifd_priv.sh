@@ -36,10 +36,12 @@ privs_ok() {
 # file.  Preloaded into xvifd; the product has no such hook.
 # With XVIF_HOOK_IFINDEX="K NAME", if_indextoname(K) says NAME: the
 # sweep's race, an interface on record renamed or replaced between its
-# look by ifindex and its open by name.
+# look by ifindex and its open by name.  With XVIF_HOOK_IFINDEX_EMFILE=K,
+# it fails for K with EMFILE: neither there nor gone.
 cat >"$T_DIR/hook.c" <<'EOF'
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -74,8 +76,13 @@ if_indextoname(unsigned int i, char *name)
 {
 	static char *(*next)(unsigned int, char *);
 	const char *f = getenv("XVIF_HOOK_IFINDEX");
+	const char *e = getenv("XVIF_HOOK_IFINDEX_EMFILE");
 	char *end;
 
+	if (e != NULL && strtoul(e, NULL, 10) == i) {
+		errno = EMFILE;
+		return NULL;
+	}
 	if (f != NULL && strtoul(f, &end, 10) == i && *end == ' ' &&
 	    strlen(end + 1) < IF_NAMESIZE)
 		return strcpy(name, end + 1);
@@ -281,9 +288,17 @@ chown root:root "$SIM_DIR/xvifd/$d.0" "$SIM_DIR/xvifd/$d.0.if"
 ip -n "$DOM0_NS" tuntap add dev xvowned0 mode tap user 4242 multi_queue vnet_hdr ||
 	w_die "tuntap add xvowned0"
 echo "1999999 xvowned0 xvowned0" >"$SIM_DIR/xvifd/97.0.if"
-export XVIF_HOOK_IFINDEX="1999999 xvowned0"
+# And one whose interface cannot be looked up (EMFILE, not "no such
+# device"): kept, and looked at again.
+echo "1999998 xvmfile0 xvmfile0" >"$SIM_DIR/xvifd/98.0.if"
+export XVIF_HOOK_IFINDEX="1999999 xvowned0" XVIF_HOOK_IFINDEX_EMFILE=1999998
 xvifd_hooked --no-hotplug-wait --user "$U"
-unset XVIF_HOOK_IFINDEX
+unset XVIF_HOOK_IFINDEX XVIF_HOOK_IFINDEX_EMFILE
+mfile() { [ "$(grep -c "interface 1999998 (looked at again later): Too many open files" "$W_DIR/xvifd.log")" -ge "$1" ]; }
+t_ok "a record whose interface cannot be looked up: said" t_wait 10 mfile 1
+t_ok "... looked at again" t_wait 12 mfile 2
+t_ok "... and kept" test -e "$SIM_DIR/xvifd/98.0.if"
+rm -f "$SIM_DIR/xvifd/98.0.if"
 t_ok "the sweep's race: the record served" t_wait 10 test ! -e "$SIM_DIR/xvifd/97.0.if"
 t_ok "the sweep's race: the stranger's TAP left" ip -n "$DOM0_NS" link show xvowned0
 t_eq "the sweep's race: its owner unchanged" \
