@@ -41,10 +41,25 @@ t_pids() {
 			echo "$p"
 	done
 }
+# Under the sanitizers (make asan), a report in any file of the test --
+# a leak found as a daemon exits at the cleanup, where no check looks --
+# fails it.
+_t_sanitized() {
+	local f bad=0
+	[ -n "${ASAN_OPTIONS:-}${UBSAN_OPTIONS:-}" ] || return 0
+	while IFS= read -r f; do
+		echo "FAIL $T_NAME: sanitizer report in ${f#"$T_DIR"/}: $(grep -aE -m 3 "$_T_SAN_RE" "$f" | tr '\n' ' ')"
+		grep -aE -A 12 "ERROR: (Leak|Address)Sanitizer|runtime error: " "$f" | head -40 | sed 's/^/  /'
+		bad=1
+	done < <(grep -rlaE "$_T_SAN_RE" "$T_DIR" 2>/dev/null)
+	return $((bad == 0 ? 0 : 1))
+}
+_T_SAN_RE='ERROR: (Leak|Address)Sanitizer|runtime error: |SUMMARY: UndefinedBehaviorSanitizer'
 _t_exit() {
 	local rc=$? x
 	trap '' INT TERM	# a second signal must not cut the cleanup short
 	w_cleanup
+	_t_sanitized || rc=1
 	rm -rf "$T_DIR"
 	if [ -z "$W_HURRY" ]; then
 		for x in "${W_LEFT[@]}"; do
