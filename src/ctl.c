@@ -213,7 +213,7 @@ ctl_put_vif(struct ctl_buf *b, struct xvif *vif, bool detail)
 		ctl_buf_str(b, "\n");
 		return;
 	}
-	if (vif->vif_failed)
+	if (vif->vif_failed || vif->vif_refused)
 		ctl_buf_kv(b, "failed_why", vif->vif_fail_why);
 	ctl_buf_kv(b, "tag", vif->vif_tag);
 	ctl_buf_kv(b, "backend", vif->vif_be);
@@ -280,6 +280,22 @@ ctl_error(struct ctl_buf *b, const char *code, const char *text)
 
 static void ctl_client_io(void *arg, uint32_t events);
 
+/*
+ * The reply in cc_out goes out as the client takes it; one that could
+ * not be made (out of memory: no error line either) closes the client,
+ * rather than wait for a write with nothing to write.
+ */
+static void
+ctl_client_reply(struct ctl_client *cc)
+{
+	if (cc->cc_out.cb_oom || cc->cc_out.cb_p == NULL ||
+	    ev_fd_mod(cc->cc_ctl->c_d->xd_ev, cc->cc_h, EPOLLOUT) < 0) {
+		ctl_client_close(cc);
+		return;
+	}
+	ctl_client_io(cc, EPOLLOUT);
+}
+
 /* The request is in: answer it, and write from now on. */
 static void
 ctl_client_answer(struct ctl_client *cc, size_t len)
@@ -300,15 +316,7 @@ ctl_client_answer(struct ctl_client *cc, size_t len)
 			snprintf(text, sizeof(text), "no vif %s", req.cr_if);
 		ctl_error(&cc->cc_out, code, text);
 	}
-	if (cc->cc_out.cb_oom) {
-		ctl_client_close(cc);
-		return;
-	}
-	if (ev_fd_mod(c->c_d->xd_ev, cc->cc_h, EPOLLOUT) < 0) {
-		ctl_client_close(cc);
-		return;
-	}
-	ctl_client_io(cc, EPOLLOUT);
+	ctl_client_reply(cc);
 }
 
 static void
@@ -337,8 +345,7 @@ ctl_client_read(struct ctl_client *cc)
 		cc->cc_ctl->c_requests++;
 		ctl_bad(cc->cc_ctl, "request line too long");
 		ctl_error(&cc->cc_out, CTL_E_USAGE, "request line too long");
-		if (ev_fd_mod(cc->cc_ctl->c_d->xd_ev, cc->cc_h, EPOLLOUT) < 0)
-			ctl_client_close(cc);
+		ctl_client_reply(cc);
 	}
 }
 
@@ -400,6 +407,22 @@ ctl_user_clients(const struct ctl *c, uid_t uid)
 	return n;
 }
 
+/*
+ * Said busy, and closed.  What the client sent already is read first: a
+ * socket closed with unread data resets its peer, whose read would then
+ * say "connection reset" rather than our line.
+ */
+static void
+ctl_refuse(int fd, const char *line, size_t len)
+{
+	char junk[CTL_REQ_MAX];
+
+	/* fd is non-blocking (accept4); SIGPIPE is ignored. */
+	(void)!read(fd, junk, sizeof(junk));
+	(void)!write(fd, line, len);
+	close(fd);
+}
+
 static void
 ctl_accept(void *arg, uint32_t events)
 {
@@ -427,8 +450,7 @@ ctl_accept(void *arg, uint32_t events)
 		    ctl_user_clients(c, uid) >= CTL_CLIENTS_USER)) ||
 		    (cc = calloc(1, sizeof(*cc))) == NULL) {
 			c->c_refused++;
-			(void)!write(fd, busy, sizeof(busy) - 1);
-			close(fd);
+			ctl_refuse(fd, busy, sizeof(busy) - 1);
 			continue;
 		}
 		cc->cc_ctl = c;

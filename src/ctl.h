@@ -74,7 +74,8 @@ void	ctl_buf_kvu(struct ctl_buf *, const char *key, uint64_t val);
 
 /*
  * One record parsed in place from a line (without its newline): words
- * split, values unescaped.  -EINVAL if the line is not a record.
+ * split, values unescaped; keys past the first CTL_REC_KEYS are checked
+ * and left out (a later daemon's).  -EINVAL if the line is not a record.
  */
 struct ctl_rec {
 	const char	*r_type;

@@ -202,12 +202,14 @@ ctl_rec_parse(char *line, struct ctl_rec *r)
 		return -EINVAL;
 	r->r_type = w;
 	while ((w = strtok_r(NULL, " ", &save)) != NULL) {
-		if ((eq = strchr(w, '=')) == NULL || eq == w ||
-		    r->r_n == CTL_REC_KEYS)
+		if ((eq = strchr(w, '=')) == NULL || eq == w)
 			return -EINVAL;
 		*eq = '\0';
 		if (ctl_unescape(eq + 1) < 0)
 			return -EINVAL;
+		/* Keys past ours: a later daemon's, left unread. */
+		if (r->r_n == CTL_REC_KEYS)
+			continue;
 		r->r_key[r->r_n] = w;
 		r->r_val[r->r_n++] = eq + 1;
 	}

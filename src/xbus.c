@@ -62,6 +62,8 @@ xbus_refuse(struct xvif *vif, const char *why)
 	(void)xbus_write_be(vif, "error", why);
 	xbus_set_state(vif, XenbusStateClosed);
 	vif->vif_refused = true;
+	/* What xvifctl shows with "failed". */
+	snprintf(vif->vif_fail_why, sizeof(vif->vif_fail_why), "%s", why);
 }
 
 static int

@@ -27,6 +27,8 @@
 #define XC_EXIT_NOT_RUNNING	3
 #define XC_EXIT_FAILED		4
 
+#define XC_CONNECT_RETRY_MS	10	/* a full listen queue: again after */
+
 static const char *xc_prog = "xvifctl";
 
 static void
@@ -92,15 +94,16 @@ xc_wait(int fd, short events, uint64_t deadline, const char *path)
 	}
 }
 
-/* Send the request line; the whole reply, NUL-terminated, in *out. */
-static size_t
-xc_ask(const char *path, const char *req, char **out)
+/*
+ * Connected to the socket at path.  A full listen queue (EAGAIN: others
+ * connecting faster than xvifd takes them) is waited out until deadline,
+ * a few ms at a time: root's places among the clients are only reached
+ * through the queue.
+ */
+static int
+xc_connect(const char *path, uint64_t deadline)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	uint64_t deadline = xc_now_ms() + CTL_TIMEOUT_MS;
-	size_t len = 0, cap = 65536, off = 0, n = strlen(req);
-	char *buf;
-	ssize_t r;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -109,22 +112,61 @@ xc_ask(const char *path, const char *req, char **out)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) < 0)
 		xc_die(XC_EXIT_FAILED, "socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno == EAGAIN && xc_now_ms() < deadline) {
+			(void)poll(NULL, 0, XC_CONNECT_RETRY_MS);
+			continue;
+		}
 		if (errno == ENOENT || errno == ECONNREFUSED)
 			xc_die(XC_EXIT_NOT_RUNNING, "xvifd is not running "
 			    "(%s: %s)", path, strerror(errno));
+		if (errno == EAGAIN)
+			xc_die(XC_EXIT_FAILED, "%s: xvifd is busy (its queue of "
+			    "connections stayed full for %d s)", path,
+			    CTL_TIMEOUT_MS / 1000);
 		xc_die(XC_EXIT_FAILED, "%s: %s%s", path, strerror(errno),
 		    errno == EACCES ? " (xvifd's --ctl-group admits whom "
 		    "it names)" : "");
 	}
+	return fd;
+}
+
+/*
+ * The request line sent.  A peer gone (EPIPE, ECONNRESET: xvifd said
+ * busy and closed before it read us) ends it quietly: what it said is
+ * read next.  Never SIGPIPE.
+ */
+static void
+xc_send(int fd, const char *req, uint64_t deadline, const char *path)
+{
+	size_t off = 0, n = strlen(req);
+	ssize_t r;
+
 	while (off < n) {
 		xc_wait(fd, POLLOUT, deadline, path);
-		if ((r = write(fd, req + off, n - off)) < 0 && errno != EAGAIN &&
-		    errno != EINTR)
-			xc_die(XC_EXIT_FAILED, "%s: write: %s", path,
-			    strerror(errno));
+		if ((r = send(fd, req + off, n - off, MSG_NOSIGNAL)) < 0) {
+			if (errno == EPIPE || errno == ECONNRESET)
+				return;
+			if (errno != EAGAIN && errno != EINTR)
+				xc_die(XC_EXIT_FAILED, "%s: write: %s", path,
+				    strerror(errno));
+		}
 		off += r > 0 ? (size_t)r : 0;
 	}
+}
+
+/* Send the request line; the whole reply, NUL-terminated, in *out. */
+static size_t
+xc_ask(const char *path, const char *req, char **out)
+{
+	uint64_t deadline = xc_now_ms() + CTL_TIMEOUT_MS;
+	size_t len = 0, cap = 65536;
+	char *buf;
+	ssize_t r;
+	int fd;
+
+	fd = xc_connect(path, deadline);
+	xc_send(fd, req, deadline, path);
 	if ((buf = malloc(cap)) == NULL)
 		xc_die(XC_EXIT_FAILED, "out of memory");
 	for (;;) {
@@ -137,7 +179,9 @@ xc_ask(const char *path, const char *req, char **out)
 		}
 		xc_wait(fd, POLLIN, deadline, path);
 		r = read(fd, buf + len, cap - len - 1);
-		if (r == 0)
+		/* Reset after a whole line: a refusal's, closed unread. */
+		if (r == 0 || (r < 0 && errno == ECONNRESET && len > 0 &&
+		    buf[len - 1] == '\n'))
 			break;
 		if (r < 0 && errno != EAGAIN && errno != EINTR)
 			xc_die(XC_EXIT_FAILED, "%s: read: %s", path,
@@ -238,8 +282,11 @@ main(int argc, char **argv)
 			dir = simdir;
 			break;
 		case 'k': sock = optarg; break;
-		case 'j': fmt = fmt == XC_TEXT ? XC_JSON : XC_BOTH; break;
-		case 'p': fmt = fmt == XC_TEXT ? XC_PROMETHEUS : XC_BOTH; break;
+		/* Said twice is said once; both is a choice to make. */
+		case 'j': fmt = fmt == XC_TEXT || fmt == XC_JSON ? XC_JSON :
+		    XC_BOTH; break;
+		case 'p': fmt = fmt == XC_TEXT || fmt == XC_PROMETHEUS ?
+		    XC_PROMETHEUS : XC_BOTH; break;
 		case 'h': xc_usage(stdout); return 0;
 		default: xc_usage(stderr); return XC_EXIT_USAGE;
 		}

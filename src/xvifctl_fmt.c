@@ -50,10 +50,12 @@ xc_group(const struct ctl_rec *r, unsigned int n, struct xc_reply *g)
 			v = &g->xr_vif[g->xr_nvif++];
 			v->xv_rec = &r[i];
 			q = NULL;
-		} else if (strcmp(t, "queue") == 0 && v != NULL &&
-		    v->xv_nq < XC_QUEUES_MAX) {
-			q = &v->xv_q[v->xv_nq++];
-			q->xq_rec = &r[i];
+		} else if (strcmp(t, "queue") == 0 && v != NULL) {
+			/* One too many: its counters are no other's. */
+			q = v->xv_nq < XC_QUEUES_MAX ? &v->xv_q[v->xv_nq++] :
+			    NULL;
+			if (q != NULL)
+				q->xq_rec = &r[i];
 		} else if (strcmp(t, "counters") == 0 && v != NULL) {
 			if (ctl_rec_get(&r[i], "queue") == NULL)
 				v->xv_cnt = &r[i];
@@ -361,8 +363,9 @@ xc_json_object(FILE *f, const struct ctl_rec *r, const struct ctl_rec *cnt,
 	xc_json_end(f, indent);
 }
 
+/* show and stats: every vif has "per_queue", [] before it connects. */
 static void
-xc_json(FILE *f, const struct xc_reply *g)
+xc_json(FILE *f, enum ctl_cmd cmd, const struct xc_reply *g)
 {
 	const struct xc_vif *v;
 	unsigned int i, k;
@@ -376,7 +379,7 @@ xc_json(FILE *f, const struct xc_reply *g)
 	for (i = 0; i < g->xr_nvif; i++) {
 		v = &g->xr_vif[i];
 		fprintf(f, "%s\n    ", i > 0 ? "," : "");
-		if (v->xv_nq == 0) {
+		if (v->xv_nq == 0 && cmd == CTL_LIST) {
 			xc_json_object(f, v->xv_rec, v->xv_cnt, "      ");
 			continue;
 		}
@@ -388,7 +391,7 @@ xc_json(FILE *f, const struct xc_reply *g)
 			xc_json_object(f, v->xv_q[k].xq_rec, v->xv_q[k].xq_cnt,
 			    "          ");
 		}
-		fputs("\n      ]", f);
+		fputs(v->xv_nq > 0 ? "\n      ]" : "]", f);
 		xc_json_end(f, "      ");
 	}
 	fprintf(f, "%s]\n}\n", g->xr_nvif > 0 ? "\n  " : "");
@@ -582,7 +585,7 @@ xc_print(FILE *f, enum ctl_cmd cmd, enum xc_format fmt,
 
 	xc_group(recs, n, &g);
 	if (fmt == XC_JSON)
-		xc_json(f, &g);
+		xc_json(f, cmd, &g);
 	else if (fmt == XC_PROMETHEUS)
 		xc_prom(f, &g);
 	else

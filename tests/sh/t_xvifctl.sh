@@ -99,6 +99,36 @@ PY
 t_eq "show: ring occupancy, guest 2 queue 1 RX slots posted" \
 	"$(C --json show "$if2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["vifs"][0]["per_queue"][1]["rx_ring_posted"])')" 256
 
+# A vif not connected yet (no frontend: InitWait) has no queue, and one
+# refused (its vifname is a live vif's interface): show and stats still
+# give "per_queue" (empty), and the refused one says why it failed.
+d3=$("$SIM" create --dir "$SIM_DIR" --name waiting) || w_die "create domain"
+"$SIM" attach --dir "$SIM_DIR" "$d3" mac=00:16:3e:12:34:61 >>"$T_DIR/tool.log" 2>&1 ||
+	w_die "attach to $d3"
+d4=$("$SIM" create --dir "$SIM_DIR" --name taker) || w_die "create domain"
+# (The attach fails, as libxl's would, once it tires of waiting for a
+# backend that went Closed: not waited for.)
+"$SIM" attach --dir "$SIM_DIR" "$d4" mac=00:16:3e:12:34:62 "vifname=$if1" \
+	>>"$T_DIR/tool.log" 2>&1 &
+t_cleanup_add "kill $! 2>/dev/null"
+t_wait 10 state_is "/local/domain/0/backend/vif/$d3/0" 2 &&
+	t_wait 10 state_is "/local/domain/0/backend/vif/$d4/0" 6 ||
+	t_fail "a waiting and a refused vif: setup" "states $(xenstore-read \
+		/local/domain/0/backend/vif/$d3/0/state /local/domain/0/backend/vif/$d4/0/state | tr '\n' ' ')"
+for cmd in show stats; do
+	t_eq "$cmd --json of a vif with no queue: per_queue []" \
+		"$(C --json $cmd "xvif${d3}i0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["vifs"][0]["per_queue"])')" "[]"
+done
+t_eq "show --json of a refused vif: why" \
+	"$(C --json show "xvif${d4}i0" | python3 -c 'import json,sys; v = json.load(sys.stdin)["vifs"][0]; print(v["failed"], v["failed_why"])')" \
+	"True interface $if1 is in use by $if1"
+t_ok "show of a refused vif: FAILED and why" sh -c \
+	"'$XVIFCTL' --sim-dir '$SIM_DIR' show xvif${d4}i0 | grep -q 'FAILED: interface $if1 is in use by $if1'"
+"$SIM" destroy --dir "$SIM_DIR" "$d3" || w_die "destroy $d3"
+"$SIM" destroy --dir "$SIM_DIR" "$d4" || w_die "destroy $d4"
+t_ok "... both gone with their domains" t_wait 10 sh -c \
+	"[ \$('$XVIFCTL' --sim-dir '$SIM_DIR' list | grep -c xvif) = 2 ]"
+
 # Exit codes and messages.
 rc() { "$@" >/dev/null 2>"$T_DIR/err"; echo $?; }
 t_eq "show of no such vif: exit 1" "$(rc C show xvif99i0)" 1
@@ -111,6 +141,9 @@ t_eq "list with an argument: exit 2" "$(rc C list "$if1")" 2
 t_eq "a name with a slash: exit 2" "$(rc C show a/b)" 2
 t_eq "--prometheus with list: exit 2" "$(rc C list --prometheus)" 2
 t_eq "--json and --prometheus: exit 2" "$(rc C stats --json --prometheus)" 2
+t_ok "--json said twice is --json" sh -c "'$XVIFCTL' --sim-dir '$SIM_DIR' --json --json list |
+	python3 -c 'import json, sys; json.load(sys.stdin)'"
+t_eq "--prometheus said twice is --prometheus: exit 0" "$(rc C stats --prometheus --prometheus)" 0
 t_eq "unknown option: exit 2" "$(rc C --frob list)" 2
 t_eq "no daemon (no socket): exit 3" "$(rc "$XVIFCTL" --state-dir "$T_DIR/none" list)" 3
 t_ok "... and says so" grep -q "xvifd is not running" "$T_DIR/err"
@@ -150,12 +183,66 @@ for i in $(seq 20); do
 done
 t_wait 5 sh -c "grep -l busy $T_DIR/idle* | wc -l | grep -qx 4"
 t_eq "clients beyond 16 told busy" "$(grep -l 'error busy' "$T_DIR"/idle* | wc -l)" 4
+# xvifctl itself meanwhile: told busy, and says so (it once died of
+# SIGPIPE, or said "connection reset", when xvifd closed before reading).
+t_eq "xvifctl while every place is taken: exit 4" "$(rc C list)" 4
+t_ok "... saying xvifd is busy" grep -q "xvifd: too many clients" "$T_DIR/err"
 t_wait 10 sh -c "'$XVIFCTL' --sim-dir '$SIM_DIR' list >/dev/null 2>&1"
 t_ok "silent clients dropped after 5 s, then served again" C list
 # (4, and the polls above that came while all 16 places were taken)
 t_ok "xvifd counted the refused (ctl_refused)" test "$(C --json list |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["ctl_refused"])')" -ge 4
 t_ok "xvifd still serving" kill -0 "$XVIFD_PID"
+
+# A server of our own on --socket, for what xvifd cannot be made to do on
+# cue.  Its listen queue full for a second (a crowd connecting faster
+# than it takes them): xvifctl waits its turn instead of giving up.
+python3 - "$T_DIR/slow.sock" "$T_DIR/slow.ready" <<'PY2' &
+import os, socket, sys, time
+srv = socket.socket(socket.AF_UNIX)
+srv.bind(sys.argv[1]); srv.listen(1)
+fill = []
+for _ in range(64):
+    c = socket.socket(socket.AF_UNIX); c.setblocking(False)
+    try:
+        c.connect(sys.argv[1])
+    except BlockingIOError:
+        c.close(); break
+    fill.append(c)
+open(sys.argv[2], "w").close()
+time.sleep(1)
+srv.settimeout(5)
+for _ in fill:
+    srv.accept()[0].close()
+c, _ = srv.accept()
+c.settimeout(5)
+req = c.recv(256)
+c.sendall(b"xvif/1 ok\nend\n" if req == b"xvif/1 list\n" else b"?\n")
+c.close()
+PY2
+spid=$!
+t_cleanup_add "kill $spid 2>/dev/null"
+t_wait 5 test -e "$T_DIR/slow.ready" || t_fail "full listen queue: setup" "no server"
+t_eq "a full listen queue, for a second: xvifctl waits, then is served" \
+	"$(rc "$XVIFCTL" --socket "$T_DIR/slow.sock" list)" 0
+wait "$spid"
+# Told busy by a server that closes without reading the request (the
+# kernel then resets the connection after the line): the line counts.
+python3 - "$T_DIR/rst.sock" <<'PY2' &
+import select, socket, sys
+srv = socket.socket(socket.AF_UNIX)
+srv.bind(sys.argv[1]); srv.listen(1); srv.settimeout(10)
+c, _ = srv.accept()
+select.select([c], [], [], 5)
+c.sendall(b"xvif/1 error busy too many clients\n")
+c.close()
+PY2
+spid=$!
+t_cleanup_add "kill $spid 2>/dev/null"
+t_wait 5 test -S "$T_DIR/rst.sock"
+t_eq "busy, then reset: exit 4" "$(rc "$XVIFCTL" --socket "$T_DIR/rst.sock" list)" 4
+t_ok "... saying xvifd is busy" grep -q "xvifd: too many clients" "$T_DIR/err"
+wait "$spid"
 
 # Out of fds: accept(2) fails, the client stays queued and the socket
 # readable.  xvifd stops listening for a while instead of spinning (and
