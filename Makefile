@@ -197,7 +197,7 @@ clean:
 # daemon and xvifctl go to sbin, the simulator to bin, each man/*.N to
 # manN; the systemd unit's ExecStart is rewritten for SBINDIR.  systemd
 # and kmod read $(PREFIX)/lib/... for /usr/local; debian/rules puts the
-# unit in /lib/systemd/system and the modprobe file in /etc/modprobe.d.
+# unit in /lib/systemd/system and the modprobe file in /lib/modprobe.d.
 # The unit runs xvifd as the user xvifd, which sysusers.d/xvif.conf
 # describes: make install without DESTDIR has systemd-sysusers make it
 # (the Debian package's postinst does); with DESTDIR, whoever installs

@@ -25,6 +25,9 @@
 #include "priv.h"
 #include "xvif.h"
 
+/* There while xen-netback is loaded, or built in (it has parameters). */
+#define XVIFD_NETBACK_SYSFS	"/sys/module/xen_netback"
+
 #if defined(__SANITIZE_ADDRESS__)
 /*
  * Sanitizer builds (make asan): a leak report is symbolized by a child
@@ -250,6 +253,20 @@ xvifd_state_refused(const struct xvifd *xd, int rc, const char *user,
 		    "directory of its own", xd->xd_state_dir);
 	fatalx("state directory %s (for %s): %s", xd->xd_state_dir, user,
 	    strerror(-rc));
+}
+
+/*
+ * Two backends must never serve one vif: xen-netback, loaded (or built
+ * into the kernel), binds to every backend/vif node of this domain as
+ * the toolstack writes it, and would drive the same rings as we do.
+ */
+static void
+xvifd_no_netback(void)
+{
+	if (access(XVIFD_NETBACK_SYSFS, F_OK) == 0)
+		fatalx("xen-netback is loaded: it serves the same vifs; unload "
+		    "it first (rmmod xen-netback; the xvif package's "
+		    "modprobe.d file keeps it from loading again)");
 }
 
 /*
@@ -511,6 +528,8 @@ main(int argc, char **argv)
 
 	if (access("/dev/net/tun", R_OK | W_OK) < 0)
 		fatal("/dev/net/tun (load the tun module, run as root)");
+	if (strcmp(o.o_hv, "xen") == 0)
+		xvifd_no_netback();
 	if (o.o_daemon)
 		xvifd_detach();
 	rc = hv_open(strcmp(o.o_hv, "sim") == 0 ? &hv_sim_ops : &hv_xen_ops,

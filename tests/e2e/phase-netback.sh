@@ -5,8 +5,13 @@
 PHASE=netback
 . /e2e/lib.sh
 G=gn
-rm -f /etc/modprobe.d/xvif.conf
+rm -f /lib/modprobe.d/xvif.conf
 modprobe xen-netback; check netback_load $? "modprobe xen-netback"
+# xvifd will not start beside it (two backends would drive one ring).
+out=$(timeout 20 /usr/sbin/xvifd --user xvifd 2>&1)
+rc=$?
+[ "$rc" = 1 ] && [[ $out == *"xen-netback is loaded"* ]]
+check xvifd_refuses_beside_netback $? "exit $rc: $out"
 MAC=00:16:3e:12:34:56
 create_guest $G $MAC || { dump_console $G; xl destroy $G 2>/dev/null; exit 1; }
 IF=vif$D.0

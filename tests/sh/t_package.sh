@@ -55,7 +55,7 @@ install_check() {
 		"$(have_files "$d")" "$(want_install "$p")"
 	t_eq "make install ($name): the unit starts $p/sbin/xvifd" \
 		"$(grep '^ExecStart=' "$d$p/lib/systemd/system/xvifd.service")" \
-		"ExecStart=$p/sbin/xvifd --user xvifd \$XVIFD_OPTS"
+		"ExecStart=$p/sbin/xvifd --syslog --user xvifd \$XVIFD_OPTS"
 	t_ok "make install ($name): the installed xvifd runs" "$d$p/sbin/xvifd" --help
 	getent passwd xvifd >/dev/null ||
 		t_ok "make install ($name): into DESTDIR, says how the unit's user is made" \
@@ -266,7 +266,7 @@ t_eq "nothing built beside the tree" "$(beside)" "$before"
 # documentation.
 want_deb() {
 	want_install /usr "$src" | sed -e 's|/usr/lib/systemd/system/|/lib/systemd/system/|' \
-		-e 's|/usr/lib/modprobe.d/|/etc/modprobe.d/|' -e 's|\(/share/man/.*\)$|\1.gz|'
+		-e 's|/usr/lib/modprobe.d/|/lib/modprobe.d/|' -e 's|\(/share/man/.*\)$|\1.gz|'
 	printf '644 /usr/share/doc/xvif/%s\n' README.md.gz changelog.gz copyright
 }
 t_eq "dpkg-deb -c: the programs, man pages, unit, modprobe file, docs" \
@@ -282,7 +282,13 @@ t_eq "dpkg-deb -I: Depends has the Xen libraries, libsystemd0, libseccomp2, libc
 	"${miss:+missing$miss in $dep}" ""
 mkdir "$T_DIR/ctl"
 dpkg-deb -e "$deb" "$T_DIR/ctl"
-t_eq "conffiles: the modprobe file" "$(cat "$T_DIR/ctl/conffiles")" /etc/modprobe.d/xvif.conf
+# No conffile: the blacklist is in /lib/modprobe.d and goes with the
+# package (as a conffile it stayed after apt remove: no backend at all);
+# 0.1's conffile is removed on upgrade.
+t_eq "conffiles: none" "$(cat "$T_DIR/ctl/conffiles" 2>/dev/null)" ""
+t_ok "preinst and postinst: 0.1's /etc/modprobe.d/xvif.conf removed on upgrade" sh -c \
+	"grep -qF 'dpkg-maintscript-helper rm_conffile /etc/modprobe.d/xvif.conf 0.2' '$T_DIR/ctl/preinst' &&
+	grep -qF 'dpkg-maintscript-helper rm_conffile /etc/modprobe.d/xvif.conf 0.2' '$T_DIR/ctl/postinst'"
 t_ok "postinst: enables xvifd.service" grep -q "deb-systemd-helper enable 'xvifd.service'" "$T_DIR/ctl/postinst"
 t_ok "postinst: restarts it on upgrade only (try-restart)" \
 	sh -c "grep -q 'deb-systemd-invoke try-restart' '$T_DIR/ctl/postinst' &&
@@ -298,7 +304,8 @@ t_ok "postinst: makes the user xvifd (systemd-sysusers, else useradd), before an
 postinst_run() {
 	local bin=$T_DIR/pi-$1 c
 	mkdir -p "$bin"
-	for c in useradd systemd-sysusers deb-systemd-helper deb-systemd-invoke systemctl; do
+	for c in useradd systemd-sysusers deb-systemd-helper deb-systemd-invoke systemctl \
+		dpkg-maintscript-helper; do
 		[ "$c" = systemd-sysusers ] && [ "$4" = 0 ] && continue
 		printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n' "$c" "$bin" >"$bin/$c"
 	done
@@ -324,7 +331,7 @@ dpkg -x "$deb" "$root"
 t_eq "dpkg -x: every file, its mode" "$(have_files "$root")" "$(want_deb | sort -k2)"
 t_eq "dpkg -x: the unit starts /usr/sbin/xvifd" \
 	"$(grep '^ExecStart=' "$root/lib/systemd/system/xvifd.service")" \
-	"ExecStart=/usr/sbin/xvifd --user xvifd \$XVIFD_OPTS"
+	"ExecStart=/usr/sbin/xvifd --syslog --user xvifd \$XVIFD_OPTS"
 # The user the unit names, as systemd-sysusers makes it from the file.
 mkdir -p "$T_DIR/sysroot/etc"
 if systemd-sysusers --root="$T_DIR/sysroot" "$root/usr/lib/sysusers.d/xvif.conf" \
@@ -336,7 +343,7 @@ else
 	t_fail "systemd-sysusers --root with the packaged xvif.conf" "$(tail -2 "$T_DIR/sysusers.log")"
 fi
 t_eq "dpkg -x: the modprobe file keeps xen-netback away" \
-	"$(grep -v '^#' "$root/etc/modprobe.d/xvif.conf")" \
+	"$(grep -v '^#' "$root/lib/modprobe.d/xvif.conf")" \
 	"$(printf 'blacklist xen-netback\ninstall xen-netback /bin/false')"
 for m in "$src"/man/*.[1-9]; do
 	t_ok "dpkg -x: ${m#"$src"/} as in the tree" cmp -s "$m" \
