@@ -244,7 +244,12 @@ install: $(INST_SBIN) $(INST_BIN)
 		"--shell /usr/sbin/nologin xvifd)"; \
 	fi
 
+# An enabled unit is disabled first (its symlink would dangle); the user
+# xvifd stays, as Debian leaves a package's system user after a purge.
 uninstall:
+	@if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null && \
+	    systemctl is-enabled --quiet xvifd.service 2>/dev/null; then \
+	    systemctl disable xvifd.service; fi
 	rm -f $(addprefix $(DESTDIR),$(INST_FILES))
 
 # The Debian package, built from a copy of the tree in $(BUILD)/deb, where
