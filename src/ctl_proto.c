@@ -147,17 +147,22 @@ ctl_buf_kv(struct ctl_buf *b, const char *key, const char *val)
 	const unsigned char *v = (const unsigned char *)val;
 	char esc[3] = { '%' };
 
+	size_t n;
+
 	ctl_buf_add(b, " ", 1);
 	ctl_buf_str(b, key);
 	ctl_buf_add(b, "=", 1);
-	for (; *v != '\0'; v++) {
-		if (*v > ' ' && *v <= '~' && *v != '%') {
-			ctl_buf_add(b, (const char *)v, 1);
-			continue;
-		}
-		esc[1] = hex[*v >> 4];
-		esc[2] = hex[*v & 15];
+	/* Runs that need no escape in one copy: a stats reply is mostly. */
+	for (;;) {
+		for (n = 0; v[n] > ' ' && v[n] <= '~' && v[n] != '%'; n++)
+			;
+		ctl_buf_add(b, (const char *)v, n);
+		if (v[n] == '\0')
+			break;
+		esc[1] = hex[v[n] >> 4];
+		esc[2] = hex[v[n] & 15];
 		ctl_buf_add(b, esc, 3);
+		v += n + 1;
 	}
 }
 
@@ -165,9 +170,14 @@ void
 ctl_buf_kvu(struct ctl_buf *b, const char *key, uint64_t val)
 {
 	char s[24];
+	int n;
 
-	snprintf(s, sizeof(s), "%" PRIu64, val);
-	ctl_buf_kv(b, key, s);
+	/* Digits: nothing to escape. */
+	n = snprintf(s, sizeof(s), "%" PRIu64, val);
+	ctl_buf_add(b, " ", 1);
+	ctl_buf_str(b, key);
+	ctl_buf_add(b, "=", 1);
+	ctl_buf_add(b, s, (size_t)n);
 }
 
 /* Unescape s in place (%XX); -EINVAL on a bad escape or a NUL. */
