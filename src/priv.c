@@ -218,8 +218,8 @@ priv_dir_foreign(DIR *d, char *foreign, size_t foreignsz)
 }
 
 int
-priv_check_dir(const char *dir, uid_t uid, gid_t gid, char *foreign,
-    size_t foreignsz)
+priv_check_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
+    char *foreign, size_t foreignsz)
 {
 	struct stat st;
 	DIR *d;
@@ -231,6 +231,9 @@ priv_check_dir(const char *dir, uid_t uid, gid_t gid, char *foreign,
 		return -ENOTDIR;
 	if ((rc = priv_dir_ok(&st, uid, gid)) < 0)
 		return rc;
+	if ((st.st_mode & 07777) == mode && st.st_uid == uid &&
+	    st.st_gid == gid)
+		return 0;		/* nothing of it to change */
 	/* One we may not list is one we cannot use: the lock will say so. */
 	if ((d = opendir(dir)) == NULL)
 		return 0;

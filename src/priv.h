@@ -54,14 +54,16 @@ int	priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode);
 
 /*
  * Before anything is put in the state directory: may xvifd use it, to be
- * given to uid:gid?  0; -EACCES if shared or someone else's and open to
- * others (as priv_give_dir), -EPERM if a third user's, -ENOTDIR;
- * -ENOTEMPTY if it holds a name that is not one xvifd makes (/run,
- * /etc: a directory of others that xvifd would make 0700 and give
- * away), that name in foreign (foreignsz bytes).
+ * given to uid:gid with mode (priv_give_dir's)?  0; -EACCES if shared or
+ * someone else's and open to others (as priv_give_dir), -EPERM if a third
+ * user's, -ENOTDIR; -ENOTEMPTY if it is not uid:gid's with mode yet and
+ * holds a name that is not one xvifd makes (/run, /etc: a directory of
+ * others that xvifd would make 0700 and give away), that name in foreign
+ * (foreignsz bytes).  One already as xvifd wants it may hold others'
+ * files: they are left alone.
  */
-int	priv_check_dir(const char *dir, uid_t uid, gid_t gid, char *foreign,
-	    size_t foreignsz);
+int	priv_check_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
+	    char *foreign, size_t foreignsz);
 
 /*
  * Drop to CAP_NET_ADMIN alone (effective, permitted; nothing inheritable

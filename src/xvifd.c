@@ -241,9 +241,9 @@ xvifd_state_refused(const struct xvifd *xd, int rc, const char *user,
 	if (rc == -ENOTDIR)
 		fatalx("state directory %s: not a directory", xd->xd_state_dir);
 	if (rc == -ENOTEMPTY)
-		fatalx("state directory %s: holds %s, which xvifd did not make: "
-		    "give xvifd a directory of its own", xd->xd_state_dir,
-		    foreign);
+		fatalx("state directory %s: holds %s, which xvifd did not make, "
+		    "and is not yet its own to use: give xvifd a directory of "
+		    "its own", xd->xd_state_dir, foreign);
 	if (rc == -EACCES)
 		fatalx("state directory %s: shared, or owned by someone else "
 		    "and open to others (not 0700): give xvifd a directory of "
@@ -493,6 +493,7 @@ main(int argc, char **argv)
 	gid_t gid;
 	char sim_dir[XVIF_PATH_MAX];
 	char foreign[256] = "";
+	mode_t dmode;
 	const char *what;
 	sigset_t mask;
 	int rc;
@@ -545,7 +546,8 @@ main(int argc, char **argv)
 	}
 	xvifd_state_mkdir(&xd);
 	/* Before anything of ours is in it: the lock, the socket. */
-	if ((rc = priv_check_dir(xd.xd_state_dir, uid, gid, foreign,
+	dmode = o.o_ctl_group != NULL ? 0710 : 0700;
+	if ((rc = priv_check_dir(xd.xd_state_dir, uid, gid, dmode, foreign,
 	    sizeof(foreign))) < 0)
 		xvifd_state_refused(&xd, rc, o.o_user != NULL ? o.o_user :
 		    "ourselves", foreign);
@@ -584,8 +586,7 @@ main(int argc, char **argv)
 	 * no more than to own it (under the unit systemd hands it over as
 	 * root's at each start; a restart by hand finds it the user's).
 	 */
-	if ((rc = priv_give_dir(xd.xd_state_dir, uid, gid,
-	    o.o_ctl_group != NULL ? 0710 : 0700)) < 0)
+	if ((rc = priv_give_dir(xd.xd_state_dir, uid, gid, dmode)) < 0)
 		xvifd_state_refused(&xd, rc, o.o_user != NULL ? o.o_user :
 		    "ourselves", NULL);
 	/* Before libxenstore's reader thread: capabilities are per thread. */
