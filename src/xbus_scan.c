@@ -188,6 +188,49 @@ xbus_reborn(struct xvif *vif)
 	return true;
 }
 
+/*
+ * vif is to be looked at (xbus_reconcile) once this batch of watch events
+ * is read: however many of its events the batch holds, one look, which
+ * reads everything as it is by then.  A guest's flood of writes to its
+ * own keys costs us a look a batch, not one (and its XenStore reads) an
+ * event, which fell behind and queued events without bound.
+ */
+static void
+xbus_look_later(struct xvifd *xd, struct xvif *vif)
+{
+	if (vif->vif_look)
+		return;
+	if (xd->xd_nlook == XBUS_LOOK_MAX) {
+		xbus_reconcile(vif);		/* not kept: at once */
+		return;
+	}
+	vif->vif_look = true;
+	xd->xd_look[xd->xd_nlook].l_domid = vif->vif_domid;
+	xd->xd_look[xd->xd_nlook++].l_handle = vif->vif_handle;
+}
+
+/*
+ * The batch is read: each vif it asked for, looked at once, if it is
+ * still there (an event of the batch may have removed it, or made it
+ * anew: a new one was set up as it was made).
+ */
+void
+xbus_watch_batch_end(struct xvifd *xd)
+{
+	struct xvif *vif;
+	unsigned int i, n = xd->xd_nlook;
+
+	xd->xd_nlook = 0;
+	for (i = 0; i < n; i++) {
+		vif = xbus_find(xd, xd->xd_look[i].l_domid,
+		    xd->xd_look[i].l_handle);
+		if (vif == NULL || !vif->vif_look)
+			continue;
+		vif->vif_look = false;
+		xbus_reconcile(vif);
+	}
+}
+
 void
 xbus_watch_fired(struct xvifd *xd, const char *path, const char *token)
 {
@@ -203,7 +246,7 @@ xbus_watch_fired(struct xvifd *xd, const char *path, const char *token)
 	if (strncmp(token, XBUS_TOKEN_FE, strlen(XBUS_TOKEN_FE)) == 0) {
 		if (sscanf(token + strlen(XBUS_TOKEN_FE), "%lu:%lu", &domid,
 		    &handle) == 2 && (vif = xbus_find(xd, domid, handle)) != NULL)
-			xbus_reconcile(vif);
+			xbus_look_later(xd, vif);
 		return;
 	}
 	if (strcmp(token, XBUS_TOKEN_BE) != 0 ||
@@ -223,7 +266,7 @@ xbus_watch_fired(struct xvifd *xd, const char *path, const char *token)
 		if (strncmp(path, vif->vif_be, strlen(vif->vif_be)) == 0 &&
 		    xbus_policy_key(vif, path + strlen(vif->vif_be)))
 			return;
-		xbus_reconcile(vif);
+		xbus_look_later(xd, vif);
 		return;
 	}
 	/*

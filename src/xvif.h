@@ -187,6 +187,9 @@ struct vif_worker {
 	struct vif_wcmd		*wk_cmds;	/* to run, in order */
 };
 
+/* Watch events read a turn, and so vifs looked at once each at most. */
+#define XBUS_LOOK_MAX		256
+
 /* The daemon: everything one process owns. */
 struct xvifd {
 	struct hv		*xd_hv;
@@ -208,6 +211,14 @@ struct xvifd {
 	struct ev_fd		*xd_fail_h;
 	struct ev_fd		*xd_xs_h;
 	struct ctl		*xd_ctl;	/* the control socket */
+	/*
+	 * The vifs a batch of watch events asked to look at, each once
+	 * (vif_look): xbus_watch_batch_end.  A guest that rewrites its
+	 * state key in a loop fires a watch event a write (XSA-349).
+	 */
+	struct xbus_look { domid_t l_domid; unsigned int l_handle; }
+				 xd_look[XBUS_LOOK_MAX];
+	unsigned int		 xd_nlook;
 };
 
 /* One queue's rings and event channel(s), as the frontend wrote them. */
@@ -323,6 +334,7 @@ struct xvif {
 	char			 vif_fail_why[160];
 	unsigned int		 vif_connects;	/* by this process */
 	bool			 vif_seen;	/* scan mark */
+	bool			 vif_look;	/* in xd_look */
 	char			 vif_fe_token[48];
 	bool			 vif_fe_watched;
 
@@ -386,7 +398,12 @@ bool	xbus_policy_key(struct xvif *, const char *key);
 /* xbus_scan.c: which vifs there are; the start-up sweep. */
 void	xbus_scan_init(struct xvifd *);
 void	xbus_scan_stop(struct xvifd *);
+/*
+ * One watch event.  A vif's own events are looked at once per batch:
+ * xbus_watch_batch_end after each batch read.
+ */
 void	xbus_watch_fired(struct xvifd *, const char *path, const char *token);
+void	xbus_watch_batch_end(struct xvifd *);
 bool	xbus_vif_gone(struct xvifd *, unsigned int domid,
 	    unsigned int handle);
 

@@ -398,6 +398,7 @@ xvifd_xs_ready(void *arg, uint32_t events)
 		}
 		xbus_watch_fired(xd, path, token);
 	}
+	xbus_watch_batch_end(xd);
 }
 
 /* " name=value" for each counter, into line. */
