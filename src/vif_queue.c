@@ -142,6 +142,7 @@ vif_queue_stop(struct vif_queue *q)
 	ev_timer_cancel(ev, &q->q_evt_timer);
 	ev_timer_cancel(ev, &q->q_credit_timer);
 	q->q_tx_waiting = false;
+	q->q_evt_held = 0;	/* the next attach unmasks both */
 	vif_rx_watch_tap(q, false);
 	q->q_connected = false;
 }
@@ -308,15 +309,22 @@ vif_evt_timer(void *arg)
 	vif_evt_unmask(arg, Q_FIRED_TX | Q_FIRED_RX);
 }
 
+/* What a notification came to (vif_evt_work). */
+enum vif_evt_got {
+	VIF_EVT_NOTHING,	/* the guest gave us nothing: back off */
+	VIF_EVT_WORK,		/* work done, or not ours to judge */
+	VIF_EVT_WAITING,	/* only requests that wait for credit */
+};
+
 /* Run one queue for its notification; did the guest give us anything? */
-static bool
+static enum vif_evt_got
 vif_evt_work(struct vif_queue *q)
 {
 	RING_IDX tx_cons, rx_rsp, rx_prod;
 	bool rx_waits, posted, advanced, stalled;
 
 	if (!q->q_connected)
-		return true;	/* nothing to run or judge: not ours to delay */
+		return VIF_EVT_WORK;	/* nothing to judge: not ours to delay */
 	tx_cons = q->q_txr.req_cons;
 	rx_rsp = q->q_rxr.rsp_prod_pvt;
 	rx_prod = __atomic_load_n(&q->q_rxr.sring->req_prod,
@@ -347,11 +355,34 @@ vif_evt_work(struct vif_queue *q)
 	if (q->q_connected && posted &&
 	    (rx_waits || rx_prod - rx_rsp > RING_SIZE(&q->q_rxr)))
 		vif_rx_run(q);
-	if (q->q_rx_stalled != stalled || advanced)
-		return true;
-	/* Requests that wait for credit are work (Linux: unconsumed). */
-	return !q->q_connected || q->q_tx_waiting ||
-	    q->q_txr.req_cons != tx_cons || q->q_rxr.rsp_prod_pvt != rx_rsp;
+	if (q->q_rx_stalled != stalled || advanced || !q->q_connected ||
+	    q->q_txr.req_cons != tx_cons || q->q_rxr.rsp_prod_pvt != rx_rsp)
+		return VIF_EVT_WORK;
+	/* Requests that wait for credit are no spurious event. */
+	return q->q_tx_waiting ? VIF_EVT_WAITING : VIF_EVT_NOTHING;
+}
+
+/*
+ * Only requests that wait for credit: the channel is left masked until
+ * the credit comes (vif_tx_credit_timer unmasks), as Linux holds its late
+ * EOI while a queue is rate-limited -- each notification meanwhile would
+ * be work for nothing, and a storm of them was let in at once (XSA-332).
+ * RX's own channel goes on.  A shared one is held only when the credit
+ * has a time to come: with none (a rate of 0 bytes, until a new rate),
+ * the guest's RX notifications would wait with it; the back-off then.
+ */
+static bool
+vif_evt_hold(struct vif_queue *q, unsigned int fired)
+{
+	bool split = q->q_port_rx != q->q_port_tx;
+
+	if (!split && !q->q_credit_timer.et_armed)
+		return false;
+	q->q_evt_spurious = 0;
+	q->q_evt_held |= split ? fired & Q_FIRED_TX : fired;
+	if (split && (fired & Q_FIRED_RX))
+		vif_evt_unmask(q, Q_FIRED_RX);
+	return true;
 }
 
 /*
@@ -362,10 +393,14 @@ vif_evt_work(struct vif_queue *q)
 void
 vif_evt_fired(struct vif_queue *q, unsigned int fired)
 {
+	enum vif_evt_got got;
 	unsigned int delay;
 
 	q->q_cnt[VIF_EVT_IN]++;
-	if (vif_evt_work(q)) {
+	got = vif_evt_work(q);
+	if (got == VIF_EVT_WAITING && vif_evt_hold(q, fired))
+		return;
+	if (got != VIF_EVT_NOTHING) {
 		q->q_evt_spurious = 0;
 		delay = 0;
 	} else {

@@ -287,6 +287,8 @@ struct vif_queue {
 	struct ev_timer		 q_credit_timer;
 	bool			 q_tx_waiting;
 	unsigned int		 q_evt_spurious;	/* in a row */
+	/* Channels (Q_FIRED_*) left masked while TX waits for credit. */
+	unsigned int		 q_evt_held;
 	RING_IDX		 q_evt_rx_prod;	/* RX req_prod, the furthest seen */
 	uint64_t		 q_rx_starved_since;	/* 0: not starved */
 	bool			 q_rx_stalled;	/* counted in vif_stalled */
