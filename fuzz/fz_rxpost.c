@@ -373,6 +373,9 @@ fz_check_answers(struct vif_queue *q, RING_IDX from)
 				assert(i != q->q_rxr.rsp_prod_pvt);
 				assert(ex->type == XEN_NETIF_EXTRA_TYPE_GSO);
 				assert(ex->flags == 0);
+				/* Every byte ours (XSA-216): nothing stale. */
+				assert(ex->u.gso.pad == 0 &&
+				    ex->u.gso.features == 0);
 				assert(ex->u.gso.size > 0);
 				assert((ex->u.gso.type ==
 				    XEN_NETIF_GSO_TYPE_TCPV4 && fe->fe_gso4) ||
