@@ -244,12 +244,15 @@ install: $(INST_SBIN) $(INST_BIN)
 		"--shell /usr/sbin/nologin xvifd)"; \
 	fi
 
-# An enabled unit is disabled first (its symlink would dangle); the user
-# xvifd stays, as Debian leaves a package's system user after a purge.
+# The unit this installed, if enabled, is disabled first (its symlink
+# would dangle; the package's own is left alone); the user xvifd stays,
+# as Debian leaves a package's system user after a purge.
 uninstall:
 	@if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null && \
+	    [ "$$(systemctl show -P FragmentPath xvifd.service 2>/dev/null)" = \
+	    "$(UNITDIR)/xvifd.service" ] && \
 	    systemctl is-enabled --quiet xvifd.service 2>/dev/null; then \
-	    systemctl disable xvifd.service; fi
+	    systemctl disable xvifd.service || true; fi
 	rm -f $(addprefix $(DESTDIR),$(INST_FILES))
 
 # The Debian package, built from a copy of the tree in $(BUILD)/deb, where

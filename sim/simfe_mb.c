@@ -451,7 +451,10 @@ simfe_mb_wobble(struct simfe_queue *q, unsigned int i)
 	xen_mb();
 }
 
-/* event-storm: 50 notifications with no request behind them, then again. */
+/*
+ * event-storm: 50 notifications with no request behind them, then again;
+ * with split channels, on each in turn.
+ */
 void
 simfe_mb_storm(struct simfe *sf)
 {
@@ -462,7 +465,7 @@ simfe_mb_storm(struct simfe *sf)
 	for (i = 0; i < 50; i++) {
 		if (sf->sf_mb == SIMFE_MB_RX_POST_STORM)
 			simfe_mb_wobble(&sf->sf_q[0], i);
-		simfe_notify(&sf->sf_q[0], false);
+		simfe_notify(&sf->sf_q[0], (i & 1) != 0);
 	}
 	sf->sf_storm_sent += 50;
 	ev_timer_arm(sf->sf_ev, &sf->sf_storm, 1);

@@ -302,11 +302,16 @@ vif_evt_unmask(struct vif_queue *q, unsigned int which)
 		(void)hv_evt_unmask(hv, q->q_evt, q->q_port_rx);
 }
 
-/* The back-off is over: listen to the guest again (either channel). */
+/*
+ * The back-off is over: listen to the guest again (either channel), but
+ * on one held until the credit comes (vif_evt_hold).
+ */
 static void
 vif_evt_timer(void *arg)
 {
-	vif_evt_unmask(arg, Q_FIRED_TX | Q_FIRED_RX);
+	struct vif_queue *q = arg;
+
+	vif_evt_unmask(q, (Q_FIRED_TX | Q_FIRED_RX) & ~q->q_evt_held);
 }
 
 /* What a notification came to (vif_evt_work). */
@@ -363,26 +368,30 @@ vif_evt_work(struct vif_queue *q)
 }
 
 /*
- * Only requests that wait for credit: the channel is left masked until
+ * Only requests that wait for credit: the TX channel is left masked until
  * the credit comes (vif_tx_credit_timer unmasks), as Linux holds its late
  * EOI while a queue is rate-limited -- each notification meanwhile would
  * be work for nothing, and a storm of them was let in at once (XSA-332).
- * RX's own channel goes on.  A shared one is held only when the credit
- * has a time to come: with none (a rate of 0 bytes, until a new rate),
- * the guest's RX notifications would wait with it; the back-off then.
+ * Which of the channels that fired are held (q_evt_held): a split TX
+ * channel; a shared one only while the credit has a time to come (a rate
+ * of 0 bytes has none, until a new rate) and RX does not wait for the
+ * guest's slots (their notification would wait with it: RX stalled until
+ * the credit).  What is not held and found nothing is backed off.
  */
-static bool
+static unsigned int
 vif_evt_hold(struct vif_queue *q, unsigned int fired)
 {
-	bool split = q->q_port_rx != q->q_port_tx;
+	unsigned int held;
 
-	if (!split && !q->q_credit_timer.et_armed)
-		return false;
-	q->q_evt_spurious = 0;
-	q->q_evt_held |= split ? fired & Q_FIRED_TX : fired;
-	if (split && (fired & Q_FIRED_RX))
-		vif_evt_unmask(q, Q_FIRED_RX);
-	return true;
+	if (q->q_port_rx != q->q_port_tx)
+		held = fired & Q_FIRED_TX;
+	else if (q->q_credit_timer.et_armed && q->q_rx_pending == 0 &&
+	    q->q_hp_polled)
+		held = fired;
+	else
+		held = 0;
+	q->q_evt_held |= held;
+	return held;
 }
 
 /*
@@ -398,8 +407,11 @@ vif_evt_fired(struct vif_queue *q, unsigned int fired)
 
 	q->q_cnt[VIF_EVT_IN]++;
 	got = vif_evt_work(q);
-	if (got == VIF_EVT_WAITING && vif_evt_hold(q, fired))
-		return;
+	if (got == VIF_EVT_WAITING) {
+		if ((fired &= ~vif_evt_hold(q, fired)) == 0)
+			return;		/* held until the credit */
+		got = VIF_EVT_NOTHING;	/* the rest found nothing */
+	}
 	if (got != VIF_EVT_NOTHING) {
 		q->q_evt_spurious = 0;
 		delay = 0;

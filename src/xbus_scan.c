@@ -163,6 +163,8 @@ xbus_domains_released(struct xvifd *xd)
 		vif_close_tap(vif, true);
 		/* Until the toolstack removes it, or a new domain has the id. */
 		vif->vif_refused = vif->vif_dead = true;
+		snprintf(vif->vif_fail_why, sizeof(vif->vif_fail_why),
+		    "domain %u is gone", vif->vif_domid);
 	}
 }
 

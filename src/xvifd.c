@@ -25,7 +25,10 @@
 #include "priv.h"
 #include "xvif.h"
 
-/* There while xen-netback is loaded, or built in (it has parameters). */
+/*
+ * There while xen-netback is loaded, or built in (it has parameters);
+ * initstate only for a module.
+ */
 #define XVIFD_NETBACK_SYSFS	"/sys/module/xen_netback"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -263,10 +266,14 @@ xvifd_state_refused(const struct xvifd *xd, int rc, const char *user,
 static void
 xvifd_no_netback(void)
 {
-	if (access(XVIFD_NETBACK_SYSFS, F_OK) == 0)
+	if (access(XVIFD_NETBACK_SYSFS "/initstate", F_OK) == 0)
 		fatalx("xen-netback is loaded: it serves the same vifs; unload "
 		    "it first (rmmod xen-netback; the xvif package's "
 		    "modprobe.d file keeps it from loading again)");
+	if (access(XVIFD_NETBACK_SYSFS, F_OK) == 0)
+		fatalx("xen-netback is built into this kernel: it serves the "
+		    "same vifs; xvifd needs a kernel with it as a module "
+		    "(kept from loading) or without it");
 }
 
 /*

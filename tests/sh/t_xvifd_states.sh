@@ -236,6 +236,8 @@ t_wait 5 state_is $be/$d3/0 6 && t_pass "@releaseDomain: backend Closed" ||
 t_wait 5 sh -c "! ip -n $DOM0_NS link show xvif${d3}i0 2>/dev/null" &&
 	t_pass "@releaseDomain: interface gone" || t_fail "@releaseDomain: interface gone" "still there"
 t_not "@releaseDomain: xvifd holds no view of its memory" xvifd_holds_dom "$d3"
+t_ok "@releaseDomain: xvifctl shows it failed, and why" sh -c \
+	"'$PWD/$BUILD/xvifctl' --sim-dir '$SIM_DIR' show xvif${d3}i0 | grep -q 'FAILED: domain $d3 is gone'"
 xenstore-write $be/$d3/0/online 1
 sleep 0.3
 t_ok "@releaseDomain: a write to the dead vif's directory is ignored" state_is $be/$d3/0 6
