@@ -203,7 +203,8 @@ xbus_look_later(struct xvifd *xd, struct xvif *vif)
 	if (vif->vif_look)
 		return;
 	if (xd->xd_nlook == XBUS_LOOK_MAX) {
-		xbus_reconcile(vif);		/* not kept: at once */
+		/* A batch longer than xvifd_xs_ready reads: at once. */
+		xbus_reconcile(vif);
 		return;
 	}
 	vif->vif_look = true;

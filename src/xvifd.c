@@ -390,8 +390,11 @@ xvifd_xs_ready(void *arg, uint32_t events)
 	char path[XVIF_PATH_MAX + 64], token[64];
 	int n, rc;
 
-	/* Bounded per turn; the fd stays readable if more are queued. */
-	for (n = 0; n < 256; n++) {
+	/*
+	 * Bounded per turn (the fd stays readable if more are queued), by
+	 * the vifs a batch may ask to look at: xd_look never overflows.
+	 */
+	for (n = 0; n < XBUS_LOOK_MAX; n++) {
 		rc = hv_xs_read_watch(xd->xd_hv, path, sizeof(path), token,
 		    sizeof(token));
 		if (rc == 0)
