@@ -132,6 +132,10 @@ FZ_OPTS_fz_xsd	:= -max_len=16384
 FZ_SRCS_fz_rxpost := $(SRC_LIB) $(SIM_LIB)
 FZ_LIBS_fz_rxpost := $(LDLIBS)
 FZ_OPTS_fz_rxpost := -close_fd_mask=2
+# fz_txpath drives its guest-TX code likewise.
+FZ_SRCS_fz_txpath := $(SRC_LIB) $(SIM_LIB)
+FZ_LIBS_fz_txpath := $(LDLIBS)
+FZ_OPTS_fz_txpath := -close_fd_mask=2
 # FUZZ_TARGETS: which (default: all); FUZZ_JOBS > 1: that many fuzzing
 # processes per target (libFuzzer's -fork), for the long runs, whose
 # "#N" lines then count the executions of all of them.
