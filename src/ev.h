@@ -40,6 +40,13 @@ void	ev_timer_init(struct ev_timer *, ev_timer_fn *, void *arg);
 void	ev_timer_arm(struct ev *, struct ev_timer *, unsigned int ms);
 void	ev_timer_cancel(struct ev *, struct ev_timer *);
 
+/* Armed and not yet fired? */
+static inline bool
+ev_timer_armed(const struct ev_timer *t)
+{
+	return t->et_armed;
+}
+
 /* CLOCK_MONOTONIC, in milliseconds (the timers') and microseconds. */
 uint64_t ev_now_ms(void);
 uint64_t ev_now_us(void);

@@ -385,7 +385,7 @@ vif_evt_hold(struct vif_queue *q, unsigned int fired)
 
 	if (q->q_port_rx != q->q_port_tx)
 		held = fired & Q_FIRED_TX;
-	else if (q->q_credit_timer.et_armed && q->q_rx_pending == 0 &&
+	else if (ev_timer_armed(&q->q_credit_timer) && q->q_rx_pending == 0 &&
 	    q->q_hp_polled)
 		held = fired;
 	else
