@@ -242,8 +242,15 @@ priv_check_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
 	return rc;
 }
 
+/*
+ * priv_check_dir looked at the directory by its name, before the lock and
+ * the socket were made in it; whoever may write its parent could have put
+ * another in its place since.  What is given away is checked again here,
+ * through the handle that changes it.
+ */
 int
-priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode)
+priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
+    char *foreign, size_t foreignsz)
 {
 	struct dirent *de;
 	struct stat st, dst;
@@ -257,6 +264,11 @@ priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode)
 		rc = -errno;
 	else
 		rc = priv_dir_ok(&dst, uid, gid);
+	if (rc == 0 && ((dst.st_mode & 07777) != mode || dst.st_uid != uid ||
+	    dst.st_gid != gid)) {
+		rc = priv_dir_foreign(d, foreign, foreignsz);
+		rewinddir(d);
+	}
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (!priv_ours(de->d_name))
 			continue;

@@ -48,9 +48,11 @@ int	priv_lock(const char *dir, pid_t *holder);
  * no CAP_FOWNER or CAP_DAC_OVERRIDE).  -EACCES if the directory is
  * shared (world-writable or sticky: /tmp), or someone else's and open to
  * group or others: not a directory of ours (group search alone, 0710, is
- * what --ctl-group makes, and is allowed).
+ * what --ctl-group makes, and is allowed).  -ENOTEMPTY, the name in
+ * foreign, as priv_check_dir: checked again on the directory it changes.
  */
-int	priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode);
+int	priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
+	    char *foreign, size_t foreignsz);
 
 /*
  * Before anything is put in the state directory: may xvifd use it, to be

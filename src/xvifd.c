@@ -236,7 +236,10 @@ xvifd_state_mkdir(struct xvifd *xd)
 		fatal("state directory %s", xd->xd_state_dir);
 }
 
-/* The state directory may not be ours to use (priv_check_dir): exit. */
+/*
+ * The state directory may not be ours to use (priv_check_dir): exit.
+ * user: --user's name, NULL if xvifd stays who it started as.
+ */
 static void
 xvifd_state_refused(const struct xvifd *xd, int rc, const char *user,
     const char *foreign)
@@ -254,8 +257,8 @@ xvifd_state_refused(const struct xvifd *xd, int rc, const char *user,
 	if (rc == -EPERM)
 		fatalx("state directory %s: another user's: give xvifd a "
 		    "directory of its own", xd->xd_state_dir);
-	fatalx("state directory %s (for %s): %s", xd->xd_state_dir, user,
-	    strerror(-rc));
+	fatalx("state directory %s (for %s): %s", xd->xd_state_dir,
+	    user != NULL ? user : "ourselves", strerror(-rc));
 }
 
 /*
@@ -560,8 +563,7 @@ main(int argc, char **argv)
 	dmode = o.o_ctl_group != NULL ? 0710 : 0700;
 	if ((rc = priv_check_dir(xd.xd_state_dir, uid, gid, dmode, foreign,
 	    sizeof(foreign))) < 0)
-		xvifd_state_refused(&xd, rc, o.o_user != NULL ? o.o_user :
-		    "ourselves", foreign);
+		xvifd_state_refused(&xd, rc, o.o_user, foreign);
 	xvifd_lock(&xd);
 	xvifd_nofile();
 	if ((rc = ev_open(&xd.xd_ev)) < 0)
@@ -597,9 +599,9 @@ main(int argc, char **argv)
 	 * no more than to own it (under the unit systemd hands it over as
 	 * root's at each start; a restart by hand finds it the user's).
 	 */
-	if ((rc = priv_give_dir(xd.xd_state_dir, uid, gid, dmode)) < 0)
-		xvifd_state_refused(&xd, rc, o.o_user != NULL ? o.o_user :
-		    "ourselves", NULL);
+	if ((rc = priv_give_dir(xd.xd_state_dir, uid, gid, dmode, foreign,
+	    sizeof(foreign))) < 0)
+		xvifd_state_refused(&xd, rc, o.o_user, foreign);
 	/* Before libxenstore's reader thread: capabilities are per thread. */
 	if ((rc = priv_drop(o.o_user != NULL ? &user : NULL, &what)) < 0)
 		fatalx("drop privileges: %s: %s", what, strerror(-rc));

@@ -1,7 +1,8 @@
 /*
  * t_priv.c -- the seccomp filter (priv.c), armed in a child of each case:
  * what it lets through and what it refuses, and the same filter made for
- * another architecture the package is built for.
+ * another architecture the package is built for; the state directory
+ * given away only as checked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <liburing.h>
@@ -285,7 +287,62 @@ t_archs(struct t_ctx *t)
 	T_TRUE(t, strstr(pfc, "\"epoll_wait\"") == NULL);
 }
 
+static mode_t
+dir_mode(const char *dir)
+{
+	struct stat st;
+
+	return stat(dir, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+static void
+touch(const char *dir, const char *name)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
+}
+
+/*
+ * A directory swapped in after priv_check_dir (someone with the parent's
+ * write access): priv_give_dir checks it again, on the handle it changes,
+ * and leaves one holding others' files as it was.
+ */
+static void
+t_give_dir(struct t_ctx *t)
+{
+	char dir[] = "/tmp/t_priv.XXXXXX", foreign[64], path[256];
+
+	T_REQUIRE(t, mkdtemp(dir) != NULL);
+	T_REQUIRE(t, chmod(dir, 0755) == 0);
+	touch(dir, PRIV_LOCK_NAME);
+	touch(dir, "utmp");
+	foreign[0] = '\0';
+	T_EQ(t, priv_give_dir(dir, getuid(), getgid(), 0700, foreign,
+	    sizeof(foreign)), -ENOTEMPTY);
+	T_STREQ(t, foreign, "utmp");
+	T_EQ(t, dir_mode(dir), 0755);
+	/* Only what xvifd makes: given. */
+	snprintf(path, sizeof(path), "%s/utmp", dir);
+	T_REQUIRE(t, unlink(path) == 0);
+	T_EQ(t, priv_give_dir(dir, getuid(), getgid(), 0700, foreign,
+	    sizeof(foreign)), 0);
+	T_EQ(t, dir_mode(dir), 0700);
+	/* Already as wanted: others' files are left alone, not refused. */
+	touch(dir, "utmp");
+	T_EQ(t, priv_give_dir(dir, getuid(), getgid(), 0700, foreign,
+	    sizeof(foreign)), 0);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", dir, PRIV_LOCK_NAME);
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+
 const struct t_case t_cases[] = {
+	{ "state directory: given away only as checked again", t_give_dir },
 	{ "seccomp: a ring made before works, a new one is refused", t_uring },
 	{ "seccomp: the filter for this machine and for arm64", t_archs },
 	{ "seccomp: PR_GET_NAME works, memfd_create and clone3 say ENOSYS",
