@@ -345,12 +345,18 @@ kill -TERM "$FPID"
 # the TX channel stays masked until the credit comes, as Linux holds its
 # late EOI while a queue is rate-limited, and the rest is backed off:
 # a shared channel, and split ones stormed in turn (RX's notifications
-# found nothing either: backed off, not let in for TX's wait).
+# found nothing either: backed off, not let in for TX's wait).  A rate
+# of nothing (1 B/s every 100 ms is 0 bytes an interval, as xl rounds
+# it) arms no credit timer: the shared channel is then not held but
+# backed off, and no frame goes.
 k=40
-for ch in shared split; do
+for ch in shared split nothing; do
 	k=$((k + 1))
-	if [ $ch = split ]; then fe_up $k --misbehave event-storm --split-evtchn -- rate=10Kb/s@1s
-	else fe_up $k --misbehave event-storm -- rate=10Kb/s@1s; fi
+	case $ch in
+	split) fe_up $k --misbehave event-storm --split-evtchn -- rate=10Kb/s@1s ;;
+	nothing) fe_up $k --misbehave event-storm -- rate=1B/s@100ms ;;
+	*) fe_up $k --misbehave event-storm -- rate=10Kb/s@1s ;;
+	esac
 	addr_up $k
 	ip netns exec "$FNS" ping -c 20 -i 0.2 -s 1400 -W 1 -q "169.254.$k.1" >/dev/null 2>&1 &
 	pinger=$!
@@ -360,11 +366,19 @@ for ch in shared split; do
 	sleep 3
 	ei=$(xvifd_counter "xvif${FD}i0" events_in) tx=$(xvifd_counter "xvif${FD}i0" tx_frames)
 	rw=$(xvifd_counter "xvif${FD}i0" tx_rate_waits)
-	t_ok "storm while TX waits for credit, $ch channel: it waited ($rw times)" test "${rw:-0}" -gt 0
-	t_ok "storm while TX waits for credit, $ch channel: few events let in ($((ei - ei0)) in 3 s)" \
+	what="$ch channel"
+	[ $ch = nothing ] && what="rate of nothing, shared channel"
+	t_ok "storm while TX waits for credit, $what: it waited ($rw times)" test "${rw:-0}" -gt 0
+	t_ok "storm while TX waits for credit, $what: few events let in ($((ei - ei0)) in 3 s)" \
 		test $((ei - ei0)) -lt 200
-	t_ok "storm while TX waits for credit, $ch channel: frames still go, at the rate ($((tx - tx0)) in 3 s)" \
-		test $((tx - tx0)) -ge 1 -a $((tx - tx0)) -le 6
+	if [ $ch = nothing ]; then
+		t_eq "storm while TX waits for credit, rate of nothing: no frame goes" $((tx - tx0)) 0
+		t_ok "storm while TX waits for credit, rate of nothing: the rate is 0 bytes" \
+			grep -q "xvif${FD}i0: guest TX rate: 0 bytes every 100000 us" "$T_DIR/xvifd.log"
+	else
+		t_ok "storm while TX waits for credit, $ch channel: frames still go, at the rate ($((tx - tx0)) in 3 s)" \
+			test $((tx - tx0)) -ge 1 -a $((tx - tx0)) -le 6
+	fi
 	wait "$pinger"
 	kill -TERM "$FPID"
 done
