@@ -462,7 +462,8 @@ vif_rx_slots_max(struct vif_queue *q)
 /*
  * The frames read off the TAP in this run: w_rx_bufs[rs_next .. rs_got)
  * are read and not looked at yet (rs_next, rs_got restart with each
- * batch of the run); rs_empty: a read found the TAP empty.
+ * batch of the run); rs_empty: a read found the TAP empty.  A batch
+ * reads the TAP once (vif_rx_next).
  */
 struct vif_rxsrc {
 	unsigned int	rs_next, rs_got;
@@ -497,7 +498,14 @@ vif_rx_want(struct vif_queue *q, const struct vif_rxsrc *rs, uint32_t avail,
  * The next frame off the TAP (into *bufp, its offloads into m): its
  * length, 0 if none, -1 if the TAP failed (the vif is failed then).  A
  * read that got fewer frames than asked for found the TAP empty: no more
- * reads this run (the TAP's readiness brings the next).
+ * reads this run (the TAP's readiness brings the next).  One that got
+ * all it asked for ends the batch all the same: what it got goes to the
+ * guest before the next read, which asks for twice as many.  Reading on
+ * first held every frame after an idle spell for a read that found
+ * nothing (an io_uring_enter arming reads, then cancelling them): a
+ * ping's round trip waited for it, and on a PV dom0 a system call is
+ * dear.  A stream reads as before: the batch is full, or the read found
+ * fewer than asked for.
  */
 static ssize_t
 vif_rx_next(struct vif_queue *q, struct vif_rxsrc *rs, uint32_t avail,
@@ -510,7 +518,7 @@ vif_rx_next(struct vif_queue *q, struct vif_rxsrc *rs, uint32_t avail,
 
 	for (;;) {
 		if (rs->rs_next == rs->rs_got) {
-			if (rs->rs_empty ||
+			if (rs->rs_empty || rs->rs_got > 0 ||
 			    (k = vif_rx_want(q, rs, avail, room)) == 0)
 				return 0;
 			n = hp_recv_batch(q->q_hp, &w->w_rx_bufs[rs->rs_got], k);
@@ -621,8 +629,8 @@ vif_rx_run(struct vif_queue *q)
 			}
 			continue;
 		}
-		if (nframes < XVIF_RX_BATCH_FRAMES)
-			break;		/* the TAP is empty */
+		if (rs.rs_empty || rs.rs_got == 0)
+			break;		/* the TAP is empty, or was not read */
 	}
 	if (done >= VIF_RX_BUDGET) {
 		vif_kick_later(q);	/* the TAP has more */
