@@ -16,6 +16,7 @@
  *  - a frame is answered with slots whose sizes add up to its length,
  *    or with errors; never a chain to a frontend without feature-sg,
  *    never a frame longer than 65535;
+ *  - a run reads at most a budget's worth of frames, dropped or not;
  *  - offloads only as the frontend asked (the host sends any vnet
  *    header): csum_blank, a GSO extra of a type it takes, on a frame
  *    of that type (a TCPv4 extra on a TCP/IPv4 frame, never on UDP or
@@ -40,6 +41,7 @@ struct fz_hp {
 	int		 h_fd;		/* an eventfd, for the loop */
 	const uint8_t	*h_data;
 	size_t		 h_size, h_off;
+	unsigned int	 h_given;	/* frames handed out */
 };
 
 static struct fz_hp fz_hp;
@@ -130,6 +132,7 @@ fz_hp_recv(struct hp *hp, struct virtio_net_hdr *vh, void *buf, size_t len)
 	fill = h->h_data[h->h_off + 2];
 	meta = h->h_data[h->h_off + 3];
 	h->h_off += 4;
+	h->h_given++;
 	memset(buf, fill, n < len ? n : len);
 	memset(&v, 0, sizeof(v));
 	v.flags = meta & 3;
@@ -401,7 +404,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static bool ready;
 	struct xvif *vif;
 	struct vif_queue *q;
-	unsigned int round, count;
+	unsigned int round, count, given;
 	size_t off = 0;
 	RING_IDX cons0;
 
@@ -450,7 +453,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		count = data[off++] % (XVIF_RX_RING_SIZE + 64);
 		cons0 = q->q_rxr.req_cons;
 		off += fz_post(data + off, 2 + (size - 2) / 2 - off, count);
+		given = fz_hp.h_given;
 		vif_rx_run(q);
+		/*
+		 * A run reads a budget's worth (4 batches) and yields, also
+		 * when every frame is dropped: the worker's other queues wait.
+		 */
+		assert(fz_hp.h_given - given <= 5 * XVIF_RX_BATCH_FRAMES);
 		if (!q->q_connected) {
 			/* Failed: only for a producer more than a ring ahead. */
 			assert(q->q_failed && vif->vif_fail_pending);

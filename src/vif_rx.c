@@ -615,7 +615,8 @@ vif_rx_run(struct vif_queue *q)
 			avail -= need;
 		}
 		vif_rx_flush(q, nframes, nsegs);
-		done += nframes;
+		/* Frames read and dropped count too: a full TAP of them ends. */
+		done += rs.rs_got > nframes ? rs.rs_got : nframes;
 		if (tap_failed)
 			return;
 		if (pend_len > 0) {
@@ -630,7 +631,7 @@ vif_rx_run(struct vif_queue *q)
 			continue;
 		}
 		if (rs.rs_empty || rs.rs_got == 0)
-			break;		/* the TAP is empty, or was not read */
+			break;	/* the TAP is empty, or not read: no more known */
 	}
 	if (done >= VIF_RX_BUDGET) {
 		vif_kick_later(q);	/* the TAP has more */
