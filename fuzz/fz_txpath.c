@@ -6,7 +6,7 @@
  * limit's wait and the re-parse after it.  Faked below their ports: the
  * hypervisor's grant copy (every gref is one guest page, cut from the
  * input; some grefs fail, or a whole call) and notify; the host port's
- * send (a frame refused, or the TAP gone).  The guest controls the TX
+ * send (a frame refused, or the TAP gone: every later write fails).  The guest controls the TX
  * ring's producer, every request and extra in it, its rsp_event, and
  * the bytes of its page.  What must hold, whatever it does:
  *  - every copy stays inside one guest page and inside the worker's
@@ -20,7 +20,8 @@
  *  - every consumed request is answered in its own slot, in ring order,
  *    with its id (an extra: NETIF_RSP_NULL), and pushed; nothing is
  *    consumed past req_prod; a queue fails only for a broken ring or a
- *    TAP that is gone, and answers what it had taken first;
+ *    TAP that is gone, answers what it had taken first, and takes
+ *    nothing from the ring after the TAP went;
  *  - no lost wakeup: a push past the guest's rsp_event notifies it, and
  *    a queue that stops with the ring empty asks for the next request;
  *  - the frame counter counts what the host took.
@@ -47,6 +48,8 @@ struct fz_hp {
 	unsigned int	 h_mode;	/* 0 takes all, 1 every 3rd -EAGAIN, 2 gone */
 	unsigned int	 h_frames;	/* frames offered, this input */
 	unsigned int	 h_taken;	/* ... and taken */
+	bool		 h_gone;	/* mode 2: it went (every write fails) */
+	RING_IDX	 h_gone_cons;	/* ... with the guest's ring taken so far */
 };
 
 /* One copy of the last grant-copy call, as the hypervisor saw it. */
@@ -214,9 +217,12 @@ fz_hp_send_batch(struct hp *hp, struct hp_txbuf *tb, unsigned int n)
 		h->h_frames++;
 		if (h->h_mode == 1 && h->h_frames % 3 == 0)
 			tb[i].tb_res = -EAGAIN;
-		else if (h->h_mode == 2 && h->h_frames % 5 == 0)
+		else if (h->h_gone || (h->h_mode == 2 && h->h_frames % 5 == 0)) {
+			if (!h->h_gone)
+				h->h_gone_cons = fz_q->q_txr.req_cons;
+			h->h_gone = true;
 			tb[i].tb_res = -EBADFD;
-		else {
+		} else {
 			tb[i].tb_res = (ssize_t)tb[i].tb_len;
 			h->h_taken++;
 		}
@@ -310,21 +316,52 @@ fz_post(const uint8_t *data, size_t size, unsigned int count)
 	return used;
 }
 
-/* This round's answers, [from, rsp_prod): each in its slot, with its id. */
+/* The answer in slot i: OKAY or ERROR with the request's id, or NULL. */
+static int16_t
+fz_answer(RING_IDX i)
+{
+	const netif_tx_response_t *r = RING_GET_RESPONSE(&fz_q->q_txr, i);
+
+	assert(r->status == NETIF_RSP_OKAY || r->status == NETIF_RSP_ERROR ||
+	    r->status == NETIF_RSP_NULL);
+	if (r->status != NETIF_RSP_NULL)
+		assert(r->id == fz_posted[i & (XVIF_TX_RING_SIZE - 1)].id);
+	return r->status;
+}
+
+/*
+ * This round's answers, [from, rsp_prod), packet by packet as netif.h
+ * lays them out (read here without proto.c): a first slot, its extras
+ * if it has NETTXF_extra_info (each with XEN_NETIF_EXTRA_FLAG_MORE if
+ * another follows), then its data slots while NETTXF_more_data.  Each
+ * slot answered in its own place: the extras NULL, the data slots with
+ * their ids; whole packets only.
+ */
 static void
 fz_check_answers(RING_IDX from)
 {
-	RING_IDX i;
+	RING_IDX i = from, to = fz_q->q_txr.rsp_prod_pvt;
+	const struct netif_extra_info *ex;
+	netif_tx_request_t first;
+	bool more;
 
-	for (i = from; i != fz_q->q_txr.rsp_prod_pvt; i++) {
-		const netif_tx_response_t *r = RING_GET_RESPONSE(&fz_q->q_txr,
-		    i);
-
-		assert(r->status == NETIF_RSP_OKAY ||
-		    r->status == NETIF_RSP_ERROR || r->status == NETIF_RSP_NULL);
-		if (r->status != NETIF_RSP_NULL)
-			assert(r->id ==
-			    fz_posted[i & (XVIF_TX_RING_SIZE - 1)].id);
+	while (i != to) {
+		first = fz_posted[i & (XVIF_TX_RING_SIZE - 1)];
+		assert(fz_answer(i++) != NETIF_RSP_NULL);
+		more = first.flags & NETTXF_extra_info;
+		while (more) {
+			assert(i != to);
+			ex = (const void *)&fz_posted[i & (XVIF_TX_RING_SIZE - 1)];
+			more = ex->flags & XEN_NETIF_EXTRA_FLAG_MORE;
+			assert(fz_answer(i++) == NETIF_RSP_NULL);
+		}
+		more = first.flags & NETTXF_more_data;
+		while (more) {
+			assert(i != to);
+			more = fz_posted[i & (XVIF_TX_RING_SIZE - 1)].flags &
+			    NETTXF_more_data;
+			assert(fz_answer(i++) != NETIF_RSP_NULL);
+		}
 	}
 }
 
@@ -345,7 +382,7 @@ fz_set_rate(unsigned int mode)
 /*
  * One round: the guest posts and sets its rsp_event; the rate may change
  * or its timer fire (early, as a loop late by nothing would see it);
- * xvifd runs, and again while it asked to be kicked.
+ * xvifd runs.  (Never past its budget: a ring holds fewer requests.)
  */
 static void
 fz_round(unsigned int action, unsigned int rate_mode)
@@ -355,7 +392,7 @@ fz_round(unsigned int action, unsigned int rate_mode)
 	RING_IDX event = rsp0 + (action >> 3);
 	unsigned int notified0 = fz_notified, taken0 = fz_hp.h_taken;
 	uint64_t frames0 = q->q_cnt[VIF_TX_FRAMES];
-	int kicks;
+	bool gone0 = fz_hp.h_gone;
 
 	fz_sring->rsp_event = event;
 	if (action & 1)
@@ -367,11 +404,6 @@ fz_round(unsigned int action, unsigned int rate_mode)
 	if (action & 4)
 		fz_set_rate(0);
 	vif_tx_run(q);
-	for (kicks = 0; kicks < 8 && q->q_connected &&
-	    ev_timer_armed(&q->q_kick_timer); kicks++) {
-		ev_timer_cancel(vif_q_ev(q), &q->q_kick_timer);
-		vif_tx_run(q);
-	}
 	/* Whatever happened: what was taken is answered and pushed. */
 	assert(q->q_txr.req_cons - cons0 <= fz_prod - cons0);
 	assert(q->q_txr.rsp_prod_pvt == q->q_txr.req_cons);
@@ -383,6 +415,11 @@ fz_round(unsigned int action, unsigned int rate_mode)
 	assert(q->q_cnt[VIF_TX_FRAMES] - frames0 == fz_hp.h_taken - taken0);
 	if (!q->q_connected) {
 		assert(q->q_failed && q->q_vif->vif_fail_pending);
+		assert(!q->q_tx_waiting &&
+		    !ev_timer_armed(&q->q_credit_timer));
+		/* The TAP went: nothing taken from the ring after. */
+		if (fz_hp.h_gone && !gone0)
+			assert(q->q_txr.req_cons == fz_hp.h_gone_cons);
 		return;
 	}
 	if (q->q_tx_waiting)
@@ -438,6 +475,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rate_mode = data[0] >> 1 & 3;
 	fz_hp.h_mode = data[0] >> 3 & 3;
 	fz_hp.h_frames = fz_hp.h_taken = 0;
+	fz_hp.h_gone = false;
 	fz_call_fails = data[0] & 0x20;
 	fz_bad_mod = data[1] & 0x0f;
 	fz_ncopies = fz_notified = 0;

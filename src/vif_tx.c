@@ -347,7 +347,9 @@ vif_tx_run(struct vif_queue *q)
 			    r->rsp_prod_pvt);
 			return;
 		}
-		while (r->req_cons != prod && done < VIF_TX_BUDGET) {
+		/* A flush of a full batch may have failed the TAP: stop then. */
+		while (q->q_connected && r->req_cons != prod &&
+		    done < VIF_TX_BUDGET) {
 			v = proto_tx_parse(vif_tx_fetch, q, r->req_cons, prod,
 			    PROTO_TXF_GSO, &pk);
 			if (v == PROTO_TX_FATAL) {
