@@ -207,14 +207,40 @@ priv_dir_foreign(DIR *d, char *foreign, size_t foreignsz)
 {
 	struct dirent *de;
 
-	while ((de = readdir(d)) != NULL) {
+	for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0 || priv_ours(de->d_name))
 			continue;
 		snprintf(foreign, foreignsz, "%s", de->d_name);
 		return -ENOTEMPTY;
 	}
-	return 0;
+	return -errno;		/* 0 at the end; a read that failed is no "none" */
+}
+
+/*
+ * The state directory itself, never a symbolic link put in its place:
+ * what a link points at (/lost+found, a service's private directory) is
+ * not ours to make 0700 and give away.  A link on the way to it (/var/run)
+ * is followed.
+ */
+static DIR *
+priv_opendir(const char *dir)
+{
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		/* A link to a directory: ENOTDIR, as O_DIRECTORY sees it. */
+		if (errno == ENOTDIR && lstat(dir, &st) == 0 &&
+		    S_ISLNK(st.st_mode))
+			errno = ELOOP;
+		return NULL;
+	}
+	if ((d = fdopendir(fd)) == NULL)
+		close(fd);
+	return d;
 }
 
 int
@@ -225,8 +251,10 @@ priv_check_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
 	DIR *d;
 	int rc;
 
-	if (stat(dir, &st) < 0)
+	if (lstat(dir, &st) < 0)
 		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
 	if ((rc = priv_dir_ok(&st, uid, gid)) < 0)
@@ -235,7 +263,7 @@ priv_check_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
 	    st.st_gid == gid)
 		return 0;		/* nothing of it to change */
 	/* One we may not list is one we cannot use: the lock will say so. */
-	if ((d = opendir(dir)) == NULL)
+	if ((d = priv_opendir(dir)) == NULL)
 		return 0;
 	rc = priv_dir_foreign(d, foreign, foreignsz);
 	closedir(d);
@@ -257,8 +285,8 @@ priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
 	DIR *d;
 	int dfd, rc = 0;
 
-	if ((d = opendir(dir)) == NULL)
-		return -errno;
+	if ((d = priv_opendir(dir)) == NULL)
+		return -errno;		/* -ELOOP: a symbolic link */
 	dfd = dirfd(d);
 	if (fstat(dfd, &dst) < 0)
 		rc = -errno;
@@ -272,8 +300,12 @@ priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (!priv_ours(de->d_name))
 			continue;
+		/*
+		 * A hard link is not a file we made (each is made afresh):
+		 * one named as ours could be another's file, given away.
+		 */
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
+		    !S_ISREG(st.st_mode) || st.st_nlink != 1)
 			continue;	/* gone, or not a file we make */
 		if ((st.st_uid != uid || st.st_gid != gid) &&
 		    fchownat(dfd, de->d_name, uid, gid,

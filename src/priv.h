@@ -49,7 +49,8 @@ int	priv_lock(const char *dir, pid_t *holder);
  * shared (world-writable or sticky: /tmp), or someone else's and open to
  * group or others: not a directory of ours (group search alone, 0710, is
  * what --ctl-group makes, and is allowed).  -ENOTEMPTY, the name in
- * foreign, as priv_check_dir: checked again on the directory it changes.
+ * foreign, and -ELOOP as priv_check_dir: checked again on the directory
+ * it changes.  A file with more than one link is left as it is.
  */
 int	priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
 	    char *foreign, size_t foreignsz);
@@ -58,11 +59,12 @@ int	priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
  * Before anything is put in the state directory: may xvifd use it, to be
  * given to uid:gid with mode (priv_give_dir's)?  0; -EACCES if shared or
  * someone else's and open to others (as priv_give_dir), -EPERM if a third
- * user's, -ENOTDIR; -ENOTEMPTY if it is not uid:gid's with mode yet and
- * holds a name that is not one xvifd makes (/run, /etc: a directory of
- * others that xvifd would make 0700 and give away), that name in foreign
- * (foreignsz bytes).  One already as xvifd wants it may hold others'
- * files: they are left alone.
+ * user's, -ENOTDIR, -ELOOP if dir itself is a symbolic link (what it
+ * points at would be given away); -ENOTEMPTY if it is not uid:gid's
+ * with mode yet and holds a name that is not one xvifd makes (/run,
+ * /etc: a directory of others that xvifd would make 0700 and give
+ * away), that name in foreign (foreignsz bytes).  One already as xvifd
+ * wants it may hold others' files: they are left alone.
  */
 int	priv_check_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
 	    char *foreign, size_t foreignsz);

@@ -246,6 +246,10 @@ xvifd_state_refused(const struct xvifd *xd, int rc, const char *user,
 {
 	if (rc == -ENOTDIR)
 		fatalx("state directory %s: not a directory", xd->xd_state_dir);
+	if (rc == -ELOOP)
+		fatalx("state directory %s: a symbolic link, whose target "
+		    "xvifd would give away: name the directory itself",
+		    xd->xd_state_dir);
 	if (rc == -ENOTEMPTY)
 		fatalx("state directory %s: holds %s, which xvifd did not make, "
 		    "and is not yet its own to use: give xvifd a directory of "

@@ -350,10 +350,26 @@ t_ok "a /run-like state directory: says what it holds" \
 	grep -Eq "state directory $T_DIR/runlike: holds (lock|utmp), which xvifd did not make, and is not yet its own" "$T_DIR/out"
 t_eq "a /run-like state directory: left as it was" \
 	"$(stat -c '%a %U' "$T_DIR/runlike") $(ls "$T_DIR/runlike" | tr '\n' ' ')" "755 root lock utmp "
+# A symbolic link named as the state directory: what it points at (here
+# a root 0700 directory holding nothing, as /lost+found) would be made
+# the user's: refused, naming it, and the target left as it was.
+mkdir -m 700 "$T_DIR/target"
+ln -s "$T_DIR/target" "$T_DIR/statelink"
+t_eq "a state directory that is a symbolic link: exit 1" \
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/statelink" --user "$U" >"$T_DIR/out" 2>&1; echo $?)" 1
+t_ok "a state directory that is a symbolic link: said" \
+	grep -q "state directory $T_DIR/statelink: a symbolic link" "$T_DIR/out"
+t_eq "a state directory that is a symbolic link: its target left as it was" \
+	"$(stat -c '%a %U' "$T_DIR/target") $(ls -A "$T_DIR/target")" "700 root "
+# A hard link named as a vif's journal in the leftover directory below,
+# to a file of root's elsewhere: not given to the user with the rest.
+touch "$T_DIR/roots"
+chmod 600 "$T_DIR/roots"
 # A /dev/net/tun root may open and the user may not (not the usual 0666):
 # refused at start, naming it, rather than serving and failing every vif.
 # Its state directory holds what an earlier run left: taken and given to
 # the user before the check of the TAP device.
+ln "$T_DIR/roots" "$T_DIR/leftover/8.0" || w_die "hard link"
 mknod -m 0600 "$T_DIR/tun" c 10 200 || w_die "mknod"
 t_eq "--user: /dev/net/tun the user may not open: exit 1" \
 	"$(timeout 20 unshare -m --propagation private sh -c "mount --bind '$T_DIR/tun' /dev/net/tun &&
@@ -363,4 +379,6 @@ t_ok "--user: /dev/net/tun the user may not open: said" \
 	grep -q "/dev/net/tun, as $U: Permission denied" "$T_DIR/out"
 t_eq "a state directory with what an earlier run left: taken" \
 	"$(stat -c '%a %U' "$T_DIR/leftover" "$T_DIR/leftover/9.0" | tr '\n' ' ')" "700 $U 644 $U "
+t_eq "a state directory with what an earlier run left: a hard link to root's file not given" \
+	"$(stat -c '%U' "$T_DIR/roots")" root
 t_done

@@ -336,6 +336,14 @@ t_give_dir(struct t_ctx *t)
 	T_EQ(t, priv_give_dir(dir, getuid(), getgid(), 0700, foreign,
 	    sizeof(foreign)), 0);
 	(void)unlink(path);
+	/* A symbolic link swapped in for it: refused, its target untouched. */
+	T_REQUIRE(t, chmod(dir, 0750) == 0);
+	snprintf(path, sizeof(path), "%s.lnk", dir);
+	T_REQUIRE(t, symlink(dir, path) == 0);
+	T_EQ(t, priv_give_dir(path, getuid(), getgid(), 0700, foreign,
+	    sizeof(foreign)), -ELOOP);
+	T_EQ(t, dir_mode(dir), 0750);
+	(void)unlink(path);
 	snprintf(path, sizeof(path), "%s/%s", dir, PRIV_LOCK_NAME);
 	(void)unlink(path);
 	(void)rmdir(dir);
