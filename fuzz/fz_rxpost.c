@@ -24,14 +24,10 @@
  */
 #include <assert.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "xvif.h"
+#include "fz_vif.h"
 
 #define FZ_RX_STAGE	((size_t)XVIF_RX_BATCH_FRAMES * XVIF_RX_FRAME_SLOT)
 
@@ -45,11 +41,8 @@ struct fz_hp {
 };
 
 static struct fz_hp fz_hp;
-static struct hv fz_hv;
-static struct xvifd fz_xd;
+static struct fz_world fz_w;		/* w_work.w_rx_stage = fz_stage */
 static uint8_t *fz_stage;
-static struct vif_work fz_work;		/* the worker's: w_rx_stage = fz_stage */
-static struct vif_worker fz_wk;		/* the one worker, run inline */
 static struct vif_queue *fz_q;		/* the one this input drives */
 static netif_rx_sring_t *fz_sring;
 static netif_rx_request_t fz_posted[XVIF_RX_RING_SIZE];	/* as posted */
@@ -223,51 +216,18 @@ static const struct hv_ops fz_hv_ops = {
 	.evt_notify = fz_evt_notify,
 };
 
-/*
- * The journal's directory exists only while an input runs: libFuzzer
- * ends a run its own way (a time limit, a crash) without atexit handlers,
- * which left one directory per run in /tmp.  Now only an input that
- * crashes or hangs can leave it, and that run is reported anyway.  It is
- * made in a tmpfs where there is one: creating and removing a directory
- * per input on a disk filesystem was a fifth of the target's time.
- */
-static char fz_dir[64];
-static void
-fz_cleanup(void)
-{
-	char path[sizeof(fz_dir) + 16];
-
-	snprintf(path, sizeof(path), "%s/1.0", fz_dir);
-	(void)unlink(path);
-	(void)rmdir(fz_dir);
-}
-
 static void
 fz_setup(void)
 {
-	char *dir = fz_dir;
-
-	log_init("fz_rxpost", false, -1);
-	snprintf(fz_dir, sizeof(fz_dir), "%s/xvif-fz-rxpost.XXXXXX",
-	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	assert(mkdtemp(dir) != NULL);	/* a name of our own */
-	assert(rmdir(dir) == 0);
-	assert(ev_open(&fz_xd.xd_ev) == 0);
-	fz_xd.xd_fail_efd = -1;	/* a failure wakes nobody here */
-	snprintf(fz_xd.xd_state_dir, sizeof(fz_xd.xd_state_dir), "%s", dir);
-	fz_hv.hv_ops = &fz_hv_ops;
-	fz_xd.xd_hv = &fz_hv;
+	fz_world_init(&fz_w, "fz_rxpost", &fz_hv_ops);
 	fz_hp.h_hp.hp_ops = &fz_hp_ops;
 	strcpy(fz_hp.h_hp.hp_name, "fz0");
 	assert((fz_hp.h_fd = eventfd(0, EFD_CLOEXEC)) >= 0);
 	fz_stage = aligned_alloc(XVIF_PAGE_SIZE, FZ_RX_STAGE);
 	fz_sring = aligned_alloc(XVIF_PAGE_SIZE, XVIF_PAGE_SIZE);
 	assert(fz_stage != NULL && fz_sring != NULL);
-	fz_work.w_rx_stage = fz_stage;
-	vif_work_rx_bufs(&fz_work);
-	fz_wk.wk_d = &fz_xd;
-	fz_wk.wk_ev = fz_xd.xd_ev;
-	fz_wk.wk_work = &fz_work;
+	fz_w.w_work.w_rx_stage = fz_stage;
+	vif_work_rx_bufs(&fz_w.w_work);
 }
 
 /* Post requests: prod moves on by the count, the requests from the input. */
@@ -414,21 +374,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 4)
 		return 0;
-	if ((vif = vif_alloc(&fz_xd, 1, 0)) == NULL)
+	if ((q = fz_vif_new(&fz_w)) == NULL)
 		return 0;
-	if ((vif->vif_q = q = calloc(1, sizeof(*q))) == NULL) {
-		vif_free(vif, false);
-		return 0;
-	}
-	vif->vif_nq = vif->vif_fe.fe_nqueues = 1;
-	vif_queue_init(vif, q, 0);
-	q->q_worker = &fz_wk;
+	vif = q->q_vif;
 	memset(fz_sring, 0, XVIF_PAGE_SIZE);
 	memset(fz_posted, 0, sizeof(fz_posted));
 	memset(fz_seen_len, 0, sizeof(fz_seen_len));
 	fz_prod = 0;
 	BACK_RING_INIT(&q->q_rxr, fz_sring, XVIF_PAGE_SIZE);
-	q->q_rxs = NULL;		/* not mapped: nothing to unmap */
 	vif->vif_fe.fe_sg = data[0] & 1;
 	vif->vif_fe.fe_rx_notify = data[0] & 2;
 	vif->vif_fe.fe_csum = data[0] & 4;
@@ -436,11 +389,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vif->vif_fe.fe_gso4 = data[0] & 0x10;
 	vif->vif_fe.fe_gso6 = data[0] & 0x20;
 	fz_bad_mod = data[1] & 0x0f;
-	vif->vif_hp = q->q_hp = &fz_hp.h_hp;
 	fz_q = q;
-	assert(mkdir(fz_dir, 0700) == 0);
-	assert(vif_journal_open(vif, false) >= 0);
-	vif->vif_connected = vif->vif_carrier = q->q_connected = true;
+	fz_vif_connect(&fz_w, q, &fz_hp.h_hp);
 	/* The frames the host sends: the second half of the input. */
 	fz_hp.h_data = data + 2 + (size - 2) / 2;
 	fz_hp.h_size = size - 2 - (size - 2) / 2;
@@ -473,8 +423,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(fz_sring->rsp_prod == q->q_rxr.rsp_prod_pvt);
 		fz_check_answers(q, cons0);
 	}
-	vif->vif_hp = q->q_hp = NULL;
-	vif_free(vif, false);
-	fz_cleanup();
+	fz_vif_free(&fz_w, q);
 	return 0;
 }

@@ -28,15 +28,11 @@
  */
 #include <assert.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "antispoof.h"
-#include "xvif.h"
+#include "fz_vif.h"
 
 #define FZ_TX_STAGE	((size_t)XVIF_TX_STAGE_PAGES * XVIF_PAGE_SIZE)
 #define FZ_PORT		7	/* the queue's one channel */
@@ -60,10 +56,7 @@ struct fz_copy {
 };
 
 static struct fz_hp fz_hp;
-static struct hv fz_hv;
-static struct xvifd fz_xd;
-static struct vif_work fz_work;
-static struct vif_worker fz_wk;
+static struct fz_world fz_w;
 static struct antispoof fz_as;
 static struct vif_queue *fz_q;
 static netif_tx_sring_t *fz_sring;
@@ -92,7 +85,7 @@ static int
 fz_gnt_copy(struct hv *hv, domid_t dom, enum hv_dir dir,
     struct hv_gcopy *gc, unsigned int n)
 {
-	uint8_t *stage = fz_work.w_tx_stage;
+	uint8_t *stage = fz_w.w_work.w_tx_stage;
 	unsigned int i;
 
 	assert(dir == HV_FROM_GUEST);
@@ -249,46 +242,22 @@ static const struct hp_ops fz_hp_ops = {
 	.set_carrier = fz_hp_carrier,
 };
 
-/* As fz_rxpost: the journal's directory exists only while an input runs. */
-static char fz_dir[64];
-static void
-fz_cleanup(void)
-{
-	char path[sizeof(fz_dir) + 16];
-
-	snprintf(path, sizeof(path), "%s/1.0", fz_dir);
-	(void)unlink(path);
-	(void)rmdir(fz_dir);
-}
-
 static void
 fz_setup(void)
 {
 	static const uint8_t mac[PROTO_ETH_ALEN] = { 0x00, 0x16, 0x3e, 0x5a,
 	    0x00, 0x01 };
-	char *dir = fz_dir, bad[64];
+	char bad[64];
 
-	log_init("fz_txpath", false, -1);
-	snprintf(fz_dir, sizeof(fz_dir), "%s/xvif-fz-txpath.XXXXXX",
-	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	assert(mkdtemp(dir) != NULL);	/* a name of our own */
-	assert(rmdir(dir) == 0);
-	assert(ev_open(&fz_xd.xd_ev) == 0);
-	fz_xd.xd_fail_efd = -1;	/* a failure wakes nobody here */
-	snprintf(fz_xd.xd_state_dir, sizeof(fz_xd.xd_state_dir), "%s", dir);
-	fz_hv.hv_ops = &fz_hv_ops;
-	fz_xd.xd_hv = &fz_hv;
+	fz_world_init(&fz_w, "fz_txpath", &fz_hv_ops);
 	fz_hp.h_hp.hp_ops = &fz_hp_ops;
 	strcpy(fz_hp.h_hp.hp_name, "fz0");
 	assert((fz_hp.h_fd = eventfd(0, EFD_CLOEXEC)) >= 0);
-	fz_work.w_tx_stage = aligned_alloc(XVIF_PAGE_SIZE, FZ_TX_STAGE);
+	fz_w.w_work.w_tx_stage = aligned_alloc(XVIF_PAGE_SIZE, FZ_TX_STAGE);
 	fz_sring = aligned_alloc(XVIF_PAGE_SIZE, XVIF_PAGE_SIZE);
 	fz_rx_sring = aligned_alloc(XVIF_PAGE_SIZE, XVIF_PAGE_SIZE);
-	assert(fz_work.w_tx_stage != NULL && fz_sring != NULL &&
+	assert(fz_w.w_work.w_tx_stage != NULL && fz_sring != NULL &&
 	    fz_rx_sring != NULL);
-	fz_wk.wk_d = &fz_xd;
-	fz_wk.wk_ev = fz_xd.xd_ev;
-	fz_wk.wk_work = &fz_work;
 	antispoof_init(&fz_as, mac);
 	assert(antispoof_parse_ip(&fz_as, "169.254.7.2 fe80::2/64", bad,
 	    sizeof(bad)) == NULL);
@@ -443,7 +412,6 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
-	struct xvif *vif;
 	struct vif_queue *q;
 	unsigned int round, count, action, rate_mode;
 	size_t off, end;
@@ -454,23 +422,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 6)
 		return 0;
-	if ((vif = vif_alloc(&fz_xd, 1, 0)) == NULL)
+	if ((q = fz_vif_new(&fz_w)) == NULL)
 		return 0;
-	if ((vif->vif_q = q = calloc(1, sizeof(*q))) == NULL) {
-		vif_free(vif, false);
-		return 0;
-	}
-	vif->vif_nq = vif->vif_fe.fe_nqueues = 1;
-	vif_queue_init(vif, q, 0);
-	q->q_worker = &fz_wk;
 	memset(fz_sring, 0, XVIF_PAGE_SIZE);
 	memset(fz_rx_sring, 0, XVIF_PAGE_SIZE);
 	memset(fz_posted, 0, sizeof(fz_posted));
 	fz_prod = 0;
 	BACK_RING_INIT(&q->q_txr, fz_sring, XVIF_PAGE_SIZE);
 	BACK_RING_INIT(&q->q_rxr, fz_rx_sring, XVIF_PAGE_SIZE);
-	q->q_txs = NULL;		/* not mapped: nothing to unmap */
-	q->q_rxs = NULL;
 	q->q_as = data[0] & 1 ? &fz_as : NULL;
 	rate_mode = data[0] >> 1 & 3;
 	fz_hp.h_mode = data[0] >> 3 & 3;
@@ -479,12 +438,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_call_fails = data[0] & 0x20;
 	fz_bad_mod = data[1] & 0x0f;
 	fz_ncopies = fz_notified = 0;
-	vif->vif_hp = q->q_hp = &fz_hp.h_hp;
 	fz_q = q;
-	assert(mkdir(fz_dir, 0700) == 0);
-	assert(vif_journal_open(vif, false) >= 0);
+	fz_vif_connect(&fz_w, q, &fz_hp.h_hp);
 	q->q_port_tx = q->q_port_rx = FZ_PORT;
-	vif->vif_connected = vif->vif_carrier = q->q_connected = true;
 	vif_tx_set_rate(q, &(struct vif_rate){ 0, 0 });
 	if (rate_mode != 0)
 		fz_set_rate(rate_mode);
@@ -504,10 +460,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += fz_post(data + off, end - off, count);
 		fz_round(action, rate_mode);
 	}
-	vif_queue_stop(q);
-	q->q_port_tx = q->q_port_rx = HV_PORT_NONE;	/* none bound */
-	vif->vif_hp = q->q_hp = NULL;
-	vif_free(vif, false);
-	fz_cleanup();
+	fz_vif_free(&fz_w, q);
 	return 0;
 }
