@@ -219,6 +219,12 @@ simfe_on_storm(void *arg)
 	simfe_mb_storm(arg);
 }
 
+static void
+simfe_on_slow(void *arg)
+{
+	simfe_ring_refill(arg);
+}
+
 /* Our domain destroyed under us: nothing of it may be touched any more. */
 static void
 simfe_on_alive(void *arg)
@@ -340,6 +346,7 @@ simfe_loop_add(struct simfe *sf)
 	ev_timer_init(&sf->sf_alive, simfe_on_alive, sf);
 	ev_timer_init(&sf->sf_insist, simfe_on_insist, sf);
 	ev_timer_init(&sf->sf_storm, simfe_on_storm, sf);
+	ev_timer_init(&sf->sf_slow, simfe_on_slow, sf);
 	if ((rc = ev_fd_add(sf->sf_ev, sf->sf_sigfd, EPOLLIN, simfe_on_sig,
 	    sf, &sf->sf_sig_h)) < 0)
 		return rc;
@@ -443,7 +450,7 @@ simfe_usage(void)
 	    "--netns NAME [--no-sg] [--no-rx-notify]\n"
 	    "\t[--no-offload | --no-gso] [--queues N] [--split-evtchn] "
 	    "[--misbehave MODE]\n\t[--vanish] [--timeout SECS] "
-	    "[--ring-index N] [--rx-kick]\n"
+	    "[--ring-index N] [--rx-kick] [--rx-slots N]\n"
 	    "--no-offload: no checksum offload or GSO either way "
 	    "(feature-no-csum-offload)\n"
 	    "--no-gso: checksum offload, but no GSO either way\n"
@@ -455,6 +462,8 @@ simfe_usage(void)
 	    "256), where a\n\tlong-lived frontend's are\n"
 	    "--rx-kick: notify the backend of every RX refill, asked "
 	    "(req_event) or not\n"
+	    "--rx-slots N: a guest slower than its host: at most N RX slots "
+	    "posted (1..256),\n\tand posted at most once a millisecond\n"
 	    "MODE: slots19 slots20 slots21 page-overrun ungranted revoked "
 	    "prod-overrun reconnect no-rx-slots starve-reconnect\n"
 	    "      connect-fatal connect-bad-extra event-storm reinit "
@@ -486,6 +495,7 @@ simfe_args(struct simfe *sf, int argc, char **argv)
 		{ "split-evtchn", no_argument, NULL, 'E' },
 		{ "ring-index", required_argument, NULL, 'i' },
 		{ "rx-kick", no_argument, NULL, 'K' },
+		{ "rx-slots", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -535,6 +545,16 @@ simfe_args(struct simfe *sf, int argc, char **argv)
 				return 2;
 			}
 			sf->sf_starved = sf->sf_mb == SIMFE_MB_STARVE_RECONNECT;
+			break;
+		case 'r':
+			if (proto_parse_uint(optarg, XVIF_RX_RING_SIZE, &v) < 0 ||
+			    v == 0) {
+				fprintf(stderr, "xvif-sim netfront: bad "
+				    "--rx-slots '%s' (1..%u)\n", optarg,
+				    (unsigned int)XVIF_RX_RING_SIZE);
+				return 2;
+			}
+			sf->sf_rx_slots = (unsigned int)v;
 			break;
 		case 't':
 			if (proto_parse_uint(optarg, 3600, &v) < 0 || v == 0) {

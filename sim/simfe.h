@@ -211,6 +211,7 @@ struct simfe_queue {
 	RING_IDX		 sq_mb_rsp_fake; /* rx-post-storm's TX rsp_prod */
 	unsigned int		 sq_nstuck;
 	uint64_t		 sq_tx_frames, sq_rx_frames;
+	uint64_t		 sq_rx_post_ms;	/* --rx-slots: the last refill */
 };
 
 struct simfe {
@@ -230,6 +231,11 @@ struct simfe {
 	bool			 sf_split;	/* --split-evtchn */
 	RING_IDX		 sf_ring_index;	/* --ring-index: where rings start */
 	bool			 sf_rx_kick;	/* --rx-kick: notify every refill */
+	/*
+	 * --rx-slots: at most this many RX slots posted, and posted at
+	 * most once a millisecond (a slow guest); 0: every slot, at once.
+	 */
+	unsigned int		 sf_rx_slots;
 	enum simfe_mb		 sf_mb;
 	unsigned int		 sf_timeout;	/* seconds, bounded waits */
 
@@ -268,6 +274,7 @@ struct simfe {
 	struct ev_timer		 sf_insist;	/* rewrites Connected (connect-*) */
 	unsigned int		 sf_insisted;
 	struct ev_timer		 sf_storm;	/* event-storm */
+	struct ev_timer		 sf_slow;	/* --rx-slots: the next refill */
 	uint64_t		 sf_storm_sent;
 	int			 sf_exit;	/* status once stopping */
 	bool			 sf_stopped;
@@ -344,6 +351,7 @@ void	simfe_ring_disconnect(struct simfe *);
 void	simfe_ring_kick(struct simfe_queue *, bool tx, bool rx);
 void	simfe_tap_input(struct simfe_queue *);	/* its eth0 fd is readable */
 void	simfe_ring_gc(struct simfe *);		/* retry grant ends */
+void	simfe_ring_refill(struct simfe *);	/* --rx-slots' timer */
 /* ... and for simfe_mb.c: guest pages, grant refs, TX ids and requests. */
 void	*simfe_page(struct simfe_queue *, uint32_t off);
 grant_ref_t simfe_txref(const struct simfe_queue *, unsigned int id);

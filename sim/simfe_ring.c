@@ -314,9 +314,18 @@ simfe_rx_post(struct simfe_queue *q)
 	if (!sf->sf_up || q->sq_id >= sf->sf_nq ||
 	    sf->sf_mb == SIMFE_MB_NO_RX_SLOTS || sf->sf_starved)
 		return;
+	/* --rx-slots: a slow guest, a few slots a millisecond at most. */
+	if (sf->sf_rx_slots != 0) {
+		if (ev_now_ms() == q->sq_rx_post_ms) {
+			ev_timer_arm(sf->sf_ev, &sf->sf_slow, 1);
+			return;
+		}
+		q->sq_rx_post_ms = ev_now_ms();
+	}
 	/* rx-post-storm: one slot at a time (a frame of two waits for ever) */
 	while (q->sq_rx.req_prod_pvt - q->sq_rx.rsp_cons <
-	    (sf->sf_mb == SIMFE_MB_RX_POST_STORM ? 1 : XVIF_RX_RING_SIZE)) {
+	    (sf->sf_mb == SIMFE_MB_RX_POST_STORM ? 1 : sf->sf_rx_slots != 0 ?
+	    sf->sf_rx_slots : XVIF_RX_RING_SIZE)) {
 		id = q->sq_rx.req_prod_pvt & (XVIF_RX_RING_SIZE - 1);
 		if (q->sq_rxgranted[id])
 			break;
@@ -583,6 +592,16 @@ simfe_queue_gc(struct simfe_queue *q)
 			simfe_tap_flow(q, true);
 	}
 	return left;
+}
+
+/* --rx-slots: a millisecond later, the refill that had to wait. */
+void
+simfe_ring_refill(struct simfe *sf)
+{
+	unsigned int k;
+
+	for (k = 0; k < sf->sf_nq; k++)
+		simfe_rx_post(&sf->sf_q[k]);
 }
 
 /* Retry the grant ends the backend held up, in every queue ever used. */

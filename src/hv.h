@@ -119,7 +119,9 @@ struct hv_ops {
 	/*
 	 * Copy n segments between our buffers and dom's grants.  Returns 0
 	 * once the batch was attempted: a bad grant fails only its own
-	 * segment (gc_status), never the batch.  -errno: nothing was copied.
+	 * segment (gc_status), never the batch.  -errno: the call failed;
+	 * some segments may have been copied all the same (Xen's port
+	 * copies in parts), so the caller treats every one as failed.
 	 */
 	int	(*gnt_copy)(struct hv *, domid_t dom, enum hv_dir,
 		    struct hv_gcopy *, unsigned int n);

@@ -302,6 +302,18 @@ vif_evt_unmask(struct vif_queue *q, unsigned int which)
 		(void)hv_evt_unmask(hv, q->q_evt, q->q_port_rx);
 }
 
+/* The channels held until TX's credit (vif_evt_hold): listen again. */
+void
+vif_evt_release(struct vif_queue *q)
+{
+	unsigned int held = q->q_evt_held;
+
+	if (held == 0)
+		return;
+	q->q_evt_held = 0;
+	vif_evt_unmask(q, held);
+}
+
 /*
  * The back-off is over: listen to the guest again (either channel), but
  * on one held until the credit comes (vif_evt_hold).
@@ -376,7 +388,8 @@ vif_evt_work(struct vif_queue *q)
  * channel; a shared one only while the credit has a time to come (a rate
  * of 0 bytes has none, until a new rate) and RX does not wait for the
  * guest's slots (their notification would wait with it: RX stalled until
- * the credit).  What is not held and found nothing is backed off.
+ * the credit) -- and RX that comes to wait later lets it go
+ * (vif_rx_starve).  What is not held and found nothing is backed off.
  */
 static unsigned int
 vif_evt_hold(struct vif_queue *q, unsigned int fired)

@@ -4,9 +4,10 @@
  * slots of the requests they used (Linux netfront ignores the RX id).
  *
  * The backlog is the TAP's own queue: we read a frame only when the guest
- * has posted a slot, so a guest that posts none makes the host stack
- * queue (and, with carrier off after XVIF_RX_STALL_MS, drop) instead of
- * making us buffer (XSA-392).
+ * has posted a slot, or one frame to hold while none is (vif_rx_want), so
+ * a guest that posts none makes the host stack queue (and, with carrier
+ * off after XVIF_RX_STALL_MS, drop) instead of making us buffer more
+ * than that one (XSA-392).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -260,6 +261,12 @@ vif_rx_starve(struct vif_queue *q)
 	unsigned int wait;
 
 	vif_rx_watch_tap(q, false);
+	/*
+	 * A shared channel held for TX's credit would hold the guest's
+	 * "slots posted" too, until the credit came: let it go.
+	 */
+	if (q->q_port_rx == q->q_port_tx)
+		vif_evt_release(q);
 	if (q->q_rx_starved_since == 0) {
 		q->q_rx_starved_since = now;
 		q->q_cnt[VIF_RX_SLOT_WAITS]++;
@@ -300,8 +307,7 @@ vif_rx_fed(struct vif_queue *q)
  * Nothing waits for the guest now.  With a slot posted, the carrier is
  * on and the TAP watched.  Without one, a carrier that is on stays on
  * (the next frame will be held and the guest watched for a stall); one
- * that is off -- before the first slot, or after a stall -- stays off
- * until the guest posts.
+ * that is off after a stall stays off until the guest posts.
  */
 static void
 vif_rx_idle(struct vif_queue *q)
@@ -477,7 +483,7 @@ struct vif_rxsrc {
  * that one (a read starts only with the hold empty) -- within room more
  * frames of this batch and q_rx_want (hp_batch_next).  The one more
  * matters when the guest is slow to post: with 64 requests posted and
- * TSO on (18 requests at most a frame), 4 frames a read instead of 3.
+ * TSO on (17 requests at most a frame), 4 frames a read instead of 3.
  */
 static unsigned int
 vif_rx_want(struct vif_queue *q, const struct vif_rxsrc *rs, uint32_t avail,
@@ -615,6 +621,13 @@ vif_rx_run(struct vif_queue *q)
 			avail -= need;
 		}
 		vif_rx_flush(q, nframes, nsegs);
+		/*
+		 * The guest takes frames: its stall is measured from its
+		 * last want of slots after this (Linux's last_rx_time, set
+		 * at every frame), not from the first of a long stream.
+		 */
+		if (nframes > 0)
+			q->q_rx_starved_since = 0;
 		/* Frames read and dropped count too: a full TAP of them ends. */
 		done += rs.rs_got > nframes ? rs.rs_got : nframes;
 		if (tap_failed)
@@ -628,6 +641,8 @@ vif_rx_run(struct vif_queue *q)
 				vif_rx_starve(q);
 				return;
 			}
+			/* A guest moving req_prod to and fro: bounded too. */
+			done++;
 			continue;
 		}
 		if (rs.rs_empty || rs.rs_got == 0)

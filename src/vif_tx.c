@@ -299,16 +299,11 @@ void
 vif_tx_credit_timer(void *arg)
 {
 	struct vif_queue *q = arg;
-	unsigned int held;
 
 	q->q_tx_waiting = false;
 	vif_tx_run(q);
 	/* Channels held masked while it waited (vif_evt_fired): again. */
-	if (q->q_evt_held != 0) {
-		held = q->q_evt_held;
-		q->q_evt_held = 0;
-		vif_evt_unmask(q, held);
-	}
+	vif_evt_release(q);
 }
 
 /*

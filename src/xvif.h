@@ -475,6 +475,7 @@ void	vif_notify_tx(struct vif_queue *);
 void	vif_notify_rx(struct vif_queue *);
 void	vif_evt_ready(void *worker, uint32_t events);
 void	vif_evt_unmask(struct vif_queue *, unsigned int which);
+void	vif_evt_release(struct vif_queue *);
 void	vif_evt_fired(struct vif_queue *, unsigned int fired);
 
 /* vif_journal.c: ring responses that survive a SIGKILL. */
