@@ -186,12 +186,24 @@ priv_ours(const char *name)
  * one whose group may only reach the control socket); nor one of a third
  * user's (-EPERM), who could swap what root makes in it for a symlink.
  */
+static bool
+priv_owned_by(const struct stat *st, uid_t uid, gid_t gid)
+{
+	return st->st_uid == uid && st->st_gid == gid;
+}
+
+/* Nothing of the directory left to change. */
+static bool
+priv_dir_as_wanted(const struct stat *st, uid_t uid, gid_t gid, mode_t mode)
+{
+	return (st->st_mode & 07777) == mode && priv_owned_by(st, uid, gid);
+}
+
 static int
 priv_dir_ok(const struct stat *st, uid_t uid, gid_t gid)
 {
 	if ((st->st_mode & (S_ISVTX | S_IWOTH)) != 0 ||
-	    ((st->st_uid != uid || st->st_gid != gid) &&
-	    (st->st_mode & 067) != 0))
+	    (!priv_owned_by(st, uid, gid) && (st->st_mode & 067) != 0))
 		return -EACCES;
 	if (st->st_uid != geteuid() && st->st_uid != uid)
 		return -EPERM;
@@ -259,9 +271,8 @@ priv_check_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
 		return -ENOTDIR;
 	if ((rc = priv_dir_ok(&st, uid, gid)) < 0)
 		return rc;
-	if ((st.st_mode & 07777) == mode && st.st_uid == uid &&
-	    st.st_gid == gid)
-		return 0;		/* nothing of it to change */
+	if (priv_dir_as_wanted(&st, uid, gid, mode))
+		return 0;
 	/* One we may not list is one we cannot use: the lock will say so. */
 	if ((d = priv_opendir(dir)) == NULL)
 		return 0;
@@ -292,8 +303,7 @@ priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
 		rc = -errno;
 	else
 		rc = priv_dir_ok(&dst, uid, gid);
-	if (rc == 0 && ((dst.st_mode & 07777) != mode || dst.st_uid != uid ||
-	    dst.st_gid != gid)) {
+	if (rc == 0 && !priv_dir_as_wanted(&dst, uid, gid, mode)) {
 		rc = priv_dir_foreign(d, foreign, foreignsz);
 		rewinddir(d);
 	}
@@ -307,7 +317,7 @@ priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode) || st.st_nlink != 1)
 			continue;	/* gone, or not a file we make */
-		if ((st.st_uid != uid || st.st_gid != gid) &&
+		if (!priv_owned_by(&st, uid, gid) &&
 		    fchownat(dfd, de->d_name, uid, gid,
 		    AT_SYMLINK_NOFOLLOW) < 0)
 			rc = -errno;
@@ -315,7 +325,7 @@ priv_give_dir(const char *dir, uid_t uid, gid_t gid, mode_t mode,
 	/* The directory last: once it is uid's, root is no longer its owner. */
 	if (rc == 0 && (dst.st_mode & 07777) != mode && fchmod(dfd, mode) < 0)
 		rc = -errno;
-	if (rc == 0 && (dst.st_uid != uid || dst.st_gid != gid) &&
+	if (rc == 0 && !priv_owned_by(&dst, uid, gid) &&
 	    fchown(dfd, uid, gid) < 0)
 		rc = -errno;
 	closedir(d);
