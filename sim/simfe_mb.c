@@ -298,8 +298,6 @@ simfe_misbehave(struct simfe *sf)
 	case SIMFE_MB_REINIT:
 		return;
 	case SIMFE_MB_NO_RX_SLOTS:
-		simfe_mb_say(sf, "posting no rx buffers at all");
-		return;
 	case SIMFE_MB_STARVE_RECONNECT:
 		simfe_mb_say(sf, "posting no rx buffers until SIGUSR2");
 		return;

@@ -678,12 +678,23 @@ simfe_shutdown(struct simfe *sf)
 }
 
 /*
- * starve-reconnect, on SIGUSR2: leave the rings the backend starved on
- * (Closing, Closed), come back with fresh ones and post buffers this time.
+ * On SIGUSR2, a guest that posted no RX buffer starts to.  no-rx-slots:
+ * on the same rings (as many as --rx-slots lets it: a stalled guest that
+ * posts fewer than a held frame needs).  starve-reconnect: leave the
+ * rings the backend starved on (Closing, Closed), come back with fresh
+ * ones and post buffers this time.
  */
 void
 simfe_unstarve(struct simfe *sf)
 {
+	if (sf->sf_mb == SIMFE_MB_NO_RX_SLOTS &&
+	    sf->sf_phase == SIMFE_PH_CONNECTED) {
+		sf->sf_mb = SIMFE_MB_NONE;
+		simfe_say(sf, "misbehave no-rx-slots: posting rx buffers "
+		    "from now on");
+		simfe_ring_refill(sf);
+		return;
+	}
 	if (!sf->sf_starved || sf->sf_phase != SIMFE_PH_CONNECTED)
 		return;
 	sf->sf_starved = false;

@@ -246,19 +246,34 @@ vif_rx_slots_wait(struct vif_queue *q, uint32_t need)
 	    r->req_cons >= need;
 }
 
+/* A stalled guest posted a slot: carrier on. */
+static void
+vif_rx_ready(struct vif_queue *q)
+{
+	if (q->q_rx_stalled) {
+		vif_queue_stall(q, false);
+		log_info("%s: guest rx ready", q->q_tag);
+	}
+}
+
 /*
  * A frame waits for slots the guest has not posted: stop reading the TAP
  * (the host stack queues, then drops: XSA-392) and wait for the guest's
  * notification, or poll one that never notifies (no feature-rx-notify).
- * Only a guest that promised to notify can be judged stalled (Linux
- * disables stall detection without feature-rx-notify): after
- * XVIF_RX_STALL_MS its carrier goes off and the held frame is dropped.
+ * Only a guest that promised to notify is judged (Linux disables stall
+ * detection without feature-rx-notify): after XVIF_RX_STALL_MS the held
+ * frame is dropped (Linux's rx_drain_timeout), and a guest with no slot
+ * at all is stalled, its carrier off until it posts one.  One slot, not
+ * the frame's need, is what a stalled guest is asked for and what makes
+ * it ready: one that posts fewer than a big frame needs is heard, and
+ * that frame dropped in its turn, instead of waiting for ever.  Is the
+ * run to go on (the frame dropped, slots posted)?
  */
-static void
+static bool
 vif_rx_starve(struct vif_queue *q)
 {
 	uint64_t now = ev_now_ms();
-	unsigned int wait;
+	uint32_t need;
 
 	vif_rx_watch_tap(q, false);
 	/*
@@ -273,21 +288,34 @@ vif_rx_starve(struct vif_queue *q)
 	}
 	if (!q->q_vif->vif_fe.fe_rx_notify) {
 		ev_timer_arm(vif_q_ev(q), &q->q_rx_timer, XVIF_RX_POLL_MS);
-		return;
+		return false;
 	}
-	if (!q->q_rx_stalled &&
-	    now - q->q_rx_starved_since >= XVIF_RX_STALL_MS) {
-		vif_queue_stall(q, true);
-		q->q_cnt[VIF_RX_STALLS]++;
+	if (q->q_rx_stalled && vif_rx_slots_wait(q, 1)) {
+		vif_rx_ready(q);
+		q->q_rx_starved_since = now;	/* the frame's own wait */
+	}
+	if (now - q->q_rx_starved_since >= XVIF_RX_STALL_MS) {
+		need = vif_rx_slots_for(q->q_rx_pending,
+		    &q->q_rx_pending_meta);
+		q->q_rx_pending = 0;
+		if (vif_rx_slots_wait(q, 1)) {
+			q->q_rx_starved_since = 0;
+			vif_guest_err(q, VIF_RX_NO_SLOTS, "rx: a frame of %u "
+			    "slots dropped: fewer posted for %u s", need,
+			    XVIF_RX_STALL_MS / 1000);
+			return true;
+		}
 		q->q_cnt[VIF_RX_NO_SLOTS]++;
-		q->q_rx_pending = 0;	/* stale by now */
-		log_warnx("%s: guest rx stalled", q->q_tag);
+		if (!q->q_rx_stalled) {
+			vif_queue_stall(q, true);
+			q->q_cnt[VIF_RX_STALLS]++;
+			log_warnx("%s: guest rx stalled", q->q_tag);
+		}
+		q->q_rx_starved_since = now;	/* the next frame's */
 	}
-	wait = XVIF_RX_STALL_MS;
-	if (!q->q_rx_stalled)
-		wait = (unsigned int)(XVIF_RX_STALL_MS -
-		    (now - q->q_rx_starved_since));
-	ev_timer_arm(vif_q_ev(q), &q->q_rx_timer, wait);
+	ev_timer_arm(vif_q_ev(q), &q->q_rx_timer, (unsigned int)
+	    (q->q_rx_starved_since + XVIF_RX_STALL_MS - now));
+	return false;
 }
 
 /* Slots are posted: carrier on, read the TAP. */
@@ -296,10 +324,7 @@ vif_rx_fed(struct vif_queue *q)
 {
 	q->q_rx_starved_since = 0;
 	ev_timer_cancel(vif_q_ev(q), &q->q_rx_timer);
-	if (q->q_rx_stalled) {
-		vif_queue_stall(q, false);
-		log_info("%s: guest rx ready", q->q_tag);
-	}
+	vif_rx_ready(q);
 	vif_rx_watch_tap(q, true);
 }
 
@@ -637,10 +662,8 @@ vif_rx_run(struct vif_queue *q)
 			if (!vif_rx_hold(q, pend_buf, pend_len))
 				continue;
 			if (!vif_rx_slots_wait(q, vif_rx_slots_for(pend_len,
-			    &q->q_rx_pending_meta))) {
-				vif_rx_starve(q);
+			    &q->q_rx_pending_meta)) && !vif_rx_starve(q))
 				return;
-			}
 			/* A guest moving req_prod to and fro: bounded too. */
 			done++;
 			continue;

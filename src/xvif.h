@@ -89,7 +89,7 @@ enum vif_counter {
 	VIF_TX_SPOOF_BAD,	/* ... headers it cannot check */
 	VIF_RX_FRAMES, VIF_RX_BYTES,
 	VIF_RX_TOO_BIG,		/* more slots than the frontend allows */
-	VIF_RX_NO_SLOTS,	/* dropped while the guest posted no slots */
+	VIF_RX_NO_SLOTS,	/* dropped: the guest posted too few slots */
 	VIF_RX_GNT_ERR,
 	VIF_RX_BAD,		/* RX requests whose grant a copy refused */
 	VIF_RX_STALLS,		/* carrier dropped for a stalled guest */

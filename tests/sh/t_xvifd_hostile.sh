@@ -12,7 +12,8 @@
 #  - one-way 8000-byte UDP at MTU 9000: no lost RX wakeup (no second
 #    without frames);
 #  - a guest that posts no RX buffer: its TX is not throttled, and its
-#    carrier, once off for the stall, stays off while it sends;
+#    carrier, once off for the stall, stays off while it sends; one slot
+#    posted ends the stall; a frame that never gets its slots is dropped;
 #  - an event storm: spurious notifications backed off, the daemon idle;
 #  - a restart in InitWait after the hotplug script renamed and bridged
 #    the interface: that interface is taken over, no second one made.
@@ -321,6 +322,50 @@ t_not "starved rx: no 'guest rx ready' without a posted slot" \
 t_eq "starved rx: one stall" "$(xvifd_counter "xvif${FD}i0" rx_stalls)" 1
 kill -TERM "$FPID"
 good_pings "starved rx"
+
+# The stalled guest then posts one slot at a time (--rx-slots 1) while a
+# frame of three waits.  One slot is what it is asked for once stalled:
+# the stall's end was asked at the dropped frame's need, and a guest
+# posting fewer was not heard until the stall timer, 10 s on.  Then, not
+# stalled, a frame it never posts enough slots for is dropped after 10 s
+# and the small ones behind it go: the stall (carrier off, 10 s more
+# without frames) was for a guest with no slot at all, as Linux's is.
+fe_up 47 --misbehave no-rx-slots --rx-slots 1 -- mtu=9000
+# No IPv6: the host's router solicitations and reports would queue
+# behind the big frame (and be the frame the stall drops), and the
+# guest's, sent on the channel its slots are told on, would wake RX.
+ip netns exec "$DOM0_NS" sysctl -qw "net.ipv6.conf.xvif${FD}i0.disable_ipv6=1"
+ip netns exec "$FNS" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+addr_up 47
+ip -n "$DOM0_NS" link set "xvif${FD}i0" mtu 9000
+ip netns exec "$FNS" ip link set eth0 mtu 9000
+dmac=$(ip -n "$DOM0_NS" -o link show "xvif${FD}i0" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+ip -n "$FNS" neigh replace 169.254.47.1 lladdr "$dmac" dev eth0 nud permanent
+ip -n "$DOM0_NS" neigh replace 169.254.47.2 lladdr 00:16:3e:2f:00:01 dev "xvif${FD}i0" nud permanent
+ip netns exec "$DOM0_NS" ping -c 1 -W 1 -s 8000 -q 169.254.47.2 >/dev/null 2>&1
+t_wait 20 grep -q "xvif${FD}i0: guest rx stalled" "$T_DIR/xvifd.log" ||
+	t_fail "too few slots: setup" "no stall: $(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -2)"
+kill -USR2 "$FPID"
+t_wait 10 grep -q "posting rx buffers from now on" "$FLOG" ||
+	t_fail "too few slots: setup" "the guest did not post: $(tail -2 "$FLOG")"
+t_wait 3 grep -q "xvif${FD}i0: guest rx ready" "$T_DIR/xvifd.log" &&
+	t_pass "too few slots: a stalled guest posting one slot is ready at once" ||
+	t_fail "too few slots: a stalled guest posting one slot is ready at once" \
+	    "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -2)"
+t_ok "too few slots: small frames go after the stall" ip netns exec "$DOM0_NS" \
+    ping -c 2 -i 0.2 -W 1 -q 169.254.47.2
+ip netns exec "$DOM0_NS" ping -c 1 -W 1 -s 8000 -q 169.254.47.2 >/dev/null 2>&1
+t_wait 15 grep -Eq "xvif${FD}i0: rx: a frame of [0-9]+ slots dropped: fewer posted for 10 s" \
+    "$T_DIR/xvifd.log" &&
+	t_pass "too few slots: the frame that never fits is dropped after 10 s, and said" ||
+	t_fail "too few slots: the frame that never fits is dropped after 10 s, and said" \
+	    "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -2)"
+t_ok "too few slots: small frames go at once after it" ip netns exec "$DOM0_NS" \
+    ping -c 2 -i 0.2 -W 1 -q 169.254.47.2
+t_eq "too few slots: no second stall" "$(xvifd_counter "xvif${FD}i0" rx_stalls)" 1
+t_not "too few slots: carrier on" sh -c \
+    "ip -n $DOM0_NS link show xvif${FD}i0 | grep -q NO-CARRIER"
+kill -TERM "$FPID"
 
 # A guest slower than its host (--rx-slots 8: 8 RX slots a millisecond at
 # most) under a flood for 12 s, past XVIF_RX_STALL_MS: its ring runs dry again
