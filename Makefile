@@ -198,15 +198,17 @@ clean:
 	rm -rf build
 
 # make install / make uninstall (README "Install"), DESTDIR honoured.  The
-# daemon and xvifctl go to sbin, the simulator to bin, each man/*.N to
-# manN; the systemd unit's ExecStart is rewritten for SBINDIR.  systemd
+# daemon goes to sbin; xvifctl, which a --ctl-group user runs (no sbin in
+# a user's PATH), and the simulator to bin; each man/*.N to manN; the systemd unit's ExecStart is rewritten for SBINDIR.  systemd
 # and kmod read $(PREFIX)/lib/... for /usr/local; debian/rules puts the
 # unit in /lib/systemd/system and the modprobe file in /lib/modprobe.d.
 # The unit runs xvifd as the user xvifd, which sysusers.d/xvif.conf
 # describes: make install without DESTDIR has systemd-sysusers make it
 # (the Debian package's postinst does); with DESTDIR, whoever installs
 # the tree does.
-# uninstall removes exactly those files, never a directory.
+# uninstall removes exactly those files, never a directory.  xvifctl once
+# went to sbin: install and uninstall remove that copy, which root's PATH
+# (sbin first) would otherwise still find.
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
 SBINDIR		?= $(PREFIX)/sbin
@@ -214,8 +216,9 @@ MANDIR		?= $(PREFIX)/share/man
 UNITDIR		?= $(PREFIX)/lib/systemd/system
 MODPROBEDIR	?= $(PREFIX)/lib/modprobe.d
 SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
-INST_SBIN	:= $(filter $(BUILD)/xvifd $(BUILD)/xvifctl,$(BINS))
-INST_BIN	:= $(BUILD)/xvif-sim
+INST_SBIN	:= $(BUILD)/xvifd
+INST_BIN	:= $(filter $(BUILD)/xvifctl,$(BINS)) $(BUILD)/xvif-sim
+INST_OLD	:= $(SBINDIR)/xvifctl
 INST_MAN	:= $(wildcard man/*.[1-9])
 INST_FILES	:= $(patsubst $(BUILD)/%,$(SBINDIR)/%,$(INST_SBIN)) \
 		   $(patsubst $(BUILD)/%,$(BINDIR)/%,$(INST_BIN)) \
@@ -229,6 +232,7 @@ install: $(INST_SBIN) $(INST_BIN)
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MODPROBEDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(INST_SBIN) $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(INST_BIN) $(DESTDIR)$(BINDIR)/
+	rm -f $(addprefix $(DESTDIR),$(INST_OLD))
 	for m in $(INST_MAN); do \
 	    install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} \
 	    || exit 1; done
@@ -257,7 +261,7 @@ uninstall:
 	    "$(UNITDIR)/xvifd.service" ] && \
 	    systemctl is-enabled --quiet xvifd.service 2>/dev/null; then \
 	    systemctl disable xvifd.service || true; fi
-	rm -f $(addprefix $(DESTDIR),$(INST_FILES))
+	rm -f $(addprefix $(DESTDIR),$(INST_FILES) $(INST_OLD))
 
 # The Debian package, built from a copy of the tree in $(BUILD)/deb, where
 # the .deb lands too (scripts/deb).

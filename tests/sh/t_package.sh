@@ -31,7 +31,7 @@ want_install() {
 	local p=$1 t=${2:-.} m
 	{
 		echo "755 $p/sbin/xvifd"
-		[ ! -e "$t/src/xvifctl.c" ] || echo "755 $p/sbin/xvifctl"
+		[ ! -e "$t/src/xvifctl.c" ] || echo "755 $p/bin/xvifctl"
 		echo "755 $p/bin/xvif-sim"
 		for m in "$t"/man/*.[1-9]; do echo "644 $p/share/man/man${m##*.}/${m##*/}"; done
 		echo "644 $p/lib/systemd/system/xvifd.service"
@@ -47,11 +47,13 @@ MAKE_OLD=(-o "$BUILD/xvifd" -o "$BUILD/xvifctl" -o "$BUILD/xvif-sim")
 install_check() {
 	local name=$1 p=$2 d=$T_DIR/inst-$1 x
 	shift 2
+	# An older make install's xvifctl, in sbin: root's PATH finds it first.
+	install -D -m 0755 /dev/null "$d$p/sbin/xvifctl"
 	if ! make -s "${MAKE_OLD[@]}" install DESTDIR="$d" "$@" >"$T_DIR/make.log" 2>&1; then
 		t_fail "make install ($name)" "$(tail -3 "$T_DIR/make.log" | tr '\n' ' ')"
 		return
 	fi
-	t_eq "make install ($name): every file, its mode, nothing else" \
+	t_eq "make install ($name): every file, its mode, nothing else (sbin/xvifctl gone)" \
 		"$(have_files "$d")" "$(want_install "$p")"
 	t_eq "make install ($name): the unit starts $p/sbin/xvifd" \
 		"$(grep '^ExecStart=' "$d$p/lib/systemd/system/xvifd.service")" \
