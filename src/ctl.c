@@ -9,7 +9,11 @@
  * exchange, at most CTL_CLIENTS_MAX are served at once, CTL_CLIENTS_USER
  * of them one user's and the last CTL_CLIENTS_ROOT root's (more are told
  * "busy" and closed: members of --ctl-group holding every place with
- * idle connections would shut root out, again and again), and a bad
+ * idle connections would shut root out, again and again), a user but
+ * root is answered CTL_USER_RATE requests a second (more are told "busy":
+ * each reply is built whole on the control plane's loop, a stats of
+ * every vif of a big host several milliseconds of it, and a member of
+ * --ctl-group asking in a loop would keep XenStore waiting), and a bad
  * request is answered, counted and logged at most every
  * XVIF_LOG_INTERVAL seconds, never more.
  *
@@ -47,6 +51,14 @@ struct ctl_client {
 	struct ctl_client	*cc_next;
 };
 
+/* A user's requests: a bucket of CTL_USER_RATE, refilled as time goes. */
+struct ctl_rate {
+	uid_t			 r_uid;
+	unsigned int		 r_tokens;
+	uint64_t		 r_ms;		/* of the last token added */
+	uint64_t		 r_used_ms;	/* of the last request */
+};
+
 struct ctl {
 	struct xvifd		*c_d;
 	int			 c_fd;
@@ -58,6 +70,8 @@ struct ctl {
 	struct log_rate		 c_rate;
 	struct ev_timer		 c_resume;	/* accept again, after a pause */
 	struct log_rate		 c_accept_rate;
+	struct ctl_rate		 c_rates[CTL_RATE_USERS];
+	unsigned int		 c_nrates;
 };
 
 /* How long the socket is not listened to after accept(2) failed. */
@@ -296,6 +310,49 @@ ctl_client_reply(struct ctl_client *cc)
 	ctl_client_io(cc, EPOLLOUT);
 }
 
+/*
+ * May uid ask now?  Root always may.  A user not among the last
+ * CTL_RATE_USERS to ask starts with a full bucket, in the place of the
+ * one that asked longest ago: taking another's place takes no more than
+ * being a new user does.
+ */
+static bool
+ctl_may_ask(struct ctl *c, uid_t uid)
+{
+	uint64_t now = ev_now_ms(), add;
+	struct ctl_rate *r = NULL;
+	unsigned int i;
+
+	if (uid == 0)
+		return true;
+	for (i = 0; i < c->c_nrates && r == NULL; i++)
+		if (c->c_rates[i].r_uid == uid)
+			r = &c->c_rates[i];
+	if (r == NULL) {
+		if (c->c_nrates < CTL_RATE_USERS)
+			r = &c->c_rates[c->c_nrates++];
+		else
+			for (r = &c->c_rates[0], i = 1; i < CTL_RATE_USERS; i++)
+				if (c->c_rates[i].r_used_ms < r->r_used_ms)
+					r = &c->c_rates[i];
+		r->r_uid = uid;
+		r->r_tokens = CTL_USER_RATE;
+		r->r_ms = now;
+	}
+	add = (now - r->r_ms) * CTL_USER_RATE / 1000;
+	if (add > 0) {
+		r->r_tokens = add >= CTL_USER_RATE - r->r_tokens ?
+		    CTL_USER_RATE : r->r_tokens + (unsigned int)add;
+		r->r_ms = r->r_tokens == CTL_USER_RATE ? now :
+		    r->r_ms + add * 1000 / CTL_USER_RATE;
+	}
+	r->r_used_ms = now;
+	if (r->r_tokens == 0)
+		return false;
+	r->r_tokens--;
+	return true;
+}
+
 /* The request is in: answer it, and write from now on. */
 static void
 ctl_client_answer(struct ctl_client *cc, size_t len)
@@ -306,7 +363,13 @@ ctl_client_answer(struct ctl_client *cc, size_t len)
 	char text[64];
 
 	c->c_requests++;
-	if (ctl_req_parse(cc->cc_req, len, &req, &why) < 0) {
+	if (!ctl_may_ask(c, cc->cc_uid)) {
+		c->c_refused++;
+		snprintf(text, sizeof(text), "too many requests from uid %u "
+		    "(at most %u a second)", (unsigned int)cc->cc_uid,
+		    CTL_USER_RATE);
+		ctl_error(&cc->cc_out, CTL_E_BUSY, text);
+	} else if (ctl_req_parse(cc->cc_req, len, &req, &why) < 0) {
 		ctl_bad(c, why);
 		ctl_error(&cc->cc_out, CTL_E_USAGE, why);
 	} else if ((code = ctl_answer(c, &req, &cc->cc_out)) != NULL) {

@@ -6,7 +6,7 @@
 # exit codes, bad requests straight on the
 # socket (each answered, counted, logged at most every 10 s; the daemon
 # serves on), slow and surplus clients, and --ctl-group: the socket's
-# group may ask, nobody else may.
+# group may ask, nobody else may, 10 requests a second a user.
 # T_GOLDEN_UPDATE=1 rewrites the golden files from this run (then review
 # the diff: it is what the test will hold the next run to).
 . "$(dirname "$0")/lib.sh"
@@ -281,6 +281,28 @@ t_ok "a member of the group may ask" setpriv --reuid=nobody --regid=nogroup --cl
 t_eq "anyone else may not (exit 4)" "$(rc setpriv --reuid=nobody --regid=12345 --clear-groups \
 	"$T_DIR/bin/xvifctl" --socket "$SOCK" list)" 4
 t_ok "... and is told why" grep -q "Permission denied" "$T_DIR/err"
+# A member of the group asking in a loop: each reply is built whole on
+# xvifd's control loop; 10 requests a second a user (root excepted) are
+# answered, the rest told busy.  (A second first: its request above
+# took one of the 10.)
+sleep 1
+setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c '
+	t0=$(date +%s%N) ok=0
+	for i in $(seq 40); do
+		"$1" --socket "$2" list >/dev/null && ok=$((ok + 1))
+	done
+	echo "$ok $(( ($(date +%s%N) - t0) / 1000000 ))"' sh "$T_DIR/bin/xvifctl" "$SOCK" \
+	>"$T_DIR/rate.out" 2>"$T_DIR/rate.err"
+read -r ok ms <"$T_DIR/rate.out"
+busy=$(grep -c "xvifd: too many requests from uid $(id -u nobody) (at most 10 a second)" "$T_DIR/rate.err")
+[ "$ok" -ge 10 ] && [ "$ok" -le $((10 + ms / 100 + 1)) ] && [ $((ok + busy)) -eq 40 ] &&
+	t_pass "one user's 40 requests in a row: $ok answered in $ms ms (10 a second), $busy told busy" ||
+	t_fail "one user's 40 requests in a row: 10 a second answered, the rest told busy" \
+	    "$ok answered in $ms ms, $busy busy: $(sort "$T_DIR/rate.err" | uniq -c | head -3)"
+t_ok "... root is answered meanwhile" C list
+sleep 1.2
+t_ok "... and the user again a second later" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$T_DIR/bin/xvifctl" --socket "$SOCK" list
 # A member of the group holding every place with idle connections would
 # shut root out, every 5 s again: one user (root excepted) gets 4.
 held=()
