@@ -138,9 +138,11 @@ hvsimhv_evt_fd(struct hv *hv, struct hv_evt *e)
 }
 
 static int
-hvsimhv_evt_pending(struct hv *hv, struct hv_evt *e, uint32_t *port)
+hvsimhv_evt_pending(struct hv *hv, struct hv_evt *e, uint32_t *ports,
+    unsigned int max)
 {
-	return hvsim_evth_pending(hvsimhv_dom(hv), hvsimhv_evth(e), port);
+	return hvsim_evth_pending(hvsimhv_dom(hv), hvsimhv_evth(e), ports,
+	    max);
 }
 
 static int

@@ -475,25 +475,32 @@ hvsim_evth_fd(struct hvsim_evth *h)
 	return h->h_epfd;
 }
 
-/* One port of h that fired, masked and drained; -EAGAIN: none. */
+/*
+ * The ports of h that fired, at most max (and 256), masked and drained:
+ * how many.
+ * One epoll_wait for all of them, as one read of Linux's evtchn device
+ * (hv_xen.c): fewer than max is all there were, and no second look is
+ * needed to learn it.
+ */
 static int
-hvsim_evth_take(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t *port)
+hvsim_evth_take(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t *ports,
+    unsigned int max)
 {
-	struct epoll_event ev;
+	struct epoll_event ev[256];
 	struct hvsim_port *pp;
 	char buf[256];
 	uint32_t p;
-	int n;
+	int n, i, got = 0;
 
-	for (;;) {
-		n = epoll_wait(h->h_epfd, &ev, 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EAGAIN;
-		p = (uint32_t)ev.data.u64;
+	if (max > sizeof(ev) / sizeof(ev[0]))
+		max = sizeof(ev) / sizeof(ev[0]);
+	while ((n = epoll_wait(h->h_epfd, ev, (int)max, 0)) < 0 &&
+	    errno == EINTR)
+		;
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		p = (uint32_t)ev[i].data.u64;
 		if (!hvsim_port_ours(d, h, p))
 			continue;
 		/* Masked by epoll (one-shot); a short read drained it. */
@@ -501,18 +508,19 @@ hvsim_evth_take(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t *port)
 		while (read(pp->p_fifo, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
 			;
 		__atomic_store_n(&pp->p_masked, true, __ATOMIC_RELEASE);
-		*port = p;
-		return 0;
+		ports[got++] = p;
 	}
+	return got;
 }
 
 int
-hvsim_evth_pending(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t *port)
+hvsim_evth_pending(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t *ports,
+    unsigned int max)
 {
 	int rc;
 
 	pthread_mutex_lock(&h->h_mu);
-	rc = hvsim_evth_take(d, h, port);
+	rc = hvsim_evth_take(d, h, ports, max);
 	pthread_mutex_unlock(&h->h_mu);
 	return rc;
 }
@@ -633,7 +641,15 @@ hvsim_evt_fd(struct hvsim_dom *d)
 int
 hvsim_evt_pending(struct hvsim_dom *d, uint32_t *port)
 {
-	return hvsim_evth_pending(d, &d->d_evth, port);
+	int n = hvsim_evth_pending(d, &d->d_evth, port, 1);
+
+	return n == 1 ? 0 : n == 0 ? -EAGAIN : n;
+}
+
+int
+hvsim_evt_pending_n(struct hvsim_dom *d, uint32_t *ports, unsigned int max)
+{
+	return hvsim_evth_pending(d, &d->d_evth, ports, max);
 }
 
 int

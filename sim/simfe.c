@@ -149,10 +149,14 @@ simfe_on_evt(void *arg, uint32_t events)
 	struct simfe *sf = arg;
 	bool tx[SIMFE_QUEUES_MAX] = { false }, rx[SIMFE_QUEUES_MAX] = { false };
 	struct simfe_queue *q;
+	uint32_t ports[2 * SIMFE_QUEUES_MAX], port;
 	unsigned int k;
-	uint32_t port;
+	int i, n;
 
-	while (hvsim_evt_pending(sf->sf_hv, &port) == 0) {
+	/* Each port fires once until unmasked: one look sees them all. */
+	n = hvsim_evt_pending_n(sf->sf_hv, ports, 2 * SIMFE_QUEUES_MAX);
+	for (i = 0; i < n; i++) {
+		port = ports[i];
 		(void)hvsim_evt_unmask(sf->sf_hv, port);
 		for (k = 0; k < sf->sf_nq; k++) {
 			q = &sf->sf_q[k];

@@ -143,10 +143,13 @@ struct hv_ops {
 	/* Readable when evt_pending may return a port. */
 	int	(*evt_fd)(struct hv *, struct hv_evt *);
 	/*
-	 * A port that fired, without blocking; -EAGAIN when none.  The port
-	 * stays masked (fires no more) until evt_unmask.
+	 * The ports that fired, at most max, without blocking: how many
+	 * (0: none), or -errno.  Fewer than max: all there were; the fd is
+	 * readable again when another fires.  Each stays masked (fires no
+	 * more) until evt_unmask.
 	 */
-	int	(*evt_pending)(struct hv *, struct hv_evt *, uint32_t *port);
+	int	(*evt_pending)(struct hv *, struct hv_evt *, uint32_t *ports,
+		    unsigned int max);
 	/* Unmasking a port that is not masked does nothing. */
 	int	(*evt_unmask)(struct hv *, struct hv_evt *, uint32_t port);
 };
@@ -308,9 +311,10 @@ hv_evt_fd(struct hv *hv, struct hv_evt *e)
 }
 
 static inline int
-hv_evt_pending(struct hv *hv, struct hv_evt *e, uint32_t *port)
+hv_evt_pending(struct hv *hv, struct hv_evt *e, uint32_t *ports,
+    unsigned int max)
 {
-	return hv->hv_ops->evt_pending(hv, e, port);
+	return hv->hv_ops->evt_pending(hv, e, ports, max);
 }
 
 static inline int

@@ -451,21 +451,26 @@ vif_evt_ready(void *arg, uint32_t events)
 	struct vif_worker *wk = arg;
 	struct hv *hv = wk->wk_d->xd_hv;
 	struct vif_queue *firing[XVIF_EVT_BATCH], *q;
-	unsigned int i, n = 0, k;
-	uint32_t port;
+	uint32_t ports[XVIF_EVT_BATCH];
+	unsigned int n = 0, k, j;
+	int i, got;
 
 	(void)events;
-	/* Bounded: a storm of events is handled a batch per loop turn. */
-	for (i = 0; i < XVIF_EVT_BATCH &&
-	    hv_evt_pending(hv, wk->wk_evt, &port) == 0; i++) {
-		if ((q = vif_by_port(wk, port)) == NULL)
+	/*
+	 * Bounded: a storm of events is handled a batch per loop turn (the
+	 * rest keeps the handle readable).  One look takes them all.
+	 */
+	got = hv_evt_pending(hv, wk->wk_evt, ports, XVIF_EVT_BATCH);
+	for (i = 0; i < got; i++) {
+		if ((q = vif_by_port(wk, ports[i])) == NULL)
 			continue;
 		if (q->q_fired == 0)
 			firing[n++] = q;
-		q->q_fired |= port == q->q_port_tx ? Q_FIRED_TX : Q_FIRED_RX;
+		q->q_fired |= ports[i] == q->q_port_tx ? Q_FIRED_TX :
+		    Q_FIRED_RX;
 	}
-	for (i = 0; i < n; i++) {
-		q = firing[i];
+	for (j = 0; j < n; j++) {
+		q = firing[j];
 		k = q->q_fired;
 		q->q_fired = 0;
 		vif_evt_fired(q, k);
