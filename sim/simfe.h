@@ -105,7 +105,7 @@ enum simfe_mb {
 	SIMFE_MB_REVOKED,	/* granted, then revoked before the push */
 	SIMFE_MB_PROD_OVERRUN,	/* req_prod 300 past the responses */
 	SIMFE_MB_RECONNECT,	/* Closing, Closed, Initialising, connect */
-	SIMFE_MB_NO_RX_SLOTS,	/* never post an RX buffer */
+	SIMFE_MB_NO_RX_SLOTS,	/* no RX buffer until SIGUSR2 */
 	SIMFE_MB_STARVE_RECONNECT, /* no RX buffer until SIGUSR2, then
 				    * reconnect with fresh rings and post */
 	SIMFE_MB_SLOTS21,	/* 21 slots: the vif must be failed */

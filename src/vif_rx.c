@@ -260,18 +260,20 @@ vif_rx_ready(struct vif_queue *q)
  * A frame waits for slots the guest has not posted: stop reading the TAP
  * (the host stack queues, then drops: XSA-392) and wait for the guest's
  * notification, or poll one that never notifies (no feature-rx-notify).
- * Only a guest that promised to notify is judged (Linux disables stall
- * detection without feature-rx-notify): after XVIF_RX_STALL_MS the held
- * frame is dropped (Linux's rx_drain_timeout), and a guest with no slot
- * at all is stalled, its carrier off until it posts one.  One slot, not
- * the frame's need, is what a stalled guest is asked for and what makes
- * it ready: one that posts fewer than a big frame needs is heard, and
- * that frame dropped in its turn, instead of waiting for ever.  Is the
- * run to go on (the frame dropped, slots posted)?
+ * After XVIF_RX_STALL_MS the held frame is dropped (Linux's
+ * rx_drain_timeout), and a guest that promised to notify and has no slot
+ * at all is stalled, its carrier off until it posts one (Linux disables
+ * stall detection without feature-rx-notify: a guest that polls is never
+ * stalled).  One slot, not the frame's need, is what a stalled guest is
+ * asked for and what makes it ready: one that posts fewer than a big
+ * frame needs is heard, and that frame dropped in its turn, instead of
+ * waiting for ever.  Is the run to go on (the frame dropped, and slots
+ * posted or a guest that polls)?
  */
 static bool
 vif_rx_starve(struct vif_queue *q)
 {
+	bool notifies = q->q_vif->vif_fe.fe_rx_notify;
 	uint64_t now = ev_now_ms();
 	uint32_t need;
 
@@ -286,10 +288,6 @@ vif_rx_starve(struct vif_queue *q)
 		q->q_rx_starved_since = now;
 		q->q_cnt[VIF_RX_SLOT_WAITS]++;
 	}
-	if (!q->q_vif->vif_fe.fe_rx_notify) {
-		ev_timer_arm(vif_q_ev(q), &q->q_rx_timer, XVIF_RX_POLL_MS);
-		return false;
-	}
 	if (q->q_rx_stalled && vif_rx_slots_wait(q, 1)) {
 		vif_rx_ready(q);
 		q->q_rx_starved_since = now;	/* the frame's own wait */
@@ -298,7 +296,7 @@ vif_rx_starve(struct vif_queue *q)
 		need = vif_rx_slots_for(q->q_rx_pending,
 		    &q->q_rx_pending_meta);
 		q->q_rx_pending = 0;
-		if (vif_rx_slots_wait(q, 1)) {
+		if (!notifies || vif_rx_slots_wait(q, 1)) {
 			q->q_rx_starved_since = 0;
 			vif_guest_err(q, VIF_RX_NO_SLOTS, "rx: a frame of %u "
 			    "slots dropped: fewer posted for %u s", need,
@@ -313,8 +311,8 @@ vif_rx_starve(struct vif_queue *q)
 		}
 		q->q_rx_starved_since = now;	/* the next frame's */
 	}
-	ev_timer_arm(vif_q_ev(q), &q->q_rx_timer, (unsigned int)
-	    (q->q_rx_starved_since + XVIF_RX_STALL_MS - now));
+	ev_timer_arm(vif_q_ev(q), &q->q_rx_timer, !notifies ? XVIF_RX_POLL_MS :
+	    (unsigned int)(q->q_rx_starved_since + XVIF_RX_STALL_MS - now));
 	return false;
 }
 
