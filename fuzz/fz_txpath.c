@@ -338,6 +338,8 @@ fz_check_answers(RING_IDX from)
  * A rate of the input's: 0 none, 1 a frame of 1500 bytes a second (and
  * an interval's credit at once), 2 a rate of nothing, 3 as 1 with 64 KiB.
  */
+static unsigned int fz_rate_now;	/* the mode last set */
+
 static void
 fz_set_rate(unsigned int mode)
 {
@@ -345,7 +347,8 @@ fz_set_rate(unsigned int mode)
 		{ 0, 0 }, { 1500, 1000000 }, { 0, 1000 }, { 65536, 1000000 },
 	};
 
-	vif_tx_set_rate(fz_q, &rates[mode & 3]);
+	fz_rate_now = mode & 3;
+	vif_tx_set_rate(fz_q, &rates[fz_rate_now]);
 }
 
 /*
@@ -391,6 +394,9 @@ fz_round(unsigned int action, unsigned int rate_mode)
 			assert(q->q_txr.req_cons == fz_hp.h_gone_cons);
 		return;
 	}
+	/* A rate of nothing lets nothing through, bad packets included. */
+	if (fz_rate_now == 2)
+		assert(q->q_txr.req_cons == cons0);
 	if (q->q_tx_waiting)
 		return;
 	/* Not waiting, not failed: all taken, and the next asked for. */
@@ -441,9 +447,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_q = q;
 	fz_vif_connect(&fz_w, q, &fz_hp.h_hp);
 	q->q_port_tx = q->q_port_rx = FZ_PORT;
-	vif_tx_set_rate(q, &(struct vif_rate){ 0, 0 });
-	if (rate_mode != 0)
-		fz_set_rate(rate_mode);
+	fz_set_rate(rate_mode);
 	end = 4 + ((size_t)data[2] << 8 | data[3]);
 	if (end > size)
 		end = size;

@@ -353,7 +353,13 @@ vif_tx_run(struct vif_queue *q)
 				    pk.pk_why);
 				return;
 			}
-			if (v == PROTO_TX_OK && !vif_tx_credit(q, pk.pk_len)) {
+			/*
+			 * A packet dropped is charged too, as Linux charges
+			 * txreq.size before it looks at the request: bad
+			 * requests are no way past the rate (each one costs
+			 * us a parse, an answer and a log line's check).
+			 */
+			if (!vif_tx_credit(q, pk.pk_len > 0 ? pk.pk_len : 1)) {
 				vif_tx_flush(q);	/* what had credit */
 				return;
 			}
