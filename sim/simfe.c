@@ -474,7 +474,7 @@ simfe_usage(void)
 	    "ungranted-second\n      rx-prod-overrun rx-ungranted "
 	    "csum-not-ip gso-not-tcp queue-prod-overrun\n"
 	    "      queues-over-max queue-ring-ungranted overrun-reinit\n"
-	    "      initialised-early rx-post-storm same-refs\n",
+	    "      initialised-early rx-post-storm same-refs overrun-storm\n",
 	    SIMFE_QUEUES_MAX);
 }
 

@@ -154,6 +154,8 @@ enum simfe_mb {
 	 * reinit, fresh rings under those refs again.
 	 */
 	SIMFE_MB_SAME_REFS,
+	/* TX req_prod 300 past, then notify 50 times a millisecond */
+	SIMFE_MB_OVERRUN_STORM,
 };
 
 /* Where the xenbus handshake is (our side); see the diagram in simfe_xs.c. */

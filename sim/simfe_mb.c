@@ -41,6 +41,7 @@ static const char *const simfe_mb_names[] = {
 	[SIMFE_MB_INITIALISED_EARLY] = "initialised-early",
 	[SIMFE_MB_RX_POST_STORM] = "rx-post-storm",
 	[SIMFE_MB_SAME_REFS] = "same-refs",
+	[SIMFE_MB_OVERRUN_STORM] = "overrun-storm",
 };
 
 const char *
@@ -353,6 +354,12 @@ simfe_misbehave(struct simfe *sf)
 	case SIMFE_MB_PROD_OVERRUN:
 	case SIMFE_MB_OVERRUN_REINIT:	/* simfe_xs.c re-initialises */
 		simfe_mb_overrun(q0, false, msg, sizeof(msg));
+		break;
+	case SIMFE_MB_OVERRUN_STORM:
+		simfe_mb_overrun(q0, false, msg, sizeof(msg));
+		strncat(msg, ", then notifying 50 times a millisecond",
+		    sizeof(msg) - strlen(msg) - 1);
+		ev_timer_arm(sf->sf_ev, &sf->sf_storm, 1);
 		break;
 	case SIMFE_MB_RX_PROD_OVERRUN:
 		simfe_mb_overrun(q0, true, msg, sizeof(msg));

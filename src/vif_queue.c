@@ -420,6 +420,13 @@ vif_evt_fired(struct vif_queue *q, unsigned int fired)
 
 	q->q_cnt[VIF_EVT_IN]++;
 	got = vif_evt_work(q);
+	/*
+	 * Failed (or stopped): its channels stay masked until the control
+	 * plane lets the queue go, or the next attach unmasks them.  A guest
+	 * that broke its ring and storms meanwhile is not let in at all.
+	 */
+	if (!q->q_connected)
+		return;
 	if (got == VIF_EVT_WAITING) {
 		if ((fired &= ~vif_evt_hold(q, fired)) == 0)
 			return;		/* held until the credit */

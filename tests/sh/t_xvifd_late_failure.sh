@@ -41,5 +41,24 @@ t_ok "prod-overrun, late: backend Closing" t_wait 10 grep -q \
 	"xvif${d2}i0: backend Connected -> Closing" "$T_DIR/xvifd.log"
 t_ok "prod-overrun, late: error node says why" sh -c \
 	"xenstore-read $be/$d2/0/error | grep -q '^tx ring: req_prod'"
+
+# A guest that breaks its ring and then storms its channel, in the window
+# before the control plane applies the failure: the failed queue leaves
+# its channel masked (the next attach unmasks it), so the storm is not
+# let in.  It was unmasked after each event, at once, with no back-off:
+# every notification a read and an unmask until the queue was let go.
+GUEST_FE_ARGS="--misbehave overrun-storm" guest_up 3
+d3=${GUEST_DOM[3]}
+t_ok "overrun-storm: the worker failed the queue" t_wait 10 grep -q \
+	"xvif${d3}i0: fatal error, disabling vif: tx ring: req_prod" "$T_DIR/xvifd.log"
+t_ok "overrun-storm: the guest storms" t_wait 5 grep -q \
+	"misbehave overrun-storm: .*then notifying 50 times a millisecond" "$T_DIR/fe3.log"
+sleep 0.8	# within the 1500 ms the failure waits
+ein=$(xvifd_counter "xvif${d3}i0" events_in)
+[ -n "$ein" ] && [ "$ein" -lt 20 ] &&
+	t_pass "overrun-storm: the failed queue lets in no storm ($ein events in all)" ||
+	t_fail "overrun-storm: the failed queue lets in no storm" "events_in=${ein:-none}"
+t_ok "overrun-storm, late: backend Closing" t_wait 10 grep -q \
+	"xvif${d3}i0: backend Connected -> Closing" "$T_DIR/xvifd.log"
 t_ok "xvifd still runs" kill -0 "$XVIFD_PID"
 t_done
