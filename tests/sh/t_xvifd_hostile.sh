@@ -72,6 +72,36 @@ addr_up() {
 	ip -n "$FNS" link set eth0 up
 }
 
+# jumbo_up K: addr_up K, MTU 9000 both sides, each side's neighbour
+# entry made (no ARP through a ring that may hold nothing).
+jumbo_up() {
+	local dmac
+	addr_up "$1"
+	ip -n "$DOM0_NS" link set "xvif${FD}i0" mtu 9000
+	ip netns exec "$FNS" ip link set eth0 mtu 9000
+	dmac=$(ip -n "$DOM0_NS" -o link show "xvif${FD}i0" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+	ip -n "$FNS" neigh replace "169.254.$1.1" lladdr "$dmac" dev eth0 nud permanent
+	ip -n "$DOM0_NS" neigh replace "169.254.$1.2" lladdr "$(printf '00:16:3e:%02x:00:01' "$1")" \
+	    dev "xvif${FD}i0" nud permanent
+}
+# big_frame_dropped NAME K: a frame of 2 slots held for guest K, which
+# posts one at a time, is dropped 10 s on and said, and the small frames
+# queued behind it (pinged from now) go.
+big_frame_dropped() {
+	local pinger
+	ip netns exec "$DOM0_NS" ping -c 3 -i 0.2 -w 20 -q "169.254.$2.2" >"$T_DIR/behind.out" 2>&1 &
+	pinger=$!
+	t_cleanup_add "kill $pinger 2>/dev/null"
+	t_wait 15 grep -q "xvif${FD}i0: rx: a frame of 2 slots dropped: fewer posted for 10 s" \
+	    "$T_DIR/xvifd.log" &&
+		t_pass "$1: the frame that never fits is dropped after 10 s, and said" ||
+		t_fail "$1: the frame that never fits is dropped after 10 s, and said" \
+		    "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -2)"
+	wait $pinger &&
+		t_pass "$1: the small frames queued behind it go" ||
+		t_fail "$1: the small frames queued behind it go" "$(tail -2 "$T_DIR/behind.out")"
+}
+
 # -- 1. A fatal request in the ring at connect, and a frontend insisting.
 k=20
 for mode in connect-fatal connect-bad-extra; do
@@ -338,12 +368,7 @@ fe_up 47 --misbehave no-rx-slots --rx-slots 1 -- mtu=9000
 # sent on the channel its slots are told on, would wake RX.
 ip netns exec "$DOM0_NS" sysctl -qw "net.ipv6.conf.xvif${FD}i0.disable_ipv6=1"
 ip netns exec "$FNS" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
-addr_up 47
-ip -n "$DOM0_NS" link set "xvif${FD}i0" mtu 9000
-ip netns exec "$FNS" ip link set eth0 mtu 9000
-dmac=$(ip -n "$DOM0_NS" -o link show "xvif${FD}i0" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
-ip -n "$FNS" neigh replace 169.254.47.1 lladdr "$dmac" dev eth0 nud permanent
-ip -n "$DOM0_NS" neigh replace 169.254.47.2 lladdr 00:16:3e:2f:00:01 dev "xvif${FD}i0" nud permanent
+jumbo_up 47
 ip netns exec "$DOM0_NS" ping -c 2 -i 0.2 -W 1 -s 8000 -q 169.254.47.2 >/dev/null 2>&1
 t_wait 20 grep -q "xvif${FD}i0: guest rx stalled" "$T_DIR/xvifd.log" ||
 	t_fail "too few slots: setup" "no stall: $(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -2)"
@@ -354,17 +379,7 @@ t_wait 3 grep -q "xvif${FD}i0: guest rx ready" "$T_DIR/xvifd.log" &&
 	t_pass "too few slots: a stalled guest posting one slot is ready at once, a frame of two held" ||
 	t_fail "too few slots: a stalled guest posting one slot is ready at once, a frame of two held" \
 	    "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -2)"
-ip netns exec "$DOM0_NS" ping -c 3 -i 0.2 -w 20 -q 169.254.47.2 >"$T_DIR/behind.out" 2>&1 &
-pinger=$!
-t_cleanup_add "kill $pinger 2>/dev/null"
-t_wait 15 grep -q "xvif${FD}i0: rx: a frame of 2 slots dropped: fewer posted for 10 s" \
-    "$T_DIR/xvifd.log" &&
-	t_pass "too few slots: the frame that never fits is dropped after 10 s, and said" ||
-	t_fail "too few slots: the frame that never fits is dropped after 10 s, and said" \
-	    "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -2)"
-wait $pinger &&
-	t_pass "too few slots: the small frames queued behind it go" ||
-	t_fail "too few slots: the small frames queued behind it go" "$(tail -2 "$T_DIR/behind.out")"
+big_frame_dropped "too few slots" 47
 t_ok "too few slots: and the next at once" ip netns exec "$DOM0_NS" \
     ping -c 2 -i 0.2 -W 1 -q 169.254.47.2
 t_eq "too few slots: no second stall" "$(xvifd_counter "xvif${FD}i0" rx_stalls)" 1
@@ -375,26 +390,11 @@ kill -TERM "$FPID"
 # xvifd polls: the frame that never fits was held for ever, and nothing
 # reached it again.  Dropped after 10 s; such a guest is never stalled.
 fe_up 48 --no-rx-notify --rx-slots 1 -- mtu=9000
-addr_up 48
-ip -n "$DOM0_NS" link set "xvif${FD}i0" mtu 9000
-ip netns exec "$FNS" ip link set eth0 mtu 9000
-dmac=$(ip -n "$DOM0_NS" -o link show "xvif${FD}i0" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
-ip -n "$FNS" neigh replace 169.254.48.1 lladdr "$dmac" dev eth0 nud permanent
-ip -n "$DOM0_NS" neigh replace 169.254.48.2 lladdr 00:16:3e:30:00:01 dev "xvif${FD}i0" nud permanent
+jumbo_up 48
 t_ok "polled, too few slots: small frames go" ip netns exec "$DOM0_NS" \
     ping -c 2 -i 0.2 -W 1 -q 169.254.48.2
 ip netns exec "$DOM0_NS" ping -c 1 -W 1 -s 8000 -q 169.254.48.2 >/dev/null 2>&1
-ip netns exec "$DOM0_NS" ping -c 3 -i 0.2 -w 20 -q 169.254.48.2 >"$T_DIR/behind.out" 2>&1 &
-pinger=$!
-t_cleanup_add "kill $pinger 2>/dev/null"
-t_wait 15 grep -q "xvif${FD}i0: rx: a frame of 2 slots dropped: fewer posted for 10 s" \
-    "$T_DIR/xvifd.log" &&
-	t_pass "polled, too few slots: the frame that never fits is dropped after 10 s" ||
-	t_fail "polled, too few slots: the frame that never fits is dropped after 10 s" \
-	    "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -2)"
-wait $pinger &&
-	t_pass "polled, too few slots: the small frames queued behind it go" ||
-	t_fail "polled, too few slots: the small frames queued behind it go" "$(tail -2 "$T_DIR/behind.out")"
+big_frame_dropped "polled, too few slots" 48
 t_eq "polled, too few slots: never stalled" "$(xvifd_counter "xvif${FD}i0" rx_stalls)" 0
 kill -TERM "$FPID"
 
