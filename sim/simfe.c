@@ -49,6 +49,9 @@ simfe_counters(const struct simfe *sf)
 		    " rx=%" PRIu64 "\n", sf->sf_domid, sf->sf_devid, k,
 		    q->sq_tx_frames, q->sq_rx_frames);
 	}
+	if (sf->sf_storm_sent > 0)
+		printf("netfront d%u/%u: storm: %" PRIu64 " notifications "
+		    "sent\n", sf->sf_domid, sf->sf_devid, sf->sf_storm_sent);
 	/*
 	 * Tests grep these names in this order, and t_netfront_rogue.sh
 	 * wants rx_foreign last: new ones go just before it.
@@ -153,7 +156,7 @@ simfe_on_evt(void *arg, uint32_t events)
 	unsigned int k;
 	int i, n;
 
-	/* Each port fires once until unmasked: one look sees them all. */
+	/* One look a readiness: what is left keeps the fd readable. */
 	n = hvsim_evt_pending_n(sf->sf_hv, ports, 2 * SIMFE_QUEUES_MAX);
 	for (i = 0; i < n; i++) {
 		port = ports[i];

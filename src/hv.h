@@ -144,9 +144,10 @@ struct hv_ops {
 	int	(*evt_fd)(struct hv *, struct hv_evt *);
 	/*
 	 * The ports that fired, at most max, without blocking: how many
-	 * (0: none), or -errno.  Fewer than max: all there were; the fd is
-	 * readable again when another fires.  Each stays masked (fires no
-	 * more) until evt_unmask.
+	 * (0: none), or -errno.  What is left stays pending and the fd
+	 * readable, so one call a readiness suffices (no second call to
+	 * learn there is nothing).  Each port stays masked (fires no more)
+	 * until evt_unmask.
 	 */
 	int	(*evt_pending)(struct hv *, struct hv_evt *, uint32_t *ports,
 		    unsigned int max);

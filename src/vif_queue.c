@@ -341,7 +341,7 @@ vif_evt_work(struct vif_queue *q)
 	bool rx_waits, posted, advanced, stalled;
 
 	if (!q->q_connected)
-		return VIF_EVT_WORK;	/* nothing to judge: not ours to delay */
+		return VIF_EVT_WORK;	/* nothing to judge (left masked) */
 	tx_cons = q->q_txr.req_cons;
 	rx_rsp = q->q_rxr.rsp_prod_pvt;
 	rx_prod = __atomic_load_n(&q->q_rxr.sring->req_prod,

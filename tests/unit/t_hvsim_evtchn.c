@@ -326,6 +326,22 @@ t_many_ports(struct t_ctx *t)
 	T_EQ(t, seen, (1 << 0) | (1 << 3) | (1 << 6));
 	T_EQ(t, hvsim_evt_pending_n(te.te_be, got, 8), 0);
 	T_TRUE(t, !readable(te.te_be, 0));
+	/* Each port taken in a batch is masked, and fires again unmasked. */
+	for (i = 0; i < 8; i += 3)
+		T_EQ(t, hvsim_evt_notify(te.te_fe, gp[i]), 0);
+	T_TRUE(t, !readable(te.te_be, 100));
+	seen = 0;
+	for (i = 0; i < 8; i += 3)
+		T_EQ(t, hvsim_evt_unmask(te.te_be, bp[i]), 0);
+	T_TRUE(t, readable(te.te_be, 1000));
+	n = hvsim_evt_pending_n(te.te_be, got, 8);
+	T_EQ(t, n, 3);
+	for (k = 0; k < n; k++)
+		for (i = 0; i < 8; i++)
+			if (got[k] == bp[i])
+				seen |= 1 << i;
+	T_EQ(t, seen, (1 << 0) | (1 << 3) | (1 << 6));
+	T_EQ(t, hvsim_evt_pending_n(te.te_be, got, 8), 0);
 	/* hvsim_close unbinds everything: the guest's ports are unbound. */
 	hvsim_close(te.te_be);
 	te.te_be = NULL;
