@@ -80,7 +80,7 @@ int	hvsim_evt_close(struct hvsim_dom *, uint32_t port);
 int	hvsim_evt_notify(struct hvsim_dom *, uint32_t port);
 int	hvsim_evt_fd(struct hvsim_dom *);	/* pollable; the handle's ports */
 int	hvsim_evt_pending(struct hvsim_dom *, uint32_t *port); /* -EAGAIN: none */
-/* At most max ports that fired: how many; fewer than max is all. */
+/* At most max ports that fired: how many (as hv_ops.evt_pending). */
 int	hvsim_evt_pending_n(struct hvsim_dom *, uint32_t *ports,
 	    unsigned int max);
 int	hvsim_evt_unmask(struct hvsim_dom *, uint32_t port);

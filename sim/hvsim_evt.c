@@ -477,10 +477,10 @@ hvsim_evth_fd(struct hvsim_evth *h)
 
 /*
  * The ports of h that fired, at most max (and 256), masked and drained:
- * how many.
- * One epoll_wait for all of them, as one read of Linux's evtchn device
- * (hv_xen.c): fewer than max is all there were, and no second look is
- * needed to learn it.
+ * how many.  One epoll_wait for all of them, as one read of Linux's
+ * evtchn device (hv_xen.c); what is left (and a port another thread
+ * closed, skipped) keeps the handle readable, so no second look is
+ * needed to learn there is nothing.
  */
 static int
 hvsim_evth_take(struct hvsim_dom *d, struct hvsim_evth *h, uint32_t *ports,
