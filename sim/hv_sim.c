@@ -9,14 +9,21 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hv.h"
+#include "log.h"
 #include "hvsim.h"
 #include "sim.h"
 
 struct hvsimhv {
 	struct hv		 hs_hv;		/* first: see hv.h */
 	struct hvsim_dom	*hs_dom;
+#ifdef XVIFD_FAULTS
+	int			 hs_fault;	/* -EFBIG, -EBADF, or 0 */
+	unsigned long		 hs_fault_at;	/* at this read, of any handle */
+	unsigned long		 hs_reads;	/* so far (atomic) */
+#endif
 };
 
 static struct hvsim_dom *
@@ -35,6 +42,57 @@ hvsimhv_close(struct hv *hv)
 	hv_xs_disconnect(hv);
 	free(hs);
 }
+
+#ifdef XVIFD_FAULTS
+/*
+ * Fault point of the test build (xvifd-faults): XVIFD_TEST_EVT_FAULT=
+ * lost:N -- the Nth read of an event-channel handle (any worker's)
+ * drops the ports it took, left masked, and says -EFBIG, as Linux's
+ * evtchn device does when its buffer overflows (and a reset clears);
+ * broken:N -- from the Nth read on, every read fails with -EBADF and the
+ * handle stays readable.  A value it cannot read stops the daemon.
+ */
+static void
+hvsimhv_faults_init(struct hvsimhv *hs)
+{
+	const char *e = getenv("XVIFD_TEST_EVT_FAULT");
+	char *end;
+
+	if (e == NULL)
+		return;
+	if (strncmp(e, "lost:", 5) == 0)
+		hs->hs_fault = -EFBIG;
+	else if (strncmp(e, "broken:", 7) == 0)
+		hs->hs_fault = -EBADF;
+	errno = 0;
+	if (hs->hs_fault != 0)
+		hs->hs_fault_at = strtoul(strchr(e, ':') + 1, &end, 10);
+	if (hs->hs_fault == 0 || errno != 0 || *end != '\0' ||
+	    hs->hs_fault_at == 0)
+		fatalx("XVIFD_TEST_EVT_FAULT=%s: want lost:N or broken:N, "
+		    "N from 1", e);
+	log_info("test build: event-channel reads fail (%s)", e);
+}
+
+/* The fault due at this read, or 0. */
+static int
+hvsimhv_fault(struct hv *hv)
+{
+	struct hvsimhv *hs = (struct hvsimhv *)hv;
+	unsigned long n;
+
+	if (hs->hs_fault == 0)
+		return 0;
+	n = __atomic_add_fetch(&hs->hs_reads, 1, __ATOMIC_RELAXED);
+	if (n == hs->hs_fault_at || (n > hs->hs_fault_at &&
+	    hs->hs_fault == -EBADF))
+		return hs->hs_fault;
+	return 0;
+}
+#else
+#define hvsimhv_faults_init(hs)	((void)(hs))
+#define hvsimhv_fault(hv)	((void)(hv), 0)
+#endif
 
 static int
 hvsimhv_open(const struct hv_cfg *cfg, struct hv **out)
@@ -59,6 +117,7 @@ hvsimhv_open(const struct hv_cfg *cfg, struct hv **out)
 		    cfg->hc_sim_dir, (unsigned int)cfg->hc_self);
 	if ((rc = hv_xs_connect(&hs->hs_hv, sock)) < 0)
 		goto fail;
+	hvsimhv_faults_init(hs);
 	*out = &hs->hs_hv;
 	return 0;
 fail:
@@ -141,8 +200,12 @@ static int
 hvsimhv_evt_pending(struct hv *hv, struct hv_evt *e, uint32_t *ports,
     unsigned int max)
 {
-	return hvsim_evth_pending(hvsimhv_dom(hv), hvsimhv_evth(e), ports,
-	    max);
+	int rc, fault;
+
+	if ((fault = hvsimhv_fault(hv)) == -EBADF)
+		return fault;
+	rc = hvsim_evth_pending(hvsimhv_dom(hv), hvsimhv_evth(e), ports, max);
+	return fault != 0 && rc >= 0 ? fault : rc;
 }
 
 static int

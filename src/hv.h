@@ -147,7 +147,10 @@ struct hv_ops {
 	 * (0: none), or -errno.  What is left stays pending and the fd
 	 * readable, so one call a readiness suffices (no second call to
 	 * learn there is nothing).  Each port stays masked (fires no more)
-	 * until evt_unmask.
+	 * until evt_unmask.  -EFBIG: notifications were lost (Linux's
+	 * evtchn device overflowed its buffer) and the handle has been
+	 * reset: every port bound through it is to be taken as fired, then
+	 * unmasked.  Any other -errno: the handle is broken for good.
 	 */
 	int	(*evt_pending)(struct hv *, struct hv_evt *, uint32_t *ports,
 		    unsigned int max);

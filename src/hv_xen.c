@@ -9,10 +9,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
+#include <xen/sys/evtchn.h>
 
 #include "hv.h"
 
@@ -252,9 +254,20 @@ hvxen_evt_pending(struct hv *hv, struct hv_evt *e, uint32_t *ports,
 	_Static_assert(sizeof(evtchn_port_t) == sizeof(*ports),
 	    "the device's ports are 32-bit");
 	n = read(xenevtchn_fd(e->he_xce), ports, max * sizeof(*ports));
-	if (n < 0)
-		return errno == EAGAIN ? 0 : -errno;
-	return (int)((size_t)n / sizeof(*ports));
+	if (n >= 0)
+		return (int)((size_t)n / sizeof(*ports));
+	if (errno == EAGAIN)
+		return 0;
+	/*
+	 * The device's buffer overflowed: it dropped the ports it had no
+	 * room for (each left masked) and fails every read until reset,
+	 * which libxenevtchn does not offer.  The caller runs every port.
+	 */
+	if (errno != EFBIG)
+		return -errno;
+	if (ioctl(xenevtchn_fd(e->he_xce), IOCTL_EVTCHN_RESET, 0) < 0)
+		return errno == EFBIG ? -EIO : -errno;
+	return -EFBIG;
 }
 
 static int

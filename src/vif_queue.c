@@ -447,6 +447,32 @@ vif_evt_fired(struct vif_queue *q, unsigned int fired)
 }
 
 /*
+ * The worker's handle lost notifications (hv_evt_pending's -EFBIG: the
+ * device dropped the ports it had no room for, and left them masked):
+ * run and unmask every port it holds, as if each had fired.  A port
+ * that did not fire costs one look at its rings.  Any other error means
+ * the handle is broken: its queues would stop for good while the fd
+ * polls as readable, a spinning worker; exit instead, and let the
+ * supervisor restart us (restarts are crash-safe, as for ev_run's).
+ */
+static void
+vif_evt_lost(struct vif_worker *wk, int err)
+{
+	struct vif_queue *q;
+	uint32_t p;
+
+	if (err != -EFBIG)
+		fatalx("worker %u: event channels: read: %s", wk->wk_id,
+		    strerror(-err));
+	log_warnx("worker %u: event channels: notifications lost (the "
+	    "device's buffer overflowed): every queue run", wk->wk_id);
+	for (p = 0; p < wk->wk_nports; p++)
+		if ((q = vif_by_port(wk, p)) != NULL)
+			vif_evt_fired(q, p == q->q_port_tx ? Q_FIRED_TX :
+			    Q_FIRED_RX);
+}
+
+/*
  * A worker's event-channel handle is readable: run each of its queues
  * whose channel(s) fired, once however many of its channels fired.  A
  * port without an attached queue (bound, not attached yet; detached, not
@@ -467,7 +493,8 @@ vif_evt_ready(void *arg, uint32_t events)
 	 * Bounded: a storm of events is handled a batch per loop turn (the
 	 * rest keeps the handle readable).  One look takes them all.
 	 */
-	got = hv_evt_pending(hv, wk->wk_evt, ports, XVIF_EVT_BATCH);
+	if ((got = hv_evt_pending(hv, wk->wk_evt, ports, XVIF_EVT_BATCH)) < 0)
+		vif_evt_lost(wk, got);
 	for (i = 0; i < got; i++) {
 		if ((q = vif_by_port(wk, ports[i])) == NULL)
 			continue;
