@@ -24,6 +24,9 @@
  *    nothing from the ring after the TAP went;
  *  - no lost wakeup: a push past the guest's rsp_event notifies it, and
  *    a queue that stops with the ring empty asks for the next request;
+ *    one that stops at its budget, with more posted, runs again on its
+ *    own (its kick timer: the guest, that posted long ago, will not
+ *    notify again);
  *  - the frame counter counts what the host took.
  */
 #include <assert.h>
@@ -68,6 +71,36 @@ static uint8_t fz_bad_mod;		/* gref % this == 0: the copy fails */
 static bool fz_call_fails;		/* the next copy call fails whole */
 static struct fz_copy fz_copies[XVIF_TX_BATCH_SEGS];
 static unsigned int fz_ncopies, fz_notified;
+/*
+ * The guest posts while xvifd works: at each copy call (a flush), into
+ * the slots the answers pushed so far set free, the round's requests
+ * again, fz_refill_left more at most -- so that a run meets its budget
+ * and req_prod moves between its reads.  The answers are checked before
+ * their slots are taken again (fz_checked: up to there).
+ */
+static netif_tx_request_t fz_round_reqs[256];
+static unsigned int fz_round_n, fz_refill_left, fz_refill_k;
+static RING_IDX fz_checked;
+
+static void fz_check_answers(RING_IDX from, RING_IDX to);
+static void fz_post_req(const netif_tx_request_t *r);
+
+static void
+fz_guest_refill(void)
+{
+	RING_IDX pushed = __atomic_load_n(&fz_sring->rsp_prod,
+	    __ATOMIC_ACQUIRE);
+
+	if (fz_refill_left == 0 || fz_round_n == 0)
+		return;
+	fz_check_answers(fz_checked, pushed);
+	fz_checked = pushed;
+	while (fz_refill_left > 0 && fz_prod - pushed < XVIF_TX_RING_SIZE) {
+		fz_post_req(&fz_round_reqs[fz_refill_k++ % fz_round_n]);
+		fz_refill_left--;
+	}
+	__atomic_store_n(&fz_sring->req_prod, fz_prod, __ATOMIC_RELEASE);
+}
 
 /* Did the guest post gref in a slot of this round? */
 static bool
@@ -91,6 +124,8 @@ fz_gnt_copy(struct hv *hv, domid_t dom, enum hv_dir dir,
 	assert(dir == HV_FROM_GUEST);
 	assert(n > 0 && n <= XVIF_TX_BATCH_SEGS);
 	fz_ncopies = 0;
+	/* Only slots already answered: not the ones copied now. */
+	fz_guest_refill();
 	for (i = 0; i < n; i++) {
 		uint8_t *b = gc[i].gc_buf;
 
@@ -263,24 +298,38 @@ fz_setup(void)
 	    sizeof(bad)) == NULL);
 }
 
-/* Post count requests from the input; prod moves on by count. */
+/* Post r at fz_prod, moved on by one (req_prod: the caller's). */
+static void
+fz_post_req(const netif_tx_request_t *r)
+{
+	RING_IDX i = fz_prod++ & (XVIF_TX_RING_SIZE - 1);
+
+	fz_sring->ring[i].req = *r;
+	fz_posted[i] = *r;
+}
+
+/*
+ * Post count requests from the input (the round's, for the refills);
+ * req_prod moves on by count.
+ */
 static size_t
 fz_post(const uint8_t *data, size_t size, unsigned int count)
 {
+	netif_tx_request_t r;
 	size_t used = 0, n;
 	unsigned int i;
 
 	for (i = 0; i < count; i++) {
-		netif_tx_request_t *r = &fz_sring->ring[(fz_prod + i) &
-		    (XVIF_TX_RING_SIZE - 1)].req;
-
-		n = size - used >= sizeof(*r) ? sizeof(*r) : size - used;
-		memset(r, 0, sizeof(*r));
-		memcpy(r, data + used, n);
+		n = size - used >= sizeof(r) ? sizeof(r) : size - used;
+		memset(&r, 0, sizeof(r));
+		memcpy(&r, data + used, n);
 		used += n;
-		fz_posted[(fz_prod + i) & (XVIF_TX_RING_SIZE - 1)] = *r;
+		fz_post_req(&r);
+		if (i < sizeof(fz_round_reqs) / sizeof(fz_round_reqs[0]))
+			fz_round_reqs[i] = r;
 	}
-	fz_prod += count;
+	fz_round_n = count;
+	fz_refill_k = 0;
 	__atomic_store_n(&fz_sring->req_prod, fz_prod, __ATOMIC_RELEASE);
 	return used;
 }
@@ -299,7 +348,7 @@ fz_answer(RING_IDX i)
 }
 
 /*
- * This round's answers, [from, rsp_prod), packet by packet as netif.h
+ * The answers [from, to), packet by packet as netif.h
  * lays them out (read here without proto.c): a first slot, its extras
  * if it has NETTXF_extra_info (each with XEN_NETIF_EXTRA_FLAG_MORE if
  * another follows), then its data slots while NETTXF_more_data.  Each
@@ -307,9 +356,9 @@ fz_answer(RING_IDX i)
  * their ids; whole packets only.
  */
 static void
-fz_check_answers(RING_IDX from)
+fz_check_answers(RING_IDX from, RING_IDX to)
 {
-	RING_IDX i = from, to = fz_q->q_txr.rsp_prod_pvt;
+	RING_IDX i = from;
 	const struct netif_extra_info *ex;
 	netif_tx_request_t first;
 	bool more;
@@ -354,7 +403,9 @@ fz_set_rate(unsigned int mode)
 /*
  * One round: the guest posts and sets its rsp_event; the rate may change
  * or its timer fire (early, as a loop late by nothing would see it);
- * xvifd runs.  (Never past its budget: a ring holds fewer requests.)
+ * xvifd runs, the guest posting more meanwhile (fz_guest_refill), and
+ * again on its kick timer while one is due (at most 8 times: the refills
+ * end).
  */
 static void
 fz_round(unsigned int action, unsigned int rate_mode)
@@ -365,6 +416,7 @@ fz_round(unsigned int action, unsigned int rate_mode)
 	unsigned int notified0 = fz_notified, taken0 = fz_hp.h_taken;
 	uint64_t frames0 = q->q_cnt[VIF_TX_FRAMES];
 	bool gone0 = fz_hp.h_gone;
+	unsigned int k;
 
 	fz_sring->rsp_event = event;
 	if (action & 1)
@@ -376,11 +428,17 @@ fz_round(unsigned int action, unsigned int rate_mode)
 	if (action & 4)
 		fz_set_rate(0);
 	vif_tx_run(q);
+	for (k = 0; k < 8 && ev_timer_armed(&q->q_kick_timer); k++) {
+		/* Stopped at its budget: the loop's next turn (vif_kick's TX). */
+		ev_timer_cancel(vif_q_ev(q), &q->q_kick_timer);
+		vif_tx_run(q);
+	}
 	/* Whatever happened: what was taken is answered and pushed. */
 	assert(q->q_txr.req_cons - cons0 <= fz_prod - cons0);
 	assert(q->q_txr.rsp_prod_pvt == q->q_txr.req_cons);
 	assert(fz_sring->rsp_prod == q->q_txr.rsp_prod_pvt);
-	fz_check_answers(rsp0);
+	fz_check_answers(fz_checked, q->q_txr.rsp_prod_pvt);
+	fz_checked = q->q_txr.rsp_prod_pvt;
 	/* A push past rsp_event, and the guest was told. */
 	if (q->q_txr.rsp_prod_pvt - event < q->q_txr.rsp_prod_pvt - rsp0)
 		assert(fz_notified > notified0);
@@ -409,7 +467,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /*
  * The input: a byte of settings -- bit 0 anti-spoofing, bits 1-2 the
  * rate (fz_set_rate), bits 3-4 the host (fz_hp_send_batch's h_mode),
- * bit 5 the first copy call fails whole --, a byte whose low nibble
+ * bit 5 the first copy call fails whole, bits 6-7 how many requests
+ * the guest posts during a round's runs (256 each: fz_guest_refill) --,
+ * a byte whose low nibble
  * fails the grefs it divides, a 16-bit length of the rounds, the rounds
  * (each a count, an action and count requests of 12 bytes: cut short,
  * zeros), then the guest page's bytes.
@@ -433,7 +493,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(fz_sring, 0, XVIF_PAGE_SIZE);
 	memset(fz_rx_sring, 0, XVIF_PAGE_SIZE);
 	memset(fz_posted, 0, sizeof(fz_posted));
-	fz_prod = 0;
+	fz_prod = fz_checked = 0;
+	fz_round_n = 0;
 	BACK_RING_INIT(&q->q_txr, fz_sring, XVIF_PAGE_SIZE);
 	BACK_RING_INIT(&q->q_rxr, fz_rx_sring, XVIF_PAGE_SIZE);
 	q->q_as = data[0] & 1 ? &fz_as : NULL;
@@ -462,6 +523,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += 2;
 		fz_round_from = q->q_txr.req_cons;
 		off += fz_post(data + off, end - off, count);
+		fz_refill_left = (unsigned int)(data[0] >> 6) * 256;
 		fz_round(action, rate_mode);
 	}
 	fz_vif_free(&fz_w, q);
