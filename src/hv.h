@@ -150,7 +150,8 @@ struct hv_ops {
 	 * until evt_unmask.  -EFBIG: notifications were lost (Linux's
 	 * evtchn device overflowed its buffer) and the handle has been
 	 * reset: every port bound through it is to be taken as fired, then
-	 * unmasked.  Any other -errno: the handle is broken for good.
+	 * unmasked.  Any other -errno: the handle is broken for good
+	 * (-ENOTRECOVERABLE: the reset after an overflow failed).
 	 */
 	int	(*evt_pending)(struct hv *, struct hv_evt *, uint32_t *ports,
 		    unsigned int max);

@@ -17,6 +17,7 @@
 #include <xen/sys/evtchn.h>
 
 #include "hv.h"
+#include "log.h"
 
 /*
  * The largest batch handed to one xengnttab_grant_copy() call.  Bigger
@@ -265,8 +266,11 @@ hvxen_evt_pending(struct hv *hv, struct hv_evt *e, uint32_t *ports,
 	 */
 	if (errno != EFBIG)
 		return -errno;
-	if (ioctl(xenevtchn_fd(e->he_xce), IOCTL_EVTCHN_RESET, 0) < 0)
-		return errno == EFBIG ? -EIO : -errno;
+	if (ioctl(xenevtchn_fd(e->he_xce), IOCTL_EVTCHN_RESET, 0) < 0) {
+		log_debug("evtchn: reset after an overflow: %s",
+		    strerror(errno));
+		return -ENOTRECOVERABLE;	/* not the read's errno */
+	}
 	return -EFBIG;
 }
 

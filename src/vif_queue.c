@@ -449,16 +449,19 @@ vif_evt_fired(struct vif_queue *q, unsigned int fired)
 /*
  * The worker's handle lost notifications (hv_evt_pending's -EFBIG: the
  * device dropped the ports it had no room for, and left them masked):
- * run and unmask every port it holds, as if each had fired.  A port
- * that did not fire costs one look at its rings.  Any other error means
- * the handle is broken: its queues would stop for good while the fd
- * polls as readable, a spinning worker; exit instead, and let the
- * supervisor restart us (restarts are crash-safe, as for ev_run's).
+ * run every queue it serves once, then unmask its channels, as if all
+ * had fired -- but the event was the device's, not the guest's: neither
+ * counted nor backed off.  A queue that had nothing costs one look at
+ * its rings.  Any other error means the handle is broken: its queues
+ * would stop for good while the fd polls as readable, a spinning
+ * worker; exit instead, and let the supervisor restart us (restarts are
+ * crash-safe, as for ev_run's).
  */
 static void
 vif_evt_lost(struct vif_worker *wk, int err)
 {
 	struct vif_queue *q;
+	unsigned int fired;
 	uint32_t p;
 
 	if (err != -EFBIG)
@@ -466,10 +469,21 @@ vif_evt_lost(struct vif_worker *wk, int err)
 		    strerror(-err));
 	log_warnx("worker %u: event channels: notifications lost (the "
 	    "device's buffer overflowed): every queue run", wk->wk_id);
+	/* A queue's channels together: once a queue (split: two ports). */
 	for (p = 0; p < wk->wk_nports; p++)
 		if ((q = vif_by_port(wk, p)) != NULL)
-			vif_evt_fired(q, p == q->q_port_tx ? Q_FIRED_TX :
-			    Q_FIRED_RX);
+			q->q_fired |= p == q->q_port_tx ? Q_FIRED_TX :
+			    Q_FIRED_RX;
+	for (p = 0; p < wk->wk_nports; p++) {
+		if ((q = vif_by_port(wk, p)) == NULL || q->q_fired == 0)
+			continue;
+		fired = q->q_fired;
+		q->q_fired = 0;
+		if (vif_evt_work(q) == VIF_EVT_WAITING && q->q_connected)
+			fired &= ~vif_evt_hold(q, fired);
+		if (q->q_connected && fired != 0)
+			vif_evt_unmask(q, fired);
+	}
 }
 
 /*
