@@ -18,6 +18,8 @@
 
 /* Frames moved per call before yielding to the loop (fairness). */
 #define VIF_RX_BUDGET	(4 * XVIF_RX_BATCH_FRAMES)
+/* Frames of a stalled guest's TAP dropped a wait at most (vif_rx_drain). */
+#define VIF_RX_DRAIN_MAX	(32 * XVIF_RX_BATCH_FRAMES)
 
 void
 vif_rx_watch_tap(struct vif_queue *q, bool on)
@@ -257,6 +259,38 @@ vif_rx_ready(struct vif_queue *q)
 }
 
 /*
+ * A guest stalled a wait ago, and the frame held for it now dropped:
+ * what its TAP holds came before its carrier went off (the host stack
+ * sends no more once it has taken the link change, within a second or
+ * so), so each frame of it has waited for the guest about as long as
+ * Linux lets one (rx_drain_timeout, after which it drops them all):
+ * dropped with the held one, VIF_RX_DRAIN_MAX a wait at most, not one a
+ * wait, which fed a guest that came back frames minutes old.  False if
+ * the TAP failed (the queue with it).
+ */
+static bool
+vif_rx_drain(struct vif_queue *q)
+{
+	struct vif_work *w = vif_q_work(q);
+	unsigned int dropped = 1;	/* the held frame */
+	ssize_t n;
+
+	do {
+		n = hp_recv_batch(q->q_hp, w->w_rx_bufs, XVIF_RX_BATCH_FRAMES);
+		if (n > 0)
+			dropped += (unsigned int)n;
+	} while (n == XVIF_RX_BATCH_FRAMES && dropped < VIF_RX_DRAIN_MAX);
+	q->q_cnt[VIF_RX_NO_SLOTS] += dropped - 1;
+	vif_guest_err(q, VIF_RX_NO_SLOTS, "rx: %u frames dropped: queued "
+	    "for a stalled guest for %u s", dropped, XVIF_RX_STALL_MS / 1000);
+	if (n < 0 && vif_tap_gone((int)-n)) {
+		vif_tap_fail(q, "read", (int)-n);
+		return false;
+	}
+	return true;
+}
+
+/*
  * A frame waits for slots the guest has not posted: stop reading the TAP
  * (the host stack queues, then drops: XSA-392) and wait for the guest's
  * notification, or poll one that never notifies (no feature-rx-notify).
@@ -264,7 +298,8 @@ vif_rx_ready(struct vif_queue *q)
  * rx_drain_timeout), and a guest that promised to notify and has no slot
  * at all is stalled, its carrier off until it posts one (Linux disables
  * stall detection without feature-rx-notify: a guest that polls is never
- * stalled).  One slot, not the frame's need, is what a stalled guest is
+ * stalled); each wait after that, its TAP's backlog is dropped
+ * (vif_rx_drain).  One slot, not the frame's need, is what a stalled guest is
  * asked for and what makes it ready: one that posts fewer than a big
  * frame needs is heard, and that frame dropped in its turn, instead of
  * waiting for ever.  Is the run to go on (the frame dropped, and slots
@@ -303,12 +338,13 @@ vif_rx_starve(struct vif_queue *q)
 			    XVIF_RX_STALL_MS / 1000);
 			return true;
 		}
-		q->q_cnt[VIF_RX_NO_SLOTS]++;
 		if (!q->q_rx_stalled) {
+			q->q_cnt[VIF_RX_NO_SLOTS]++;
 			vif_queue_stall(q, true);
 			q->q_cnt[VIF_RX_STALLS]++;
 			log_warnx("%s: guest rx stalled", q->q_tag);
-		}
+		} else if (!vif_rx_drain(q))
+			return false;
 		q->q_rx_starved_since = now;	/* the next frame's */
 	}
 	ev_timer_arm(vif_q_ev(q), &q->q_rx_timer, !notifies ? XVIF_RX_POLL_MS :

@@ -14,6 +14,7 @@
 #  - a guest that posts no RX buffer: its TX is not throttled, and its
 #    carrier, once off for the stall, stays off while it sends; one slot
 #    posted ends the stall; a frame that never gets its slots is dropped;
+#    what the TAP holds for a guest stalled a wait ago, dropped at once;
 #  - an event storm: spurious notifications backed off, the daemon idle;
 #  - a restart in InitWait after the hotplug script renamed and bridged
 #    the interface: that interface is taken over, no second one made.
@@ -396,6 +397,49 @@ t_ok "polled, too few slots: small frames go" ip netns exec "$DOM0_NS" \
 ip netns exec "$DOM0_NS" ping -c 1 -W 1 -s 8000 -q 169.254.48.2 >/dev/null 2>&1
 big_frame_dropped "polled, too few slots" 48
 t_eq "polled, too few slots: never stalled" "$(xvifd_counter "xvif${FD}i0" rx_stalls)" 0
+kill -TERM "$FPID"
+
+# A guest stalled a wait (10 s) ago: the frames queued for it in its TAP
+# came before its carrier went off, and have waited as long as Linux lets
+# a frame wait (rx_drain_timeout, then it drops them all).  Dropped all
+# at once, said and counted; they went one a wait, so that a guest back
+# after minutes was fed frames minutes old.
+fe_up 49 --misbehave no-rx-slots --
+ip netns exec "$DOM0_NS" sysctl -qw "net.ipv6.conf.xvif${FD}i0.disable_ipv6=1"
+ip netns exec "$FNS" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+addr_up 49
+ip -n "$DOM0_NS" neigh replace 169.254.49.2 lladdr 00:16:3e:31:00:01 \
+    dev "xvif${FD}i0" nud permanent
+# Sent into the TAP: the first held, the rest queued.  (Not the TAP's TX
+# count: tun counts a frame there when it is read.)
+sent=$(ip netns exec "$DOM0_NS" timeout 5 ping -c 100 -i 0.01 -W 1 -q 169.254.49.2 2>&1 |
+	awk '/transmitted/ { print $1 }')
+sent=${sent:-0}
+t_wait 20 grep -q "xvif${FD}i0: guest rx stalled" "$T_DIR/xvifd.log" ||
+	t_fail "stale backlog: setup" "no stall: $(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -2)"
+if t_wait 15 grep -q "xvif${FD}i0: rx: [0-9]* frames dropped: queued for a stalled guest for 10 s" \
+    "$T_DIR/xvifd.log"; then
+	n=$(grep -o "xvif${FD}i0: rx: [0-9]* frames dropped" "$T_DIR/xvifd.log" | tail -1 | cut -d' ' -f3)
+	# All but the frame dropped at the stall itself.
+	[ "$sent" -ge 90 ] && [ "$n" -ge $((sent - 3)) ] &&
+		t_pass "stale backlog: dropped at once a wait after the stall ($n of $sent), and said" ||
+		t_fail "stale backlog: dropped at once a wait after the stall, and said" "$n of $sent"
+else
+	t_fail "stale backlog: dropped at once a wait after the stall, and said" \
+	    "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -2)"
+fi
+c=$(xvifd_counter "xvif${FD}i0" rx_no_slot_drops)
+[ "${c:-0}" -ge $((sent - 2)) ] && t_pass "stale backlog: counted (rx_no_slot_drops $c)" ||
+	t_fail "stale backlog: counted" "rx_no_slot_drops ${c:-none}"
+kill -USR2 "$FPID"
+t_wait 10 grep -q "xvif${FD}i0: guest rx ready" "$T_DIR/xvifd.log" ||
+	t_fail "stale backlog: setup" "the guest did not come back: $(tail -2 "$FLOG")"
+sleep 1
+g=$(link_packets "$FNS" eth0 | cut -d' ' -f1)
+[ "${g:-99}" -le 2 ] && t_pass "stale backlog: the guest back gets none of it ($g frames)" ||
+	t_fail "stale backlog: the guest back gets none of it" "${g:-no} frames"
+t_ok "stale backlog: and what comes now" ip netns exec "$DOM0_NS" \
+    ping -c 2 -i 0.2 -W 1 -q 169.254.49.2
 kill -TERM "$FPID"
 
 # A guest slower than its host (--rx-slots 8: 8 RX slots a millisecond at
