@@ -25,7 +25,6 @@
 #include <assert.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/eventfd.h>
 
 #include "fz_vif.h"
 
@@ -33,8 +32,7 @@
 
 /* The host port: frames cut from the input. */
 struct fz_hp {
-	struct hp	 h_hp;		/* first: see hp.h */
-	int		 h_fd;		/* an eventfd, for the loop */
+	struct fz_hp_base h_base;	/* first: see hp.h */
 	const uint8_t	*h_data;
 	size_t		 h_size, h_off;
 	unsigned int	 h_given;	/* frames handed out */
@@ -140,18 +138,6 @@ fz_hp_recv(struct hp *hp, struct virtio_net_hdr *vh, void *buf, size_t len)
 	return (ssize_t)n;
 }
 
-static int
-fz_hp_fd(struct hp *hp)
-{
-	return ((struct fz_hp *)hp)->h_fd;
-}
-
-static int
-fz_hp_carrier(struct hp *hp, bool on)
-{
-	return 0;
-}
-
 /* A tagged superframe turns TCP segmentation off (vif_rx_vlan_tso). */
 static int
 fz_hp_offload(struct hp *hp, unsigned int tun_flags)
@@ -162,9 +148,9 @@ fz_hp_offload(struct hp *hp, unsigned int tun_flags)
 
 static const struct hp_ops fz_hp_ops = {
 	.name = "fuzz",
-	.fd = fz_hp_fd,
+	.fd = fz_hp_base_fd,
 	.recv = fz_hp_recv,
-	.set_carrier = fz_hp_carrier,
+	.set_carrier = fz_hp_base_carrier,
 	.set_offload = fz_hp_offload,
 };
 
@@ -220,9 +206,7 @@ static void
 fz_setup(void)
 {
 	fz_world_init(&fz_w, "fz_rxpost", &fz_hv_ops);
-	fz_hp.h_hp.hp_ops = &fz_hp_ops;
-	strcpy(fz_hp.h_hp.hp_name, "fz0");
-	assert((fz_hp.h_fd = eventfd(0, EFD_CLOEXEC)) >= 0);
+	fz_hp_base_init(&fz_hp.h_base, &fz_hp_ops);
 	fz_stage = aligned_alloc(XVIF_PAGE_SIZE, FZ_RX_STAGE);
 	fz_sring = aligned_alloc(XVIF_PAGE_SIZE, XVIF_PAGE_SIZE);
 	assert(fz_stage != NULL && fz_sring != NULL);
@@ -390,7 +374,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vif->vif_fe.fe_gso6 = data[0] & 0x20;
 	fz_bad_mod = data[1] & 0x0f;
 	fz_q = q;
-	fz_vif_connect(&fz_w, q, &fz_hp.h_hp);
+	fz_vif_connect(&fz_w, q, &fz_hp.h_base.b_hp);
 	/* The frames the host sends: the second half of the input. */
 	fz_hp.h_data = data + 2 + (size - 2) / 2;
 	fz_hp.h_size = size - 2 - (size - 2) / 2;

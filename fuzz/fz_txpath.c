@@ -32,7 +32,6 @@
 #include <assert.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/eventfd.h>
 
 #include "antispoof.h"
 #include "fz_vif.h"
@@ -42,8 +41,7 @@
 
 /* The host port: takes frames, refuses some, or is gone. */
 struct fz_hp {
-	struct hp	 h_hp;		/* first: see hp.h */
-	int		 h_fd;		/* an eventfd, for the loop */
+	struct fz_hp_base h_base;	/* first: see hp.h */
 	unsigned int	 h_mode;	/* 0 takes all, 1 every 3rd -EAGAIN, 2 gone */
 	unsigned int	 h_frames;	/* frames offered, this input */
 	unsigned int	 h_taken;	/* ... and taken */
@@ -258,23 +256,11 @@ fz_hp_send_batch(struct hp *hp, struct hp_txbuf *tb, unsigned int n)
 	fz_ncopies = 0;		/* a copy is good for one flush */
 }
 
-static int
-fz_hp_fd(struct hp *hp)
-{
-	return ((struct fz_hp *)hp)->h_fd;
-}
-
-static int
-fz_hp_carrier(struct hp *hp, bool on)
-{
-	return 0;
-}
-
 static const struct hp_ops fz_hp_ops = {
 	.name = "fuzz",
-	.fd = fz_hp_fd,
+	.fd = fz_hp_base_fd,
 	.send_batch = fz_hp_send_batch,
-	.set_carrier = fz_hp_carrier,
+	.set_carrier = fz_hp_base_carrier,
 };
 
 static void
@@ -285,9 +271,7 @@ fz_setup(void)
 	char bad[64];
 
 	fz_world_init(&fz_w, "fz_txpath", &fz_hv_ops);
-	fz_hp.h_hp.hp_ops = &fz_hp_ops;
-	strcpy(fz_hp.h_hp.hp_name, "fz0");
-	assert((fz_hp.h_fd = eventfd(0, EFD_CLOEXEC)) >= 0);
+	fz_hp_base_init(&fz_hp.h_base, &fz_hp_ops);
 	fz_w.w_work.w_tx_stage = aligned_alloc(XVIF_PAGE_SIZE, FZ_TX_STAGE);
 	fz_sring = aligned_alloc(XVIF_PAGE_SIZE, XVIF_PAGE_SIZE);
 	fz_rx_sring = aligned_alloc(XVIF_PAGE_SIZE, XVIF_PAGE_SIZE);
@@ -506,7 +490,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_bad_mod = data[1] & 0x0f;
 	fz_ncopies = fz_notified = 0;
 	fz_q = q;
-	fz_vif_connect(&fz_w, q, &fz_hp.h_hp);
+	fz_vif_connect(&fz_w, q, &fz_hp.h_base.b_hp);
 	q->q_port_tx = q->q_port_rx = FZ_PORT;
 	fz_set_rate(rate_mode);
 	end = 4 + ((size_t)data[2] << 8 | data[3]);

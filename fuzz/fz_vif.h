@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,38 @@ struct fz_world {
 	struct vif_worker	w_wk;		/* the one worker, run inline */
 	char			w_dir[64];	/* the state directory, per input */
 };
+
+/*
+ * The host port's part both targets fake alike: named fz0, readable
+ * through an eventfd (for the loop), a carrier that always switches.
+ * Each target's own port starts with it.
+ */
+struct fz_hp_base {
+	struct hp	 b_hp;		/* first: see hp.h */
+	int		 b_fd;		/* an eventfd, for the loop */
+};
+
+static inline int
+fz_hp_base_fd(struct hp *hp)
+{
+	return ((struct fz_hp_base *)hp)->b_fd;
+}
+
+static inline int
+fz_hp_base_carrier(struct hp *hp, bool on)
+{
+	(void)hp;
+	(void)on;
+	return 0;
+}
+
+static inline void
+fz_hp_base_init(struct fz_hp_base *b, const struct hp_ops *ops)
+{
+	b->b_hp.hp_ops = ops;
+	strcpy(b->b_hp.hp_name, "fz0");
+	assert((b->b_fd = eventfd(0, EFD_CLOEXEC)) >= 0);
+}
 
 /* Once: a daemon named name, whose hypervisor is ops. */
 static inline void
