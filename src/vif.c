@@ -50,6 +50,7 @@ const char *const vif_counter_names[VIF_COUNTER_MAX] = {
 	[VIF_EVT_IN] = "events_in",
 	[VIF_EVT_OUT] = "events_out",
 	[VIF_KEY_ERRORS] = "key_errors",
+	[VIF_CONNECT_REFUSALS] = "connect_refusals",
 };
 
 struct xvif *

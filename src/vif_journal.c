@@ -163,16 +163,23 @@ vj_path(const struct xvif *vif, char *buf, size_t len)
 static struct vif_journal *
 vj_map(struct xvif *vif)
 {
-	char path[XVIF_PATH_MAX];
+	char path[XVIF_PATH_MAX], msg[XVIF_PATH_MAX + 96];
 	void *p;
-	int fd;
+	int fd, err;
 
 	vj_path(vif, path, sizeof(path));
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 || ftruncate(fd, VJ_FILE_SIZE) < 0 || fallocate(fd, 0, 0,
 	    (off_t)(vif->vif_nq * sizeof(struct vif_journal))) < 0) {
-		log_warn("%s: response journal %s (restarts may lose "
-		    "responses)", vif->vif_tag, path);
+		/* At every connect, which a guest may drive in a loop. */
+		err = errno;
+		if (log_ratecheck(&vif->vif_journal_rate, XVIF_LOG_INTERVAL)) {
+			snprintf(msg, sizeof(msg), "response journal %s "
+			    "(restarts may lose responses): %s", path,
+			    strerror(err));
+			log_warnx_rated(&vif->vif_journal_rate, vif->vif_tag,
+			    msg);
+		}
 		if (fd >= 0)
 			close(fd);
 		p = mmap(NULL, VJ_FILE_SIZE, PROT_READ | PROT_WRITE,

@@ -322,6 +322,8 @@ xbus_rate(struct xvif *vif, bool changed)
 	char s[80];
 	bool same;
 
+	if (changed)
+		vif->vif_rate_said = 0;	/* written while it runs: said anew */
 	xbus_read_rate(vif, &r);
 	same = vif_rate_equal(&r, &vif->vif_rate);
 	if (changed && same)
@@ -377,10 +379,11 @@ xbus_connect(struct xvif *vif)
 	char buf[32];
 
 	if (!vif->vif_connected) {
-		vif->vif_fail_why[0] = '\0';	/* xbus_error wrote its node */
+		vif->vif_fail_why[0] = '\0';	/* this connect's, if refused */
 		xbus_rate(vif, false);
 		if (xbus_read_fe(vif, &fe) < 0 || xbus_read_antispoof(vif) < 0 ||
 		    vif_connect(vif, &fe, vif->vif_connects == 0) < 0) {
+			vif->vif_cnt[VIF_CONNECT_REFUSALS]++;
 			xbus_fail(vif);
 			return;
 		}
@@ -516,6 +519,7 @@ xbus_reattach(struct xvif *vif)
 	xbus_rate(vif, false);
 	if (xbus_read_fe(vif, &fe) < 0 || xbus_read_antispoof(vif) < 0 ||
 	    vif_connect(vif, &fe, true) < 0) {
+		vif->vif_cnt[VIF_CONNECT_REFUSALS]++;
 		xbus_fail(vif);
 		return true;
 	}
@@ -642,9 +646,10 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 	    XBUS_TOKEN_FE, domid, handle);
 	snprintf(want, sizeof(want), "/local/domain/%u/", domid);
 	if (id != domid || strncmp(vif->vif_fe_path, want, strlen(want)) != 0) {
-		xbus_error(vif, "frontend %s (domain %lu) is not in domain %u",
-		    vif->vif_fe_path, id, domid);
-		xbus_refuse(vif, "frontend is not in the vif's domain");
+		snprintf(buf, sizeof(buf), "frontend %.160s (domain %lu) is not "
+		    "in domain %u", vif->vif_fe_path, id, domid);
+		xbus_error(vif, "%s", buf);	/* the log */
+		xbus_refuse(vif, buf);
 		return;
 	}
 	if (xbus_read_mac(vif) < 0) {

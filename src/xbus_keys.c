@@ -129,10 +129,12 @@ xbus_write_be(struct xvif *vif, const char *key, const char *val)
 }
 
 /*
- * Tell the toolstack why, in the backend's error node, every time, and
- * the log at most every XVIF_LOG_INTERVAL seconds per vif: most of these
- * name what the frontend wrote, and a guest that resets its frontend in
- * a loop must not fill dom0's log with the same line.
+ * Why a connect is refused: the vif's failure reason (the first, if
+ * several), which xbus_fail writes to the backend's error node for the
+ * toolstack, every time, and xvifctl shows; in the log at most every
+ * XVIF_LOG_INTERVAL seconds per vif: most of these name what the
+ * frontend wrote, and a guest that resets its frontend in a loop must
+ * not fill dom0's log with the same line.
  */
 void
 xbus_error(struct xvif *vif, const char *fmt, ...)
@@ -145,7 +147,9 @@ xbus_error(struct xvif *vif, const char *fmt, ...)
 	va_end(ap);
 	if (log_ratecheck(&vif->vif_err_rate, XVIF_LOG_INTERVAL))
 		log_warnx_rated(&vif->vif_err_rate, vif->vif_tag, msg);
-	(void)xbus_write_be(vif, "error", msg);
+	_Static_assert(sizeof(msg) == sizeof(vif->vif_fail_why), "as long");
+	if (vif->vif_fail_why[0] == '\0')
+		memcpy(vif->vif_fail_why, msg, sizeof(msg));
 }
 
 /* The MAC rule and the man page's diagnostics, word for word. */
@@ -371,10 +375,15 @@ xbus_fe_keys_written(struct xvif *vif)
 
 	if (!xbus_key_there(vif, dir, "request-rx-copy"))
 		return false;
+	/*
+	 * A count that does not parse, or cannot be read at all (too long,
+	 * a NUL inside, not ours to read), is not one queue: the connect
+	 * refuses it and says why (xbus_read_nqueues).
+	 */
 	rc = xbus_read(vif, dir, "multi-queue-num-queues", buf, sizeof(buf));
-	if (rc >= 0 && (proto_parse_uint(buf, 65535, &nq) < 0 || nq == 0 ||
-	    nq > vif->vif_queues_max))
-		return true;		/* the connect refuses it */
+	if (rc != -ENOENT && (rc < 0 || proto_parse_uint(buf, 65535,
+	    &nq) < 0 || nq == 0 || nq > vif->vif_queues_max))
+		return true;
 	for (i = 0; i < nq; i++) {
 		xbus_fe_qdir(vif, (unsigned int)nq, i, qdir, sizeof(qdir));
 		if (!xbus_key_there(vif, qdir, "tx-ring-ref") ||
@@ -435,35 +444,59 @@ xbus_read_fe(struct xvif *vif, struct vif_fe *fe)
 	return 0;
 }
 
+/* What a line said, to say it once (FNV-1a; never 0, which is none). */
+static uint64_t
+xbus_said_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	return h | 1;
+}
+
 /*
  * The toolstack's rate key (libxl: "<bytes>,<usecs>"), for guest TX; no
  * key is no limit.  A value that does not parse is no limit either, and
- * said once a read, as Linux netback's xen_net_read_rate does ("Failed
- * to parse network rate limit. Traffic unlimited."): the key is dom0's,
- * read at connect and when it changes, never in a loop a guest drives.
+ * said, as Linux netback's xen_net_read_rate does ("Failed to parse
+ * network rate limit. Traffic unlimited."), and counted (key_errors) --
+ * once a value (vif_rate_said): the key is read at every connect too,
+ * which a guest drives in a loop if it likes.  xbus_rate forgets what
+ * was said when the key is written while the vif runs, to say it anew.
  */
 void
 xbus_read_rate(struct xvif *vif, struct vif_rate *out)
 {
-	char buf[64];
+	char buf[64], msg[XVIF_PATH_MAX + 128];
+	uint64_t said;
+	bool parse = true;
 	int rc;
 
 	out->vr_bytes = 0;
 	out->vr_usec = 0;
 	rc = xbus_read(vif, vif->vif_be, "rate", buf, sizeof(buf));
 	if (rc == -ENOENT)
-		return;
+		goto good;
 	if (rc < 0 && rc != -E2BIG) {
-		log_warnc(-rc, "%s: read %s/rate: traffic unlimited",
-		    vif->vif_tag, vif->vif_be);
-		return;
+		parse = false;
+		snprintf(msg, sizeof(msg), "read %s/rate: %s: traffic "
+		    "unlimited", vif->vif_be, strerror(-rc));
+	} else if (rc == -E2BIG || (size_t)rc != strlen(buf) ||
+	    vif_rate_parse(buf, out) < 0)
+		snprintf(msg, sizeof(msg), "rate \"%s\" is not "
+		    "<bytes>,<usecs>: traffic unlimited", rc == -E2BIG ?
+		    "(long)" : buf);
+	else
+		goto good;
+	if ((said = xbus_said_hash(msg)) != vif->vif_rate_said) {
+		if (parse)
+			vif->vif_cnt[VIF_KEY_ERRORS]++;
+		log_warnx("%s: %s", vif->vif_tag, msg);
+		vif->vif_rate_said = said;
 	}
-	if (rc == -E2BIG || (size_t)rc != strlen(buf) ||
-	    vif_rate_parse(buf, out) < 0) {
-		vif->vif_cnt[VIF_KEY_ERRORS]++;
-		log_warnx("%s: rate \"%s\" is not <bytes>,<usecs>: traffic "
-		    "unlimited", vif->vif_tag, rc == -E2BIG ? "(long)" : buf);
-	}
+	return;
+good:
+	vif->vif_rate_said = 0;
 }
 
 /*
@@ -555,13 +588,7 @@ out:
 static uint64_t
 xbus_antispoof_said(const struct xvif *vif, const char *ip)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	if (vif->vif_as == NULL)
-		return 0;
-	for (; *ip != '\0'; ip++)
-		h = (h ^ (uint8_t)*ip) * 0x100000001b3ull;
-	return h | 1;
+	return vif->vif_as == NULL ? 0 : xbus_said_hash(ip);
 }
 
 static void

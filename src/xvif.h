@@ -105,6 +105,7 @@ enum vif_counter {
 	VIF_EVT_IN, VIF_EVT_OUT,
 	VIF_QUEUE_COUNTERS,
 	VIF_KEY_ERRORS = VIF_QUEUE_COUNTERS,	/* toolstack keys, not parsed */
+	VIF_CONNECT_REFUSALS,	/* connects refused (keys, maps, binds) */
 	VIF_COUNTER_MAX
 };
 extern const char *const vif_counter_names[VIF_COUNTER_MAX];
@@ -333,7 +334,7 @@ struct xvif {
 	/* A VLAN-tagged superframe was met (vif_rx_vlan_tso): no TCP
 	 * segmentation on the TAP for this vif's life.  Atomic. */
 	bool			 vif_no_tso;
-	char			 vif_fail_why[160];
+	char			 vif_fail_why[256];
 	unsigned int		 vif_connects;	/* by this process */
 	bool			 vif_seen;	/* scan mark */
 	bool			 vif_look;	/* in xd_look */
@@ -364,6 +365,8 @@ struct xvif {
 	 */
 	struct log_rate		 vif_life_rate;
 	uint64_t		 vif_as_said;	/* the rules last logged */
+	uint64_t		 vif_rate_said;	/* the bad rate key logged */
+	struct log_rate		 vif_journal_rate;	/* vj_map's failure */
 	struct log_rate		 vif_fatal_rate;
 	pthread_mutex_t		 vif_fatal_mu;
 	struct hp		*vif_hp;	/* the TAP (its first queue) */

@@ -438,6 +438,7 @@ static const struct {
 	{ "events_in", "Notifications from the guest" },
 	{ "events_out", "Notifications to the guest" },
 	{ "key_errors", "Toolstack keys (rate, ip, antispoof) that did not parse" },
+	{ "connect_refusals", "Connects refused: the frontend's keys, a ring or channel" },
 };
 
 static const char *
@@ -499,8 +500,8 @@ xc_prom_gauge(FILE *f, const struct xc_reply *g, const char *key,
 
 /*
  * Counter key of each queue, as xvif_queue_<key>_total{vif,queue}; none,
- * not even its HELP, for a vif's own counter (key_errors), which no
- * queue record carries.
+ * not even its HELP, for a vif's own counters (key_errors,
+ * connect_refusals), which no queue record carries.
  */
 static void
 xc_prom_queue_counter(FILE *f, const struct xc_reply *g, const char *key)

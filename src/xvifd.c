@@ -436,7 +436,7 @@ static void
 xvifd_dump_vif(const struct xvif *vif)
 {
 	uint64_t cnt[VIF_COUNTER_MAX];
-	char line[1024];
+	char line[1536];	/* 33 counters of 20 digits fit */
 	unsigned int i;
 
 	vif_counters(vif, cnt);

@@ -5,7 +5,8 @@
 # dom0 measures 9-11 Mbit/s, dom0 -> guest is not limited.  The key
 # changed while the vif runs (as an admin would, xenstore-write) is
 # picked up at once: 20 Mbit/s measures 18-22; removed, "0,0" or garbage
-# (logged) is no limit; 0 bytes stops the guest until the key changes.
+# (logged, once a value however often the guest reconnects) is no limit;
+# 0 bytes stops the guest until the key changes.
 # The guest cannot change its own key.  A 2-queue guest's queues each get
 # the whole rate (Linux): 4 flows, 9-22.  About 30 s.
 . "$(dirname "$0")/lib.sh"
@@ -110,6 +111,36 @@ t_ok "0 bytes, then 10 Mbit/s: it sends again" \
 
 t_ok "guest 2 has 2 queues" grep -q "$if2: connected.* (2 queues" "$T_DIR/xvifd.log"
 within "2 queues at 10 Mbit/s each: 4 flows, 3 s" "$(mbps 2 3 -P 4)" 9 22
+
+# The key is read at every connect too, which the guest drives: a value
+# that does not parse is said and counted once, not at each connect (a
+# guest reconnecting in a loop flooded dom0's log with it).  A new value
+# is said anew.
+set_rate "garbage again" fast unlimited
+n=$(grep -cF "$if1: rate \"fast\" is not" "$T_DIR/xvifd.log")
+kerr=$(xvifd_counter "$if1" key_errors)
+for i in 1 2 3; do
+	kill -TERM "${GUEST_FE[1]}"; wait "${GUEST_FE[1]}" 2>/dev/null
+	t_wait 10 state_is "$be1" 6
+	"$SIM" netfront --dir "$SIM_DIR" "$d1" 0 --netns "$g1" >>"$T_DIR/fe1.log" 2>&1 &
+	GUEST_FE[1]=$!
+	t_cleanup_add "w_stop ${GUEST_FE[1]}"
+	t_wait 10 state_is "$be1" 4 || break
+done
+t_eq "garbage, 3 reconnects: connected again each time" "$i $(xenstore-read "$be1/state")" "3 4"
+t_eq "garbage, 3 reconnects: said once, not at each connect" \
+	"$(grep -cF "$if1: rate \"fast\" is not" "$T_DIR/xvifd.log")" "$n"
+t_eq "garbage, 3 reconnects: counted once" "$(xvifd_counter "$if1" key_errors)" "$kerr"
+# Another value, written while the guest is away (no connection: read at
+# the next connect only): said then.
+kill -TERM "${GUEST_FE[1]}"; wait "${GUEST_FE[1]}" 2>/dev/null
+t_wait 10 state_is "$be1" 6
+xenstore-write "$be1/rate" slow
+"$SIM" netfront --dir "$SIM_DIR" "$d1" 0 --netns "$g1" >>"$T_DIR/fe1.log" 2>&1 &
+GUEST_FE[1]=$!
+t_cleanup_add "w_stop ${GUEST_FE[1]}"
+logged "another garbage, written while the guest was away: said at its connect" \
+	"$if1: rate \"slow\" is not <bytes>,<usecs>: traffic unlimited"
 
 t_ok "xvifd still runs" kill -0 "$XVIFD_PID"
 t_done

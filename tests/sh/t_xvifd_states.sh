@@ -196,6 +196,24 @@ as_dom "$d" xenstore-write $fe/state 6
 t_wait 5 state_is $be/$d/0 6
 as_dom "$d" xenstore-write $fe/state 1
 t_ok "... until its frontend resets" t_wait 5 state_is $be/$d/0 2
+# A queue count that cannot be read (40 digits: too long for any reader
+# of it, E2BIG) is not one
+# queue: Initialised with it is refused and said, not waited for in
+# InitWait for ever, as a frontend whose flat keys are yet to come.
+dl=$("$SIM" create --dir "$SIM_DIR" --name longcount)
+"$SIM" attach --dir "$SIM_DIR" "$dl" mac=00:16:3e:45:00:01 script="$T_DIR/hotplug" >/dev/null
+fel=/local/domain/$dl/device/vif/0
+t_wait 5 state_is $be/$dl/0 2
+as_dom "$dl" xenstore-write $fel/request-rx-copy 1 \
+	$fel/multi-queue-num-queues 1234567890123456789012345678901234567890 $fel/state 3
+t_ok "a queue count too long to read, Initialised: refused (Closing)" \
+	t_wait 5 state_is $be/$dl/0 5
+t_ok "... the error node says why" sh -c \
+	"xenstore-read $be/$dl/0/error | grep -q '^reading $fel/multi-queue-num-queues: '"
+t_eq "... and xvifctl" "$("$BUILD/xvifctl" --sim-dir "$SIM_DIR" --json show "xvif${dl}i0" |
+	python3 -c 'import json,sys; v = json.load(sys.stdin)["vifs"][0]; print(v["failed"], v["failed_why"])')" \
+	"True reading $fel/multi-queue-num-queues: Argument list too long"
+t_eq "... counted (connect_refusals)" "$(xvifd_counter "xvif${dl}i0" connect_refusals)" 1
 t_ok "guest 1 unaffected by all that" ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
 
 # Guest 2 destroyed in the middle of a transfer from the host.
