@@ -123,6 +123,22 @@ xvifd_dumped() {
 xvifd_counter() { xvifd_dumped "$1: $1 " "$2"; }
 # state_is DIR N: DIR/state in XenStore is N (a backend's, a frontend's).
 state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
+# fe_restart K [CMD...]: guest K's netfront stopped (its backend Closed),
+# CMD run while it is away, and a new one started, as a guest reloading
+# its driver; fails unless the backend is Connected again within 10 s.
+fe_restart() {
+	local k=$1 be=/local/domain/0/backend/vif/${GUEST_DOM[$1]}/0
+	shift
+	kill -TERM "${GUEST_FE[$k]}"
+	wait "${GUEST_FE[$k]}" 2>/dev/null
+	t_wait 10 state_is "$be" 6
+	[ $# -eq 0 ] || "$@"
+	"$SIM" netfront --dir "$SIM_DIR" "${GUEST_DOM[$k]}" 0 --netns "${GUEST_NS[$k]}" \
+		>>"$T_DIR/fe$k.log" 2>&1 &
+	GUEST_FE[$k]=$!
+	t_cleanup_add "w_stop ${GUEST_FE[$k]}"
+	t_wait 10 state_is "$be" 4
+}
 
 # tcp_check NAME FROM_NS TO_NS TO_ADDR MIB [VIA]: MIB MiB of random data
 # over TCP, SHA-256 compared at both ends (VIA: see tcp_send).

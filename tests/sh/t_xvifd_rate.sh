@@ -120,12 +120,7 @@ set_rate "garbage again" fast unlimited
 n=$(grep -cF "$if1: rate \"fast\" is not" "$T_DIR/xvifd.log")
 kerr=$(xvifd_counter "$if1" key_errors)
 for i in 1 2 3; do
-	kill -TERM "${GUEST_FE[1]}"; wait "${GUEST_FE[1]}" 2>/dev/null
-	t_wait 10 state_is "$be1" 6
-	"$SIM" netfront --dir "$SIM_DIR" "$d1" 0 --netns "$g1" >>"$T_DIR/fe1.log" 2>&1 &
-	GUEST_FE[1]=$!
-	t_cleanup_add "w_stop ${GUEST_FE[1]}"
-	t_wait 10 state_is "$be1" 4 || break
+	fe_restart 1 || break
 done
 t_eq "garbage, 3 reconnects: connected again each time" "$i $(xenstore-read "$be1/state")" "3 4"
 t_eq "garbage, 3 reconnects: said once, not at each connect" \
@@ -133,12 +128,7 @@ t_eq "garbage, 3 reconnects: said once, not at each connect" \
 t_eq "garbage, 3 reconnects: counted once" "$(xvifd_counter "$if1" key_errors)" "$kerr"
 # Another value, written while the guest is away (no connection: read at
 # the next connect only): said then.
-kill -TERM "${GUEST_FE[1]}"; wait "${GUEST_FE[1]}" 2>/dev/null
-t_wait 10 state_is "$be1" 6
-xenstore-write "$be1/rate" slow
-"$SIM" netfront --dir "$SIM_DIR" "$d1" 0 --netns "$g1" >>"$T_DIR/fe1.log" 2>&1 &
-GUEST_FE[1]=$!
-t_cleanup_add "w_stop ${GUEST_FE[1]}"
+fe_restart 1 xenstore-write "$be1/rate" slow
 logged "another garbage, written while the guest was away: said at its connect" \
 	"$if1: rate \"slow\" is not <bytes>,<usecs>: traffic unlimited"
 

@@ -39,12 +39,7 @@ t_ok "... xvifd still runs after" kill -0 "$XVIFD_PID"
 # once a connect (a guest reconnecting in a loop flooded dom0's log).
 be=/local/domain/0/backend/vif/$d/0
 for i in 1 2 3; do
-	kill -TERM "${GUEST_FE[1]}"; wait "${GUEST_FE[1]}" 2>/dev/null
-	t_wait 10 state_is "$be" 6
-	"$SIM" netfront --dir "$SIM_DIR" "$d" 0 --netns "${GUEST_NS[1]}" >>"$T_DIR/fe1.log" 2>&1 &
-	GUEST_FE[1]=$!
-	t_cleanup_add "w_stop ${GUEST_FE[1]}"
-	t_wait 10 state_is "$be" 4 || break
+	fe_restart 1 || break
 done
 t_eq "3 reconnects: connected again each time" "$i $(xenstore-read "$be/state")" "3 4"
 # (4 connects: once, or twice if they spanned more than 10 s.)
