@@ -104,7 +104,11 @@ xbus_advertise_txn(struct xvif *vif, uint32_t txn, void *arg)
 static int
 xbus_advertise(struct xvif *vif)
 {
-	return xbus_txn(vif, xbus_advertise_txn, NULL);
+	int rc;
+
+	if ((rc = xbus_txn(vif, xbus_advertise_txn, NULL)) == 0)
+		vif->vif_advertised = true;
+	return rc;
 }
 
 /*
@@ -171,6 +175,24 @@ xbus_fe_watch(struct xvif *vif, bool on)
 		(void)hv_xs_unwatch(hv, path, vif->vif_fe_token);
 		vif->vif_fe_watched = false;
 	}
+}
+
+/*
+ * Is vif's backend directory another one, removed and made again under
+ * the same domid and handle between two looks of ours (a detach, then an
+ * attach of the same devid, while we were busy)?  The toolstack's new
+ * directory has none of our features: one we wrote them to that lacks
+ * feature-rx-copy now is not the vif we hold, whose state, MAC, name and
+ * frontend are the old directory's.
+ */
+bool
+xbus_vif_renewed(struct xvif *vif)
+{
+	char buf[8];
+
+	/* A dead domain's vif: xbus_reborn's, when a new domain has the id. */
+	return vif->vif_advertised && !vif->vif_dead && xbus_read(vif,
+	    vif->vif_be, "feature-rx-copy", buf, sizeof(buf)) == -ENOENT;
 }
 
 void
@@ -511,6 +533,9 @@ xbus_reattach(struct xvif *vif)
 	    strcmp(buf, "4") != 0)
 		return false;
 	vif->vif_state = XenbusStateConnected;
+	/* The predecessor's features: ours now, for xbus_vif_renewed. */
+	vif->vif_advertised = xbus_read(vif, vif->vif_be, "feature-rx-copy",
+	    buf, sizeof(buf)) >= 0;
 	/* The frontend chose its queues from what our predecessor offered. */
 	if (xbus_read_uint(vif, vif->vif_be, "multi-queue-max-queues",
 	    XVIF_QUEUES_MAX, &mq) == 0 && mq > vif->vif_queues_max &&

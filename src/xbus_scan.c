@@ -55,7 +55,12 @@ xbus_scan_domain(struct xvifd *xd, unsigned long domid)
 	for (j = 0; j < nh; j++) {
 		if (proto_parse_uint(hs[j], 65535, &handle) < 0)
 			continue;
-		if ((vif = xbus_find(xd, domid, handle)) != NULL)
+		if ((vif = xbus_find(xd, domid, handle)) != NULL &&
+		    xbus_vif_renewed(vif)) {
+			xbus_vif_destroy(vif, "backend directory made anew");
+			vif = NULL;
+		}
+		if (vif != NULL)
 			vif->vif_seen = true;
 		else
 			xbus_vif_new(xd, (domid_t)domid, (unsigned int)handle);

@@ -321,6 +321,7 @@ struct xvif {
 	unsigned int		 vif_mtu;	/* what we set; a new TAP's 1500 */
 	int			 vif_state;	/* XenbusState we last wrote */
 	bool			 vif_refused;	/* bad setup: wait for removal */
+	bool			 vif_advertised;	/* our features written */
 	bool			 vif_dead;	/* refused: its domain died */
 	/*
 	 * The data path failed (a broken ring, a lost TAP): that queue
@@ -397,6 +398,7 @@ void	xbus_set_state(struct xvif *, int state);
 /* ... for xbus_scan.c: */
 void	xbus_vif_new(struct xvifd *, domid_t domid, unsigned int handle);
 void	xbus_vif_destroy(struct xvif *, const char *why);
+bool	xbus_vif_renewed(struct xvif *);
 void	xbus_reconcile(struct xvif *);
 bool	xbus_policy_key(struct xvif *, const char *key);
 

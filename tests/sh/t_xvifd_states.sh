@@ -214,6 +214,33 @@ t_eq "... and xvifctl" "$("$BUILD/xvifctl" --sim-dir "$SIM_DIR" --json show "xvi
 	python3 -c 'import json,sys; v = json.load(sys.stdin)["vifs"][0]; print(v["failed"], v["failed_why"])')" \
 	"True reading $fel/multi-queue-num-queues: Argument list too long"
 t_eq "... counted (connect_refusals)" "$(xvifd_counter "xvif${dl}i0" connect_refusals)" 1
+# The backend directory removed and made again under the same domid and
+# handle (a forced detach, then an attach of the same devid) while xvifd
+# looks away (stopped here): a new vif -- our features written, InitWait,
+# a netfront connects through it -- not the old one carried on, whose
+# state and keys were the old directory's (it wrote none to the new one,
+# and the attach waited for an InitWait that never came).
+da=$("$SIM" create --dir "$SIM_DIR" --name anew)
+"$SIM" attach --dir "$SIM_DIR" "$da" mac=00:16:3e:46:00:01 script="$T_DIR/hotplug" >/dev/null
+t_wait 5 state_is $be/$da/0 2
+kill -STOP "$XVIFD_PID"
+xenstore-rm $be/$da/0
+xenstore-rm /local/domain/$da/device/vif/0
+xenstore-rm /libxl/$da/device/vif/0
+"$SIM" attach --dir "$SIM_DIR" "$da" mac=00:16:3e:46:00:02 script="$T_DIR/hotplug" \
+	>"$T_DIR/anew.out" 2>&1 &
+ap=$!
+t_wait 5 xenstore-read $be/$da/0/mac >/dev/null
+kill -CONT "$XVIFD_PID"
+wait $ap
+t_eq "directory made anew while xvifd looked away: the attach sees InitWait" \
+	"$? $(xenstore-read $be/$da/0/state)" "0 2"
+t_ok "... our features written to it" xenstore-read $be/$da/0/feature-rx-copy
+t_ok "... said" grep -q "xvif${da}i0: backend directory made anew" "$T_DIR/xvifd.log"
+netns_add "$T_NS-an"
+"$SIM" netfront --dir "$SIM_DIR" "$da" 0 --netns "$T_NS-an" >"$T_DIR/fean.log" 2>&1 &
+t_cleanup_add "w_stop $!"
+t_ok "... and a netfront connects through it" t_wait 10 state_is $be/$da/0 4
 t_ok "guest 1 unaffected by all that" ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
 
 # Guest 2 destroyed in the middle of a transfer from the host.
