@@ -46,6 +46,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -133,14 +135,36 @@ priv_lock(const char *dir, pid_t *holder)
 		close(fd);
 		return rc;
 	}
-	/* Ours until we exit: the fd is never closed (nor inherited). */
+	/*
+	 * Ours until we exit: the fd is never closed (nor inherited).  The
+	 * pid is for the message of a second xvifd only: a state directory
+	 * too full to take it (a tmpfs /run) does not stop us.
+	 */
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, len, 0) != len) {
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, len, 0) != len)
+		return errno != 0 ? errno : EIO;
+	return 0;
+}
+
+int
+priv_lock_domain(const char *key)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = strlen(key);
+	int fd, rc;
+
+	if (len == 0 || len >= sizeof(sa.sun_path) - 1)
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path + 1, key, len);	/* abstract: a leading NUL */
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, (socklen_t)
+	    (offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0) {
 		rc = -errno;
 		close(fd);
 		return rc;
 	}
-	return 0;
+	return 0;	/* ours until we exit: never closed */
 }
 
 /* -- The state directory's owner. -- */

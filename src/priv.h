@@ -1,7 +1,7 @@
 /*
  * priv.h -- what xvifd may do once set up: one daemon per state directory
- * (a lock), the capabilities it keeps, the user it runs as, and the
- * syscalls it may make (a seccomp allow-list).  Called by xvifd.c only, in
+ * and per backend domain (two locks), the capabilities it keeps, the user
+ * it runs as, and the syscalls it may make (a seccomp allow-list).  Called by xvifd.c only, in
  * that order; >= 0 or -errno, no logging (xvifd.c reports).
  */
 #ifndef XVIF_PRIV_H
@@ -35,9 +35,21 @@ int	priv_group_lookup(const char *name, gid_t *);
  * Take the exclusive lock <dir>/xvifd.lock for the life of the process
  * (an flock(2) on an O_CLOEXEC fd that is never closed) and write our pid
  * into it.  -EWOULDBLOCK if another process holds it: *holder is then the
- * pid written there (0 if none could be read).
+ * pid written there (0 if none could be read).  A positive errno: the
+ * lock is ours, but the pid could not be written (a full directory).
  */
 int	priv_lock(const char *dir, pid_t *holder);
+
+/*
+ * The second lock, on what is served rather than on where its state is
+ * kept: an abstract AF_UNIX socket named key (a backend domain on one
+ * host), bound for the life of the process.  A lock file can be removed
+ * by hand, or another --state-dir given, and a second xvifd then took
+ * its own; no one can remove this name, and the kernel frees it with its
+ * holder.  Abstract names belong to a network namespace: key them to
+ * what two daemons in one namespace would share.  -EADDRINUSE if held.
+ */
+int	priv_lock_domain(const char *key);
 
 /*
  * Give the state directory, its lock, journals and control socket to

@@ -305,29 +305,54 @@ xvifd_nofile(void)
 }
 
 /*
- * One xvifd per backend domain: the lock in the state directory, taken
- * before any vif, TAP or journal is touched.  A second xvifd would find
- * every live vif's TAP busy and close the vif (error node, backend
- * Closing), which cuts a real guest off for good.
+ * One xvifd per backend domain, taken before any vif, TAP or journal is
+ * touched: a second xvifd would bind every live vif's event channels
+ * again and, refused, close the vif (error node, backend Closing), which
+ * cuts a real guest off for good.  Two locks: the state directory's
+ * file, whose holder's pid a second daemon can name; and the backend
+ * domain's own (priv_lock_domain), which a lock file removed by hand or
+ * another --state-dir does not escape.  On a simulated host the domain
+ * is keyed to the host's directory too: many hosts, each with a dom0.
  */
 static void
-xvifd_lock(const struct xvifd *xd)
+xvifd_lock(const struct xvifd *xd, const char *sim_dir)
 {
+	char key[96];
+	struct stat st;
 	pid_t holder;
 	int rc;
 
-	if ((rc = priv_lock(xd->xd_state_dir, &holder)) == 0)
-		return;
-	if (rc != -EWOULDBLOCK)
-		fatalx("lock %s/%s: %s", xd->xd_state_dir, PRIV_LOCK_NAME,
-		    strerror(-rc));
-	if (holder > 0)
+	if (sim_dir == NULL)
+		snprintf(key, sizeof(key), "xvifd/xen/backend-%u",
+		    xd->xd_self);
+	else if (stat(sim_dir, &st) == 0)
+		snprintf(key, sizeof(key), "xvifd/sim/%llx:%llx/backend-%u",
+		    (unsigned long long)st.st_dev,
+		    (unsigned long long)st.st_ino, xd->xd_self);
+	else
+		fatal("--sim-dir %s", sim_dir);
+	/* The file first: its holder's pid is the better message. */
+	if ((rc = priv_lock(xd->xd_state_dir, &holder)) > 0)
+		log_warnc(rc, "%s/%s: our pid not written (the lock is ours)",
+		    xd->xd_state_dir, PRIV_LOCK_NAME);
+	else if (rc == -EWOULDBLOCK && holder > 0)
 		fatalx("%s/%s is held by pid %ld: another xvifd serves this "
 		    "backend domain; not starting", xd->xd_state_dir,
 		    PRIV_LOCK_NAME, (long)holder);
-	fatalx("%s/%s is held by another process: another xvifd serves "
-	    "this backend domain; not starting", xd->xd_state_dir,
-	    PRIV_LOCK_NAME);
+	else if (rc == -EWOULDBLOCK)
+		fatalx("%s/%s is held by another process: another xvifd "
+		    "serves this backend domain; not starting",
+		    xd->xd_state_dir, PRIV_LOCK_NAME);
+	else if (rc < 0)
+		fatalx("lock %s/%s: %s", xd->xd_state_dir, PRIV_LOCK_NAME,
+		    strerror(-rc));
+	if ((rc = priv_lock_domain(key)) == -EADDRINUSE)
+		fatalx("another xvifd serves backend domain %u: it holds "
+		    "@%s (its lock file %s/%s was removed, or it has another "
+		    "--state-dir); not starting", xd->xd_self, key,
+		    xd->xd_state_dir, PRIV_LOCK_NAME);
+	if (rc < 0)
+		fatalx("lock @%s: %s", key, strerror(-rc));
 }
 
 /*
@@ -568,7 +593,7 @@ main(int argc, char **argv)
 	if ((rc = priv_check_dir(xd.xd_state_dir, uid, gid, dmode, foreign,
 	    sizeof(foreign))) < 0)
 		xvifd_state_refused(&xd, rc, o.o_user, foreign);
-	xvifd_lock(&xd);
+	xvifd_lock(&xd, o.o_sim_dir != NULL ? sim_dir : NULL);
 	xvifd_nofile();
 	if ((rc = ev_open(&xd.xd_ev)) < 0)
 		fatalx("event loop: %s", strerror(-rc));

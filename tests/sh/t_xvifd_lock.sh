@@ -1,7 +1,8 @@
 #!/bin/bash
 # One xvifd per backend domain.  A second xvifd on the same host (same
 # state directory) exits at once, non-zero, with one line naming the lock
-# file and the pid holding it, and touches no vif: the first one's guest
+# file and the pid holding it (with another state directory, or the lock
+# file removed, naming the backend domain's lock), and touches no vif: the first one's guest
 # keeps its Connected backend, its interface and its traffic, and the
 # first xvifd sees nothing happen.  The same with --daemon (the starter
 # exits with the failure).  The lock goes with its holder.
@@ -58,6 +59,25 @@ t_ok "second xvifd --daemon: the message reaches the starter's stderr" \
 untouched "second xvifd --daemon"
 t_eq "no xvifd left for this host but the first" \
 	"$(pgrep -f -- "xvifd --hv sim --sim-dir $SIM_DIR " | tr '\n' ' ')" "$XVIFD_PID "
+
+# Nor does another state directory, or the lock file removed by hand (a
+# "stale pid file" habit): the backend domain's own lock, an abstract
+# socket, refuses the second daemon before it binds anything.
+dom_msg="another xvifd serves backend domain 0: it holds @xvifd/sim/"
+n_log=$(wc -l <"$T_DIR/xvifd.log") n_fe=$(wc -l <"$T_DIR/fe4.log")
+second --state-dir "$T_DIR/other"
+t_eq "second xvifd, another --state-dir: exit 1" "$rc" 1
+t_ok "second xvifd, another --state-dir: one line naming the domain's lock" \
+	one_line "xvifd: $dom_msg"
+untouched "second xvifd, another --state-dir"
+
+n_log=$(wc -l <"$T_DIR/xvifd.log") n_fe=$(wc -l <"$T_DIR/fe4.log")
+rm "$lock"
+second
+t_eq "second xvifd, the lock file removed: exit 1" "$rc" 1
+t_ok "second xvifd, the lock file removed: one line naming the domain's lock" \
+	one_line "xvifd: $dom_msg.*lock file $lock was removed"
+untouched "second xvifd, the lock file removed"
 
 # The lock goes with its holder: a successor takes it, and re-attaches.
 old=$XVIFD_PID

@@ -47,4 +47,21 @@ n=$(grep -c "xvif${d}i0: response journal" "$T_DIR/xvifd.log")
 [ "$n" -ge 1 ] && [ "$n" -le 2 ] &&
 	t_pass "... the journal's failure said once per 10 s, not at each connect ($n)" ||
 	t_fail "... the journal's failure said once per 10 s, not at each connect" "$n lines for 4 connects" 
+
+# A start on a state directory already full (a first start, or the lock
+# file removed, with /run full): the lock is taken, only our pid does not
+# fit; that once stopped xvifd at every start, so no guest had a backend.
+kill -TERM "$XVIFD_PID"; wait "$XVIFD_PID"
+sed -i 's|&& exec "\$@"|\&\& head -c 1M /dev/zero >"\$0/fill" 2>/dev/null; exec "\$@"|' \
+	"$T_DIR/xvifd-on-tmpfs"
+: >"$T_DIR/xvifd.log"
+XVIFD=$T_DIR/xvifd-on-tmpfs xvifd_start --no-hotplug-wait --state-dir "$ST"
+t_ok "full before the start: xvifd says the lock has no pid" t_wait 5 grep -q \
+	"$ST/xvifd.lock: our pid not written (the lock is ours): No space left on device" \
+	"$T_DIR/xvifd.log"
+t_ok "... and re-attaches the vif" t_wait 10 grep -q "xvif${d}i0: re-attached" "$T_DIR/xvifd.log"
+# (fe_restart's new netfront made the guest's eth0 afresh: no address.)
+ip -n "${GUEST_NS[1]}" addr replace 169.254.1.2/24 dev eth0
+ip -n "${GUEST_NS[1]}" link set eth0 up
+t_ok "... which answers a ping" ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
 t_done
