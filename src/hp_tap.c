@@ -160,6 +160,36 @@ fail:
 	return rc;
 }
 
+/*
+ * The ifindex of the device tp's fd is attached to (its name as tun says
+ * it, looked up, and the name asked again: a rename in between is not
+ * taken for another device); 0 if it cannot be told.
+ */
+static unsigned int
+tap_attached_ifindex(const struct hptap *tp)
+{
+	struct ifreq a, b;
+	unsigned int ifindex;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (ioctl(tp->tp_fd, TUNGETIFF, &a) < 0 ||
+	    (ifindex = if_nametoindex(a.ifr_name)) == 0 ||
+	    ioctl(tp->tp_fd, TUNGETIFF, &b) < 0 ||
+	    strncmp(a.ifr_name, b.ifr_name, sizeof(a.ifr_name)) != 0)
+		return 0;
+	return ifindex;
+}
+
+/*
+ * Another fd on the vif's TAP, found by its ifindex.  TUNSETIFF attaches
+ * by name and makes the device if the name is free: with the TAP deleted
+ * (by hand, between two connections), or renamed between our look and
+ * the attach, it made a second, ownerless TAP that one queue of the vif
+ * used, and that any local user could open.  Such a device is not the
+ * vif's: closed (it goes, not persistent) and the queue refused, -ENODEV,
+ * as a TAP lost.
+ */
 static int
 tap_open_queue(struct hp *hp, struct hp **out)
 {
@@ -173,7 +203,10 @@ tap_open_queue(struct hp *hp, struct hp **out)
 		return -ENOMEM;
 	tp->tp_queue = tp->tp_mq = true;
 	tp->tp_ifindex = dev->tp_ifindex;
-	if ((rc = tap_attach(tp, &mq)) < 0 ||
+	if ((rc = tap_attach(tp, &mq)) == 0 &&
+	    tap_attached_ifindex(tp) != dev->tp_ifindex)
+		rc = -ENODEV;
+	if (rc < 0 ||
 	    (tp->tp_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
 		rc = rc < 0 ? rc : -errno;
 		tap_close(&tp->tp_hp, false);

@@ -487,28 +487,34 @@ vif_tap_fail(struct vif_queue *q, const char *op, int rc)
 
 /*
  * The control plane's turn: why the vif failed, from its first failed
- * queue.  False if none has (nothing to apply).
+ * queue, and whether its TAP is lost, from any: queue 0 failing on a bad
+ * ring while queue 1 met the TAP deleted must not keep the dead fd for
+ * the next connect.  False if none has failed (nothing to apply).
  */
 bool
 vif_failure(struct xvif *vif)
 {
 	struct vif_queue *q;
 	unsigned int i;
+	bool failed = false;
 
 	for (i = 0; i < vif->vif_nq; i++) {
 		q = &vif->vif_q[i];
 		if (!q->q_failed)
 			continue;
+		if (q->q_tap_lost)
+			vif->vif_tap_lost = true;
+		if (failed)
+			continue;
+		failed = true;
 		if (vif->vif_nq > 1)
 			snprintf(vif->vif_fail_why, sizeof(vif->vif_fail_why),
 			    "queue %u: %s", q->q_id, q->q_fail_why);
 		else
 			snprintf(vif->vif_fail_why, sizeof(vif->vif_fail_why),
 			    "%s", q->q_fail_why);
-		vif->vif_tap_lost = q->q_tap_lost;
-		return true;
 	}
-	return false;
+	return failed;
 }
 
 /* Errors of a TAP read or write that mean the TAP is gone for good. */

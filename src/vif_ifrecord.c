@@ -190,6 +190,7 @@ void
 vif_ifrecord_write(struct xvif *vif, const char *first)
 {
 	char path[XVIF_PATH_MAX + 16], line[64];
+	struct stat st;
 	int fd, ifindex, n;
 
 	if ((ifindex = hp_ifindex(vif->vif_hp)) <= 0)
@@ -199,7 +200,18 @@ vif_ifrecord_write(struct xvif *vif, const char *first)
 	ifrec_path(vif->vif_d, vif->vif_domid, vif->vif_handle, path,
 	    sizeof(path));
 	ifrec_earlier(vif, path, ifindex);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* Not blocking on a FIFO someone put there (ifrec_read does not
+	 * either): the main loop would stop with it.  A file, ours alone. */
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK, 0600);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_nlink != 1)) {
+		log_warnx("%s: interface record %s: not a file of ours (a "
+		    "FIFO, a device, a hard link): not written", vif->vif_tag,
+		    path);
+		close(fd);
+		return;
+	}
 	if (fd >= 0)
 		ifrec_fault(vif);
 	if (fd < 0 || write(fd, line, (size_t)n) != n ||

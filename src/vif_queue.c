@@ -122,6 +122,11 @@ vif_queue_connect(struct vif_queue *q, const struct vif_feq *fq)
 		q->q_hp = vif->vif_hp;
 	else if ((rc = hp_open_queue(vif->vif_hp, &q->q_hp)) < 0) {
 		q->q_hp = NULL;
+		/* The TAP is gone (deleted between two connections): the
+		 * next reset makes it again (xbus_tap), as for a loss in
+		 * flight, instead of failing on the dead fd again. */
+		if (vif_tap_gone(-rc))
+			vif->vif_tap_lost = true;
 		return vif_connect_fail(vif, q, rc, "interface %s",
 		    vif->vif_hp->hp_name);
 	}

@@ -241,6 +241,36 @@ t_ok "deleted tap: traffic again after the reset" \
     ip netns exec "$FNS" ping -c 2 -i 0.2 -W 2 -q 169.254.30.1
 good_pings "deleted tap"
 
+# Deleted between two connections of a 2-queue guest, when no queue
+# reads it: the next connect's second queue attached by name made a new,
+# ownerless TAP of that name (any local user could open it) and carried
+# its share of the guest's frames there.  Now that queue is refused as
+# the TAP lost, and the reset after makes the interface again.
+fe_up 50 --queues 2 --
+addr_up 50
+t_ok "deleted between connects: 2-queue guest up first" \
+    ip netns exec "$FNS" ping -c 2 -i 0.2 -W 2 -q 169.254.50.1
+kill -TERM "$FPID"; wait "$FPID" 2>/dev/null
+t_wait 10 state_is "$be/$FD/0" 6
+ip -n "$DOM0_NS" link del "xvif${FD}i0"
+"$SIM" netfront --dir "$SIM_DIR" "$FD" 0 --netns "$FNS" --queues 2 >>"$FLOG" 2>&1 &
+FPID=$!
+t_cleanup_add "w_stop $FPID 0"
+t_ok "deleted between connects: the second queue is refused, not put on a new TAP" \
+    t_wait 10 grep -q "xvif${FD}i0: queue 1: interface xvif${FD}i0: No such device" "$T_DIR/xvifd.log"
+t_ok "deleted between connects: a reset makes the interface again" \
+    t_wait 15 grep -q "xvif${FD}i0: interface xvif${FD}i0 made again" "$T_DIR/xvifd.log"
+t_wait 10 state_is "$be/$FD/0" 4
+t_ok "deleted between connects: the interface is the vif's, persistent" \
+    sh -c "ip -n $DOM0_NS -d link show xvif${FD}i0 | grep -q 'persist on'"
+ip -n "$DOM0_NS" addr add 169.254.50.1/24 dev "xvif${FD}i0"
+ip -n "$DOM0_NS" link set "xvif${FD}i0" up
+ip -n "$FNS" addr replace 169.254.50.2/24 dev eth0
+ip -n "$FNS" link set eth0 up
+t_ok "deleted between connects: traffic again on both queues' interface" \
+    ip netns exec "$FNS" ping -c 4 -i 0.2 -W 2 -q 169.254.50.1
+good_pings "deleted between connects"
+
 # -- 3. Frames and MTUs no ring can carry.
 # A TAP takes an MTU of up to 65521; a packet socket may send it a frame
 # of MTU + 14 + 4 if it carries an 802.1Q tag: 65539 bytes, more than

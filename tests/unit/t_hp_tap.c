@@ -262,9 +262,20 @@ t_queues(struct t_ctx *t)
 	T_EQ(t, hp_send(q[0], NULL, &iov, 1), sizeof(frame));
 	hp_close(q[0], false);
 	hp_close(q[2], false);
+	close(ps);
+	/*
+	 * The TAP deleted under the vif (no queue open but the first, whose
+	 * fd still holds the dead device), then another queue: refused as
+	 * lost, and no new device of that name -- TUNSETIFF by name made
+	 * an ownerless TAP any local user could open.
+	 */
+	T_REQUIRE(t, system("ip link del xvif5i0") == 0);
+	q[0] = NULL;
+	T_EQ(t, hp_open_queue(hp, &q[0]), -ENODEV);
+	T_TRUE(t, q[0] == NULL);
+	T_EQ(t, if_nametoindex("xvif5i0"), 0);
 	hp_close(hp, true);
 	T_EQ(t, if_nametoindex("xvif5i0"), 0);
-	close(ps);
 
 	/* Made single-queue by someone else: attached to, one queue. */
 	fd = open("/dev/net/tun", O_RDWR);
