@@ -25,6 +25,7 @@ struct ev {
 	bool			 ev_stopped;
 	struct ev_fd		*ev_fds;
 	struct ev_timer		*ev_timers;	/* unordered; few per vif */
+	uint64_t		 ev_round;	/* ev_run_timers' rounds */
 	/* The batch being dispatched, so that ev_fd_del can void entries. */
 	struct epoll_event	 ev_batch[EV_BATCH];
 	int			 ev_nbatch;
@@ -159,6 +160,7 @@ ev_timer_arm(struct ev *ev, struct ev_timer *t, unsigned int ms)
 {
 	ev_timer_cancel(ev, t);
 	t->et_due_ms = ev_now_ms() + ms;
+	t->et_round = ev->ev_round;
 	t->et_armed = true;
 	t->et_next = ev->ev_timers;
 	ev->ev_timers = t;
@@ -187,25 +189,28 @@ ev_wait_ms(struct ev *ev, int max_ms)
 	return best > 60000 ? 60000 : (int)best;
 }
 
-/* Fire every due timer; a callback may re-arm or cancel any timer. */
+/*
+ * Fire every due timer armed before this round; a callback may re-arm or
+ * cancel any timer.  One re-armed (for 0 ms) inside a callback of this
+ * round waits for the next: it neither spins nor, firing again and again
+ * within the same millisecond, keeps the other due timers of the loop
+ * waiting -- a busy queue's kick timer once held its siblings' credit and
+ * back-off timers for seconds.
+ */
 static int
 ev_run_timers(struct ev *ev)
 {
-	uint64_t now;
+	uint64_t now, round;
 	struct ev_timer *t;
-	int n = 0, max = 0;
+	int n = 0;
 
 	if (ev->ev_timers == NULL)
 		return 0;
 	now = ev_now_ms();
-
-	/* At most as many firings as armed timers: one re-armed for 0 ms
-	 * inside its callback waits for the next round instead of spinning. */
-	for (t = ev->ev_timers; t != NULL; t = t->et_next)
-		max++;
+	round = ev->ev_round++;		/* armed from now on: the next round */
 again:
-	for (t = ev->ev_timers; t != NULL && n < max; t = t->et_next) {
-		if (t->et_due_ms > now)
+	for (t = ev->ev_timers; t != NULL; t = t->et_next) {
+		if (t->et_due_ms > now || t->et_round > round)
 			continue;
 		ev_timer_cancel(ev, t);
 		t->et_fn(t->et_arg);

@@ -20,6 +20,7 @@ struct ev_timer {
 	ev_timer_fn	*et_fn;
 	void		*et_arg;	/* borrowed */
 	uint64_t	 et_due_ms;
+	uint64_t	 et_round;	/* the loop's timer round it was armed in */
 	bool		 et_armed;
 	struct ev_timer	*et_next;
 };

@@ -104,6 +104,20 @@ t_timers(struct t_ctx *t)
 	T_EQ(t, norder, 4);
 	ev_timer_cancel(ev, &p1.tm);
 	T_EQ(t, ev_run_once(ev, 0), 0);
+	/*
+	 * Nor does it keep another due timer waiting: p1 (first in the
+	 * list, re-arming itself) and p2 both fire in the first round.  By
+	 * a count of firings it once fired twice within the millisecond,
+	 * and p2 waited for a round in which the clock had moved on.
+	 */
+	norder = 0;
+	ev_timer_arm(ev, &p2.tm, 0);
+	ev_timer_arm(ev, &p1.tm, 0);
+	T_EQ(t, ev_run_once(ev, 0), 2);
+	T_EQ(t, norder, 2);
+	T_EQ(t, order[0], 1);
+	T_EQ(t, order[1], 2);
+	ev_timer_cancel(ev, &p1.tm);
 	ev_close(ev);
 }
 
