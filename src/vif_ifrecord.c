@@ -151,6 +151,40 @@ ifrec_earlier(struct xvif *vif, const char *path, int ifindex)
 }
 
 /*
+ * The interface a predecessor served this vif with, renamed since (by
+ * hand, while no xvifd ran; renames while it runs are followed by
+ * ifindex): its name now, in buf (IF_NAMESIZE), or NULL.  By the vif's
+ * record: that ifindex is there under another name than the final one,
+ * the record is this vif's (that final name), and no vif of ours holds it.
+ * Asked for a vif a predecessor served only (xbus_first_name): a new
+ * vif's record is an earlier vif's (ifrec_earlier).  Without it, the
+ * restart made a fresh TAP of the old name -- no address, no bridge port,
+ * no hotplug script to run -- and the guest was cut off, "re-attached".
+ */
+const char *
+vif_ifrecord_renamed(struct xvif *vif, char *buf)
+{
+	char path[XVIF_PATH_MAX + 16], first[IF_NAMESIZE], final[IF_NAMESIZE];
+	int ifindex;
+
+	ifrec_path(vif->vif_d, vif->vif_domid, vif->vif_handle, path,
+	    sizeof(path));
+	if (ifrec_read(path, &ifindex, first, final) < 0 ||
+	    strcmp(final, vif->vif_name) != 0 ||
+	    if_indextoname((unsigned int)ifindex, buf) == NULL ||
+	    strcmp(buf, final) == 0 ||
+	    ifrec_holder(vif->vif_d, ifindex) != NULL)
+		return NULL;
+	/* (Under the name it was opened with: not renamed, or renamed by
+	 * hand already before -- the record then has that name first.) */
+	if (strcmp(buf, first) != 0)
+		log_info("%s: its interface %s is %s now (renamed while no "
+		    "xvifd ran): that one is the vif's", vif->vif_tag, first,
+		    buf);
+	return buf;
+}
+
+/*
  * Fault injection, in the test build only (xvifd-faults; the product has
  * no such point): XVIFD_TEST_KILL_AT_IFRECORD=D kills the daemon when it
  * has opened domain D's record and written nothing yet -- where a record

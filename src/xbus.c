@@ -124,8 +124,15 @@ static const char *
 xbus_first_name(struct xvif *vif, char *buf, size_t len)
 {
 	unsigned long st;
+	const char *renamed;
 	char s[16];
 
+	/* A restart (a predecessor served the vif: InitWait or on) that
+	 * finds the vif's interface renamed since: that one, by its record. */
+	if (len >= IF_NAMESIZE && xbus_read_uint(vif, vif->vif_be, "state",
+	    XenbusStateClosed, &st) == 0 && st >= XenbusStateInitWait &&
+	    (renamed = vif_ifrecord_renamed(vif, buf)) != NULL)
+		return renamed;
 	/*
 	 * An interface of the final name is the one a predecessor made and
 	 * the script renamed (and bridged): a restart in InitWait must take
@@ -549,8 +556,14 @@ xbus_reattach(struct xvif *vif)
 		return true;
 	}
 	/* The interface as it is named now (a script may not have). */
-	log_info("%s: re-attached to %s", vif->vif_tag,
-	    vif->vif_hp->hp_name);
+	if (vif->vif_hp->hp_reattached)
+		log_info("%s: re-attached to %s", vif->vif_tag,
+		    vif->vif_hp->hp_name);
+	else
+		log_warnx("%s: re-attached, to a new interface %s: its own "
+		    "was gone (deleted while no xvifd ran); no hotplug script "
+		    "runs for it: bridge or address it again", vif->vif_tag,
+		    vif->vif_hp->hp_name);
 	return true;
 }
 

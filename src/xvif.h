@@ -497,6 +497,7 @@ void	vif_journal_push_rx(struct vif_queue *, int *notify);
 /* vif_ifrecord.c: which interface is a vif's, for a vif gone meanwhile. */
 void	vif_ifrecord_write(struct xvif *, const char *first);
 void	vif_ifrecord_remove(struct xvif *);
+const char *vif_ifrecord_renamed(struct xvif *, char *buf);
 bool	vif_ifrecord_take_up(struct xvifd *, unsigned int domid,
 	    unsigned int handle, const char *path);
 

@@ -47,6 +47,50 @@ t_wait 10 sh -c "grep -c 're-attached' '$T_DIR/xvifd.log' | grep -q 2" \
 t_ok "ping both ways after restarts" sh -c "ip netns exec $g ping -c 2 -i 0.2 -W 2 -q 169.254.3.1 && ip netns exec $DOM0_NS ping -c 2 -i 0.2 -W 2 -q 169.254.3.2"
 tcp_check "tcp host -> guest after restarts" "$DOM0_NS" "$g" 169.254.3.2 8
 
+# Renamed by hand while no xvifd ran (its address kept): the restart
+# re-attaches to it by its record, where it made a fresh TAP of the old
+# name -- no address, no bridge port -- and cut the guest off.  Again at
+# the next restart, when the record names it so.
+w_stop "$XVIFD_PID"
+ip -n "$DOM0_NS" link set "xvif${d}i0" down
+ip -n "$DOM0_NS" link set "xvif${d}i0" name xvguest3
+ip -n "$DOM0_NS" link set xvguest3 up
+# log_has N PATTERN: at least N lines of xvifd's log match (a later start's).
+log_has() { [ "$(grep -c -e "$2" "$T_DIR/xvifd.log")" -ge "$1" ]; }
+for n in 1 2; do
+	xvifd_start --no-hotplug-wait
+	t_ok "renamed while stopped ($n): re-attached to it" t_wait 10 \
+		log_has $n "xvif${d}i0: re-attached to xvguest3"
+	t_not "... no new interface of the old name" ip -n "$DOM0_NS" link show "xvif${d}i0"
+	t_ok "... the guest is reached through it" \
+		ip netns exec "$g" ping -c 2 -i 0.2 -W 2 -q 169.254.3.1
+	w_stop "$XVIFD_PID"
+done
+ip -n "$DOM0_NS" link set xvguest3 down
+ip -n "$DOM0_NS" link set xvguest3 name "xvif${d}i0"
+ip -n "$DOM0_NS" link set "xvif${d}i0" up
+
+# A FIFO put in place of the vif's record: the record's writer blocked
+# in open(2) for ever, and with it the whole control plane.
+rm "$SIM_DIR/xvifd/$d.0.if"
+mkfifo -m 0600 "$SIM_DIR/xvifd/$d.0.if"
+chown --reference="$SIM_DIR/xvifd" "$SIM_DIR/xvifd/$d.0.if"	# xvifd's user's
+n=$(grep -c "xvif${d}i0: re-attached to xvif${d}i0" "$T_DIR/xvifd.log")
+xvifd_start --no-hotplug-wait
+t_ok "a FIFO for a record: re-attached all the same" t_wait 10 \
+	log_has $((n + 1)) "xvif${d}i0: re-attached to xvif${d}i0"
+t_ok "... and said" grep -q "xvif${d}i0: interface record $SIM_DIR/xvifd/$d.0.if" \
+	"$T_DIR/xvifd.log"
+t_ok "... the control plane answers" "$PWD/$BUILD/xvifctl" --sim-dir "$SIM_DIR" list
+
+# Deleted while no xvifd ran: a new interface, and the admin told that
+# it has no address or bridge port (once, it said "re-attached").
+w_stop "$XVIFD_PID"
+ip -n "$DOM0_NS" link del "xvif${d}i0"
+xvifd_start --no-hotplug-wait
+t_ok "deleted while stopped: a new interface, said as such" t_wait 10 \
+	grep -q "xvif${d}i0: re-attached, to a new interface xvif${d}i0: its own was gone" "$T_DIR/xvifd.log"
+
 # Restarted while a detach is under way: libxl wrote online=0 and
 # Closing and waits for Closed.  The new xvifd ends it -- Closed once the
 # frontend is, the interface gone with the vif -- where it once ignored
