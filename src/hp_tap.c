@@ -123,6 +123,27 @@ tap_new(const char *ifname)
 	return tp;
 }
 
+/*
+ * The ifindex of the device tp's fd is attached to (its name as tun says
+ * it, looked up, and the name asked again: a rename in between is not
+ * taken for another device); 0 if it cannot be told.
+ */
+static unsigned int
+tap_attached_ifindex(const struct hptap *tp)
+{
+	struct ifreq a, b;
+	unsigned int ifindex;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (ioctl(tp->tp_fd, TUNGETIFF, &a) < 0 ||
+	    (ifindex = if_nametoindex(a.ifr_name)) == 0 ||
+	    ioctl(tp->tp_fd, TUNGETIFF, &b) < 0 ||
+	    strncmp(a.ifr_name, b.ifr_name, sizeof(a.ifr_name)) != 0)
+		return 0;
+	return ifindex;
+}
+
 static int
 tap_open(const char *ifname, struct hp **out)
 {
@@ -146,7 +167,10 @@ tap_open(const char *ifname, struct hp **out)
 		rc = -errno;
 		goto fail;
 	}
-	tp->tp_ifindex = if_nametoindex(ifname);
+	/* The device the fd is on, not whatever has the name by now (a
+	 * hotplug script's rename may come at any time). */
+	if ((tp->tp_ifindex = tap_attached_ifindex(tp)) == 0)
+		tp->tp_ifindex = if_nametoindex(ifname);
 	/* tun's MAX_TAP_QUEUES */
 	tp->tp_hp.hp_queues_max = tp->tp_mq ? 256 : 1;
 	*out = &tp->tp_hp;
@@ -158,27 +182,6 @@ fail:
 	 */
 	tap_close(&tp->tp_hp, !tp->tp_hp.hp_reattached);
 	return rc;
-}
-
-/*
- * The ifindex of the device tp's fd is attached to (its name as tun says
- * it, looked up, and the name asked again: a rename in between is not
- * taken for another device); 0 if it cannot be told.
- */
-static unsigned int
-tap_attached_ifindex(const struct hptap *tp)
-{
-	struct ifreq a, b;
-	unsigned int ifindex;
-
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	if (ioctl(tp->tp_fd, TUNGETIFF, &a) < 0 ||
-	    (ifindex = if_nametoindex(a.ifr_name)) == 0 ||
-	    ioctl(tp->tp_fd, TUNGETIFF, &b) < 0 ||
-	    strncmp(a.ifr_name, b.ifr_name, sizeof(a.ifr_name)) != 0)
-		return 0;
-	return ifindex;
 }
 
 /*
