@@ -152,6 +152,9 @@ static void
 ctl_put_queue(struct ctl_buf *b, const struct xvif *vif,
     const struct vif_queue *q)
 {
+	uint64_t cnt[VIF_QUEUE_COUNTERS];
+	unsigned int c;
+
 	ctl_buf_str(b, "queue");
 	ctl_buf_kv(b, "vif", vif->vif_name);
 	ctl_buf_kvu(b, "id", q->q_id);
@@ -175,7 +178,9 @@ ctl_put_queue(struct ctl_buf *b, const struct xvif *vif,
 	ctl_buf_kvu(b, "rx_stalled",
 	    __atomic_load_n(&q->q_rx_stalled, __ATOMIC_RELAXED));
 	ctl_buf_str(b, "\n");
-	ctl_put_counters(b, vif, (int)q->q_id, q->q_cnt);
+	for (c = 0; c < VIF_QUEUE_COUNTERS; c++)
+		cnt[c] = vif_cnt_get(q, c);
+	ctl_put_counters(b, vif, (int)q->q_id, cnt);
 }
 
 /*

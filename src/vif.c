@@ -407,7 +407,7 @@ vif_counters(const struct xvif *vif, uint64_t out[VIF_COUNTER_MAX])
 	memcpy(out, vif->vif_cnt, sizeof(vif->vif_cnt));
 	for (i = 0; i < vif->vif_nq; i++)
 		for (c = 0; c < VIF_QUEUE_COUNTERS; c++)
-			out[c] += vif->vif_q[i].q_cnt[c];
+			out[c] += vif_cnt_get(&vif->vif_q[i], c);
 }
 
 void
@@ -416,7 +416,7 @@ vif_guest_err(struct vif_queue *q, enum vif_counter c, const char *fmt, ...)
 	char msg[256];
 	va_list ap;
 
-	q->q_cnt[c]++;
+	vif_cnt_add(q, c, 1);
 	if (!log_ratecheck(&q->q_rate, XVIF_LOG_INTERVAL))
 		return;
 	va_start(ap, fmt);

@@ -195,7 +195,7 @@ vif_notify_port(struct vif_queue *q, uint32_t port)
 {
 	if (port != HV_PORT_NONE &&
 	    hv_evt_notify(q->q_vif->vif_d->xd_hv, q->q_evt, port) == 0)
-		q->q_cnt[VIF_EVT_OUT]++;
+		vif_cnt_add(q, VIF_EVT_OUT, 1);
 }
 
 /* Notify the frontend of TX responses (its TX channel, or the one). */
@@ -423,7 +423,7 @@ vif_evt_fired(struct vif_queue *q, unsigned int fired)
 	enum vif_evt_got got;
 	unsigned int delay;
 
-	q->q_cnt[VIF_EVT_IN]++;
+	vif_cnt_add(q, VIF_EVT_IN, 1);
 	got = vif_evt_work(q);
 	/*
 	 * Failed (or stopped): its channels stay masked until the control
@@ -441,7 +441,7 @@ vif_evt_fired(struct vif_queue *q, unsigned int fired)
 		q->q_evt_spurious = 0;
 		delay = 0;
 	} else {
-		q->q_cnt[VIF_EVT_SPURIOUS]++;
+		vif_cnt_add(q, VIF_EVT_SPURIOUS, 1);
 		delay = vif_evt_backoff(q);
 	}
 	if (delay > 0) {

@@ -138,8 +138,8 @@ vif_rx_flush(struct vif_queue *q, unsigned int nframes, unsigned int nsegs)
 		return;
 	rc = hv_gnt_copy(q->q_vif->vif_d->xd_hv, q->q_vif->vif_domid,
 	    HV_TO_GUEST, w->w_rx_gc, nsegs);
-	q->q_cnt[VIF_GNT_CALLS]++;
-	q->q_cnt[VIF_GNT_OPS] += nsegs;
+	vif_cnt_add(q, VIF_GNT_CALLS, 1);
+	vif_cnt_add(q, VIF_GNT_OPS, nsegs);
 	for (i = 0; i < nframes; i++) {
 		rf = &w->w_rx_frames[i];
 		for (j = 0; rc == 0 && j < rf->rf_nsegs; j++)
@@ -153,7 +153,7 @@ vif_rx_flush(struct vif_queue *q, unsigned int nframes, unsigned int nsegs)
 			for (; rc == 0 && j < rf->rf_nsegs; j++)
 				if (w->w_rx_gc[rf->rf_seg0 + j].gc_status !=
 				    GNTST_okay)
-					q->q_cnt[VIF_RX_BAD]++;
+					vif_cnt_add(q, VIF_RX_BAD, 1);
 			vif_guest_err(q, VIF_RX_GNT_ERR,
 			    "rx: grant copy to ref %u: %s", gc->gc_ref,
 			    rc < 0 ? strerror(-rc) : hv_gntst_str(gc->gc_status));
@@ -161,12 +161,12 @@ vif_rx_flush(struct vif_queue *q, unsigned int nframes, unsigned int nsegs)
 			continue;
 		}
 		vif_rx_respond_frame(q, rf, true);
-		q->q_cnt[VIF_RX_FRAMES]++;
-		q->q_cnt[VIF_RX_BYTES] += rf->rf_len;
+		vif_cnt_add(q, VIF_RX_FRAMES, 1);
+		vif_cnt_add(q, VIF_RX_BYTES, rf->rf_len);
 		if (rf->rf_meta.rm_flags & NETRXF_csum_blank)
-			q->q_cnt[VIF_RX_CSUM_BLANK]++;
+			vif_cnt_add(q, VIF_RX_CSUM_BLANK, 1);
 		if (rf->rf_meta.rm_gso_type != 0)
-			q->q_cnt[VIF_RX_GSO]++;
+			vif_cnt_add(q, VIF_RX_GSO, 1);
 	}
 	vif_journal_push_rx(q, &notify);
 	if (notify)
@@ -280,7 +280,7 @@ vif_rx_drain(struct vif_queue *q)
 		if (n > 0)
 			dropped += (unsigned int)n;
 	} while (n == XVIF_RX_BATCH_FRAMES && dropped < VIF_RX_DRAIN_MAX);
-	q->q_cnt[VIF_RX_NO_SLOTS] += dropped - 1;
+	vif_cnt_add(q, VIF_RX_NO_SLOTS, dropped - 1);
 	vif_guest_err(q, VIF_RX_NO_SLOTS, "rx: %u frames dropped: queued "
 	    "for a stalled guest for %u s", dropped, XVIF_RX_STALL_MS / 1000);
 	if (n < 0 && vif_tap_gone((int)-n)) {
@@ -321,7 +321,7 @@ vif_rx_starve(struct vif_queue *q)
 		vif_evt_release(q);
 	if (q->q_rx_starved_since == 0) {
 		q->q_rx_starved_since = now;
-		q->q_cnt[VIF_RX_SLOT_WAITS]++;
+		vif_cnt_add(q, VIF_RX_SLOT_WAITS, 1);
 	}
 	if (q->q_rx_stalled && vif_rx_slots_wait(q, 1)) {
 		vif_rx_ready(q);
@@ -339,9 +339,9 @@ vif_rx_starve(struct vif_queue *q)
 			return true;
 		}
 		if (!q->q_rx_stalled) {
-			q->q_cnt[VIF_RX_NO_SLOTS]++;
+			vif_cnt_add(q, VIF_RX_NO_SLOTS, 1);
 			vif_queue_stall(q, true);
-			q->q_cnt[VIF_RX_STALLS]++;
+			vif_cnt_add(q, VIF_RX_STALLS, 1);
 			log_warnx("%s: guest rx stalled", q->q_tag);
 		} else if (!vif_rx_drain(q))
 			return false;
@@ -482,7 +482,7 @@ vif_rx_offload(struct vif_queue *q, uint8_t *buf, uint32_t len,
 		if (m->rm_gso_type != 0 || proto_csum_finish(buf, len,
 		    vh->csum_start, vh->csum_offset) != NULL)
 			return false;
-		q->q_cnt[VIF_RX_CSUM_FILLED]++;
+		vif_cnt_add(q, VIF_RX_CSUM_FILLED, 1);
 		m->rm_flags = NETRXF_data_validated;
 	} else if (vh->flags & VIRTIO_NET_HDR_F_DATA_VALID)
 		m->rm_flags = NETRXF_data_validated;
@@ -497,16 +497,16 @@ static bool
 vif_rx_accept(struct vif_queue *q, struct hp_rxbuf *rb, struct vif_rxmeta *m)
 {
 	if (rb->rb_len > XVIF_FRAME_MAX) {
-		q->q_cnt[VIF_RX_OVERSIZE]++;
+		vif_cnt_add(q, VIF_RX_OVERSIZE, 1);
 		return false;
 	}
 	if (rb->rb_len > XVIF_PAGE_SIZE && !q->q_vif->vif_fe.fe_sg) {
-		q->q_cnt[VIF_RX_TOO_BIG]++;
+		vif_cnt_add(q, VIF_RX_TOO_BIG, 1);
 		return false;
 	}
 	if (!vif_rx_offload(q, rb->rb_buf, (uint32_t)rb->rb_len, &rb->rb_vh,
 	    m)) {
-		q->q_cnt[VIF_RX_OFFLOAD_DROP]++;
+		vif_cnt_add(q, VIF_RX_OFFLOAD_DROP, 1);
 		return false;
 	}
 	return true;
@@ -598,7 +598,7 @@ vif_rx_next(struct vif_queue *q, struct vif_rxsrc *rs, uint32_t avail,
 			rs->rs_empty = (unsigned int)n < k;
 			if (n == 0)
 				return 0;
-			q->q_cnt[VIF_RX_TAP_READS]++;
+			vif_cnt_add(q, VIF_RX_TAP_READS, 1);
 			rs->rs_got += (unsigned int)n;
 		}
 		rb = &w->w_rx_bufs[rs->rs_next++];
@@ -620,7 +620,7 @@ vif_rx_hold(struct vif_queue *q, const uint8_t *buf, uint32_t len)
 	if (buf != q->q_rx_hold) {
 		if (q->q_rx_hold == NULL &&
 		    (q->q_rx_hold = malloc(XVIF_RX_FRAME_SLOT)) == NULL) {
-			q->q_cnt[VIF_RX_NO_SLOTS]++;
+			vif_cnt_add(q, VIF_RX_NO_SLOTS, 1);
 			return false;
 		}
 		memcpy(q->q_rx_hold, buf, len);

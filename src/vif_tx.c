@@ -102,17 +102,17 @@ vif_tx_offload(struct vif_queue *q, struct vif_txframe *tf,
 		    VIRTIO_NET_HDR_GSO_TCPV4;
 		vh->gso_size = pk->pk_gso.u.gso.size;
 		vh->hdr_len = (uint16_t)(l4.l4_off + l4.l4_hlen);
-		q->q_cnt[VIF_TX_GSO]++;
+		vif_cnt_add(q, VIF_TX_GSO, 1);
 		/* A GSO frame is always partial (netback's checksum_setup). */
 		if (!(pk->pk_flags & NETTXF_csum_blank)) {
 			proto_csum_pseudo(tf->tf_buf, &l4);
-			q->q_cnt[VIF_TX_GSO_FIXUP]++;
+			vif_cnt_add(q, VIF_TX_GSO_FIXUP, 1);
 		}
 	}
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh->csum_start = (uint16_t)l4.l4_off;
 	vh->csum_offset = l4.l4_csum_off;
-	q->q_cnt[VIF_TX_CSUM_OFFLOAD]++;
+	vif_cnt_add(q, VIF_TX_CSUM_OFFLOAD, 1);
 	return NULL;
 }
 
@@ -159,15 +159,15 @@ vif_tx_send(struct vif_queue *q, unsigned int nout)
 	for (i = 0; i < nout; i++) {
 		ob = &w->w_tx_out[i];
 		if (ob->tb_res < 0) {
-			q->q_cnt[VIF_TX_HOST_DROP]++;
+			vif_cnt_add(q, VIF_TX_HOST_DROP, 1);
 			if (!failed && vif_tap_gone((int)-ob->tb_res)) {
 				vif_tap_fail(q, "write", (int)-ob->tb_res);
 				failed = true;
 			}
 			continue;
 		}
-		q->q_cnt[VIF_TX_FRAMES]++;
-		q->q_cnt[VIF_TX_BYTES] += ob->tb_len;
+		vif_cnt_add(q, VIF_TX_FRAMES, 1);
+		vif_cnt_add(q, VIF_TX_BYTES, ob->tb_len);
 	}
 }
 
@@ -186,8 +186,8 @@ vif_tx_flush(struct vif_queue *q)
 	if (w->w_tx_nsegs > 0) {
 		rc = hv_gnt_copy(q->q_vif->vif_d->xd_hv, q->q_vif->vif_domid,
 		    HV_FROM_GUEST, w->w_tx_gc, w->w_tx_nsegs);
-		q->q_cnt[VIF_GNT_CALLS]++;
-		q->q_cnt[VIF_GNT_OPS] += w->w_tx_nsegs;
+		vif_cnt_add(q, VIF_GNT_CALLS, 1);
+		vif_cnt_add(q, VIF_GNT_OPS, w->w_tx_nsegs);
 	}
 	for (i = 0; i < w->w_tx_nframes; i++) {
 		tf = &w->w_tx_frames[i];
@@ -286,7 +286,7 @@ vif_tx_credit(struct vif_queue *q, uint32_t len)
 		return true;
 	if ((wait = vif_credit_take(&q->q_credit, len, ev_now_us())) == 0)
 		return true;
-	q->q_cnt[VIF_TX_RATE_WAITS]++;
+	vif_cnt_add(q, VIF_TX_RATE_WAITS, 1);
 	q->q_tx_waiting = true;
 	if (wait != VIF_CREDIT_NEVER)
 		ev_timer_arm(vif_q_ev(q), &q->q_credit_timer,

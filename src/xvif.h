@@ -306,6 +306,27 @@ struct vif_queue {
 #define Q_FIRED_TX	1u
 #define Q_FIRED_RX	2u
 
+/*
+ * A queue's counters have one writer, its worker, and are read by the
+ * control thread (xvifctl, SIGUSR1) while it runs: relaxed atomic loads
+ * and stores, which on x86-64 are the plain moves a ++ was, without the
+ * data race (nor a torn 64-bit value on a 32-bit dom0).  No locked add:
+ * no other thread writes them.
+ */
+static inline void
+vif_cnt_add(struct vif_queue *q, unsigned int c, uint64_t n)
+{
+	__atomic_store_n(&q->q_cnt[c],
+	    __atomic_load_n(&q->q_cnt[c], __ATOMIC_RELAXED) + n,
+	    __ATOMIC_RELAXED);
+}
+
+static inline uint64_t
+vif_cnt_get(const struct vif_queue *q, unsigned int c)
+{
+	return __atomic_load_n(&q->q_cnt[c], __ATOMIC_RELAXED);
+}
+
 /* One guest vif: its control-plane state and, while connected, queues. */
 struct xvif {
 	struct xvifd		*vif_d;		/* parent */

@@ -462,15 +462,17 @@ xvifd_dump_vif(const struct xvif *vif)
 {
 	uint64_t cnt[VIF_COUNTER_MAX];
 	char line[1536];	/* 33 counters of 20 digits fit */
-	unsigned int i;
+	unsigned int i, c;
 
 	vif_counters(vif, cnt);
 	xvifd_format_counters(cnt, VIF_COUNTER_MAX, line, sizeof(line));
 	log_info("%s: %s %s%s", vif->vif_tag, vif->vif_name,
 	    xbus_state_name(vif->vif_state), line);
 	for (i = 0; vif->vif_nq > 1 && i < vif->vif_nq; i++) {
-		xvifd_format_counters(vif->vif_q[i].q_cnt, VIF_QUEUE_COUNTERS,
-		    line, sizeof(line));
+		for (c = 0; c < VIF_QUEUE_COUNTERS; c++)
+			cnt[c] = vif_cnt_get(&vif->vif_q[i], c);
+		xvifd_format_counters(cnt, VIF_QUEUE_COUNTERS, line,
+		    sizeof(line));
 		log_info("%s:%s", vif->vif_q[i].q_tag, line);
 	}
 }
