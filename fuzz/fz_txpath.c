@@ -398,7 +398,7 @@ fz_round(unsigned int action, unsigned int rate_mode)
 	RING_IDX cons0 = q->q_txr.req_cons, rsp0 = q->q_txr.rsp_prod_pvt;
 	RING_IDX event = rsp0 + (action >> 3);
 	unsigned int notified0 = fz_notified, taken0 = fz_hp.h_taken;
-	uint64_t frames0 = q->q_cnt[VIF_TX_FRAMES];
+	uint64_t frames0 = vif_cnt_get(q, VIF_TX_FRAMES);
 	bool gone0 = fz_hp.h_gone;
 	unsigned int k;
 
@@ -426,7 +426,7 @@ fz_round(unsigned int action, unsigned int rate_mode)
 	/* A push past rsp_event, and the guest was told. */
 	if (q->q_txr.rsp_prod_pvt - event < q->q_txr.rsp_prod_pvt - rsp0)
 		assert(fz_notified > notified0);
-	assert(q->q_cnt[VIF_TX_FRAMES] - frames0 == fz_hp.h_taken - taken0);
+	assert(vif_cnt_get(q, VIF_TX_FRAMES) - frames0 == fz_hp.h_taken - taken0);
 	if (!q->q_connected) {
 		assert(q->q_failed && q->q_vif->vif_fail_pending);
 		assert(!q->q_tx_waiting &&
