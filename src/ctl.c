@@ -25,6 +25,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,13 +108,13 @@ ctl_bad(struct ctl *c, const char *why)
 
 /* A counters record: a vif's totals, or (q >= 0) queue q's own. */
 static void
-ctl_put_counters(struct ctl_buf *b, const struct xvif *vif, int q,
+ctl_put_counters(struct ctl_buf *b, const char *name, int q,
     const uint64_t *cnt)
 {
 	int i, n = q >= 0 ? VIF_QUEUE_COUNTERS : VIF_COUNTER_MAX;
 
 	ctl_buf_str(b, "counters");
-	ctl_buf_kv(b, "vif", vif->vif_name);
+	ctl_buf_kv(b, "vif", name);
 	if (q >= 0)
 		ctl_buf_kvu(b, "queue", (unsigned int)q);
 	for (i = 0; i < n; i++)
@@ -149,14 +150,14 @@ ctl_ring_backlog(const void *sring_prod, RING_IDX cons, unsigned int size)
 }
 
 static void
-ctl_put_queue(struct ctl_buf *b, const struct xvif *vif,
+ctl_put_queue(struct ctl_buf *b, const struct xvif *vif, const char *name,
     const struct vif_queue *q)
 {
 	uint64_t cnt[VIF_QUEUE_COUNTERS];
 	unsigned int c;
 
 	ctl_buf_str(b, "queue");
-	ctl_buf_kv(b, "vif", vif->vif_name);
+	ctl_buf_kv(b, "vif", name);
 	ctl_buf_kvu(b, "id", q->q_id);
 	ctl_buf_kvu(b, "worker", q->q_worker != NULL ? q->q_worker->wk_id : 0);
 	ctl_buf_kvu(b, "evtchn_tx", q->q_port_tx);
@@ -180,7 +181,7 @@ ctl_put_queue(struct ctl_buf *b, const struct xvif *vif,
 	ctl_buf_str(b, "\n");
 	for (c = 0; c < VIF_QUEUE_COUNTERS; c++)
 		cnt[c] = vif_cnt_get(q, c);
-	ctl_put_counters(b, vif, (int)q->q_id, cnt);
+	ctl_put_counters(b, name, (int)q->q_id, cnt);
 }
 
 /*
@@ -202,8 +203,30 @@ ctl_put_policy(struct ctl_buf *b, const struct xvif *vif)
 	ctl_buf_kv(b, "antispoof_ip", nets);
 }
 
+/*
+ * The name a vif goes by here: its interface's as it is now (renamed by
+ * hand or by a hotplug script, it is followed by ifindex), which is what
+ * ip(8) and node_exporter call it; a vif holding no interface (refused,
+ * say because another vif has the name it asked for, or its interface
+ * lost) goes by its tag, as in the log -- by the name it asked for, it
+ * was a second vif of that name, and Prometheus got duplicate series.
+ */
+static const char *
+ctl_vif_name(const struct xvif *vif, char buf[IF_NAMESIZE])
+{
+	int ifindex;
+
+	if (vif->vif_hp == NULL || vif->vif_tap_lost)
+		return vif->vif_tag;
+	if ((ifindex = hp_ifindex(vif->vif_hp)) > 0 &&
+	    if_indextoname((unsigned int)ifindex, buf) != NULL)
+		return buf;
+	return vif->vif_hp->hp_name;
+}
+
 static void
-ctl_put_vif(struct ctl_buf *b, struct xvif *vif, bool detail)
+ctl_put_vif(struct ctl_buf *b, struct xvif *vif, const char *name,
+    bool detail)
 {
 	char mac[PROTO_MAC_STRLEN];
 	uint64_t cnt[VIF_COUNTER_MAX];
@@ -211,7 +234,7 @@ ctl_put_vif(struct ctl_buf *b, struct xvif *vif, bool detail)
 	bool carrier;
 
 	ctl_buf_str(b, "vif");
-	ctl_buf_kv(b, "name", vif->vif_name);
+	ctl_buf_kv(b, "name", name);
 	ctl_buf_kvu(b, "domid", vif->vif_domid);
 	ctl_buf_kvu(b, "handle", vif->vif_handle);
 	ctl_buf_kv(b, "state", xbus_state_name(vif->vif_state));
@@ -235,6 +258,7 @@ ctl_put_vif(struct ctl_buf *b, struct xvif *vif, bool detail)
 	if (vif->vif_failed || vif->vif_refused)
 		ctl_buf_kv(b, "failed_why", vif->vif_fail_why);
 	ctl_buf_kv(b, "tag", vif->vif_tag);
+	ctl_buf_kv(b, "vifname", vif->vif_name);	/* the toolstack's */
 	ctl_buf_kv(b, "backend", vif->vif_be);
 	ctl_buf_kv(b, "frontend", vif->vif_fe_path);
 	ctl_buf_kvu(b, "max_queues", vif->vif_queues_max);
@@ -245,9 +269,9 @@ ctl_put_vif(struct ctl_buf *b, struct xvif *vif, bool detail)
 	ctl_put_policy(b, vif);
 	ctl_buf_str(b, "\n");
 	vif_counters(vif, cnt);
-	ctl_put_counters(b, vif, -1, cnt);
+	ctl_put_counters(b, name, -1, cnt);
 	for (i = 0; vif->vif_connected && i < vif->vif_nq; i++)
-		ctl_put_queue(b, vif, &vif->vif_q[i]);
+		ctl_put_queue(b, vif, name, &vif->vif_q[i]);
 }
 
 /* The reply to req into b; a CTL_E_* code if it is an error. */
@@ -256,7 +280,10 @@ ctl_answer(struct ctl *c, const struct ctl_req *req, struct ctl_buf *b)
 {
 	struct xvifd *xd = c->c_d;
 	struct xvif *vif;
+	char buf[IF_NAMESIZE];
+	const char *name;
 	unsigned int n = 0, found = 0;
+	bool by_name;
 
 	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
 		n++;
@@ -271,13 +298,21 @@ ctl_answer(struct ctl *c, const struct ctl_req *req, struct ctl_buf *b)
 	ctl_buf_kvu(b, "ctl_bad_requests", c->c_bad);
 	ctl_buf_kvu(b, "ctl_refused", c->c_refused);
 	ctl_buf_str(b, "\n");
-	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next) {
-		if (req->cr_if[0] != '\0' &&
-		    strcmp(req->cr_if, vif->vif_name) != 0 &&
-		    strcmp(req->cr_if, vif->vif_tag) != 0)
-			continue;
-		found++;
-		ctl_put_vif(b, vif, req->cr_cmd != CTL_LIST);
+	/* By the name it goes by; failing that, by its tag or the name the
+	 * toolstack asked for (one renamed since, or never made). */
+	for (by_name = true; ; by_name = false) {
+		for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next) {
+			name = ctl_vif_name(vif, buf);
+			if (req->cr_if[0] != '\0' && (by_name ?
+			    strcmp(req->cr_if, name) != 0 :
+			    strcmp(req->cr_if, vif->vif_name) != 0 &&
+			    strcmp(req->cr_if, vif->vif_tag) != 0))
+				continue;
+			found++;
+			ctl_put_vif(b, vif, name, req->cr_cmd != CTL_LIST);
+		}
+		if (found > 0 || !by_name || req->cr_if[0] == '\0')
+			break;
 	}
 	ctl_buf_str(b, "end\n");
 	if (req->cr_if[0] != '\0' && found == 0)

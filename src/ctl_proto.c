@@ -33,7 +33,8 @@ ctl_ifname_ok(const char *s, size_t n)
 	if (n == 0 || n >= PROTO_IFNAMSIZ)
 		return false;
 	for (i = 0; i < n; i++)
-		if (s[i] <= ' ' || s[i] > '~' || s[i] == '/' || s[i] == ':')
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] > '~' ||
+		    s[i] == '/' || s[i] == ':')
 			return false;
 	return true;
 }

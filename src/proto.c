@@ -94,9 +94,18 @@ proto_ifname_check(const char *name)
 		return "is longer than 15 bytes";
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return "is not a name";
+	/*
+	 * Printable ASCII only, as the control socket's requests (ctl_proto.c)
+	 * and JSON's readers take them.  Compared unsigned: on a plain char
+	 * that is signed (x86) a byte of 0x80 or more was refused as a
+	 * control character, and where it is unsigned (arm64) the vif was
+	 * made with a name no xvifctl request could name.
+	 */
 	for (p = name; *p != '\0'; p++)
-		if (*p == '/' || *p == ':' || *p <= ' ' || *p == 0x7f)
-			return "contains '/', ':', a blank or a control character";
+		if (*p == '/' || *p == ':' || (unsigned char)*p <= ' ' ||
+		    (unsigned char)*p >= 0x7f)
+			return "contains '/', ':', a blank, a control character "
+			    "or a byte outside ASCII";
 	/* The kernel makes "x%d" a template (x0, x1...): not the name asked. */
 	if (strchr(name, '%') != NULL)
 		return "contains '%', which the kernel reads as a template";

@@ -305,7 +305,8 @@ main(int argc, char **argv)
 		xc_die(XC_EXIT_USAGE, "%s%s%s: %s", argv[optind],
 		    optind + 1 < argc ? " " : "",
 		    optind + 1 < argc ? argv[optind + 1] : "",
-		    argc - optind > 2 ? "too many words" : why);
+		    argc - optind > 2 ? "too many words" :
+		    strlen(req) >= CTL_REQ_MAX ? "too long" : why);
 	if (fmt == XC_PROMETHEUS && cr.cr_cmd != CTL_STATS)
 		xc_die(XC_EXIT_USAGE, "--prometheus goes with stats only");
 	strcat(req, "\n");

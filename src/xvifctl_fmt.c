@@ -250,7 +250,7 @@ xc_text(FILE *f, enum ctl_cmd cmd, const struct xc_reply *g)
 
 /* Keys whose values are text, and those that are true/false. */
 static const char *const xc_json_strings[] = { "version", "name", "vif",
-    "tag", "state", "mac", "fe_mac", "offloads", "backend", "frontend",
+    "tag", "vifname", "state", "mac", "fe_mac", "offloads", "backend", "frontend",
     "failed_why", "antispoof_ip" };
 static const char *const xc_json_bools[] = { "carrier", "failed",
     "split_evtchn", "rx_notify", "rx_stalled", "antispoof" };

@@ -124,10 +124,31 @@ t_eq "show --json of a refused vif: why" \
 	"True interface $if1 is in use by $if1"
 t_ok "show of a refused vif: FAILED and why" sh -c \
 	"'$XVIFCTL' --sim-dir '$SIM_DIR' show xvif${d4}i0 | grep -q 'FAILED: interface $if1 is in use by $if1'"
+# The refused vif asked for a live vif's name: it goes by its tag, not
+# as a second vif of that name (Prometheus got duplicate series).
+t_eq "a refused vif is not a second $if1 in list" \
+	"$(C list | awk '{ print $1 }' | sort | uniq -d)" ""
+t_eq "... nor in Prometheus's series" \
+	"$(C stats --prometheus | grep -v '^#' | sed 's/ [0-9]*$//' | sort | uniq -d | head -3)" ""
+t_eq "... show $if1: that vif alone" \
+	"$(C --json show "$if1" | python3 -c 'import json,sys; print([v["tag"] for v in json.load(sys.stdin)["vifs"]])')" \
+	"['$if1']"
 "$SIM" destroy --dir "$SIM_DIR" "$d3" || w_die "destroy $d3"
 "$SIM" destroy --dir "$SIM_DIR" "$d4" || w_die "destroy $d4"
 t_ok "... both gone with their domains" t_wait 10 sh -c \
 	"[ \$('$XVIFCTL' --sim-dir '$SIM_DIR' list | grep -c xvif) = 2 ]"
+
+# Renamed by hand: listed and shown by the name ip(8) and node_exporter
+# use, and still found by the name the toolstack asked for.
+ip -n "$DOM0_NS" link set "$if1" name xvren1
+t_ok "renamed: list says its name now" sh -c "'$XVIFCTL' --sim-dir '$SIM_DIR' list | grep -q '^xvren1 '"
+t_ok "... show by that name" C show xvren1
+t_eq "... show by the toolstack's name: the same vif" \
+	"$(C --json show "$if1" | python3 -c 'import json,sys; v = json.load(sys.stdin)["vifs"]; print(len(v), v[0]["name"], v[0]["vifname"])')" \
+	"1 xvren1 $if1"
+t_ok "... Prometheus labels it so" sh -c \
+	"'$XVIFCTL' --sim-dir '$SIM_DIR' stats --prometheus | grep -q 'vif=\"xvren1\"'"
+ip -n "$DOM0_NS" link set xvren1 name "$if1"
 
 # Exit codes and messages.
 rc() { "$@" >/dev/null 2>"$T_DIR/err"; echo $?; }
@@ -139,6 +160,9 @@ t_eq "unknown command: exit 2" "$(rc C frob)" 2
 t_eq "show without IF: exit 2" "$(rc C show)" 2
 t_eq "list with an argument: exit 2" "$(rc C list "$if1")" 2
 t_eq "a name with a slash: exit 2" "$(rc C show a/b)" 2
+long=$(printf 'a%.0s' $(seq 300))
+t_eq "a request too long: exit 2" "$(rc C show "$long")" 2
+t_eq "... and said so" "$(C show "$long" 2>&1 >/dev/null | sed 's/.*: //')" "too long"
 t_eq "--prometheus with list: exit 2" "$(rc C list --prometheus)" 2
 t_eq "--json and --prometheus: exit 2" "$(rc C stats --json --prometheus)" 2
 t_ok "--json said twice is --json" sh -c "'$XVIFCTL' --sim-dir '$SIM_DIR' --json --json list |

@@ -695,7 +695,8 @@ xvifd_start --no-hotplug-wait
 t_ok "connected restart, interface gone: made again as xvif${d}i0" \
     t_wait 10 ip -n "$DOM0_NS" link show "xvif${d}i0"
 t_not "... not as vif$d.0" ip -n "$DOM0_NS" link show "vif$d.0"
-t_ok "... and connected again" t_wait 10 grep -q "xvif${d}i0: re-attached to xvif${d}i0" "$T_DIR/xvifd.log"
+t_ok "... and connected again, the admin told it is new (no bridge port)" t_wait 10 \
+    grep -q "xvif${d}i0: re-attached, to a new interface xvif${d}i0: its own was gone" "$T_DIR/xvifd.log"
 good_pings "connected restart, interface gone"
 # ... and one whose script did not rename it (not run yet, or one that
 # does not): restarted past InitWait, its vif<D>.<H> is taken over -- not

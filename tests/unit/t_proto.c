@@ -73,6 +73,10 @@ t_ifname(struct t_ctx *t)
 	T_TRUE(t, proto_ifname_check("..") != NULL);
 	T_TRUE(t, proto_ifname_check("a\nb") != NULL);
 	T_TRUE(t, proto_ifname_check("x%d") != NULL);	/* a template */
+	/* Outside ASCII: refused the same on every CPU (char's sign). */
+	T_TRUE(t, proto_ifname_check("vif\xc3\xa9") != NULL);
+	T_TRUE(t, proto_ifname_check("vif\x7f") != NULL);
+	T_TRUE(t, proto_ifname_check("vif~0") == NULL);
 	T_TRUE(t, proto_ifname_check("x%") != NULL);
 }
 
