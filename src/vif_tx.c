@@ -93,6 +93,16 @@ vif_tx_offload(struct vif_queue *q, struct vif_txframe *tf,
 	if ((why = proto_l4_find(tf->tf_buf, pk->pk_len, &l4)) != NULL)
 		return pk->pk_has_gso ? "GSO: no TCP header found" :
 		    "checksum offload: no TCP or UDP header found";
+	/*
+	 * A superframe behind a VLAN tag, as Linux netback refuses it
+	 * (skb_checksum_setup knows no 802.1Q): the host's bridge keeps it
+	 * whole to the other guests' TAPs (tun's vlan_features have TSO),
+	 * and no frontend takes a tagged superframe, so each of those vifs
+	 * dropped it and turned TSO off for good -- one frame of one guest
+	 * cost every other guest on the bridge its offload.
+	 */
+	if (pk->pk_has_gso && l4.l4_l3 != PROTO_ETH_HLEN)
+		return "GSO behind a VLAN tag";
 	if (pk->pk_has_gso) {
 		v6 = pk->pk_gso.u.gso.type == XEN_NETIF_GSO_TYPE_TCPV6;
 		if (l4.l4_proto != 6 || l4.l4_ipv6 != v6)
@@ -271,6 +281,28 @@ vif_tx_queue(struct vif_queue *q, const struct proto_txpkt *pk, bool ok)
 }
 
 /*
+ * What a packet costs of the rate: its length, and for a superframe the
+ * headers each segment after the first will carry on the wire (at their
+ * smallest: Ethernet, IP, TCP without options), as many as the
+ * frontend's gso_size makes.  By the length alone, a guest whose
+ * gso_size is tiny sent ~60000 segments for the credit of one 64 KiB
+ * frame.  At least 1: a packet dropped is charged too.
+ */
+static uint32_t
+vif_tx_wire_len(const struct proto_txpkt *pk)
+{
+	uint64_t len = pk->pk_len, size, segs, hdr;
+
+	if (pk->pk_has_gso && (size = pk->pk_gso.u.gso.size) > 0) {
+		hdr = PROTO_ETH_HLEN + 20 + (pk->pk_gso.u.gso.type ==
+		    XEN_NETIF_GSO_TYPE_TCPV6 ? 40 : 20);
+		segs = (len + size - 1) / size;
+		len += (segs > 1 ? segs - 1 : 0) * hdr;
+	}
+	return len == 0 ? 1 : len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+}
+
+/*
  * The rate limit, as Linux netback's credit scheduler: may a frame of
  * len bytes go now?  If not, guest TX stops before it, its requests left
  * on the ring (the guest's queue fills and its stack backs off), until
@@ -359,7 +391,7 @@ vif_tx_run(struct vif_queue *q)
 			 * requests are no way past the rate (each one costs
 			 * us a parse, an answer and a log line's check).
 			 */
-			if (!vif_tx_credit(q, pk.pk_len > 0 ? pk.pk_len : 1)) {
+			if (!vif_tx_credit(q, vif_tx_wire_len(&pk))) {
 				vif_tx_flush(q);	/* what had credit */
 				return;
 			}

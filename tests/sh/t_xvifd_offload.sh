@@ -130,7 +130,10 @@ def pseudo(ip, tcplen):
 if sys.argv[1] == 'send':
     # One superframe of 8000 bytes, segments of 1400, behind tag 10, its
     # TCP checksum partial (the pseudo-header sum), as a bridge's port
-    # hands it over to a TAP with TCP segmentation.
+    # hands it over to a TAP with TCP segmentation.  (send IF N MAC
+    # untagged GSO-SIZE: without the tag, segments of GSO-SIZE.)
+    tagged = len(sys.argv) <= 5
+    gso_size = int(sys.argv[6]) if not tagged else 1400
     payload = bytes((i * 7 + int(sys.argv[3])) & 0xff for i in range(8000))
     tcp = struct.pack('!HHIIBBHHH', SPORT, DPORT, SEQ, 1, 5 << 4, 0x18,
                       65535, 0, 0)
@@ -141,10 +144,12 @@ if sys.argv[1] == 'send':
     tcp = tcp[:16] + struct.pack('!H', fold(pseudo(ip, 20 + len(payload)))) \
         + tcp[18:]
     eth = bytes.fromhex(sys.argv[4].replace(':', '')) + \
-        bytes.fromhex('02aabbccdd01') + struct.pack('!HHH', 0x8100, 10, 0x800)
+        bytes.fromhex('02aabbccdd01') + (struct.pack('!HHH', 0x8100, 10,
+        0x800) if tagged else struct.pack('!H', 0x800))
     # virtio_net_hdr: NEEDS_CSUM, GSO TCPV4, hdr_len, gso_size,
     # csum_start (past the tag), csum_offset.
-    vh = struct.pack('=BBHHHH', 1, 1, 58, 1400, 38, 16)
+    tl = 4 if tagged else 0
+    vh = struct.pack('=BBHHHH', 1, 1, 54 + tl, gso_size, 34 + tl, 16)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
     s.setsockopt(263, 15, 1)	# SOL_PACKET, PACKET_VNET_HDR
     s.bind((sys.argv[2], 0))
@@ -213,4 +218,38 @@ t_eq "guest 4: the next one reaches the guest in segments, checksums right" "$VS
 t_eq "guest 4: ... filled in here" "$(xvifd_counter "$if4" rx_csum_filled)" $((f0 + 6))
 t_eq "guest 4: said once" "$(grep -c "$if4: a VLAN-tagged TCP superframe" "$T_DIR/xvifd.log")" 1
 tcp_check "guest 4: TCP to it still intact" "$DOM0_NS" "$g4" 169.254.4.2 8
+
+# ---- 5. The same superframe from a guest: refused, as Linux netback
+# refuses it (skb_checksum_setup knows no tag).  Let through, a bridge
+# handed it whole to every other guest's TAP, each of which dropped it
+# and turned its TCP segmentation off for good (section 4): one frame of
+# one guest cost every guest on the bridge its offload.
+b0=$(xvifd_counter "$if4" tx_bad_requests)
+rm -f "$T_DIR/vready" "$T_DIR/vseen"
+ip netns exec "$DOM0_NS" timeout 20 python3 "$VPY" listen "$if4" \
+	"$T_DIR/vseen" "$T_DIR/vready" 3 &
+lp=$!
+t_cleanup_add "w_stop $lp 0"
+t_wait 5 test -e "$T_DIR/vready" || t_fail "guest 4 sends: setup" "no listener on $if4"
+ip netns exec "$g4" python3 "$VPY" send eth0 3 ff:ff:ff:ff:ff:ff ||
+	t_fail "guest 4 sends: setup" "the guest's packet socket refused the superframe"
+wait "$lp"
+t_eq "guest 4 sends a tagged superframe: it does not reach the host" \
+	"$(cat "$T_DIR/vseen" 2>/dev/null)" "0 0 0"
+t_eq "... refused, counted" "$(xvifd_counter "$if4" tx_bad_requests)" $((b0 + 1))
+t_ok "... and said" grep -q "$if4: .*GSO behind a VLAN tag" "$T_DIR/xvifd.log"
+tcp_check "... TCP from it still intact" "$g4" "$DOM0_NS" 169.254.4.1 8
+
+# ---- 6. A superframe's cost of a guest's rate is what goes on the wire:
+# one of 8000 bytes cut into segments of 1 byte is 8000 frames, each
+# with its headers (~430 KB).  Charged its 8000 bytes only, it went
+# within a rate of 100 KB a second at once, however small its segments.
+guest_up 5 rate=100KB/s@1s
+g5=${GUEST_NS[5]} if5=${GUEST_IF[5]}
+sleep 1		# a full second's credit
+w0=$(xvifd_counter "$if5" tx_rate_waits)
+ip netns exec "$g5" python3 "$VPY" send eth0 4 ff:ff:ff:ff:ff:ff untagged 1 ||
+	t_fail "guest 5: setup" "the guest's packet socket refused the superframe"
+waited() { [ "$(xvifd_counter "$if5" tx_rate_waits)" -gt "$w0" ]; }
+t_ok "a superframe of 1-byte segments waits for the rate's credit" t_wait 5 waited
 t_done
