@@ -222,13 +222,26 @@ as_allowed(const struct antispoof *as, const uint8_t *a, bool v6)
 	return false;
 }
 
-/* A DHCP client's message (UDP 68 -> 67), unfragmented, header here. */
+/*
+ * A DHCP client's message (UDP 68 -> 67), unfragmented, header here, for
+ * the guest's own MAC: its chaddr (RFC 2131: hardware type 1, 6 bytes, at
+ * byte 28 of the BOOTP message) is the frontend's, as an ARP sender's
+ * must be.  0.0.0.0 is let through for that alone: with another chaddr a
+ * guest could release or decline a neighbour's lease, or empty a DHCP
+ * server's pool with clients it made up.
+ */
+#define AS_BOOTP_CHADDR	28
 static bool
-as_dhcp(const uint8_t *p, size_t ihl, size_t tot)
+as_dhcp(const struct antispoof *as, const uint8_t *p, size_t ihl,
+    size_t tot)
 {
+	const uint8_t *b = p + ihl + 8;
+
 	return p[9] == AS_IPPROTO_UDP && (as_be16(p + 6) & 0x3fff) == 0 &&
-	    tot >= ihl + 8 && as_be16(p + ihl) == 68 &&
-	    as_be16(p + ihl + 2) == 67;
+	    tot >= ihl + 8 + AS_BOOTP_CHADDR + PROTO_ETH_ALEN &&
+	    as_be16(p + ihl) == 68 && as_be16(p + ihl + 2) == 67 &&
+	    b[1] == 1 && b[2] == PROTO_ETH_ALEN &&
+	    memcmp(b + AS_BOOTP_CHADDR, as->as_mac, PROTO_ETH_ALEN) == 0;
 }
 
 /* Untrusted: the IPv4 packet p[0..n) (RFC 791). */
@@ -245,7 +258,7 @@ as_ipv4(const struct antispoof *as, const uint8_t *p, size_t n)
 		return ANTISPOOF_MALFORMED;
 	if (as_allowed(as, p + 12, false))
 		return ANTISPOOF_OK;
-	if (memcmp(p + 12, as_zero, 4) == 0 && as_dhcp(p, ihl, tot))
+	if (memcmp(p + 12, as_zero, 4) == 0 && as_dhcp(as, p, ihl, tot))
 		return ANTISPOOF_OK;
 	return ANTISPOOF_IP4_SRC;
 }

@@ -35,8 +35,12 @@ def eth(src, etype, vlan=None):
         h += struct.pack('!HH', 0x8100, vlan)
     return h + struct.pack('!H', etype)
 
-def udp(sport, dport):
-    return struct.pack('!HHHH', sport, dport, 8, 0)
+def udp(sport, dport, payload=b''):
+    return struct.pack('!HHHH', sport, dport, 8 + len(payload), 0) + payload
+
+def bootp(chaddr):
+    # A DHCP client's BOOTREQUEST up to its chaddr (Ethernet, 6 bytes).
+    return struct.pack('!BBBB24x', 1, 1, 6, 0) + chaddr + b'\0' * 10
 
 def ip4(src, proto, payload, dst='255.255.255.255'):
     return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), 0, 0,
@@ -63,7 +67,7 @@ def frames(k):
                                                     m[3], m[4], m[5])
     return [
         ('ok_udp', eth(m, 0x800) + ip4(me, 17, udp(4000, 4001))),
-        ('ok_dhcp', eth(m, 0x800) + ip4('0.0.0.0', 17, udp(68, 67))),
+        ('ok_dhcp', eth(m, 0x800) + ip4('0.0.0.0', 17, udp(68, 67, bootp(m)))),
         ('ok_arp_probe', eth(m, 0x806) + arp(1, m, '0.0.0.0', me)),
         ('ok_arp', eth(m, 0x806) + arp(1, m, me, gw)),
         ('ok_ll6', eth(m, 0x86dd) + ip6(ll, 17, udp(4000, 4001))),
@@ -71,6 +75,7 @@ def frames(k):
         ('ok_vlan', eth(m, 0x800, 5) + ip4(me, 17, udp(4000, 4001))),
         ('bad_mac', eth(bad, 0x800) + ip4(me, 17, udp(4000, 4001))),
         ('bad_ip4', eth(m, 0x800) + ip4(other, 17, udp(4000, 4001))),
+        ('bad_dhcp', eth(m, 0x800) + ip4('0.0.0.0', 17, udp(68, 67, bootp(bad)))),
         ('bad_arp_spa', eth(m, 0x806) + arp(2, m, gw, gw)),
         ('bad_arp_sha', eth(m, 0x806) + arp(2, bad, me, gw)),
         ('bad_ip6', eth(m, 0x86dd) + ip6('fe80::99', 17, udp(4000, 4001))),
@@ -108,7 +113,7 @@ while 'END' not in seen and time.time() < end:
 open(sys.argv[3], 'w').write(''.join(n + '\n' for n in sorted(seen)))
 EOF
 OK_NAMES="ok_udp ok_dhcp ok_arp_probe ok_arp ok_ll6 ok_na ok_vlan"
-BAD_NAMES="bad_mac bad_ip4 bad_arp_spa bad_arp_sha bad_ip6 bad_na_target
+BAD_NAMES="bad_mac bad_ip4 bad_dhcp bad_arp_spa bad_arp_sha bad_ip6 bad_na_target
 bad_na_lla bad_vlan bad_short"
 
 # forge K: guest K sends the frames; $T_DIR/seen lists those that arrived.
@@ -146,7 +151,7 @@ spoof_ctrs() {
 		"$(ctr "$1" tx_spoof_bad_drops)"
 }
 # filtered WHAT K: guest K's forged frames stop at xvifd, counted by
-# rule (3 MAC, 5 address, 1 malformed), and its legitimate ones pass.
+# rule (3 MAC, 6 address, 1 malformed), and its legitimate ones pass.
 filtered() {
 	local what=$1 k=$2 missing= leaked= n before after
 	before=$(spoof_ctrs "$k")
@@ -158,7 +163,7 @@ filtered() {
 	t_eq "$what: forged frames do not" "${leaked:-none}" none
 	set -- $before $after
 	t_eq "$what: counted (mac, ip, bad drops)" \
-		"$(($4 - $1)) $(($5 - $2)) $(($6 - $3))" "3 5 1"
+		"$(($4 - $1)) $(($5 - $2)) $(($6 - $3))" "3 6 1"
 }
 # unfiltered WHAT K: every frame of guest K arrives, nothing is counted.
 unfiltered() {

@@ -357,19 +357,64 @@ t_ipv4(struct t_ctx *t)
 	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
 }
 
+/*
+ * A DHCP client's message from saddr: UDP 68 -> 67 and the BOOTP message
+ * up to its chaddr (hardware type htype, hlen bytes), frag as fr_ipv4.
+ */
+static void
+fr_dhcp4(struct fr *f, unsigned int ntags, const char *saddr, uint16_t frag,
+    uint8_t htype, uint8_t hlen, const uint8_t chaddr[6])
+{
+	static const uint8_t zero[32];
+	const uint16_t blen = 28 + 16;		/* op .. chaddr */
+
+	fr_eth(f, mac, ntags, 0x0800);
+	fr_u8(f, 0x45);
+	fr_u8(f, 0);
+	fr_u16(f, (uint16_t)(20 + 8 + blen));
+	fr_u16(f, 1);
+	fr_u16(f, frag);
+	fr_u8(f, 64);
+	fr_u8(f, 17);
+	fr_u16(f, 0);
+	fr_addr(f, AF_INET, saddr);
+	fr_addr(f, AF_INET, "255.255.255.255");
+	fr_u16(f, 68);
+	fr_u16(f, 67);
+	fr_u16(f, (uint16_t)(8 + blen));
+	fr_u16(f, 0);
+	fr_u8(f, 1);			/* BOOTREQUEST */
+	fr_u8(f, htype);
+	fr_u8(f, hlen);
+	fr_put(f, zero, 25);		/* hops .. giaddr */
+	fr_put(f, chaddr, 6);
+	fr_put(f, zero, 10);
+}
+
 static void
 t_dhcp(struct t_ctx *t)
 {
 	const struct antispoof *as = as_new(t, "169.254.1.2");
 	static const uint8_t tcp[8] = { 0, 68, 0, 67 };
+	static const uint8_t other[6] = { 0x00, 0x16, 0x3e, 0x99, 0x99, 0x99 };
 	struct fr f;
 
+	fr_dhcp4(&f, 0, "0.0.0.0", 0, 1, 6, mac);
+	T_EQ(t, chk(as, &f), ANTISPOOF_OK);
+	fr_dhcp4(&f, 0, "0.0.0.0", 0x4000, 1, 6, mac);	/* DF: fine */
+	T_EQ(t, chk(as, &f), ANTISPOOF_OK);
+	fr_dhcp4(&f, 1, "0.0.0.0", 0, 1, 6, mac);	/* tagged */
+	T_EQ(t, chk(as, &f), ANTISPOOF_OK);
+	/* On behalf of another MAC (a neighbour's lease released, a pool
+	 * emptied), or not Ethernet's, or cut before its chaddr: no. */
+	fr_dhcp4(&f, 0, "0.0.0.0", 0, 1, 6, other);
+	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
+	fr_dhcp4(&f, 0, "0.0.0.0", 0, 6, 6, mac);
+	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
+	fr_dhcp4(&f, 0, "0.0.0.0", 0, 1, 16, mac);
+	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
 	fr_udp4(&f, 0, "0.0.0.0", 68, 67, 0);
-	T_EQ(t, chk(as, &f), ANTISPOOF_OK);
-	fr_udp4(&f, 0, "0.0.0.0", 68, 67, 0x4000);	/* DF: fine */
-	T_EQ(t, chk(as, &f), ANTISPOOF_OK);
-	fr_udp4(&f, 1, "0.0.0.0", 68, 67, 0);		/* tagged */
-	T_EQ(t, chk(as, &f), ANTISPOOF_OK);
+	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
 	fr_udp4(&f, 0, "0.0.0.0", 67, 68, 0);		/* a server's */
 	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
 	fr_udp4(&f, 0, "0.0.0.0", 68, 53, 0);
@@ -622,7 +667,7 @@ t_truncated(struct t_ctx *t)
 	size_t len;
 
 	fr_udp4(&good[n++], 0, "169.254.1.2", 1, 2, 0);
-	fr_udp4(&good[n++], 1, "0.0.0.0", 68, 67, 0);
+	fr_dhcp4(&good[n++], 1, "0.0.0.0", 0, 1, 6, mac);
 	fr_arp(&good[n++], 1, 2, mac, "169.254.1.2");
 	fr_ipv6(&good[n++], 2, "2001:db8::2", 17, false, udp, 8);
 	fr_nd(&good[n++], LL6, 136, "2001:db8::2", 2, mac, 1);
