@@ -125,6 +125,14 @@ vif_credit_take(struct vif_credit *c, uint32_t len, uint64_t now_us)
 	if (!vif_rate_limited(r))
 		return 0;
 	vif_credit_refill(c, now_us);
+	/*
+	 * A cost above the most credit that can pile up (a superframe's
+	 * on-wire cost, vif_tx_wire_len) is the burst: it goes once the
+	 * bucket is full, as the largest frame always does; charged more,
+	 * it waited for credit that never comes, and its queue with it.
+	 */
+	if (len > vif_credit_burst(r))
+		len = (uint32_t)vif_credit_burst(r);
 	if (len <= c->vc_left) {
 		c->vc_left -= len;
 		return 0;

@@ -248,8 +248,20 @@ guest_up 5 rate=100KB/s@1s
 g5=${GUEST_NS[5]} if5=${GUEST_IF[5]}
 sleep 1		# a full second's credit
 w0=$(xvifd_counter "$if5" tx_rate_waits)
+rm -f "$T_DIR/vready" "$T_DIR/vseen"
+ip netns exec "$DOM0_NS" timeout 20 python3 "$VPY" listen "$if5" \
+	"$T_DIR/vseen" "$T_DIR/vready" 8 &
+lp=$!
+t_cleanup_add "w_stop $lp 0"
+t_wait 5 test -e "$T_DIR/vready" || t_fail "guest 5: setup" "no listener on $if5"
 ip netns exec "$g5" python3 "$VPY" send eth0 4 ff:ff:ff:ff:ff:ff untagged 1 ||
 	t_fail "guest 5: setup" "the guest's packet socket refused the superframe"
 waited() { [ "$(xvifd_counter "$if5" tx_rate_waits)" -gt "$w0" ]; }
 t_ok "a superframe of 1-byte segments waits for the rate's credit" t_wait 5 waited
+# ... but not for ever: its cost above the most credit that can pile up
+# is charged that much (once, it waited for credit that never came, and
+# the queue's guest TX with it).
+wait "$lp"
+t_eq "... and then goes: its 8000 bytes reach the host" \
+	"$(cut -d' ' -f2 "$T_DIR/vseen" 2>/dev/null)" 8000
 t_done

@@ -130,6 +130,12 @@ t_burst(struct t_ctx *t)
 	T_EQ(t, vif_credit_take(&c, 65535, now + 1000000), 0);
 	T_TRUE(t, c.vc_left == UINT64_MAX - 65535);
 	T_EQ(t, vif_credit_take(&c, 65535, now + 3000000), 0);
+	/* A cost above the burst (a superframe of tiny segments) goes once
+	 * the bucket is full, charged the burst: it once waited for ever. */
+	vif_credit_start(&c, &r10, now);
+	T_TRUE(t, vif_credit_take(&c, 4000000, now) > 0);
+	T_EQ(t, vif_credit_take(&c, 4000000, now + 10000000), 0);
+	T_EQ(t, c.vc_left, 0);
 }
 
 static void
