@@ -223,23 +223,30 @@ as_allowed(const struct antispoof *as, const uint8_t *a, bool v6)
 }
 
 /*
- * A DHCP client's message (UDP 68 -> 67), unfragmented, header here, for
- * the guest's own MAC: its chaddr (RFC 2131: hardware type 1, 6 bytes, at
- * byte 28 of the BOOTP message) is the frontend's, as an ARP sender's
- * must be.  0.0.0.0 is let through for that alone: with another chaddr a
- * guest could release or decline a neighbour's lease, or empty a DHCP
- * server's pool with clients it made up.
+ * A DHCP client's message: UDP 68 -> 67, unfragmented, header here.  It
+ * must be for the guest's own MAC: its chaddr (RFC 2131: hardware type
+ * 1, 6 bytes, at byte 28 of the BOOTP message) the frontend's, as an ARP
+ * sender's must be, whatever its source address -- with another chaddr
+ * a guest could release or decline a neighbour's lease, or empty a DHCP
+ * server's pool with clients it made up.  From 0.0.0.0, that is what it
+ * is let through for.
  */
 #define AS_BOOTP_CHADDR	28
 static bool
-as_dhcp(const struct antispoof *as, const uint8_t *p, size_t ihl,
+as_dhcp_client(const uint8_t *p, size_t ihl, size_t tot)
+{
+	return p[9] == AS_IPPROTO_UDP && (as_be16(p + 6) & 0x3fff) == 0 &&
+	    tot >= ihl + 8 && as_be16(p + ihl) == 68 &&
+	    as_be16(p + ihl + 2) == 67;
+}
+
+static bool
+as_dhcp_own(const struct antispoof *as, const uint8_t *p, size_t ihl,
     size_t tot)
 {
 	const uint8_t *b = p + ihl + 8;
 
-	return p[9] == AS_IPPROTO_UDP && (as_be16(p + 6) & 0x3fff) == 0 &&
-	    tot >= ihl + 8 + AS_BOOTP_CHADDR + PROTO_ETH_ALEN &&
-	    as_be16(p + ihl) == 68 && as_be16(p + ihl + 2) == 67 &&
+	return tot >= ihl + 8 + AS_BOOTP_CHADDR + PROTO_ETH_ALEN &&
 	    b[1] == 1 && b[2] == PROTO_ETH_ALEN &&
 	    memcmp(b + AS_BOOTP_CHADDR, as->as_mac, PROTO_ETH_ALEN) == 0;
 }
@@ -256,9 +263,13 @@ as_ipv4(const struct antispoof *as, const uint8_t *p, size_t n)
 	tot = as_be16(p + 2);
 	if (ihl < 20 || tot < ihl || tot > n)
 		return ANTISPOOF_MALFORMED;
+	if (as_dhcp_client(p, ihl, tot)) {
+		if (!as_dhcp_own(as, p, ihl, tot))
+			return ANTISPOOF_DHCP_CHADDR;
+		if (memcmp(p + 12, as_zero, 4) == 0)
+			return ANTISPOOF_OK;
+	}
 	if (as_allowed(as, p + 12, false))
-		return ANTISPOOF_OK;
-	if (memcmp(p + 12, as_zero, 4) == 0 && as_dhcp(as, p, ihl, tot))
 		return ANTISPOOF_OK;
 	return ANTISPOOF_IP4_SRC;
 }
@@ -445,6 +456,8 @@ antispoof_why(enum antispoof_verdict v)
 		return "ARP sender MAC is not the frontend's";
 	case ANTISPOOF_ND_LLADDR:
 		return "NDP link-layer address is not the frontend's MAC";
+	case ANTISPOOF_DHCP_CHADDR:
+		return "DHCP client MAC (chaddr) is not the frontend's";
 	case ANTISPOOF_IP4_SRC:
 		return "IPv4 source is not in the ip key";
 	case ANTISPOOF_IP6_SRC:
@@ -467,6 +480,7 @@ antispoof_rule(enum antispoof_verdict v)
 	case ANTISPOOF_ETH_SRC:
 	case ANTISPOOF_ARP_SHA:
 	case ANTISPOOF_ND_LLADDR:
+	case ANTISPOOF_DHCP_CHADDR:
 		return ANTISPOOF_RULE_MAC;
 	case ANTISPOOF_IP4_SRC:
 	case ANTISPOOF_IP6_SRC:

@@ -66,6 +66,7 @@ enum antispoof_verdict {
 	ANTISPOOF_ETH_SRC,	/* Ethernet source is not the frontend's */
 	ANTISPOOF_ARP_SHA,	/* ARP sender hardware address, likewise */
 	ANTISPOOF_ND_LLADDR,	/* NDP link-layer address option, likewise */
+	ANTISPOOF_DHCP_CHADDR,	/* a DHCP client's chaddr, likewise */
 	ANTISPOOF_IP4_SRC,	/* IPv4 source not in `ip` */
 	ANTISPOOF_IP6_SRC,	/* IPv6 source not in `ip` */
 	ANTISPOOF_ARP_SPA,	/* ARP sender address not in `ip` */

@@ -76,6 +76,7 @@ def frames(k):
         ('bad_mac', eth(bad, 0x800) + ip4(me, 17, udp(4000, 4001))),
         ('bad_ip4', eth(m, 0x800) + ip4(other, 17, udp(4000, 4001))),
         ('bad_dhcp', eth(m, 0x800) + ip4('0.0.0.0', 17, udp(68, 67, bootp(bad)))),
+        ('bad_dhcp_me', eth(m, 0x800) + ip4(me, 17, udp(68, 67, bootp(bad)))),
         ('bad_arp_spa', eth(m, 0x806) + arp(2, m, gw, gw)),
         ('bad_arp_sha', eth(m, 0x806) + arp(2, bad, me, gw)),
         ('bad_ip6', eth(m, 0x86dd) + ip6('fe80::99', 17, udp(4000, 4001))),
@@ -113,7 +114,7 @@ while 'END' not in seen and time.time() < end:
 open(sys.argv[3], 'w').write(''.join(n + '\n' for n in sorted(seen)))
 EOF
 OK_NAMES="ok_udp ok_dhcp ok_arp_probe ok_arp ok_ll6 ok_na ok_vlan"
-BAD_NAMES="bad_mac bad_ip4 bad_dhcp bad_arp_spa bad_arp_sha bad_ip6 bad_na_target
+BAD_NAMES="bad_mac bad_ip4 bad_dhcp bad_dhcp_me bad_arp_spa bad_arp_sha bad_ip6 bad_na_target
 bad_na_lla bad_vlan bad_short"
 
 # forge K: guest K sends the frames; $T_DIR/seen lists those that arrived.
@@ -151,7 +152,7 @@ spoof_ctrs() {
 		"$(ctr "$1" tx_spoof_bad_drops)"
 }
 # filtered WHAT K: guest K's forged frames stop at xvifd, counted by
-# rule (3 MAC, 6 address, 1 malformed), and its legitimate ones pass.
+# rule (5 MAC, 5 address, 1 malformed), and its legitimate ones pass.
 filtered() {
 	local what=$1 k=$2 missing= leaked= n before after
 	before=$(spoof_ctrs "$k")
@@ -163,7 +164,7 @@ filtered() {
 	t_eq "$what: forged frames do not" "${leaked:-none}" none
 	set -- $before $after
 	t_eq "$what: counted (mac, ip, bad drops)" \
-		"$(($4 - $1)) $(($5 - $2)) $(($6 - $3))" "3 6 1"
+		"$(($4 - $1)) $(($5 - $2)) $(($6 - $3))" "5 5 1"
 }
 # unfiltered WHAT K: every frame of guest K arrives, nothing is counted.
 unfiltered() {

@@ -406,15 +406,22 @@ t_dhcp(struct t_ctx *t)
 	fr_dhcp4(&f, 1, "0.0.0.0", 0, 1, 6, mac);	/* tagged */
 	T_EQ(t, chk(as, &f), ANTISPOOF_OK);
 	/* On behalf of another MAC (a neighbour's lease released, a pool
-	 * emptied), or not Ethernet's, or cut before its chaddr: no. */
+	 * emptied), or not Ethernet's, or cut before its chaddr: no -- from
+	 * any source, and with no ip key (the MAC rule alone) too. */
 	fr_dhcp4(&f, 0, "0.0.0.0", 0, 1, 6, other);
-	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
+	T_EQ(t, chk(as, &f), ANTISPOOF_DHCP_CHADDR);
+	fr_dhcp4(&f, 0, "169.254.1.2", 0, 1, 6, other);
+	T_EQ(t, chk(as, &f), ANTISPOOF_DHCP_CHADDR);
+	T_EQ(t, chk(as_new(t, NULL), &f), ANTISPOOF_DHCP_CHADDR);
+	as = as_new(t, "169.254.1.2");	/* (the same object, ip again) */
 	fr_dhcp4(&f, 0, "0.0.0.0", 0, 6, 6, mac);
-	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
+	T_EQ(t, chk(as, &f), ANTISPOOF_DHCP_CHADDR);
 	fr_dhcp4(&f, 0, "0.0.0.0", 0, 1, 16, mac);
-	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
+	T_EQ(t, chk(as, &f), ANTISPOOF_DHCP_CHADDR);
 	fr_udp4(&f, 0, "0.0.0.0", 68, 67, 0);
-	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
+	T_EQ(t, chk(as, &f), ANTISPOOF_DHCP_CHADDR);
+	fr_dhcp4(&f, 0, "169.254.1.2", 0, 1, 6, mac);	/* a renewal */
+	T_EQ(t, chk(as, &f), ANTISPOOF_OK);
 	fr_udp4(&f, 0, "0.0.0.0", 67, 68, 0);		/* a server's */
 	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
 	fr_udp4(&f, 0, "0.0.0.0", 68, 53, 0);
@@ -426,10 +433,8 @@ t_dhcp(struct t_ctx *t)
 	fr_ipv4(&f, mac, 0, "0.0.0.0", 6, 0, tcp);	/* TCP, not UDP */
 	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
 	/* DHCP from another address is held to the key as any packet. */
-	fr_udp4(&f, 0, "169.254.1.9", 68, 67, 0);
+	fr_dhcp4(&f, 0, "169.254.1.9", 0, 1, 6, mac);
 	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
-	fr_udp4(&f, 0, "169.254.1.2", 68, 67, 0);	/* a renewal */
-	T_EQ(t, chk(as, &f), ANTISPOOF_OK);
 }
 
 static void
