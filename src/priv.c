@@ -46,7 +46,6 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +55,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -147,19 +145,14 @@ priv_lock(const char *dir, pid_t *holder)
 }
 
 int
-priv_lock_domain(const char *key)
+priv_lock_domain(const char *path, bool create)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	size_t len = strlen(key);
 	int fd, rc;
 
-	if (len == 0 || len >= sizeof(sa.sun_path) - 1)
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path + 1, key, len);	/* abstract: a leading NUL */
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    (create ? O_CREAT : 0), 0600)) < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, (socklen_t)
-	    (offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0) {
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		rc = -errno;
 		close(fd);
 		return rc;

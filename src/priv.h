@@ -42,14 +42,15 @@ int	priv_lock(const char *dir, pid_t *holder);
 
 /*
  * The second lock, on what is served rather than on where its state is
- * kept: an abstract AF_UNIX socket named key (a backend domain on one
- * host), bound for the life of the process.  A lock file can be removed
- * by hand, or another --state-dir given, and a second xvifd then took
- * its own; no one can remove this name, and the kernel frees it with its
- * holder.  Abstract names belong to a network namespace: key them to
- * what two daemons in one namespace would share.  -EADDRINUSE if held.
+ * kept: an flock(2) on path for the life of the process (made, 0600, if
+ * create).  A lock file in the state directory can be removed by hand,
+ * or another --state-dir given, and a second xvifd then took its own.
+ * On Xen path is the grant device, /dev/xen/gntdev, which every xvifd of
+ * a domain opens and which only root may open: nobody else can take the
+ * lock first, as anyone could bind an abstract socket's name.
+ * -EWOULDBLOCK if held.
  */
-int	priv_lock_domain(const char *key);
+int	priv_lock_domain(const char *path, bool create);
 
 /*
  * Give the state directory, its lock, journals and control socket to

@@ -311,26 +311,23 @@ xvifd_nofile(void)
  * cuts a real guest off for good.  Two locks: the state directory's
  * file, whose holder's pid a second daemon can name; and the backend
  * domain's own (priv_lock_domain), which a lock file removed by hand or
- * another --state-dir does not escape.  On a simulated host the domain
- * is keyed to the host's directory too: many hosts, each with a dom0.
+ * another --state-dir does not escape: on Xen the grant device (one per
+ * domain, root's alone), on a simulated host a file of the host's
+ * directory for each backend domain it has.
  */
+#define XVIFD_XEN_LOCK	"/dev/xen/gntdev"
 static void
 xvifd_lock(const struct xvifd *xd, const char *sim_dir)
 {
-	char key[96];
-	struct stat st;
+	char path[XVIF_PATH_MAX + 32];
 	pid_t holder;
 	int rc;
 
 	if (sim_dir == NULL)
-		snprintf(key, sizeof(key), "xvifd/xen/backend-%u",
-		    xd->xd_self);
-	else if (stat(sim_dir, &st) == 0)
-		snprintf(key, sizeof(key), "xvifd/sim/%llx:%llx/backend-%u",
-		    (unsigned long long)st.st_dev,
-		    (unsigned long long)st.st_ino, xd->xd_self);
+		snprintf(path, sizeof(path), "%s", XVIFD_XEN_LOCK);
 	else
-		fatal("--sim-dir %s", sim_dir);
+		snprintf(path, sizeof(path), "%s/xvifd-backend-%u.lock",
+		    sim_dir, xd->xd_self);
 	/* The file first: its holder's pid is the better message. */
 	if ((rc = priv_lock(xd->xd_state_dir, &holder)) > 0)
 		log_warnc(rc, "%s/%s: our pid not written (the lock is ours)",
@@ -346,13 +343,13 @@ xvifd_lock(const struct xvifd *xd, const char *sim_dir)
 	else if (rc < 0)
 		fatalx("lock %s/%s: %s", xd->xd_state_dir, PRIV_LOCK_NAME,
 		    strerror(-rc));
-	if ((rc = priv_lock_domain(key)) == -EADDRINUSE)
-		fatalx("another xvifd serves backend domain %u: it holds "
-		    "@%s (its lock file %s/%s was removed, or it has another "
-		    "--state-dir); not starting", xd->xd_self, key,
+	if ((rc = priv_lock_domain(path, sim_dir != NULL)) == -EWOULDBLOCK)
+		fatalx("another xvifd serves backend domain %u: it holds the "
+		    "lock on %s (its lock file %s/%s was removed, or it has "
+		    "another --state-dir); not starting", xd->xd_self, path,
 		    xd->xd_state_dir, PRIV_LOCK_NAME);
 	if (rc < 0)
-		fatalx("lock @%s: %s", key, strerror(-rc));
+		fatalx("lock %s: %s", path, strerror(-rc));
 }
 
 /*

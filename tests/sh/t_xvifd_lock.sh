@@ -63,7 +63,7 @@ t_eq "no xvifd left for this host but the first" \
 # Nor does another state directory, or the lock file removed by hand (a
 # "stale pid file" habit): the backend domain's own lock, an abstract
 # socket, refuses the second daemon before it binds anything.
-dom_msg="another xvifd serves backend domain 0: it holds @xvifd/sim/"
+dom_msg="another xvifd serves backend domain 0: it holds the lock on $SIM_DIR/xvifd-backend-0.lock"
 n_log=$(wc -l <"$T_DIR/xvifd.log") n_fe=$(wc -l <"$T_DIR/fe4.log")
 second --state-dir "$T_DIR/other"
 t_eq "second xvifd, another --state-dir: exit 1" "$rc" 1
