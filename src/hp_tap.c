@@ -123,6 +123,8 @@ tap_new(const char *ifname)
 	return tp;
 }
 
+#define TAP_ATTACH_TRIES	3	/* a rename raced each of them */
+
 /*
  * The ifindex of the device tp's fd is attached to (its name as tun says
  * it, looked up, and the name asked again: a rename in between is not
@@ -148,7 +150,7 @@ static int
 tap_open(const char *ifname, struct hp **out)
 {
 	struct hptap *tp;
-	int rc;
+	int rc, tries;
 
 	if (strlen(ifname) >= IFNAMSIZ || ifname[0] == '\0')
 		return -EINVAL;
@@ -168,8 +170,11 @@ tap_open(const char *ifname, struct hp **out)
 		goto fail;
 	}
 	/* The device the fd is on, not whatever has the name by now (a
-	 * hotplug script's rename may come at any time). */
-	if ((tp->tp_ifindex = tap_attached_ifindex(tp)) == 0)
+	 * hotplug script's rename may come at any time: asked again). */
+	for (tries = 0; tries < TAP_ATTACH_TRIES && tp->tp_ifindex == 0;
+	    tries++)
+		tp->tp_ifindex = tap_attached_ifindex(tp);
+	if (tp->tp_ifindex == 0)
 		tp->tp_ifindex = if_nametoindex(ifname);
 	/* tun's MAX_TAP_QUEUES */
 	tp->tp_hp.hp_queues_max = tp->tp_mq ? 256 : 1;
@@ -190,15 +195,17 @@ fail:
  * (by hand, between two connections), or renamed between our look and
  * the attach, it made a second, ownerless TAP that one queue of the vif
  * used, and that any local user could open.  Such a device is not the
- * vif's: closed (it goes, not persistent) and the queue refused, -ENODEV,
- * as a TAP lost.
+ * vif's: closed (it goes, not persistent), and tried again if the vif's
+ * TAP is still there (renamed under us); -ENODEV, a TAP lost, if it is
+ * gone, and -EAGAIN if renames kept racing us.
  */
 static int
 tap_open_queue(struct hp *hp, struct hp **out)
 {
 	struct hptap *dev = tap_of(hp), *tp;
+	char name[IF_NAMESIZE];
 	bool mq = true;
-	int rc;
+	int rc, tries;
 
 	if (!dev->tp_mq)
 		return -ENOTSUP;
@@ -206,9 +213,22 @@ tap_open_queue(struct hp *hp, struct hp **out)
 		return -ENOMEM;
 	tp->tp_queue = tp->tp_mq = true;
 	tp->tp_ifindex = dev->tp_ifindex;
-	if ((rc = tap_attach(tp, &mq)) == 0 &&
-	    tap_attached_ifindex(tp) != dev->tp_ifindex)
-		rc = -ENODEV;
+	for (tries = 0; (rc = tap_attach(tp, &mq)) == 0; tries++) {
+		if (tap_attached_ifindex(tp) == dev->tp_ifindex)
+			break;
+		close(tp->tp_fd);	/* not the vif's: one we made goes */
+		tp->tp_fd = -1;
+		/* Gone, or only renamed under us (a hotplug script at work):
+		 * only the first is a TAP lost, which the vif fails for. */
+		if (if_indextoname(dev->tp_ifindex, name) == NULL) {
+			rc = -ENODEV;
+			break;
+		}
+		if (tries == TAP_ATTACH_TRIES - 1) {
+			rc = -EAGAIN;
+			break;
+		}
+	}
 	if (rc < 0 ||
 	    (tp->tp_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
 		rc = rc < 0 ? rc : -errno;

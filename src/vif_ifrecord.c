@@ -165,6 +165,7 @@ const char *
 vif_ifrecord_renamed(struct xvif *vif, char *buf)
 {
 	char path[XVIF_PATH_MAX + 16], first[IF_NAMESIZE], final[IF_NAMESIZE];
+	struct stat st;
 	int ifindex;
 
 	ifrec_path(vif->vif_d, vif->vif_domid, vif->vif_handle, path,
@@ -174,6 +175,11 @@ vif_ifrecord_renamed(struct xvif *vif, char *buf)
 	    if_indextoname((unsigned int)ifindex, buf) == NULL ||
 	    strcmp(buf, final) == 0 ||
 	    ifrec_holder(vif->vif_d, ifindex) != NULL)
+		return NULL;
+	/* A TAP (tun's own attribute): an ifindex a stale record names may
+	 * be another kind of device's by now. */
+	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", buf);
+	if (stat(path, &st) < 0)	/* (newfstatat: seccomp has no access) */
 		return NULL;
 	/* (Under the name it was opened with: not renamed, or renamed by
 	 * hand already before -- the record then has that name first.) */

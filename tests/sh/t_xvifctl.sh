@@ -140,7 +140,11 @@ t_ok "... both gone with their domains" t_wait 10 sh -c \
 
 # Renamed by hand: listed and shown by the name ip(8) and node_exporter
 # use, and still found by the name the toolstack asked for.
-ip -n "$DOM0_NS" link set "$if1" name xvren1
+# (Down first: before Linux 6.2 an interface that is up cannot be renamed.)
+ip -n "$DOM0_NS" link set "$if1" down
+ip -n "$DOM0_NS" link set "$if1" name xvren1 ||
+	t_fail "renamed: setup" "ip link set name failed"
+ip -n "$DOM0_NS" link set xvren1 up
 t_ok "renamed: list says its name now" sh -c "'$XVIFCTL' --sim-dir '$SIM_DIR' list | grep -q '^xvren1 '"
 t_ok "... show by that name" C show xvren1
 t_eq "... show by the toolstack's name: the same vif" \
@@ -148,7 +152,9 @@ t_eq "... show by the toolstack's name: the same vif" \
 	"1 xvren1 $if1"
 t_ok "... Prometheus labels it so" sh -c \
 	"'$XVIFCTL' --sim-dir '$SIM_DIR' stats --prometheus | grep -q 'vif=\"xvren1\"'"
-ip -n "$DOM0_NS" link set xvren1 name "$if1"
+ip -n "$DOM0_NS" link set xvren1 down
+ip -n "$DOM0_NS" link set xvren1 name "$if1" || t_fail "renamed back: setup" "ip link set name failed"
+ip -n "$DOM0_NS" link set "$if1" up
 
 # Exit codes and messages.
 rc() { "$@" >/dev/null 2>"$T_DIR/err"; echo $?; }

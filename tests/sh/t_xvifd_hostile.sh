@@ -267,7 +267,7 @@ ip -n "$DOM0_NS" addr add 169.254.50.1/24 dev "xvif${FD}i0"
 ip -n "$DOM0_NS" link set "xvif${FD}i0" up
 ip -n "$FNS" addr replace 169.254.50.2/24 dev eth0
 ip -n "$FNS" link set eth0 up
-t_ok "deleted between connects: traffic again on both queues' interface" \
+t_ok "deleted between connects: traffic again through the interface" \
     ip netns exec "$FNS" ping -c 4 -i 0.2 -W 2 -q 169.254.50.1
 good_pings "deleted between connects"
 
