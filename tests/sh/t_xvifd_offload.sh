@@ -224,15 +224,23 @@ tcp_check "guest 4: TCP to it still intact" "$DOM0_NS" "$g4" 169.254.4.2 8
 # handed it whole to every other guest's TAP, each of which dropped it
 # and turned its TCP segmentation off for good (section 4): one frame of
 # one guest cost every guest on the bridge its offload.
+# guest_sf WHAT NS IF SECS SEND-ARGS...: a superframe sent on eth0 of
+# guest namespace NS (vlan.py send), caught on its interface IF in dom0
+# for SECS in the background ($lp; what it saw in $T_DIR/vseen).
+guest_sf() {
+	local what=$1 ns=$2 if=$3 secs=$4
+	shift 4
+	rm -f "$T_DIR/vready" "$T_DIR/vseen"
+	ip netns exec "$DOM0_NS" timeout 20 python3 "$VPY" listen "$if" \
+		"$T_DIR/vseen" "$T_DIR/vready" "$secs" &
+	lp=$!
+	t_cleanup_add "w_stop $lp 0"
+	t_wait 5 test -e "$T_DIR/vready" || t_fail "$what: setup" "no listener on $if"
+	ip netns exec "$ns" python3 "$VPY" send eth0 "$@" ||
+		t_fail "$what: setup" "the guest's packet socket refused the superframe"
+}
 b0=$(xvifd_counter "$if4" tx_bad_requests)
-rm -f "$T_DIR/vready" "$T_DIR/vseen"
-ip netns exec "$DOM0_NS" timeout 20 python3 "$VPY" listen "$if4" \
-	"$T_DIR/vseen" "$T_DIR/vready" 3 &
-lp=$!
-t_cleanup_add "w_stop $lp 0"
-t_wait 5 test -e "$T_DIR/vready" || t_fail "guest 4 sends: setup" "no listener on $if4"
-ip netns exec "$g4" python3 "$VPY" send eth0 3 ff:ff:ff:ff:ff:ff ||
-	t_fail "guest 4 sends: setup" "the guest's packet socket refused the superframe"
+guest_sf "guest 4 sends" "$g4" "$if4" 3 3 ff:ff:ff:ff:ff:ff
 wait "$lp"
 t_eq "guest 4 sends a tagged superframe: it does not reach the host" \
 	"$(cat "$T_DIR/vseen" 2>/dev/null)" "0 0 0"
@@ -248,14 +256,7 @@ guest_up 5 rate=100KB/s@1s
 g5=${GUEST_NS[5]} if5=${GUEST_IF[5]}
 sleep 1		# a full second's credit
 w0=$(xvifd_counter "$if5" tx_rate_waits)
-rm -f "$T_DIR/vready" "$T_DIR/vseen"
-ip netns exec "$DOM0_NS" timeout 20 python3 "$VPY" listen "$if5" \
-	"$T_DIR/vseen" "$T_DIR/vready" 8 &
-lp=$!
-t_cleanup_add "w_stop $lp 0"
-t_wait 5 test -e "$T_DIR/vready" || t_fail "guest 5: setup" "no listener on $if5"
-ip netns exec "$g5" python3 "$VPY" send eth0 4 ff:ff:ff:ff:ff:ff untagged 1 ||
-	t_fail "guest 5: setup" "the guest's packet socket refused the superframe"
+guest_sf "guest 5" "$g5" "$if5" 8 4 ff:ff:ff:ff:ff:ff untagged 1
 waited() { [ "$(xvifd_counter "$if5" tx_rate_waits)" -gt "$w0" ]; }
 t_ok "a superframe of 1-byte segments waits for the rate's credit" t_wait 5 waited
 # ... but not for ever: its cost above the most credit that can pile up
