@@ -154,7 +154,6 @@ ctl_put_queue(struct ctl_buf *b, const struct xvif *vif, const char *name,
     const struct vif_queue *q)
 {
 	uint64_t cnt[VIF_QUEUE_COUNTERS];
-	unsigned int c;
 
 	ctl_buf_str(b, "queue");
 	ctl_buf_kv(b, "vif", name);
@@ -179,8 +178,7 @@ ctl_put_queue(struct ctl_buf *b, const struct xvif *vif, const char *name,
 	ctl_buf_kvu(b, "rx_stalled",
 	    __atomic_load_n(&q->q_rx_stalled, __ATOMIC_RELAXED));
 	ctl_buf_str(b, "\n");
-	for (c = 0; c < VIF_QUEUE_COUNTERS; c++)
-		cnt[c] = vif_cnt_get(q, c);
+	vif_queue_counters(q, cnt);
 	ctl_put_counters(b, name, (int)q->q_id, cnt);
 }
 

@@ -1,8 +1,9 @@
 /*
  * priv.h -- what xvifd may do once set up: one daemon per state directory
  * and per backend domain (two locks), the capabilities it keeps, the user
- * it runs as, and the syscalls it may make (a seccomp allow-list).  Called by xvifd.c only, in
- * that order; >= 0 or -errno, no logging (xvifd.c reports).
+ * it runs as, and the syscalls it may make (a seccomp allow-list).
+ * Called by xvifd.c only, in that order; >= 0 or -errno, no logging
+ * (xvifd.c reports).
  */
 #ifndef XVIF_PRIV_H
 #define XVIF_PRIV_H

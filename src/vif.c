@@ -398,6 +398,17 @@ vif_set_antispoof(struct xvif *vif)
 		vif_worker_antispoof(&vif->vif_q[i], vif->vif_as);
 }
 
+/* A queue's counters now, read while its worker may write them. */
+void
+vif_queue_counters(const struct vif_queue *q,
+    uint64_t out[VIF_QUEUE_COUNTERS])
+{
+	unsigned int c;
+
+	for (c = 0; c < VIF_QUEUE_COUNTERS; c++)
+		out[c] = vif_cnt_get(q, c);
+}
+
 /* A vif's counters: those of queues gone plus those of its queues now. */
 void
 vif_counters(const struct xvif *vif, uint64_t out[VIF_COUNTER_MAX])

@@ -120,7 +120,7 @@ uint64_t
 vif_credit_take(struct vif_credit *c, uint32_t len, uint64_t now_us)
 {
 	const struct vif_rate *r = &c->vc_rate;
-	uint64_t missing, n;
+	uint64_t missing, n, burst;
 
 	if (!vif_rate_limited(r))
 		return 0;
@@ -131,8 +131,8 @@ vif_credit_take(struct vif_credit *c, uint32_t len, uint64_t now_us)
 	 * bucket is full, as the largest frame always does; charged more,
 	 * it waited for credit that never comes, and its queue with it.
 	 */
-	if (len > vif_credit_burst(r))
-		len = (uint32_t)vif_credit_burst(r);
+	if ((burst = vif_credit_burst(r)) < len)
+		len = (uint32_t)burst;
 	if (len <= c->vc_left) {
 		c->vc_left -= len;
 		return 0;

@@ -70,8 +70,9 @@ void	vif_credit_start(struct vif_credit *, const struct vif_rate *r,
 /*
  * A frame of len bytes (its cost: more than XVIF_FRAME_MAX for a
  * superframe's segments, and then at most the burst is charged) at time
- * now: 0 if it may go (and its credit is spent); otherwise nothing is spent and the
- * answer is how many microseconds until it fits, or VIF_CREDIT_NEVER.
+ * now: 0 if it may go (and its credit is spent); otherwise nothing is
+ * spent and the answer is how many microseconds until it fits, or
+ * VIF_CREDIT_NEVER.
  * Every interval begun since the last call adds its credit (one per
  * interval, up to the burst), so a late caller loses none.
  */

@@ -467,6 +467,8 @@ bool	vif_disconnect(struct xvif *);	/* true: a queue had failed */
 void	vif_set_rate(struct xvif *);	/* vif_rate to every queue */
 void	vif_set_antispoof(struct xvif *);	/* vif_as to every queue */
 void	vif_counters(const struct xvif *, uint64_t out[VIF_COUNTER_MAX]);
+void	vif_queue_counters(const struct vif_queue *,
+	    uint64_t out[VIF_QUEUE_COUNTERS]);
 void	vif_guest_err(struct vif_queue *, enum vif_counter, const char *fmt,
 	    ...) LOG_ATTR_FMT(3, 4);
 void	vif_queue_fail(struct vif_queue *, const char *fmt, ...)

@@ -459,15 +459,14 @@ xvifd_dump_vif(const struct xvif *vif)
 {
 	uint64_t cnt[VIF_COUNTER_MAX];
 	char line[1536];	/* 33 counters of 20 digits fit */
-	unsigned int i, c;
+	unsigned int i;
 
 	vif_counters(vif, cnt);
 	xvifd_format_counters(cnt, VIF_COUNTER_MAX, line, sizeof(line));
 	log_info("%s: %s %s%s", vif->vif_tag, vif->vif_name,
 	    xbus_state_name(vif->vif_state), line);
 	for (i = 0; vif->vif_nq > 1 && i < vif->vif_nq; i++) {
-		for (c = 0; c < VIF_QUEUE_COUNTERS; c++)
-			cnt[c] = vif_cnt_get(&vif->vif_q[i], c);
+		vif_queue_counters(&vif->vif_q[i], cnt);
 		xvifd_format_counters(cnt, VIF_QUEUE_COUNTERS, line,
 		    sizeof(line));
 		log_info("%s:%s", vif->vif_q[i].q_tag, line);
