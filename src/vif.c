@@ -539,11 +539,16 @@ vif_tap_gone(int rc)
 /*
  * A queue's guest stopped posting RX slots for XVIF_RX_STALL_MS, or
  * posted again: as Linux, the carrier is off while any queue is stalled.
+ * With `say`, the line Linux logs too ("guest rx stalled", "... ready"),
+ * at most XVIF_LOG_BURST a vif per XVIF_LOG_INTERVAL: each queue may
+ * stall every XVIF_RX_STALL_MS, and a guest of 8 queues that posts one
+ * slot a queue between stalls would write 16 lines per interval.
  */
 void
-vif_queue_stall(struct vif_queue *q, bool stalled)
+vif_queue_stall(struct vif_queue *q, bool stalled, bool say)
 {
 	struct xvif *vif = q->q_vif;
+	char held[64];
 
 	if (q->q_rx_stalled == stalled)
 		return;
@@ -557,7 +562,16 @@ vif_queue_stall(struct vif_queue *q, bool stalled)
 		vif->vif_carrier = true;
 		(void)hp_set_carrier(vif->vif_hp, true);
 	}
+	say = say && log_ratecheck_burst(&vif->vif_stall_rate,
+	    XVIF_LOG_INTERVAL, XVIF_LOG_BURST);
+	if (say)
+		vif_log_held(&vif->vif_stall_rate, "stalls or readies", held,
+		    sizeof(held));
 	pthread_mutex_unlock(&vif->vif_carrier_mu);
+	if (say && stalled)
+		log_warnx("%s: guest rx stalled%s", q->q_tag, held);
+	else if (say)
+		log_info("%s: guest rx ready%s", q->q_tag, held);
 }
 
 /*

@@ -187,7 +187,7 @@ vif_queue_disconnect(struct vif_queue *q)
 	q->q_rx_pending = 0;
 	q->q_rx_starved_since = 0;
 	if (q->q_rx_stalled)
-		vif_queue_stall(q, false);
+		vif_queue_stall(q, false, false);
 }
 
 static void

@@ -248,16 +248,6 @@ vif_rx_slots_wait(struct vif_queue *q, uint32_t need)
 	    r->req_cons >= need;
 }
 
-/* A stalled guest posted a slot: carrier on. */
-static void
-vif_rx_ready(struct vif_queue *q)
-{
-	if (q->q_rx_stalled) {
-		vif_queue_stall(q, false);
-		log_info("%s: guest rx ready", q->q_tag);
-	}
-}
-
 /*
  * A guest stalled a wait ago, and the frame held for it now dropped:
  * what its TAP holds came before its carrier went off (the host stack
@@ -324,7 +314,7 @@ vif_rx_starve(struct vif_queue *q)
 		vif_cnt_add(q, VIF_RX_SLOT_WAITS, 1);
 	}
 	if (q->q_rx_stalled && vif_rx_slots_wait(q, 1)) {
-		vif_rx_ready(q);
+		vif_queue_stall(q, false, true);	/* carrier on */
 		q->q_rx_starved_since = now;	/* the frame's own wait */
 	}
 	if (now - q->q_rx_starved_since >= XVIF_RX_STALL_MS) {
@@ -340,9 +330,8 @@ vif_rx_starve(struct vif_queue *q)
 		}
 		if (!q->q_rx_stalled) {
 			vif_cnt_add(q, VIF_RX_NO_SLOTS, 1);
-			vif_queue_stall(q, true);
+			vif_queue_stall(q, true, true);
 			vif_cnt_add(q, VIF_RX_STALLS, 1);
-			log_warnx("%s: guest rx stalled", q->q_tag);
 		} else if (!vif_rx_drain(q))
 			return false;
 		q->q_rx_starved_since = now;	/* the next frame's */
@@ -358,7 +347,7 @@ vif_rx_fed(struct vif_queue *q)
 {
 	q->q_rx_starved_since = 0;
 	ev_timer_cancel(vif_q_ev(q), &q->q_rx_timer);
-	vif_rx_ready(q);
+	vif_queue_stall(q, false, true);	/* carrier on */
 	vif_rx_watch_tap(q, true);
 }
 

@@ -399,6 +399,7 @@ struct xvif {
 	pthread_mutex_t		 vif_carrier_mu;
 	bool			 vif_carrier;
 	unsigned int		 vif_stalled;	/* queues with RX stalled */
+	struct log_rate		 vif_stall_rate;	/* their lines */
 	struct vif_queue	*vif_q;		/* vif_nq, while connected */
 	unsigned int		 vif_nq;
 	/* Counters of queues gone (disconnects): a vif's add up for life. */
@@ -476,7 +477,7 @@ void	vif_queue_fail(struct vif_queue *, const char *fmt, ...)
 void	vif_tap_fail(struct vif_queue *, const char *op, int rc);
 bool	vif_failure(struct xvif *);
 bool	vif_tap_gone(int rc);
-void	vif_queue_stall(struct vif_queue *, bool stalled);
+void	vif_queue_stall(struct vif_queue *, bool stalled, bool say);
 void	vif_fini(struct xvifd *);	/* what vif.c holds for the daemon */
 
 /* vif_worker.c: the worker threads. */
