@@ -104,7 +104,7 @@ vif_free(struct xvif *vif, bool destroy_tap)
  * address as its own), and changing a port's MAC can change the bridge's.
  */
 int
-vif_open_tap(struct xvif *vif, const char *name)
+vif_open_tap(struct xvif *vif, const char *name, int ifindex)
 {
 	int rc;
 
@@ -114,6 +114,20 @@ vif_open_tap(struct xvif *vif, const char *name)
 	if (rc < 0) {
 		log_warnc(-rc, "%s: create interface %s", vif->vif_tag, name);
 		return rc;
+	}
+	/*
+	 * Looked up as ifindex under name, and renamed before TUNSETIFF took
+	 * the name (a hotplug script's rename): TUNSETIFF made a new TAP of
+	 * the old name, or attached to someone's.  Let go of it (deleted if
+	 * made here) before its record would take the vif's for an earlier
+	 * vif's and delete that; the caller looks again.
+	 */
+	if (ifindex > 0 && hp_ifindex(vif->vif_hp) != ifindex) {
+		log_info("%s: interface %s was renamed as it was opened: looked "
+		    "for again", vif->vif_tag, name);
+		hp_close(vif->vif_hp, !vif->vif_hp->hp_reattached);
+		vif->vif_hp = NULL;
+		return -EAGAIN;
 	}
 	/*
 	 * The vif's alone: a TAP with no owner (nor group) may be attached

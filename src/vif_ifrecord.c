@@ -153,7 +153,8 @@ ifrec_earlier(struct xvif *vif, const char *path, int ifindex)
 /*
  * The interface a predecessor served this vif with, renamed since (by
  * hand, while no xvifd ran; renames while it runs are followed by
- * ifindex): its name now, in buf (IF_NAMESIZE), or NULL.  By the vif's
+ * ifindex): its name now, in buf (IF_NAMESIZE), and its ifindex in
+ * *ifindexp, or NULL.  By the vif's
  * record: that ifindex is there under another name than the final one,
  * the record is this vif's (that final name), and no vif of ours holds it.
  * Asked for a vif a predecessor served only (xbus_first_name): a new
@@ -162,7 +163,7 @@ ifrec_earlier(struct xvif *vif, const char *path, int ifindex)
  * no hotplug script to run -- and the guest was cut off, "re-attached".
  */
 const char *
-vif_ifrecord_renamed(struct xvif *vif, char *buf)
+vif_ifrecord_renamed(struct xvif *vif, char *buf, int *ifindexp)
 {
 	char path[XVIF_PATH_MAX + 16], first[IF_NAMESIZE], final[IF_NAMESIZE];
 	struct stat st;
@@ -187,6 +188,7 @@ vif_ifrecord_renamed(struct xvif *vif, char *buf)
 		log_info("%s: its interface %s is %s now (renamed while no "
 		    "xvifd ran): that one is the vif's", vif->vif_tag, first,
 		    buf);
+	*ifindexp = ifindex;
 	return buf;
 }
 

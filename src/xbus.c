@@ -22,6 +22,9 @@
 
 #include "xvif.h"
 
+/* Opens of a new vif's TAP that met a rename under them (xbus_vif_new). */
+#define XBUS_OPEN_TRIES	3
+
 /*
  * Walk to target by the shortest legal path (xbus_fsm.h), writing every
  * state on the way, as Linux's set_backend_state() does: a frontend
@@ -121,17 +124,20 @@ xbus_advertise(struct xvif *vif)
  * already.  The TAP is tracked by its fd and ifindex, so renames are safe.
  */
 static const char *
-xbus_first_name(struct xvif *vif, char *buf, size_t len)
+xbus_first_name(struct xvif *vif, char *buf, size_t len, int *ifindex)
 {
 	unsigned long st;
 	const char *renamed;
 	char s[16];
 
 	/* A restart (a predecessor served the vif: InitWait or on) that
-	 * finds the vif's interface renamed since: that one, by its record. */
+	 * finds the vif's interface under another name than the final one
+	 * (the script's rename to come, or one by hand): that one, by its
+	 * record, which gives the ifindex the open must find. */
+	*ifindex = 0;
 	if (len >= IF_NAMESIZE && xbus_read_uint(vif, vif->vif_be, "state",
 	    XenbusStateClosed, &st) == 0 && st >= XenbusStateInitWait &&
-	    (renamed = vif_ifrecord_renamed(vif, buf)) != NULL)
+	    (renamed = vif_ifrecord_renamed(vif, buf, ifindex)) != NULL)
 		return renamed;
 	/*
 	 * An interface of the final name is the one a predecessor made and
@@ -296,6 +302,28 @@ xbus_fault_advertise(void)
 	(void)usleep((useconds_t)ms * 1000);
 }
 
+/*
+ * XVIFD_TEST_PAUSE_AT_OPEN=D: the first open of domain D's vif's TAP
+ * waits 2 s after its name was looked up, so that a test can rename the
+ * interface in between, as a hotplug script may.
+ */
+static void
+xbus_fault_open(const struct xvif *vif, const char *name)
+{
+	const char *e = getenv("XVIFD_TEST_PAUSE_AT_OPEN");
+	unsigned long d;
+
+	if (e == NULL)
+		return;
+	if (proto_parse_uint(e, DOMID_FIRST_RESERVED - 1, &d) < 0)
+		fatalx("XVIFD_TEST_PAUSE_AT_OPEN=%s: want a domid", e);
+	if (d != vif->vif_domid)
+		return;
+	log_info("test build: %s: interface %s opened 2 s late", vif->vif_tag,
+	    name);
+	(void)usleep(2000000);
+}
+
 static bool
 xbus_apply_later(struct xvifd *xd)
 {
@@ -331,7 +359,7 @@ xbus_tap(struct xvif *vif)
 	if (vif->vif_hp != NULL)
 		return 0;
 	vif->vif_tap_lost = false;
-	if (vif_open_tap(vif, vif->vif_name) < 0) {
+	if (vif_open_tap(vif, vif->vif_name, 0) < 0) {
 		xbus_refuse(vif, "cannot create the interface");
 		return -1;
 	}
@@ -642,7 +670,7 @@ xbus_detaching(struct xvif *vif)
 static void
 xbus_end_detach(struct xvif *vif, const char *name, int state)
 {
-	if (if_nametoindex(name) != 0 && vif_open_tap(vif, name) < 0)
+	if (if_nametoindex(name) != 0 && vif_open_tap(vif, name, 0) < 0)
 		log_warnx("%s: interface %s: left as it is", vif->vif_tag,
 		    name);
 	vif->vif_state = state;
@@ -659,7 +687,7 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 	char buf[XVIF_PATH_MAX], want[64], first[PROTO_IFNAMSIZ] = "";
 	const char *name, *taken;
 	unsigned long id;
-	int rc, detach = 0;
+	int rc, detach = 0, ifindex, tries;
 
 	if ((vif = vif_alloc(xd, domid, handle)) == NULL) {
 		log_warnx("xvif%ui%u: out of memory", domid, handle);
@@ -698,7 +726,7 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		xbus_refuse(vif, "invalid vifname");
 		return;
 	}
-	name = xbus_first_name(vif, first, sizeof(first));
+	name = xbus_first_name(vif, first, sizeof(first), &ifindex);
 	taken = vif->vif_name;
 	if ((o = xbus_name_owner(vif, taken)) == NULL)
 		o = xbus_name_owner(vif, taken = name);
@@ -713,7 +741,17 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		xbus_end_detach(vif, name, detach);
 		return;
 	}
-	if (vif_open_tap(vif, name) < 0) {
+#ifdef XVIFD_FAULTS
+	xbus_fault_open(vif, name);
+#endif
+	/* The record's interface renamed before TUNSETIFF took its old name
+	 * (the hotplug script at work): looked up again, a few times. */
+	for (tries = 1; (rc = vif_open_tap(vif, name, ifindex)) == -EAGAIN &&
+	    tries < XBUS_OPEN_TRIES; tries++) {
+		first[0] = '\0';
+		name = xbus_first_name(vif, first, sizeof(first), &ifindex);
+	}
+	if (rc < 0) {
 		xbus_refuse(vif, "cannot create the interface");
 		return;
 	}

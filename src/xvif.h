@@ -458,7 +458,7 @@ void	xbus_antispoof_changed(struct xvif *);
 /* vif.c: vif lifecycle, containment of a misbehaving guest. */
 struct xvif *vif_alloc(struct xvifd *, domid_t domid, unsigned int handle);
 void	vif_free(struct xvif *, bool destroy_tap);
-int	vif_open_tap(struct xvif *, const char *name);
+int	vif_open_tap(struct xvif *, const char *name, int ifindex);
 void	vif_close_tap(struct xvif *, bool destroy);
 int	vif_connect(struct xvif *, const struct vif_fe *, bool reattach);
 int	vif_connect_fail(struct xvif *, const struct vif_queue *, int rc,
@@ -521,7 +521,7 @@ void	vif_journal_push_rx(struct vif_queue *, int *notify);
 /* vif_ifrecord.c: which interface is a vif's, for a vif gone meanwhile. */
 void	vif_ifrecord_write(struct xvif *, const char *first);
 void	vif_ifrecord_remove(struct xvif *);
-const char *vif_ifrecord_renamed(struct xvif *, char *buf);
+const char *vif_ifrecord_renamed(struct xvif *, char *buf, int *ifindex);
 bool	vif_ifrecord_take_up(struct xvifd *, unsigned int domid,
 	    unsigned int handle, const char *path);
 

@@ -205,4 +205,37 @@ t_ok "... the earlier vif's interface deleted" t_wait 10 sh -c \
 t_ok "... and said" t_wait 5 grep -q "xvif${db}i0: an earlier vif $db.0: interface xvearly0 deleted" "$T_DIR/xvifd.log"
 t_eq "... the record names the new one" "$(cut -d' ' -f2- "$sd/$db.0.if")" "xvif${db}i0 xvif${db}i0"
 t_ok "... xvifd still runs" kill -0 "$XVIFD_PID"
+
+# A restart in InitWait while the hotplug script renames the interface:
+# the rename lands after xvifd found the interface (by its record) under
+# vif<D>.<H> and before it opened that name -- xvifd-faults with
+# XVIFD_TEST_PAUSE_AT_OPEN waits 2 s there.  The open made a new,
+# unconfigured vif<D>.<H>, and its record then took the renamed one (the
+# script's, bridged) for an earlier vif's and deleted it.  Now the new one
+# is seen not to be the record's, let go of, and the renamed one opened.
+printf '#!/bin/sh\nexit 0\n' >"$T_DIR/noop"
+chmod +x "$T_DIR/noop"
+dr=$("$SIM" create --dir "$SIM_DIR" --name renamer)
+"$SIM" attach --dir "$SIM_DIR" "$dr" mac=00:16:3e:0c:00:01 script="$T_DIR/noop" \
+	>>"$T_DIR/tool.log" 2>&1 || t_fail "renamed as opened: attach" "$(tail -2 "$T_DIR/tool.log")"
+t_ok "renamed as opened: InitWait, as vif$dr.0" t_wait 10 sh -c \
+	"[ \"\$(xenstore-read $be/$dr/0/state)\" = 2 ] && ip -n $DOM0_NS link show vif$dr.0 >/dev/null"
+ifx=$(ip -n "$DOM0_NS" -o link show "vif$dr.0" | cut -d: -f1)
+ip -n "$DOM0_NS" addr add 169.254.12.1/24 dev "vif$dr.0"	# the script's work
+kill -KILL "$XVIFD_PID"; wait "$XVIFD_PID" 2>/dev/null
+(t_wait 10 grep -q "xvif${dr}i0: interface vif$dr.0 opened 2 s late" "$T_DIR/xvifd.log" &&
+	ip -n "$DOM0_NS" link set "vif$dr.0" name "xvif${dr}i0") &
+renamer=$!
+XVIFD_TEST_PAUSE_AT_OPEN=$dr XVIFD=$XVIFD_FAULTS xvifd_start --no-hotplug-wait
+wait "$renamer" || t_fail "renamed as opened: setup" "no pause, or the rename failed: $(tail -3 "$T_DIR/xvifd.log")"
+t_ok "renamed as opened: the new vif$dr.0 let go of" t_wait 10 grep -q \
+	"xvif${dr}i0: interface vif$dr.0 was renamed as it was opened: looked for again" "$T_DIR/xvifd.log"
+t_ok "... InitWait again" t_wait 10 grep -q "xvif${dr}i0: interface xvif${dr}i0 for domain $dr" "$T_DIR/xvifd.log"
+t_not "... no vif$dr.0 left" ip -n "$DOM0_NS" link show "vif$dr.0"
+t_eq "... the script's interface kept, with its address" \
+	"$(ip -n "$DOM0_NS" -o -4 addr show "xvif${dr}i0" | cut -d: -f1; ip -n "$DOM0_NS" -o -4 addr show "xvif${dr}i0" | grep -o '169.254.12.1/24')" \
+	"$ifx
+169.254.12.1/24"
+t_eq "... and on record" "$(cut -d' ' -f1 "$sd/$dr.0.if")" "$ifx"
+t_ok "... xvifd still runs" kill -0 "$XVIFD_PID"
 t_done
