@@ -655,6 +655,17 @@ priv_rules(scmp_filter_ctx ctx)
 			goto out;
 		n += i == 0 ? rc : 0;
 	}
+	/*
+	 * ... and any later family says EAFNOSUPPORT, not a kill: glibc's
+	 * if_nametoindex() tries AF_UNIX, AF_INET, then AF_INET6 for its
+	 * socket, and the third comes only when the first two failed --
+	 * out of fds (EMFILE, ENFILE) or memory -- where a kill took every
+	 * guest's network down over one vif's look-up.
+	 */
+	sa[0] = SCMP_A0(SCMP_CMP_GT, AF_INET);
+	if ((rc = priv_nr("socket")) >= 0 && (rc = seccomp_rule_add_array(ctx,
+	    SCMP_ACT_ERRNO(EAFNOSUPPORT), rc, 1, sa)) < 0)
+		goto out;
 	if ((rc = priv_allow_ioctl(ctx)) < 0)
 		goto out;
 	n += rc;
