@@ -23,6 +23,7 @@
  * vif's record is written, with the interface an earlier record of that
  * domid.handle names, if it is another: an earlier vif's.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -190,6 +191,52 @@ vif_ifrecord_renamed(struct xvif *vif, char *buf, int *ifindexp)
 		    buf);
 	*ifindexp = ifindex;
 	return buf;
+}
+
+/*
+ * Is the interface of this name, which the vif is about to attach to,
+ * another vif's by that vif's record (its backend directory still there)?
+ * Its tag in tag (len) if so.  A restart makes the vifs in the order
+ * XenStore lists them: one refused earlier for a name in use (its
+ * directory stays, as libxl leaves a failed attach's), listed before the
+ * vif whose interface that name is, took the interface over -- bridge,
+ * addresses, guest's frames -- and the rightful vif was refused.  The
+ * records are read only when an interface of the name is there and the
+ * vif's own record does not name it: not on an ordinary restart.
+ */
+bool
+vif_ifrecord_claimed(struct xvif *vif, const char *name, char *tag,
+    size_t len)
+{
+	struct xvifd *xd = vif->vif_d;
+	char path[XVIF_PATH_MAX + 64], first[IF_NAMESIZE], final[IF_NAMESIZE];
+	unsigned int domid, handle;
+	struct dirent *de;
+	bool claimed = false;
+	int ifindex, was;
+	DIR *d;
+
+	if ((ifindex = (int)if_nametoindex(name)) <= 0)
+		return false;
+	ifrec_path(xd, vif->vif_domid, vif->vif_handle, path, sizeof(path));
+	if (ifrec_read(path, &was, first, final) == 0 && was == ifindex)
+		return false;
+	if ((d = opendir(xd->xd_state_dir)) == NULL)
+		return false;
+	while (!claimed && (de = readdir(d)) != NULL) {
+		if (priv_vif_file(de->d_name, &domid, &handle) !=
+		    PRIV_VIF_IFRECORD ||
+		    (domid == vif->vif_domid && handle == vif->vif_handle))
+			continue;
+		ifrec_path(xd, (domid_t)domid, handle, path, sizeof(path));
+		if (ifrec_read(path, &was, first, final) == 0 &&
+		    was == ifindex && !xbus_vif_gone(xd, domid, handle)) {
+			snprintf(tag, len, "xvif%ui%u", domid, handle);
+			claimed = true;
+		}
+	}
+	closedir(d);
+	return claimed;
 }
 
 /*

@@ -685,6 +685,7 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 {
 	struct xvif *vif, *o;
 	char buf[XVIF_PATH_MAX], want[64], first[PROTO_IFNAMSIZ] = "";
+	char owner[32];
 	const char *name, *taken;
 	unsigned long id;
 	int rc, detach = 0, ifindex, tries;
@@ -730,9 +731,10 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 	taken = vif->vif_name;
 	if ((o = xbus_name_owner(vif, taken)) == NULL)
 		o = xbus_name_owner(vif, taken = name);
-	if (o != NULL) {
+	if (o != NULL || vif_ifrecord_claimed(vif, taken = name, owner,
+	    sizeof(owner))) {
 		snprintf(buf, sizeof(buf), "interface %s is in use by %s",
-		    taken, o->vif_tag);
+		    taken, o != NULL ? o->vif_tag : owner);
 		log_warnx("%s: %s", vif->vif_tag, buf);
 		xbus_refuse(vif, buf);
 		return;

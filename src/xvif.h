@@ -522,6 +522,8 @@ void	vif_journal_push_rx(struct vif_queue *, int *notify);
 void	vif_ifrecord_write(struct xvif *, const char *first);
 void	vif_ifrecord_remove(struct xvif *);
 const char *vif_ifrecord_renamed(struct xvif *, char *buf, int *ifindex);
+bool	vif_ifrecord_claimed(struct xvif *, const char *name, char *tag,
+	    size_t len);
 bool	vif_ifrecord_take_up(struct xvifd *, unsigned int domid,
 	    unsigned int handle, const char *path);
 

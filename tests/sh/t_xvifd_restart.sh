@@ -238,4 +238,32 @@ t_eq "... the script's interface kept, with its address" \
 169.254.12.1/24"
 t_eq "... and on record" "$(cut -d' ' -f1 "$sd/$dr.0.if")" "$ifx"
 t_ok "... xvifd still runs" kill -0 "$XVIFD_PID"
+
+# A vif refused because its vifname is another's interface (its directory
+# stays, as libxl leaves a failed attach's), listed before that vif at a
+# restart: it took the interface over (bridge, addresses, the guest's
+# frames) and the rightful vif was refused.  The records say whose it is.
+dy=$("$SIM" create --dir "$SIM_DIR" --name early-lister)
+"$SIM" attach --dir "$SIM_DIR" "$dy" mac=00:16:3e:0e:00:01 >>"$T_DIR/tool.log" 2>&1
+dz=$("$SIM" create --dir "$SIM_DIR" --name owner)
+"$SIM" attach --dir "$SIM_DIR" "$dz" mac=00:16:3e:0f:00:01 vifname=xvowned0 >>"$T_DIR/tool.log" 2>&1
+netns_add "$T_NS-z"
+"$SIM" netfront --dir "$SIM_DIR" "$dz" 0 --netns "$T_NS-z" >"$T_DIR/fe-z.log" 2>&1 &
+t_cleanup_add "w_stop $! 0"
+t_ok "a name in use: its owner connected" t_wait 10 state_is "$be/$dz/0" 4
+timeout 20 "$SIM" attach --dir "$SIM_DIR" "$dy" mac=00:16:3e:0e:00:02 devid=1 vifname=xvowned0 \
+	>>"$T_DIR/tool.log" 2>&1
+t_ok "a name in use: the second vif of that name refused" t_wait 10 sh -c \
+	"xenstore-read $be/$dy/1/error | grep -q 'interface xvowned0 is in use by xvif${dz}i0'"
+ifo=$(ip -n "$DOM0_NS" -o link show xvowned0 | cut -d: -f1)
+w_stop "$XVIFD_PID"
+from=$(($(wc -l <"$T_DIR/xvifd.log") + 1))
+xvifd_start --no-hotplug-wait
+since() { tail -n "+$from" "$T_DIR/xvifd.log" | grep -q "$1"; }
+t_ok "... restarted: the refused one refused again, naming the owner" t_wait 10 since \
+	"xvif${dy}i1: interface xvowned0 is in use by xvif${dz}i0"
+t_ok "... the owner re-attached to its interface" t_wait 10 since \
+	"xvif${dz}i0: re-attached to xvowned0"
+t_eq "... still Connected, the same interface" \
+	"$(xenstore-read "$be/$dz/0/state") $(ip -n "$DOM0_NS" -o link show xvowned0 | cut -d: -f1)" "4 $ifo"
 t_done
