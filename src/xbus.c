@@ -356,6 +356,8 @@ xbus_apply_failures(void *arg, uint32_t events)
 static int
 xbus_tap(struct xvif *vif)
 {
+	unsigned int offered = vif->vif_queues_max;
+
 	if (vif->vif_hp != NULL)
 		return 0;
 	vif->vif_tap_lost = false;
@@ -363,6 +365,14 @@ xbus_tap(struct xvif *vif)
 		xbus_refuse(vif, "cannot create the interface");
 		return -1;
 	}
+	/*
+	 * The queues offered stay what XenStore says: a predecessor's offer
+	 * taken over at a restart (xbus_reattach) above our --max-queues,
+	 * which the new TAP was opened for, refused every reset's request.
+	 */
+	if (offered > vif->vif_queues_max &&
+	    offered <= vif->vif_hp->hp_queues_max)
+		vif->vif_queues_max = offered;
 	log_info("%s: interface %s made again", vif->vif_tag, vif->vif_name);
 	return 0;
 }

@@ -137,4 +137,20 @@ netns_add "$W_NS-g7"
 w_cleanup_add "w_stop $!"
 t_ok "single-queue TAP: connected with one queue" t_wait 10 grep -q \
 	"xvif${d7}i0: connected.* (tx ring" "$T_DIR/xvifd.log"
+
+# Restarted with fewer queues to offer, a 4-queue vif keeps its 4 (the
+# frontend chose from what was offered); its TAP lost after that, the
+# frontend's reset asks 4 again, and gets them: the new TAP's offer was
+# this xvifd's 1 while XenStore said 4, and every reset was refused.
+kill -KILL "$XVIFD_PID"
+wait "$XVIFD_PID" 2>/dev/null
+xvifd_start --no-hotplug-wait --max-queues 1
+t_ok "fewer offered: guest 2 re-attached with its 4 queues" t_wait 10 sh -c \
+	"[ \$(grep -c '$if2: connected again (4 queues' '$T_DIR/xvifd.log') -ge 2 ]"
+ip -n "$DOM0_NS" link del "$if2"
+t_ok "fewer offered: its TAP lost, made again" t_wait 10 grep -q \
+	"$if2: interface $if2 made again" "$T_DIR/xvifd.log"
+t_ok "fewer offered: ... and the reset connected with 4 queues" t_wait 10 sh -c \
+	"grep -A1000 '$if2: interface $if2 made again' '$T_DIR/xvifd.log' | grep -q '$if2: connected (4 queues'"
+t_eq "fewer offered: still offered 4" "$(xenstore-read "$be/$d2/0/multi-queue-max-queues")" 4
 t_done
