@@ -61,7 +61,9 @@ static void
 xbus_refuse(struct xvif *vif, const char *why)
 {
 	vif_disconnect(vif);
-	vif_close_tap(vif, true);
+	/* One made here goes; one a predecessor made, which a hotplug script
+	 * may have bridged, stays for the next restart (its record too). */
+	vif_close_tap(vif, vif->vif_hp != NULL && !vif->vif_hp->hp_reattached);
 	(void)xbus_write_be(vif, "error", why);
 	xbus_set_state(vif, XenbusStateClosed);
 	vif->vif_refused = true;
@@ -300,6 +302,20 @@ xbus_fault_advertise(void)
 		fatalx("XVIFD_TEST_ADVERTISE_DELAY_MS=%s: want 0 to 60000", e);
 	log_info("test build: features written %lu ms late", ms);
 	(void)usleep((useconds_t)ms * 1000);
+}
+
+/* XVIFD_TEST_ADVERTISE_EIO=D: writing domain D's vif's features fails. */
+static int
+xbus_fault_advertise_eio(const struct xvif *vif)
+{
+	const char *e = getenv("XVIFD_TEST_ADVERTISE_EIO");
+	unsigned long d;
+
+	if (e == NULL)
+		return 0;
+	if (proto_parse_uint(e, DOMID_FIRST_RESERVED - 1, &d) < 0)
+		fatalx("XVIFD_TEST_ADVERTISE_EIO=%s: want a domid", e);
+	return d == vif->vif_domid ? -EIO : 0;
 }
 
 /*
@@ -773,8 +789,12 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		return;
 #ifdef XVIFD_FAULTS
 	xbus_fault_advertise();
+	if ((rc = xbus_fault_advertise_eio(vif)) == 0)
+		rc = xbus_advertise(vif);
+#else
+	rc = xbus_advertise(vif);
 #endif
-	if ((rc = xbus_advertise(vif)) == -ENOENT) {
+	if (rc == -ENOENT) {
 		xbus_vif_destroy(vif, "backend directory removed while it was "
 		    "set up");
 		return;

@@ -238,6 +238,18 @@ t_eq "... the script's interface kept, with its address" \
 169.254.12.1/24"
 t_eq "... and on record" "$(cut -d' ' -f1 "$sd/$dr.0.if")" "$ifx"
 t_ok "... xvifd still runs" kill -0 "$XVIFD_PID"
+# That vif restarted again, its features not written (XenStore failing:
+# XVIFD_TEST_ADVERTISE_EIO): refused, and the interface it re-attached to
+# -- the script's, bridged -- left for the next restart, not deleted.
+kill -KILL "$XVIFD_PID"; wait "$XVIFD_PID" 2>/dev/null
+XVIFD_TEST_ADVERTISE_EIO=$dr XVIFD=$XVIFD_FAULTS xvifd_start --no-hotplug-wait
+t_ok "features not written: refused" t_wait 10 sh -c \
+	"xenstore-read $be/$dr/0/error 2>/dev/null | grep -q 'cannot write features'"
+t_eq "... the re-attached interface kept, with its address" \
+	"$(ip -n "$DOM0_NS" -o -4 addr show "xvif${dr}i0" | cut -d: -f1; ip -n "$DOM0_NS" -o -4 addr show "xvif${dr}i0" | grep -o '169.254.12.1/24')" \
+	"$ifx
+169.254.12.1/24"
+t_eq "... and its record" "$(cut -d' ' -f1 "$sd/$dr.0.if" 2>&1)" "$ifx"
 
 # A vif refused because its vifname is another's interface (its directory
 # stays, as libxl leaves a failed attach's), listed before that vif at a
