@@ -442,12 +442,12 @@ vif_guest_err(struct vif_queue *q, enum vif_counter c, const char *fmt, ...)
 	va_list ap;
 
 	vif_cnt_add(q, c, 1);
-	if (!log_ratecheck(&q->q_rate, XVIF_LOG_INTERVAL))
+	if (!log_ratecheck(q->q_rate, XVIF_LOG_INTERVAL))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warnx_rated(&q->q_rate, q->q_tag, msg);
+	log_warnx_rated(q->q_rate, q->q_tag, msg);
 }
 
 /*

@@ -56,6 +56,7 @@ vif_queue_init(struct xvif *vif, struct vif_queue *q, unsigned int id)
 {
 	q->q_vif = vif;
 	q->q_id = id;
+	q->q_rate = &vif->vif_qrate[id];
 	if (vif->vif_nq > 1)
 		snprintf(q->q_tag, sizeof(q->q_tag), "%.24s queue %u",
 		    vif->vif_tag, id);

@@ -301,7 +301,7 @@ struct vif_queue {
 	char			 q_fail_why[144];
 
 	uint64_t		 q_cnt[VIF_QUEUE_COUNTERS];
-	struct log_rate		 q_rate;
+	struct log_rate		*q_rate;	/* the vif's, for this queue id */
 };
 #define Q_FIRED_TX	1u
 #define Q_FIRED_RX	2u
@@ -391,6 +391,12 @@ struct xvif {
 	struct log_rate		 vif_journal_rate;	/* vj_map's failure */
 	struct log_rate		 vif_fatal_rate;
 	pthread_mutex_t		 vif_fatal_mu;
+	/*
+	 * vif_guest_err's limiters, one a queue id, used by that queue's
+	 * worker: the vif's, not the queue's, so that a frontend which
+	 * reconnects after each bad request does not get a fresh one.
+	 */
+	struct log_rate		 vif_qrate[XVIF_QUEUES_MAX];
 	struct hp		*vif_hp;	/* the TAP (its first queue) */
 	unsigned int		 vif_queues_max;	/* what we offer */
 	struct vif_journal	*vif_journal;	/* XVIF_QUEUES_MAX, mapped */
