@@ -122,10 +122,40 @@ log_journal_send(int prio, const char *msg)
 	return sd_journal_sendv(iov, n) < 0 ? -1 : 0;
 }
 
+/*
+ * A control byte as \xNN: what a line says comes in part from the toolstack
+ * and the guests (a rate key, a vifname, a MAC), and a newline in it made
+ * a line of its own in dom0's log, saying whatever they liked.  Cut at a
+ * whole escape where the line is full.
+ */
+static const char *
+log_clean(const char *msg, char *buf, size_t len)
+{
+	size_t i, o;
+
+	for (i = 0; msg[i] != '\0'; i++)
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			break;
+	if (msg[i] == '\0')
+		return msg;
+	for (i = 0, o = 0; msg[i] != '\0' && o + 5 < len; i++) {
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x",
+			    (unsigned char)msg[i]);
+		else
+			buf[o++] = msg[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 /* One whole line to wherever lines go. */
 static void
-log_emit(int prio, const char *msg)
+log_emit(int prio, const char *raw)
 {
+	char clean[LOG_LINE_MAX + 256];
+	const char *msg = log_clean(raw, clean, sizeof(clean));
+
 	if (log_journal && log_journal_send(prio, msg) == 0)
 		return;
 	if (log_syslog)

@@ -7,7 +7,8 @@
 #    queue between stalls, would write 16 lines a stall period);
 #  - a frontend that makes one bad request and reconnects, over and
 #    over: its guest-error lines stay one per queue per 10 s (each
-#    connection had a limiter of its own, and the line came every time).
+#    connection had a limiter of its own, and the line came every time);
+#  - a control byte in a line (a key's value): escaped, no forged line.
 # Traffic stays on 169.254.0.0/16 inside namespaces created here.
 . "$(dirname "$0")/lib.sh"
 sim_host_start
@@ -54,6 +55,12 @@ if [ "${s:-0}" -ge 6 ]; then
 else
 	t_fail "stalled queues: counted" "rx_stalls ${s:-none}, fewer than 6"
 fi
+# A key's value in a line, with a newline in it: escaped, not a line of
+# its own saying what the toolstack (or whoever wrote the key) likes.
+xenstore-write "/local/domain/0/backend/vif/$d/0/rate" "$(printf '1,1\nFORGED: root logged in')"
+t_ok "a newline in a key: escaped in the line" t_wait 5 grep -qF \
+	"$if: rate \"1,1\\x0aFORGED: root logged in\" is not" "$T_DIR/xvifd.log"
+t_not "a newline in a key: no line of its own" grep -q "^FORGED" "$T_DIR/xvifd.log"
 kill -TERM "$fpid"; wait "$fpid" 2>/dev/null
 
 # A frontend whose first TX request names a grant it never gave, ten
