@@ -173,14 +173,21 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 	if (optind != argc)
 		fatalx("unexpected argument '%s' (see xvifd --help)",
 		    argv[optind]);
+	/*
+	 * --sim-dir means the simulated host, on a dom0 too; with --hv xen
+	 * it is refused: it would move the backend domain's lock
+	 * (xvifd_lock) off /dev/xen/gntdev, and a second xvifd on the same
+	 * rings would no longer be turned away.
+	 */
 	if (o->o_hv == NULL)
-		o->o_hv = access("/dev/xen/gntdev", F_OK) == 0 ||
-		    o->o_sim_dir == NULL ? "xen" : "sim";
+		o->o_hv = o->o_sim_dir != NULL ? "sim" : "xen";
 	if (strcmp(o->o_hv, "xen") != 0 && strcmp(o->o_hv, "sim") != 0)
 		fatalx("--hv %s: unknown hypervisor (xen or sim)", o->o_hv);
 	if (strcmp(o->o_hv, "sim") == 0 && o->o_sim_dir == NULL)
 		fatalx("--hv sim needs --sim-dir DIR (the xvif-sim host's "
 		    "directory)");
+	if (strcmp(o->o_hv, "xen") == 0 && o->o_sim_dir != NULL)
+		fatalx("--sim-dir is for --hv sim, not --hv xen");
 }
 
 /* An absolute path for `in` (relative to the directory we started in). */

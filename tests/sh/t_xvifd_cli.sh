@@ -10,6 +10,8 @@ t_eq "stray argument: exit 1" "$(run --hv sim --sim-dir /tmp extra)" 1
 t_ok "stray argument: one line" one_line "unexpected argument 'extra'"
 t_eq "--hv sim without --sim-dir: exit 1" "$(run --hv sim)" 1
 t_ok "--hv sim without --sim-dir: one line" one_line "needs --sim-dir"
+t_eq "--hv xen with --sim-dir: exit 1" "$(run --hv xen --sim-dir /tmp)" 1
+t_ok "--hv xen with --sim-dir: one line" one_line "--sim-dir is for --hv sim, not --hv xen"
 t_eq "unknown hypervisor: exit 1" "$(run --hv kvm)" 1
 t_ok "unknown hypervisor: one line" one_line "--hv kvm: unknown hypervisor"
 t_eq "bad backend domid: exit 1" "$(run --backend-domid 70000)" 1
