@@ -171,6 +171,9 @@ struct hv {
 };
 
 extern const struct hv_ops hv_xen_ops;
+/* The logger hv_xen gives libxengnttab and libxenevtchn (log.c, limited). */
+struct xentoollog_logger;
+struct xentoollog_logger *hv_xen_logger(void);
 extern const struct hv_ops hv_sim_ops;	/* libsim.a, linked into xvifd: --hv sim */
 
 int	hv_open(const struct hv_ops *, const struct hv_cfg *, struct hv **);

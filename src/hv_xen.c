@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
+#include <xentoollog.h>
 #include <xen/sys/evtchn.h>
 
 #include "hv.h"
@@ -62,6 +65,62 @@ hvxen_close(struct hv *hv)
 	free(hx);
 }
 
+/*
+ * libxengnttab and libxenevtchn write their errors to standard error
+ * unless given a logger: one line per failed grant map, say, whose refs
+ * a guest chooses at every connect -- past every limit of ours, into
+ * dom0's journal.  Given this one, their lines go through log.c: warnings
+ * and errors at most HVXEN_LOG_BURST per HVXEN_LOG_INTERVAL (the next one
+ * saying how many were held back), the rest at debug level.  Called from
+ * any thread.
+ */
+#define HVXEN_LOG_INTERVAL	10	/* seconds */
+#define HVXEN_LOG_BURST		10
+
+static pthread_mutex_t	hvxen_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct log_rate	hvxen_log_rate;
+
+static void
+hvxen_vmessage(struct xentoollog_logger *lg, xentoollog_level level,
+    int errnoval, const char *context, const char *fmt, va_list ap)
+{
+	char msg[256], tag[32];
+	int n;
+
+	(void)lg;
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (errnoval >= 0 && n >= 0 && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
+		    strerror(errnoval));
+	snprintf(tag, sizeof(tag), "lib%s", context != NULL ? context : "xen");
+	if (level < XTL_WARN) {
+		log_debug("%s: %s", tag, msg);
+		return;
+	}
+	pthread_mutex_lock(&hvxen_log_mu);
+	if (log_ratecheck_burst(&hvxen_log_rate, HVXEN_LOG_INTERVAL,
+	    HVXEN_LOG_BURST))
+		log_warnx_rated(&hvxen_log_rate, tag, msg);
+	pthread_mutex_unlock(&hvxen_log_mu);
+}
+
+static void
+hvxen_log_destroy(struct xentoollog_logger *lg)
+{
+	(void)lg;		/* static: nothing to free */
+}
+
+static struct xentoollog_logger hvxen_logger = {
+	.vmessage = hvxen_vmessage,
+	.destroy = hvxen_log_destroy,
+};
+
+struct xentoollog_logger *
+hv_xen_logger(void)
+{
+	return &hvxen_logger;
+}
+
 static int
 hvxen_open(const struct hv_cfg *cfg, struct hv **out)
 {
@@ -74,7 +133,7 @@ hvxen_open(const struct hv_cfg *cfg, struct hv **out)
 	hx->hx_hv.hv_self = cfg->hc_self;
 	if ((rc = hv_xs_connect(&hx->hx_hv, NULL)) < 0)
 		goto fail;
-	if ((hx->hx_gnt = xengnttab_open(NULL, 0)) == NULL) {
+	if ((hx->hx_gnt = xengnttab_open(&hvxen_logger, 0)) == NULL) {
 		rc = errno != 0 ? -errno : -ENODEV;
 		goto fail;
 	}
@@ -187,7 +246,7 @@ hvxen_evt_open(struct hv *hv, struct hv_evt **out)
 	(void)hv;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return -ENOMEM;
-	if ((e->he_xce = xenevtchn_open(NULL, 0)) == NULL) {
+	if ((e->he_xce = xenevtchn_open(&hvxen_logger, 0)) == NULL) {
 		rc = errno != 0 ? -errno : -ENODEV;
 		goto fail;
 	}

@@ -5,10 +5,13 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <xenstore.h>
+#include <xentoollog.h>
 
 #include "hv.h"
 #include "t_sim.h"
@@ -230,6 +233,54 @@ t_open_without_xen(struct t_ctx *t)
 	t_sim_host_stop(t, &ts);
 }
 
+static void
+xtl(struct xentoollog_logger *lg, xentoollog_level level, int errnoval,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	lg->vmessage(lg, level, errnoval, "gnttab", fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The libraries' lines (one per failed grant map, whose refs a guest
+ * chooses): through log.c, 10 a window, not one each on standard error.
+ */
+static void
+t_lib_logger(struct t_ctx *t)
+{
+	struct xentoollog_logger *lg = hv_xen_logger();
+	char path[] = "/tmp/t_hv_xen.XXXXXX", line[256];
+	unsigned int i, lines = 0, said = 0;
+	int fd, saved;
+	FILE *f;
+
+	if (!T_TRUE(t, (fd = mkstemp(path)) >= 0))
+		return;
+	(void)unlink(path);
+	fflush(stderr);
+	saved = dup(2);
+	T_REQUIRE(t, saved >= 0 && dup2(fd, 2) == 2);
+	for (i = 0; i < 100; i++)
+		xtl(lg, XTL_ERROR, EINVAL, "mmap failed");
+	xtl(lg, XTL_DEBUG, -1, "a debug line, %d", 1);
+	fflush(stderr);
+	(void)dup2(saved, 2);
+	close(saved);
+	T_REQUIRE(t, (f = fdopen(fd, "r")) != NULL);
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lines++;
+		if (strstr(line, "libgnttab: mmap failed: Invalid argument\n") != NULL)
+			said++;
+	}
+	fclose(f);
+	T_EQ(t, said, 10);
+	T_EQ(t, lines, 10);
+}
+
 const struct t_case t_cases[] = {
 	{ "xenstore read/write/mkdir/directory/rm", t_rw },
 	{ "xenstore transactions: commit, abort, conflict", t_txn },
@@ -237,5 +288,7 @@ const struct t_case t_cases[] = {
 	{ "xenstore permissions", t_perms },
 	{ "domain alive follows introduce/release", t_domain_alive },
 	{ "hv_open fails cleanly without /dev/xen", t_open_without_xen },
+	{ "libxengnttab's and libxenevtchn's lines: limited, through log.c",
+	    t_lib_logger },
 	{ NULL, NULL }
 };
