@@ -206,8 +206,20 @@ xbus_vif_renewed(struct xvif *vif)
 	char buf[8];
 
 	/* A dead domain's vif: xbus_reborn's, when a new domain has the id. */
-	return vif->vif_advertised && !vif->vif_dead && xbus_read(vif,
-	    vif->vif_be, "feature-rx-copy", buf, sizeof(buf)) == -ENOENT;
+	if (vif->vif_dead)
+		return false;
+	if (vif->vif_advertised)
+		return xbus_read(vif, vif->vif_be, "feature-rx-copy", buf,
+		    sizeof(buf)) == -ENOENT;
+	/*
+	 * One refused before it wrote any (a name in use, no valid MAC):
+	 * the toolstack's new directory has neither the error node nor the
+	 * Closed we wrote.  Without this, an attach done again after a
+	 * detach while we were busy was never served.
+	 */
+	return vif->vif_refused && xbus_read(vif, vif->vif_be, "error", buf,
+	    sizeof(buf)) == -ENOENT && xbus_read(vif, vif->vif_be, "state",
+	    buf, sizeof(buf)) > 0 && strcmp(buf, "6") != 0;
 }
 
 void

@@ -241,6 +241,27 @@ netns_add "$T_NS-an"
 "$SIM" netfront --dir "$SIM_DIR" "$da" 0 --netns "$T_NS-an" >"$T_DIR/fean.log" 2>&1 &
 t_cleanup_add "w_stop $!"
 t_ok "... and a netfront connects through it" t_wait 10 state_is $be/$da/0 4
+# The same for a vif refused before it wrote anything (its vifname is
+# guest 1's interface): the admin detaches it and attaches it again,
+# fixed, while xvifd looks away.  The refused vif held on, and the new
+# directory was never served (the attach timed out in Initialising).
+dn=$("$SIM" create --dir "$SIM_DIR" --name anew-refused)
+timeout 20 "$SIM" attach --dir "$SIM_DIR" "$dn" mac=00:16:3e:47:00:01 vifname="${GUEST_IF[1]}" \
+	>>"$T_DIR/tool.log" 2>&1
+t_ok "a refused vif's directory made anew: refused first" t_wait 5 sh -c \
+	"xenstore-read $be/$dn/0/error | grep -q 'in use by'"
+kill -STOP "$XVIFD_PID"
+xenstore-rm $be/$dn/0
+xenstore-rm /local/domain/$dn/device/vif/0
+xenstore-rm /libxl/$dn/device/vif/0
+"$SIM" attach --dir "$SIM_DIR" "$dn" mac=00:16:3e:47:00:02 script="$T_DIR/hotplug" \
+	>"$T_DIR/anew2.out" 2>&1 &
+ap=$!
+t_wait 5 xenstore-read $be/$dn/0/mac >/dev/null
+kill -CONT "$XVIFD_PID"
+wait $ap
+t_eq "... the attach sees InitWait" "$? $(xenstore-read $be/$dn/0/state)" "0 2"
+t_ok "... said" grep -q "xvif${dn}i0: backend directory made anew" "$T_DIR/xvifd.log"
 t_ok "guest 1 unaffected by all that" ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
 
 # Guest 2 destroyed in the middle of a transfer from the host.
