@@ -256,6 +256,7 @@ struct simfe {
 	bool			 sf_be_csum6;	/* ... ipv6-csum-offload */
 	bool			 sf_be_split;	/* ... split-event-channels */
 	unsigned int		 sf_be_maxq;	/* ... multi-queue-max-queues */
+	bool			 sf_be_mq;	/* ... which it wrote */
 	enum simfe_phase	 sf_phase;
 	bool			 sf_ever_connected;
 	bool			 sf_starved;	/* starve-reconnect: not yet */

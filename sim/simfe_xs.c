@@ -175,8 +175,11 @@ simfe_xs_layout(const struct simfe *sf, struct simfe_kv *kv, size_t max)
 	size_t n = 0;
 
 	if (nq == 1) {
+		/* Linux writes the count whenever the backend offers a
+		 * maximum, 1 too, with the queue's keys flat. */
 		simfe_kv_queue(&sf->sf_q[0], "", kv, max, &n);
-		simfe_kv_add(kv, max, &n, true, 0, "multi-queue-num-queues");
+		simfe_kv_add(kv, max, &n, !sf->sf_be_mq, 1,
+		    "multi-queue-num-queues");
 	} else {
 		for (k = 0; k < sizeof(flat) / sizeof(flat[0]); k++)
 			simfe_kv_add(kv, max, &n, true, 0, "%s", flat[k]);
@@ -278,7 +281,8 @@ simfe_queues_pick(struct simfe *sf)
 	unsigned int nq = sf->sf_queues;
 
 	maxq = simfe_xs_uint(sf, sf->sf_be, "multi-queue-max-queues", 65535,
-	    1);
+	    0);
+	sf->sf_be_mq = maxq != 0;
 	sf->sf_be_maxq = maxq < 1 ? 1 : (unsigned int)maxq;
 	if (nq > sf->sf_be_maxq) {
 		simfe_say(sf, "%u queue(s) of the %u asked: the backend's "

@@ -17,6 +17,13 @@ t_ok "log: Ethernet address line" grep -q "xvif${d}i0: Ethernet address 00:16:3e
 t_eq "backend state Connected" "$(xenstore-read /local/domain/0/backend/vif/$d/0/state)" 4
 t_eq "vifname written back" "$(xenstore-read /local/domain/0/backend/vif/$d/0/vifname)" "xvif${d}i0"
 t_eq "feature-rx-copy" "$(xenstore-read /local/domain/0/backend/vif/$d/0/feature-rx-copy)" 1
+# A one-queue frontend, as Linux's: multi-queue-num-queues 1 (written
+# because we offer a maximum) and its ring keys flat, taken as one queue.
+t_eq "one queue: the frontend wrote multi-queue-num-queues 1" \
+	"$(xenstore-read /local/domain/$d/device/vif/0/multi-queue-num-queues)" 1
+t_ok "one queue: ... with flat ring keys, connected as one queue" sh -c \
+	"xenstore-read /local/domain/$d/device/vif/0/tx-ring-ref >/dev/null &&
+	 grep -q 'xvif${d}i0: connected (tx ring' '$T_DIR/xvifd.log'"
 # Nothing is offered that is not implemented: no ctrl ring (the XSA-270
 # hash-mapping parser does not exist here), no multicast control.
 for k in feature-ctrl-ring feature-multicast-control feature-dynamic-multicast-control; do

@@ -1351,6 +1351,18 @@ t_xs_layout(struct t_ctx *t)
 	}
 	free(sf);
 
+	/* One queue, the backend offering multi-queue: the count written, 1,
+	 * the keys flat (Linux's talk_to_netback). */
+	T_REQUIRE(t, (sf = kv_sf(1, false)) != NULL);
+	sf->sf_be_mq = true;
+	n = simfe_xs_layout(sf, kv, SIMFE_KV_MAX);
+	T_TRUE(t, kv_sane(kv, n));
+	T_EQ(t, kv_get(kv, n, "multi-queue-num-queues"), 1);
+	T_EQ(t, kv_get(kv, n, "tx-ring-ref"), 8);
+	T_EQ(t, kv_get(kv, n, "event-channel"), 1);
+	T_EQ(t, kv_get(kv, n, "queue-0"), -2);
+	free(sf);
+
 	/* One queue, split: two channels, no event-channel. */
 	T_REQUIRE(t, (sf = kv_sf(1, true)) != NULL);
 	n = simfe_xs_layout(sf, kv, SIMFE_KV_MAX);
