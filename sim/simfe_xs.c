@@ -339,6 +339,13 @@ simfe_say_connected(struct simfe *sf)
  * the rings and the port, then write every key and state=Connected in
  * one transaction (retried on EAGAIN).
  */
+static void
+simfe_carrier(struct simfe *sf, bool on)
+{
+	if (sf->sf_q[0].sq_hp != NULL)	/* the device's, any queue's */
+		(void)hp_set_carrier(sf->sf_q[0].sq_hp, on);
+}
+
 /*
  * initialised-early: say Initialised with no key written yet, and what
  * the backend is SIMFE_EARLY_MS later (a backend that reads the keys at
@@ -416,7 +423,14 @@ simfe_connect(struct simfe *sf)
 	simfe_say_connected(sf);
 	if (sf->sf_ring_index != 0)
 		simfe_say(sf, "ring indices from %u", sf->sf_ring_index);
-	/* The RX buffers already posted (xennet_connect: each channel). */
+	/*
+	 * As xennet_connect: carrier on, and the RX buffers already posted
+	 * told, each channel -- before the backend is Connected, even
+	 * before it has seen us Connected: the guest's stack may put frames
+	 * on the TX ring at once (its router solicitations, ARP), which the
+	 * backend finds there when it connects.
+	 */
+	simfe_carrier(sf, true);
 	for (k = 0; k < sf->sf_nq; k++) {
 		simfe_notify(&sf->sf_q[k], false);
 		if (sf->sf_q[k].sq_port_rx != HV_PORT_NONE)
@@ -426,13 +440,6 @@ simfe_connect(struct simfe *sf)
 }
 
 /* -- The state machine (netback_changed) -- */
-
-static void
-simfe_carrier(struct simfe *sf, bool on)
-{
-	if (sf->sf_q[0].sq_hp != NULL)	/* the device's, any queue's */
-		(void)hp_set_carrier(sf->sf_q[0].sq_hp, on);
-}
 
 static void
 simfe_deadline(struct simfe *sf)

@@ -133,14 +133,16 @@ else
 fi
 kill "$WPID" 2>/dev/null
 
-# eth0 in the guest's namespace: the frontend's MAC and MTU, no carrier
-# until the backend is Connected.
+# eth0 in the guest's namespace: the frontend's MAC and MTU, its carrier
+# on once the keys are written, before the backend is Connected (Linux's
+# xennet_connect turns it on before it writes Connected: the guest's
+# stack may fill the TX ring before the backend connects).
 if ip -n "$NS" link show eth0 >"$T_DIR/eth0" 2>&1; then
 	t_pass "eth0 exists in the guest netns"
 else t_fail "eth0 exists in the guest netns" "$(cat "$T_DIR/eth0")"; fi
 t_ok "eth0 has the frontend mac" grep -q "link/ether $MAC " "$T_DIR/eth0"
 t_ok "eth0 has mtu 1500" grep -q "mtu 1500 " "$T_DIR/eth0"
-t_ok "no carrier before backend Connected" grep -q NO-CARRIER "$T_DIR/eth0"
+t_not "carrier on before backend Connected, as Linux" grep -q NO-CARRIER "$T_DIR/eth0"
 t_not "no eth0 TAP in the host's namespace" \
     sh -c "ip -d link show eth0 2>/dev/null | grep -qw tun"
 
