@@ -165,6 +165,23 @@ fe_restart() {
 	fi
 }
 
+# ping_intact CMD...: CMD, an iputils ping, exits 0 and no reply it got
+# was corrupt.  ping compares every payload byte of a reply with what it
+# sent and checks its checksum, but only prints what differs ("wrong data
+# byte #N ...", "(BAD CHECKSUM!)") and still exits 0 if any reply came;
+# t_ok alone would not see it.  Prints ping's output, the reason last.
+ping_intact() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out"
+	[ "$rc" -eq 0 ] || return "$rc"
+	if grep -qE 'wrong data byte|BAD CHECKSUM' <<<"$out"; then
+		echo "corrupt replies: $(grep -cE 'wrong data byte|BAD CHECKSUM' <<<"$out"), first: $(grep -m 1 -E 'wrong data byte|BAD CHECKSUM' <<<"$out")"
+		return 1
+	fi
+}
+
 # tcp_check NAME FROM_NS TO_NS TO_ADDR MIB [VIA]: MIB MiB of random data
 # over TCP, SHA-256 compared at both ends (VIA: see tcp_send).
 tcp_check() {
