@@ -81,7 +81,7 @@ xenstore-rm /local/domain/$B/backend/vif/nudge
 # That it reached xvifd is seen on its XenStore connection, under strace
 # (xvifd logs nothing for a release it has nothing to do with).
 command -v strace >/dev/null || w_die "strace missing (scripts/deps check)"
-xenstore-chmod @releaseDomain n0 r$B || w_die "xenstore-chmod @releaseDomain"
+xenstore-chmod @releaseDomain n0 "r$B" || w_die "xenstore-chmod @releaseDomain"
 strace -f -qq -s 256 -e trace=read,readv,recvfrom,recvmsg -o "$T_DIR/xvifd.strace" \
 	-p "$XVIFD_PID" 2>"$T_DIR/strace.log" &
 st=$!

@@ -121,7 +121,7 @@ n=$(grep -cF "$if1: rate \"fast\" is not" "$T_DIR/xvifd.log")
 kerr=$(xvifd_counter "$if1" key_errors)
 # (fe_restart: Closed, then a new "connected" logged for each.)
 ok=0
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	fe_restart 1 || break
 	ok=$((ok + 1))
 done

@@ -39,7 +39,7 @@ t_ok "... xvifd still runs after" kill -0 "$XVIFD_PID"
 # once a connect (a guest reconnecting in a loop flooded dom0's log).
 # (fe_restart: Closed, then a new "connected" logged for each.)
 ok=0
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	fe_restart 1 || break
 	ok=$((ok + 1))
 done
