@@ -99,6 +99,14 @@ t_eq() {
 		t_fail "$1" "got '$2', want '$3'"
 	fi
 }
+# t_eq_val NAME GOT WANT: t_eq, but an empty GOT or WANT fails: a value
+# that was never read (xvifd_counter with no fresh dump, say) must not
+# match another that was not either.
+t_eq_val() {
+	if [ -z "$2" ] || [ -z "$3" ]; then
+		t_fail "$1" "no value: got '$2', want '$3'"
+	else t_eq "$@"; fi
+}
 
 # As domain N: run a command with XENSTORED_PATH at that domain's socket.
 as_dom() {
@@ -123,21 +131,55 @@ xvifd_dumped() {
 xvifd_counter() { xvifd_dumped "$1: $1 " "$2"; }
 # state_is DIR N: DIR/state in XenStore is N (a backend's, a frontend's).
 state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
-# fe_restart K [CMD...]: guest K's netfront stopped (its backend Closed),
-# CMD run while it is away, and a new one started, as a guest reloading
-# its driver; fails unless the backend is Connected again within 10 s.
+# fe_restart K [CMD...]: guest K's netfront stopped, CMD run while it is
+# away, and a new one started, as a guest reloading its driver.  Returns 0
+# only if xvifd handled both: the backend reached Closed (6) after the old
+# netfront went, and xvifd logged one more "connected" line for the vif
+# (and the backend is Connected, 4) within 10 s of the new one's start.
+# State 4 alone proves nothing: the old connection had it, and a backend
+# that never saw the close keeps it.  Else a FAIL saying which, and 1.
+# (xvifd logs 10 connects of a vif per 10 s, no more: restart a vif fewer
+# times than that in 10 s.)
 fe_restart() {
-	local k=$1 be=/local/domain/0/backend/vif/${GUEST_DOM[$1]}/0
+	local k=$1 be=/local/domain/0/backend/vif/${GUEST_DOM[$1]}/0 vif=${GUEST_IF[$1]} n
 	shift
+	n=$(grep -cF "$vif: connected" "$T_DIR/xvifd.log")
 	kill -TERM "${GUEST_FE[$k]}"
 	wait "${GUEST_FE[$k]}" 2>/dev/null
-	t_wait 10 state_is "$be" 6
+	if ! t_wait 10 state_is "$be" 6; then
+		t_fail "fe_restart $k" "$be/state is '$(xenstore-read "$be/state" 2>&1)', not Closed (6), 10 s after its netfront went"
+		return 1
+	fi
 	[ $# -eq 0 ] || "$@"
 	"$SIM" netfront --dir "$SIM_DIR" "${GUEST_DOM[$k]}" 0 --netns "${GUEST_NS[$k]}" \
 		>>"$T_DIR/fe$k.log" 2>&1 &
 	GUEST_FE[$k]=$!
 	t_cleanup_add "w_stop ${GUEST_FE[$k]}"
-	t_wait 10 state_is "$be" 4
+	if ! t_wait 10 sh -c "[ \$(grep -cF '$vif: connected' '$T_DIR/xvifd.log') -gt $n ]"; then
+		t_fail "fe_restart $k" "no new '$vif: connected' in xvifd's log 10 s after a new netfront started: $(tail -2 "$T_DIR/xvifd.log" | tr '\n' ' ')"
+		return 1
+	fi
+	if ! t_wait 10 state_is "$be" 4; then
+		t_fail "fe_restart $k" "$be/state is '$(xenstore-read "$be/state" 2>&1)', not Connected (4), though xvifd logged a connect"
+		return 1
+	fi
+}
+
+# ping_intact CMD...: CMD, an iputils ping, exits 0 and no reply it got
+# was corrupt.  ping compares every payload byte of a reply with what it
+# sent and checks its checksum, but only prints what differs ("wrong data
+# byte #N ...", "(BAD CHECKSUM!)") and still exits 0 if any reply came;
+# t_ok alone would not see it.  Prints ping's output, the reason last.
+ping_intact() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out"
+	[ "$rc" -eq 0 ] || return "$rc"
+	if grep -qE 'wrong data byte|BAD CHECKSUM' <<<"$out"; then
+		echo "corrupt replies: $(grep -cE 'wrong data byte|BAD CHECKSUM' <<<"$out"), first: $(grep -m 1 -E 'wrong data byte|BAD CHECKSUM' <<<"$out")"
+		return 1
+	fi
 }
 
 # tcp_check NAME FROM_NS TO_NS TO_ADDR MIB [VIA]: MIB MiB of random data

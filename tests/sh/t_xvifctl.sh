@@ -32,11 +32,12 @@ mask() {
 		-e '/^xvif(_queue)?_[a-z_0-9]+_total\{/s/ [0-9]+$/ N/' \
 		-e '/^xvifd_ctl_bad_requests_total /s/ [0-9]+$/ N/'
 }
-# golden NAME CMD...: CMD's output, masked, is golden/NAME.
+# golden NAME CMD...: CMD exits 0 and its output, masked, is golden/NAME.
+# (pipefail: the status is CMD's, not only mask's -- sed's is always 0.)
 golden() {
 	local name=$1 out
 	shift
-	out=$("$@" | mask) || { t_fail "$name" "exit $?"; return; }
+	out=$(set -o pipefail; "$@" | mask) || { t_fail "golden: $name" "'$*' exited $?"; return; }
 	if [ "${T_GOLDEN_UPDATE:-}" = 1 ]; then
 		printf '%s\n' "$out" >"$GOLDEN/$name"
 		t_pass "$name (golden file rewritten)"

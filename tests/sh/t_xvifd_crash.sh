@@ -23,7 +23,6 @@ g=${GUEST_NS[5]} d=${GUEST_DOM[5]} who="guest 5"
 t_ok "ping before the crashes" ip netns exec "$g" ping -c 2 -i 0.2 -W 2 -q 169.254.5.1
 
 csum_errors() { ip netns exec "$1" nstat -asz TcpInCsumErrors | awk '/TcpInCsumErrors/{print $2}'; }
-counter() { grep -o " $1=[0-9]*" "$T_DIR/xvifd.log" | tail -1 | cut -d= -f2; }
 
 # crash RING N FROM_NS TO_NS TO_ADDR: restart xvifd with the fault point
 # at its Nth push of RING responses, move 16 MiB FROM -> TO over guest
@@ -49,7 +48,8 @@ crash() {
 	xvifd_start --no-hotplug-wait
 	if t_wait 10 sh -c "[ \$(grep -cE 'xvif${d}i0: pushed [0-9]+ tx and [0-9]+ rx responses' '$T_DIR/xvifd.log') -gt $n0 ]"; then
 		local l
-		l=$(grep -oE "pushed [0-9]+ tx and [0-9]+ rx" "$T_DIR/xvifd.log" | tail -1)
+		l=$(grep -oE "xvif${d}i0: pushed [0-9]+ tx and [0-9]+ rx" "$T_DIR/xvifd.log" | tail -1)
+		l=${l#*: }
 		case "$ring:$l" in
 		tx:"pushed 0 "*|rx:*" and 0 rx") t_fail "$who $ring: unpushed responses pushed on restart" "$l" ;;
 		*) t_pass "$who $ring: unpushed responses pushed on restart ($l)" ;;
@@ -63,11 +63,10 @@ crash() {
 	else
 		t_fail "$who $ring: 16 MiB intact across the crash" "the transfer failed"
 	fi
-	kill -USR1 "$XVIFD_PID"
-	t_wait 5 grep -q " tx_bad_requests=" "$T_DIR/xvifd.log"
-	sleep 0.2
+	# This vif's counters, from a dump of the restarted xvifd's (the log
+	# holds every earlier round's and the other guest's); none read fails.
 	for c in tx_bad_requests tx_grant_errors rx_bad_requests rx_grant_errors; do
-		t_eq "$who $ring: $c after the restart" "$(counter $c)" 0
+		t_eq_val "$who $ring: $c after the restart" "$(xvifd_counter "xvif${d}i0" $c)" 0
 	done
 	t_eq "$who $ring: no corrupt TCP segment reached dom0" "$(csum_errors "$DOM0_NS")" 0
 	t_eq "$who $ring: no corrupt TCP segment reached the guest" "$(csum_errors "$g")" 0

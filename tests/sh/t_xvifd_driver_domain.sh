@@ -73,15 +73,35 @@ t_ok "... still InitWait" state_is $gb 2
 t_ok "... its interface stays" ip -n "$DOM0_NS" link show "xvif${G}i0"
 xenstore-chmod -r $gd n$B r$G
 xenstore-rm /local/domain/$B/backend/vif/nudge
-# Another domain dies: @releaseDomain for everyone.
+# Another domain dies.  @releaseDomain is fired to the connections its
+# permissions let read, n0 unless set (Xen 4.17's xenstored and the
+# simulated one): dom0 only, never a driver domain.  An admin running a
+# backend in one gives it read, as here; without it the death would not
+# reach xvifd and the checks below could not fail for the reason they say.
+# That it reached xvifd is seen on its XenStore connection, under strace
+# (xvifd logs nothing for a release it has nothing to do with).
+command -v strace >/dev/null || w_die "strace missing (scripts/deps check)"
+xenstore-chmod @releaseDomain n0 "r$B" || w_die "xenstore-chmod @releaseDomain"
+strace -f -qq -s 256 -e trace=read,readv,recvfrom,recvmsg -o "$T_DIR/xvifd.strace" \
+	-p "$XVIFD_PID" 2>"$T_DIR/strace.log" &
+st=$!
+t_cleanup_add "w_stop $st"
+# Once every thread of xvifd's is traced (libxenstore may read in its own).
+traced() { ! grep -qx 'TracerPid:[[:space:]]*0' /proc/"$XVIFD_PID"/task/*/status; }
+t_wait 5 traced || w_die "strace -p $XVIFD_PID: $(cat "$T_DIR/strace.log")"
 X=$("$SIM" create --dir "$SIM_DIR" --name other) || w_die "create domain"
 "$SIM" destroy --dir "$SIM_DIR" "$X" || w_die "destroy domain"
 # A marker after @releaseDomain on xvifd's XenStore connection: the
 # second guest's backend directory removed (its watch event comes after
-# the release's); once its vif is dropped, the release was handled.
+# the release's); once its vif is dropped, the release was read and
+# handled (events are handled in the order they come).
 xenstore-rm $gb
 t_ok "driver domain: a later event handled (marker)" \
 	t_wait 10 grep -q "xvif${G}i0: backend directory removed" "$T_DIR/xvifd.log"
+kill -INT "$st"
+wait "$st"
+t_ok "driver domain: @releaseDomain reached xvifd (read on its XenStore connection)" \
+	grep -qF '@releaseDomain\0' "$T_DIR/xvifd.strace"
 t_not "driver domain: the live guest is not taken for gone" grep -q "domain $F is gone" "$T_DIR/xvifd.log"
 t_ok "driver domain: the vif is still InitWait" state_is $bb 2
 t_ok "driver domain: its interface is still there" ip -n "$DOM0_NS" link show "xvif${F}i0"

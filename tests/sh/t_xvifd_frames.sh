@@ -14,17 +14,17 @@ t_eq "mtu key applied to the host interface" \
 # ICMP payload s gives a frame of 14 + 20 + 8 + s bytes.
 for s in 18 19 100 1000 1458 1472; do
 	t_ok "guest 1 -> host, frame $((s + 42)) bytes" \
-		ip netns exec "$g1" ping -M do -c 2 -i 0.2 -W 2 -s $s -p a5c3 169.254.1.1
+		ping_intact ip netns exec "$g1" ping -M do -c 2 -i 0.2 -W 2 -s $s -p a5c3 169.254.1.1
 	t_ok "host -> guest 1, frame $((s + 42)) bytes" \
-		ip netns exec "$DOM0_NS" ping -M do -c 2 -i 0.2 -W 2 -s $s -p 5a3c 169.254.1.2
+		ping_intact ip netns exec "$DOM0_NS" ping -M do -c 2 -i 0.2 -W 2 -s $s -p 5a3c 169.254.1.2
 done
 t_not "frame past MTU 1500 is refused by the stack, not sent" \
 	ip netns exec "$g1" ping -M do -c 1 -W 1 -s 1473 169.254.1.1
 for s in 18 1472 4054 4055 4096 8000 8972; do
 	t_ok "guest 2 -> host, frame $((s + 42)) bytes (mtu 9000)" \
-		ip netns exec "$g2" ping -M do -c 2 -i 0.2 -W 2 -s $s -p 0f 169.254.2.1
+		ping_intact ip netns exec "$g2" ping -M do -c 2 -i 0.2 -W 2 -s $s -p 0f 169.254.2.1
 	t_ok "host -> guest 2, frame $((s + 42)) bytes (mtu 9000)" \
-		ip netns exec "$DOM0_NS" ping -M do -c 2 -i 0.2 -W 2 -s $s -p f0 169.254.2.2
+		ping_intact ip netns exec "$DOM0_NS" ping -M do -c 2 -i 0.2 -W 2 -s $s -p f0 169.254.2.2
 done
 tcp_check "tcp 16 MiB guest 1 -> host, sha256" "$g1" "$DOM0_NS" 169.254.1.1 16
 tcp_check "tcp 16 MiB host -> guest 1, sha256" "$DOM0_NS" "$g1" 169.254.1.2 16

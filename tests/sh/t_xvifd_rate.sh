@@ -87,7 +87,7 @@ within "20 Mbit/s: guest -> dom0, 5 s" "$(mbps 1 5)" 18 22
 kerr=$(xvifd_counter "$if1" key_errors)
 set_rate "garbage: no limit" fast unlimited
 logged "garbage: logged" "$if1: rate \"fast\" is not <bytes>,<usecs>: traffic unlimited"
-t_eq "garbage: counted in key_errors" "$(xvifd_counter "$if1" key_errors)" "$((kerr + 1))"
+t_eq_val "garbage: counted in key_errors" "$(xvifd_counter "$if1" key_errors)" "${kerr:+$((kerr + 1))}"
 within "garbage: guest -> dom0 not limited" "$(mbps 1 2)" 50 -
 
 r10="62500 bytes every 50000 us (10 Mbit/s)"
@@ -119,16 +119,20 @@ within "2 queues at 10 Mbit/s each: 4 flows, 3 s" "$(mbps 2 3 -P 4)" 9 22
 set_rate "garbage again" fast unlimited
 n=$(grep -cF "$if1: rate \"fast\" is not" "$T_DIR/xvifd.log")
 kerr=$(xvifd_counter "$if1" key_errors)
-for i in 1 2 3; do
+# (fe_restart: Closed, then a new "connected" logged for each.)
+ok=0
+for _ in 1 2 3; do
 	fe_restart 1 || break
+	ok=$((ok + 1))
 done
-t_eq "garbage, 3 reconnects: connected again each time" "$i $(xenstore-read "$be1/state")" "3 4"
+t_eq "garbage, 3 reconnects: closed and connected again each time" "$ok" 3
 t_eq "garbage, 3 reconnects: said once, not at each connect" \
 	"$(grep -cF "$if1: rate \"fast\" is not" "$T_DIR/xvifd.log")" "$n"
-t_eq "garbage, 3 reconnects: counted once" "$(xvifd_counter "$if1" key_errors)" "$kerr"
+t_eq_val "garbage, 3 reconnects: counted once" "$(xvifd_counter "$if1" key_errors)" "$kerr"
 # Another value, written while the guest is away (no connection: read at
 # the next connect only): said then.
-fe_restart 1 xenstore-write "$be1/rate" slow
+fe_restart 1 xenstore-write "$be1/rate" slow &&
+	t_pass "another garbage, written while the guest was away: closed, connected again"
 logged "another garbage, written while the guest was away: said at its connect" \
 	"$if1: rate \"slow\" is not <bytes>,<usecs>: traffic unlimited"
 

@@ -15,9 +15,9 @@ run() {
 	g=${GUEST_NS[$1]} i=${GUEST_IF[$1]}
 	for s in 18 1000 1472; do
 		t_ok "$2: guest -> host, frame $((s + 42)) bytes" \
-			ip netns exec "$g" ping -M do -c 2 -i 0.2 -W 2 -s $s -p a5 "169.254.$1.1"
+			ping_intact ip netns exec "$g" ping -M do -c 2 -i 0.2 -W 2 -s $s -p a5 "169.254.$1.1"
 		t_ok "$2: host -> guest, frame $((s + 42)) bytes" \
-			ip netns exec "$DOM0_NS" ping -M do -c 2 -i 0.2 -W 2 -s $s -p 5a "169.254.$1.2"
+			ping_intact ip netns exec "$DOM0_NS" ping -M do -c 2 -i 0.2 -W 2 -s $s -p 5a "169.254.$1.2"
 	done
 	tcp_check "$2: tcp 16 MiB guest -> host, sha256" "$g" "$DOM0_NS" "169.254.$1.1" 16
 	tcp_check "$2: tcp 16 MiB host -> guest, sha256" "$DOM0_NS" "$g" "169.254.$1.2" 16
