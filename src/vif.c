@@ -84,6 +84,8 @@ vif_free(struct xvif *vif, bool destroy_tap)
 	if (vif == NULL)
 		return;
 	vif_disconnect(vif);
+	if (destroy_tap && vif->vif_hp == NULL)
+		vif_ifrecord_destroy(vif);	/* one refused and kept */
 	vif_close_tap(vif, destroy_tap);
 	if (destroy_tap)
 		vif_journal_remove(vif);
@@ -116,15 +118,15 @@ vif_open_tap(struct xvif *vif, const char *name, int ifindex)
 		return rc;
 	}
 	/*
-	 * Looked up as ifindex under name, and renamed before TUNSETIFF took
-	 * the name (a hotplug script's rename): TUNSETIFF made a new TAP of
-	 * the old name, or attached to someone's.  Let go of it (deleted if
-	 * made here) before its record would take the vif's for an earlier
-	 * vif's and delete that; the caller looks again.
+	 * Looked up as ifindex under name, and renamed (or deleted) before
+	 * TUNSETIFF took the name (a hotplug script's rename): TUNSETIFF
+	 * made a new TAP of the old name, or attached to someone's.  Let go
+	 * of it (deleted if made here) before its record would take the
+	 * vif's for an earlier vif's and delete that; the caller looks again.
 	 */
 	if (ifindex > 0 && hp_ifindex(vif->vif_hp) != ifindex) {
-		log_info("%s: interface %s was renamed as it was opened: looked "
-		    "for again", vif->vif_tag, name);
+		log_info("%s: interface %s was renamed or deleted as it was "
+		    "opened: looked for again", vif->vif_tag, name);
 		hp_close(vif->vif_hp, !vif->vif_hp->hp_reattached);
 		vif->vif_hp = NULL;
 		return -EAGAIN;

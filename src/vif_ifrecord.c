@@ -202,7 +202,9 @@ vif_ifrecord_renamed(struct xvif *vif, char *buf, int *ifindexp)
  * vif whose interface that name is, took the interface over -- bridge,
  * addresses, guest's frames -- and the rightful vif was refused.  The
  * records are read only when an interface of the name is there and the
- * vif's own record does not name it: not on an ordinary restart.
+ * vif's own record does not name it: not on an ordinary restart (the
+ * first after an upgrade from a version without records reads them all
+ * for each vif).
  */
 bool
 vif_ifrecord_claimed(struct xvif *vif, const char *name, char *tag,
@@ -229,8 +231,12 @@ vif_ifrecord_claimed(struct xvif *vif, const char *name, char *tag,
 		    (domid == vif->vif_domid && handle == vif->vif_handle))
 			continue;
 		ifrec_path(xd, (domid_t)domid, handle, path, sizeof(path));
+		/* Still that vif's: the interface under a name the record
+		 * gives, the vif's directory there and of that name. */
 		if (ifrec_read(path, &was, first, final) == 0 &&
-		    was == ifindex && !xbus_vif_gone(xd, domid, handle)) {
+		    was == ifindex && (strcmp(name, first) == 0 ||
+		    strcmp(name, final) == 0) &&
+		    xbus_vif_named(xd, domid, handle, final)) {
 			snprintf(tag, len, "xvif%ui%u", domid, handle);
 			claimed = true;
 		}
@@ -322,6 +328,27 @@ vif_ifrecord_remove(struct xvif *vif)
 	    sizeof(path));
 	if (unlink(path) < 0 && errno != ENOENT)
 		log_warn("%s: remove %s", vif->vif_tag, path);
+}
+
+/*
+ * A vif destroyed (its directory gone) holding no interface, whose record
+ * names one: the interface it re-attached to and was refused with, kept
+ * then for a restart (xbus_refuse).  It goes now, as the vif's own TAP
+ * would, and the record with it; one that cannot be told stays for the
+ * next start's sweep.
+ */
+void
+vif_ifrecord_destroy(struct xvif *vif)
+{
+	char path[XVIF_PATH_MAX + 16];
+	struct stat st;
+
+	ifrec_path(vif->vif_d, vif->vif_domid, vif->vif_handle, path,
+	    sizeof(path));
+	if (stat(path, &st) < 0)	/* none: nothing was kept */
+		return;
+	if (ifrec_take_up(vif->vif_d, path, vif->vif_tag))
+		vif_ifrecord_remove(vif);
 }
 
 /*

@@ -148,11 +148,11 @@ xbus_first_name(struct xvif *vif, char *buf, size_t len, int *ifindex)
 	 * TAPs re-attach by name; anything else of that name refuses to.
 	 */
 	if (xbus_read(vif, vif->vif_be, "script", s, sizeof(s)) == -ENOENT ||
-	    if_nametoindex(vif->vif_name) != 0)
+	    (*ifindex = (int)if_nametoindex(vif->vif_name)) != 0)
 		return vif->vif_name;
 	/* One the script has not renamed (yet, or at all): that one. */
 	snprintf(buf, len, "vif%u.%u", vif->vif_domid, vif->vif_handle);
-	if (if_nametoindex(buf) != 0)
+	if ((*ifindex = (int)if_nametoindex(buf)) != 0)
 		return buf;
 	/*
 	 * A restart past InitWait whose interface went meanwhile: the script
@@ -385,6 +385,7 @@ static int
 xbus_tap(struct xvif *vif)
 {
 	unsigned int offered = vif->vif_queues_max;
+	char val[12];
 
 	if (vif->vif_hp != NULL)
 		return 0;
@@ -401,6 +402,12 @@ xbus_tap(struct xvif *vif)
 	if (offered > vif->vif_queues_max &&
 	    offered <= vif->vif_hp->hp_queues_max)
 		vif->vif_queues_max = offered;
+	/* A TAP that takes fewer (one made single-queue meanwhile, by hand):
+	 * the offer follows it, or the reset asking the old one is refused. */
+	if (vif->vif_queues_max != offered) {
+		snprintf(val, sizeof(val), "%u", vif->vif_queues_max);
+		(void)xbus_write_be(vif, "multi-queue-max-queues", val);
+	}
 	log_info("%s: interface %s made again", vif->vif_tag, vif->vif_name);
 	return 0;
 }
@@ -684,6 +691,28 @@ xbus_name_owner(struct xvif *vif, const char *name)
 }
 
 /*
+ * Is the interface the vif would open another vif's: one of ours, by its
+ * final name or the one it has now (xbus_name_owner), or, at a restart,
+ * one not made yet, by its record (vif_ifrecord_claimed)?  Why, in why.
+ */
+static bool
+xbus_name_taken(struct xvif *vif, const char *name, char *why, size_t len)
+{
+	const char *taken = vif->vif_name;
+	struct xvif *o;
+	char owner[32];
+
+	if ((o = xbus_name_owner(vif, taken)) == NULL)
+		o = xbus_name_owner(vif, taken = name);
+	if (o == NULL && !vif_ifrecord_claimed(vif, taken = name, owner,
+	    sizeof(owner)))
+		return false;
+	snprintf(why, len, "interface %s is in use by %s", taken,
+	    o != NULL ? o->vif_tag : owner);
+	return true;
+}
+
+/*
  * Offline, is it a detach under way (libxl wrote online=0 and Closing,
  * and waits for Closed) that a predecessor had brought up?  Its backend
  * state (InitWait to Closing) if so, else 0.
@@ -721,10 +750,9 @@ xbus_end_detach(struct xvif *vif, const char *name, int state)
 void
 xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 {
-	struct xvif *vif, *o;
+	struct xvif *vif;
 	char buf[XVIF_PATH_MAX], want[64], first[PROTO_IFNAMSIZ] = "";
-	char owner[32];
-	const char *name, *taken;
+	const char *name;
 	unsigned long id;
 	int rc, detach = 0, ifindex, tries;
 
@@ -765,31 +793,30 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		xbus_refuse(vif, "invalid vifname");
 		return;
 	}
-	name = xbus_first_name(vif, first, sizeof(first), &ifindex);
-	taken = vif->vif_name;
-	if ((o = xbus_name_owner(vif, taken)) == NULL)
-		o = xbus_name_owner(vif, taken = name);
-	if (o != NULL || vif_ifrecord_claimed(vif, taken = name, owner,
-	    sizeof(owner))) {
-		snprintf(buf, sizeof(buf), "interface %s is in use by %s",
-		    taken, o != NULL ? o->vif_tag : owner);
-		log_warnx("%s: %s", vif->vif_tag, buf);
-		xbus_refuse(vif, buf);
-		return;
-	}
-	if (detach != 0) {
-		xbus_end_detach(vif, name, detach);
-		return;
-	}
-#ifdef XVIFD_FAULTS
-	xbus_fault_open(vif, name);
-#endif
-	/* The record's interface renamed before TUNSETIFF took its old name
-	 * (the hotplug script at work): looked up again, a few times. */
-	for (tries = 1; (rc = vif_open_tap(vif, name, ifindex)) == -EAGAIN &&
-	    tries < XBUS_OPEN_TRIES; tries++) {
+	/*
+	 * The interface looked up renamed (or gone) before TUNSETIFF took
+	 * its name (the hotplug script at work): looked up again, and
+	 * checked again, a few times.
+	 */
+	for (tries = 0;;) {
 		first[0] = '\0';
 		name = xbus_first_name(vif, first, sizeof(first), &ifindex);
+		if (xbus_name_taken(vif, name, buf, sizeof(buf))) {
+			log_warnx("%s: %s", vif->vif_tag, buf);
+			xbus_refuse(vif, buf);
+			return;
+		}
+		if (detach != 0) {
+			xbus_end_detach(vif, name, detach);
+			return;
+		}
+#ifdef XVIFD_FAULTS
+		if (tries == 0)
+			xbus_fault_open(vif, name);
+#endif
+		if ((rc = vif_open_tap(vif, name, ifindex)) != -EAGAIN ||
+		    ++tries == XBUS_OPEN_TRIES)
+			break;
 	}
 	if (rc < 0) {
 		xbus_refuse(vif, "cannot create the interface");

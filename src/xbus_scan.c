@@ -89,6 +89,32 @@ xbus_vif_gone(struct xvifd *xd, unsigned int domid, unsigned int handle)
 	    sizeof(buf)) == -ENOENT;
 }
 
+/*
+ * Is vif domid.handle's backend directory there, its vifname (the tag if
+ * it has none) name?  Whose a record says an interface is (vif_ifrecord_
+ * claimed): not a new domain's vif that took the id, named otherwise.  A
+ * read that fails otherwise says yes: better a vif refused than another's
+ * interface taken.
+ */
+bool
+xbus_vif_named(struct xvifd *xd, unsigned int domid, unsigned int handle,
+    const char *name)
+{
+	char path[XVIF_PATH_MAX], buf[PROTO_IFNAMSIZ + 1], tag[32];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%u/%u/vifname", xd->xd_root, domid,
+	    handle);
+	rc = hv_xs_read(xd->xd_hv, HV_TXN_NONE, path, buf, sizeof(buf));
+	if (rc == -ENOENT) {
+		if (xbus_vif_gone(xd, domid, handle))
+			return false;
+		snprintf(tag, sizeof(tag), "xvif%ui%u", domid, handle);
+		return strcmp(tag, name) == 0;
+	}
+	return rc < 0 || strcmp(buf, name) == 0;
+}
+
 /* A domain id of our backend directory, not ours: parsed, or false. */
 static bool
 xbus_domid(const struct xvifd *xd, const char *s, unsigned long *domid)
@@ -109,8 +135,17 @@ xbus_scan(struct xvifd *xd)
 	int rc;
 
 	rc = hv_xs_directory(xd->xd_hv, HV_TXN_NONE, xd->xd_root, &doms, &nd);
-	if (rc < 0 && rc != -ENOENT)
-		return;		/* no look, no verdict */
+	if (rc < 0 && rc != -ENOENT) {
+		/* No look, no verdict; said once (until a look works): in a
+		 * driver domain left at the default domid 0, this was all. */
+		if (!xd->xd_list_said)
+			log_warnc(-rc, "list %s: no vif is served while it "
+			    "cannot be read%s", xd->xd_root, xd->xd_self == 0 ?
+			    " (in a driver domain, give --backend-domid)" : "");
+		xd->xd_list_said = true;
+		return;
+	}
+	xd->xd_list_said = false;
 	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
 		vif->vif_seen = false;
 	for (i = 0; i < nd; i++)

@@ -202,6 +202,7 @@ struct xvifd {
 	char			 xd_root[64];	/* .../backend/vif */
 	char			 xd_state_dir[XVIF_PATH_MAX - 32]; /* journals */
 	bool			 xd_swept;	/* stale state files taken up */
+	bool			 xd_list_said;	/* the root not listed, said */
 	struct ev_timer		 xd_sweep_t;	/* ... until then, a look again */
 	struct vif_worker	*xd_workers;
 	unsigned int		 xd_nworkers;
@@ -441,6 +442,8 @@ void	xbus_watch_fired(struct xvifd *, const char *path, const char *token);
 void	xbus_watch_batch_end(struct xvifd *);
 bool	xbus_vif_gone(struct xvifd *, unsigned int domid,
 	    unsigned int handle);
+bool	xbus_vif_named(struct xvifd *, unsigned int domid, unsigned int handle,
+	    const char *name);
 
 /* xbus_keys.c: a vif's XenStore keys, read and checked; ours written. */
 int	xbus_read(struct xvif *, const char *dir, const char *key, char *buf,
@@ -530,6 +533,7 @@ void	vif_ifrecord_remove(struct xvif *);
 const char *vif_ifrecord_renamed(struct xvif *, char *buf, int *ifindex);
 bool	vif_ifrecord_claimed(struct xvif *, const char *name, char *tag,
 	    size_t len);
+void	vif_ifrecord_destroy(struct xvif *);
 bool	vif_ifrecord_take_up(struct xvifd *, unsigned int domid,
 	    unsigned int handle, const char *path);
 

@@ -106,4 +106,18 @@ t_not "driver domain: the live guest is not taken for gone" grep -q "domain $F i
 t_ok "driver domain: the vif is still InitWait" state_is $bb 2
 t_ok "driver domain: its interface is still there" ip -n "$DOM0_NS" link show "xvif${F}i0"
 t_ok "driver domain: xvifd still runs" kill -0 "$XVIFD_PID"
+
+# Its backend directory one it may not read (the toolstack's permissions
+# wrong, or a driver domain left at the default --backend-domid 0): it
+# served nothing and said nothing.  Now it says why, once.
+w_stop "$XVIFD_PID"
+xenstore-chmod /local/domain/$B/backend/vif n0
+ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --backend-domid "$B" \
+	--no-hotplug-wait -vv >"$T_DIR/xvifd2.log" 2>&1 &
+XVIFD_PID=$!
+t_cleanup_add "w_stop $XVIFD_PID"
+t_ok "its backend directory not readable: said why" t_wait 10 grep -q \
+	"list /local/domain/$B/backend/vif: no vif is served while it cannot be read: Permission denied" \
+	"$T_DIR/xvifd2.log"
+t_ok "... and still runs" kill -0 "$XVIFD_PID"
 t_done

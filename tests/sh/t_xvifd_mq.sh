@@ -153,4 +153,17 @@ t_ok "fewer offered: its TAP lost, made again" t_wait 10 grep -q \
 t_ok "fewer offered: ... and the reset connected with 4 queues" t_wait 10 sh -c \
 	"grep -A1000 '$if2: interface $if2 made again' '$T_DIR/xvifd.log' | grep -q '$if2: connected (4 queues'"
 t_eq "fewer offered: still offered 4" "$(xenstore-read "$be/$d2/0/multi-queue-max-queues")" 4
+# Lost again, and a single-queue TAP of its name made by hand before xvifd
+# looks (stopped meanwhile): the reset's interface is that one, one queue,
+# and the offer follows it -- left at 4, the reset's 4 were refused.
+n=$(grep -c "$if2: interface $if2 made again" "$T_DIR/xvifd.log")
+kill -STOP "$XVIFD_PID"
+ip -n "$DOM0_NS" link del "$if2"
+ip -n "$DOM0_NS" tuntap add dev "$if2" mode tap || w_die "ip tuntap add"
+kill -CONT "$XVIFD_PID"
+t_ok "a single-queue TAP instead: taken, the offer 1" t_wait 10 sh -c \
+	"[ \$(grep -c '$if2: interface $if2 made again' '$T_DIR/xvifd.log') -gt $n ] &&
+	 [ \"\$(xenstore-read $be/$d2/0/multi-queue-max-queues)\" = 1 ]"
+t_ok "... and the reset connected with one queue" t_wait 10 sh -c \
+	"grep -A1000 '$if2: interface $if2 made again' '$T_DIR/xvifd.log' | grep -q '$if2: connected (tx ring'"
 t_done
