@@ -220,6 +220,10 @@ guest_up() {
 	ip -n "$ns" link set eth0 up
 	w_wait 15 sh -c "ip -n $ns link show eth0 | grep -q LOWER_UP" ||
 		w_die "guest $k eth0 has no carrier"
+	# The netfront's carrier comes on before the backend is Connected
+	# (as Linux's): up means both.
+	w_wait 15 sh -c "[ \"\$(xenstore-read /local/domain/0/backend/vif/$d/0/state)\" = 4 ]" ||
+		w_die "guest $k: backend not Connected: $(tail -3 "$W_DIR/xvifd.log" 2>/dev/null)"
 }
 
 # Packet counters of DEV in netns NS: "rx_packets tx_packets".

@@ -8,8 +8,9 @@
  * rings through simfe_ring.c; the loop and eth0 are simfe.c's.
  *
  * The ring keys (talk_to_netback, write_queue_xenstore_keys): one queue
- * writes tx-ring-ref, rx-ring-ref and event-channel flat, as a frontend
- * without multi-queue does; Q > 1 writes multi-queue-num-queues=Q and
+ * writes tx-ring-ref, rx-ring-ref and event-channel flat (and, if the
+ * backend offers multi-queue-max-queues, multi-queue-num-queues=1, as
+ * Linux does); Q > 1 writes multi-queue-num-queues=Q and
  * those three below queue-0/ .. queue-<Q-1>/.  Split channels write
  * event-channel-tx and event-channel-rx instead of event-channel.  Every
  * connect also removes, in its transaction, the keys only the other
@@ -334,11 +335,6 @@ simfe_say_connected(struct simfe *sf)
 	}
 }
 
-/*
- * talk_to_netback + xennet_connect: check the backend's features, make
- * the rings and the port, then write every key and state=Connected in
- * one transaction (retried on EAGAIN).
- */
 static void
 simfe_carrier(struct simfe *sf, bool on)
 {
@@ -363,6 +359,11 @@ simfe_initialised_early(struct simfe *sf)
 	    SIMFE_EARLY_MS);
 }
 
+/*
+ * talk_to_netback + xennet_connect: check the backend's features, make
+ * the rings and the port, then write every key and state=Connected in
+ * one transaction (retried on EAGAIN).
+ */
 static int
 simfe_connect(struct simfe *sf)
 {

@@ -125,21 +125,28 @@ log_journal_send(int prio, const char *msg)
 /*
  * A control byte as \xNN: what a line says comes in part from the toolstack
  * and the guests (a rate key, a vifname, a MAC), and a newline in it made
- * a line of its own in dom0's log, saying whatever they liked.  Cut at a
- * whole escape where the line is full.
+ * a line of its own in dom0's log, saying whatever they liked.  A
+ * backslash too (\x5c), so that a value cannot pass for an escape.  Cut
+ * at a whole escape where the line is full.
  */
+static bool
+log_escaped(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || c == '\\';
+}
+
 static const char *
 log_clean(const char *msg, char *buf, size_t len)
 {
 	size_t i, o;
 
 	for (i = 0; msg[i] != '\0'; i++)
-		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+		if (log_escaped((unsigned char)msg[i]))
 			break;
 	if (msg[i] == '\0')
 		return msg;
 	for (i = 0, o = 0; msg[i] != '\0' && o + 5 < len; i++) {
-		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+		if (log_escaped((unsigned char)msg[i]))
 			o += (size_t)snprintf(buf + o, len - o, "\\x%02x",
 			    (unsigned char)msg[i]);
 		else
