@@ -326,6 +326,29 @@ t_eq "postinst: else useradd, with a group of its own" "$(postinst_run useradd 0
 t_eq "postinst: ... joining a group xvifd already there" "$(postinst_run joins 0 1 0)" \
 	"useradd --system --gid xvifd $ua"
 t_ok "prerm: stops it on remove" grep -q 'deb-systemd-invoke stop xvifd.service' "$T_DIR/ctl/prerm"
+# prerm_run ARG [RECORDS [ENV...]]: the prerm, in a mount namespace of its
+# own whose /run is empty but for RECORDS interface records in
+# /run/xvifd; what it asked deb-systemd-invoke, and how it ended.
+prerm_run() {
+	local bin=$T_DIR/pr-$1-${2:-0} n=${2:-0}
+	mkdir -p "$bin"
+	printf '#!/bin/sh\necho "deb-systemd-invoke $*" >>"%s/calls"\n' "$bin" >"$bin/deb-systemd-invoke"
+	printf '#!/bin/sh\nexit 0\n' >"$bin/dpkg-maintscript-helper"	# needs dpkg around it
+	chmod +x "$bin/deb-systemd-invoke" "$bin/dpkg-maintscript-helper"
+	shift 2 2>/dev/null || shift
+	unshare -m --propagation private sh -c "mount -t tmpfs tmpfs /run &&
+		mkdir -p /run/xvifd /run/systemd/system && for i in \$(seq 1 $n); do : >/run/xvifd/\$i.0.if; done &&
+		env $* PATH=$bin:/usr/bin:/bin sh '$T_DIR/ctl/prerm' remove" >"$bin/out" 2>&1
+	echo "exit $?"
+	cat "$bin/calls" 2>/dev/null
+}
+t_eq "prerm remove: no vif served: xvifd stopped" "$(prerm_run remove 0)" \
+	"$(printf 'exit 0\ndeb-systemd-invoke stop xvifd.service')"
+t_eq "prerm remove: vifs served: refused, xvifd left running" "$(prerm_run remove 2)" "exit 1"
+t_ok "... saying why" grep -q "xvifd serves 2 vif(s)" "$T_DIR/pr-remove-2/out"
+t_eq "prerm remove: vifs served, XVIF_REMOVE_WITH_GUESTS=yes: stopped" \
+	"$(prerm_run remove 1 XVIF_REMOVE_WITH_GUESTS=yes)" \
+	"$(printf 'exit 0\ndeb-systemd-invoke stop xvifd.service')"
 t_not "no stop before an upgrade" grep -qs 'deb-systemd-invoke stop' "$T_DIR/ctl/preinst"
 
 root=$T_DIR/root
