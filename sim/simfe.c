@@ -455,7 +455,7 @@ simfe_usage(void)
 {
 	fprintf(stderr, "usage: xvif-sim netfront --dir DIR DOMID DEVID "
 	    "--netns NAME [--no-sg] [--no-rx-notify]\n"
-	    "\t[--no-offload | --no-gso] [--queues N] [--split-evtchn] "
+	    "\t[--no-offload | --no-gso] [--queues N] [--shared-evtchn] "
 	    "[--misbehave MODE]\n\t[--vanish] [--timeout SECS] "
 	    "[--ring-index N] [--rx-kick] [--rx-slots N]\n"
 	    "--no-offload: no checksum offload or GSO either way "
@@ -463,8 +463,9 @@ simfe_usage(void)
 	    "--no-gso: checksum offload, but no GSO either way\n"
 	    "--queues N: up to N queues (1..%u, default 1), as many as the "
 	    "backend's\n\tmulti-queue-max-queues allows\n"
-	    "--split-evtchn: a TX and an RX event channel per queue if the "
-	    "backend has\n\tfeature-split-event-channels\n"
+	    "--shared-evtchn: one event channel per queue, not a TX and an "
+	    "RX one where the\n\tbackend has feature-split-event-channels "
+	    "(as Linux netfront uses them)\n"
 	    "--ring-index N: the rings' indices start at N (a multiple of "
 	    "256), where a\n\tlong-lived frontend's are\n"
 	    "--rx-kick: notify the backend of every RX refill, asked "
@@ -499,7 +500,8 @@ simfe_args(struct simfe *sf, int argc, char **argv)
 		{ "vanish", no_argument, NULL, 'V' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "queues", required_argument, NULL, 'q' },
-		{ "split-evtchn", no_argument, NULL, 'E' },
+		{ "split-evtchn", no_argument, NULL, 'E' },	/* the default */
+		{ "shared-evtchn", no_argument, NULL, 'e' },
 		{ "ring-index", required_argument, NULL, 'i' },
 		{ "rx-kick", no_argument, NULL, 'K' },
 		{ "rx-slots", required_argument, NULL, 'r' },
@@ -509,6 +511,9 @@ simfe_args(struct simfe *sf, int argc, char **argv)
 	unsigned long v;
 	int c;
 
+	/* As Linux netfront: split event channels where the backend has
+	 * them (--shared-evtchn: as NetBSD's, FreeBSD's, Mini-OS's). */
+	sf->sf_split = true;
 	sf->sf_sg = sf->sf_rx_notify = true;
 	sf->sf_csum = sf->sf_gso = true;
 	sf->sf_timeout = SIMFE_TIMEOUT_DEFAULT;
@@ -523,6 +528,7 @@ simfe_args(struct simfe *sf, int argc, char **argv)
 		case 'G': sf->sf_gso = false; break;
 		case 'V': sf->sf_vanish = true; break;
 		case 'E': sf->sf_split = true; break;
+		case 'e': sf->sf_split = false; break;
 		case 'K': sf->sf_rx_kick = true; break;
 		case 'q':
 			if (proto_parse_uint(optarg, SIMFE_QUEUES_MAX, &v) < 0 ||

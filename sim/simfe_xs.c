@@ -318,6 +318,12 @@ simfe_say_connected(struct simfe *sf)
 		    q->sq_port);
 		return;
 	}
+	if (sf->sf_nq == 1) {
+		simfe_say(sf, "state %s: tx-ring-ref %u rx-ring-ref %u "
+		    "event-channel-tx %u event-channel-rx %u", st, q->sq_txref,
+		    q->sq_rxref, q->sq_port, q->sq_port_rx);
+		return;
+	}
 	simfe_say(sf, "state %s: %u queue(s), %s", st, sf->sf_nq,
 	    sf->sf_split_on ? "split event channels" :
 	    "one event channel each");

@@ -554,8 +554,8 @@ for ch in shared split nothing; do
 	k=$((k + 1))
 	case $ch in
 	split) fe_up $k --misbehave event-storm --split-evtchn -- rate=10Kb/s@1s ;;
-	nothing) fe_up $k --misbehave event-storm -- rate=1B/s@100ms ;;
-	*) fe_up $k --misbehave event-storm -- rate=10Kb/s@1s ;;
+	nothing) fe_up $k --misbehave event-storm --shared-evtchn -- rate=1B/s@100ms ;;
+	*) fe_up $k --misbehave event-storm --shared-evtchn -- rate=10Kb/s@1s ;;
 	esac
 	addr_up $k
 	ip netns exec "$FNS" ping -c 20 -i 0.2 -s 1400 -W 1 -q "169.254.$k.1" >/dev/null 2>&1 &

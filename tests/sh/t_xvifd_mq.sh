@@ -11,7 +11,7 @@ sim_host_start
 xvifd_start --no-hotplug-wait --max-queues 4 --workers 2
 be=/local/domain/0/backend/vif
 
-GUEST_FE_ARGS="--queues 2" guest_up 1
+GUEST_FE_ARGS="--queues 2 --shared-evtchn" guest_up 1
 GUEST_FE_ARGS="--queues 4 --split-evtchn" guest_up 2
 GUEST_FE_ARGS="--queues 8" guest_up 3
 if1=${GUEST_IF[1]} if2=${GUEST_IF[2]} if3=${GUEST_IF[3]}
