@@ -220,21 +220,27 @@ t_eq "... counted (connect_refusals)" "$(xvifd_counter "xvif${dl}i0" connect_ref
 # a netfront connects through it -- not the old one carried on, whose
 # state and keys were the old directory's (it wrote none to the new one,
 # and the attach waited for an InitWait that never came).
+# anew D MAC: domain D's vif 0 detached and attached again (with MAC)
+# while xvifd is stopped; the attach's exit status and the state it left.
+anew() {
+	kill -STOP "$XVIFD_PID"
+	xenstore-rm $be/$1/0
+	xenstore-rm /local/domain/$1/device/vif/0
+	xenstore-rm /libxl/$1/device/vif/0
+	"$SIM" attach --dir "$SIM_DIR" "$1" mac=$2 script="$T_DIR/hotplug" \
+		>"$T_DIR/anew-$1.out" 2>&1 &
+	local ap=$! rc
+	t_wait 5 xenstore-read $be/$1/0/mac >/dev/null
+	kill -CONT "$XVIFD_PID"
+	wait $ap
+	rc=$?
+	echo "$rc $(xenstore-read $be/$1/0/state)"
+}
 da=$("$SIM" create --dir "$SIM_DIR" --name anew)
 "$SIM" attach --dir "$SIM_DIR" "$da" mac=00:16:3e:46:00:01 script="$T_DIR/hotplug" >/dev/null
 t_wait 5 state_is $be/$da/0 2
-kill -STOP "$XVIFD_PID"
-xenstore-rm $be/$da/0
-xenstore-rm /local/domain/$da/device/vif/0
-xenstore-rm /libxl/$da/device/vif/0
-"$SIM" attach --dir "$SIM_DIR" "$da" mac=00:16:3e:46:00:02 script="$T_DIR/hotplug" \
-	>"$T_DIR/anew.out" 2>&1 &
-ap=$!
-t_wait 5 xenstore-read $be/$da/0/mac >/dev/null
-kill -CONT "$XVIFD_PID"
-wait $ap
 t_eq "directory made anew while xvifd looked away: the attach sees InitWait" \
-	"$? $(xenstore-read $be/$da/0/state)" "0 2"
+	"$(anew "$da" 00:16:3e:46:00:02)" "0 2"
 t_ok "... our features written to it" xenstore-read $be/$da/0/feature-rx-copy
 t_ok "... said" grep -q "xvif${da}i0: backend directory made anew" "$T_DIR/xvifd.log"
 netns_add "$T_NS-an"
@@ -250,17 +256,7 @@ timeout 20 "$SIM" attach --dir "$SIM_DIR" "$dn" mac=00:16:3e:47:00:01 vifname="$
 	>>"$T_DIR/tool.log" 2>&1
 t_ok "a refused vif's directory made anew: refused first" t_wait 5 sh -c \
 	"xenstore-read $be/$dn/0/error | grep -q 'in use by'"
-kill -STOP "$XVIFD_PID"
-xenstore-rm $be/$dn/0
-xenstore-rm /local/domain/$dn/device/vif/0
-xenstore-rm /libxl/$dn/device/vif/0
-"$SIM" attach --dir "$SIM_DIR" "$dn" mac=00:16:3e:47:00:02 script="$T_DIR/hotplug" \
-	>"$T_DIR/anew2.out" 2>&1 &
-ap=$!
-t_wait 5 xenstore-read $be/$dn/0/mac >/dev/null
-kill -CONT "$XVIFD_PID"
-wait $ap
-t_eq "... the attach sees InitWait" "$? $(xenstore-read $be/$dn/0/state)" "0 2"
+t_eq "... the attach sees InitWait" "$(anew "$dn" 00:16:3e:47:00:02)" "0 2"
 t_ok "... said" grep -q "xvif${dn}i0: backend directory made anew" "$T_DIR/xvifd.log"
 t_ok "guest 1 unaffected by all that" ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
 
