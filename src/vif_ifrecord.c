@@ -167,6 +167,7 @@ const char *
 vif_ifrecord_renamed(struct xvif *vif, char *buf, int *ifindexp)
 {
 	char path[XVIF_PATH_MAX + 16], first[IF_NAMESIZE], final[IF_NAMESIZE];
+	char now[IF_NAMESIZE];
 	struct stat st;
 	int ifindex;
 
@@ -174,21 +175,23 @@ vif_ifrecord_renamed(struct xvif *vif, char *buf, int *ifindexp)
 	    sizeof(path));
 	if (ifrec_read(path, &ifindex, first, final) < 0 ||
 	    strcmp(final, vif->vif_name) != 0 ||
-	    if_indextoname((unsigned int)ifindex, buf) == NULL ||
-	    strcmp(buf, final) == 0 ||
+	    if_indextoname((unsigned int)ifindex, now) == NULL ||
+	    strcmp(now, final) == 0 ||
 	    ifrec_holder(vif->vif_d, ifindex) != NULL)
 		return NULL;
 	/* A TAP (tun's own attribute): an ifindex a stale record names may
 	 * be another kind of device's by now. */
-	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", buf);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", now);
 	if (stat(path, &st) < 0)	/* (newfstatat: seccomp has no access) */
 		return NULL;
 	/* (Under the name it was opened with: not renamed, or renamed by
 	 * hand already before -- the record then has that name first.) */
-	if (strcmp(buf, first) != 0)
+	if (strcmp(now, first) != 0)
 		log_info("%s: its interface %s is %s now (renamed while no "
 		    "xvifd ran): that one is the vif's", vif->vif_tag, first,
-		    buf);
+		    now);
+	/* buf only now: the caller logs it as the vif's first name. */
+	memcpy(buf, now, sizeof(now));
 	*ifindexp = ifindex;
 	return buf;
 }

@@ -139,8 +139,8 @@ xbus_scan(struct xvifd *xd)
 		/* No look, no verdict; said once (until a look works): in a
 		 * driver domain left at the default domid 0, this was all. */
 		if (!xd->xd_list_said)
-			log_warnc(-rc, "list %s: no vif is served while it "
-			    "cannot be read%s", xd->xd_root, xd->xd_self == 0 ?
+			log_warnc(-rc, "list %s: no new vif is served while "
+			    "it cannot be read%s", xd->xd_root, xd->xd_self == 0 ?
 			    " (in a driver domain, give --backend-domid)" : "");
 		xd->xd_list_said = true;
 		return;

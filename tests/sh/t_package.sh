@@ -326,29 +326,34 @@ t_eq "postinst: else useradd, with a group of its own" "$(postinst_run useradd 0
 t_eq "postinst: ... joining a group xvifd already there" "$(postinst_run joins 0 1 0)" \
 	"useradd --system --gid xvifd $ua"
 t_ok "prerm: stops it on remove" grep -q 'deb-systemd-invoke stop xvifd.service' "$T_DIR/ctl/prerm"
-# prerm_run ARG [RECORDS [ENV...]]: the prerm, in a mount namespace of its
-# own whose /run is empty but for RECORDS interface records in
-# /run/xvifd; what it asked deb-systemd-invoke, and how it ended.
+# prerm_run ARG RECORDS ACTIVE [ENV...]: the prerm ARG, in a mount
+# namespace of its own whose /run is empty but for RECORDS interface
+# records in /run/xvifd, xvifd.service active (ACTIVE 1) or not (0) by
+# systemctl; what it asked deb-systemd-invoke, and how it ended.
 prerm_run() {
-	local bin=$T_DIR/pr-$1-${2:-0} n=${2:-0}
+	local arg=$1 n=$2 bin=$T_DIR/pr-$1-$2-$3
 	mkdir -p "$bin"
 	printf '#!/bin/sh\necho "deb-systemd-invoke $*" >>"%s/calls"\n' "$bin" >"$bin/deb-systemd-invoke"
 	printf '#!/bin/sh\nexit 0\n' >"$bin/dpkg-maintscript-helper"	# needs dpkg around it
-	chmod +x "$bin/deb-systemd-invoke" "$bin/dpkg-maintscript-helper"
-	shift 2 2>/dev/null || shift
+	printf '#!/bin/sh\n[ "$*" = "is-active --quiet xvifd.service" ] && exit %d\nexit 3\n' \
+		$((1 - $3)) >"$bin/systemctl"
+	chmod +x "$bin"/*
+	shift 3
 	unshare -m --propagation private sh -c "mount -t tmpfs tmpfs /run &&
 		mkdir -p /run/xvifd /run/systemd/system && for i in \$(seq 1 $n); do : >/run/xvifd/\$i.0.if; done &&
-		env $* PATH=$bin:/usr/bin:/bin sh '$T_DIR/ctl/prerm' remove" >"$bin/out" 2>&1
+		env $* PATH=$bin:/usr/bin:/bin sh '$T_DIR/ctl/prerm' $arg" >"$bin/out" 2>&1
 	echo "exit $?"
 	cat "$bin/calls" 2>/dev/null
 }
-t_eq "prerm remove: no vif served: xvifd stopped" "$(prerm_run remove 0)" \
-	"$(printf 'exit 0\ndeb-systemd-invoke stop xvifd.service')"
-t_eq "prerm remove: vifs served: refused, xvifd left running" "$(prerm_run remove 2)" "exit 1"
-t_ok "... saying why" grep -q "xvifd serves 2 vif(s)" "$T_DIR/pr-remove-2/out"
+stopped=$(printf 'exit 0\ndeb-systemd-invoke stop xvifd.service')
+t_eq "prerm remove: no vif served: xvifd stopped" "$(prerm_run remove 0 1)" "$stopped"
+t_eq "prerm remove: vifs served: refused, xvifd left running" "$(prerm_run remove 2 1)" "exit 1"
+t_ok "... saying why" grep -q "xvifd runs and serves 2 vif(s)" "$T_DIR/pr-remove-2-1/out"
+t_eq "prerm remove: records, xvifd not running (leftovers): removed" \
+	"$(prerm_run remove 2 0)" "$stopped"
 t_eq "prerm remove: vifs served, XVIF_REMOVE_WITH_GUESTS=yes: stopped" \
-	"$(prerm_run remove 1 XVIF_REMOVE_WITH_GUESTS=yes)" \
-	"$(printf 'exit 0\ndeb-systemd-invoke stop xvifd.service')"
+	"$(prerm_run remove 1 1 XVIF_REMOVE_WITH_GUESTS=yes)" "$stopped"
+t_eq "prerm upgrade: vifs served: nothing asked, not refused" "$(prerm_run upgrade 2 1)" "exit 0"
 t_not "no stop before an upgrade" grep -qs 'deb-systemd-invoke stop' "$T_DIR/ctl/preinst"
 
 root=$T_DIR/root

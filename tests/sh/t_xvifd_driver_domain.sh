@@ -117,7 +117,7 @@ ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --backend-domid 
 XVIFD_PID=$!
 t_cleanup_add "w_stop $XVIFD_PID"
 t_ok "its backend directory not readable: said why" t_wait 10 grep -q \
-	"list /local/domain/$B/backend/vif: no vif is served while it cannot be read: Permission denied" \
+	"list /local/domain/$B/backend/vif: no new vif is served while it cannot be read: Permission denied" \
 	"$T_DIR/xvifd2.log"
 t_ok "... and still runs" kill -0 "$XVIFD_PID"
 t_done
