@@ -248,24 +248,35 @@ vif_ifrecord_claimed(struct xvif *vif, const char *name, char *tag,
 	return claimed;
 }
 
-/*
- * Fault injection, in the test build only (xvifd-faults; the product has
- * no such point): XVIFD_TEST_KILL_AT_IFRECORD=D kills the daemon when it
- * has opened domain D's record and written nothing yet -- where a record
- * opened with O_TRUNC was left empty, and its interface for ever.
- */
 #ifdef XVIFD_FAULTS
-static void
-ifrec_fault(const struct xvif *vif)
+/*
+ * The test build's fault points armed per domain (xvifd-faults, which
+ * builds this file and xbus.c with them; the product has none): is env
+ * set to this vif's domid?  A value it cannot read stops the daemon: a
+ * test that meant to arm a fault must not run unarmed.
+ */
+bool
+vif_fault_for(const struct xvif *vif, const char *env)
 {
-	const char *e = getenv("XVIFD_TEST_KILL_AT_IFRECORD");
+	const char *e = getenv(env);
 	unsigned long d;
 
 	if (e == NULL)
-		return;
+		return false;
 	if (proto_parse_uint(e, DOMID_FIRST_RESERVED - 1, &d) < 0)
-		fatalx("XVIFD_TEST_KILL_AT_IFRECORD=%s: want a domid", e);
-	if (d == vif->vif_domid)
+		fatalx("%s=%s: want a domid", env, e);
+	return d == vif->vif_domid;
+}
+
+/*
+ * XVIFD_TEST_KILL_AT_IFRECORD=D kills the daemon when it has opened
+ * domain D's record and written nothing yet -- where a record opened with
+ * O_TRUNC was left empty, and its interface for ever.
+ */
+static void
+ifrec_fault(const struct xvif *vif)
+{
+	if (vif_fault_for(vif, "XVIFD_TEST_KILL_AT_IFRECORD"))
 		raise(SIGKILL);
 }
 #else

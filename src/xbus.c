@@ -320,14 +320,7 @@ xbus_fault_advertise(void)
 static int
 xbus_fault_advertise_eio(const struct xvif *vif)
 {
-	const char *e = getenv("XVIFD_TEST_ADVERTISE_EIO");
-	unsigned long d;
-
-	if (e == NULL)
-		return 0;
-	if (proto_parse_uint(e, DOMID_FIRST_RESERVED - 1, &d) < 0)
-		fatalx("XVIFD_TEST_ADVERTISE_EIO=%s: want a domid", e);
-	return d == vif->vif_domid ? -EIO : 0;
+	return vif_fault_for(vif, "XVIFD_TEST_ADVERTISE_EIO") ? -EIO : 0;
 }
 
 /*
@@ -338,14 +331,7 @@ xbus_fault_advertise_eio(const struct xvif *vif)
 static void
 xbus_fault_open(const struct xvif *vif, const char *name)
 {
-	const char *e = getenv("XVIFD_TEST_PAUSE_AT_OPEN");
-	unsigned long d;
-
-	if (e == NULL)
-		return;
-	if (proto_parse_uint(e, DOMID_FIRST_RESERVED - 1, &d) < 0)
-		fatalx("XVIFD_TEST_PAUSE_AT_OPEN=%s: want a domid", e);
-	if (d != vif->vif_domid)
+	if (!vif_fault_for(vif, "XVIFD_TEST_PAUSE_AT_OPEN"))
 		return;
 	log_info("test build: %s: interface %s opened 2 s late", vif->vif_tag,
 	    name);

@@ -534,6 +534,9 @@ const char *vif_ifrecord_renamed(struct xvif *, char *buf, int *ifindex);
 bool	vif_ifrecord_claimed(struct xvif *, const char *name, char *tag,
 	    size_t len);
 void	vif_ifrecord_destroy(struct xvif *);
+#ifdef XVIFD_FAULTS
+bool	vif_fault_for(const struct xvif *, const char *env);
+#endif
 bool	vif_ifrecord_take_up(struct xvifd *, unsigned int domid,
 	    unsigned int handle, const char *path);
 
