@@ -15,6 +15,10 @@
 #define AS_ETHERTYPE_IPV6	0x86dd
 #define AS_ETHERTYPE_8021Q	0x8100
 #define AS_ETHERTYPE_8021AD	0x88a8
+/* Below: an IEEE 802.3 length, the frame LLC (802.2) after it. */
+#define AS_ETHERTYPE_MIN	0x0600
+/* LLC/SNAP: DSAP AA, SSAP AA, UI (03), an OUI and an EtherType. */
+#define AS_SNAP_HLEN		8
 /* As proto_l4_find: a tag, or QinQ; a third is not walked. */
 #define AS_VLAN_MAX_TAGS	2
 /* As proto.c: twice what RFC 8200 4.1 orders, before the upper layer. */
@@ -431,6 +435,19 @@ antispoof_check(const struct antispoof *as, const uint8_t *f, size_t len)
 			return ANTISPOOF_MALFORMED;
 		etype = as_be16(f + l3 + 2);
 		l3 += 4;
+	}
+	/*
+	 * IP, ARP or IPv6 in LLC/SNAP (RFC 1042's OUI 0, 802.1H's 00-00-f8):
+	 * receivers that take both framings (Windows does) would be told an
+	 * ARP or a source the DIX one is not allowed to tell.  Other LLC
+	 * (spanning tree, ...) carries no address of the `ip` key.
+	 */
+	if (etype < AS_ETHERTYPE_MIN && len >= l3 + AS_SNAP_HLEN &&
+	    f[l3] == 0xaa && f[l3 + 1] == 0xaa && f[l3 + 2] == 0x03 &&
+	    f[l3 + 3] == 0 && f[l3 + 4] == 0 &&
+	    (f[l3 + 5] == 0 || f[l3 + 5] == 0xf8)) {
+		etype = as_be16(f + l3 + 6);
+		l3 += AS_SNAP_HLEN;
 	}
 	switch (etype) {
 	case AS_ETHERTYPE_IP:

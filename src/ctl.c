@@ -10,7 +10,8 @@
  * of them one user's and the last CTL_CLIENTS_ROOT root's (more are told
  * "busy" and closed: members of --ctl-group holding every place with
  * idle connections would shut root out, again and again), a user but
- * root is answered CTL_USER_RATE requests a second (more are told "busy":
+ * root is answered CTL_USER_RATE requests a second, and all users but
+ * root CTL_USERS_RATE together (more are told "busy":
  * each reply is built whole on the control plane's loop, a stats of
  * every vif of a big host several milliseconds of it, and a member of
  * --ctl-group asking in a loop would keep XenStore waiting), and a bad
@@ -73,6 +74,7 @@ struct ctl {
 	struct log_rate		 c_accept_rate;
 	struct ctl_rate		 c_rates[CTL_RATE_USERS];
 	unsigned int		 c_nrates;
+	struct ctl_rate		 c_users;	/* all users' but root's */
 };
 
 /* How long the socket is not listened to after accept(2) failed. */
@@ -201,27 +203,6 @@ ctl_put_policy(struct ctl_buf *b, const struct xvif *vif)
 	ctl_buf_kv(b, "antispoof_ip", nets);
 }
 
-/*
- * The name a vif goes by here: its interface's as it is now (renamed by
- * hand or by a hotplug script, it is followed by ifindex), which is what
- * ip(8) and node_exporter call it; a vif holding no interface (refused,
- * say because another vif has the name it asked for, or its interface
- * lost) goes by its tag, as in the log -- by the name it asked for, it
- * was a second vif of that name, and Prometheus got duplicate series.
- */
-static const char *
-ctl_vif_name(const struct xvif *vif, char buf[IF_NAMESIZE])
-{
-	int ifindex;
-
-	if (vif->vif_hp == NULL || vif->vif_tap_lost)
-		return vif->vif_tag;
-	if ((ifindex = hp_ifindex(vif->vif_hp)) > 0 &&
-	    if_indextoname((unsigned int)ifindex, buf) != NULL)
-		return buf;
-	return vif->vif_hp->hp_name;
-}
-
 static void
 ctl_put_vif(struct ctl_buf *b, struct xvif *vif, const char *name,
     bool detail)
@@ -300,7 +281,7 @@ ctl_answer(struct ctl *c, const struct ctl_req *req, struct ctl_buf *b)
 	 * toolstack asked for (one renamed since, or never made). */
 	for (by_name = true; ; by_name = false) {
 		for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next) {
-			name = ctl_vif_name(vif, buf);
+			name = vif_ifname_now(vif, buf);
 			if (req->cr_if[0] != '\0' && (by_name ?
 			    strcmp(req->cr_if, name) != 0 :
 			    strcmp(req->cr_if, vif->vif_name) != 0 &&
@@ -348,21 +329,43 @@ ctl_client_reply(struct ctl_client *cc)
 	ctl_client_io(cc, EPOLLOUT);
 }
 
-/*
- * May uid ask now?  Root always may.  A user not among the last
- * CTL_RATE_USERS to ask starts with a full bucket, in the place of the
- * one that asked longest ago: taking another's place takes no more than
- * being a new user does.
- */
+/* Take one of r's tokens, refilled at `rate` a second since the last. */
 static bool
-ctl_may_ask(struct ctl *c, uid_t uid)
+ctl_bucket_take(struct ctl_rate *r, uint64_t now, unsigned int rate)
 {
-	uint64_t now = ev_now_ms(), add;
+	uint64_t add = (now - r->r_ms) * rate / 1000;
+
+	if (add > 0) {
+		r->r_tokens = add >= rate - r->r_tokens ? rate :
+		    r->r_tokens + (unsigned int)add;
+		r->r_ms = r->r_tokens == rate ? now : r->r_ms + add * 1000 / rate;
+	}
+	r->r_used_ms = now;
+	if (r->r_tokens == 0)
+		return false;
+	r->r_tokens--;
+	return true;
+}
+
+/*
+ * May uid ask now?  NULL if so, else why not.  Root always may.  A user
+ * not among the last CTL_RATE_USERS to ask starts with a full bucket, in
+ * the place of the one that asked longest ago: taking another's place
+ * takes no more than being a new user does.  And all users but root
+ * share one bucket of CTL_USERS_RATE: a member of --ctl-group with a
+ * range of subordinate uids (a user namespace, newuidmap) is many users
+ * to SO_PEERCRED, and taking turns among them would otherwise never run
+ * out.
+ */
+static const char *
+ctl_may_ask(struct ctl *c, uid_t uid, char *why, size_t len)
+{
+	uint64_t now = ev_now_ms();
 	struct ctl_rate *r = NULL;
 	unsigned int i;
 
 	if (uid == 0)
-		return true;
+		return NULL;
 	for (i = 0; i < c->c_nrates && r == NULL; i++)
 		if (c->c_rates[i].r_uid == uid)
 			r = &c->c_rates[i];
@@ -377,18 +380,17 @@ ctl_may_ask(struct ctl *c, uid_t uid)
 		r->r_tokens = CTL_USER_RATE;
 		r->r_ms = now;
 	}
-	add = (now - r->r_ms) * CTL_USER_RATE / 1000;
-	if (add > 0) {
-		r->r_tokens = add >= CTL_USER_RATE - r->r_tokens ?
-		    CTL_USER_RATE : r->r_tokens + (unsigned int)add;
-		r->r_ms = r->r_tokens == CTL_USER_RATE ? now :
-		    r->r_ms + add * 1000 / CTL_USER_RATE;
+	if (!ctl_bucket_take(r, now, CTL_USER_RATE)) {
+		snprintf(why, len, "too many requests from uid %u (at most %u "
+		    "a second)", (unsigned int)uid, CTL_USER_RATE);
+		return why;
 	}
-	r->r_used_ms = now;
-	if (r->r_tokens == 0)
-		return false;
-	r->r_tokens--;
-	return true;
+	if (!ctl_bucket_take(&c->c_users, now, CTL_USERS_RATE)) {
+		snprintf(why, len, "too many requests from users but root (at "
+		    "most %u a second together)", CTL_USERS_RATE);
+		return why;
+	}
+	return NULL;
 }
 
 /* The request is in: answer it, and write from now on. */
@@ -398,14 +400,11 @@ ctl_client_answer(struct ctl_client *cc, size_t len)
 	struct ctl *c = cc->cc_ctl;
 	struct ctl_req req;
 	const char *why, *code;
-	char text[64];
+	char text[96];
 
 	c->c_requests++;
-	if (!ctl_may_ask(c, cc->cc_uid)) {
+	if (ctl_may_ask(c, cc->cc_uid, text, sizeof(text)) != NULL) {
 		c->c_refused++;
-		snprintf(text, sizeof(text), "too many requests from uid %u "
-		    "(at most %u a second)", (unsigned int)cc->cc_uid,
-		    CTL_USER_RATE);
 		ctl_error(&cc->cc_out, CTL_E_BUSY, text);
 	} else if (ctl_req_parse(cc->cc_req, len, &req, &why) < 0) {
 		ctl_bad(c, why);

@@ -36,6 +36,7 @@
 #define CTL_TIMEOUT_MS	5000	/* a client's whole exchange */
 #define CTL_USER_RATE	10	/* requests a second, one user's (but root's) */
 #define CTL_RATE_USERS	16	/* users whose rate is kept, the latest */
+#define CTL_USERS_RATE	40	/* requests a second, all users' but root's */
 #define CTL_REPLY_MAX	(64u << 20)	/* what a client reads at most */
 #define CTL_REC_KEYS	64	/* keys a record may have */
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "hv.h"
+#include "proto.h"
 
 int
 hv_open(const struct hv_ops *ops, const struct hv_cfg *cfg, struct hv **out)
@@ -38,6 +39,22 @@ hv_close(struct hv *hv)
 {
 	if (hv != NULL)
 		hv->hv_ops->close(hv);
+}
+
+int
+hv_own_domid(struct hv *hv, domid_t *domid)
+{
+	char buf[16];
+	unsigned long v;
+	int rc;
+
+	/* A relative path: xenstored reads it below /local/domain/<caller>. */
+	if ((rc = hv_xs_read(hv, HV_TXN_NONE, "domid", buf, sizeof(buf))) < 0)
+		return rc == -E2BIG ? -EINVAL : rc;
+	if (proto_parse_uint(buf, DOMID_FIRST_RESERVED - 1, &v) < 0)
+		return -EINVAL;
+	*domid = (domid_t)v;
+	return 0;
 }
 
 const char *

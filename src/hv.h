@@ -179,6 +179,13 @@ extern const struct hv_ops hv_sim_ops;	/* libsim.a, linked into xvifd: --hv sim 
 int	hv_open(const struct hv_ops *, const struct hv_cfg *, struct hv **);
 void	hv_close(struct hv *);		/* NULL is fine */
 const char *hv_gntst_str(int16_t status);	/* "GNTST_bad_gntref", ... */
+/*
+ * The domain we run in, as XenStore says in our home's "domid" key
+ * (libxl writes it for every domain it builds, xen-init-dom0 for dom0):
+ * 0 and *domid set, -ENOENT without the key, -EINVAL if it is no domain
+ * id, another -errno if it cannot be read.
+ */
+int	hv_own_domid(struct hv *, domid_t *domid);
 
 static inline int
 hv_xs_read(struct hv *hv, uint32_t txn, const char *path, char *buf,

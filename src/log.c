@@ -251,6 +251,17 @@ fatalx(const char *fmt, ...)
 }
 
 void
+fatalx_status(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_CRIT, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
 log_warnx_rated(struct log_rate *lr, const char *tag, const char *msg)
 {
 	if (lr->lr_suppressed > 0) {

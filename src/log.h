@@ -24,7 +24,8 @@ void	log_info(const char *, ...) LOG_ATTR_FMT(1, 2);
 void	log_debug(const char *, ...) LOG_ATTR_FMT(1, 2);	/* verbose >= 1 */
 void	log_vmsg(int prio, const char *, va_list) LOG_ATTR_FMT(2, 0);
 _Noreturn void fatal(const char *, ...) LOG_ATTR_FMT(1, 2);
-_Noreturn void fatalx(const char *, ...) LOG_ATTR_FMT(1, 2);
+_Noreturn void fatalx(const char *, ...) LOG_ATTR_FMT(1, 2);	/* exit 1 */
+_Noreturn void fatalx_status(int status, const char *, ...) LOG_ATTR_FMT(2, 3);
 
 /*
  * A rate limiter for untrusted input (NetBSD ratecheck(9)): returns true

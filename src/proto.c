@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <endian.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,6 +81,35 @@ proto_ifname_default(char *buf, size_t len, unsigned int domid,
 	if (n < 0 || (size_t)n >= len || n >= PROTO_IFNAMSIZ)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+bool
+proto_ifname_owner(const char *name, unsigned int *domid,
+    unsigned int *handle)
+{
+	char d[PROTO_IFNAMSIZ];
+	const char *p, *sep;
+	unsigned long dv, hv;
+	size_t n;
+	char c;
+
+	if (strncmp(name, "xvif", 4) == 0)
+		p = name + 4, c = 'i';
+	else if (strncmp(name, "vif", 3) == 0)
+		p = name + 3, c = '.';
+	else
+		return false;
+	if ((sep = strchr(p, c)) == NULL || (n = (size_t)(sep - p)) >=
+	    sizeof(d))
+		return false;
+	memcpy(d, p, n);
+	d[n] = '\0';
+	if (proto_parse_uint(d, UINT_MAX, &dv) < 0 ||
+	    proto_parse_uint(sep + 1, UINT_MAX, &hv) < 0)
+		return false;
+	*domid = (unsigned int)dv;
+	*handle = (unsigned int)hv;
+	return true;
 }
 
 const char *
@@ -188,6 +218,14 @@ proto_tx_extras(proto_fetch_fn *fetch, void *arg, RING_IDX cons,
 			return proto_fatal(pk, "unknown GSO type");
 		if (!(features & PROTO_TXF_GSO))
 			proto_drop(pk, "GSO that was not offered");
+		/*
+		 * Netback takes any size but 0; one byte a segment would
+		 * make 65535 segments of one request wherever the host
+		 * segments in software.  Linux's TCP sends no segment of
+		 * less (its least MSS less a full 40 bytes of options).
+		 */
+		if (pk->pk_gso.u.gso.size < PROTO_GSO_SIZE_MIN)
+			proto_drop(pk, "GSO of segments under 8 bytes");
 		pk->pk_has_gso = true;
 	}
 	if (seen & (1u << XEN_NETIF_EXTRA_TYPE_MCAST_ADD |

@@ -17,6 +17,11 @@
 #define PROTO_ETH_HLEN		14
 #define PROTO_MAC_STRLEN	18	/* "xx:xx:xx:xx:xx:xx" + NUL */
 #define PROTO_IFNAMSIZ		16	/* Linux IFNAMSIZ, NUL included */
+/*
+ * The least GSO size a guest may ask for: Linux's least MSS
+ * (tcp_min_snd_mss, 48) less the 40 bytes of TCP options it may carry.
+ */
+#define PROTO_GSO_SIZE_MIN	8
 
 /*
  * Data slots per guest TX packet (reference/netback.md 3.4), extras not
@@ -55,6 +60,14 @@ int	proto_mac_backend(const uint8_t fe[PROTO_ETH_ALEN],
 /* "xvif<domid>i<handle>" into buf; -ENAMETOOLONG if it does not fit. */
 int	proto_ifname_default(char *buf, size_t len, unsigned int domid,
 	    unsigned int handle);
+/*
+ * Is name one a vif has by right: "xvif<domid>i<handle>" as
+ * proto_ifname_default writes it, or libxl's "vif<domid>.<handle>", its
+ * name until a hotplug script renames it (no leading zeros)?  Then
+ * true, and *domid, *handle set.
+ */
+bool	proto_ifname_owner(const char *name, unsigned int *domid,
+	    unsigned int *handle);
 /*
  * Untrusted (toolstack): a name Linux accepts for a network interface:
  * 1..15 bytes, no '/', ':', whitespace or control characters, not "." or

@@ -6,6 +6,7 @@
  * vif_queue.c's; the frames move in vif_tx.c and vif_rx.c.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,19 +438,36 @@ vif_counters(const struct xvif *vif, uint64_t out[VIF_COUNTER_MAX])
 			out[c] += vif_cnt_get(&vif->vif_q[i], c);
 }
 
+static void
+vif_guest_vlog(struct vif_queue *q, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	if (!log_ratecheck(q->q_rate, XVIF_LOG_INTERVAL))
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_warnx_rated(q->q_rate, q->q_tag, msg);
+}
+
+void
+vif_guest_log(struct vif_queue *q, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vif_guest_vlog(q, fmt, ap);
+	va_end(ap);
+}
+
 void
 vif_guest_err(struct vif_queue *q, enum vif_counter c, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
 	vif_cnt_add(q, c, 1);
-	if (!log_ratecheck(q->q_rate, XVIF_LOG_INTERVAL))
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vif_guest_vlog(q, fmt, ap);
 	va_end(ap);
-	log_warnx_rated(q->q_rate, q->q_tag, msg);
 }
 
 /*
@@ -610,3 +628,29 @@ vif_apply_mtu_limit(struct xvif *vif)
 	vif->vif_mtu = XVIF_MTU_NO_SG;
 }
 
+/*
+ * The name a vif goes by (xvifctl, the SIGUSR1 dump): its interface's as
+ * it is now (renamed by hand or by a hotplug script, it is followed by
+ * ifindex), which is what ip(8) and node_exporter call it; a vif holding
+ * no interface (refused, say because another vif has the name it asked
+ * for, or its interface lost) goes by its tag, as in the log -- by the
+ * name it asked for, it was a second vif of that name, and Prometheus got
+ * duplicate series.
+ */
+const char *
+vif_ifname_now(const struct xvif *vif, char buf[IF_NAMESIZE])
+{
+	int ifindex;
+
+	if (vif->vif_hp == NULL || vif->vif_tap_lost)
+		return vif->vif_tag;
+	if ((ifindex = hp_ifindex(vif->vif_hp)) <= 0 ||
+	    if_indextoname((unsigned int)ifindex, buf) == NULL)
+		return vif->vif_hp->hp_name;
+	/*
+	 * Renamed by hand (root), a name may hold bytes no request can name
+	 * and no JSON or Prometheus reader takes as UTF-8: then the name the
+	 * vif asked for, which it got.
+	 */
+	return proto_ifname_check(buf) == NULL ? buf : vif->vif_name;
+}

@@ -187,6 +187,7 @@ vif_queue_disconnect(struct vif_queue *q)
 	q->q_rx_hold = NULL;
 	q->q_rx_pending = 0;
 	q->q_rx_starved_since = 0;
+	q->q_rx_stale_until = 0;
 	if (q->q_rx_stalled)
 		vif_queue_stall(q, false, false);
 }

@@ -255,10 +255,11 @@ vif_rx_slots_wait(struct vif_queue *q, uint32_t need)
  * so), so each frame of it has waited for the guest about as long as
  * Linux lets one (rx_drain_timeout, after which it drops them all):
  * dropped with the held one, VIF_RX_DRAIN_MAX a wait at most, not one a
- * wait, which fed a guest that came back frames minutes old.  False if
- * the TAP failed (the queue with it).
+ * wait, which fed a guest that came back frames minutes old.  The
+ * frames dropped, the held one's included; -1 if the TAP failed (the
+ * queue with it).
  */
-static bool
+static int
 vif_rx_drain(struct vif_queue *q)
 {
 	struct vif_work *w = vif_q_work(q);
@@ -270,14 +271,12 @@ vif_rx_drain(struct vif_queue *q)
 		if (n > 0)
 			dropped += (unsigned int)n;
 	} while (n == XVIF_RX_BATCH_FRAMES && dropped < VIF_RX_DRAIN_MAX);
-	vif_cnt_add(q, VIF_RX_NO_SLOTS, dropped - 1);
-	vif_guest_err(q, VIF_RX_NO_SLOTS, "rx: %u frames dropped: queued "
-	    "for a stalled guest for %u s", dropped, XVIF_RX_STALL_MS / 1000);
+	vif_cnt_add(q, VIF_RX_NO_SLOTS, dropped);
 	if (n < 0 && vif_tap_gone((int)-n)) {
 		vif_tap_fail(q, "read", (int)-n);
-		return false;
+		return -1;
 	}
-	return true;
+	return (int)dropped;
 }
 
 /*
@@ -289,11 +288,18 @@ vif_rx_drain(struct vif_queue *q)
  * at all is stalled, its carrier off until it posts one (Linux disables
  * stall detection without feature-rx-notify: a guest that polls is never
  * stalled); each wait after that, its TAP's backlog is dropped
- * (vif_rx_drain).  One slot, not the frame's need, is what a stalled guest is
- * asked for and what makes it ready: one that posts fewer than a big
- * frame needs is heard, and that frame dropped in its turn, instead of
- * waiting for ever.  Is the run to go on (the frame dropped, and slots
- * posted or a guest that polls)?
+ * (vif_rx_drain).  A guest that posts, but fewer slots than the frame
+ * needs: what queued behind it waited as long, so until the TAP is found
+ * empty, the guest posts what that frame needed or a wait has passed, a
+ * frame that does not fit is dropped at once (q_rx_stale_until), not
+ * held a wait more: one a wait kept tun's 500 frames (32 MiB of
+ * superframes) queued for ever, and fed them minutes old; Linux drops a
+ * frame once it has waited rx_drain_timeout.  Those that fit go.  One
+ * slot, not the frame's need, is what a stalled guest is asked for and
+ * what makes it ready: one that posts fewer than a big frame needs is
+ * heard, and that frame dropped in its turn, instead of waiting for
+ * ever.  Is the run to go on (the frame dropped, and slots posted or a
+ * guest that polls)?
  */
 static bool
 vif_rx_starve(struct vif_queue *q)
@@ -301,6 +307,7 @@ vif_rx_starve(struct vif_queue *q)
 	bool notifies = q->q_vif->vif_fe.fe_rx_notify;
 	uint64_t now = ev_now_ms();
 	uint32_t need;
+	int n;
 
 	vif_rx_watch_tap(q, false);
 	/*
@@ -323,8 +330,11 @@ vif_rx_starve(struct vif_queue *q)
 		q->q_rx_pending = 0;
 		if (!notifies || vif_rx_slots_wait(q, 1)) {
 			q->q_rx_starved_since = 0;
+			q->q_rx_stale_until = now + XVIF_RX_STALL_MS;
+			q->q_rx_stale_need = need;
 			vif_guest_err(q, VIF_RX_NO_SLOTS, "rx: a frame of %u "
-			    "slots dropped: fewer posted for %u s", need,
+			    "slots dropped: fewer posted for %u s (and those "
+			    "queued behind it that need more)", need,
 			    XVIF_RX_STALL_MS / 1000);
 			return true;
 		}
@@ -332,8 +342,12 @@ vif_rx_starve(struct vif_queue *q)
 			vif_cnt_add(q, VIF_RX_NO_SLOTS, 1);
 			vif_queue_stall(q, true, true);
 			vif_cnt_add(q, VIF_RX_STALLS, 1);
-		} else if (!vif_rx_drain(q))
+		} else if ((n = vif_rx_drain(q)) < 0)
 			return false;
+		else
+			vif_guest_log(q, "rx: %d frames dropped: queued for a "
+			    "stalled guest for %u s", n,
+			    XVIF_RX_STALL_MS / 1000);
 		q->q_rx_starved_since = now;	/* the next frame's */
 	}
 	ev_timer_arm(vif_q_ev(q), &q->q_rx_timer, !notifies ? XVIF_RX_POLL_MS :
@@ -532,12 +546,17 @@ struct vif_rxsrc {
  * frames of this batch and q_rx_want (hp_batch_next).  The one more
  * matters when the guest is slow to post: with 64 requests posted and
  * TSO on (17 requests at most a frame), 4 frames a read instead of 3.
+ * (A backlog gone stale, vif_rx_starve, is read a batch at a time.)
  */
 static unsigned int
 vif_rx_want(struct vif_queue *q, const struct vif_rxsrc *rs, uint32_t avail,
     unsigned int room)
 {
 	unsigned int k = avail / vif_rx_slots_max(q) + 1;
+
+	/* Stale, a frame that does not fit is dropped, not held: any number. */
+	if (q->q_rx_stale_until != 0)
+		k = room;
 
 	if (k > room)
 		k = room;
@@ -629,7 +648,7 @@ vif_rx_run(struct vif_queue *q)
 	uint8_t *buf, *pend_buf;
 	struct vif_rxmeta m;
 	ssize_t n;
-	bool tap_failed;
+	bool tap_failed, stale;
 
 	if (!q->q_connected)
 		return;
@@ -643,6 +662,13 @@ vif_rx_run(struct vif_queue *q)
 			return;
 		}
 		avail = prod - r->req_cons;
+		/* Stale no more once the guest posts what the dropped frame
+		 * wanted (it keeps up again), the TAP is found empty (below),
+		 * or a wait has passed (under a flood). */
+		if (q->q_rx_stale_until != 0 && (avail >= q->q_rx_stale_need ||
+		    ev_now_ms() >= q->q_rx_stale_until))
+			q->q_rx_stale_until = 0;
+		stale = q->q_rx_stale_until != 0;
 		nframes = nsegs = pend_len = 0;
 		rs.rs_next = rs.rs_got = 0;	/* rs_empty holds for the run */
 		pend_buf = NULL;
@@ -659,6 +685,10 @@ vif_rx_run(struct vif_queue *q)
 				break;
 			}
 			need = vif_rx_slots_for((uint32_t)n, &m);
+			if (need > avail && stale) {
+				vif_cnt_add(q, VIF_RX_NO_SLOTS, 1);
+				continue;
+			}
 			if (need > avail) {
 				pend_buf = buf;
 				pend_len = (uint32_t)n;
@@ -669,6 +699,8 @@ vif_rx_run(struct vif_queue *q)
 			avail -= need;
 		}
 		vif_rx_flush(q, nframes, nsegs);
+		if (rs.rs_empty)
+			q->q_rx_stale_until = 0;	/* what comes next is new */
 		/*
 		 * The guest takes frames: its stall is measured from its
 		 * last want of slots after this (Linux's last_rx_time, set

@@ -281,19 +281,20 @@ vif_tx_queue(struct vif_queue *q, const struct proto_txpkt *pk, bool ok)
 }
 
 /*
- * What a packet costs of the rate: its length, and for a superframe the
- * headers each segment after the first will carry on the wire (at their
- * smallest: Ethernet, IP, TCP without options), as many as the
+ * What a packet costs of the rate: its length, and for a superframe that
+ * goes the headers each segment after the first will carry on the wire
+ * (at their smallest: Ethernet, IP, TCP without options), as many as the
  * frontend's gso_size makes.  By the length alone, a guest whose
- * gso_size is tiny sent ~60000 segments for the credit of one 64 KiB
- * frame.  At least 1: a packet dropped is charged too.
+ * gso_size is small sent ~1400 segments for the credit of one 64 KiB
+ * frame.  At least 1: a packet dropped is charged too, its length (it
+ * makes no segments).
  */
 static uint32_t
-vif_tx_wire_len(const struct proto_txpkt *pk)
+vif_tx_wire_len(const struct proto_txpkt *pk, bool goes)
 {
 	uint64_t len = pk->pk_len, size, segs, hdr;
 
-	if (pk->pk_has_gso && (size = pk->pk_gso.u.gso.size) > 0) {
+	if (goes && pk->pk_has_gso && (size = pk->pk_gso.u.gso.size) > 0) {
 		hdr = PROTO_ETH_HLEN + 20 + (pk->pk_gso.u.gso.type ==
 		    XEN_NETIF_GSO_TYPE_TCPV6 ? 40 : 20);
 		segs = (len + size - 1) / size;
@@ -391,7 +392,8 @@ vif_tx_run(struct vif_queue *q)
 			 * requests are no way past the rate (each one costs
 			 * us a parse, an answer and a log line's check).
 			 */
-			if (!vif_tx_credit(q, vif_tx_wire_len(&pk))) {
+			if (!vif_tx_credit(q, vif_tx_wire_len(&pk,
+			    v == PROTO_TX_OK))) {
 				vif_tx_flush(q);	/* what had credit */
 				return;
 			}

@@ -775,8 +775,8 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		xbus_refuse(vif, "no valid mac address");
 		return;
 	}
-	if (xbus_read_name(vif) < 0) {
-		xbus_refuse(vif, "invalid vifname");
+	if (xbus_read_name(vif, buf, sizeof(buf)) < 0) {
+		xbus_refuse(vif, buf);
 		return;
 	}
 	/*

@@ -181,12 +181,23 @@ xbus_read_mac(struct xvif *vif)
 	return 0;
 }
 
-/* vifname if the toolstack wrote a usable one, else xvif<D>i<H>. */
+/*
+ * vifname if the toolstack wrote a usable one, else xvif<D>i<H>.  On
+ * failure, why (for the error node; also logged).  xvif<D>i<H> is vif
+ * D/H's own name (xvif(4)), and vif<D>.<H> libxl's for it until the
+ * hotplug script renames it: another vif that asks for either would take
+ * it while D is not running, and then D's vif would be refused (and go
+ * by a tag that names the other's interface).  A vif a predecessor
+ * already served (InitWait to Connected) keeps the name it was given:
+ * refused at a restart, its guest would be cut off.
+ */
 int
-xbus_read_name(struct xvif *vif)
+xbus_read_name(struct xvif *vif, char *why, size_t len)
 {
+	unsigned long st;
+	unsigned int d, h;
 	char buf[64];
-	const char *why;
+	const char *bad;
 	int rc;
 
 	rc = xbus_read(vif, vif->vif_be, "vifname", buf, sizeof(buf));
@@ -196,16 +207,25 @@ xbus_read_name(struct xvif *vif)
 	if (rc < 0 && rc != -E2BIG) {
 		log_warnc(-rc, "%s: read %s/vifname", vif->vif_tag,
 		    vif->vif_be);
+		snprintf(why, len, "vifname unreadable: %s", strerror(-rc));
 		return rc;
 	}
-	if (rc == -E2BIG || (why = proto_ifname_check(buf)) != NULL) {
-		log_warnx("%s: vifname \"%s\" %s", vif->vif_tag,
+	if (rc == -E2BIG || (bad = proto_ifname_check(buf)) != NULL)
+		snprintf(why, len, "vifname \"%s\" %s",
 		    rc == -E2BIG ? "(long)" : buf,
-		    rc == -E2BIG ? "is longer than 15 bytes" : why);
-		return -EINVAL;
+		    rc == -E2BIG ? "is longer than 15 bytes" : bad);
+	else if (proto_ifname_owner(buf, &d, &h) &&
+	    (d != vif->vif_domid || h != vif->vif_handle) &&
+	    (xbus_read_uint(vif, vif->vif_be, "state", XenbusStateClosed,
+	    &st) < 0 || st < XenbusStateInitWait || st > XenbusStateConnected))
+		snprintf(why, len, "vifname %s is the name of domain %u's "
+		    "vif %u", buf, d, h);
+	else {
+		memcpy(vif->vif_name, buf, strlen(buf) + 1);	/* fits */
+		return 0;
 	}
-	memcpy(vif->vif_name, buf, strlen(buf) + 1);	/* checked: fits */
-	return 0;
+	log_warnx("%s: %s", vif->vif_tag, why);
+	return -EINVAL;
 }
 
 /* One queue's ring refs and event channel(s) under dir (netif.h). */

@@ -294,6 +294,8 @@ struct vif_queue {
 	RING_IDX		 q_evt_rx_prod;	/* RX req_prod, the furthest seen */
 	uint64_t		 q_rx_starved_since;	/* 0: not starved */
 	bool			 q_rx_stalled;	/* counted in vif_stalled */
+	uint64_t		 q_rx_stale_until; /* ms: the TAP's backlog waited too */
+	uint32_t		 q_rx_stale_need; /* ... until as many slots posted */
 
 	/* Its channels that fired in this turn of its worker (Q_FIRED_*). */
 	unsigned int		 q_fired;
@@ -457,7 +459,7 @@ int	xbus_txn(struct xvif *, int (*)(struct xvif *, uint32_t, void *),
 	    void *);
 void	xbus_error(struct xvif *, const char *fmt, ...) LOG_ATTR_FMT(2, 3);
 int	xbus_read_mac(struct xvif *);
-int	xbus_read_name(struct xvif *);
+int	xbus_read_name(struct xvif *, char *why, size_t len);
 int	xbus_read_fe(struct xvif *, struct vif_fe *);
 bool	xbus_fe_keys_written(struct xvif *);
 void	xbus_read_rate(struct xvif *, struct vif_rate *);
@@ -477,10 +479,15 @@ bool	vif_disconnect(struct xvif *);	/* true: a queue had failed */
 void	vif_set_rate(struct xvif *);	/* vif_rate to every queue */
 void	vif_set_antispoof(struct xvif *);	/* vif_as to every queue */
 void	vif_counters(const struct xvif *, uint64_t out[VIF_COUNTER_MAX]);
+/* Its interface's name now (followed by ifindex), or its tag without one. */
+const char *vif_ifname_now(const struct xvif *, char buf[PROTO_IFNAMSIZ]);
 void	vif_queue_counters(const struct vif_queue *,
 	    uint64_t out[VIF_QUEUE_COUNTERS]);
 void	vif_guest_err(struct vif_queue *, enum vif_counter, const char *fmt,
 	    ...) LOG_ATTR_FMT(3, 4);
+/* The same line, limited the same way, counted by the caller. */
+void	vif_guest_log(struct vif_queue *, const char *fmt, ...)
+	    LOG_ATTR_FMT(2, 3);
 void	vif_queue_fail(struct vif_queue *, const char *fmt, ...)
 	    LOG_ATTR_FMT(2, 3);
 void	vif_tap_fail(struct vif_queue *, const char *op, int rc);

@@ -35,7 +35,8 @@ static void
 xc_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: xvifctl [--state-dir DIR | --sim-dir DIR | --socket PATH]\n"
+	    "usage: xvifctl [--state-dir DIR | --sim-dir DIR [--backend-domid N] |\n"
+	    "                --socket PATH]\n"
 	    "               [--json] list | show IF | stats [IF] [--prometheus]\n"
 	    "\n"
 	    "  list             every vif: name, domain, handle, state, MAC,\n"
@@ -46,6 +47,8 @@ xc_usage(FILE *f)
 	    "  --prometheus     stats in the Prometheus text format\n"
 	    "  --state-dir DIR  xvifd's state directory (default /run/xvifd)\n"
 	    "  --sim-dir DIR    xvifd on the xvif-sim host in DIR (DIR/xvifd)\n"
+	    "  --backend-domid N  with --sim-dir: the xvifd serving domain N\n"
+	    "                   (DIR/xvifd.N)\n"
 	    "  --socket PATH    the control socket itself\n"
 	    "exit: 0 ok, 1 no such interface, 2 usage, 3 xvifd not running,\n"
 	    "      4 no usable answer\n");
@@ -117,7 +120,8 @@ xc_connect(const char *path, uint64_t deadline)
 			(void)poll(NULL, 0, XC_CONNECT_RETRY_MS);
 			continue;
 		}
-		if (errno == ENOENT || errno == ECONNREFUSED)
+		if (errno == ENOENT || errno == ECONNREFUSED ||
+		    errno == ENOTDIR)
 			xc_die(XC_EXIT_NOT_RUNNING, "xvifd is not running "
 			    "(%s: %s)", path, strerror(errno));
 		if (errno == EAGAIN)
@@ -249,12 +253,41 @@ xc_parse(char *reply, size_t len, struct ctl_rec **recs)
 	return n;
 }
 
+/*
+ * The command line's words, before they become a request: what the
+ * request's own parser would say of them (a space separates its words)
+ * is said here in the user's terms.
+ */
+static void
+xc_check_words(int n, char **w)
+{
+	const unsigned char *p;
+	int i;
+
+	if (n > 2)
+		xc_die(XC_EXIT_USAGE, "%s: one word too many (a command and at "
+		    "most one interface)", w[2]);
+	if (n == 2 && strcmp(w[0], "list") == 0)
+		xc_die(XC_EXIT_USAGE, "list %s: list takes no interface", w[1]);
+	for (i = 0; i < n; i++) {
+		if (w[i][0] == '\0')
+			xc_die(XC_EXIT_USAGE, "an empty %s", i == 0 ?
+			    "command" : "interface name");
+		for (p = (const unsigned char *)w[i]; *p != '\0'; p++)
+			if (*p <= ' ' || *p == 0x7f)
+				xc_die(XC_EXIT_USAGE, "\"%s\": a blank or a "
+				    "control character is in no %s", w[i],
+				    i == 0 ? "command" : "interface name");
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "sim-dir", required_argument, NULL, 'S' },
+		{ "backend-domid", required_argument, NULL, 'D' },
 		{ "socket", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "prometheus", no_argument, NULL, 'p' },
@@ -264,7 +297,10 @@ main(int argc, char **argv)
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 64];
 	char simdir[sizeof(path)];
 	char req[CTL_REQ_MAX + 64], *reply;
-	const char *dir = "/run/xvifd", *sock = NULL, *why;
+	const char *dir = "/run/xvifd", *state = NULL, *sim = NULL, *sock = NULL;
+	const char *why;
+	unsigned long domid = 0;
+	bool domid_given = false;
 	enum xc_format fmt = XC_TEXT;
 	struct ctl_req cr;
 	struct ctl_rec *recs = NULL;
@@ -274,12 +310,15 @@ main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 's': dir = optarg; break;
-		case 'S':
-			if ((size_t)snprintf(simdir, sizeof(simdir), "%s/xvifd",
-			    optarg) >= sizeof(simdir))
-				xc_die(XC_EXIT_USAGE, "%s: path too long", optarg);
-			dir = simdir;
+		case 's': dir = state = optarg; break;
+		case 'S': sim = optarg; break;
+		case 'D':
+			if (proto_parse_uint(optarg, DOMID_FIRST_RESERVED - 1,
+			    &domid) < 0)
+				xc_die(XC_EXIT_USAGE, "--backend-domid %s: not "
+				    "a domain id (0..%u)", optarg,
+				    DOMID_FIRST_RESERVED - 1);
+			domid_given = true;
 			break;
 		case 'k': sock = optarg; break;
 		/* Said twice is said once; both is a choice to make. */
@@ -293,19 +332,31 @@ main(int argc, char **argv)
 	}
 	if (fmt == XC_BOTH)
 		xc_die(XC_EXIT_USAGE, "--json and --prometheus: choose one");
+	if (state != NULL && sim != NULL)
+		xc_die(XC_EXIT_USAGE, "--state-dir and --sim-dir: choose one");
+	if (domid_given && sim == NULL)
+		xc_die(XC_EXIT_USAGE, "--backend-domid goes with --sim-dir (on "
+		    "Xen the state directory is /run/xvifd for any domain)");
+	if (sim != NULL) {
+		if ((size_t)(domid == 0 ? snprintf(simdir, sizeof(simdir),
+		    "%s/xvifd", sim) : snprintf(simdir, sizeof(simdir),
+		    "%s/xvifd.%lu", sim, domid)) >= sizeof(simdir))
+			xc_die(XC_EXIT_USAGE, "%s: path too long", sim);
+		dir = simdir;
+	}
 	if (optind == argc)
 		xc_die(XC_EXIT_USAGE, "no command (list, show IF, stats [IF]); "
 		    "--help says more");
+	xc_check_words(argc - optind, argv + optind);
 	/* The request as the daemon will see it, checked by its parser. */
 	snprintf(req, sizeof(req), "%s %s%s%s", CTL_VERSION, argv[optind],
 	    optind + 1 < argc ? " " : "",
 	    optind + 1 < argc ? argv[optind + 1] : "");
-	if (argc - optind > 2 || strlen(req) >= CTL_REQ_MAX ||
+	if (strlen(req) >= CTL_REQ_MAX ||
 	    ctl_req_parse(req, strlen(req), &cr, &why) < 0)
 		xc_die(XC_EXIT_USAGE, "%s%s%s: %s", argv[optind],
 		    optind + 1 < argc ? " " : "",
 		    optind + 1 < argc ? argv[optind + 1] : "",
-		    argc - optind > 2 ? "too many words" :
 		    strlen(req) >= CTL_REQ_MAX ? "too long" : why);
 	if (fmt == XC_PROMETHEUS && cr.cr_cmd != CTL_STATS)
 		xc_die(XC_EXIT_USAGE, "--prometheus goes with stats only");

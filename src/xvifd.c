@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +32,23 @@
  * initstate only for a module.
  */
 #define XVIFD_NETBACK_SYSFS	"/sys/module/xen_netback"
+
+/*
+ * Exit statuses, for a supervisor to tell a failure that a restart may
+ * mend (1: no Xen yet at boot, a worker's event channel device failed,
+ * a crash) from one that it cannot (xvifd.service's
+ * RestartPreventExitStatus=): the command line (2, as getopt's usage
+ * error), and the host refusing this xvifd (78, sysexits.h's EX_CONFIG:
+ * another xvifd holds the lock, xen-netback serves the vifs, the state
+ * directory is not ours, --user or --ctl-group does not exist, that user
+ * may not open /dev/net/tun, privileges cannot be dropped, the kernel
+ * has no seccomp filter).  Restarting those every 2 seconds would log
+ * the same line for ever and serve no guest.
+ */
+#define XVIFD_EXIT_USAGE	2
+#define XVIFD_EXIT_REFUSED	78
+#define usage_errx(...)	fatalx_status(XVIFD_EXIT_USAGE, __VA_ARGS__)
+#define refusedx(...)	fatalx_status(XVIFD_EXIT_REFUSED, __VA_ARGS__)
 
 #if defined(__SANITIZE_ADDRESS__)
 /*
@@ -94,6 +113,7 @@ struct xvifd_opts {
 	const char	*o_user;
 	const char	*o_ctl_group;
 	unsigned long	 o_domid, o_max_queues, o_workers;
+	bool		 o_domid_given;
 	bool		 o_no_hotplug_wait, o_daemon, o_syslog, o_no_seccomp;
 	bool		 o_antispoof, o_no_io_uring;
 	int		 o_verbose;
@@ -132,8 +152,10 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		case 'D':
 			if (proto_parse_uint(optarg, DOMID_FIRST_RESERVED - 1,
 			    &o->o_domid) < 0)
-				fatalx("--backend-domid %s: not a domain id "
-				    "(0..%u)", optarg, DOMID_FIRST_RESERVED - 1);
+				usage_errx("--backend-domid %s: not a domain "
+				    "id (0..%u)", optarg,
+				    DOMID_FIRST_RESERVED - 1);
+			o->o_domid_given = true;
 			break;
 		case 's': o->o_state_dir = optarg; break;
 		case 'N': o->o_no_hotplug_wait = true; break;
@@ -147,14 +169,15 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		case 'W':
 			if (proto_parse_uint(optarg, XVIF_WORKERS_MAX,
 			    &o->o_workers) < 0 || o->o_workers == 0)
-				fatalx("--workers %s: not a number of threads "
-				    "(1..%u)", optarg, XVIF_WORKERS_MAX);
+				usage_errx("--workers %s: not a number of "
+				    "threads (1..%u)", optarg,
+				    XVIF_WORKERS_MAX);
 			break;
 		case 'Q':
 			if (proto_parse_uint(optarg, XVIF_QUEUES_MAX,
 			    &o->o_max_queues) < 0 || o->o_max_queues == 0)
-				fatalx("--max-queues %s: not a number of queues "
-				    "(1..%u)", optarg, XVIF_QUEUES_MAX);
+				usage_errx("--max-queues %s: not a number of "
+				    "queues (1..%u)", optarg, XVIF_QUEUES_MAX);
 			break;
 		case 'v': o->o_verbose++; break;
 		case 'h': usage(stdout); exit(0);
@@ -172,7 +195,7 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 		o->o_workers = ncpu > XVIF_WORKERS_MAX ? XVIF_WORKERS_MAX :
 		    (unsigned long)ncpu;
 	if (optind != argc)
-		fatalx("unexpected argument '%s' (see xvifd --help)",
+		usage_errx("unexpected argument '%s' (see xvifd --help)",
 		    argv[optind]);
 	/*
 	 * --sim-dir means the simulated host, on a dom0 too; with --hv xen
@@ -183,12 +206,12 @@ xvifd_parse(int argc, char **argv, struct xvifd_opts *o)
 	if (o->o_hv == NULL)
 		o->o_hv = o->o_sim_dir != NULL ? "sim" : "xen";
 	if (strcmp(o->o_hv, "xen") != 0 && strcmp(o->o_hv, "sim") != 0)
-		fatalx("--hv %s: unknown hypervisor (xen or sim)", o->o_hv);
+		usage_errx("--hv %s: unknown hypervisor (xen or sim)", o->o_hv);
 	if (strcmp(o->o_hv, "sim") == 0 && o->o_sim_dir == NULL)
-		fatalx("--hv sim needs --sim-dir DIR (the xvif-sim host's "
+		usage_errx("--hv sim needs --sim-dir DIR (the xvif-sim host's "
 		    "directory)");
 	if (strcmp(o->o_hv, "xen") == 0 && o->o_sim_dir != NULL)
-		fatalx("--sim-dir is for --hv sim, not --hv xen");
+		usage_errx("--sim-dir is for --hv sim, not --hv xen");
 }
 
 /* An absolute path for `in` (relative to the directory we started in). */
@@ -205,7 +228,7 @@ xvifd_abspath(const char *what, const char *in, char *out, size_t len)
 	else
 		n = snprintf(out, len, "%s/%s", cwd, in);
 	if (n < 0 || (size_t)n >= len)
-		fatalx("%s: path longer than %zu bytes", what, len - 1);
+		usage_errx("%s: path longer than %zu bytes", what, len - 1);
 }
 
 /*
@@ -234,12 +257,49 @@ xvifd_state_path(const struct xvifd_opts *o, struct xvifd *xd)
 	} else
 		xvifd_abspath("--state-dir", "/run/xvifd", xd->xd_state_dir,
 		    sizeof(xd->xd_state_dir));
+	/* Its control socket's path must fit a sockaddr_un (ctl_open). */
+	if (strlen(xd->xd_state_dir) + 1 + strlen(CTL_SOCK_NAME) >=
+	    sizeof(((struct sockaddr_un *)0)->sun_path))
+		usage_errx("state directory %s: too long a path for its "
+		    "control socket (%zu bytes at most)", xd->xd_state_dir,
+		    sizeof(((struct sockaddr_un *)0)->sun_path) - 2 -
+		    strlen(CTL_SOCK_NAME));
+}
+
+/*
+ * On Xen, without --backend-domid: the domain we run in, from XenStore,
+ * so that a driver domain needs no option (on a simulated host the
+ * option says which domain the connection is).  A dom0 whose "domid" is
+ * missing is 0 all the same.
+ */
+static void
+xvifd_own_domid(struct xvifd *xd)
+{
+	domid_t domid;
+	int rc;
+
+	if ((rc = hv_own_domid(xd->xd_hv, &domid)) == -ENOENT) {
+		log_debug("no \"domid\" in XenStore: backend domain 0");
+		return;
+	}
+	if (rc == -EINVAL)
+		refusedx("XenStore's \"domid\" for us is not a domain id: "
+		    "give --backend-domid");
+	if (rc < 0)
+		fatalx("our domain id: XenStore's \"domid\": %s (or give "
+		    "--backend-domid)", strerror(-rc));
+	if (domid != 0)
+		log_info("backend domain %u (XenStore's \"domid\")",
+		    (unsigned int)domid);
+	xd->xd_self = domid;
+	xd->xd_hv->hv_self = domid;
 }
 
 /* Made if missing; priv_check_dir looks at what is there. */
 static void
 xvifd_state_mkdir(struct xvifd *xd)
 {
+	/* Its parent may be a file system not mounted yet: exit 1. */
 	if (mkdir(xd->xd_state_dir, 0700) < 0 && errno != EEXIST)
 		fatal("state directory %s", xd->xd_state_dir);
 }
@@ -253,23 +313,24 @@ xvifd_state_refused(const struct xvifd *xd, int rc, const char *user,
     const char *foreign)
 {
 	if (rc == -ENOTDIR)
-		fatalx("state directory %s: not a directory", xd->xd_state_dir);
+		refusedx("state directory %s: not a directory",
+		    xd->xd_state_dir);
 	if (rc == -ELOOP)
-		fatalx("state directory %s: a symbolic link, whose target "
+		refusedx("state directory %s: a symbolic link, whose target "
 		    "xvifd would give away: name the directory itself",
 		    xd->xd_state_dir);
 	if (rc == -ENOTEMPTY)
-		fatalx("state directory %s: holds %s, which xvifd did not make, "
-		    "and is not yet its own to use: give xvifd a directory of "
-		    "its own", xd->xd_state_dir, foreign);
+		refusedx("state directory %s: holds %s, which xvifd did not "
+		    "make, and is not yet its own to use: give xvifd a "
+		    "directory of its own", xd->xd_state_dir, foreign);
 	if (rc == -EACCES)
-		fatalx("state directory %s: shared, or owned by someone else "
+		refusedx("state directory %s: shared, or owned by someone else "
 		    "and open to others (not 0700): give xvifd a directory of "
 		    "its own", xd->xd_state_dir);
 	if (rc == -EPERM)
-		fatalx("state directory %s: another user's: give xvifd a "
+		refusedx("state directory %s: another user's: give xvifd a "
 		    "directory of its own", xd->xd_state_dir);
-	fatalx("state directory %s (for %s): %s", xd->xd_state_dir,
+	refusedx("state directory %s (for %s): %s", xd->xd_state_dir,
 	    user != NULL ? user : "ourselves", strerror(-rc));
 }
 
@@ -282,11 +343,11 @@ static void
 xvifd_no_netback(void)
 {
 	if (access(XVIFD_NETBACK_SYSFS "/initstate", F_OK) == 0)
-		fatalx("xen-netback is loaded: it serves the same vifs; unload "
-		    "it first (rmmod xen-netback; the xvif package's "
+		refusedx("xen-netback is loaded: it serves the same vifs; "
+		    "unload it first (rmmod xen-netback; the xvif package's "
 		    "modprobe.d file keeps it from loading again)");
 	if (access(XVIFD_NETBACK_SYSFS, F_OK) == 0)
-		fatalx("xen-netback is built into this kernel: it serves the "
+		refusedx("xen-netback is built into this kernel: it serves the "
 		    "same vifs; xvifd needs a kernel with it as a module "
 		    "(kept from loading) or without it");
 }
@@ -341,23 +402,23 @@ xvifd_lock(const struct xvifd *xd, const char *sim_dir)
 		log_warnc(rc, "%s/%s: our pid not written (the lock is ours)",
 		    xd->xd_state_dir, PRIV_LOCK_NAME);
 	else if (rc == -EWOULDBLOCK && holder > 0)
-		fatalx("%s/%s is held by pid %ld: another xvifd serves this "
+		refusedx("%s/%s is held by pid %ld: another xvifd serves this "
 		    "backend domain; not starting", xd->xd_state_dir,
 		    PRIV_LOCK_NAME, (long)holder);
 	else if (rc == -EWOULDBLOCK)
-		fatalx("%s/%s is held by another process: another xvifd "
+		refusedx("%s/%s is held by another process: another xvifd "
 		    "serves this backend domain; not starting",
 		    xd->xd_state_dir, PRIV_LOCK_NAME);
 	else if (rc < 0)
-		fatalx("lock %s/%s: %s", xd->xd_state_dir, PRIV_LOCK_NAME,
+		refusedx("lock %s/%s: %s", xd->xd_state_dir, PRIV_LOCK_NAME,
 		    strerror(-rc));
 	if ((rc = priv_lock_domain(path, sim_dir != NULL)) == -EWOULDBLOCK)
-		fatalx("another xvifd serves backend domain %u: it holds the "
+		refusedx("another xvifd serves backend domain %u: it holds the "
 		    "lock on %s (its lock file %s/%s was removed, or it has "
 		    "another --state-dir); not starting", xd->xd_self, path,
 		    xd->xd_state_dir, PRIV_LOCK_NAME);
 	if (rc < 0)
-		fatalx("lock %s: %s", path, strerror(-rc));
+		refusedx("lock %s: %s", path, strerror(-rc));
 }
 
 /*
@@ -467,11 +528,13 @@ xvifd_dump_vif(const struct xvif *vif)
 {
 	uint64_t cnt[VIF_COUNTER_MAX];
 	char line[1536];	/* 33 counters of 20 digits fit */
+	char ifname[IF_NAMESIZE];
 	unsigned int i;
 
 	vif_counters(vif, cnt);
 	xvifd_format_counters(cnt, VIF_COUNTER_MAX, line, sizeof(line));
-	log_info("%s: %s %s%s", vif->vif_tag, vif->vif_name,
+	/* Its interface as ip(8) says now: vif5.0 until a script renames it. */
+	log_info("%s: %s %s%s", vif->vif_tag, vif_ifname_now(vif, ifname),
 	    xbus_state_name(vif->vif_state), line);
 	for (i = 0; vif->vif_nq > 1 && i < vif->vif_nq; i++) {
 		vif_queue_counters(&vif->vif_q[i], cnt);
@@ -566,14 +629,17 @@ main(int argc, char **argv)
 		cfg.hc_sim_dir = sim_dir;
 	}
 	xvifd_state_path(&o, &xd);
+	/* No such user is for good; NSS not answering (yet) may pass. */
 	if (o.o_user != NULL && (rc = priv_user_lookup(o.o_user, &user)) < 0)
-		fatalx("--user %s: %s", o.o_user, rc == -ENOENT ?
+		fatalx_status(rc == -ENOENT ? XVIFD_EXIT_REFUSED : 1,
+		    "--user %s: %s", o.o_user, rc == -ENOENT ?
 		    "no such user" : strerror(-rc));
 	uid = o.o_user != NULL ? user.pu_uid : getuid();
 	gid = o.o_user != NULL ? user.pu_gid : getgid();
 	if (o.o_ctl_group != NULL &&
 	    (rc = priv_group_lookup(o.o_ctl_group, &gid)) < 0)
-		fatalx("--ctl-group %s: %s", o.o_ctl_group, rc == -ENOENT ?
+		fatalx_status(rc == -ENOENT ? XVIFD_EXIT_REFUSED : 1,
+		    "--ctl-group %s: %s", o.o_ctl_group, rc == -ENOENT ?
 		    "no such group" : strerror(-rc));
 
 	if (access("/dev/net/tun", R_OK | W_OK) < 0)
@@ -593,6 +659,8 @@ main(int argc, char **argv)
 		    "`xvif-sim host --dir %s` running?", o.o_sim_dir,
 		    strerror(-rc), o.o_sim_dir);
 	}
+	if (strcmp(o.o_hv, "xen") == 0 && !o.o_domid_given)
+		xvifd_own_domid(&xd);
 	xvifd_state_mkdir(&xd);
 	/* Before anything of ours is in it: the lock, the socket. */
 	dmode = o.o_ctl_group != NULL ? 0710 : 0700;
@@ -639,11 +707,11 @@ main(int argc, char **argv)
 		xvifd_state_refused(&xd, rc, o.o_user, foreign);
 	/* Before libxenstore's reader thread: capabilities are per thread. */
 	if ((rc = priv_drop(o.o_user != NULL ? &user : NULL, &what)) < 0)
-		fatalx("drop privileges: %s: %s", what, strerror(-rc));
+		refusedx("drop privileges: %s: %s", what, strerror(-rc));
 	/* Every vif's TAP is opened as who we are now: can we? */
 	if ((rc = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) < 0)
-		fatal("/dev/net/tun, as %s", o.o_user != NULL ? o.o_user :
-		    "the user xvifd started as");
+		refusedx("/dev/net/tun, as %s: %s", o.o_user != NULL ?
+		    o.o_user : "the user xvifd started as", strerror(errno));
 	close(rc);
 	/* After: the workers need no capability, and block our signals. */
 	if ((rc = vif_workers_start(&xd)) < 0)
@@ -655,7 +723,8 @@ main(int argc, char **argv)
 	if (o.o_no_seccomp)
 		log_info("seccomp: off (--no-seccomp)");
 	else if ((rc = priv_seccomp()) < 0)
-		fatalx("seccomp: %s", strerror(-rc));
+		refusedx("seccomp: %s (--no-seccomp runs without it)",
+		    strerror(-rc));
 	else
 		log_info("seccomp: %d syscalls allowed", rc);
 	log_info("serving %s (hv %s, %u worker threads, up to %u queues a "

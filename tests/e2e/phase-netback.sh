@@ -10,7 +10,7 @@ modprobe xen-netback; check netback_load $? "modprobe xen-netback"
 # xvifd will not start beside it (two backends would drive one ring).
 out=$(timeout 20 /usr/sbin/xvifd --user xvifd 2>&1)
 rc=$?
-[ "$rc" = 1 ] && [[ $out == *"xen-netback is loaded"* ]]
+[ "$rc" = 78 ] && [[ $out == *"xen-netback is loaded"* ]]
 check xvifd_refuses_beside_netback $? "exit $rc: $out"
 MAC=00:16:3e:12:34:56
 create_guest $G $MAC || { dump_console $G; xl destroy $G 2>/dev/null; exit 1; }

@@ -118,17 +118,23 @@ as_dom() {
 t_done() { exit "$T_FAILED"; }
 
 # xvifd_dumped LINE NAME: the value of NAME on the newest line holding
-# LINE of a fresh SIGUSR1 dump of xvifd's (waited for); nothing if no
-# fresh dump came (an older line would say what was, not what is).
+# LINE of a fresh SIGUSR1 dump of xvifd's (waited for); nothing, and a
+# line on stderr, if no fresh dump came (an older line would say what
+# was, not what is).
 xvifd_dumped() {
 	local n
 	n=$(grep -c "$1" "$T_DIR/xvifd.log")
 	kill -USR1 "$XVIFD_PID"
-	t_wait 5 sh -c "[ \$(grep -c '$1' '$T_DIR/xvifd.log') -gt $n ]" || return 0
+	t_wait 5 sh -c "[ \$(grep -c '$1' '$T_DIR/xvifd.log') -gt $n ]" || {
+		echo "$T_NAME: no fresh SIGUSR1 dump line matching '$1' in 5 s" >&2
+		return 0
+	}
 	grep "$1" "$T_DIR/xvifd.log" | tail -1 | grep -o " $2=[0-9]*" | cut -d= -f2
 }
-# xvifd_counter IF NAME: counter NAME of interface IF.
-xvifd_counter() { xvifd_dumped "$1: $1 " "$2"; }
+# xvifd_counter TAG NAME: counter NAME of the vif TAG (xvif5i0), whose
+# dump line is "TAG: INTERFACE STATE counter=N ...", INTERFACE its
+# interface's name now (vif5.0 until a hotplug script renames it).
+xvifd_counter() { xvifd_dumped "$1: [^ ]* [A-Z][A-Za-z]* [a-z_]*=" "$2"; }
 # state_is DIR N: DIR/state in XenStore is N (a backend's, a frontend's).
 state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
 # fe_restart K [CMD...]: guest K's netfront stopped, CMD run while it is

@@ -389,6 +389,19 @@ if command -v systemd-analyze >/dev/null; then
 	t_eq "systemd-analyze verify: the packaged unit: exit 0, nothing to say" "$?:$out" "0:"
 fi
 
+# The unit restarts xvifd after every failure but those a restart cannot
+# mend, without a start limit (every guest is cut off while it is down):
+# the statuses it exempts are the packaged xvifd's own for those cases.
+prevent=$(sed -n 's/^RestartPreventExitStatus=//p' "$root/lib/systemd/system/xvifd.service")
+t_eq "the unit: no start limit, no restart after a refusal" \
+	"$(grep -c '^StartLimitIntervalSec=0$' "$root/lib/systemd/system/xvifd.service") $prevent" "1 2 78"
+status_of() { "$root/usr/sbin/xvifd" "$@" >/dev/null 2>&1; echo $?; }
+t_eq "packaged xvifd: a bad option: exit 2 (not restarted)" "$(status_of --frobnicate)" 2
+t_eq "packaged xvifd: an unknown --user: exit 78 (not restarted)" \
+	"$(status_of --hv sim --sim-dir "$T_DIR/none" --user no-such-user-xv)" 78
+t_eq "packaged xvifd: no host to serve (yet): exit 1 (restarted)" \
+	"$(status_of --hv sim --sim-dir "$T_DIR/none")" 1
+
 # The packaged xvifd itself, on the simulated host (as root: the host's
 # files are root's here; --user, which the unit adds, is t_xvifd_priv's
 # and make e2e's, where the package's user serves real Xen).

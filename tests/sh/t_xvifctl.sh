@@ -101,15 +101,16 @@ t_eq "show: ring occupancy, guest 2 queue 1 RX slots posted" \
 	"$(C --json show "$if2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["vifs"][0]["per_queue"][1]["rx_ring_posted"])')" 256
 
 # A vif not connected yet (no frontend: InitWait) has no queue, and one
-# refused (its vifname is a live vif's interface): show and stats still
-# give "per_queue" (empty), and the refused one says why it failed.
+# refused (its vifname is that vif's interface, xvwait0): show and stats
+# still give "per_queue" (empty), and the refused one says why it failed.
 d3=$("$SIM" create --dir "$SIM_DIR" --name waiting) || w_die "create domain"
-"$SIM" attach --dir "$SIM_DIR" "$d3" mac=00:16:3e:12:34:61 >>"$T_DIR/tool.log" 2>&1 ||
-	w_die "attach to $d3"
+"$SIM" attach --dir "$SIM_DIR" "$d3" mac=00:16:3e:12:34:61 vifname=xvwait0 \
+	>>"$T_DIR/tool.log" 2>&1 || w_die "attach to $d3"
+t_wait 10 ip -n "$DOM0_NS" link show xvwait0 || w_die "no xvwait0"
 d4=$("$SIM" create --dir "$SIM_DIR" --name taker) || w_die "create domain"
 # (The attach fails, as libxl's would, once it tires of waiting for a
 # backend that went Closed: not waited for.)
-"$SIM" attach --dir "$SIM_DIR" "$d4" mac=00:16:3e:12:34:62 "vifname=$if1" \
+"$SIM" attach --dir "$SIM_DIR" "$d4" mac=00:16:3e:12:34:62 vifname=xvwait0 \
 	>>"$T_DIR/tool.log" 2>&1 &
 t_cleanup_add "kill $! 2>/dev/null"
 t_wait 10 state_is "/local/domain/0/backend/vif/$d3/0" 2 &&
@@ -118,22 +119,22 @@ t_wait 10 state_is "/local/domain/0/backend/vif/$d3/0" 2 &&
 		/local/domain/0/backend/vif/$d3/0/state /local/domain/0/backend/vif/$d4/0/state | tr '\n' ' ')"
 for cmd in show stats; do
 	t_eq "$cmd --json of a vif with no queue: per_queue []" \
-		"$(C --json $cmd "xvif${d3}i0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["vifs"][0]["per_queue"])')" "[]"
+		"$(C --json $cmd xvwait0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["vifs"][0]["per_queue"])')" "[]"
 done
 t_eq "show --json of a refused vif: why" \
 	"$(C --json show "xvif${d4}i0" | python3 -c 'import json,sys; v = json.load(sys.stdin)["vifs"][0]; print(v["failed"], v["failed_why"])')" \
-	"True interface $if1 is in use by $if1"
+	"True interface xvwait0 is in use by xvif${d3}i0"
 t_ok "show of a refused vif: FAILED and why" sh -c \
-	"'$XVIFCTL' --sim-dir '$SIM_DIR' show xvif${d4}i0 | grep -q 'FAILED: interface $if1 is in use by $if1'"
+	"'$XVIFCTL' --sim-dir '$SIM_DIR' show xvif${d4}i0 | grep -q 'FAILED: interface xvwait0 is in use by xvif${d3}i0'"
 # The refused vif asked for a live vif's name: it goes by its tag, not
 # as a second vif of that name (Prometheus got duplicate series).
-t_eq "a refused vif is not a second $if1 in list" \
+t_eq "a refused vif is not a second xvwait0 in list" \
 	"$(C list | awk '{ print $1 }' | sort | uniq -d)" ""
 t_eq "... nor in Prometheus's series" \
 	"$(C stats --prometheus | grep -v '^#' | sed 's/ [0-9]*$//' | sort | uniq -d | head -3)" ""
-t_eq "... show $if1: that vif alone" \
-	"$(C --json show "$if1" | python3 -c 'import json,sys; print([v["tag"] for v in json.load(sys.stdin)["vifs"]])')" \
-	"['$if1']"
+t_eq "... show xvwait0: that vif alone" \
+	"$(C --json show xvwait0 | python3 -c 'import json,sys; print([v["tag"] for v in json.load(sys.stdin)["vifs"]])')" \
+	"['xvif${d3}i0']"
 "$SIM" destroy --dir "$SIM_DIR" "$d3" || w_die "destroy $d3"
 "$SIM" destroy --dir "$SIM_DIR" "$d4" || w_die "destroy $d4"
 t_ok "... both gone with their domains" t_wait 10 sh -c \
@@ -153,8 +154,21 @@ t_eq "... show by the toolstack's name: the same vif" \
 	"1 xvren1 $if1"
 t_ok "... Prometheus labels it so" sh -c \
 	"'$XVIFCTL' --sim-dir '$SIM_DIR' stats --prometheus | grep -q 'vif=\"xvren1\"'"
+# Renamed by hand to bytes outside ASCII (Linux takes any but '/', ':'
+# and blanks): no request could name it, and no JSON or Prometheus reader
+# would take it; it goes by the name it was made with.
+odd=$(printf 'xv\303\251\033x')
 ip -n "$DOM0_NS" link set xvren1 down
-ip -n "$DOM0_NS" link set xvren1 name "$if1" || t_fail "renamed back: setup" "ip link set name failed"
+ip -n "$DOM0_NS" link set xvren1 name "$odd" || t_fail "renamed oddly: setup" "ip link set name failed"
+t_eq "renamed to bytes outside ASCII: goes by the name it was made with" \
+	"$(C --json list | python3 -c 'import json,sys; print(" ".join(sorted(v["name"] for v in json.load(sys.stdin)["vifs"])))')" \
+	"$(printf '%s\n' "$if1" "${GUEST_IF[2]}" | sort | tr '\n' ' ' | sed 's/ $//')"
+{ C list && C stats --prometheus && C --json stats; } >"$T_DIR/odd.out"
+n_if=$(grep -c "$if1" "$T_DIR/odd.out") n_odd=$(LC_ALL=C grep -c '[^[:print:][:space:]]' "$T_DIR/odd.out")
+[ "$n_if" -gt 0 ] && [ "$n_odd" -eq 0 ] &&
+	t_pass "... and no byte outside ASCII in any format" ||
+	t_fail "... and no byte outside ASCII in any format" "$n_if lines name $if1, $n_odd hold other bytes"
+ip -n "$DOM0_NS" link set "$odd" name "$if1" || t_fail "renamed back: setup" "ip link set name failed"
 ip -n "$DOM0_NS" link set "$if1" up
 
 # Exit codes and messages.
@@ -176,8 +190,30 @@ t_ok "--json said twice is --json" sh -c "'$XVIFCTL' --sim-dir '$SIM_DIR' --json
 	python3 -c 'import json, sys; json.load(sys.stdin)'"
 t_eq "--prometheus said twice is --prometheus: exit 0" "$(rc C stats --prometheus --prometheus)" 0
 t_eq "unknown option: exit 2" "$(rc C --frob list)" 2
+# Said in the user's terms, not the request's (whose words a space parts).
+msg() { "$XVIFCTL" --sim-dir "$SIM_DIR" "$@" 2>&1 >/dev/null; echo "rc $?"; }
+t_eq "a blank in a name: said so, exit 2" "$(msg show 'a b')" \
+	"$(printf 'xvifctl: "a b": a blank or a control character is in no interface name\nrc 2')"
+t_eq "an empty name: said so, exit 2" "$(msg stats '')" \
+	"$(printf 'xvifctl: an empty interface name\nrc 2')"
+t_eq "a blank before the command: said so, exit 2" "$(msg ' list')" \
+	"$(printf 'xvifctl: " list": a blank or a control character is in no command\nrc 2')"
+t_eq "a word too many: names it, exit 2" "$(msg stats a b)" \
+	"$(printf 'xvifctl: b: one word too many (a command and at most one interface)\nrc 2')"
+t_eq "list with a name: said so, exit 2" "$(msg list "$if1")" \
+	"$(printf 'xvifctl: list %s: list takes no interface\nrc 2' "$if1")"
+t_eq "--state-dir with --sim-dir: exit 2" "$(rc C --state-dir "$SIM_DIR/xvifd" list)" 2
+t_ok "... said" grep -q "choose one" "$T_DIR/err"
+t_eq "--backend-domid without --sim-dir: exit 2" "$(rc "$XVIFCTL" --backend-domid 3 list)" 2
+t_eq "--backend-domid out of range: exit 2" "$(rc C --backend-domid 32752 list)" 2
+t_eq "--backend-domid 0 is the same xvifd" "$(C --backend-domid 0 list)" "$(C list)"
+t_eq "--backend-domid 3: that domain's xvifd (none here), exit 3" \
+	"$(rc C --backend-domid 3 list)" 3
+t_ok "... at SIM-DIR/xvifd.3" grep -q "xvifd is not running ($SIM_DIR/xvifd.3/xvifd.sock: " "$T_DIR/err"
 t_eq "no daemon (no socket): exit 3" "$(rc "$XVIFCTL" --state-dir "$T_DIR/none" list)" 3
 t_ok "... and says so" grep -q "xvifd is not running" "$T_DIR/err"
+t_eq "no daemon (a file for a state directory): exit 3" "$(rc "$XVIFCTL" --state-dir /etc/hostname list)" 3
+t_ok "... and says so" grep -q "xvifd is not running (/etc/hostname/xvifd.sock: Not a directory)" "$T_DIR/err"
 python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T_DIR/dead.sock"
 t_eq "no daemon (nobody listening): exit 3" "$(rc "$XVIFCTL" --socket "$T_DIR/dead.sock" list)" 3
 t_eq "socket mode 0660" "$(stat -c %a "$SOCK")" 660
@@ -334,6 +370,23 @@ t_ok "... root is answered meanwhile" C list
 sleep 1.2
 t_ok "... and the user again a second later" setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	"$T_DIR/bin/xvifctl" --socket "$SOCK" list
+# Many users taking turns (a member of the group with subordinate uids,
+# a user namespace, is as many users to SO_PEERCRED): each starts with a
+# full bucket of its own, but all users but root share 40 a second.
+sleep 1.2
+t0=$(date +%s%N) ok=0
+for i in $(seq 200); do
+	setpriv --reuid=$((60001 + i % 17)) --regid=nogroup --clear-groups \
+		"$T_DIR/bin/xvifctl" --socket "$SOCK" list >/dev/null 2>>"$T_DIR/turns.err" &&
+		ok=$((ok + 1))
+done
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+busy=$(grep -c "xvifd: too many requests from users but root (at most 40 a second together)" "$T_DIR/turns.err")
+[ "$ok" -ge 40 ] && [ "$ok" -le $((40 + ms * 40 / 1000 + 1)) ] && [ $((ok + busy)) -eq 200 ] &&
+	t_pass "17 users' 200 requests in turn: $ok answered in $ms ms (40 a second together), $busy told busy" ||
+	t_fail "17 users' 200 requests in turn: 40 a second together answered, the rest told busy" \
+	    "$ok answered in $ms ms, $busy busy: $(sort "$T_DIR/turns.err" | uniq -c | head -3)"
+t_ok "... root is answered meanwhile" C list
 # A member of the group holding every place with idle connections would
 # shut root out, every 5 s again: one user (root excepted) gets 4.
 held=()

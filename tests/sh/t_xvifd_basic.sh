@@ -40,14 +40,43 @@ t_ok "SIGHUP: the guest still answers" ip netns exec "$g" ping -c 2 -i 0.2 -W 2 
 # A toolstack that names a second vif after the first one's interface:
 # opening that TAP again would make the second guest a queue of the
 # first's interface.  Refused, saying whose it is; the first is unharmed.
-d2=$("$SIM" create --dir "$SIM_DIR" --name taker) || w_die "create domain"
-"$SIM" attach --dir "$SIM_DIR" "$d2" mac=00:16:3e:12:34:58 "vifname=xvif${d}i0" \
-	>"$T_DIR/attach2.log" 2>&1
-t_ok "vifname of a live vif's interface: refused" t_wait 10 sh -c \
-	"[ \"\$(xenstore-read /local/domain/0/backend/vif/$d2/0/state)\" = 6 ]"
-t_eq "... the error node says whose it is" \
-	"$(xenstore-read /local/domain/0/backend/vif/$d2/0/error)" \
-	"interface xvif${d}i0 is in use by xvif${d}i0"
+# (A name of its own, vifname=xvtaken0: xvif<D>i<H> is refused sooner.)
+be=/local/domain/0/backend/vif
+d2=$("$SIM" create --dir "$SIM_DIR" --name owner) || w_die "create domain"
+"$SIM" attach --dir "$SIM_DIR" "$d2" mac=00:16:3e:12:34:57 vifname=xvtaken0 \
+	>"$T_DIR/attach2.log" 2>&1 || w_die "attach: $(tail -2 "$T_DIR/attach2.log")"
+t_wait 10 ip -n "$DOM0_NS" link show xvtaken0 || w_die "no xvtaken0"
+d3=$("$SIM" create --dir "$SIM_DIR" --name taker) || w_die "create domain"
+"$SIM" attach --dir "$SIM_DIR" "$d3" mac=00:16:3e:12:34:58 vifname=xvtaken0 \
+	>"$T_DIR/attach3.log" 2>&1
+t_ok "vifname of a live vif's interface: refused" t_wait 10 state_is "$be/$d3/0" 6
+t_eq "... the error node says whose it is" "$(xenstore-read "$be/$d3/0/error")" \
+	"interface xvtaken0 is in use by xvif${d2}i0"
+t_ok "... the live interface still has one queue" sh -c \
+	"ip -d -n $DOM0_NS link show xvtaken0 | grep -q 'numqueues 1 '"
+# xvif<D>i<H> is vif D/H's own name (xvif(4)): asked for by another vif,
+# it is refused even while D has no vif, which would otherwise be refused
+# when it comes (and go by a name that is the other's interface).
+d4=$("$SIM" create --dir "$SIM_DIR" --name impostor) || w_die "create domain"
+"$SIM" attach --dir "$SIM_DIR" "$d4" mac=00:16:3e:12:34:59 "vifname=xvif${d}i0" \
+	>"$T_DIR/attach4.log" 2>&1
+t_ok "vifname of another vif's own name: refused" t_wait 10 state_is "$be/$d4/0" 6
+t_eq "... the error node says whose name it is" "$(xenstore-read "$be/$d4/0/error")" \
+	"vifname xvif${d}i0 is the name of domain $d's vif 0"
+t_ok "... logged" grep -q "xvif${d4}i0: vifname xvif${d}i0 is the name of domain $d's vif 0" "$T_DIR/xvifd.log"
+d5=$("$SIM" create --dir "$SIM_DIR" --name notyet) || w_die "create domain"
+"$SIM" attach --dir "$SIM_DIR" "$d5" mac=00:16:3e:12:34:5a "vifname=xvif$((d5 + 1))i0" \
+	>"$T_DIR/attach5.log" 2>&1
+t_wait 10 state_is "$be/$d5/0" 6
+t_eq "... also that of a domain not (yet) there" "$(xenstore-read "$be/$d5/0/error")" \
+	"vifname xvif$((d5 + 1))i0 is the name of domain $((d5 + 1))'s vif 0"
+# ... and libxl's vif<D>.<H>, D/H's name until its hotplug script renames it.
+d6=$("$SIM" create --dir "$SIM_DIR" --name libxlname) || w_die "create domain"
+"$SIM" attach --dir "$SIM_DIR" "$d6" mac=00:16:3e:12:34:5b "vifname=vif$d.0" \
+	>"$T_DIR/attach6.log" 2>&1
+t_wait 10 state_is "$be/$d6/0" 6
+t_eq "... and libxl's name for another's (vif<D>.<H>)" "$(xenstore-read "$be/$d6/0/error")" \
+	"vifname vif$d.0 is the name of domain $d's vif 0"
 t_ok "... the live interface still has one queue" sh -c \
 	"ip -d -n $DOM0_NS link show xvif${d}i0 | grep -q 'numqueues 1 '"
 t_ok "... and carries traffic" ip netns exec "$g" ping -c 2 -i 0.2 -W 2 169.254.7.1

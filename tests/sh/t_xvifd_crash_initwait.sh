@@ -60,6 +60,8 @@ for c in rx_bad_requests rx_grant_errors; do
 	t_eq_val "after the restart: $c" "$(counter $c)" 0
 done
 t_ok "after the restart: frames reach the guest" test "$(counter rx_frames)" -gt 0
+t_ok "the dump names the interface as ip(8) does now ($ifn, not renamed)" \
+	grep -q "xvif${d}i0: $ifn InitWait " "$T_DIR/xvifd.log"
 # The script's word: Connected, and traffic both ways.
 xenstore-write "$be/$d/0/hotplug-status" connected
 t_wait 10 state_is "$be/$d/0" 4 && t_pass "hotplug-status=connected: Connected" ||

@@ -1,6 +1,6 @@
 #!/bin/bash
 # One xvifd per backend domain.  A second xvifd on the same host (same
-# state directory) exits at once, non-zero, with one line naming the lock
+# state directory) exits at once, with status 78, and one line naming the lock
 # file and the pid holding it (with another state directory, or the lock
 # file removed, naming the backend domain's lock), and touches no vif: the first one's guest
 # keeps its Connected backend, its interface and its traffic, and the
@@ -44,7 +44,7 @@ untouched() {	# WHAT: the first xvifd's vif is as it was
 
 n_log=$(wc -l <"$T_DIR/xvifd.log") n_fe=$(wc -l <"$T_DIR/fe4.log")
 second
-t_eq "second xvifd: exit 1" "$rc" 1
+t_eq "second xvifd: exit 78 (refused: no restart mends it)" "$rc" 78
 [ "$took" -le 5 ] && t_pass "second xvifd: exits at once (${took}s)" ||
 	t_fail "second xvifd: exits at once" "took ${took}s"
 t_ok "second xvifd: one line naming the lock file and the holder's pid" \
@@ -53,7 +53,7 @@ untouched "second xvifd"
 
 n_log=$(wc -l <"$T_DIR/xvifd.log") n_fe=$(wc -l <"$T_DIR/fe4.log")
 second --daemon
-t_eq "second xvifd --daemon: the starter exits 1" "$rc" 1
+t_eq "second xvifd --daemon: the starter exits 78" "$rc" 78
 t_ok "second xvifd --daemon: the message reaches the starter's stderr" \
 	one_line "xvifd: $lock is held by pid $XVIFD_PID"
 untouched "second xvifd --daemon"
@@ -66,7 +66,7 @@ t_eq "no xvifd left for this host but the first" \
 dom_msg="another xvifd serves backend domain 0: it holds the lock on $SIM_DIR/xvifd-backend-0.lock"
 n_log=$(wc -l <"$T_DIR/xvifd.log") n_fe=$(wc -l <"$T_DIR/fe4.log")
 second --state-dir "$T_DIR/other"
-t_eq "second xvifd, another --state-dir: exit 1" "$rc" 1
+t_eq "second xvifd, another --state-dir: exit 78" "$rc" 78
 t_ok "second xvifd, another --state-dir: one line naming the domain's lock" \
 	one_line "xvifd: $dom_msg"
 untouched "second xvifd, another --state-dir"
@@ -74,7 +74,7 @@ untouched "second xvifd, another --state-dir"
 n_log=$(wc -l <"$T_DIR/xvifd.log") n_fe=$(wc -l <"$T_DIR/fe4.log")
 rm "$lock"
 second
-t_eq "second xvifd, the lock file removed: exit 1" "$rc" 1
+t_eq "second xvifd, the lock file removed: exit 78" "$rc" 78
 t_ok "second xvifd, the lock file removed: one line naming the domain's lock" \
 	one_line "xvifd: $dom_msg.*lock file $lock was removed"
 untouched "second xvifd, the lock file removed"

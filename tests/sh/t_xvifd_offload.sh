@@ -249,20 +249,33 @@ t_ok "... and said" grep -q "$if4: .*GSO behind a VLAN tag" "$T_DIR/xvifd.log"
 tcp_check "... TCP from it still intact" "$g4" "$DOM0_NS" 169.254.4.1 8
 
 # ---- 6. A superframe's cost of a guest's rate is what goes on the wire:
-# one of 8000 bytes cut into segments of 1 byte is 8000 frames, each
-# with its headers (~430 KB).  Charged its 8000 bytes only, it went
-# within a rate of 100 KB a second at once, however small its segments.
-guest_up 5 rate=100KB/s@1s
+# one of 8000 bytes cut into segments of 48 bytes (Linux's least MSS) is
+# 167 frames, each with its headers (~17 KB).  Charged its
+# 8000 bytes only, it went within a rate of 2 KB a second at once (the
+# credit piled up since the connect), however small its segments.  (A
+# cost above the most credit that can pile up: t_vif_rate.)
+guest_up 5 rate=2KB/s@1s
 g5=${GUEST_NS[5]} if5=${GUEST_IF[5]}
-sleep 1		# a full second's credit
 w0=$(xvifd_counter "$if5" tx_rate_waits)
-guest_sf "guest 5" "$g5" "$if5" 8 4 ff:ff:ff:ff:ff:ff untagged 1
+guest_sf "guest 5" "$g5" "$if5" 15 4 ff:ff:ff:ff:ff:ff untagged 48
 waited() { [ "$(xvifd_counter "$if5" tx_rate_waits)" -gt "$w0" ]; }
-t_ok "a superframe of 1-byte segments waits for the rate's credit" t_wait 5 waited
-# ... but not for ever: its cost above the most credit that can pile up
-# is charged that much (once, it waited for credit that never came, and
-# the queue's guest TX with it).
+t_ok "a superframe of 48-byte segments waits for the rate's credit" t_wait 5 waited
 wait "$lp"
 t_eq "... and then goes: its 8000 bytes reach the host" \
 	"$(cut -d' ' -f2 "$T_DIR/vseen" 2>/dev/null)" 8000
+
+# ---- 7. Segments of 1 byte: no TCP sends them, and wherever the host
+# segments in software one request of 64 KiB would be 65535 frames.
+# Dropped (an error response), counted and said; Linux's netback takes
+# any size but 0.  Charged its length (it makes no segments), a credit
+# of 4 seconds at this rate.
+sleep 5		# the rate's credit back
+b0=$(xvifd_counter "$if5" tx_bad_requests)
+guest_sf "guest 5, 1-byte segments" "$g5" "$if5" 3 4 ff:ff:ff:ff:ff:ff untagged 1
+wait "$lp"
+t_eq "a superframe of 1-byte segments does not reach the host" \
+	"$(cat "$T_DIR/vseen" 2>/dev/null)" "0 0 0"
+t_eq "... refused, counted" "$(xvifd_counter "$if5" tx_bad_requests)" $((b0 + 1))
+t_ok "... and said" grep -q "$if5: .*is GSO of segments under 8 bytes" "$T_DIR/xvifd.log"
+t_ok "... the guest still talks" ip netns exec "$g5" ping -c 2 -i 0.2 -W 2 -q 169.254.5.1
 t_done

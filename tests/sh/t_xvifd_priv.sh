@@ -310,20 +310,20 @@ t_wait 10 grep -q "xvif${d}i0: re-attached" "$W_DIR/xvifd.log" &&
 	t_fail "--user: restarted, re-attached" "$(tail -3 "$W_DIR/xvifd.log")"
 tcp_check "--user: 4 MiB host -> guest" "$DOM0_NS" "$g" 169.254.3.2 4
 t_not "--user: the interface record rewritten" grep -q "interface record" "$W_DIR/xvifd.log"
-t_eq "--user: unknown user: exit 1" \
-	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/st" --user no-such-user-xv >"$T_DIR/out" 2>&1; echo $?)" 1
+t_eq "--user: unknown user: exit 78" \
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/st" --user no-such-user-xv >"$T_DIR/out" 2>&1; echo $?)" 78
 t_ok "--user: unknown user: one line" grep -q -- '--user no-such-user-xv: no such user' "$T_DIR/out"
 mkdir -m 755 "$T_DIR/shared"
-t_eq "--user: a shared state directory is not given away: exit 1" \
-	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/shared" --user "$U" >"$T_DIR/out" 2>&1; echo $?)" 1
+t_eq "--user: a shared state directory is not given away: exit 78" \
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/shared" --user "$U" >"$T_DIR/out" 2>&1; echo $?)" 78
 t_ok "--user: a shared state directory: one line" grep -q "state directory $T_DIR/shared: shared, or owned by someone else and open to others" "$T_DIR/out"
 t_eq "--user: a shared state directory: still root's" "$(stat -c %U "$T_DIR/shared")" root
 # Sticky and open to all, as /tmp: refused even as root's own (it was
 # taken, made 0700, and files of others' with a vif's name deleted).
 mkdir -m 1777 "$T_DIR/tmpish"
 setpriv --reuid="$uid" --regid="$gid" --init-groups touch "$T_DIR/tmpish/1.2"
-t_eq "a /tmp-like state directory: exit 1" \
-	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/tmpish" >"$T_DIR/out" 2>&1; echo $?)" 1
+t_eq "a /tmp-like state directory: exit 78" \
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/tmpish" >"$T_DIR/out" 2>&1; echo $?)" 78
 t_ok "a /tmp-like state directory: said" grep -q "state directory $T_DIR/tmpish: shared" "$T_DIR/out"
 t_eq "a /tmp-like state directory: left as it was" \
 	"$(stat -c %a "$T_DIR/tmpish") $(ls "$T_DIR/tmpish")" "1777 1.2"
@@ -331,8 +331,8 @@ t_eq "a /tmp-like state directory: left as it was" \
 # (its owner could swap what root makes there for a symlink).
 mkdir -m 700 "$T_DIR/theirs"
 chown nobody "$T_DIR/theirs"
-t_eq "another user's state directory: exit 1" \
-	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/theirs" >"$T_DIR/out" 2>&1; echo $?)" 1
+t_eq "another user's state directory: exit 78" \
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/theirs" >"$T_DIR/out" 2>&1; echo $?)" 78
 t_ok "another user's state directory: said" grep -q "state directory $T_DIR/theirs: another user's" "$T_DIR/out"
 t_eq "another user's state directory: nothing put in it" "$(ls -A "$T_DIR/theirs")" ""
 t_eq "a shared state directory: nothing put in it" "$(ls -A "$T_DIR/shared")" ""
@@ -344,8 +344,8 @@ mkdir -m 755 "$T_DIR/runlike" "$T_DIR/runlike/lock"
 mkdir -m 700 "$T_DIR/leftover"
 touch "$T_DIR/runlike/utmp" "$T_DIR/leftover/xvifd.lock" "$T_DIR/leftover/9.0" \
 	"$T_DIR/leftover/9.0.if" "$T_DIR/leftover/xvifd.sock"
-t_eq "a /run-like state directory (others' files): exit 1" \
-	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/runlike" >"$T_DIR/out" 2>&1; echo $?)" 1
+t_eq "a /run-like state directory (others' files): exit 78" \
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/runlike" >"$T_DIR/out" 2>&1; echo $?)" 78
 t_ok "a /run-like state directory: says what it holds" \
 	grep -Eq "state directory $T_DIR/runlike: holds (lock|utmp), which xvifd did not make, and is not yet its own" "$T_DIR/out"
 t_eq "a /run-like state directory: left as it was" \
@@ -355,8 +355,8 @@ t_eq "a /run-like state directory: left as it was" \
 # the user's: refused, naming it, and the target left as it was.
 mkdir -m 700 "$T_DIR/target"
 ln -s "$T_DIR/target" "$T_DIR/statelink"
-t_eq "a state directory that is a symbolic link: exit 1" \
-	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/statelink" --user "$U" >"$T_DIR/out" 2>&1; echo $?)" 1
+t_eq "a state directory that is a symbolic link: exit 78" \
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/statelink" --user "$U" >"$T_DIR/out" 2>&1; echo $?)" 78
 t_ok "a state directory that is a symbolic link: said" \
 	grep -q "state directory $T_DIR/statelink: a symbolic link" "$T_DIR/out"
 t_eq "a state directory that is a symbolic link: its target left as it was" \
@@ -374,10 +374,10 @@ chmod 600 "$T_DIR/roots"
 w_stop "$XVIFD_PID"
 ln "$T_DIR/roots" "$T_DIR/leftover/8.0" || w_die "hard link"
 mknod -m 0600 "$T_DIR/tun" c 10 200 || w_die "mknod"
-t_eq "--user: /dev/net/tun the user may not open: exit 1" \
+t_eq "--user: /dev/net/tun the user may not open: exit 78" \
 	"$(timeout 20 unshare -m --propagation private sh -c "mount --bind '$T_DIR/tun' /dev/net/tun &&
 	exec '$XVIFD' --hv sim --sim-dir '$SIM_DIR' --state-dir '$T_DIR/leftover' --user '$U'" \
-	>"$T_DIR/out" 2>&1; echo $?)" 1
+	>"$T_DIR/out" 2>&1; echo $?)" 78
 t_ok "--user: /dev/net/tun the user may not open: said" \
 	grep -q "/dev/net/tun, as $U: Permission denied" "$T_DIR/out"
 t_eq "a state directory with what an earlier run left: taken" \

@@ -255,7 +255,7 @@ dn=$("$SIM" create --dir "$SIM_DIR" --name anew-refused)
 timeout 20 "$SIM" attach --dir "$SIM_DIR" "$dn" mac=00:16:3e:47:00:01 vifname="${GUEST_IF[1]}" \
 	>>"$T_DIR/tool.log" 2>&1
 t_ok "a refused vif's directory made anew: refused first" t_wait 5 sh -c \
-	"xenstore-read $be/$dn/0/error | grep -q 'in use by'"
+	"xenstore-read $be/$dn/0/error | grep -q 'is the name of domain ${GUEST_DOM[1]}'"
 t_eq "... the attach sees InitWait" "$(anew "$dn" 00:16:3e:47:00:02)" "0 2"
 t_ok "... said" grep -q "xvif${dn}i0: backend directory made anew" "$T_DIR/xvifd.log"
 t_ok "guest 1 unaffected by all that" ip netns exec "${GUEST_NS[1]}" ping -c 2 -i 0.2 -W 2 -q 169.254.1.1
@@ -339,7 +339,7 @@ dr=$("$SIM" create --dir "$SIM_DIR" --name g7)
 timeout 30 "$SIM" attach --dir "$SIM_DIR" "$dr" mac=00:16:3e:07:00:01 \
 	"vifname=${GUEST_IF[1]}" >>"$T_DIR/tool.log" 2>&1
 t_ok "a refused vif (another's interface name)" t_wait 5 sh -c \
-	"xenstore-read $be/$dr/0/error | grep -q 'is in use by'"
+	"xenstore-read $be/$dr/0/error | grep -q 'is the name of domain ${GUEST_DOM[1]}'"
 t_ok "... its domain dies, devices left" timeout 30 "$SIM" destroy --dir "$SIM_DIR" --keep-devices "$dr"
 t_eq "... a new domain gets its id" "$("$SIM" create --dir "$SIM_DIR" --name g7again)" "$dr"
 t_ok "... whose vif is served" timeout 30 "$SIM" attach --dir "$SIM_DIR" "$dr" mac=00:16:3e:07:00:02

@@ -3,9 +3,10 @@
  * hand-built frames: the `ip` key's parser, the MAC rule, IPv4 with DHCP
  * from 0.0.0.0, ARP requests, replies and probes, IPv6 with the
  * link-local address a MAC gives, NDP (NS, NA, RS with options; DAD),
- * MLD from ::, VLAN tags, and truncated frames: every strict prefix of a
- * good frame is dropped as malformed, read from a buffer of exactly its
- * length (which `make asan` would catch any read past).
+ * MLD from ::, VLAN tags, IP and ARP in 802.3 LLC/SNAP, and truncated
+ * frames: every strict prefix of a good frame is dropped as malformed,
+ * read from a buffer of exactly its length (which `make asan` would
+ * catch any read past).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -662,6 +663,75 @@ t_vlan(struct t_ctx *t)
 }
 
 /* Every strict prefix of a good frame: malformed, nothing read past it. */
+/*
+ * f, a DIX frame without tags, made IEEE 802.3 with LLC/SNAP of OUI
+ * oui: the 802.3 length where the EtherType was, then AA AA 03, the OUI
+ * and the EtherType.
+ */
+static void
+fr_snap(struct fr *f, const uint8_t oui[3])
+{
+	struct fr d = *f;
+
+	f->len = 12;
+	fr_u16(f, (uint16_t)(d.len - 14 + 8));
+	fr_put(f, (const uint8_t[]){ 0xaa, 0xaa, 0x03 }, 3);
+	fr_put(f, oui, 3);
+	fr_put(f, d.b + 12, d.len - 12);
+}
+
+static void
+t_snap(struct t_ctx *t)
+{
+	static const uint8_t rfc1042[3] = { 0, 0, 0 }, h8021[3] = { 0, 0, 0xf8 },
+	    cisco[3] = { 0, 0, 0x0c };
+	const struct antispoof *as = as_new(t, "169.254.1.2");
+	struct fr f, g;
+	size_t len;
+
+	/* IP and ARP in SNAP are held to the same rules as in DIX. */
+	fr_arp(&f, 1, 2, mac, "169.254.1.1");		/* poisoning */
+	fr_snap(&f, rfc1042);
+	T_EQ(t, chk(as, &f), ANTISPOOF_ARP_SPA);
+	fr_arp(&f, 1, 2, mac, "169.254.1.1");
+	fr_snap(&f, h8021);
+	T_EQ(t, chk(as, &f), ANTISPOOF_ARP_SPA);
+	fr_arp(&f, 1, 2, forged, "169.254.1.2");
+	fr_snap(&f, rfc1042);
+	T_EQ(t, chk(as, &f), ANTISPOOF_ARP_SHA);
+	fr_udp4(&f, 0, "169.254.9.9", 1, 2, 0);
+	fr_snap(&f, rfc1042);
+	T_EQ(t, chk(as, &f), ANTISPOOF_IP4_SRC);
+	fr_ipv6(&f, 0, "2001:db8::66", 17, false,
+	    (const uint8_t[8]){ 0, 1, 0, 2, 0, 8, 0, 0 }, 8);
+	fr_snap(&f, rfc1042);
+	T_EQ(t, chk(as, &f), ANTISPOOF_IP6_SRC);
+	fr_udp4(&f, 0, "169.254.1.2", 1, 2, 0);
+	fr_snap(&f, rfc1042);
+	T_EQ(t, chk(as, &f), ANTISPOOF_OK);
+	/* Cut inside what SNAP carries: malformed, never read past. */
+	fr_arp(&g, 1, 2, mac, "169.254.1.2");
+	fr_snap(&g, rfc1042);
+	T_EQ(t, chk(as, &g), ANTISPOOF_OK);
+	for (len = 22; len < g.len; len++) {
+		f = g;
+		f.len = len;
+		if (!T_EQ(t, chk(as, &f), ANTISPOOF_MALFORMED))
+			t_check(t, false, __FILE__, __LINE__, "cut to %zu", len);
+	}
+	/* Another OUI's protocol, or LLC without SNAP (spanning tree):
+	 * no address the ip key speaks of; the source MAC still is. */
+	fr_arp(&f, 1, 2, mac, "169.254.1.1");
+	fr_snap(&f, cisco);
+	T_EQ(t, chk(as, &f), ANTISPOOF_OK);
+	fr_arp(&f, 1, 2, mac, "169.254.1.1");
+	fr_snap(&f, rfc1042);
+	f.b[14] = f.b[15] = 0x42;			/* STP's SAPs */
+	T_EQ(t, chk(as, &f), ANTISPOOF_OK);
+	memcpy(f.b + 6, forged, 6);
+	T_EQ(t, chk(as, &f), ANTISPOOF_ETH_SRC);
+}
+
 static void
 t_truncated(struct t_ctx *t)
 {
@@ -742,6 +812,8 @@ const struct t_case t_cases[] = {
 	    t_mld_and_exthdrs },
 	{ "vlan: tags walked, the inner frame checked, a third refused",
 	    t_vlan },
+	{ "802.3 LLC/SNAP: IP, ARP and IPv6 in it held to the same rules",
+	    t_snap },
 	{ "truncated and lying headers: malformed, never read past",
 	    t_truncated },
 	{ "reasons", t_why },

@@ -64,6 +64,48 @@ t_rw(struct t_ctx *t)
 	t_sim_host_stop(t, &ts);
 }
 
+/*
+ * Our own domain id from XenStore (xvifd on Xen without --backend-domid):
+ * the relative "domid" is read below our home, /local/domain/0 for this
+ * connection; absent, garbage and out of range are told apart.
+ */
+static void
+t_own_domid(struct t_ctx *t)
+{
+	static const char *const bad[] = { "", "x", "7x", "-1", "+7", " 7",
+	    "32752", "70000", "99999999999999999999" };
+	struct t_sim ts;
+	struct hv hv;
+	domid_t d = 1234;
+	unsigned int i;
+
+	if (!t_sim_host_start(t, &ts))
+		return;
+	if (hvx_connect(t, &ts, &hv)) {
+		(void)hv_xs_rm(&hv, HV_TXN_NONE, "/local/domain/0/domid");
+		T_EQ(t, hv_own_domid(&hv, &d), -ENOENT);
+		T_EQ(t, d, 1234);
+		T_EQ(t, hv_xs_write(&hv, HV_TXN_NONE, "/local/domain/0/domid",
+		    "7"), 0);
+		T_EQ(t, hv_own_domid(&hv, &d), 0);
+		T_EQ(t, d, 7);
+		T_EQ(t, hv_xs_write(&hv, HV_TXN_NONE, "/local/domain/0/domid",
+		    "32751"), 0);
+		T_EQ(t, hv_own_domid(&hv, &d), 0);
+		T_EQ(t, d, 32751);
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			d = 1234;
+			T_EQ(t, hv_xs_write(&hv, HV_TXN_NONE,
+			    "/local/domain/0/domid", bad[i]), 0);
+			t_check(t, hv_own_domid(&hv, &d) == -EINVAL, __FILE__,
+			    __LINE__, "domid \"%s\": -EINVAL", bad[i]);
+			T_EQ(t, d, 1234);
+		}
+		hv_xs_disconnect(&hv);
+	}
+	t_sim_host_stop(t, &ts);
+}
+
 static void
 t_txn(struct t_ctx *t)
 {
@@ -283,6 +325,7 @@ t_lib_logger(struct t_ctx *t)
 
 const struct t_case t_cases[] = {
 	{ "xenstore read/write/mkdir/directory/rm", t_rw },
+	{ "our own domain id from XenStore's \"domid\"", t_own_domid },
 	{ "xenstore transactions: commit, abort, conflict", t_txn },
 	{ "xenstore watches: initial, prefix, small buffer", t_watch },
 	{ "xenstore permissions", t_perms },

@@ -78,6 +78,32 @@ t_ifname(struct t_ctx *t)
 	T_TRUE(t, proto_ifname_check("vif\x7f") != NULL);
 	T_TRUE(t, proto_ifname_check("vif~0") == NULL);
 	T_TRUE(t, proto_ifname_check("x%") != NULL);
+	{
+		/* Whose name by right: xvif<D>i<H>, or libxl's vif<D>.<H>. */
+		static const char *const not[] = { "xvif", "xvifi0", "xvif3i",
+		    "xvif03i0", "xvif3i00", "xvif3i0x", "xvif3j0", "Xvif3i0",
+		    "xvif-3i0", "xvif3i+0", "xvif3.0", "xvif3i0i1", "vif3",
+		    "vif.0", "vif03.0", "vif3.", "vif3.0.1", "vif3i0",
+		    "vif3.0-emu", "myvif3.0" };
+		unsigned int d = 7, h = 7, i;
+
+		T_TRUE(t, proto_ifname_owner("xvif3i0", &d, &h));
+		T_EQ(t, d, 3);
+		T_EQ(t, h, 0);
+		T_TRUE(t, proto_ifname_owner("xvif32751i65535", &d, &h));
+		T_EQ(t, d, 32751);
+		T_EQ(t, h, 65535);
+		T_TRUE(t, proto_ifname_owner("xvif0i12", &d, &h));
+		T_EQ(t, d, 0);
+		T_EQ(t, h, 12);
+		T_TRUE(t, proto_ifname_owner("vif5.1", &d, &h));
+		T_EQ(t, d, 5);
+		T_EQ(t, h, 1);
+		for (i = 0; i < sizeof(not) / sizeof(not[0]); i++)
+			t_check(t, !proto_ifname_owner(not[i], &d, &h),
+			    __FILE__, __LINE__, "\"%s\" is no vif's by right",
+			    not[i]);
+	}
 }
 
 static void
@@ -396,6 +422,22 @@ t_tx_extras(struct t_ctx *t)
 	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 3, PROTO_TXF_GSO, &pk),
 	    PROTO_TX_FATAL);
 	T_STREQ(t, pk.pk_why, "GSO size is 0");
+	/* A size no TCP sends: that frame dropped (65535 segments of 1). */
+	fring_extra(&f, 1, XEN_NETIF_EXTRA_TYPE_GSO, 0, 1,
+	    XEN_NETIF_GSO_TYPE_TCPV4);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 3, PROTO_TXF_GSO, &pk),
+	    PROTO_TX_DROP);
+	T_STREQ(t, pk.pk_why, "GSO of segments under 8 bytes");
+	T_EQ(t, pk.pk_consumed, 3);
+	fring_extra(&f, 1, XEN_NETIF_EXTRA_TYPE_GSO, 0, 7,
+	    XEN_NETIF_GSO_TYPE_TCPV6);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 3, PROTO_TXF_GSO, &pk),
+	    PROTO_TX_DROP);
+	/* 48, Linux's least MSS, less 40 bytes of options (timestamps, SACK). */
+	fring_extra(&f, 1, XEN_NETIF_EXTRA_TYPE_GSO, 0, 8,
+	    XEN_NETIF_GSO_TYPE_TCPV4);
+	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 3, PROTO_TXF_GSO, &pk),
+	    PROTO_TX_OK);
 	fring_extra(&f, 1, XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, 7);
 	T_EQ(t, proto_tx_parse(fring_fetch, &f, 0, 3, PROTO_TXF_GSO, &pk),
 	    PROTO_TX_FATAL);
