@@ -148,12 +148,19 @@ ping_rtt() {
 # ping_metric: dom0 -> guest.
 ping_metric() { ping_rtt ping_dom0_to_domU $DOMU_IP; }
 
-# throughput: iperf3 TCP and 64-byte frames, each way.
+# throughput: iperf3 TCP and 64-byte frames, each way; with a guest of
+# more than one vCPU (whose netfront asks for a queue each), TCP in 4
+# flows too: one flow is one queue, on either backend (the flow hash
+# picks it), and 4 leave both of 2 queues idle 1 time in 8.
 throughput() {
 	iperf dom0_to_domU
 	iperf domU_to_dom0 -R
 	udp64 dom0_to_domU
 	udp64 domU_to_dom0 -R
+	if [ "${e2e_domu_vcpus:-2}" -gt 1 ]; then
+		iperf dom0_to_domU_4flows -P 4
+		iperf domU_to_dom0_4flows -R -P 4
+	fi
 }
 
 # prof_start / prof_stop NAME: with e2e_profile=1 (run.sh's E2E_PROFILE),
@@ -202,7 +209,8 @@ steal_metric() {
 observe_start() { OBS_CPU=$(guest_cpu); prof_start; }
 observe_stop() { prof_stop "$1"; steal_metric "$1" "$OBS_CPU" "$(guest_cpu)"; }
 
-# iperf NAME [-R]: one iperf3 run; metric iperf_NAME_mbps (receiver).
+# iperf NAME [-R] [-P N]: one iperf3 run; metric iperf_NAME_mbps (the
+# receiver's; with -P, its SUM line, the last).
 iperf() {
 	local n=$1 rc v; shift
 	observe_start

@@ -65,6 +65,12 @@ else
 	grep -m1 "$IF: connected" $LOG | grep -q "(tx ring .*event channels"
 fi
 check queues $? "$(grep -m1 "$IF: connected" $LOG | grep -o '(.*)' | cut -c1-90);$qf"
+# Each queue's share of the frames (one flow is one queue: only the runs
+# of 4 flows spread), for the record: a figure "with 2 queues" that one
+# queue carried would be a single queue's.
+mark "queues: each one's share of the frames since the start:$(awk '{ for (i = 1; i <= NF; i++)
+	if ($i ~ /^q[0-9]+:$/) q = $i; else if ($i ~ /^(tx|rx)_frames=/) { split($i, a, "="); f[q] += a[2]; t += a[2] } }
+	END { for (i = 0; ("q" i ":") in f; i++) printf " q%d %.0f%%", i, t ? 100 * f["q" i ":"] / t : 0 }' <<<"$qf")"
 # xvifctl (from the package) over the control socket: the vif as
 # Connected with its queues and carrier, and counters that moved.
 xvifctl list > /tmp/xvifctl.list 2>&1
