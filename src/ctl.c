@@ -607,10 +607,10 @@ ctl_open(struct xvifd *xd, uid_t uid, gid_t gid)
 		return -ENOMEM;
 	c->c_d = xd;
 	ev_timer_init(&c->c_resume, ctl_resume, c);
-	if ((size_t)snprintf(c->c_path, sizeof(c->c_path), "%s/%s",
-	    xd->xd_state_dir, CTL_SOCK_NAME) >= sizeof(c->c_path)) {
+	if ((rc = ctl_sock_path(c->c_path, sizeof(c->c_path),
+	    xd->xd_state_dir)) < 0) {
 		free(c);
-		return -ENAMETOOLONG;
+		return rc;
 	}
 	strcpy(sa.sun_path, c->c_path);
 	/* Ours: we hold the state directory's lock; a stale one goes. */

@@ -29,6 +29,7 @@
 
 #define CTL_VERSION	"xvif/1"
 #define CTL_SOCK_NAME	"xvifd.sock"
+#define CTL_STATE_DIR	"/run/xvifd"	/* xvifd's default --state-dir */
 #define CTL_REQ_MAX	256	/* a request line, newline included */
 #define CTL_CLIENTS_MAX	16	/* served at once; more are refused */
 #define CTL_CLIENTS_USER 4	/* of them, one user's (but root's) */
@@ -57,6 +58,19 @@ struct ctl_req {
  * Untrusted: one request line (without its newline) of len bytes.  0 and
  * *req filled, or -EINVAL with *why saying what is wrong.
  */
+/*
+ * Where xvifd and xvifctl meet, written in one place for both: the state
+ * directory of the xvifd serving backend domain `domid` of a simulated
+ * host in sim_dir (SIM/xvifd, SIM/xvifd.N for a driver domain), and the
+ * control socket's path in a state directory, which must fit a
+ * sockaddr_un.  0, or -ENAMETOOLONG if it does not fit buf (or the
+ * socket address).
+ */
+int	ctl_sim_state_dir(char *buf, size_t len, const char *sim_dir,
+	    unsigned long domid);
+int	ctl_sock_path(char *buf, size_t len, const char *state_dir);
+/* The longest state directory whose socket path fits (ctl_sock_path). */
+size_t	ctl_state_dir_max(void);
 int	ctl_req_parse(const char *line, size_t len, struct ctl_req *req,
 	    const char **why);
 const char *ctl_cmd_name(enum ctl_cmd);

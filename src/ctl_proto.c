@@ -9,8 +9,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "ctl.h"
+
+int
+ctl_sim_state_dir(char *buf, size_t len, const char *sim_dir,
+    unsigned long domid)
+{
+	int n = domid == 0 ? snprintf(buf, len, "%s/xvifd", sim_dir) :
+	    snprintf(buf, len, "%s/xvifd.%lu", sim_dir, domid);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+size_t
+ctl_state_dir_max(void)
+{
+	return sizeof(((struct sockaddr_un *)0)->sun_path) - 2 -
+	    strlen(CTL_SOCK_NAME);
+}
+
+int
+ctl_sock_path(char *buf, size_t len, const char *state_dir)
+{
+	int n;
+
+	if (strlen(state_dir) > ctl_state_dir_max())
+		return -ENAMETOOLONG;
+	n = snprintf(buf, len, "%s/%s", state_dir, CTL_SOCK_NAME);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
 
 static const char *const ctl_cmd_names[] = {
 	[CTL_LIST] = "list",

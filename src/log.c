@@ -239,15 +239,20 @@ fatal(const char *fmt, ...)
 	exit(1);
 }
 
+static _Noreturn void
+fatal_vexit(int status, const char *fmt, va_list ap)
+{
+	log_vmsg(LOG_CRIT, fmt, ap);
+	exit(status);
+}
+
 void
 fatalx(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vmsg(LOG_CRIT, fmt, ap);
-	va_end(ap);
-	exit(1);
+	fatal_vexit(1, fmt, ap);
 }
 
 void
@@ -256,9 +261,7 @@ fatalx_status(int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vmsg(LOG_CRIT, fmt, ap);
-	va_end(ap);
-	exit(status);
+	fatal_vexit(status, fmt, ap);
 }
 
 void

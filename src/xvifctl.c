@@ -297,7 +297,7 @@ main(int argc, char **argv)
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 64];
 	char simdir[sizeof(path)];
 	char req[CTL_REQ_MAX + 64], *reply;
-	const char *dir = "/run/xvifd", *state = NULL, *sim = NULL, *sock = NULL;
+	const char *dir = CTL_STATE_DIR, *state = NULL, *sim = NULL, *sock = NULL;
 	const char *why;
 	unsigned long domid = 0;
 	bool domid_given = false;
@@ -338,9 +338,7 @@ main(int argc, char **argv)
 		xc_die(XC_EXIT_USAGE, "--backend-domid goes with --sim-dir (on "
 		    "Xen the state directory is /run/xvifd for any domain)");
 	if (sim != NULL) {
-		if ((size_t)(domid == 0 ? snprintf(simdir, sizeof(simdir),
-		    "%s/xvifd", sim) : snprintf(simdir, sizeof(simdir),
-		    "%s/xvifd.%lu", sim, domid)) >= sizeof(simdir))
+		if (ctl_sim_state_dir(simdir, sizeof(simdir), sim, domid) < 0)
 			xc_die(XC_EXIT_USAGE, "%s: path too long", sim);
 		dir = simdir;
 	}

@@ -17,7 +17,6 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -241,29 +240,25 @@ xvifd_abspath(const char *what, const char *in, char *out, size_t len)
 static void
 xvifd_state_path(const struct xvifd_opts *o, struct xvifd *xd)
 {
-	char sim[XVIF_PATH_MAX];
+	char sim[XVIF_PATH_MAX], sock[XVIF_PATH_MAX];
 
 	if (o->o_state_dir != NULL)
 		xvifd_abspath("--state-dir", o->o_state_dir, xd->xd_state_dir,
 		    sizeof(xd->xd_state_dir));
 	else if (strcmp(o->o_hv, "sim") == 0) {
-		if (o->o_domid == 0)
-			snprintf(sim, sizeof(sim), "%s/xvifd", o->o_sim_dir);
-		else
-			snprintf(sim, sizeof(sim), "%s/xvifd.%lu", o->o_sim_dir,
-			    o->o_domid);
+		if (ctl_sim_state_dir(sim, sizeof(sim), o->o_sim_dir,
+		    o->o_domid) < 0)
+			usage_errx("--sim-dir %s: path too long", o->o_sim_dir);
 		xvifd_abspath("--state-dir", sim, xd->xd_state_dir,
 		    sizeof(xd->xd_state_dir));
 	} else
-		xvifd_abspath("--state-dir", "/run/xvifd", xd->xd_state_dir,
+		xvifd_abspath("--state-dir", CTL_STATE_DIR, xd->xd_state_dir,
 		    sizeof(xd->xd_state_dir));
 	/* Its control socket's path must fit a sockaddr_un (ctl_open). */
-	if (strlen(xd->xd_state_dir) + 1 + strlen(CTL_SOCK_NAME) >=
-	    sizeof(((struct sockaddr_un *)0)->sun_path))
+	if (ctl_sock_path(sock, sizeof(sock), xd->xd_state_dir) < 0)
 		usage_errx("state directory %s: too long a path for its "
 		    "control socket (%zu bytes at most)", xd->xd_state_dir,
-		    sizeof(((struct sockaddr_un *)0)->sun_path) - 2 -
-		    strlen(CTL_SOCK_NAME));
+		    ctl_state_dir_max());
 }
 
 /*
