@@ -1,11 +1,12 @@
 /*
  * taprelay -- the benchmark's userspace reference: one TAP in each of two
- * network namespaces and a single-threaded loop that copies every frame
- * from one to the other, through the same TAP port (src/hp_tap.c) xvifd
- * uses.  What xvif costs beyond it is the Xen part: rings, grant copies,
- * event channels and the netfront on the other side.
+ * network namespaces and a loop that copies every frame from one to the
+ * other, through the same TAP port (src/hp_tap.c) xvifd uses.  What xvif
+ * costs beyond it is the Xen part: rings, grant copies, event channels
+ * and the netfront on the other side.
  *
- *   taprelay [--offload] NS_A IF_A NS_B IF_B    runs until SIGTERM/SIGINT
+ *   taprelay [--offload] [--queues N] NS_A IF_A NS_B IF_B
+ *                                              runs until SIGTERM/SIGINT
  *
  * Plain, the kernel hands the relay finished frames of at most the MTU,
  * and the relay sends them without offloads.  With --offload both TAPs
@@ -17,12 +18,20 @@
  * Frames are read and written in batches (hp_recv_batch, hp_send_batch:
  * one io_uring_enter for many, as xvifd does), sized by hp_batch_next.
  *
+ * With --queues N each TAP has N queues (IFF_MULTI_QUEUE) and N threads
+ * relay queue i of one to queue i of the other: tun picks a flow's queue
+ * by its hash and answers it on the queue it came in by, so each flow
+ * stays on one thread both ways.  It is the baseline of a guest whose
+ * netfront uses N queues, which xvifd serves on as many workers; one
+ * thread for all would be a weaker one.
+ *
  * The interfaces are deleted on exit.  Prints "relayed N frames, dropped M
- * too long" at exit.
+ * too long" at exit, and each queue's frames with --queues.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -42,6 +51,7 @@
  */
 #define RELAY_BUFLEN	(65536 + 1024)
 #define RELAY_OFFLOADS	(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
+#define RELAY_QUEUES_MAX 8
 
 struct relay_stats {
 	unsigned long	rs_frames;	/* relayed */
@@ -56,6 +66,15 @@ struct relay_way {
 	unsigned int		 rw_want;
 };
 
+/* One queue pair, A's queue i and B's, and the thread that relays it. */
+struct relay_queue {
+	struct hp		*rq_a, *rq_b;
+	struct relay_way	 rq_ab, rq_ba;
+	struct relay_stats	 rq_stats;
+	bool			 rq_offload;
+	pthread_t		 rq_thread;
+};
+
 static volatile sig_atomic_t relay_stop;
 
 static void
@@ -64,12 +83,17 @@ relay_on_signal(int sig)
 	relay_stop = 1;
 }
 
-/* Open (create) the TAP called ifname inside netns ns. */
-static struct hp *
-relay_open(const char *ns, const char *ifname, bool offload)
+/*
+ * Open (create) the TAP called ifname inside netns ns, with nq queues:
+ * hp[0..nq-1].  The others are opened here, while we are in ns: tun finds
+ * a queue's device by name in the namespace of the one that opens it.
+ */
+static void
+relay_open(const char *ns, const char *ifname, bool offload, unsigned int nq,
+    struct hp **hp)
 {
 	char path[128];
-	struct hp *hp;
+	unsigned int i;
 	int fd, rc;
 
 	snprintf(path, sizeof(path), "/run/netns/%s", ns);
@@ -80,22 +104,33 @@ relay_open(const char *ns, const char *ifname, bool offload)
 		exit(1);
 	}
 	close(fd);
-	if ((rc = hp_open(&hp_tap_ops, ifname, &hp)) < 0 ||
-	    (offload && (rc = hp_set_offload(hp, RELAY_OFFLOADS)) < 0) ||
-	    (rc = hp_set_carrier(hp, true)) < 0) {
+	if ((rc = hp_open(&hp_tap_ops, ifname, &hp[0])) < 0 ||
+	    (offload && (rc = hp_set_offload(hp[0], RELAY_OFFLOADS)) < 0) ||
+	    (rc = hp_set_carrier(hp[0], true)) < 0) {
 		fprintf(stderr, "taprelay: %s in %s: %s\n", ifname, ns,
 		    strerror(-rc));
 		exit(1);
 	}
-	return hp;
+	for (i = 1; i < nq; i++) {
+		if ((rc = hp_open_queue(hp[0], &hp[i])) < 0) {
+			fprintf(stderr, "taprelay: %s in %s, queue %u: %s\n",
+			    ifname, ns, i, strerror(-rc));
+			exit(1);
+		}
+	}
 }
 
-/* A way's batch on its RELAY_BATCH buffers of RELAY_BUFLEN from base. */
+/* A way's batch on RELAY_BATCH buffers of RELAY_BUFLEN of its own. */
 static void
-relay_way_init(struct relay_way *w, struct hp *from, struct hp *to,
-    unsigned char *base)
+relay_way_init(struct relay_way *w, struct hp *from, struct hp *to)
 {
+	unsigned char *base;
 	unsigned int i;
+
+	if ((base = malloc((size_t)RELAY_BATCH * RELAY_BUFLEN)) == NULL) {
+		perror("taprelay: buffers");
+		exit(1);
+	}
 
 	w->rw_from = from;
 	w->rw_to = to;
@@ -146,34 +181,15 @@ relay_some(struct relay_way *w, bool offload, struct relay_stats *rs)
 	}
 }
 
-int
-main(int argc, char **argv)
+/* One queue pair's loop, until SIGTERM or SIGINT (seen within 1 s). */
+static void *
+relay_queue_run(void *arg)
 {
-	static unsigned char bufs[2][RELAY_BATCH * RELAY_BUFLEN];
-	static struct relay_way ab, ba;
-	struct relay_stats rs = { 0, 0 };
+	struct relay_queue *q = arg;
 	struct pollfd pfd[2];
-	struct hp *a, *b;
-	bool offload = false;
 
-	if (argc > 1 && strcmp(argv[1], "--offload") == 0) {
-		offload = true;
-		argc--;
-		argv++;
-	}
-	if (argc != 5) {
-		fprintf(stderr,
-		    "usage: taprelay [--offload] NS_A IF_A NS_B IF_B\n");
-		return 2;
-	}
-	signal(SIGTERM, relay_on_signal);
-	signal(SIGINT, relay_on_signal);
-	a = relay_open(argv[1], argv[2], offload);
-	b = relay_open(argv[3], argv[4], offload);
-	relay_way_init(&ab, a, b, bufs[0]);
-	relay_way_init(&ba, b, a, bufs[1]);
-	pfd[0].fd = hp_fd(a);
-	pfd[1].fd = hp_fd(b);
+	pfd[0].fd = hp_fd(q->rq_a);
+	pfd[1].fd = hp_fd(q->rq_b);
 	pfd[0].events = pfd[1].events = POLLIN;
 	while (!relay_stop) {
 		if (poll(pfd, 2, 1000) < 0) {
@@ -183,13 +199,87 @@ main(int argc, char **argv)
 			break;
 		}
 		if (pfd[0].revents & POLLIN)
-			relay_some(&ab, offload, &rs);
+			relay_some(&q->rq_ab, q->rq_offload, &q->rq_stats);
 		if (pfd[1].revents & POLLIN)
-			relay_some(&ba, offload, &rs);
+			relay_some(&q->rq_ba, q->rq_offload, &q->rq_stats);
 	}
-	hp_close(a, true);
-	hp_close(b, true);
+	return NULL;
+}
+
+static void
+relay_usage(void)
+{
+	fprintf(stderr, "usage: taprelay [--offload] [--queues N] "
+	    "NS_A IF_A NS_B IF_B\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct relay_queue rq[RELAY_QUEUES_MAX];
+	struct hp *a[RELAY_QUEUES_MAX], *b[RELAY_QUEUES_MAX];
+	struct relay_stats rs = { 0, 0 };
+	unsigned int i, nq = 1;
+	bool offload = false;
+	char *end;
+	int rc;
+
+	for (argc--, argv++; argc > 0 && strncmp(argv[0], "--", 2) == 0;
+	    argc--, argv++) {
+		if (strcmp(argv[0], "--offload") == 0)
+			offload = true;
+		else if (strcmp(argv[0], "--queues") == 0 && argc > 1) {
+			errno = 0;
+			nq = (unsigned int)strtoul(argv[1], &end, 10);
+			if (errno != 0 || *end != '\0' || nq < 1 ||
+			    nq > RELAY_QUEUES_MAX) {
+				fprintf(stderr, "taprelay: --queues %s: want "
+				    "1 to %d\n", argv[1], RELAY_QUEUES_MAX);
+				return 2;
+			}
+			argc--, argv++;
+		} else
+			relay_usage();
+	}
+	if (argc != 4)
+		relay_usage();
+	signal(SIGTERM, relay_on_signal);
+	signal(SIGINT, relay_on_signal);
+	relay_open(argv[0], argv[1], offload, nq, a);
+	relay_open(argv[2], argv[3], offload, nq, b);
+	for (i = 0; i < nq; i++) {
+		rq[i].rq_a = a[i];
+		rq[i].rq_b = b[i];
+		rq[i].rq_offload = offload;
+		relay_way_init(&rq[i].rq_ab, a[i], b[i]);
+		relay_way_init(&rq[i].rq_ba, b[i], a[i]);
+	}
+	for (i = 1; i < nq; i++) {
+		if ((rc = pthread_create(&rq[i].rq_thread, NULL,
+		    relay_queue_run, &rq[i])) != 0) {
+			fprintf(stderr, "taprelay: thread: %s\n",
+			    strerror(rc));
+			return 1;
+		}
+	}
+	relay_queue_run(&rq[0]);
+	relay_stop = 1;		/* a poll error in queue 0: all stop */
+	for (i = 1; i < nq; i++)
+		(void)pthread_join(rq[i].rq_thread, NULL);
+	for (i = nq; i-- > 0; ) {
+		rs.rs_frames += rq[i].rq_stats.rs_frames;
+		rs.rs_toolong += rq[i].rq_stats.rs_toolong;
+		hp_close(a[i], i == 0);
+		hp_close(b[i], i == 0);
+	}
 	printf("taprelay: relayed %lu frames, dropped %lu too long\n",
 	    rs.rs_frames, rs.rs_toolong);
+	if (nq > 1) {
+		printf("taprelay: frames a queue:");
+		for (i = 0; i < nq; i++)
+			printf(" %lu", rq[i].rq_stats.rs_frames);
+		printf("\n");
+	}
 	return 0;
 }
