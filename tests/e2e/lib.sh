@@ -1,7 +1,7 @@
 # lib.sh -- helpers of the e2e phases, sourced in dom0 (bash).
 # Results are lines on the console that the runner on the host parses:
 #   E2E: CHECK <phase>/<name> PASS|FAIL <detail>
-#   E2E: METRIC <phase> <name> <value>
+#   E2E: METRIC <phase> <name> <value> round=<round>
 export PATH=/usr/lib/xen-4.17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 PHASE=${PHASE:-?}
 DOM0_IP=169.254.77.1
@@ -16,8 +16,10 @@ pass() { local n=$1; shift; echo "E2E: CHECK $PHASE/$n PASS $*"; }
 fail() { local n=$1; shift; echo "E2E: CHECK $PHASE/$n FAIL $*"; }
 # check NAME CONDITION-RC DETAIL
 check() { if [ "$2" = 0 ]; then pass "$1" "${@:3}"; else fail "$1" "${@:3}"; fi; }
-# A metric is the backend's: the phase's name, or BACKEND (phase rematch).
-metric() { echo "E2E: METRIC ${BACKEND:-$PHASE} $1 $2"; }
+# A metric is the backend's: the phase's name, or BACKEND (phase rematch);
+# ROUND numbers a backend's rounds (1: phases xvif and netback), by which
+# ratios.sh pairs the figures of the two.
+metric() { echo "E2E: METRIC ${BACKEND:-$PHASE} $1 $2 round=${ROUND:-1}"; }
 indent() { sed "s/^/    $1| /"; }
 
 # domcfg NAME MAC: a PV guest with one vif on the bridge xenbr0, as an
@@ -153,14 +155,38 @@ ping_metric() { ping_rtt ping_dom0_to_domU $DOMU_IP; }
 # flows too: one flow is one queue, on either backend (the flow hash
 # picks it), and 4 leave both of 2 queues idle 1 time in 8.
 throughput() {
+	local ifn q0
 	iperf dom0_to_domU
 	iperf domU_to_dom0 -R
 	udp64 dom0_to_domU
 	udp64 domU_to_dom0 -R
 	if [ "${e2e_domu_vcpus:-2}" -gt 1 ]; then
+		ifn=$(guest_ifname); q0=$(tc_queue_pkts "$ifn")
 		iperf dom0_to_domU_4flows -P 4
+		mark "queues (tc's classes of ${ifn:-no interface}, dom0 -> guest, 4 flows):$(tc_queue_shares "$q0" "$(tc_queue_pkts "$ifn")")"
 		iperf domU_to_dom0_4flows -R -P 4
 	fi
+}
+# guest_ifname: the backend's interface of domain D's vif 0, either
+# backend's (netback's vif<D>.0, xvif's xvif<D>i0).
+guest_ifname() {
+	local i
+	for i in vif$D.0 xvif${D}i0; do [ -e /sys/class/net/$i ] && { echo $i; return; }; done
+}
+# tc_queue_pkts IF: the frames each transmit queue of IF took (the
+# classes of its mq qdisc, dom0 -> guest), "class=frames ...": the same
+# measure of the spread over the guest's queues for both backends.
+tc_queue_pkts() {
+	[ -n "$1" ] && tc -s class show dev "$1" 2>/dev/null |
+		awk '$1 == "class" && $2 == "mq" { q = $3 } $1 == "Sent" && q != "" { printf "%s=%s ", q, $4; q = "" }'
+}
+# tc_queue_shares BEFORE AFTER: each class's share of the frames between
+# (the classes that took any).
+tc_queue_shares() {
+	awk -v a="$1" -v b="$2" 'BEGIN { n = split(b, y, " "); split(a, x, " ")
+		for (i = 1; i <= n; i++) { split(y[i], p, "="); split(x[i], o, "="); d[i] = p[2] - o[2]; c[i] = p[1]; t += d[i] }
+		if (!t) { printf " none measured"; exit }
+		for (i = 1; i <= n; i++) if (d[i] > 0) printf " %s %.0f%%", c[i], 100 * d[i] / t }'
 }
 
 # prof_start / prof_stop NAME: with e2e_profile=1 (run.sh's E2E_PROFILE),

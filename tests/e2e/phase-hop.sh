@@ -15,7 +15,7 @@ modprobe tun
 
 # veth ROUND: ns hopa (169.254.78.1) <-> hopb (.2) over a veth pair.
 veth() {
-	PHASE=hop_veth$1 BACKEND=veth
+	PHASE=hop_veth$1 BACKEND=veth ROUND=$1
 	ip netns add hopa && ip netns add hopb &&
 		ip link add h0 netns hopa type veth peer name h1 netns hopb &&
 		ip -n hopa addr add 169.254.78.1/24 dev h0 && ip -n hopb addr add 169.254.78.2/24 dev h1 &&
@@ -23,12 +23,12 @@ veth() {
 	check setup $? "veth h0 (hopa) <-> h1 (hopb)"
 	ping_rtt ping 169.254.78.2 hopa
 	ip netns del hopa; ip netns del hopb
-	PHASE=hop BACKEND=
+	PHASE=hop BACKEND= ROUND=
 }
 # relay ROUND: the same namespaces and addresses over two TAPs and the relay.
 relay() {
 	local p
-	PHASE=hop_relay$1 BACKEND=relay
+	PHASE=hop_relay$1 BACKEND=relay ROUND=$1
 	ip netns add hopa && ip netns add hopb
 	/e2e/bin/taprelay hopa h0 hopb h1 > /tmp/relay.log 2>&1 &
 	p=$!
@@ -40,7 +40,7 @@ relay() {
 	kill $p; wait $p
 	grep -q 'relayed [1-9][0-9]* frames' /tmp/relay.log; check relayed $? "$(cat /tmp/relay.log)"
 	ip netns del hopa; ip netns del hopb
-	PHASE=hop BACKEND=
+	PHASE=hop BACKEND= ROUND=
 }
 veth 1
 relay 1

@@ -19,14 +19,14 @@ PAIRS=${e2e_rematch:-3}
 # rematch<PAIR>_BACKEND/*, the metrics BACKEND's.
 round() {
 	local l rc
-	PHASE=rematch${pair}_$1 BACKEND=$1
+	PHASE=rematch${pair}_$1 BACKEND=$1 ROUND=$((pair + 1))
 	create_guest $2 $MAC || { dump_console $2; xl destroy $2 2>/dev/null; return 1; }
 	l=$(wait_console $2 'DOMU: CARRIER' 90); rc=$?
 	[ $rc = 0 ] && [[ $l == *"CARRIER 1"* ]]; check carrier $? "${l:-no CARRIER line from the guest in 90 s}"
 	ping_metric
 	throughput
 	destroy_guest $2
-	PHASE=rematch BACKEND=
+	PHASE=rematch BACKEND= ROUND=
 }
 
 # Two backends must never serve the same vifs: one goes before the other
