@@ -363,9 +363,12 @@ xbus_apply_failures(void *arg, uint32_t events)
 	xbus_apply_now(xd);
 }
 
+static void	xbus_apply_mtu(struct xvif *);
+
 /*
  * A vif whose TAP was lost gets a new one when its frontend resets,
- * under the final name (no hotplug script runs for a reset).
+ * under the final name (no hotplug script runs for a reset), with the
+ * toolstack's mtu again: a new TAP has 1500.
  */
 static int
 xbus_tap(struct xvif *vif)
@@ -380,6 +383,8 @@ xbus_tap(struct xvif *vif)
 		xbus_refuse(vif, "cannot create the interface");
 		return -1;
 	}
+	vif->vif_mtu = 1500;
+	xbus_apply_mtu(vif);
 	/*
 	 * The queues offered stay what XenStore says: a predecessor's offer
 	 * taken over at a restart (xbus_reattach) above our --max-queues,

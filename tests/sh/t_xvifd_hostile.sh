@@ -216,6 +216,9 @@ good_pings "write flood"
 fe_up 30 --
 addr_up 30
 t_ok "deleted tap: guest up first" ip netns exec "$FNS" ping -c 2 -i 0.2 -W 2 -q 169.254.30.1
+# The toolstack's mtu (read as the vif is made: this one has 1500 until
+# its interface is made again, which must take it, not a new TAP's 1500).
+xenstore-write "$be/$FD/0/mtu" 4000
 ip -n "$DOM0_NS" link del "xvif${FD}i0"
 t_wait 10 grep -q "xvif${FD}i0: fatal error, disabling vif: interface xvif${FD}i0: " "$T_DIR/xvifd.log" &&
 	t_pass "deleted tap: the vif fails, saying why" ||
@@ -235,6 +238,11 @@ t_wait 15 grep -q "xvif${FD}i0: interface xvif${FD}i0 made again" "$T_DIR/xvifd.
 	t_pass "deleted tap: a reset makes the interface again" ||
 	t_fail "deleted tap: a reset makes the interface again" "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -3)"
 t_wait 10 state_is "$be/$FD/0" 4
+t_ok "deleted tap: made again with the toolstack's mtu" \
+    sh -c "ip -n $DOM0_NS link show xvif${FD}i0 | grep -q ' mtu 4000 '"
+t_eq "deleted tap: ... which xvifctl shows" \
+    "$("$BUILD/xvifctl" --sim-dir "$SIM_DIR" --json show "xvif${FD}i0" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["vifs"][0]["mtu"])')" 4000
 ip -n "$DOM0_NS" addr add 169.254.30.1/24 dev "xvif${FD}i0"
 ip -n "$DOM0_NS" link set "xvif${FD}i0" up
 t_ok "deleted tap: traffic again after the reset" \
