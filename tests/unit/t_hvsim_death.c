@@ -470,20 +470,26 @@ out:
 }
 
 /*
- * A table full of dead processes' ports: alloc makes room.  Two children
- * (each within its fd limit) fill dom0's table, then both die.
+ * A table full of dead processes' ports: alloc makes room.  Children of
+ * FULL_PER_CHILD ports each (a port is a fd: within the fd limit) fill
+ * dom0's table, then all die.
  */
+#define FULL_PER_CHILD	600u
+#define FULL_CHILDREN	((HVSIM_NR_EVTCHN - 1 + FULL_PER_CHILD - 1) / \
+			    FULL_PER_CHILD)
 static void
 t_alloc_full_of_dead(struct t_ctx *t)
 {
 	struct td td;
 	uint32_t p, n, got = 0;
 	int i, up[2];
-	pid_t pid[2] = { -1, -1 };
+	pid_t pid[FULL_CHILDREN];
 
+	for (i = 0; i < (int)FULL_CHILDREN; i++)
+		pid[i] = -1;
 	if (!td_setup(t, &td))
 		goto out;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < (int)FULL_CHILDREN; i++) {
 		T_REQUIRE(t, pipe(up) == 0);
 		if ((pid[i] = fork()) == 0) {
 			struct hvsim_dom *be;
@@ -492,7 +498,7 @@ t_alloc_full_of_dead(struct t_ctx *t)
 			close(up[0]);
 			if (hvsim_open(td.td_dir, 0, &be) < 0)
 				_exit(2);
-			while (k < 600 &&
+			while (k < FULL_PER_CHILD &&
 			    hvsim_evt_alloc_unbound(be, td.td_gid, &q) == 0)
 				k++;
 			(void)t_tx_u32(up[1], k);
@@ -507,12 +513,17 @@ t_alloc_full_of_dead(struct t_ctx *t)
 	}
 	T_EQ(t, got, HVSIM_NR_EVTCHN - 1);
 	T_EQ(t, hvsim_evt_alloc_unbound(td.td_fe, 0, &p), 0); /* guest's ok */
-	T_TRUE(t, kill_reap(pid[0]));
-	T_TRUE(t, kill_reap(pid[1]));
+	for (i = 0; i < (int)FULL_CHILDREN; i++) {
+		T_TRUE(t, kill_reap(pid[i]));
+		pid[i] = -1;
+	}
 	T_EQ(t, hvsim_evt_alloc_unbound(td.td_be, td.td_gid, &p), 0);
 	T_EQ(t, p, 1);
 	T_EQ(t, fifos_of(td.td_dir, 0), 1);
 out:
+	for (i = 0; i < (int)FULL_CHILDREN; i++)
+		if (pid[i] > 0)
+			(void)kill_reap(pid[i]);	/* a check failed first */
 	td_teardown(&td);
 }
 
