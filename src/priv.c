@@ -56,6 +56,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <xen/xen.h>		/* domid_t, for xen/sys/evtchn.h */
+#include <xen/sys/evtchn.h>
+#include <xen/sys/gntdev.h>
 
 #include "ctl.h"
 #include "priv.h"
@@ -198,10 +203,13 @@ priv_ours(const char *name)
 
 /*
  * Is the directory st describes one xvifd may use, to be given to
- * uid:gid?  Never a shared one (/tmp), whoever owns it, nor one open to
- * others that is not uid:gid's already (-EACCES: only a private one, or
- * one whose group may only reach the control socket); nor one of a third
- * user's (-EPERM), who could swap what root makes in it for a symlink.
+ * uid:gid?  Never a shared one (/tmp), whoever owns it, nor one its group
+ * may write to (the control group's members are people: one could put a
+ * file of a journal's name in it before root makes it xvifd's), nor one
+ * open to others that is not uid:gid's already (-EACCES: only a private
+ * one, or one whose group may only reach the control socket); nor one of
+ * a third user's (-EPERM), who could swap what root makes in it for a
+ * symlink.
  */
 static bool
 priv_owned_by(const struct stat *st, uid_t uid, gid_t gid)
@@ -219,7 +227,7 @@ priv_dir_as_wanted(const struct stat *st, uid_t uid, gid_t gid, mode_t mode)
 static int
 priv_dir_ok(const struct stat *st, uid_t uid, gid_t gid)
 {
-	if ((st->st_mode & (S_ISVTX | S_IWOTH)) != 0 ||
+	if ((st->st_mode & (S_ISVTX | S_IWOTH | S_IWGRP)) != 0 ||
 	    (!priv_owned_by(st, uid, gid) && (st->st_mode & 067) != 0))
 		return -EACCES;
 	if (st->st_uid != geteuid() && st->st_uid != uid)
@@ -410,6 +418,12 @@ priv_drop(const struct priv_user *pu, const char **what)
 		    setresuid(pu->pu_uid, pu->pu_uid, pu->pu_uid) < 0 ||
 		    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 			return -errno;
+	} else if (geteuid() == 0 && setgroups(0, NULL) < 0 &&
+	    errno != EPERM) {
+		/* Root stays root (xvifd.c warns): with no group beyond its
+		 * own, at least (EPERM: a manager took CAP_SETGID away). */
+		*what = "supplementary groups";
+		return -errno;
 	}
 
 	/* Permitted and effective: priv_keep; inheritable: nothing. */
@@ -543,38 +557,45 @@ priv_allow(scmp_filter_ctx ctx, const char *name, unsigned int n,
 }
 
 /*
- * ioctl(): TUN*, SIOC* and if_nametoindex's SIOCGIF*; gntdev, evtchn; a
- * libc's TCGETS -- anything but TIOCSTI and TIOCLINUX, which push input
- * into a terminal: xvifd run by hand writes its log to the admin's root
- * shell's terminal.  A rule compares one argument once, so the requests
- * allowed are the ranges around those two, each cut into aligned blocks
- * of a mask and a value; the mask's upper 32 bits are set, as the kernel
- * reads the request as 32 bits: TIOCSTI with a high bit set is TIOCSTI.
- * Returns how many syscalls it allowed (1).
+ * ioctl(): the requests xvifd makes, and no other.  xvifd keeps
+ * CAP_NET_ADMIN, with which any SIOC* request would readdress, rename or
+ * take down any interface of the host, change its routes, ARP entries
+ * and bridges: what a guest that took xvifd over would do with it.  It
+ * needs TUN* on its TAPs, SIOC[GS]IFFLAGS, SIOCSIFMTU and SIOCSIFHWADDR
+ * on them (hp_tap.c), glibc's if_nametoindex and if_indextoname
+ * (SIOCGIFINDEX, SIOCGIFNAME), libxengnttab's (map, unmap, the offset
+ * of a mapping, its unmap notification, the grant copy) and
+ * libxenevtchn's (bind, unbind, notify; hv_xen.c's reset), and the TCGETS
+ * of stdio's isatty.  The kernel reads the request as 32 bits: only those
+ * are compared.  Anything else is the filter's default, a kill, as for a
+ * system call not listed; TIOCSTI, which pushes input into the terminal
+ * of the admin who ran xvifd by hand, among them.  Returns how many
+ * syscalls it allowed (1).
  */
 static int
 priv_allow_ioctl(scmp_filter_ctx ctx)
 {
-	static const uint64_t ranges[][2] = {
-		{ 0, TIOCSTI - 1 },
-		{ TIOCSTI + 1, TIOCLINUX - 1 },
-		{ TIOCLINUX + 1, UINT32_MAX },
+	static const unsigned long requests[] = {
+		TUNSETIFF, TUNGETIFF, TUNSETPERSIST, TUNSETVNETHDRSZ,
+		TUNSETOFFLOAD, TUNSETCARRIER, TUNSETOWNER,
+		SIOCGIFFLAGS, SIOCSIFFLAGS, SIOCSIFMTU, SIOCSIFHWADDR,
+		SIOCGIFINDEX, SIOCGIFNAME,
+		IOCTL_GNTDEV_MAP_GRANT_REF, IOCTL_GNTDEV_UNMAP_GRANT_REF,
+		IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR, IOCTL_GNTDEV_SET_UNMAP_NOTIFY,
+		IOCTL_GNTDEV_GRANT_COPY,
+		IOCTL_EVTCHN_BIND_INTERDOMAIN, IOCTL_EVTCHN_UNBIND,
+		IOCTL_EVTCHN_NOTIFY, IOCTL_EVTCHN_RESET,
+		TCGETS,
 	};
 	struct scmp_arg_cmp a;
-	uint64_t lo, size;
 	unsigned int i;
 	int rc;
 
-	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
-		for (lo = ranges[i][0]; lo <= ranges[i][1]; lo += size) {
-			/* The largest block aligned at lo within the range. */
-			size = lo == 0 ? (uint64_t)1 << 32 : lo & -lo;
-			while (lo + size - 1 > ranges[i][1])
-				size >>= 1;
-			a = SCMP_A1(SCMP_CMP_MASKED_EQ, ~(size - 1), lo);
-			if ((rc = priv_allow(ctx, "ioctl", 1, &a)) < 0)
-				return rc;
-		}
+	for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+		a = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+		    (scmp_datum_t)(requests[i] & 0xffffffffu));
+		if ((rc = priv_allow(ctx, "ioctl", 1, &a)) < 0)
+			return rc;
 	}
 	return 1;
 }

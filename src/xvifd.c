@@ -319,9 +319,9 @@ xvifd_state_refused(const struct xvifd *xd, int rc, const char *user,
 		    "make, and is not yet its own to use: give xvifd a "
 		    "directory of its own", xd->xd_state_dir, foreign);
 	if (rc == -EACCES)
-		refusedx("state directory %s: shared, or owned by someone else "
-		    "and open to others (not 0700): give xvifd a directory of "
-		    "its own", xd->xd_state_dir);
+		refusedx("state directory %s: shared, writable by its group, or "
+		    "owned by someone else and open to others (not 0700): give "
+		    "xvifd a directory of its own", xd->xd_state_dir);
 	if (rc == -EPERM)
 		refusedx("state directory %s: another user's: give xvifd a "
 		    "directory of its own", xd->xd_state_dir);
@@ -708,6 +708,17 @@ main(int argc, char **argv)
 		refusedx("/dev/net/tun, as %s: %s", o.o_user != NULL ?
 		    o.o_user : "the user xvifd started as", strerror(errno));
 	close(rc);
+	/*
+	 * Root without CAP_DAC_OVERRIDE is still the owner of most of the
+	 * system's files and sockets (/etc, the service manager's): a guest
+	 * that took xvifd over could write them, whatever the filter lets
+	 * through.  Said, not refused: by hand and in tests xvifd runs so.
+	 */
+	if (o.o_user == NULL && geteuid() == 0)
+		log_warnx("running as root (no --user): root owns most of the "
+		    "system's files, capabilities or not; --user xvifd (the "
+		    "package's user) keeps a guest that took xvifd over from "
+		    "them");
 	/* After: the workers need no capability, and block our signals. */
 	if ((rc = vif_workers_start(&xd)) < 0)
 		fatalx("worker threads: %s", strerror(-rc));

@@ -33,7 +33,10 @@ privs_ok() {
 }
 
 # The "compromised daemon": on SIGUSR2, execve() a shell that leaves a
-# file.  Preloaded into xvifd; the product has no such hook.
+# file -- or, with XVIF_HOOK_RENAME="OLD NEW", rename the interface OLD
+# NEW (SIOCSIFNAME on a datagram socket, as xvifd's own SIOC* requests
+# go, with the CAP_NET_ADMIN it keeps).  Preloaded into xvifd; the
+# product has no such hook.
 # With XVIF_HOOK_IFINDEX="K NAME", if_indextoname(K) says NAME: the
 # sweep's race, an interface on record renamed or replaced between its
 # look by ifindex and its open by name.  With XVIF_HOOK_IFINDEX_EMFILE=K,
@@ -46,14 +49,24 @@ cat >"$T_DIR/hook.c" <<'EOF'
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 static char cmd[512];
+static struct ifreq rename_to;
 static void
 escape(int sig)
 {
 	char *argv[] = { "sh", "-c", cmd, NULL }, *envp[] = { NULL };
+	int s;
 
 	(void)sig;
+	if (rename_to.ifr_name[0] != '\0') {
+		if ((s = socket(AF_INET, SOCK_DGRAM, 0)) >= 0 &&
+		    ioctl(s, SIOCSIFNAME, &rename_to) == 0)
+			_exit(98);	/* renamed: the filter let it */
+		_exit(97);		/* refused, but not by the filter */
+	}
 	execve("/bin/sh", argv, envp);
 	_exit(99);
 }
@@ -61,8 +74,14 @@ __attribute__((constructor)) static void
 hook_init(void)
 {
 	const char *out = getenv("XVIF_HOOK_OUT");
+	const char *rn = getenv("XVIF_HOOK_RENAME");
 	struct sigaction sa;
 
+	if (rn != NULL && strlen(rn) < IF_NAMESIZE * 2 &&
+	    strchr(rn, ' ') != NULL && strchr(rn, ' ') - rn < IF_NAMESIZE) {
+		memcpy(rename_to.ifr_name, rn, strchr(rn, ' ') - rn);
+		strcpy(rename_to.ifr_newname, strchr(rn, ' ') + 1);
+	}
 	if (out == NULL || strlen(out) > 400)
 		return;
 	strcpy(cmd, "echo escaped > ");
@@ -180,6 +199,29 @@ t_wait 10 sh -c "grep -c 're-attached' '$T_DIR/xvifd.log' | grep -q 3" &&
 t_ok "ping after the SIGSYS" ip netns exec "$g" ping -c 2 -i 0.2 -W 2 -q 169.254.2.1
 kill -TERM "$XVIFD_PID"
 wait "$XVIFD_PID"
+
+# -- An ioctl xvifd never makes: SIOCSIFNAME on another interface of the
+# host (with CAP_NET_ADMIN any SIOC* request would pass but for the
+# filter's list of requests): SIGSYS, and the interface keeps its name.
+# reattached N: the Nth re-attach since the start of this host.
+reattached() { t_wait 10 sh -c "grep -c 're-attached' '$T_DIR/xvifd.log' | grep -qx $1"; }
+ip -n "$DOM0_NS" link add xvhk0 type veth peer name xvhk9 || w_die "a veth pair"
+export XVIF_HOOK_RENAME="xvhk0 xvhk1"
+xvifd_hooked --no-hotplug-wait
+reattached 4 || t_fail "hooked xvifd (rename) re-attached" "$(tail -3 "$T_DIR/xvifd.log")"
+kill -USR2 "$XVIFD_PID"
+wait "$XVIFD_PID"
+t_eq "SIOCSIFNAME under the filter: killed by SIGSYS (exit status $SIGSYS_STATUS)" "$?" $SIGSYS_STATUS
+t_ok "... the host's interface keeps its name" ip -n "$DOM0_NS" link show xvhk0
+# Control: without the filter the rename is done (exit 98).
+xvifd_hooked --no-hotplug-wait --no-seccomp
+reattached 5 || t_fail "hooked xvifd (rename, no filter) re-attached" "$(tail -3 "$T_DIR/xvifd.log")"
+kill -USR2 "$XVIFD_PID"
+wait "$XVIFD_PID"
+t_eq "--no-seccomp: SIOCSIFNAME renamed it (what the filter prevents)" "$?" 98
+t_ok "... as ip(8) shows" ip -n "$DOM0_NS" link show xvhk1
+unset XVIF_HOOK_RENAME
+ip -n "$DOM0_NS" link del xvhk1 2>/dev/null
 w_cleanup			# this host, its guest and namespaces
 
 # -- As the unit starts it: no capability beyond its CapabilityBoundingSet
@@ -316,8 +358,16 @@ t_ok "--user: unknown user: one line" grep -q -- '--user no-such-user-xv: no suc
 mkdir -m 755 "$T_DIR/shared"
 t_eq "--user: a shared state directory is not given away: exit 78" \
 	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/shared" --user "$U" >"$T_DIR/out" 2>&1; echo $?)" 78
-t_ok "--user: a shared state directory: one line" grep -q "state directory $T_DIR/shared: shared, or owned by someone else and open to others" "$T_DIR/out"
+t_ok "--user: a shared state directory: one line" grep -q "state directory $T_DIR/shared: shared, writable by its group, or owned by someone else and open to others" "$T_DIR/out"
 t_eq "--user: a shared state directory: still root's" "$(stat -c %U "$T_DIR/shared")" root
+# The user's own, but its group may write there (the control group's
+# members could put a file of a journal's name in it first): refused.
+mkdir -m 770 "$T_DIR/grpw"
+chown "$uid:$gid" "$T_DIR/grpw"
+t_eq "--user: a state directory its group may write to: exit 78" \
+	"$(timeout 20 ip netns exec "$DOM0_NS" "$XVIFD" --hv sim --sim-dir "$SIM_DIR" --state-dir "$T_DIR/grpw" --user "$U" >"$T_DIR/out" 2>&1; echo $?)" 78
+t_ok "--user: a state directory its group may write to: said" grep -q "state directory $T_DIR/grpw: shared, writable by its group" "$T_DIR/out"
+t_eq "... left as it was" "$(stat -c %a "$T_DIR/grpw") $(ls -A "$T_DIR/grpw")" "770 "
 # Sticky and open to all, as /tmp: refused even as root's own (it was
 # taken, made 0700, and files of others' with a vif's name deleted).
 mkdir -m 1777 "$T_DIR/tmpish"
