@@ -80,6 +80,30 @@ simfe_say(const struct simfe *sf, const char *fmt, ...)
 	fflush(stdout);
 }
 
+/*
+ * What a Linux netfront takes as a broken backend (xennet_tx_buf_gc,
+ * xennet_poll: it marks itself broken and carries nothing more until a
+ * reconnect), said on stderr with one marker whatever it was, which the
+ * shell tests look for in every file of theirs (tests/sh/lib.sh): the
+ * simulated netfront goes on, so a test that does not look would pass
+ * where a Linux guest loses its network.  The marker is put together as
+ * it is printed: written whole here, or in the program, the tests would
+ * find it in a copy of the sources or of the binaries (t_package's).
+ */
+void
+simfe_violation(const struct simfe_queue *q, const char *fmt, ...)
+{
+	const struct simfe *sf = q->sq_sf;
+	va_list ap;
+
+	fprintf(stderr, "netfront d%u/%u: queue %u: the backend broke %s: ",
+	    sf->sf_domid, sf->sf_devid, q->sq_id, "the protocol");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void
 simfe_stop(struct simfe *sf, int status)
 {

@@ -303,6 +303,8 @@ void	simfe_queues_init(struct simfe *);	/* back pointers, no ports */
 int	simfe_tap_queues(struct simfe *, unsigned int n); /* eth0 fds */
 void	simfe_notify(struct simfe_queue *, bool rx);	/* rx: RX channel */
 void	simfe_tap_flow(struct simfe_queue *, bool on);
+void	simfe_violation(const struct simfe_queue *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 void	simfe_say(const struct simfe *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));	/* a line on stdout */
 void	simfe_stop(struct simfe *, int status);	/* leave the loop */

@@ -255,9 +255,8 @@ simfe_tx_gc(struct simfe_queue *q)
 		    q->sq_tx.req_prod_pvt - q->sq_tx.rsp_cons) {
 			if (sf->sf_mb == SIMFE_MB_RX_POST_STORM)
 				return;		/* our own doing */
-			fprintf(stderr, "netfront d%u/%u: queue %u: tx rsp_prod "
-			    "%u past our requests; ignored\n", sf->sf_domid,
-			    sf->sf_devid, q->sq_id, prod);
+			simfe_violation(q, "tx rsp_prod %u past our requests; "
+			    "ignored", prod);
 			return;
 		}
 		for (cons = q->sq_tx.rsp_cons; cons != prod; cons++) {
@@ -266,10 +265,8 @@ simfe_tx_gc(struct simfe_queue *q)
 				continue;	/* an extra's */
 			if (rsp.id >= XVIF_TX_RING_SIZE ||
 			    !q->sq_txid[rsp.id].ti_inring) {
-				fprintf(stderr, "netfront d%u/%u: queue %u: tx "
-				    "response for id %u not in flight\n",
-				    sf->sf_domid, sf->sf_devid, q->sq_id,
-				    rsp.id);
+				simfe_violation(q, "tx response for id %u not "
+				    "in flight", rsp.id);
 				continue;
 			}
 			ti = &q->sq_txid[rsp.id];
@@ -496,9 +493,8 @@ simfe_rx_poll(struct simfe_queue *q)
 		xen_rmb();
 		if (prod - q->sq_rx.rsp_cons >
 		    q->sq_rx.req_prod_pvt - q->sq_rx.rsp_cons) {
-			fprintf(stderr, "netfront d%u/%u: queue %u: rx rsp_prod "
-			    "%u past our requests; ignored\n", sf->sf_domid,
-			    sf->sf_devid, q->sq_id, prod);
+			simfe_violation(q, "rx rsp_prod %u past our requests; "
+			    "ignored", prod);
 			return;
 		}
 		while (q->sq_rx.rsp_cons != prod) {

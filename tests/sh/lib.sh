@@ -57,11 +57,25 @@ _t_sanitized() {
 }
 # (Bracketed letters: this file, copied by a test, does not match itself.)
 _T_SAN_RE='ERROR: (Leak|Address)Sanitize[r]|runtime erro[r]: |SUMMARY: UndefinedBehaviorSanitize[r]'
+# A simulated netfront that met a backend breaking the ring protocol (a
+# response for a request not in flight, rsp_prod past the requests: a
+# Linux netfront stops carrying anything then) says so and goes on; in
+# any file of the test it fails it, whatever the test checked.
+_T_VIOLATION_RE='the backend broke the protoco[l]'
+_t_violations() {
+	local f bad=0
+	while IFS= read -r f; do
+		echo "FAIL $T_NAME: a netfront saw xvifd break the protocol, in ${f#"$T_DIR"/}: $(grep -a -m 3 "$_T_VIOLATION_RE" "$f" | tr '\n' ' ')"
+		bad=1
+	done < <(find "$T_DIR" -type f ! -perm -u+x -exec grep -laE "$_T_VIOLATION_RE" {} + 2>/dev/null)
+	return $((bad == 0 ? 0 : 1))
+}
 _t_exit() {
 	local rc=$? x
 	trap '' INT TERM	# a second signal must not cut the cleanup short
 	w_cleanup
 	_t_sanitized || rc=1
+	_t_violations || rc=1
 	rm -rf "$T_DIR"
 	if [ -z "$W_HURRY" ]; then
 		for x in "${W_LEFT[@]}"; do
