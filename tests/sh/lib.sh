@@ -41,10 +41,14 @@ t_pids() {
 			echo "$p"
 	done
 }
+# _t_files_with RE: the test's files with a line matching RE (not the
+# programs it copied: a runtime or the simulator linked in holds words).
+_t_files_with() {
+	find "$T_DIR" -type f ! -perm -u+x -exec grep -laE "$1" {} + 2>/dev/null
+}
 # Under the sanitizers (make asan), a report in any file of the test --
 # a leak found as a daemon exits at the cleanup, where no check looks --
-# fails it.  Programs a test copies are no reports (a runtime linked in
-# holds the words).
+# fails it.
 _t_sanitized() {
 	local f bad=0
 	[ -n "${ASAN_OPTIONS:-}${UBSAN_OPTIONS:-}" ] || return 0
@@ -52,7 +56,7 @@ _t_sanitized() {
 		echo "FAIL $T_NAME: sanitizer report in ${f#"$T_DIR"/}: $(grep -aE -m 3 "$_T_SAN_RE" "$f" | tr '\n' ' ')"
 		grep -aE -A 12 "$_T_SAN_RE" "$f" | head -40 | sed 's/^/  /'
 		bad=1
-	done < <(find "$T_DIR" -type f ! -perm -u+x -exec grep -laE "$_T_SAN_RE" {} + 2>/dev/null)
+	done < <(_t_files_with "$_T_SAN_RE")
 	return $((bad == 0 ? 0 : 1))
 }
 # (Bracketed letters: this file, copied by a test, does not match itself.)
@@ -67,7 +71,7 @@ _t_violations() {
 	while IFS= read -r f; do
 		echo "FAIL $T_NAME: a netfront saw xvifd break the protocol, in ${f#"$T_DIR"/}: $(grep -a -m 3 "$_T_VIOLATION_RE" "$f" | tr '\n' ' ')"
 		bad=1
-	done < <(find "$T_DIR" -type f ! -perm -u+x -exec grep -laE "$_T_VIOLATION_RE" {} + 2>/dev/null)
+	done < <(_t_files_with "$_T_VIOLATION_RE")
 	return $((bad == 0 ? 0 : 1))
 }
 _t_exit() {
