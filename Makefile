@@ -53,8 +53,8 @@ LIBSIM	:= $(BUILD)/libsim.a
 BINS	:= $(BUILD)/xvif-sim $(if $(wildcard src/xvifd.c),$(BUILD)/xvifd) \
 	   $(if $(wildcard src/xvifctl.c),$(BUILD)/xvifctl)
 # xvifd-faults: xvifd with the tests' fault points compiled in (a crash
-# at a chosen moment, src/vif_journal.c; failures applied late, a new
-# vif's features written late, src/xbus.c; event-channel reads that
+# at a chosen moment, src/vif_journal.c; failures applied late,
+# src/xbus_fail.c; a new vif's features written late, src/xbus.c; event-channel reads that
 # fail, sim/hv_sim.c); built for the tests, never installed.
 FAULTS	:= $(BUILD)/xvifd-faults
 TESTS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(T_SRCS))
@@ -97,7 +97,8 @@ $(BUILD)/obj/faults/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DXVIFD_FAULTS -c -o $@ $<
 $(FAULTS): $(call obj,src/xvifd.c) $(BUILD)/obj/faults/src/vif_journal.o \
-    $(BUILD)/obj/faults/src/xbus.o $(BUILD)/obj/faults/src/vif_ifrecord.o \
+    $(BUILD)/obj/faults/src/xbus.o $(BUILD)/obj/faults/src/xbus_fail.o \
+    $(BUILD)/obj/faults/src/vif_ifrecord.o \
     $(BUILD)/obj/faults/sim/hv_sim.o $(LIBSIM) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/xvifctl: $(call obj,src/xvifctl.c) $(LIBXVIF)

@@ -482,6 +482,7 @@ simfe_usage(void)
 	    "\t[--no-offload | --no-gso] [--queues N] [--shared-evtchn] "
 	    "[--misbehave MODE]\n\t[--vanish] [--timeout SECS] "
 	    "[--ring-index N] [--rx-kick] [--rx-slots N]\n"
+	    "\t[--reload-when-closed]\n"
 	    "--no-offload: no checksum offload or GSO either way "
 	    "(feature-no-csum-offload)\n"
 	    "--no-gso: checksum offload, but no GSO either way\n"
@@ -496,6 +497,9 @@ simfe_usage(void)
 	    "(req_event) or not\n"
 	    "--rx-slots N: a guest slower than its host: at most N RX slots "
 	    "posted (1..256),\n\tand posted at most once a millisecond\n"
+	    "--reload-when-closed: a guest that reloads its netfront driver "
+	    "whenever the\n\tbackend closes it (a Linux netfront stays "
+	    "Closed until the vif is detached)\n"
 	    "MODE: slots19 slots20 slots21 page-overrun ungranted revoked "
 	    "prod-overrun reconnect no-rx-slots starve-reconnect\n"
 	    "      connect-fatal connect-bad-extra event-storm reinit "
@@ -529,6 +533,7 @@ simfe_args(struct simfe *sf, int argc, char **argv)
 		{ "ring-index", required_argument, NULL, 'i' },
 		{ "rx-kick", no_argument, NULL, 'K' },
 		{ "rx-slots", required_argument, NULL, 'r' },
+		{ "reload-when-closed", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -554,6 +559,7 @@ simfe_args(struct simfe *sf, int argc, char **argv)
 		case 'E': sf->sf_split = true; break;
 		case 'e': sf->sf_split = false; break;
 		case 'K': sf->sf_rx_kick = true; break;
+		case 'L': sf->sf_reload = true; break;
 		case 'q':
 			if (proto_parse_uint(optarg, SIMFE_QUEUES_MAX, &v) < 0 ||
 			    v == 0) {

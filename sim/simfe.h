@@ -233,6 +233,8 @@ struct simfe {
 	bool			 sf_split;	/* --split-evtchn */
 	RING_IDX		 sf_ring_index;	/* --ring-index: where rings start */
 	bool			 sf_rx_kick;	/* --rx-kick: notify every refill */
+	bool			 sf_reload;	/* --reload-when-closed */
+	unsigned int		 sf_said_closed; /* "staying Closed" said */
 	/*
 	 * --rx-slots: at most this many RX slots posted, and posted at
 	 * most once a millisecond (a slow guest); 0: every slot, at once.

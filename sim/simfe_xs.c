@@ -22,8 +22,10 @@
  * same-refs misbehaviour does, with its keys, as blkfront-style frontends):
  *
  *   Initialising --(backend InitWait: rings, keys, state in one txn)-->
- *   Connected --(backend Closing/Closed)--> Closed --(backend Closed and
- *   online=1, or backend InitWait)--> Initialising --> ...
+ *   Connected --(backend Closing/Closed)--> Closed, for good, as Linux's
+ *   netfront; --reload-when-closed, a guest that reloads its driver:
+ *   --(backend Closed and online=1, or backend InitWait)--> Initialising
+ *   --> ...
  *
  *   SIGTERM: Closing --(backend Closing/Closed)--> Closed --(backend
  *   Closed)--> exit; each wait bounded by --timeout.  --vanish: exit at
@@ -555,10 +557,19 @@ simfe_step(struct simfe *sf)
 		break;
 	case SIMFE_PH_CLOSED:
 		/*
-		 * The backend closed us.  Come back when it does (Mini-OS):
-		 * once it is Closed with the toolstack still wanting the
-		 * device, or when it offers InitWait again.
+		 * The backend closed us.  Linux's netfront stays Closed
+		 * (netback_changed acts on InitWait only while Initialising)
+		 * until the toolstack detaches the vif.  --reload-when-closed:
+		 * a guest that reloads its driver (a probe writes
+		 * Initialising) once the backend is Closed with the
+		 * toolstack still wanting the device, or offers InitWait.
 		 */
+		if (!sf->sf_reload) {
+			if (!sf->sf_said_closed++)
+				simfe_say(sf, "closed by the backend: staying "
+				    "Closed until the vif is detached");
+			break;
+		}
 		if (be == XenbusStateInitWait ||
 		    (be == XenbusStateClosed && simfe_online(sf))) {
 			simfe_set_state(sf, XenbusStateInitialising);

@@ -52,6 +52,7 @@ const char *const vif_counter_names[VIF_COUNTER_MAX] = {
 	[VIF_EVT_OUT] = "events_out",
 	[VIF_KEY_ERRORS] = "key_errors",
 	[VIF_CONNECT_REFUSALS] = "connect_refusals",
+	[VIF_TAP_REMAKES] = "interface_remakes",
 };
 
 struct xvif *
@@ -482,22 +483,21 @@ vif_guest_err(struct vif_queue *q, enum vif_counter c, const char *fmt, ...)
  * data path must not run a XenStore transaction in the middle of a frame
  * loop, nor reach into another worker's queue.
  */
-void
-vif_queue_fail(struct vif_queue *q, const char *fmt, ...)
+static void
+vif_queue_vfail(struct vif_queue *q, bool lost, const char *fmt, va_list ap)
 {
 	struct xvif *vif = q->q_vif;
+	const char *what;
 	uint64_t one = 1;
 	char held[64];
-	va_list ap;
 	bool said;
 
 	vif_queue_stop(q);
 	if (q->q_failed)
 		return;		/* once */
-	va_start(ap, fmt);
 	vsnprintf(q->q_fail_why, sizeof(q->q_fail_why), fmt, ap);
-	va_end(ap);
 	q->q_failed = true;
+	q->q_tap_lost = lost;
 	pthread_mutex_lock(&vif->vif_fatal_mu);
 	said = log_ratecheck_burst(&vif->vif_fatal_rate, XVIF_LOG_INTERVAL,
 	    XVIF_LOG_BURST);
@@ -505,28 +505,50 @@ vif_queue_fail(struct vif_queue *q, const char *fmt, ...)
 		vif_log_held(&vif->vif_fatal_rate, "fatal errors", held,
 		    sizeof(held));
 	pthread_mutex_unlock(&vif->vif_fatal_mu);
+	/* A lost interface is the control plane's to judge (xbus_fail):
+	 * it makes it again, and only says "fatal" if it cannot. */
+	what = lost ? "host interface lost" : "fatal error, disabling vif";
 	if (said && vif->vif_nq > 1)
-		log_warnx("%s: fatal error, disabling vif: queue %u: %s%s",
-		    vif->vif_tag, q->q_id, q->q_fail_why, held);
+		log_warnx("%s: %s: queue %u: %s%s", vif->vif_tag, what,
+		    q->q_id, q->q_fail_why, held);
 	else if (said)
-		log_warnx("%s: fatal error, disabling vif: %s%s", vif->vif_tag,
-		    q->q_fail_why, held);
+		log_warnx("%s: %s: %s%s", vif->vif_tag, what, q->q_fail_why,
+		    held);
 	__atomic_store_n(&vif->vif_fail_pending, true, __ATOMIC_RELEASE);
 	(void)!write(vif->vif_d->xd_fail_efd, &one, sizeof(one));
+}
+
+void
+vif_queue_fail(struct vif_queue *q, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vif_queue_vfail(q, false, fmt, ap);
+	va_end(ap);
+}
+
+static void
+vif_queue_fail_lost(struct vif_queue *q, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vif_queue_vfail(q, true, fmt, ap);
+	va_end(ap);
 }
 
 /*
  * The TAP failed under us: deleted (`ip link del`: the fd is detached,
  * reads and writes give EBADFD, epoll reports EPOLLERR for ever), or an
- * error no retry cures.  The vif fails once; a frontend that resets gets
- * a new interface (xbus).
+ * error no retry cures.  The queue stops as for any failure; the control
+ * plane makes the interface again under the connected guest
+ * (xbus_fail).
  */
 void
 vif_tap_fail(struct vif_queue *q, const char *op, int rc)
 {
-	if (!q->q_failed)
-		q->q_tap_lost = true;
-	vif_queue_fail(q, "interface %s: %s: %s", q->q_hp != NULL ?
+	vif_queue_fail_lost(q, "interface %s: %s: %s", q->q_hp != NULL ?
 	    q->q_hp->hp_name : q->q_vif->vif_name, op, strerror(rc));
 }
 
@@ -534,14 +556,15 @@ vif_tap_fail(struct vif_queue *q, const char *op, int rc)
  * The control plane's turn: why the vif failed, from its first failed
  * queue, and whether its TAP is lost, from any: queue 0 failing on a bad
  * ring while queue 1 met the TAP deleted must not keep the dead fd for
- * the next connect.  False if none has failed (nothing to apply).
+ * the next connect; and whether that was all (vif_tap_only), which the
+ * control plane may mend.  False if none has failed (nothing to apply).
  */
 bool
 vif_failure(struct xvif *vif)
 {
 	struct vif_queue *q;
 	unsigned int i;
-	bool failed = false;
+	bool failed = false, tap_only = true;
 
 	for (i = 0; i < vif->vif_nq; i++) {
 		q = &vif->vif_q[i];
@@ -549,6 +572,9 @@ vif_failure(struct xvif *vif)
 			continue;
 		if (q->q_tap_lost)
 			vif->vif_tap_lost = true;
+		else
+			tap_only = false;
+		vif->vif_tap_only = tap_only;
 		if (failed)
 			continue;
 		failed = true;

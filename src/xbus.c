@@ -2,9 +2,9 @@
  * xbus.c -- the control plane: makes a vif of each backend directory
  * xbus_scan.c finds, creates its interface, advertises features, follows
  * the frontend's state, and runs each vif's xenbus state machine.  With
- * xbus_scan.c (which vifs there are) and xbus_keys.c (the keys
- * themselves) it owns every XenStore access of the daemon; it moves no
- * frames.
+ * xbus_scan.c (which vifs there are), xbus_keys.c (the keys themselves)
+ * and xbus_fail.c (the data path's failures) it owns every XenStore
+ * access of the daemon; it moves no frames.
  *
  * Watch events are coalesced: an event only says "look again", and the
  * handler re-reads the keys it needs (XSA-349), so a frontend writing its
@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "xvif.h"
@@ -230,73 +228,77 @@ xbus_vif_destroy(struct xvif *vif, const char *why)
 	vif_free(vif, true);
 }
 
-/* A failed vif's error node, and its TAP let go of if that is what died. */
+/*
+ * The toolstack's mtu key (libxl writes it when not 1500), if any, within
+ * what a ring can carry: XVIF_MTU_MAX, and 1500 once a frontend without
+ * feature-sg connects (vif_connect).
+ */
 static void
-xbus_failed_said(struct xvif *vif)
+xbus_apply_mtu(struct xvif *vif)
 {
-	if (vif->vif_fail_why[0] != '\0')
-		(void)xbus_write_be(vif, "error", vif->vif_fail_why);
-	if (vif->vif_tap_lost)
-		vif_close_tap(vif, true);	/* a dead fd: let go */
+	unsigned long mtu;
+	int rc;
+
+	if ((rc = xbus_read_uint(vif, vif->vif_be, "mtu", 1000000, &mtu)) < 0) {
+		if (rc != -ENOENT)	/* absent: the interface's 1500 */
+			log_warnx("%s: mtu: can't read %s/mtu: %s; left as "
+			    "it is", vif->vif_tag, vif->vif_be,
+			    rc == -ERANGE ? "more than 1000000" :
+			    rc == -EINVAL ? "not a number" : strerror(-rc));
+		return;
+	}
+	if (mtu > XVIF_MTU_MAX) {
+		log_warnx("%s: mtu %lu is more than a ring carries; %u",
+		    vif->vif_tag, mtu, XVIF_MTU_MAX);
+		mtu = XVIF_MTU_MAX;
+	}
+	if (mtu < 68 || (rc = hp_set_mtu(vif->vif_hp, (unsigned int)mtu)) < 0) {
+		log_warnx("%s: mtu %lu not applied", vif->vif_tag, mtu);
+		return;
+	}
+	vif->vif_mtu = (unsigned int)mtu;
 }
 
 /*
- * The control plane's side of a failure, now that it is its turn: the
- * error node for the toolstack, the data path down, Closing.  The vif
- * stays failed (xbus_fsm_decide) until the frontend resets.
+ * A vif whose TAP was lost gets a new one at once if it was connected
+ * (xbus_tap_remake), else when its frontend resets, under the final name
+ * (no hotplug script runs for either), with the toolstack's mtu again:
+ * a new TAP has 1500.
  */
-static void
-xbus_fail(struct xvif *vif)
+int
+xbus_tap(struct xvif *vif)
 {
-	vif->vif_failed = true;
-	/* Why, if a queue failed (vif_disconnect takes it); no failure is
-	 * left pending after this, none can come. */
-	(void)vif_disconnect(vif);
-	xbus_failed_said(vif);
-	xbus_set_state(vif, XenbusStateClosing);
-}
+	unsigned int offered = vif->vif_queues_max;
+	char val[12];
 
-static bool
-xbus_fail_pending(struct xvif *vif)
-{
-	return __atomic_load_n(&vif->vif_fail_pending, __ATOMIC_ACQUIRE);
-}
-
-static void
-xbus_apply_now(void *arg)
-{
-	struct xvifd *xd = arg;
-	struct xvif *vif;
-
-	for (vif = xd->xd_vifs; vif != NULL; vif = vif->vif_next)
-		if (xbus_fail_pending(vif) && !vif->vif_refused)
-			xbus_fail(vif);
+	if (vif->vif_hp != NULL)
+		return 0;
+	vif->vif_tap_lost = false;
+	if (vif_open_tap(vif, vif->vif_name, 0) < 0) {
+		xbus_refuse(vif, "cannot create the interface");
+		return -1;
+	}
+	vif->vif_mtu = 1500;
+	xbus_apply_mtu(vif);
+	/*
+	 * The queues offered stay what XenStore says: a predecessor's offer
+	 * taken over at a restart (xbus_reattach) above our --max-queues,
+	 * which the new TAP was opened for, refused every reset's request.
+	 */
+	if (offered > vif->vif_queues_max &&
+	    offered <= vif->vif_hp->hp_queues_max)
+		vif->vif_queues_max = offered;
+	/* A TAP that takes fewer (one made single-queue meanwhile, by hand):
+	 * the offer follows it, or the reset asking the old one is refused. */
+	if (vif->vif_queues_max != offered) {
+		snprintf(val, sizeof(val), "%u", vif->vif_queues_max);
+		(void)xbus_write_be(vif, "multi-queue-max-queues", val);
+	}
+	log_info("%s: interface %s made again", vif->vif_tag, vif->vif_name);
+	return 0;
 }
 
 #ifdef XVIFD_FAULTS
-/*
- * Fault point of the test build (xvifd-faults; the product has none):
- * XVIFD_TEST_FAIL_DELAY_MS=N applies the workers' failures N ms after
- * they are recorded instead of on the next turn, so that a test can put
- * a frontend's state change in between.  A value it cannot read stops
- * the daemon: a test that meant to arm it must not run unarmed.
- */
-static struct ev_timer	xbus_late_t;
-static unsigned long	xbus_late_ms;
-
-static void
-xbus_faults_init(struct xvifd *xd)
-{
-	const char *e = getenv("XVIFD_TEST_FAIL_DELAY_MS");
-
-	ev_timer_init(&xbus_late_t, xbus_apply_now, xd);
-	if (e == NULL)
-		return;
-	if (proto_parse_uint(e, 60000, &xbus_late_ms) < 0 || xbus_late_ms == 0)
-		fatalx("XVIFD_TEST_FAIL_DELAY_MS=%s: want 1 to 60000", e);
-	log_info("test build: failures applied %lu ms late", xbus_late_ms);
-}
-
 /*
  * XVIFD_TEST_ADVERTISE_DELAY_MS=N: a new vif's features are written N ms
  * after its directory was read, the main loop stopped meanwhile, so that
@@ -338,70 +340,7 @@ xbus_fault_open(const struct xvif *vif, const char *name)
 	(void)usleep(2000000);
 }
 
-static bool
-xbus_apply_later(struct xvifd *xd)
-{
-	if (xbus_late_ms == 0)
-		return false;
-	ev_timer_arm(xd->xd_ev, &xbus_late_t, (unsigned int)xbus_late_ms);
-	return true;
-}
 #endif
-
-/* The failures the workers recorded since the last turn (xd_fail_efd). */
-static void
-xbus_apply_failures(void *arg, uint32_t events)
-{
-	struct xvifd *xd = arg;
-	uint64_t n;
-
-	(void)!read(xd->xd_fail_efd, &n, sizeof(n));
-#ifdef XVIFD_FAULTS
-	if (xbus_apply_later(xd))
-		return;
-#endif
-	xbus_apply_now(xd);
-}
-
-static void	xbus_apply_mtu(struct xvif *);
-
-/*
- * A vif whose TAP was lost gets a new one when its frontend resets,
- * under the final name (no hotplug script runs for a reset), with the
- * toolstack's mtu again: a new TAP has 1500.
- */
-static int
-xbus_tap(struct xvif *vif)
-{
-	unsigned int offered = vif->vif_queues_max;
-	char val[12];
-
-	if (vif->vif_hp != NULL)
-		return 0;
-	vif->vif_tap_lost = false;
-	if (vif_open_tap(vif, vif->vif_name, 0) < 0) {
-		xbus_refuse(vif, "cannot create the interface");
-		return -1;
-	}
-	vif->vif_mtu = 1500;
-	xbus_apply_mtu(vif);
-	/*
-	 * The queues offered stay what XenStore says: a predecessor's offer
-	 * taken over at a restart (xbus_reattach) above our --max-queues,
-	 * which the new TAP was opened for, refused every reset's request.
-	 */
-	if (offered > vif->vif_queues_max &&
-	    offered <= vif->vif_hp->hp_queues_max)
-		vif->vif_queues_max = offered;
-	/* A TAP that takes fewer (one made single-queue meanwhile, by hand):
-	 * the offer follows it, or the reset asking the old one is refused. */
-	if (vif->vif_queues_max != offered) {
-		snprintf(val, sizeof(val), "%u", vif->vif_queues_max);
-		(void)xbus_write_be(vif, "multi-queue-max-queues", val);
-	}
-	log_info("%s: interface %s made again", vif->vif_tag, vif->vif_name);
-	return 0;
-}
 
 /*
  * The toolstack's rate key, for guest TX (vif_rate.h): read before a
@@ -468,16 +407,13 @@ xbus_policy_key(struct xvif *vif, const char *key)
 static void
 xbus_connect(struct xvif *vif)
 {
-	struct vif_fe fe;
 	char buf[32];
 
 	if (!vif->vif_connected) {
-		vif->vif_fail_why[0] = '\0';	/* this connect's, if refused */
 		xbus_rate(vif, false);
-		if (xbus_read_fe(vif, &fe) < 0 || xbus_read_antispoof(vif) < 0 ||
-		    vif_connect(vif, &fe, vif->vif_connects == 0) < 0) {
-			vif->vif_cnt[VIF_CONNECT_REFUSALS]++;
-			xbus_fail(vif);
+		if (xbus_connect_queues(vif, vif->vif_connects == 0) < 0) {
+			if (!vif->vif_refused)
+				xbus_fail(vif);
 			return;
 		}
 		if (xbus_fail_pending(vif)) {	/* its first requests */
@@ -559,42 +495,10 @@ xbus_reconcile(struct xvif *vif)
 		xbus_vif_destroy(vif, "removed by the toolstack");
 }
 
-/*
- * The toolstack's mtu key (libxl writes it when not 1500), if any, within
- * what a ring can carry: XVIF_MTU_MAX, and 1500 once a frontend without
- * feature-sg connects (vif_connect).
- */
-static void
-xbus_apply_mtu(struct xvif *vif)
-{
-	unsigned long mtu;
-	int rc;
-
-	if ((rc = xbus_read_uint(vif, vif->vif_be, "mtu", 1000000, &mtu)) < 0) {
-		if (rc != -ENOENT)	/* absent: the interface's 1500 */
-			log_warnx("%s: mtu: can't read %s/mtu: %s; left as "
-			    "it is", vif->vif_tag, vif->vif_be,
-			    rc == -ERANGE ? "more than 1000000" :
-			    rc == -EINVAL ? "not a number" : strerror(-rc));
-		return;
-	}
-	if (mtu > XVIF_MTU_MAX) {
-		log_warnx("%s: mtu %lu is more than a ring carries; %u",
-		    vif->vif_tag, mtu, XVIF_MTU_MAX);
-		mtu = XVIF_MTU_MAX;
-	}
-	if (mtu < 68 || (rc = hp_set_mtu(vif->vif_hp, (unsigned int)mtu)) < 0) {
-		log_warnx("%s: mtu %lu not applied", vif->vif_tag, mtu);
-		return;
-	}
-	vif->vif_mtu = (unsigned int)mtu;
-}
-
 /* A restarted daemon finds the vif Connected: take it over in place. */
 static bool
 xbus_reattach(struct xvif *vif)
 {
-	struct vif_fe fe;
 	unsigned long mq;
 	char buf[16];
 
@@ -613,10 +517,9 @@ xbus_reattach(struct xvif *vif)
 	    mq <= vif->vif_hp->hp_queues_max)
 		vif->vif_queues_max = (unsigned int)mq;
 	xbus_rate(vif, false);
-	if (xbus_read_fe(vif, &fe) < 0 || xbus_read_antispoof(vif) < 0 ||
-	    vif_connect(vif, &fe, true) < 0) {
-		vif->vif_cnt[VIF_CONNECT_REFUSALS]++;
-		xbus_fail(vif);
+	if (xbus_connect_queues(vif, true) < 0) {
+		if (!vif->vif_refused)
+			xbus_fail(vif);
 		return true;
 	}
 	/* The interface as it is named now (a script may not have). */
@@ -852,14 +755,8 @@ xbus_start(struct xvifd *xd)
 
 	snprintf(xd->xd_root, sizeof(xd->xd_root),
 	    "/local/domain/%u/backend/vif", xd->xd_self);
-#ifdef XVIFD_FAULTS
-	xbus_faults_init(xd);
-#endif
 	xbus_scan_init(xd);
-	if ((xd->xd_fail_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
-		return -errno;
-	if ((rc = ev_fd_add(xd->xd_ev, xd->xd_fail_efd, EPOLLIN,
-	    xbus_apply_failures, xd, &xd->xd_fail_h)) < 0)
+	if ((rc = xbus_fail_start(xd)) < 0)
 		return rc;
 	if ((rc = hv_xs_watch(xd->xd_hv, xd->xd_root, XBUS_TOKEN_BE)) < 0)
 		return rc;

@@ -106,6 +106,7 @@ enum vif_counter {
 	VIF_QUEUE_COUNTERS,
 	VIF_KEY_ERRORS = VIF_QUEUE_COUNTERS,	/* toolstack keys, not parsed */
 	VIF_CONNECT_REFUSALS,	/* connects refused (keys, maps, binds) */
+	VIF_TAP_REMAKES,	/* interfaces made again under a guest */
 	VIF_COUNTER_MAX
 };
 extern const char *const vif_counter_names[VIF_COUNTER_MAX];
@@ -356,6 +357,8 @@ struct xvif {
 	 */
 	bool			 vif_failed, vif_fail_pending;
 	bool			 vif_tap_lost;	/* the failure was the TAP's */
+	bool			 vif_tap_only;	/* ... and only the TAP's */
+	uint64_t		 vif_tap_remade_ms;	/* xbus_tap_remake's */
 	/* A VLAN-tagged superframe was met (vif_rx_vlan_tso): no TCP
 	 * segmentation on the TAP for this vif's life.  Atomic. */
 	bool			 vif_no_tso;
@@ -432,6 +435,14 @@ void	xbus_vif_destroy(struct xvif *, const char *why);
 bool	xbus_vif_renewed(struct xvif *);
 void	xbus_reconcile(struct xvif *);
 bool	xbus_policy_key(struct xvif *, const char *key);
+int	xbus_tap(struct xvif *);
+
+/* xbus_fail.c: the data path's failures, applied by the control plane. */
+int	xbus_fail_start(struct xvifd *);
+bool	xbus_fail_pending(struct xvif *);
+void	xbus_fail(struct xvif *);
+void	xbus_failed_said(struct xvif *);
+int	xbus_connect_queues(struct xvif *, bool reattach);
 
 /* xbus_scan.c: which vifs there are; the start-up sweep. */
 void	xbus_scan_init(struct xvifd *);

@@ -439,6 +439,7 @@ static const struct {
 	{ "events_out", "Notifications to the guest" },
 	{ "key_errors", "Toolstack keys (rate, ip, antispoof) that did not parse" },
 	{ "connect_refusals", "Connects refused: the frontend's keys, a ring or channel" },
+	{ "interface_remakes", "Host interfaces deleted under the guest and made again" },
 };
 
 static const char *
@@ -501,7 +502,7 @@ xc_prom_gauge(FILE *f, const struct xc_reply *g, const char *key,
 /*
  * Counter key of each queue, as xvif_queue_<key>_total{vif,queue}; none,
  * not even its HELP, for a vif's own counters (key_errors,
- * connect_refusals), which no queue record carries.
+ * connect_refusals, interface_remakes), which no queue record carries.
  */
 static void
 xc_prom_queue_counter(FILE *f, const struct xc_reply *g, const char *key)

@@ -2,8 +2,9 @@
 # phase-xvif.sh -- xvifd as the backend (xen-netback blacklisted), the
 # guests' vifs on the bridge xenbr0 through the stock vif-bridge: create,
 # carrier, ping, TCP payloads, iperf3, MAC rule in the log, the bridge
-# port, attach/detach cycles, SIGKILL + restart under a live TCP stream
-# (the port as the script left it), destroy.
+# port, attach/detach cycles, the interface deleted under the guest,
+# SIGKILL + restart under a live TCP stream (the port as the script
+# left it), destroy.
 PHASE=xvif
 . /e2e/lib.sh
 G=gx
@@ -173,6 +174,21 @@ check attach_detach_no_leak $? "xvifd fds $fds0 -> $fds1, VmRSS ${rss0} -> ${rss
 grep -q "xvif${D}i1: Ethernet address 00:16:3e:13:34:61" $LOG
 check log_ethernet_address_i1 $? "$(grep -m1 "xvif${D}i1: Ethernet address" $LOG)"
 ping -c 2 -W 2 $DOMU_IP > /dev/null 2>&1; check ping_after_cycles $? "eth0 still works"
+
+# ---- the interface deleted under the live guest: made again at once;
+# the stock netfront, which a backend's Closing would close for good,
+# never notices ----
+ip link del $IF
+wait_for 10 grep -q "$IF: interface $IF lost under the guest, made again" $LOG
+check tap_deleted_made_again $? "$(grep "$IF" $LOG | tail -2 | cut -c1-120 | tr '\n' ' ')"
+xs_is /local/domain/0/backend/vif/$D/0/state 4 && xs_is /local/domain/$D/device/vif/0/state 4
+check tap_deleted_still_connected $? "backend $(xenstore-read /local/domain/0/backend/vif/$D/0/state 2>&1), frontend $(xenstore-read /local/domain/$D/device/vif/0/state 2>&1)"
+# The administrator's part, as the log asks (no hotplug script runs):
+# vif-bridge's port address, up, on the bridge.
+ip link set $IF address fe:ff:ff:ff:ff:ff && ip link set $IF up &&
+	ip link set $IF master xenbr0
+wait_for 20 ping -c 1 -W 1 $DOMU_IP > /dev/null 2>&1
+check ping_after_tap_deleted $? "$(ip -o link show $IF 2>&1 | cut -c1-120)"
 
 # ---- SIGKILL xvifd under a live TCP stream, restart, stream survives ----
 head -c 8388608 /dev/urandom > /tmp/long.bin

@@ -5,7 +5,8 @@
 # features and InitWait, watches the frontend directory while the netfront
 # connects, checks the keys Linux xen-netfront writes (one transaction,
 # never Initialised), then flips its own state to walk the netfront
-# through Connected, a backend-initiated close and reconnect, and a
+# through Connected, a backend-initiated close and reconnect (a guest
+# reloading its driver; Linux's stays Closed, also checked), and a
 # SIGTERM close.  Also: a backend without feature-rx-copy, --no-sg and
 # --no-rx-notify, --vanish, and the bounded wait for InitWait.
 # Needs `xvif-sim host`, `create` and `attach`: without them it fails.
@@ -97,7 +98,7 @@ done <"$T_DIR/fewatch.fifo" >"$T_DIR/fewatch.log" &
 RPID=$!
 t_cleanup_add "w_stop $RPID"
 sleep 0.2
-fe_start fe0 "$NS" "$DOM" 0
+fe_start fe0 "$NS" "$DOM" 0 --reload-when-closed
 FE0_PID=$FE_PID
 
 if t_wait 10 st_is "$FE0" 4; then t_pass "frontend goes Connected on backend InitWait"
@@ -151,7 +152,9 @@ if t_wait 5 sh -c "ip -n $NS link show eth0 | grep -q LOWER_UP"; then
 	t_pass "carrier on with backend Connected"
 else t_fail "carrier on with backend Connected" "$(ip -n "$NS" link show eth0)"; fi
 
-# ---- 2. The backend closes us, then offers InitWait again. ----
+# ---- 2. The backend closes us, then offers InitWait again: a guest
+# that reloads its driver (--reload-when-closed; Linux's stays Closed,
+# section 7b). ----
 xenstore-write "$BE0/state" 5
 if t_wait 5 st_is "$FE0" 6; then t_pass "backend Closing -> frontend Closed"
 else t_fail "backend Closing -> frontend Closed" "state $(xr "$FE0/state")"; fi
@@ -254,6 +257,33 @@ if t_wait 6 gone "$FE_PID"; then
 else t_fail "no InitWait in --timeout: exits non-zero" "still running"; fi
 t_ok "no InitWait: says so" grep -q "no InitWait" "$T_DIR/fe3.log"
 t_not "no InitWait: eth0 deleted" ip -n "$NS3" link show eth0
+
+# ---- 7b. As Linux's: closed by the backend, Closed for good. ----
+# shellcheck disable=SC2086
+attach_vif "$DOM" 4 00:16:3e:4e:46:05 $BE_STD
+NS4=$T_NS-nf4
+netns_add "$NS4"
+fe_start fe4 "$NS4" "$DOM" 4
+t_wait 10 st_is "$FE" 4 || t_fail "closed for good: setup" "not Connected: $(tail -3 "$T_DIR/fe4.log")"
+xenstore-write "$BE/state" 4
+xenstore-write "$BE/state" 5
+t_ok "closed for good: backend Closing -> frontend Closed" t_wait 5 st_is "$FE" 6
+t_ok "closed for good: says so" \
+    t_wait 5 grep -q "closed by the backend: staying Closed until the vif is detached" "$T_DIR/fe4.log"
+xenstore-write "$BE/state" 6
+sleep 0.5
+t_eq "closed for good: backend Closed, online=1: still Closed" "$(xr "$FE/state")" 6
+xenstore-write "$BE/state" 2
+sleep 0.5
+t_eq "closed for good: backend InitWait: still Closed" "$(xr "$FE/state")" 6
+t_eq "closed for good: said once" \
+    "$(grep -c "closed by the backend: staying Closed" "$T_DIR/fe4.log")" 1
+kill -TERM "$FE_PID"
+xenstore-write "$BE/state" 6
+if t_wait 5 gone "$FE_PID"; then
+	wait "$FE_PID"
+	t_eq "closed for good: SIGTERM, backend Closed: exits 0" "$?" 0
+else t_fail "closed for good: SIGTERM, backend Closed: exits 0" "still running"; fi
 
 # ---- 8. Argument errors. ----
 t_not "missing --netns refused" "$SIM" netfront --dir "$SIM_DIR" "$DOM" 0

@@ -14,8 +14,9 @@ netns_add "$DOM0_NS"
 xvifd_start --no-hotplug-wait
 guest_up 1
 
-# rogue_up K MODE: like guest_up, but the netfront misbehaves.  Sets RD,
-# RNS, RPID, RLOG.
+# rogue_up K MODE: like guest_up, but the netfront misbehaves, and
+# reloads its driver each time the backend closes it (a hostile guest
+# tries again; Linux's would stay Closed).  Sets RD, RNS, RPID, RLOG.
 rogue_up() {
 	local k=$1 mode=$2 mac
 	mac=$(printf '00:16:3e:%02x:00:01' "$k")
@@ -27,7 +28,7 @@ rogue_up() {
 	netns_add "$RNS"
 	RLOG=$T_DIR/rogue-$mode.log
 	"$SIM" netfront --dir "$SIM_DIR" "$RD" 0 --netns "$RNS" \
-	    --misbehave "$mode" >"$RLOG" 2>&1 &
+	    --misbehave "$mode" --reload-when-closed >"$RLOG" 2>&1 &
 	RPID=$!
 	t_cleanup_add "w_stop $RPID 0"
 	t_wait 15 ip -n "$DOM0_NS" link show "xvif${RD}i0" || {

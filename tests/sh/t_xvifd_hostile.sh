@@ -5,8 +5,9 @@
 #  - a fatal request already in the ring at connect, and a frontend that
 #    insists on Connected: one log line, Closing, an idle daemon (no
 #    connect -> fail -> reconnect loop), until the frontend resets;
-#  - the host interface deleted under a connected vif: the vif fails
-#    once, no spinning, and a reset brings a new interface;
+#  - the host interface deleted under a connected vif: made again at
+#    once under the same connection, no spinning; deleted again at once,
+#    the vif fails;
 #  - an oversized frame from the host: dropped and counted, never cut;
 #    the MTU held to what a ring carries (65517, 1500 without SG);
 #  - one-way 8000-byte UDP at MTU 9000: no lost RX wakeup (no second
@@ -212,48 +213,75 @@ t_ok "write flood: the vif still Connected" state_is "$be/${GUEST_DOM[1]}/0" 4
 good_pings "write flood"
 "$SIM" destroy --dir "$SIM_DIR" "$dn" || w_die "destroy domain"
 
-# -- 2. The host interface deleted under a connected vif.
+# -- 2. The host interface deleted under a connected vif: made again at
+# once, the guest's connection untouched (a Linux netfront the backend
+# closes stays Closed until the vif is detached, as ours does).
 fe_up 30 --
 addr_up 30
 t_ok "deleted tap: guest up first" ip netns exec "$FNS" ping -c 2 -i 0.2 -W 2 -q 169.254.30.1
 # The toolstack's mtu (read as the vif is made: this one has 1500 until
 # its interface is made again, which must take it, not a new TAP's 1500).
 xenstore-write "$be/$FD/0/mtu" 4000
+ifi0=$(ip -n "$DOM0_NS" -o link show "xvif${FD}i0" | cut -d: -f1)
 ip -n "$DOM0_NS" link del "xvif${FD}i0"
-t_wait 10 grep -q "xvif${FD}i0: fatal error, disabling vif: interface xvif${FD}i0: " "$T_DIR/xvifd.log" &&
-	t_pass "deleted tap: the vif fails, saying why" ||
-	t_fail "deleted tap: the vif fails" "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -3)"
-# The guest sends on: every frame meets the dead TAP.
+t_wait 10 grep -q "xvif${FD}i0: host interface lost: interface xvif${FD}i0: " "$T_DIR/xvifd.log" &&
+	t_pass "deleted tap: the loss is said, with why" ||
+	t_fail "deleted tap: the loss is said" "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -3)"
+t_wait 10 grep -q "xvif${FD}i0: interface xvif${FD}i0 lost under the guest, made again; no hotplug script runs" \
+    "$T_DIR/xvifd.log" &&
+	t_pass "deleted tap: made again at once, telling the admin to bridge it" ||
+	t_fail "deleted tap: made again at once" "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -3)"
+t_ok "deleted tap: a new interface of the same name" sh -c \
+    "[ \"\$(ip -n $DOM0_NS -o link show xvif${FD}i0 | cut -d: -f1)\" != '$ifi0' ]"
+t_eq "deleted tap: not a fatal error" \
+    "$(grep -c "xvif${FD}i0: fatal error" "$T_DIR/xvifd.log")" 0
+t_ok "deleted tap: backend and frontend still Connected" sh -c \
+    "[ \$(xenstore-read $be/$FD/0/state) = 4 ] && [ \$(xenstore-read /local/domain/$FD/device/vif/0/state) = 4 ]"
+t_not "deleted tap: the netfront never saw the backend close" grep -q "backend state Closing" "$FLOG"
+t_eq "deleted tap: counted (interface_remakes)" "$(xvifd_counter "xvif${FD}i0" interface_remakes)" 1
+t_ok "deleted tap: made again with the toolstack's mtu" \
+    sh -c "ip -n $DOM0_NS link show xvif${FD}i0 | grep -q ' mtu 4000 '"
+t_eq "deleted tap: ... which xvifctl shows" \
+    "$("$BUILD/xvifctl" --sim-dir "$SIM_DIR" --json show "xvif${FD}i0" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["vifs"][0]["mtu"])')" 4000
+# The guest sends on into the new interface, down until the admin says.
 ip netns exec "$FNS" ping -c 20 -i 0.05 -W 1 -q 169.254.30.1 >/dev/null 2>&1 &
 pinger=$!
 busy=$(busy_pct "$XVIFD_PID" 3)
 wait $pinger
 [ "$busy" -lt 5 ] && t_pass "deleted tap: xvifd does not spin (${busy}% CPU)" ||
 	t_fail "deleted tap: xvifd does not spin" "${busy}% CPU"
-t_eq "deleted tap: one log line" \
-    "$(grep -c "xvif${FD}i0: fatal error" "$T_DIR/xvifd.log")" 1
-# The netfront answers Closing with Closed, then Initialising: a reset,
-# which gets a new interface and a new connection.
-t_wait 15 grep -q "xvif${FD}i0: interface xvif${FD}i0 made again" "$T_DIR/xvifd.log" &&
-	t_pass "deleted tap: a reset makes the interface again" ||
-	t_fail "deleted tap: a reset makes the interface again" "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -3)"
-t_wait 10 state_is "$be/$FD/0" 4
-t_ok "deleted tap: made again with the toolstack's mtu" \
-    sh -c "ip -n $DOM0_NS link show xvif${FD}i0 | grep -q ' mtu 4000 '"
-t_eq "deleted tap: ... which xvifctl shows" \
-    "$("$BUILD/xvifctl" --sim-dir "$SIM_DIR" --json show "xvif${FD}i0" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["vifs"][0]["mtu"])')" 4000
 ip -n "$DOM0_NS" addr add 169.254.30.1/24 dev "xvif${FD}i0"
 ip -n "$DOM0_NS" link set "xvif${FD}i0" up
-t_ok "deleted tap: traffic again after the reset" \
+t_ok "deleted tap: traffic again on the same connection, once it is addressed" \
     ip netns exec "$FNS" ping -c 2 -i 0.2 -W 2 -q 169.254.30.1
 good_pings "deleted tap"
+# Deleted again at once (something on the host deleting it in a loop):
+# the vif fails, once, and a Linux netfront stays Closed.
+fe_up 29 --
+t_ok "deleted again at once: guest up first" t_wait 10 state_is "$be/$FD/0" 4
+ip -n "$DOM0_NS" link del "xvif${FD}i0"
+t_wait 10 grep -q "xvif${FD}i0: interface xvif${FD}i0 lost under the guest, made again" "$T_DIR/xvifd.log" ||
+	t_fail "deleted again at once: setup" "not made again: $(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -3)"
+ip -n "$DOM0_NS" link del "xvif${FD}i0"
+t_wait 10 grep -q "xvif${FD}i0: fatal error, disabling vif: interface xvif${FD}i0: .*(lost again less than 10 s after it was made again)" \
+    "$T_DIR/xvifd.log" &&
+	t_pass "deleted again at once: the vif fails, saying why" ||
+	t_fail "deleted again at once: the vif fails" "$(grep "xvif${FD}i0" "$T_DIR/xvifd.log" | tail -3)"
+t_ok "deleted again at once: the error node says so" t_wait 10 sh -c \
+    "xenstore-read $be/$FD/0/error | grep -q 'interface xvif${FD}i0: '"
+t_ok "deleted again at once: the netfront is closed, and stays so" \
+    t_wait 10 grep -q "closed by the backend: staying Closed" "$FLOG"
+t_eq "deleted again at once: not made a third time" \
+    "$(xvifd_counter "xvif${FD}i0" interface_remakes)" 1
+t_not "deleted again at once: no interface left behind" ip -n "$DOM0_NS" link show "xvif${FD}i0"
+good_pings "deleted again at once"
 
 # Deleted between two connections of a 2-queue guest, when no queue
 # reads it: the next connect's second queue attached by name made a new,
 # ownerless TAP of that name (any local user could open it) and carried
-# its share of the guest's frames there.  Now that queue is refused as
-# the TAP lost, and the reset after makes the interface again.
+# its share of the guest's frames there.  Now that queue finds the TAP
+# lost, and the connect makes the interface again and tries once more.
 fe_up 50 --queues 2 --
 addr_up 50
 t_ok "deleted between connects: 2-queue guest up first" \
@@ -266,7 +294,7 @@ FPID=$!
 t_cleanup_add "w_stop $FPID 0"
 t_ok "deleted between connects: the second queue is refused, not put on a new TAP" \
     t_wait 10 grep -q "xvif${FD}i0: queue 1: interface xvif${FD}i0: No such device" "$T_DIR/xvifd.log"
-t_ok "deleted between connects: a reset makes the interface again" \
+t_ok "deleted between connects: the connect makes the interface again" \
     t_wait 15 grep -q "xvif${FD}i0: interface xvif${FD}i0 made again" "$T_DIR/xvifd.log"
 t_wait 10 state_is "$be/$FD/0" 4
 t_ok "deleted between connects: the interface is the vif's, persistent" \
@@ -752,9 +780,10 @@ t_not "... and no xvif${d2}i0 made" ip -n "$DOM0_NS" link show "xvif${d2}i0"
 # and over, a fatal request each time): its "connected" and "fatal error"
 # lines, 10 of each per 10 s, no more, and how many were held back said
 # with the next one.  The loop: netfronts in turn on one vif, each failing
-# its first connect (then connecting again, fine) before it is stopped.
+# its first connect (then reloading its driver, connecting again, fine)
+# before it is stopped.
 t0=$SECONDS	# the first connect, fe_up's, opens the limiter's window
-fe_up 37 --misbehave prod-overrun -- rate=100Mb/s antispoof=1 ip=169.254.37.2
+fe_up 37 --misbehave prod-overrun --reload-when-closed -- rate=100Mb/s antispoof=1 ip=169.254.37.2
 pushed() { grep -c "misbehave prod-overrun: pushed" "$FLOG"; }
 conns() { grep -c "state Connected: tx-ring-ref" "$FLOG"; }
 one_more() {	# N: the Nth failing netfront, stopped once connected again
@@ -766,7 +795,7 @@ one_more() {	# N: the Nth failing netfront, stopped once connected again
 one_more 1
 for i in $(seq 2 13); do
 	"$SIM" netfront --dir "$SIM_DIR" "$FD" 0 --netns "$FNS" --misbehave prod-overrun \
-	    >>"$FLOG" 2>&1 &
+	    --reload-when-closed >>"$FLOG" 2>&1 &
 	FPID=$!
 	t_cleanup_add "w_stop $FPID 0"
 	one_more "$i" || break
