@@ -94,6 +94,10 @@ _Static_assert(SIMFE_GFN_RX + XVIF_RX_RING_SIZE <= SIMFE_PART &&
 #define SIMFE_TX_NEED		(SIMFE_TX_MAX_SLOTS + 1)
 /* Ring slots an RX chain may use before we call the backend broken. */
 #define SIMFE_RX_MAX_SLOTS	64u
+/* Linux's netfront takes 18 data slots a packet (XEN_NETIF_NR_SLOTS_MIN),
+ * 19 if the first carries at most RX_COPY_THRESHOLD bytes. */
+#define SIMFE_RX_LINUX_SLOTS		18u
+#define SIMFE_RX_COPY_THRESHOLD		256
 
 /* What `--misbehave MODE` does once, right after the first Connected. */
 enum simfe_mb {

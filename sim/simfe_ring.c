@@ -380,7 +380,7 @@ simfe_rx_packet(struct simfe_queue *q, RING_IDX cons, RING_IDX prod,
 	struct simfe *sf = q->sq_sf;
 	netif_rx_response_t rsp;
 	struct netif_extra_info ex;
-	unsigned int used = 0;
+	unsigned int used = 0, data = 0, max = SIMFE_RX_LINUX_SLOTS;
 	bool first = true, bad = false;
 	const uint8_t *page;
 	long total = 0;
@@ -397,6 +397,7 @@ simfe_rx_packet(struct simfe_queue *q, RING_IDX cons, RING_IDX prod,
 		page = simfe_page(q, SIMFE_GFN_RX +
 		    ((cons + used) & (XVIF_RX_RING_SIZE - 1)));
 		used++;
+		data++;
 		/* We did not write feature-sg: a chain is the backend's bug
 		 * (NetBSD's xvif sends them regardless). */
 		if (rsp.status < 0 || (!first && !sf->sf_sg) ||
@@ -409,8 +410,12 @@ simfe_rx_packet(struct simfe_queue *q, RING_IDX cons, RING_IDX prod,
 			    (size_t)rsp.status);
 			total += rsp.status;
 		}
-		if (first)
+		if (first) {
 			rp->rp_flags = rsp.flags;
+			/* xennet_get_responses: one more if it is small. */
+			if (rsp.status <= SIMFE_RX_COPY_THRESHOLD)
+				max++;
+		}
 		if (first && (rsp.flags & NETRXF_extra_info)) {
 			/*
 			 * Extras follow the first data slot (netif.h), as
@@ -440,6 +445,12 @@ simfe_rx_packet(struct simfe_queue *q, RING_IDX cons, RING_IDX prod,
 		first = false;
 		if (!(rsp.flags & NETRXF_more_data))
 			break;
+	}
+	/* Linux drops it ("Too many slots"): netback never sends one. */
+	if (data > max) {
+		simfe_violation(q, "rx packet of %u slots, more than Linux's "
+		    "netfront takes (%u): dropped", data, max);
+		bad = true;
 	}
 	rp->rp_len = bad || total < PROTO_ETH_HLEN ? -1 : total;
 	return used;
@@ -501,14 +512,20 @@ simfe_rx_poll(struct simfe_queue *q)
 			used = simfe_rx_packet(q, q->sq_rx.rsp_cons, prod, &rp);
 			if (used == 0) {
 				/*
-				 * The rest of the chain is not pushed yet:
-				 * ask to be woken when it is, and look again
-				 * if it came meanwhile.
+				 * rsp_prod in the middle of a packet: Linux's
+				 * xennet_get_responses says "Need more slots"
+				 * (or "Missing extra info"), drops the packet
+				 * and consumes its slots so far; the rest
+				 * would then read as packets of their own.
+				 * A backend pushes whole packets.
 				 */
-				q->sq_rx.sring->rsp_event = prod + 1;
-				xen_mb();
-				if (q->sq_rx.sring->rsp_prod == prod)
-					goto out;
+				simfe_violation(q, "rx rsp_prod %u in the "
+				    "middle of a packet (Linux: \"Need more "
+				    "slots\", the packet dropped)", prod);
+				sf->sf_cnt.c_rx_errors++;
+				for (i = q->sq_rx.rsp_cons; i != prod; i++)
+					simfe_rx_release(q, i);
+				q->sq_rx.rsp_cons = prod;
 				break;
 			}
 			if (!simfe_rx_deliver(q, &rp))
@@ -517,13 +534,10 @@ simfe_rx_poll(struct simfe_queue *q)
 				simfe_rx_release(q, q->sq_rx.rsp_cons + i);
 			q->sq_rx.rsp_cons += used;
 		}
-		if (q->sq_rx.rsp_cons != prod)
-			continue;	/* the chain's rest came meanwhile */
 		RING_FINAL_CHECK_FOR_RESPONSES(&q->sq_rx, more);
 		if (!more)
 			break;
 	}
-out:
 	simfe_rx_post(q);
 }
 
