@@ -239,6 +239,9 @@ struct simfe {
 	bool			 sf_rx_kick;	/* --rx-kick: notify every refill */
 	bool			 sf_reload;	/* --reload-when-closed */
 	unsigned int		 sf_said_closed; /* "staying Closed" said */
+	bool			 sf_probed;	/* the backend seen not Closed
+						 * since we wrote Initialising */
+	bool			 sf_init_closes; /* ... then Closing closes us */
 	/*
 	 * --rx-slots: at most this many RX slots posted, and posted at
 	 * most once a millisecond (a slow guest); 0: every slot, at once.

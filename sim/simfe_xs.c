@@ -25,7 +25,8 @@
  *   Connected --(backend Closing/Closed)--> Closed, for good, as Linux's
  *   netfront; --reload-when-closed, a guest that reloads its driver:
  *   --(backend Closed and online=1, or backend InitWait)--> Initialising
- *   --> ...
+ *   --> ...  Initialising, once the backend was seen neither Closed nor
+ *   Unknown (the probe's wait), --(backend Closing/Closed)--> Closed too.
  *
  *   SIGTERM: Closing --(backend Closing/Closed)--> Closed --(backend
  *   Closed)--> exit; each wait bounded by --timeout.  --vanish: exit at
@@ -472,6 +473,39 @@ simfe_unplugged(struct simfe *sf)
 	    -ENOENT;
 }
 
+/*
+ * Initialising, to wait for InitWait.  As Linux's probe
+ * (xennet_create_dev, from Closed or a new device), it first waits until
+ * the backend is neither Closed nor Unknown -- one Closed since our last
+ * connection offers InitWait when it sees us Initialising -- and from
+ * then on the backend's Closing or Closed closes us (simfe_step).  The
+ * reinit misbehaviours jump from Connected to Initialising, which no
+ * Linux netfront does, and wait for InitWait alone (!linux_probe): the
+ * backend's walk back through Closing is their due.
+ */
+static void
+simfe_enter_init(struct simfe *sf, bool linux_probe)
+{
+	if (sf->sf_fe_state != XenbusStateInitialising)
+		simfe_set_state(sf, XenbusStateInitialising);
+	sf->sf_phase = SIMFE_PH_INIT;
+	sf->sf_probed = false;
+	sf->sf_init_closes = linux_probe;
+	simfe_deadline(sf);
+}
+
+/* The backend closed us (xenbus_frontend_closed): Closed, rings gone. */
+static void
+simfe_closed(struct simfe *sf)
+{
+	simfe_mb_closing(sf);
+	simfe_carrier(sf, false);
+	simfe_ring_disconnect(sf);
+	simfe_set_state(sf, XenbusStateClosed);
+	sf->sf_phase = SIMFE_PH_CLOSED;
+	simfe_step(sf);
+}
+
 /* Connected (netback_changed): the backend's answer, our misbehaviour. */
 static void
 simfe_step_connected(struct simfe *sf, int be)
@@ -494,9 +528,7 @@ simfe_step_connected(struct simfe *sf, int be)
 			    "again, to reconnect with fresh rings");
 			simfe_carrier(sf, false);
 			simfe_ring_disconnect(sf);
-			simfe_set_state(sf, XenbusStateInitialising);
-			sf->sf_phase = SIMFE_PH_INIT;
-			simfe_deadline(sf);
+			simfe_enter_init(sf, false);
 		} else if (sf->sf_mb == SIMFE_MB_RECONNECT) {
 			simfe_say(sf, "misbehave reconnect: closing "
 			    "to reconnect with fresh rings");
@@ -516,13 +548,7 @@ simfe_step_connected(struct simfe *sf, int be)
 		ev_timer_arm(sf->sf_ev, &sf->sf_insist, 200);
 	} else if (be == XenbusStateClosing ||
 	    be == XenbusStateClosed || be == XenbusStateUnknown) {
-		/* xenbus_frontend_closed */
-		simfe_mb_closing(sf);
-		simfe_carrier(sf, false);
-		simfe_ring_disconnect(sf);
-		simfe_set_state(sf, XenbusStateClosed);
-		sf->sf_phase = SIMFE_PH_CLOSED;
-		simfe_step(sf);
+		simfe_closed(sf);
 	}
 }
 
@@ -545,7 +571,21 @@ simfe_step(struct simfe *sf)
 
 	switch (sf->sf_phase) {
 	case SIMFE_PH_INIT:
-		/* Linux acts on InitWait only while Initialising. */
+		/* The probe's wait (simfe_enter_init), then Linux acts on
+		 * InitWait, and on Closing or Closed, which close us. */
+		if (!sf->sf_probed) {
+			if (be == XenbusStateClosed || be == XenbusStateUnknown)
+				break;
+			sf->sf_probed = true;
+		}
+		if (sf->sf_init_closes && (be == XenbusStateClosing ||
+		    be == XenbusStateClosed)) {
+			ev_timer_cancel(sf->sf_ev, &sf->sf_deadline);
+			simfe_say(sf, "backend %s while Initialising: closed",
+			    simfe_state_name(be));
+			simfe_closed(sf);
+			break;
+		}
 		if (be != XenbusStateInitWait)
 			break;
 		ev_timer_cancel(sf->sf_ev, &sf->sf_deadline);
@@ -572,8 +612,7 @@ simfe_step(struct simfe *sf)
 		}
 		if (be == XenbusStateInitWait ||
 		    (be == XenbusStateClosed && simfe_online(sf))) {
-			simfe_set_state(sf, XenbusStateInitialising);
-			sf->sf_phase = SIMFE_PH_INIT;
+			simfe_enter_init(sf, true);
 			if (be == XenbusStateInitWait)
 				simfe_step(sf);
 		}
@@ -593,9 +632,7 @@ simfe_step(struct simfe *sf)
 		if (be == XenbusStateClosed || be == XenbusStateInitWait ||
 		    be == XenbusStateUnknown) {
 			ev_timer_cancel(sf->sf_ev, &sf->sf_deadline);
-			simfe_set_state(sf, XenbusStateInitialising);
-			sf->sf_phase = SIMFE_PH_INIT;
-			simfe_deadline(sf);
+			simfe_enter_init(sf, true);
 			simfe_step(sf);
 		}
 		break;
@@ -662,9 +699,7 @@ simfe_on_deadline(void *arg)
 		simfe_deadline(sf);
 		break;
 	case SIMFE_PH_RC_CLOSED:
-		simfe_set_state(sf, XenbusStateInitialising);
-		sf->sf_phase = SIMFE_PH_INIT;
-		simfe_deadline(sf);
+		simfe_enter_init(sf, true);
 		break;
 	case SIMFE_PH_SHUT_CLOSED:
 		fprintf(stderr, "netfront d%u/%u: backend not Closed after "
@@ -739,9 +774,6 @@ void
 simfe_start(struct simfe *sf)
 {
 	/* Linux probes a device in Initialising; libxl wrote that already. */
-	if (sf->sf_fe_state != XenbusStateInitialising)
-		simfe_set_state(sf, XenbusStateInitialising);
-	sf->sf_phase = SIMFE_PH_INIT;
-	simfe_deadline(sf);
+	simfe_enter_init(sf, true);
 	simfe_step(sf);
 }

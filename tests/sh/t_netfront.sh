@@ -285,6 +285,34 @@ if t_wait 5 gone "$FE_PID"; then
 	t_eq "closed for good: SIGTERM, backend Closed: exits 0" "$?" 0
 else t_fail "closed for good: SIGTERM, backend Closed: exits 0" "still running"; fi
 
+# ---- 7c. Initialising: the probe waits out a backend still Closed; a
+# backend that closes after that closes us (Linux's netback_changed). ----
+# shellcheck disable=SC2086
+attach_vif "$DOM" 5 00:16:3e:4e:46:06 $BE_STD
+xenstore-write "$BE/state" 6	# Closed from a connection before ours
+NS5=$T_NS-nf5
+netns_add "$NS5"
+fe_start fe5 "$NS5" "$DOM" 5
+sleep 0.5
+t_eq "probe: backend Closed: still Initialising" "$(xr "$FE/state")" 1
+xenstore-write "$BE/state" 2
+t_ok "probe: backend InitWait: Connected" t_wait 5 st_is "$FE" 4
+kill -TERM "$FE_PID"; xenstore-write "$BE/state" 5; xenstore-write "$BE/state" 6
+t_wait 5 gone "$FE_PID"
+# shellcheck disable=SC2086
+attach_vif "$DOM" 6 00:16:3e:4e:46:07 $BE_STD
+xenstore-write "$BE/state" 1	# not InitWait yet
+NS6=$T_NS-nf6
+netns_add "$NS6"
+fe_start fe6 "$NS6" "$DOM" 6
+t_wait 5 grep -q "backend state Initialising" "$T_DIR/fe6.log"
+xenstore-write "$BE/state" 5
+t_ok "Initialising, backend Closing: closed" t_wait 5 st_is "$FE" 6
+t_ok "... and says so" grep -q "backend Closing while Initialising: closed" "$T_DIR/fe6.log"
+xenstore-write "$BE/state" 2
+sleep 0.5
+t_eq "... for good: backend InitWait: still Closed" "$(xr "$FE/state")" 6
+
 # ---- 8. Argument errors. ----
 t_not "missing --netns refused" "$SIM" netfront --dir "$SIM_DIR" "$DOM" 0
 t_not "unknown misbehaviour refused" "$SIM" netfront --dir "$SIM_DIR" "$DOM" 0 \
