@@ -418,7 +418,9 @@ xbus_connect(struct xvif *vif)
 		}
 		if (xbus_fail_pending(vif)) {	/* its first requests */
 			xbus_fail(vif);
-			return;
+			/* Connected again, on an interface made again? */
+			if (!vif->vif_connected)
+				return;
 		}
 	}
 	if (vif->vif_d->xd_hotplug_wait &&
@@ -447,8 +449,11 @@ xbus_reconcile(struct xvif *vif)
 	 * what woke us clears it -- rather than a later turn failing the
 	 * vif's next, healthy connection with an old reason.
 	 */
-	if (xbus_fail_pending(vif))
+	if (xbus_fail_pending(vif)) {
 		xbus_fail(vif);
+		if (vif->vif_refused)
+			return;		/* no interface could be made */
+	}
 	in.fi_online = !(xbus_read(vif, vif->vif_be, "online", buf,
 	    sizeof(buf)) == 1 && buf[0] == '0');
 	if (xbus_read(vif, vif->vif_fe_path, "state", buf, sizeof(buf)) < 0 ||

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -18,35 +19,15 @@
 #include "proto.h"
 
 /*
- * The vif's interface was lost (deleted under us: `ip link del`) and
- * nothing else failed: make it again at once, under its guest, rather
- * than fail the vif for the host's doing -- a Linux netfront that sees
- * its backend Closing stays Closed until the vif is detached.  At most
- * once every XVIF_LOG_INTERVAL: an interface lost again at once
- * (something on the host deleting it in a loop) fails the vif.  False
- * if not made (the vif fails; refused, if it could not be made).
+ * A lost interface made again, under its name (xbus_tap: the toolstack's
+ * mtu, the queues offered).  False if it could not be, and the vif is
+ * refused (xbus_refuse said why).
  */
 static bool
 xbus_tap_remake(struct xvif *vif)
 {
-	uint64_t now = ev_now_ms();
-
-	if (vif->vif_tap_remade_ms != 0 &&
-	    now - vif->vif_tap_remade_ms < XVIF_LOG_INTERVAL * 1000ULL) {
-		log_warnx("%s: fatal error, disabling vif: %s (lost again "
-		    "less than %d s after it was made again)", vif->vif_tag,
-		    vif->vif_fail_why, XVIF_LOG_INTERVAL);
-		return false;
-	}
-	vif->vif_tap_remade_ms = now;
 	vif_close_tap(vif, true);	/* a dead fd: let go */
-	if (xbus_tap(vif) < 0)
-		return false;
-	vif->vif_cnt[VIF_TAP_REMAKES]++;
-	log_warnx("%s: interface %s lost under the guest, made again; no "
-	    "hotplug script runs for it: bridge or address it again",
-	    vif->vif_tag, vif->vif_name);
-	return true;
+	return xbus_tap(vif) == 0;
 }
 
 /*
@@ -74,6 +55,67 @@ xbus_connect_queues(struct xvif *vif, bool reattach)
 	return -1;
 }
 
+/* Is the frontend still connected, and the toolstack still wants it? */
+static bool
+xbus_fe_still_connected(struct xvif *vif)
+{
+	char buf[16];
+
+	if (xbus_read(vif, vif->vif_be, "online", buf, sizeof(buf)) == 1 &&
+	    buf[0] == '0')
+		return false;
+	return xbus_read(vif, vif->vif_fe_path, "state", buf,
+	    sizeof(buf)) == 1 && (buf[0] == '3' || buf[0] == '4');
+}
+
+/*
+ * The interface of a connected vif was lost (deleted under us: `ip link
+ * del`) and nothing else failed: make it again at once and connect the
+ * same rings again, as a restart does (the response journal), rather
+ * than fail the vif for the host's doing -- a Linux netfront that sees
+ * its backend Closing stays Closed until the vif is detached.  Only
+ * while the frontend is still connected (one that reset gets its
+ * interface from the reset: xbus_reconcile), and at most once every
+ * XVIF_LOG_INTERVAL: an interface lost again at once (something on the
+ * host deleting it in a loop) fails the vif.  True if the vif goes on,
+ * or was refused (no interface could be made).
+ */
+static bool
+xbus_tap_mend(struct xvif *vif)
+{
+	uint64_t now = ev_now_ms();
+	char why[sizeof(vif->vif_fail_why)];
+
+	if (!xbus_fe_still_connected(vif)) {
+		log_warnx("%s: fatal error, disabling vif: %s (the frontend "
+		    "is not connected any more: its reset makes the interface "
+		    "again)", vif->vif_tag, vif->vif_fail_why);
+		return false;
+	}
+	if (vif->vif_tap_remade_ms != 0 &&
+	    now - vif->vif_tap_remade_ms < XVIF_LOG_INTERVAL * 1000ULL) {
+		log_warnx("%s: fatal error, disabling vif: %s (lost again "
+		    "less than %d s after it was made again)", vif->vif_tag,
+		    vif->vif_fail_why, XVIF_LOG_INTERVAL);
+		return false;
+	}
+	vif->vif_tap_remade_ms = now;
+	memcpy(why, vif->vif_fail_why, sizeof(why));
+	if (!xbus_tap_remake(vif))
+		return true;
+	if (xbus_connect_queues(vif, true) < 0) {
+		log_warnx("%s: fatal error, disabling vif: %s; made again, "
+		    "it could not be connected: %s", vif->vif_tag, why,
+		    vif->vif_fail_why);
+		return false;
+	}
+	vif->vif_cnt[VIF_TAP_REMAKES]++;
+	log_warnx("%s: interface %s lost under the guest, made again; no "
+	    "hotplug script runs for it: bridge or address it again",
+	    vif->vif_tag, vif->vif_name);
+	return true;
+}
+
 /* A failed vif's error node, and its TAP let go of if that is what died. */
 void
 xbus_failed_said(struct xvif *vif)
@@ -98,12 +140,11 @@ xbus_fail(struct xvif *vif)
 	/* Why, if a queue failed (vif_disconnect takes it); no failure is
 	 * left pending after this, none can come. */
 	if (vif_disconnect(vif) && connected && vif->vif_tap_only &&
-	    xbus_tap_remake(vif) && xbus_connect_queues(vif, true) == 0) {
-		vif->vif_failed = false;	/* the same rings go on */
+	    xbus_tap_mend(vif)) {
+		if (!vif->vif_refused)
+			vif->vif_failed = false;  /* the same rings go on */
 		return;
 	}
-	if (vif->vif_refused)
-		return;			/* no interface could be made */
 	xbus_failed_said(vif);
 	xbus_set_state(vif, XenbusStateClosing);
 }
