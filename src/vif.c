@@ -574,7 +574,6 @@ vif_failure(struct xvif *vif)
 			vif->vif_tap_lost = true;
 		else
 			tap_only = false;
-		vif->vif_tap_only = tap_only;
 		if (failed)
 			continue;
 		failed = true;
@@ -585,6 +584,8 @@ vif_failure(struct xvif *vif)
 			snprintf(vif->vif_fail_why, sizeof(vif->vif_fail_why),
 			    "%s", q->q_fail_why);
 	}
+	if (failed)
+		vif->vif_tap_only = tap_only;
 	return failed;
 }
 

@@ -454,8 +454,7 @@ xbus_reconcile(struct xvif *vif)
 		if (vif->vif_refused)
 			return;		/* no interface could be made */
 	}
-	in.fi_online = !(xbus_read(vif, vif->vif_be, "online", buf,
-	    sizeof(buf)) == 1 && buf[0] == '0');
+	in.fi_online = !xbus_offline(vif);
 	if (xbus_read(vif, vif->vif_fe_path, "state", buf, sizeof(buf)) < 0 ||
 	    proto_parse_uint(buf, 8, &fe_state) < 0)
 		fe_state = XenbusStateUnknown;	/* gone, or garbage */
@@ -663,8 +662,7 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 	/* Not (yet) a whole vif: the toolstack writes in one transaction,
 	 * so this is a half-removed one or someone else's; look later.
 	 * Offline, there is nothing to serve, but maybe a detach to end. */
-	if (xbus_read(vif, vif->vif_be, "online", buf, 8) == 1 &&
-	    buf[0] == '0' && (detach = xbus_detaching(vif)) == 0) {
+	if (xbus_offline(vif) && (detach = xbus_detaching(vif)) == 0) {
 		vif_free(vif, false);
 		return;
 	}

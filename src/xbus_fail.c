@@ -61,8 +61,7 @@ xbus_fe_still_connected(struct xvif *vif)
 {
 	char buf[16];
 
-	if (xbus_read(vif, vif->vif_be, "online", buf, sizeof(buf)) == 1 &&
-	    buf[0] == '0')
+	if (xbus_offline(vif))
 		return false;
 	return xbus_read(vif, vif->vif_fe_path, "state", buf,
 	    sizeof(buf)) == 1 && (buf[0] == '3' || buf[0] == '4');

@@ -56,6 +56,20 @@ xbus_read_flag(struct xvif *vif, const char *dir, const char *key)
 }
 
 /*
+ * Has the toolstack taken the vif offline (the backend's online key is
+ * "0": libxl's detach, before it writes Closing)?  Absent or anything
+ * else is online, as netback's hotplug-status logic reads it.
+ */
+bool
+xbus_offline(struct xvif *vif)
+{
+	char buf[8];
+
+	return xbus_read(vif, vif->vif_be, "online", buf, sizeof(buf)) == 1 &&
+	    buf[0] == '0';
+}
+
+/*
  * Run body(vif, txn, arg) in one transaction, started again while it
  * conflicts with another (at most XVIF_XS_TXN_TRIES times); an error of
  * body's aborts it and is returned.

@@ -464,6 +464,7 @@ int	xbus_read(struct xvif *, const char *dir, const char *key, char *buf,
 int	xbus_read_uint(struct xvif *, const char *dir, const char *key,
 	    unsigned long max, unsigned long *out);
 bool	xbus_read_flag(struct xvif *, const char *dir, const char *key);
+bool	xbus_offline(struct xvif *);
 int	xbus_be_there(struct xvif *, uint32_t txn);
 int	xbus_write_be(struct xvif *, const char *key, const char *val);
 int	xbus_txn(struct xvif *, int (*)(struct xvif *, uint32_t, void *),
