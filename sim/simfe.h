@@ -7,7 +7,8 @@
  * simfe.c owns the command line, the setup and teardown, the TAP and the
  * event loop; simfe_xs.c XenStore (as the guest, through the real
  * libxenstore) and the xenbus state machine; simfe_ring.c the rings, the
- * grants and the data path, simfe_offl.c the offloads of its frames;
+ * grants and guest RX, simfe_tx.c guest TX, simfe_skb.c where a TX
+ * frame lies in guest pages, simfe_offl.c the offloads of its frames;
  * simfe_part.c which partition of guest memory each queue has;
  * simfe_mb.c the misbehaviours of --misbehave.  Nothing here is used by
  * xvifd.
@@ -173,6 +174,12 @@ enum simfe_phase {
 	SIMFE_PH_SHUT_CLOSED,	/* SIGTERM: Closed written */
 };
 
+/* One data slot of a guest TX frame: where in its page, how much. */
+struct simfe_slot {
+	uint16_t	ss_off;
+	uint16_t	ss_len;
+};
+
 /* One TX id: its page, grant and whereabouts. */
 struct simfe_txid {
 	uint32_t	ti_seq;		/* frame it belongs to */
@@ -212,6 +219,7 @@ struct simfe_queue {
 	uint16_t		 sq_txfree[XVIF_TX_RING_SIZE];
 	unsigned int		 sq_ntxfree;
 	uint32_t		 sq_txseq, sq_txerrseq;
+	uint32_t		 sq_skb_state;	/* simfe_skb_offset */
 	bool			 sq_rxgranted[XVIF_RX_RING_SIZE];
 	grant_ref_t		 sq_stuck[4];	/* old ring refs still mapped */
 	RING_IDX		 sq_mb_rsp_fake; /* rx-post-storm's TX rsp_prod */
@@ -363,23 +371,37 @@ int	simfe_ring_connect(struct simfe *);	/* sf_nq queues */
 void	simfe_ring_disconnect(struct simfe *);
 /* A channel of q fired: its TX ring (tx), its RX ring (rx) or both. */
 void	simfe_ring_kick(struct simfe_queue *, bool tx, bool rx);
-void	simfe_tap_input(struct simfe_queue *);	/* its eth0 fd is readable */
 void	simfe_ring_gc(struct simfe *);		/* retry grant ends */
 void	simfe_ring_refill(struct simfe *);	/* --rx-slots' timer */
-/* ... and for simfe_mb.c: guest pages, grant refs, TX ids and requests. */
+/* ... and for simfe_tx.c and simfe_mb.c: guest pages and grant refs. */
 void	*simfe_page(struct simfe_queue *, uint32_t off);
 grant_ref_t simfe_txref(const struct simfe_queue *, unsigned int id);
 grant_ref_t simfe_rxref(const struct simfe_queue *, unsigned int id);
+bool	simfe_end(struct simfe_queue *, grant_ref_t);	/* false: busy */
+
+/* simfe_tx.c; TX ids and requests for simfe_mb.c too */
+void	simfe_tap_input(struct simfe_queue *);	/* its eth0 fd is readable */
+void	simfe_tx_gc(struct simfe_queue *);	/* TX responses */
+bool	simfe_tx_can_take(const struct simfe_queue *);
 int	simfe_txid_get(struct simfe_queue *);
 void	simfe_txid_put(struct simfe_queue *, unsigned int id);
 void	simfe_tx_req(struct simfe_queue *, unsigned int id, grant_ref_t ref,
 	    uint16_t off, uint16_t size, uint16_t flags);
 void	simfe_tx_push(struct simfe_queue *);
 int	simfe_tx_queue(struct simfe_queue *, const uint8_t *frame,
-	    size_t len, unsigned int chunk, bool mb, uint16_t flags0,
-	    const struct netif_extra_info *gso);
+	    size_t len, const struct simfe_slot *, unsigned int nslots,
+	    bool mb, uint16_t flags0, const struct netif_extra_info *gso);
 int	simfe_tx_frame(struct simfe_queue *, const uint8_t *frame,
 	    size_t len, unsigned int chunk, bool mb);
+
+/* simfe_skb.c */
+unsigned int simfe_skb_layout(size_t len, size_t head, uint32_t hoff,
+	    uint32_t foff, bool sg, struct simfe_slot *);
+unsigned int simfe_skb_chunks(size_t len, unsigned int chunk,
+	    struct simfe_slot *, unsigned int max);
+uint32_t simfe_skb_offset(uint32_t *state);
+uint32_t simfe_skb_seed(unsigned int domid, unsigned int devid,
+	    unsigned int qid);
 
 /* simfe_mb.c */
 void	simfe_misbehave(struct simfe *);

@@ -227,6 +227,7 @@ simfe_mb_ungranted_second(struct simfe *sf, char *msg, size_t len)
 static int
 simfe_mb_offload(struct simfe *sf, bool gso, char *msg, size_t len)
 {
+	const struct simfe_slot one = { .ss_off = 0, .ss_len = 64 };
 	struct netif_extra_info ex;
 	uint8_t *f = sf->sf_buf;
 	int rc;
@@ -245,7 +246,7 @@ simfe_mb_offload(struct simfe *sf, bool gso, char *msg, size_t len)
 		ex.u.gso.size = 1448;
 		ex.u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
 	}
-	rc = simfe_tx_queue(&sf->sf_q[0], f, 64, XVIF_PAGE_SIZE, true,
+	rc = simfe_tx_queue(&sf->sf_q[0], f, 64, &one, 1, true,
 	    NETTXF_csum_blank | NETTXF_data_validated, gso ? &ex : NULL);
 	if (rc <= 0)
 		return rc < 0 ? rc : -EIO;

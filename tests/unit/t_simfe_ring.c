@@ -332,77 +332,6 @@ pattern(uint8_t *p, size_t n, unsigned int seed)
 	}
 }
 
-static void
-t_tx_slots(struct t_ctx *t)
-{
-	static uint8_t f[9000], got[9000];
-	netif_tx_request_t req[8];
-	struct hv_gcopy gc;
-	struct tw w;
-	unsigned int i, n, off;
-
-	if (!tw_setup(t, &w))
-		goto out;
-	T_TRUE(t, tw_kicked(&w));	/* the RX buffers were posted */
-	pattern(f, 60, 1);
-	T_EQ(t, tw_send(&w, NULL, f, 60), 60);
-	pattern(f, sizeof(f), 2);
-	T_EQ(t, tw_send(&w, NULL, f, sizeof(f)), (long)sizeof(f));
-	simfe_tap_input(&w.sf->sf_q[0]);
-	T_TRUE(t, tw_kicked(&w));
-	n = w.tx.sring->req_prod - w.tx.req_cons;
-	T_REQUIRE(t, n == 4);
-	for (i = 0; i < n; i++)
-		req[i] = *RING_GET_REQUEST(&w.tx, w.tx.req_cons + i);
-	w.tx.req_cons += n;
-	/* 60 bytes: one slot.  9000: 9000 (4096 here), 4096, 808. */
-	T_EQ(t, req[0].size, 60);
-	T_EQ(t, req[0].flags, 0);
-	T_EQ(t, req[1].size, 9000);
-	T_EQ(t, req[1].flags, NETTXF_more_data);
-	T_EQ(t, req[2].size, 4096);
-	T_EQ(t, req[2].flags, NETTXF_more_data);
-	T_EQ(t, req[3].size, 808);
-	T_EQ(t, req[3].flags, 0);
-	for (i = 1, off = 0; i < 4; i++) {
-		gc.gc_ref = req[i].gref;
-		gc.gc_off = req[i].offset;
-		gc.gc_len = i == 1 ? 4096 : req[i].size;
-		gc.gc_buf = got + off;
-		T_EQ(t, hvsim_gnt_copy(w.be, w.sf->sf_domid, HV_FROM_GUEST,
-		    &gc, 1), 0);
-		T_EQ(t, gc.gc_status, GNTST_okay);
-		off += gc.gc_len;
-	}
-	T_EQ(t, memcmp(got, f, sizeof(f)), 0);
-	/* A TX grant is read-only to us. */
-	gc.gc_ref = req[0].gref;
-	gc.gc_off = 0;
-	gc.gc_len = 4;
-	gc.gc_buf = got;
-	T_EQ(t, hvsim_gnt_copy(w.be, w.sf->sf_domid, HV_TO_GUEST, &gc, 1), 0);
-	T_TRUE(t, gc.gc_status != GNTST_okay);
-
-	T_EQ(t, w.sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE - 4);
-	tw_tx_respond(&w, req[0].id, NETIF_RSP_OKAY);
-	for (i = 1; i < 4; i++)
-		tw_tx_respond(&w, req[i].id, NETIF_RSP_ERROR);
-	simfe_ring_kick(&w.sf->sf_q[0], true, true);
-	T_EQ(t, w.sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE);
-	T_EQ(t, w.sf->sf_cnt.c_tx_frames, 2);
-	T_EQ(t, w.sf->sf_cnt.c_tx_bytes, 9060);
-	T_EQ(t, w.sf->sf_cnt.c_tx_errors, 1);
-	/* Answered: the grant is gone. */
-	gc.gc_ref = req[1].gref;
-	gc.gc_off = 0;
-	gc.gc_len = 4;
-	T_EQ(t, hvsim_gnt_copy(w.be, w.sf->sf_domid, HV_FROM_GUEST, &gc, 1),
-	    0);
-	T_TRUE(t, gc.gc_status != GNTST_okay);
-out:
-	tw_teardown(&w);
-}
-
 /* Fill ring slot idx with len bytes of src at off, and answer it. */
 static void
 tw_rx_put(struct t_ctx *t, struct tw *w, const uint8_t *src, uint16_t off,
@@ -791,6 +720,46 @@ tw_tx_take(struct t_ctx *t, struct tw *w, struct tpkt *pk)
 	return true;
 }
 
+static unsigned int
+t_spans(uint32_t off, size_t len)
+{
+	return (unsigned int)((off + len + XVIF_PAGE_SIZE - 1) /
+	    XVIF_PAGE_SIZE);
+}
+
+/*
+ * Are pk's slots those a Linux netfront makes of a frame whose head (the
+ * skb's linear part) is hdr bytes: the head cut at page boundaries from
+ * its offset, then the fragments from theirs, at most 18, the first at
+ * least an Ethernet header; or the frame in one run, where the split
+ * could have taken more than 18 (linearised) or was a copy's (a first
+ * slot too short: a fresh buffer, at a cache line).
+ */
+static bool
+tpkt_linux(struct t_ctx *t, const struct tpkt *pk, size_t hdr)
+{
+	uint32_t off0 = pk->req[0].offset;
+	unsigned int h = t_spans(off0, hdr), i;
+	bool linear = pk->n == t_spans(off0, pk->len);
+	size_t rest = 0, first;
+
+	for (i = 1; i < pk->n; i++) {
+		rest += pk->req[i].size;
+		linear = linear && pk->req[i].offset == 0;
+	}
+	first = pk->len - rest;
+	if (!T_TRUE(t, first >= PROTO_ETH_HLEN))
+		return false;
+	if (linear && (h + t_spans(XVIF_PAGE_SIZE - 1, pk->len - hdr) >
+	    SIMFE_TX_MAX_SLOTS || off0 % 64 == 0))
+		return true;
+	return T_TRUE(t, h < pk->n) &&
+	    T_EQ(t, first, hdr < XVIF_PAGE_SIZE - off0 ? hdr :
+	    XVIF_PAGE_SIZE - off0) &&
+	    T_EQ(t, pk->n, h + t_spans(pk->req[h].offset, pk->len - hdr)) &&
+	    T_TRUE(t, pk->n <= SIMFE_TX_MAX_SLOTS);
+}
+
 /*
  * Answer a packet in ring order, as netback does: slot 0, its extra with
  * NETIF_RSP_NULL, then the rest.  The extra's response carries the id of
@@ -808,6 +777,151 @@ tw_tx_answer(struct tw *w, const struct tpkt *pk, int16_t st)
 		    NETIF_RSP_NULL);
 	for (i = 1; i < pk->n; i++)
 		tw_tx_respond(w, pk->req[i].id, st);
+}
+
+/*
+ * Frames become slots as a Linux netfront lays an skb out: the head at
+ * any page offset, cut at page boundaries, the first slot saying the
+ * whole size; answered, their ids and grants come back.
+ */
+static void
+t_tx_slots(struct t_ctx *t)
+{
+	static uint8_t f[9000];
+	static struct tpkt pk;
+	struct hv_gcopy gc;
+	struct tw w;
+	unsigned int i, k, moved = 0;
+	size_t len, rest, first;
+
+	if (!tw_setup(t, &w))
+		goto out;
+	T_TRUE(t, tw_kicked(&w));	/* the RX buffers were posted */
+	for (k = 0; k < 40; k++) {
+		len = k % 2 ? sizeof(f) : 60;
+		pattern(f, len, k);
+		T_EQ(t, tw_send(&w, NULL, f, len), (long)len);
+		simfe_tap_input(&w.sf->sf_q[0]);
+		if (k == 0)	/* later pushes: the test sets no req_event */
+			T_TRUE(t, tw_kicked(&w));
+		if (!tw_tx_take(t, &w, &pk))
+			break;
+		T_EQ(t, pk.len, len);
+		T_EQ(t, memcmp(pk.data, f, len), 0);
+		/* A linear frame: as many slots as pages it touches. */
+		T_EQ(t, pk.n, (pk.req[0].offset + len + 4095) / 4096);
+		for (i = 1, rest = 0; i < pk.n; i++) {
+			rest += pk.req[i].size;
+			T_EQ(t, pk.req[i].offset, 0);
+		}
+		first = len - rest;
+		T_TRUE(t, pk.req[0].offset + first <= XVIF_PAGE_SIZE);
+		T_TRUE(t, first >= PROTO_ETH_HLEN);
+		for (i = 0; i < pk.n; i++)
+			T_EQ(t, pk.req[i].flags, i + 1 < pk.n ?
+			    NETTXF_more_data : 0);
+		moved += pk.req[0].offset != 0;
+		if (k == 0) {
+			/* A TX grant is read-only to us. */
+			gc.gc_ref = pk.req[0].gref;
+			gc.gc_off = 0;
+			gc.gc_len = 4;
+			gc.gc_buf = f;
+			T_EQ(t, hvsim_gnt_copy(w.be, w.sf->sf_domid,
+			    HV_TO_GUEST, &gc, 1), 0);
+			T_TRUE(t, gc.gc_status != GNTST_okay);
+		}
+		tw_tx_answer(&w, &pk, k == 1 ? NETIF_RSP_ERROR :
+		    NETIF_RSP_OKAY);
+		simfe_ring_kick(&w.sf->sf_q[0], true, true);
+		T_EQ(t, w.sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE);
+	}
+	T_EQ(t, k, 40);
+	T_TRUE(t, moved >= 30);		/* offsets are drawn, not all 0 */
+	T_EQ(t, w.sf->sf_cnt.c_tx_frames, 40);
+	T_EQ(t, w.sf->sf_cnt.c_tx_errors, 1);
+	/* Answered: the grant is gone. */
+	gc.gc_ref = pk.req[0].gref;
+	gc.gc_off = 0;
+	gc.gc_len = 4;
+	gc.gc_buf = f;
+	T_EQ(t, hvsim_gnt_copy(w.be, w.sf->sf_domid, HV_FROM_GUEST, &gc, 1),
+	    0);
+	T_TRUE(t, gc.gc_status != GNTST_okay);
+out:
+	tw_teardown(&w);
+}
+
+static bool
+t_slot_is(struct t_ctx *t, const struct simfe_slot *sl, unsigned int off,
+    unsigned int len)
+{
+	return T_EQ(t, sl->ss_off, off) & T_EQ(t, sl->ss_len, len);
+}
+
+/* The layout itself (simfe_skb.c), against xennet_start_xmit's rules. */
+static void
+t_skb_layout(struct t_ctx *t)
+{
+	struct simfe_slot sl[SIMFE_TX_MAX_SLOTS + 3];
+	unsigned int n, i, k;
+	uint32_t st = 1, hoff, foff;
+	size_t len, head, sum;
+
+	/* A small frame across a page boundary: two slots, 26 bytes first. */
+	T_EQ(t, simfe_skb_layout(60, 0, 4070, 0, true, sl), 2);
+	t_slot_is(t, &sl[0], 4070, 26);
+	t_slot_is(t, &sl[1], 0, 34);
+	/* A first slot under an Ethernet header: a copy, at a cache line. */
+	T_EQ(t, simfe_skb_layout(60, 0, 4090, 200, true, sl), 1);
+	t_slot_is(t, &sl[0], 192, 60);
+	T_EQ(t, simfe_skb_layout(65535, 66, 4083, 4000, true, sl), 17);
+	t_slot_is(t, &sl[0], 3968, 128);
+	/* Without feature-sg: one slot, moved back into its page. */
+	T_EQ(t, simfe_skb_layout(60, 0, 4090, 0, false, sl), 1);
+	t_slot_is(t, &sl[0], 4036, 60);
+	/* The largest superframe: its headers, then 16 fragment slots. */
+	T_EQ(t, simfe_skb_layout(65535, 66, 100, 0, true, sl), 17);
+	t_slot_is(t, &sl[0], 100, 66);
+	t_slot_is(t, &sl[1], 0, 4096);
+	t_slot_is(t, &sl[16], 0, 65469 - 15 * 4096);
+	/* 18 slots are legal: head split, fragments from 100. */
+	T_EQ(t, simfe_skb_layout(66 + 61440, 66, 4060, 100, true, sl), 18);
+	t_slot_is(t, &sl[0], 4060, 36);
+	t_slot_is(t, &sl[1], 0, 30);
+	t_slot_is(t, &sl[2], 100, 3996);
+	t_slot_is(t, &sl[17], 0, 100);
+	/* 19 would not be: linearised from the head's offset, 17. */
+	T_EQ(t, simfe_skb_layout(65535, 66, 4060, 4000, true, sl), 17);
+	t_slot_is(t, &sl[0], 4060, 36);
+	t_slot_is(t, &sl[16], 0, 65535 - 36 - 15 * 4096);
+	/* Misbehaviours' chunks: 21 of 64; too many for max says max + 1. */
+	T_EQ(t, simfe_skb_chunks(21 * 64, 64, sl, SIMFE_TX_MAX_SLOTS + 3), 21);
+	t_slot_is(t, &sl[20], 0, 64);
+	T_EQ(t, simfe_skb_chunks(9000, 4096, sl, 2), 3);
+	/*
+	 * Any frame: every byte once, no slot past its page, <= 18 slots,
+	 * the first at least an Ethernet header.
+	 */
+	for (k = 0; k < 20000; k++) {
+		len = 14 + (simfe_skb_offset(&st) * 16 +
+		    simfe_skb_offset(&st) % 16) % (65535 - 13);
+		head = simfe_skb_offset(&st) % 2048;
+		hoff = simfe_skb_offset(&st);
+		foff = simfe_skb_offset(&st);
+		n = simfe_skb_layout(len, head, hoff, foff, true, sl);
+		for (i = 0, sum = 0; i < n; i++) {
+			sum += sl[i].ss_len;
+			if (sl[i].ss_len == 0 ||
+			    sl[i].ss_off + sl[i].ss_len > XVIF_PAGE_SIZE)
+				break;
+		}
+		if (!T_TRUE(t, n >= 1 && n <= SIMFE_TX_MAX_SLOTS) ||
+		    !T_EQ(t, i, n) || !T_EQ(t, sum, len) ||
+		    !T_TRUE(t, sl[0].ss_len >= PROTO_ETH_HLEN))
+			break;
+	}
+	T_EQ(t, k, 20000);
 }
 
 /* eth0's offloads follow the features; checksums go as csum_blank. */
@@ -846,17 +960,20 @@ t_tx_csum(struct t_ctx *t)
 	T_TRUE(t, tw_kicked(&w));
 
 	T_REQUIRE(t, tw_tx_take(t, &w, &pk));
-	T_EQ(t, pk.req[0].flags, NETTXF_csum_blank | NETTXF_data_validated);
+	T_EQ(t, pk.req[0].flags & ~NETTXF_more_data,
+	    NETTXF_csum_blank | NETTXF_data_validated);
 	T_EQ(t, pk.len, 1054);
 	tw_tx_answer(&w, &pk, NETIF_RSP_OKAY);
 	T_REQUIRE(t, tw_tx_take(t, &w, &pk));
-	T_EQ(t, pk.req[0].flags, NETTXF_data_validated);
+	T_EQ(t, pk.req[0].flags & ~NETTXF_more_data,
+	    NETTXF_data_validated);
 	tw_tx_answer(&w, &pk, NETIF_RSP_OKAY);
 	T_REQUIRE(t, tw_tx_take(t, &w, &pk));
-	T_EQ(t, pk.req[0].flags, 0);
+	T_EQ(t, pk.req[0].flags & ~NETTXF_more_data, 0);
 	tw_tx_answer(&w, &pk, NETIF_RSP_OKAY);
 	T_REQUIRE(t, tw_tx_take(t, &w, &pk));
-	T_EQ(t, pk.req[0].flags, NETTXF_csum_blank | NETTXF_data_validated);
+	T_EQ(t, pk.req[0].flags & ~NETTXF_more_data,
+	    NETTXF_csum_blank | NETTXF_data_validated);
 	T_EQ(t, pk.len, len);
 	T_EQ(t, memcmp(pk.data, f, len), 0);	/* still partial */
 	tw_tx_answer(&w, &pk, NETIF_RSP_OKAY);
@@ -899,9 +1016,10 @@ tx_gso_one(struct t_ctx *t, bool v6)
 	T_EQ(t, tw_send(&w, &vh, f, len), (long)len);
 	simfe_tap_input(&w.sf->sf_q[0]);
 	T_TRUE(t, tw_kicked(&w));
-	/* Slot 0, the extra, then 4 more data slots. */
-	T_EQ(t, w.tx.sring->req_prod - w.tx.req_cons, 6);
+	/* Slot 0 (the headers), the extra, then the fragments'. */
 	T_REQUIRE(t, tw_tx_take(t, &w, &pk));
+	T_EQ(t, w.tx.sring->req_prod, w.tx.req_cons);
+	T_TRUE(t, tpkt_linux(t, &pk, vh.hdr_len));
 	T_EQ(t, pk.req[0].flags, NETTXF_csum_blank | NETTXF_data_validated |
 	    NETTXF_extra_info | NETTXF_more_data);
 	T_EQ(t, pk.req[0].size, len);
@@ -914,14 +1032,13 @@ tx_gso_one(struct t_ctx *t, bool v6)
 	    XEN_NETIF_GSO_TYPE_TCPV4);
 	T_EQ(t, pk.ex.u.gso.pad, 0);
 	T_EQ(t, pk.ex.u.gso.features, 0);
-	T_EQ(t, pk.n, 5);
 	T_EQ(t, pk.len, len);
 	T_EQ(t, memcmp(pk.data, f, len), 0);
 	/* The extra answered NULL with slot 0's id: ids freed once each. */
 	tw_tx_answer(&w, &pk, NETIF_RSP_OKAY);
 	simfe_ring_kick(&w.sf->sf_q[0], true, true);
-	T_EQ(t, w.sf->sf_q[0].sq_tx.rsp_cons, 6);
-	T_EQ(t, w.sf->sf_q[0].sq_tx.req_prod_pvt, 6);
+	T_EQ(t, w.sf->sf_q[0].sq_tx.rsp_cons, pk.n + 1);
+	T_EQ(t, w.sf->sf_q[0].sq_tx.req_prod_pvt, pk.n + 1);
 	T_EQ(t, w.sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE);
 	T_EQ(t, w.sf->sf_cnt.c_tx_frames, 1);
 	T_EQ(t, w.sf->sf_cnt.c_tx_gso, 1);
@@ -943,10 +1060,10 @@ tx_gso_one(struct t_ctx *t, bool v6)
 	simfe_tap_input(&w.sf->sf_q[0]);
 	T_EQ(t, w.sf->sf_cnt.c_tx_errors, 3);
 	T_EQ(t, w.sf->sf_cnt.c_tx_gso, 2);
-	T_EQ(t, w.tx.sring->req_prod - w.tx.req_cons, 16 + 1);
 	T_REQUIRE(t, tw_tx_take(t, &w, &pk));
-	T_EQ(t, pk.n, 16);
+	T_EQ(t, w.tx.sring->req_prod, w.tx.req_cons);
 	T_EQ(t, pk.len, XEN_NETIF_MAX_TX_SIZE);
+	T_TRUE(t, tpkt_linux(t, &pk, vh.hdr_len));
 	T_EQ(t, memcmp(pk.data, f, pk.len), 0);
 out:
 	tw_teardown(&w);
@@ -995,7 +1112,7 @@ t_tx_csum6_soft(struct t_ctx *t)
 		T_EQ(t, tw_send(&w, &vh, f, len), (long)len);
 		simfe_tap_input(&w.sf->sf_q[0]);
 		T_REQUIRE(t, tw_tx_take(t, &w, &pk));
-		T_EQ(t, pk.req[0].flags, 0);
+		T_EQ(t, pk.req[0].flags & ~NETTXF_more_data, 0);
 		T_EQ(t, pk.len, len);
 		T_EQ(t, memcmp(pk.data, want, len), 0);
 		T_TRUE(t, tf_csum_ok(pk.data, pk.len));
@@ -1017,7 +1134,8 @@ t_tx_csum6_soft(struct t_ctx *t)
 	T_EQ(t, tw_send(&w, &vh, f, len), (long)len);
 	simfe_tap_input(&w.sf->sf_q[0]);
 	T_REQUIRE(t, tw_tx_take(t, &w, &pk));
-	T_EQ(t, pk.req[0].flags, NETTXF_csum_blank | NETTXF_data_validated);
+	T_EQ(t, pk.req[0].flags & ~NETTXF_more_data,
+	    NETTXF_csum_blank | NETTXF_data_validated);
 	tw_tx_answer(&w, &pk, NETIF_RSP_OKAY);
 	T_EQ(t, w.tx.sring->req_prod, w.tx.req_cons);
 	simfe_ring_kick(&w.sf->sf_q[0], true, true);
@@ -1270,7 +1388,7 @@ t_no_offload(struct t_ctx *t)
 	T_EQ(t, w.sf->sf_cnt.c_tx_gso, 0);
 	while (w.tx.sring->req_prod != w.tx.req_cons) {
 		T_REQUIRE(t, tw_tx_take(t, &w, &pk));
-		T_EQ(t, pk.req[0].flags, 0);
+		T_EQ(t, pk.req[0].flags & ~NETTXF_more_data, 0);
 		T_EQ(t, pk.len, len);
 		T_EQ(t, memcmp(pk.data, want, len), 0);
 		tw_tx_answer(&w, &pk, NETIF_RSP_OKAY);
@@ -1319,7 +1437,8 @@ t_no_gso(struct t_ctx *t)
 	simfe_tap_input(&w.sf->sf_q[0]);
 	T_EQ(t, w.sf->sf_cnt.c_tx_errors, 1);
 	T_REQUIRE(t, tw_tx_take(t, &w, &pk));
-	T_EQ(t, pk.req[0].flags, NETTXF_csum_blank | NETTXF_data_validated);
+	T_EQ(t, pk.req[0].flags & ~NETTXF_more_data,
+	    NETTXF_csum_blank | NETTXF_data_validated);
 	T_EQ(t, pk.len, len);
 	T_EQ(t, w.tx.sring->req_prod, w.tx.req_cons);
 out:
@@ -1586,7 +1705,7 @@ t_mq_data(struct t_ctx *t)
 {
 	static const unsigned int part[2] = { 0, 3 };
 	static uint8_t f[3000], got[3000];
-	netif_tx_request_t req;
+	static struct tpkt pk;
 	struct simfe *sf;
 	bool tx[2], rx[2];
 	struct tw w[2];
@@ -1609,12 +1728,14 @@ t_mq_data(struct t_ctx *t)
 	tw_kicks(w, 2, tx, rx);
 	T_TRUE(t, tx[1] && !tx[0]);
 	T_EQ(t, w[0].tx.sring->req_prod, 0);
-	T_EQ(t, w[1].tx.sring->req_prod, 1);
-	req = *RING_GET_REQUEST(&w[1].tx, 0);
-	T_TRUE(t, req.gref >= 3 * SIMFE_PART && req.gref < 4 * SIMFE_PART);
-	T_EQ(t, req.size, 1000);
-	w[1].tx.req_cons++;
-	tw_tx_respond(&w[1], req.id, NETIF_RSP_OKAY);
+	if (!tw_tx_take(t, &w[1], &pk))
+		goto out;
+	T_EQ(t, w[1].tx.sring->req_prod, w[1].tx.req_cons);
+	T_TRUE(t, pk.req[0].gref >= 3 * SIMFE_PART &&
+	    pk.req[0].gref < 4 * SIMFE_PART);
+	T_EQ(t, pk.len, 1000);
+	T_EQ(t, memcmp(pk.data, f, 1000), 0);
+	tw_tx_answer(&w[1], &pk, NETIF_RSP_OKAY);
 	simfe_ring_kick(&sf->sf_q[1], true, true);
 	T_EQ(t, sf->sf_q[1].sq_ntxfree, XVIF_TX_RING_SIZE);
 
@@ -1657,7 +1778,7 @@ static void
 t_split(struct t_ctx *t)
 {
 	static uint8_t f[100], got[100];
-	netif_tx_request_t req;
+	static struct tpkt pk;
 	struct simfe *sf;
 	bool tx[2], rx[2];
 	struct tw w[2];
@@ -1674,16 +1795,16 @@ t_split(struct t_ctx *t)
 	simfe_tap_input(&sf->sf_q[0]);
 	tw_kicks(w, 2, tx, rx);
 	T_TRUE(t, tx[0] && !rx[0] && !tx[1] && !rx[1]);
-	req = *RING_GET_REQUEST(&w[0].tx, 0);
-	w[0].tx.req_cons++;
-	tw_tx_respond(&w[0], req.id, NETIF_RSP_OKAY);
+	if (!tw_tx_take(t, &w[0], &pk))
+		goto out;
+	tw_tx_answer(&w[0], &pk, NETIF_RSP_OKAY);
 	/* The RX channel's kick looks at the RX ring only. */
 	tw_rx_put(t, &w[0], f, 0, 100, 0);
 	tw_rx_push(&w[0]);
 	w[0].rx.sring->req_event = w[0].rx.sring->req_prod + 1;
 	simfe_ring_kick(&sf->sf_q[0], false, true);
 	T_EQ(t, tw_recv(&w[0], NULL, got, sizeof(got)), 100);
-	T_EQ(t, sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE - 1);
+	T_EQ(t, sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE - pk.n);
 	simfe_ring_kick(&sf->sf_q[0], true, false);
 	T_EQ(t, sf->sf_q[0].sq_ntxfree, XVIF_TX_RING_SIZE);
 	tw_kicks(w, 2, tx, rx);
@@ -1723,6 +1844,7 @@ out:
 
 const struct t_case t_cases[] = {
 	{ "tx frames become slots, responses free them", t_tx_slots },
+	{ "tx slots lie where a Linux netfront puts an skb", t_skb_layout },
 	{ "rx packets of more slots than Linux takes are dropped", t_rx_slot_limit },
 	{ "rx chains become frames, buffers are re-posted", t_rx_chains },
 	{ "misbehaviours put what they say on the ring", t_misbehave },
