@@ -332,6 +332,22 @@ pattern(uint8_t *p, size_t n, unsigned int seed)
 	}
 }
 
+/* Is a copy of len bytes through grant ref, direction dir, refused? */
+static bool
+tw_copy_refused(struct t_ctx *t, struct tw *w, grant_ref_t ref,
+    enum hv_dir dir, uint16_t len)
+{
+	static uint8_t buf[64];
+	struct hv_gcopy gc;
+
+	gc.gc_ref = ref;
+	gc.gc_off = 0;
+	gc.gc_len = len < sizeof(buf) ? len : sizeof(buf);
+	gc.gc_buf = buf;
+	return T_EQ(t, hvsim_gnt_copy(w->be, w->sf->sf_domid, dir, &gc, 1),
+	    0) && T_TRUE(t, gc.gc_status != GNTST_okay);
+}
+
 /* Fill ring slot idx with len bytes of src at off, and answer it. */
 static void
 tw_rx_put(struct t_ctx *t, struct tw *w, const uint8_t *src, uint16_t off,
@@ -474,8 +490,6 @@ static void
 t_misbehave(struct t_ctx *t)
 {
 	netif_tx_request_t req;
-	struct hv_gcopy gc;
-	uint8_t buf[64];
 	unsigned int i;
 	struct tw w;
 
@@ -499,22 +513,14 @@ t_misbehave(struct t_ctx *t)
 	w.sf->sf_mb = SIMFE_MB_UNGRANTED;
 	simfe_misbehave(w.sf);
 	req = *RING_GET_REQUEST(&w.tx, w.tx.req_cons);
-	gc.gc_ref = req.gref;
-	gc.gc_off = 0;
-	gc.gc_len = 64;
-	gc.gc_buf = buf;
-	T_EQ(t, hvsim_gnt_copy(w.be, w.sf->sf_domid, HV_FROM_GUEST, &gc, 1),
-	    0);
-	T_TRUE(t, gc.gc_status != GNTST_okay);
+	tw_copy_refused(t, &w, req.gref, HV_FROM_GUEST, 64);
 	tw_tx_respond(&w, req.id, NETIF_RSP_ERROR);
 	w.tx.req_cons++;
 
 	w.sf->sf_mb = SIMFE_MB_REVOKED;
 	simfe_misbehave(w.sf);
 	req = *RING_GET_REQUEST(&w.tx, w.tx.req_cons);
-	T_EQ(t, hvsim_gnt_copy(w.be, w.sf->sf_domid, HV_FROM_GUEST, &gc, 1),
-	    0);
-	T_TRUE(t, gc.gc_status != GNTST_okay);
+	tw_copy_refused(t, &w, req.gref, HV_FROM_GUEST, 64);
 	tw_tx_respond(&w, req.id, NETIF_RSP_ERROR);
 	w.tx.req_cons++;
 
@@ -537,8 +543,6 @@ out:
 static void
 t_disconnect(struct t_ctx *t)
 {
-	struct hv_gcopy gc;
-	uint8_t buf[16];
 	grant_ref_t ref;
 	struct tw w;
 
@@ -548,12 +552,7 @@ t_disconnect(struct t_ctx *t)
 	/* The backend still maps the rings: their grants wait for it. */
 	simfe_ring_disconnect(w.sf);
 	T_EQ(t, w.sf->sf_q[0].sq_nstuck, 2);
-	gc.gc_ref = ref;
-	gc.gc_off = 0;
-	gc.gc_len = sizeof(buf);
-	gc.gc_buf = buf;
-	T_EQ(t, hvsim_gnt_copy(w.be, w.sf->sf_domid, HV_TO_GUEST, &gc, 1), 0);
-	T_TRUE(t, gc.gc_status != GNTST_okay);
+	tw_copy_refused(t, &w, ref, HV_TO_GUEST, 16);
 	(void)hvsim_gnt_unmap(w.be, w.txp);
 	(void)hvsim_gnt_unmap(w.be, w.rxp);
 	w.txp = w.rxp = NULL;
@@ -789,7 +788,6 @@ t_tx_slots(struct t_ctx *t)
 {
 	static uint8_t f[9000];
 	static struct tpkt pk;
-	struct hv_gcopy gc;
 	struct tw w;
 	unsigned int i, k, moved = 0;
 	size_t len, rest, first;
@@ -821,16 +819,8 @@ t_tx_slots(struct t_ctx *t)
 			T_EQ(t, pk.req[i].flags, i + 1 < pk.n ?
 			    NETTXF_more_data : 0);
 		moved += pk.req[0].offset != 0;
-		if (k == 0) {
-			/* A TX grant is read-only to us. */
-			gc.gc_ref = pk.req[0].gref;
-			gc.gc_off = 0;
-			gc.gc_len = 4;
-			gc.gc_buf = f;
-			T_EQ(t, hvsim_gnt_copy(w.be, w.sf->sf_domid,
-			    HV_TO_GUEST, &gc, 1), 0);
-			T_TRUE(t, gc.gc_status != GNTST_okay);
-		}
+		if (k == 0)	/* a TX grant is read-only to us */
+			tw_copy_refused(t, &w, pk.req[0].gref, HV_TO_GUEST, 4);
 		tw_tx_answer(&w, &pk, k == 1 ? NETIF_RSP_ERROR :
 		    NETIF_RSP_OKAY);
 		simfe_ring_kick(&w.sf->sf_q[0], true, true);
@@ -841,13 +831,7 @@ t_tx_slots(struct t_ctx *t)
 	T_EQ(t, w.sf->sf_cnt.c_tx_frames, 40);
 	T_EQ(t, w.sf->sf_cnt.c_tx_errors, 1);
 	/* Answered: the grant is gone. */
-	gc.gc_ref = pk.req[0].gref;
-	gc.gc_off = 0;
-	gc.gc_len = 4;
-	gc.gc_buf = f;
-	T_EQ(t, hvsim_gnt_copy(w.be, w.sf->sf_domid, HV_FROM_GUEST, &gc, 1),
-	    0);
-	T_TRUE(t, gc.gc_status != GNTST_okay);
+	tw_copy_refused(t, &w, pk.req[0].gref, HV_FROM_GUEST, 4);
 out:
 	tw_teardown(&w);
 }
