@@ -230,10 +230,31 @@ steal_metric() {
 	else mark "no guest CPU times for $1 (before: '$2', after: '$3')"; fi
 }
 
+# guest_irqs: the interrupts the guest's netfront took so far, all its
+# channels and CPUs (the lines of its queues, vif0-q<N>[-tx|-rx], in its
+# /proc/interrupts, which domU-init serves on :5005), or nothing.
+guest_irqs() {
+	timeout 10 nc -d $DOMU_IP 5005 2>/dev/null | awk '$NF ~ /^vif0-q[0-9]+/ { n++
+		for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { if (n) print s + 0 }'
+}
+# irqs_metric NAME BEFORE AFTER: metric NAME_guest_irqs: interrupts a
+# second the guest's netfront took -- one a notification of the backend
+# that found its channel unmasked: what they cost the guest.
+irqs_metric() {
+	if [ -n "$2" ] && [ -n "$3" ]; then
+		metric "${1}_guest_irqs" "$(awk -v a=$2 -v b=$3 -v t=$IPERF_T 'BEGIN { printf "%.0f\n", (b - a) / t }')"
+	else mark "no guest interrupt counts for $1 (before: '$2', after: '$3')"; fi
+}
+
 # observe_start / observe_stop NAME: what every measurement records
-# besides its figure: the guest's steal time, and a profile if asked.
-observe_start() { OBS_CPU=$(guest_cpu); prof_start; }
-observe_stop() { prof_stop "$1"; steal_metric "$1" "$OBS_CPU" "$(guest_cpu)"; }
+# besides its figure: the guest's steal time and netfront interrupts,
+# and a profile if asked.
+observe_start() { OBS_CPU=$(guest_cpu); OBS_IRQ=$(guest_irqs); prof_start; }
+observe_stop() {
+	prof_stop "$1"
+	steal_metric "$1" "$OBS_CPU" "$(guest_cpu)"
+	irqs_metric "$1" "$OBS_IRQ" "$(guest_irqs)"
+}
 
 # iperf NAME [-R] [-P N]: one iperf3 run; metric iperf_NAME_mbps (the
 # receiver's; with -P, its SUM line, the last).
