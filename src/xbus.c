@@ -682,12 +682,14 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		xbus_refuse(vif, buf);
 		return;
 	}
-	if (xbus_read_mac(vif) < 0) {
-		xbus_refuse(vif, "no valid mac address");
-		return;
-	}
+	/* The name first: a vif refused for its mac still says which
+	 * interface it would have had (xvifctl show's vifname). */
 	if (xbus_read_name(vif, buf, sizeof(buf)) < 0) {
 		xbus_refuse(vif, buf);
+		return;
+	}
+	if (xbus_read_mac(vif) < 0) {
+		xbus_refuse(vif, "no valid mac address");
 		return;
 	}
 	/*

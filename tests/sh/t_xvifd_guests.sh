@@ -59,6 +59,10 @@ t_wait 5 grep -q "xvif61i0: can't read $be/61/0/mac: 2" "$T_DIR/xvifd.log" \
 t_wait 5 sh -c "[ \"\$(xenstore-read $be/60/0/state)\" = 6 ]" && t_pass "bad mac: backend Closed" \
 	|| t_fail "bad mac: backend Closed" "state $(xenstore-read $be/60/0/state)"
 t_ok "bad mac: error node" xenstore-read $be/60/0/error
+t_eq "bad mac: xvifctl show gives the name it would have had" \
+	"$("$PWD/$BUILD/xvifctl" --sim-dir "$SIM_DIR" --json show xvif60i0 | python3 -c \
+	'import json,sys; v = json.load(sys.stdin)["vifs"][0]; print(v["failed"], v["vifname"])')" \
+	"True xvif60i0"
 t_not "bad mac: no interface" ip -n "$DOM0_NS" link show xvif60i0
 t_not "no mac: no interface" ip -n "$DOM0_NS" link show xvif61i0
 # A mac with a NUL inside: not the address its first 17 bytes spell.
