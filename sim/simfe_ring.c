@@ -4,8 +4,9 @@
  * (a partition per queue, see simfe.h), the event channels, and the
  * ring side of --misbehave.  Follows Linux xen-netfront:
  * xennet_alloc_rx_buffers and xennet_poll for guest RX, setup_netfront for
- * each queue's rings and channels; guest TX is simfe_tx.c's.  Does not own XenStore or the state machine (simfe_xs.c); it
- * reports what it does on stdout only for --misbehave.
+ * each queue's rings and channels; guest TX is simfe_tx.c's.  Does not
+ * own XenStore or the state machine (simfe_xs.c); it reports what it
+ * does on stdout only for --misbehave.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -5,8 +5,9 @@
  * each cut at every 4 KiB page boundary (xennet_make_first_txreq,
  * xennet_make_txreqs); a frame that would need more than 18 slots is
  * linearised first (skb_linearize: one run).  So a backend meets small
- * first slots (never under an Ethernet header), a head split across two pages, offsets anywhere and
- * frames of 17 and 18 slots, which whole pages at offset 0 never showed.
+ * first slots (never under an Ethernet header), a head split across two
+ * pages, offsets anywhere and frames of 17 and 18 slots, which whole
+ * pages at offset 0 never showed.
  * No I/O, no state: simfe_tx.c draws the offsets.
  */
 #include <assert.h>
@@ -44,9 +45,10 @@ simfe_skb_cut(struct simfe_slot *sl, unsigned int n, uint32_t off,
 /*
  * A frame of len bytes whose first head bytes are the skb's linear part
  * (tun's hdr_len: a superframe's headers; 0, less than an Ethernet
- * header or more than len: all of it), the head at page offset hoff, the fragments from foff.  Without
- * sg (the backend did not offer feature-sg: the frame is at most a page)
- * it is one slot, moved back into its page if it would cross.  Fills sl
+ * header or more than len: all of it), the head at page offset hoff, the
+ * fragments from foff.  Without sg (the backend did not offer
+ * feature-sg: the frame is at most a page) it is one slot, moved back
+ * into its page if it would cross.  Fills sl
  * (SIMFE_TX_MAX_SLOTS at least); returns the slot count.
  */
 unsigned int
