@@ -58,7 +58,7 @@ xbus_read_flag(struct xvif *vif, const char *dir, const char *key)
 /*
  * Has the toolstack taken the vif offline (the backend's online key is
  * "0": libxl's detach, before it writes Closing)?  Absent or anything
- * else is online, as netback's hotplug-status logic reads it.
+ * else counts as online here, as xvifd has always read it.
  */
 bool
 xbus_offline(struct xvif *vif)
