@@ -195,6 +195,9 @@ xvifd_start() {
 # Guest K: a domain, vif 0 (mac 00:16:3e:K:00:01), its netfront in netns
 # $W_NS-gK with eth0 169.254.K.2/24; xvif<D>i0 gets 169.254.K.1/24.
 # The netfront gets the words of $GUEST_FE_ARGS as options (--no-sg...).
+# GUEST_NO_CARRIER=1: the interfaces made and up, but neither the carrier
+# nor Connected waited for: a guest whose misbehaviour ends its
+# connection as it starts may have neither by the time we look.
 guest_up() {
 	local k=$1 d ns mac
 	shift
@@ -218,6 +221,7 @@ guest_up() {
 	ip -n "$DOM0_NS" link set "xvif${d}i0" up
 	ip -n "$ns" addr add "169.254.$k.2/24" dev eth0
 	ip -n "$ns" link set eth0 up
+	[ "${GUEST_NO_CARRIER:-0}" = 1 ] && return 0
 	w_wait 15 sh -c "ip -n $ns link show eth0 | grep -q LOWER_UP" ||
 		w_die "guest $k eth0 has no carrier"
 	# The netfront's carrier comes on before the backend is Connected

@@ -310,6 +310,7 @@ struct simfe {
 	unsigned int		 sf_mb_out;	/* requests still unanswered */
 	unsigned int		 sf_mb_ok, sf_mb_err, sf_mb_drop, sf_mb_other;
 	bool			 sf_mb_rx_done;	/* rx-ungranted: posted it */
+	bool			 sf_mb_broke;	/* overrun-storm: did it */
 
 	struct simfe_counters	 sf_cnt;
 	uint8_t			 sf_buf[SIMFE_FRAME_MAX];

@@ -260,7 +260,10 @@ simfe_mb_offload(struct simfe *sf, bool gso, char *msg, size_t len)
 /*
  * prod-overrun, rx-prod-overrun, queue-prod-overrun: a ring's producer
  * 300 past the responses (the two rings differ in type, not in their
- * indices), and a kick on that ring's channel.
+ * indices), and a kick on that ring's channel.  The private producer
+ * goes there too, as in a guest whose index went wrong: the next push of
+ * its own traffic (an ARP, a refill) once wrote the honest index back
+ * before the backend had looked, and the broken ring was never seen.
  */
 static void
 simfe_mb_overrun(struct simfe_queue *q, bool rx, char *msg, size_t len)
@@ -271,6 +274,10 @@ simfe_mb_overrun(struct simfe_queue *q, bool rx, char *msg, size_t len)
 	RING_IDX rsp_prod = rx ? q->sq_rx.sring->rsp_prod :
 	    q->sq_tx.sring->rsp_prod;
 
+	if (rx)
+		q->sq_rx.req_prod_pvt = prod;
+	else
+		q->sq_tx.req_prod_pvt = prod;
 	xen_wmb();
 	*req_prod = prod;
 	xen_mb();
@@ -459,7 +466,9 @@ simfe_mb_wobble(struct simfe_queue *q, unsigned int i)
 
 /*
  * event-storm: 50 notifications with no request behind them, then again;
- * with split channels, on each in turn.
+ * with split channels, on each in turn.  overrun-storm's first turn
+ * breaks the ring (simfe_misbehave), and the storm starts a millisecond
+ * later.
  */
 void
 simfe_mb_storm(struct simfe *sf)
@@ -468,6 +477,11 @@ simfe_mb_storm(struct simfe *sf)
 
 	if (!sf->sf_up || sf->sf_phase != SIMFE_PH_CONNECTED)
 		return;
+	if (sf->sf_mb == SIMFE_MB_OVERRUN_STORM && !sf->sf_mb_broke) {
+		sf->sf_mb_broke = true;
+		simfe_misbehave(sf);
+		return;
+	}
 	for (i = 0; i < 50; i++) {
 		if (sf->sf_mb == SIMFE_MB_RX_POST_STORM)
 			simfe_mb_wobble(&sf->sf_q[0], i);

@@ -39,8 +39,10 @@ simfe_txid_put(struct simfe_queue *q, unsigned int id)
 static unsigned int
 simfe_tx_room(const struct simfe_queue *q)
 {
-	unsigned int ring = XVIF_TX_RING_SIZE -
-	    (q->sq_tx.req_prod_pvt - q->sq_tx.rsp_cons);
+	RING_IDX used = q->sq_tx.req_prod_pvt - q->sq_tx.rsp_cons;
+	/* More than a ring's worth: a producer a misbehaviour broke. */
+	unsigned int ring = used >= XVIF_TX_RING_SIZE ? 0 :
+	    XVIF_TX_RING_SIZE - used;
 
 	return ring < q->sq_ntxfree ? ring : q->sq_ntxfree;
 }

@@ -46,6 +46,13 @@
 
 #define SIMFE_TXN_TRIES		32	/* transaction retries on EAGAIN */
 #define SIMFE_EARLY_MS		500	/* initialised-early: keys this late */
+/*
+ * overrun-storm breaks its ring this long after the backend's Connected:
+ * xvifd applies a failure at once on any turn the vif has, and the
+ * backend's own write of Connected gives it one, which the storm's
+ * window before the failure is applied must not contain.
+ */
+#define SIMFE_OVERRUN_STORM_MS	200
 
 static const char *
 simfe_state_name(int st)
@@ -535,6 +542,11 @@ simfe_step_connected(struct simfe *sf, int be)
 			simfe_set_state(sf, XenbusStateClosing);
 			sf->sf_phase = SIMFE_PH_RC_CLOSING;
 			simfe_deadline(sf);
+		} else if (sf->sf_mb == SIMFE_MB_OVERRUN_STORM) {
+			/* Later (simfe_mb_storm): the backend's turn on its
+			 * own Connected has passed by then. */
+			ev_timer_arm(sf->sf_ev, &sf->sf_storm,
+			    SIMFE_OVERRUN_STORM_MS);
 		} else
 			simfe_misbehave(sf);
 	} else if (be == XenbusStateClosing &&
