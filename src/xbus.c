@@ -34,6 +34,7 @@ xbus_set_state(struct xvif *vif, int target)
 {
 	char val[4];
 	int next, rc;
+	uint64_t now;
 
 	while (vif->vif_state != target) {
 		next = xbus_fsm_next(vif->vif_state, target);
@@ -45,9 +46,20 @@ xbus_set_state(struct xvif *vif, int target)
 			    xbus_state_name(next));
 			return;
 		}
-		log_debug("%s: backend %s -> %s", vif->vif_tag,
-		    xbus_state_name(vif->vif_state), xbus_state_name(next));
+		/* How long the state before lasted, if we wrote it: where a
+		 * slow attach waited (a script, the frontend). */
+		now = ev_now_us();
+		if (vif->vif_state_us != 0)
+			log_debug("%s: backend %s -> %s, after %llu ms",
+			    vif->vif_tag, xbus_state_name(vif->vif_state),
+			    xbus_state_name(next), (unsigned long long)
+			    (now - vif->vif_state_us) / 1000u);
+		else
+			log_debug("%s: backend %s -> %s", vif->vif_tag,
+			    xbus_state_name(vif->vif_state),
+			    xbus_state_name(next));
 		vif->vif_state = next;
+		vif->vif_state_us = now;
 	}
 }
 
@@ -408,14 +420,18 @@ static void
 xbus_connect(struct xvif *vif)
 {
 	char buf[32];
+	uint64_t t0;
 
 	if (!vif->vif_connected) {
+		t0 = ev_now_us();
 		xbus_rate(vif, false);
 		if (xbus_connect_queues(vif, vif->vif_connects == 0) < 0) {
 			if (!vif->vif_refused)
 				xbus_fail(vif);
 			return;
 		}
+		log_debug("%s: queues connected in %llu us", vif->vif_tag,
+		    (unsigned long long)(ev_now_us() - t0));
 		if (xbus_fail_pending(vif)) {	/* its first requests */
 			xbus_fail(vif);
 			/* Connected again, on an interface made again? */
@@ -644,16 +660,60 @@ xbus_end_detach(struct xvif *vif, const char *name, int state)
 	xbus_reconcile(vif);
 }
 
+/*
+ * A new vif's interface: looked up, checked free, opened (made, or
+ * found), its mtu set.  Looked up again, and checked again, a few times
+ * if it was renamed (or went) before TUNSETIFF took its name: the hotplug
+ * script at work.  0; -1 if the vif was refused, or its detach ended.
+ */
+static int
+xbus_vif_open(struct xvif *vif, int detach, char *first, size_t len)
+{
+	char buf[XVIF_PATH_MAX];
+	const char *name;
+	int rc, ifindex, tries;
+
+	for (tries = 0;;) {
+		first[0] = '\0';
+		name = xbus_first_name(vif, first, len, &ifindex);
+		if (xbus_name_taken(vif, name, buf, sizeof(buf))) {
+			log_warnx("%s: %s", vif->vif_tag, buf);
+			xbus_refuse(vif, buf);
+			return -1;
+		}
+		if (detach != 0) {
+			xbus_end_detach(vif, name, detach);
+			return -1;
+		}
+#ifdef XVIFD_FAULTS
+		if (tries == 0)
+			xbus_fault_open(vif, name);
+#endif
+		if ((rc = vif_open_tap(vif, name, ifindex)) != -EAGAIN ||
+		    ++tries == XBUS_OPEN_TRIES)
+			break;
+	}
+	if (rc < 0) {
+		xbus_refuse(vif, "cannot create the interface");
+		return -1;
+	}
+	xbus_apply_mtu(vif);
+	return 0;
+}
+
 /* A new backend directory: make it a vif, or say why not. */
 void
 xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 {
 	struct xvif *vif;
 	char buf[XVIF_PATH_MAX], want[64], first[PROTO_IFNAMSIZ] = "";
-	const char *name;
 	unsigned long id;
-	int rc, detach = 0, ifindex, tries;
+	int rc, detach = 0;
+	/* When each step ended, for the debug line that says where a slow
+	 * InitWait's time went (the toolstack waits for it). */
+	uint64_t t[4];
 
+	t[0] = ev_now_us();
 	if ((vif = vif_alloc(xd, domid, handle)) == NULL) {
 		log_warnx("xvif%ui%u: out of memory", domid, handle);
 		return;
@@ -692,36 +752,10 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		xbus_refuse(vif, "no valid mac address");
 		return;
 	}
-	/*
-	 * The interface looked up renamed (or gone) before TUNSETIFF took
-	 * its name (the hotplug script at work): looked up again, and
-	 * checked again, a few times.
-	 */
-	for (tries = 0;;) {
-		first[0] = '\0';
-		name = xbus_first_name(vif, first, sizeof(first), &ifindex);
-		if (xbus_name_taken(vif, name, buf, sizeof(buf))) {
-			log_warnx("%s: %s", vif->vif_tag, buf);
-			xbus_refuse(vif, buf);
-			return;
-		}
-		if (detach != 0) {
-			xbus_end_detach(vif, name, detach);
-			return;
-		}
-#ifdef XVIFD_FAULTS
-		if (tries == 0)
-			xbus_fault_open(vif, name);
-#endif
-		if ((rc = vif_open_tap(vif, name, ifindex)) != -EAGAIN ||
-		    ++tries == XBUS_OPEN_TRIES)
-			break;
-	}
-	if (rc < 0) {
-		xbus_refuse(vif, "cannot create the interface");
+	t[1] = ev_now_us();
+	if (xbus_vif_open(vif, detach, first, sizeof(first)) < 0)
 		return;
-	}
-	xbus_apply_mtu(vif);
+	t[2] = ev_now_us();
 	xbus_fe_watch(vif, true);
 	if (xbus_reattach(vif) || xbus_resume_failed(vif))
 		return;
@@ -749,7 +783,17 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		log_info("%s: interface %s for domain %u handle %u, to be "
 		    "renamed %s by the hotplug script", vif->vif_tag, first,
 		    domid, handle, vif->vif_name);
+	t[3] = ev_now_us();
 	xbus_set_state(vif, XenbusStateInitWait);
+	if (vif->vif_state == XenbusStateInitWait)	/* written */
+		log_debug("%s: InitWait %llu us after the directory was "
+		    "seen: keys %llu, interface %llu, watch and features "
+		    "%llu, state %llu", vif->vif_tag,
+		    (unsigned long long)(vif->vif_state_us - t[0]),
+		    (unsigned long long)(t[1] - t[0]),
+		    (unsigned long long)(t[2] - t[1]),
+		    (unsigned long long)(t[3] - t[2]),
+		    (unsigned long long)(vif->vif_state_us - t[3]));
 	xbus_reconcile(vif);
 }
 

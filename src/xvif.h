@@ -364,6 +364,7 @@ struct xvif {
 	bool			 vif_no_tso;
 	char			 vif_fail_why[256];
 	unsigned int		 vif_connects;	/* by this process */
+	uint64_t		 vif_state_us;	/* our last state write's time */
 	bool			 vif_seen;	/* scan mark */
 	bool			 vif_look;	/* in xd_look */
 	char			 vif_fe_token[48];
