@@ -130,6 +130,7 @@ workload() {
 	[ $rc = 0 ] && [ -n "$h" ] && [ "$l" = "$h" ]
 	check tcp_domU_to_dom0_sha256 $? "nc rc=$rc got $(stat -c %s /tmp/down.bin 2>/dev/null) bytes ${l:-nothing}, want ${h:-?}"
 	throughput
+	attach_metric $g
 }
 
 # ping_rtt NAME ADDR [NETNS]: 3 pings to warm up (ARP, the bridge's
@@ -166,6 +167,72 @@ throughput() {
 		mark "queues (tc's classes of ${ifn:-no interface}, dom0 -> guest, 4 flows):$(tc_queue_shares "$q0" "$(tc_queue_pkts "$ifn")")"
 		iperf domU_to_dom0_4flows -R -P 4
 	fi
+}
+# attach_metric NAME: a second vif (handle 1) hot-plugged into guest NAME
+# with xl network-attach, as an admin does, then detached; the states of
+# both ends traced on watches (trace-states).  Metrics: attach_s, xl's
+# wall time (it waits for the backend's InitWait, then runs vif-bridge);
+# attach_initwait_ms, from xl's start to the backend's InitWait (xl's own
+# start-up, the same for both, and the backend's share of a create
+# before any script); attach_connected_ms, to both ends Connected.
+# A create's extra half second with xvif was never broken down: these
+# say whose it is.  The first round prints the trace.
+attach_metric() {
+	local b=/local/domain/0/backend/vif/$D/1 f=/local/domain/$D/device/vif/1 s rc el tp m
+	/e2e/trace-states $b $f 60 > /tmp/attach-trace.log & tp=$!
+	wait_for 5 test -s /tmp/attach-trace.log
+	s=$(t)
+	timeout -k 5 60 xl network-attach "$1" mac=00:16:3e:12:34:71 bridge=xenbr0 \
+		> /tmp/attach-m.log 2>&1; rc=$?
+	el=$(since $s)
+	if [ $rc = 134 ]; then
+		# xl's heap corruption under emulation (phase-xvif's xl_attach):
+		# not the backend's doing, and no time to take.
+		mark "xl network-attach aborted ($(grep -a -m1 -iE 'malloc|corrupt|abort' /tmp/attach-m.log)): attach not timed"
+	else
+		[ $rc = 0 ] && { wait_for 20 eval 'xs_is $b/state 4 && xs_is $f/state 4'; rc=$?; }
+		check attach_timed $rc "xl network-attach in ${el}s, backend $(xenstore-read $b/state 2>&1), frontend $(xenstore-read $f/state 2>&1)"
+		[ $rc = 0 ] || indent "xl network-attach" < /tmp/attach-m.log
+	fi
+	timeout -k 5 60 xl network-detach "$1" 1 > /tmp/detach-m.log 2>&1 ||
+		xenstore-rm $b $f /libxl/$D/device/vif/1 2>/dev/null
+	wait_for 20 xs_absent $b
+	check attach_timed_detached $? "$b $(xenstore-read $b/state 2>&1)"
+	wait $tp 2>/dev/null
+	if [ "${ROUND:-1}" = 1 ]; then
+		indent "attach-states" < /tmp/attach-trace.log
+		# xvifd's own account (-vv): its steps to InitWait, the queues'
+		# connect, how long each state it wrote lasted.
+		xvifd_alive && [ -n "${LOG:-}" ] && grep -a -E \
+			"xvif${D}i1: (InitWait [0-9]+ us|queues connected|backend .* after)" \
+			"$LOG" | indent "xvifd attach"
+		tap_yardstick
+	fi
+	[ $rc = 0 ] || return 0
+	metric attach_s "$el"
+	# "<uptime> be=B fe=F" lines, timed from xl's start (the trace may
+	# see the directories late, or one before the other).
+	m=$(awk -v t0="$s" 't2 == "" && $2 ~ /^be=[234]$/ { t2 = $1 }
+		t4 == "" && $2 == "be=4" && $3 == "fe=4" { t4 = $1 }
+		END { if (t2 != "" && t4 != "")
+			printf "%.0f %.0f\n", (t2 - t0) * 1000, (t4 - t0) * 1000 }' /tmp/attach-trace.log)
+	[ -n "$m" ] || { mark "attach trace without InitWait or Connected: $(tr '\n' ' ' < /tmp/attach-trace.log)"; return 0; }
+	metric attach_initwait_ms "${m% *}"
+	metric attach_connected_ms "${m#* }"
+}
+# tap_yardstick: what the kernel alone takes for the interface step of an
+# attach (xvifd's "interface" time: a multi-queue TAP made, its address
+# and mtu set): the same by ip(8), each step's end since the start (each
+# includes an ip process's start-up).
+tap_yardstick() {
+	local s a b c
+	s=$(t)
+	ip tuntap add dev xvyard0 mode tap multi_queue || { mark "yardstick: ip tuntap add failed"; return 0; }
+	a=$(since $s)
+	ip link set dev xvyard0 address 00:16:3e:7f:00:01; b=$(since $s)
+	ip link set dev xvyard0 mtu 1500; c=$(since $s)
+	ip link del xvyard0
+	mark "yardstick: a multi-queue TAP made by ip tuntap in ${a} s, its address set by ${b} s, its mtu by ${c} s"
 }
 # guest_ifname: the backend's interface of domain D's vif 0, either
 # backend's (netback's vif<D>.0, xvif's xvif<D>i0).

@@ -7,7 +7,8 @@
 # e2e_rematch figures per backend in one boot, which ratios.sh averages
 # and shows side by side (one run's two rounds differed by up to 2.4x:
 # two figures could not say which backend was faster).  It checks only
-# what the measurements need (create, carrier, ping, iperf3, destroy).
+# what the measurements need (create, carrier, ping, iperf3, attach,
+# destroy).
 PHASE=rematch
 . /e2e/lib.sh
 MAC=00:16:3e:12:34:56
@@ -25,6 +26,7 @@ round() {
 	[ $rc = 0 ] && [[ $l == *"CARRIER 1"* ]]; check carrier $? "${l:-no CARRIER line from the guest in 90 s}"
 	ping_metric
 	throughput
+	attach_metric $2
 	destroy_guest $2
 	PHASE=rematch BACKEND= ROUND=
 }
