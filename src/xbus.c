@@ -32,7 +32,7 @@
 void
 xbus_set_state(struct xvif *vif, int target)
 {
-	char val[4];
+	char val[4], after[32];
 	int next, rc;
 	uint64_t now;
 
@@ -49,15 +49,14 @@ xbus_set_state(struct xvif *vif, int target)
 		/* How long the state before lasted, if we wrote it: where a
 		 * slow attach waited (a script, the frontend). */
 		now = ev_now_us();
+		after[0] = '\0';
 		if (vif->vif_state_us != 0)
-			log_debug("%s: backend %s -> %s, after %llu ms",
-			    vif->vif_tag, xbus_state_name(vif->vif_state),
-			    xbus_state_name(next), (unsigned long long)
-			    (now - vif->vif_state_us) / 1000u);
-		else
-			log_debug("%s: backend %s -> %s", vif->vif_tag,
-			    xbus_state_name(vif->vif_state),
-			    xbus_state_name(next));
+			snprintf(after, sizeof(after), ", after %llu ms",
+			    (unsigned long long)(now - vif->vif_state_us) /
+			    1000u);
+		log_debug("%s: backend %s -> %s%s", vif->vif_tag,
+		    xbus_state_name(vif->vif_state), xbus_state_name(next),
+		    after);
 		vif->vif_state = next;
 		vif->vif_state_us = now;
 	}
@@ -309,50 +308,6 @@ xbus_tap(struct xvif *vif)
 	log_info("%s: interface %s made again", vif->vif_tag, vif->vif_name);
 	return 0;
 }
-
-#ifdef XVIFD_FAULTS
-/*
- * XVIFD_TEST_ADVERTISE_DELAY_MS=N: a new vif's features are written N ms
- * after its directory was read, the main loop stopped meanwhile, so that
- * a test can remove the directory in between.
- */
-static void
-xbus_fault_advertise(void)
-{
-	const char *e = getenv("XVIFD_TEST_ADVERTISE_DELAY_MS");
-	unsigned long ms;
-
-	if (e == NULL)
-		return;
-	if (proto_parse_uint(e, 60000, &ms) < 0)
-		fatalx("XVIFD_TEST_ADVERTISE_DELAY_MS=%s: want 0 to 60000", e);
-	log_info("test build: features written %lu ms late", ms);
-	(void)usleep((useconds_t)ms * 1000);
-}
-
-/* XVIFD_TEST_ADVERTISE_EIO=D: writing domain D's vif's features fails. */
-static int
-xbus_fault_advertise_eio(const struct xvif *vif)
-{
-	return vif_fault_for(vif, "XVIFD_TEST_ADVERTISE_EIO") ? -EIO : 0;
-}
-
-/*
- * XVIFD_TEST_PAUSE_AT_OPEN=D: the first open of domain D's vif's TAP
- * waits 2 s after its name was looked up, so that a test can rename the
- * interface in between, as a hotplug script may.
- */
-static void
-xbus_fault_open(const struct xvif *vif, const char *name)
-{
-	if (!vif_fault_for(vif, "XVIFD_TEST_PAUSE_AT_OPEN"))
-		return;
-	log_info("test build: %s: interface %s opened 2 s late", vif->vif_tag,
-	    name);
-	(void)usleep(2000000);
-}
-
-#endif
 
 /*
  * The toolstack's rate key, for guest TX (vif_rate.h): read before a

@@ -444,6 +444,12 @@ bool	xbus_fail_pending(struct xvif *);
 void	xbus_fail(struct xvif *);
 void	xbus_failed_said(struct xvif *);
 int	xbus_connect_queues(struct xvif *, bool reattach);
+#ifdef XVIFD_FAULTS
+/* xbus_faults.c: the test build's fault points for a new vif. */
+void	xbus_fault_advertise(void);
+int	xbus_fault_advertise_eio(const struct xvif *);
+void	xbus_fault_open(const struct xvif *, const char *name);
+#endif
 
 /* xbus_scan.c: which vifs there are; the start-up sweep. */
 void	xbus_scan_init(struct xvifd *);
