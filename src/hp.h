@@ -129,6 +129,15 @@ struct hp {
 
 extern const struct hp_ops hp_tap_ops;
 
+/*
+ * hp_link.c: the ifindex of the interface called name in our network
+ * namespace, 0 if there is none -- without making the kernel run modprobe
+ * for a name that is not there, as if_nametoindex(3) does for a caller
+ * with CAP_NET_ADMIN.  hp_link_open: its socket, before a seccomp filter.
+ */
+int		hp_link_open(void);
+unsigned int	hp_link_index(const char *name);
+
 static inline int
 hp_open(const struct hp_ops *ops, const char *ifname, struct hp **out)
 {

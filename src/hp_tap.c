@@ -139,7 +139,7 @@ tap_attached_ifindex(const struct hptap *tp)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	if (ioctl(tp->tp_fd, TUNGETIFF, &a) < 0 ||
-	    (ifindex = if_nametoindex(a.ifr_name)) == 0 ||
+	    (ifindex = hp_link_index(a.ifr_name)) == 0 ||
 	    ioctl(tp->tp_fd, TUNGETIFF, &b) < 0 ||
 	    strncmp(a.ifr_name, b.ifr_name, sizeof(a.ifr_name)) != 0)
 		return 0;
@@ -157,7 +157,7 @@ tap_open(const char *ifname, struct hp **out)
 	if ((tp = tap_new(ifname)) == NULL)
 		return -ENOMEM;
 	tp->tp_mq = true;
-	tp->tp_hp.hp_reattached = if_nametoindex(ifname) != 0;
+	tp->tp_hp.hp_reattached = hp_link_index(ifname) != 0;
 	if ((rc = tap_attach(tp, &tp->tp_mq)) < 0)
 		goto fail;
 	if (ioctl(tp->tp_fd, TUNSETOFFLOAD, 0) < 0 ||
@@ -175,7 +175,7 @@ tap_open(const char *ifname, struct hp **out)
 	    tries++)
 		tp->tp_ifindex = tap_attached_ifindex(tp);
 	if (tp->tp_ifindex == 0)
-		tp->tp_ifindex = if_nametoindex(ifname);
+		tp->tp_ifindex = hp_link_index(ifname);
 	/* tun's MAX_TAP_QUEUES */
 	tp->tp_hp.hp_queues_max = tp->tp_mq ? 256 : 1;
 	*out = &tp->tp_hp;

@@ -562,15 +562,15 @@ priv_allow(scmp_filter_ctx ctx, const char *name, unsigned int n,
  * take down any interface of the host, change its routes, ARP entries
  * and bridges: what a guest that took xvifd over would do with it.  It
  * needs TUN* on its TAPs, SIOC[GS]IFFLAGS, SIOCSIFMTU and SIOCSIFHWADDR
- * on them (hp_tap.c), glibc's if_nametoindex and if_indextoname
- * (SIOCGIFINDEX, SIOCGIFNAME), libxengnttab's (map, unmap, the offset
- * of a mapping, its unmap notification, the grant copy) and
- * libxenevtchn's (bind, unbind, notify; hv_xen.c's reset), and the TCGETS
- * of stdio's isatty.  The kernel reads the request as 32 bits: only those
- * are compared.  Anything else is the filter's default, a kill, as for a
- * system call not listed; TIOCSTI, which pushes input into the terminal
- * of the admin who ran xvifd by hand, among them.  Returns how many
- * syscalls it allowed (1).
+ * on them (hp_tap.c), glibc's if_indextoname and (hp_link.c's fallback)
+ * if_nametoindex (SIOCGIFNAME, SIOCGIFINDEX), libxengnttab's (map,
+ * unmap, the offset of a mapping, its unmap notification, the grant
+ * copy) and libxenevtchn's (bind, unbind, notify; hv_xen.c's reset),
+ * and the TCGETS of stdio's isatty.  The kernel reads the request as
+ * 32 bits: only those are compared.  Anything else is the filter's
+ * default, a kill, as for a system call not listed; TIOCSTI, which
+ * pushes input into the terminal of the admin who ran xvifd by hand,
+ * among them.  Returns how many syscalls it allowed (1).
  */
 static int
 priv_allow_ioctl(scmp_filter_ctx ctx)
@@ -641,8 +641,9 @@ priv_rules(scmp_filter_ctx ctx)
 {
 	/*
 	 * socket() families: AF_UNIX for syslog's reconnect and for the
-	 * socket glibc's if_nametoindex() opens; AF_INET for the TAP's
-	 * SIOC* socket.
+	 * socket glibc's if_indextoname() opens; AF_INET for the TAP's
+	 * SIOC* socket.  hp_link.c's rtnetlink socket is made before the
+	 * filter, and no other can be.
 	 */
 	static const int families[] = { AF_UNIX, AF_INET };
 	struct scmp_arg_cmp sa[2];

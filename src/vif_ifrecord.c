@@ -221,7 +221,7 @@ vif_ifrecord_claimed(struct xvif *vif, const char *name, char *tag,
 	int ifindex, was;
 	DIR *d;
 
-	if ((ifindex = (int)if_nametoindex(name)) <= 0)
+	if ((ifindex = (int)hp_link_index(name)) <= 0)
 		return false;
 	ifrec_path(xd, vif->vif_domid, vif->vif_handle, path, sizeof(path));
 	if (ifrec_read(path, &was, first, final) == 0 && was == ifindex)

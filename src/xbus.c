@@ -157,11 +157,11 @@ xbus_first_name(struct xvif *vif, char *buf, size_t len, int *ifindex)
 	 * TAPs re-attach by name; anything else of that name refuses to.
 	 */
 	if (xbus_read(vif, vif->vif_be, "script", s, sizeof(s)) == -ENOENT ||
-	    (*ifindex = (int)if_nametoindex(vif->vif_name)) != 0)
+	    (*ifindex = (int)hp_link_index(vif->vif_name)) != 0)
 		return vif->vif_name;
 	/* One the script has not renamed (yet, or at all): that one. */
 	snprintf(buf, len, "vif%u.%u", vif->vif_domid, vif->vif_handle);
-	if ((*ifindex = (int)if_nametoindex(buf)) != 0)
+	if ((*ifindex = (int)hp_link_index(buf)) != 0)
 		return buf;
 	/*
 	 * A restart past InitWait whose interface went meanwhile: the script
@@ -606,7 +606,7 @@ xbus_detaching(struct xvif *vif)
 static void
 xbus_end_detach(struct xvif *vif, const char *name, int state)
 {
-	if (if_nametoindex(name) != 0 && vif_open_tap(vif, name, 0) < 0)
+	if (hp_link_index(name) != 0 && vif_open_tap(vif, name, 0) < 0)
 		log_warnx("%s: interface %s: left as it is", vif->vif_tag,
 		    name);
 	vif->vif_state = state;
@@ -627,6 +627,9 @@ xbus_vif_open(struct xvif *vif, int detach, char *first, size_t len)
 	char buf[XVIF_PATH_MAX];
 	const char *name;
 	int rc, ifindex, tries;
+	/* Start, the last open's start and end, the mtu set: for the
+	 * debug line that says which step a slow attach waited in. */
+	uint64_t t[4] = { ev_now_us(), 0, 0, 0 };
 
 	for (tries = 0;;) {
 		first[0] = '\0';
@@ -644,6 +647,7 @@ xbus_vif_open(struct xvif *vif, int detach, char *first, size_t len)
 		if (tries == 0)
 			xbus_fault_open(vif, name);
 #endif
+		t[1] = ev_now_us();
 		if ((rc = vif_open_tap(vif, name, ifindex)) != -EAGAIN ||
 		    ++tries == XBUS_OPEN_TRIES)
 			break;
@@ -652,7 +656,15 @@ xbus_vif_open(struct xvif *vif, int detach, char *first, size_t len)
 		xbus_refuse(vif, "cannot create the interface");
 		return -1;
 	}
+	t[2] = ev_now_us();
 	xbus_apply_mtu(vif);
+	t[3] = ev_now_us();
+	log_debug("%s: interface %s: looked up in %llu us, %s in %llu, mtu "
+	    "set in %llu", vif->vif_tag, name,
+	    (unsigned long long)(t[1] - t[0]),
+	    vif->vif_hp->hp_reattached ? "found" : "made",
+	    (unsigned long long)(t[2] - t[1]),
+	    (unsigned long long)(t[3] - t[2]));
 	return 0;
 }
 

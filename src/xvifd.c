@@ -681,6 +681,11 @@ main(int argc, char **argv)
 	    xvifd_xs_ready, &xd, &xd.xd_xs_h)) < 0)
 		fatalx("event loop: %s", strerror(-rc));
 	xvifd_tap_io(&o);
+	/* Its socket now: the seccomp filter allows no netlink socket. */
+	if ((rc = hp_link_open()) < 0)
+		log_warnx("rtnetlink: %s: interfaces are looked up by "
+		    "SIOCGIFINDEX, for which the kernel may run modprobe "
+		    "(a new vif's interface takes longer)", strerror(-rc));
 	/* Their event-channel handles are opened with our privileges. */
 	if ((rc = vif_workers_open(&xd, (unsigned int)o.o_workers)) < 0)
 		fatalx("worker threads: %s%s", strerror(-rc),

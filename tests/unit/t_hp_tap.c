@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <seccomp.h>
 
 #include "hp.h"
 #include "hp_tap_batch.h"
@@ -587,9 +588,62 @@ t_send_batch_writev(struct t_ctx *t)
 	send_batch_case(t, false);
 }
 
+/*
+ * hp_link_index (rtnetlink) finds what if_nametoindex finds -- a renamed
+ * interface under its new name only -- and 0 for a name that is not
+ * there or cannot be one; a thousand look-ups in a row leave no reply
+ * behind that the next would take for its own.
+ */
+static void
+t_link_index(struct t_ctx *t)
+{
+	struct hp *hp = NULL;
+	struct ifreq ifr;
+	scmp_filter_ctx sc;
+	unsigned int idx;
+	int i, s;
+
+	if (!own_netns(t))
+		return;
+	T_TRUE(t, hp_link_index("lo") > 0);
+	T_EQ(t, hp_link_index("lo"), if_nametoindex("lo"));
+	T_EQ(t, hp_link_index("xvif9i9"), 0);
+	T_EQ(t, hp_link_index(""), 0);
+	T_EQ(t, hp_link_index("name-longer-than-ifnamsiz"), 0);
+	T_REQUIRE(t, hp_open(&hp_tap_ops, "xvif3i0", &hp) == 0);
+	idx = (unsigned int)hp_ifindex(hp);
+	T_TRUE(t, idx > 0);
+	T_EQ(t, hp_link_index("xvif3i0"), idx);
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "xvif3i0");
+	strcpy(ifr.ifr_newname, "renamed0");
+	T_EQ(t, ioctl(s, SIOCSIFNAME, &ifr), 0);
+	close(s);
+	T_EQ(t, hp_link_index("xvif3i0"), 0);
+	T_EQ(t, hp_link_index("renamed0"), idx);
+	for (i = 0; i < 1000; i++)
+		if (hp_link_index(i % 2 ? "renamed0" : "xvif3i0") !=
+		    (i % 2 ? idx : 0))
+			break;
+	T_EQ(t, i, 1000);
+	hp_close(hp, true);
+	T_EQ(t, hp_link_index("renamed0"), 0);
+	/* Not by SIOCGIFINDEX (the ioctl that runs modprobe): refused
+	 * here, if_nametoindex cannot tell, hp_link_index still can. */
+	T_REQUIRE(t, (sc = seccomp_init(SCMP_ACT_ALLOW)) != NULL);
+	T_EQ(t, seccomp_rule_add(sc, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl),
+	    1, SCMP_A1(SCMP_CMP_EQ, SIOCGIFINDEX)), 0);
+	T_EQ(t, seccomp_load(sc), 0);
+	seccomp_release(sc);
+	T_EQ(t, if_nametoindex("lo"), 0);
+	T_EQ(t, hp_link_index("lo"), 1);
+}
+
 const struct t_case t_cases[] = {
 	{ "tap: create, mac, mtu, up, persistent, destroy", t_lifecycle },
 	{ "tap: bad names refused", t_bad_names },
+	{ "link: interfaces by name through rtnetlink", t_link_index },
 	{ "tap: a failed re-open leaves the live interface", t_reopen_fails },
 	{ "tap: frames both ways, whole", t_frames },
 	{ "tap: queues, and a TAP made single-queue", t_queues },
