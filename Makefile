@@ -54,9 +54,9 @@ BINS	:= $(BUILD)/xvif-sim $(if $(wildcard src/xvifd.c),$(BUILD)/xvifd) \
 	   $(if $(wildcard src/xvifctl.c),$(BUILD)/xvifctl)
 # xvifd-faults: xvifd with the tests' fault points compiled in (a crash
 # at a chosen moment, src/vif_journal.c; failures applied late,
-# src/xbus_fail.c; a new vif's features written late, src/xbus_faults.c;
-# event-channel reads that fail, sim/hv_sim.c); built for the tests, never
-# installed.
+# src/xbus_fail.c; a new vif's features written late, state writes
+# refused, src/xbus_faults.c; event-channel reads that fail,
+# sim/hv_sim.c); built for the tests, never installed.
 FAULTS	:= $(BUILD)/xvifd-faults
 TESTS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(T_SRCS))
 # Fuzz targets: replayed over their corpus by `make check` (any compiler),
@@ -99,7 +99,7 @@ $(BUILD)/obj/faults/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DXVIFD_FAULTS -c -o $@ $<
 $(FAULTS): $(call obj,src/xvifd.c) $(BUILD)/obj/faults/src/vif_journal.o \
     $(BUILD)/obj/faults/src/xbus.o $(BUILD)/obj/faults/src/xbus_fail.o \
-    $(BUILD)/obj/faults/src/xbus_faults.o \
+    $(BUILD)/obj/faults/src/xbus_faults.o $(BUILD)/obj/faults/src/xbus_state.o \
     $(BUILD)/obj/faults/src/vif_ifrecord.o \
     $(BUILD)/obj/faults/sim/hv_sim.o $(LIBSIM) $(LIBXVIF)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -86,6 +86,7 @@ vif_free(struct xvif *vif, bool destroy_tap)
 	if (vif == NULL)
 		return;
 	vif_disconnect(vif);
+	ev_timer_cancel(vif->vif_d->xd_ev, &vif->vif_state_retry_t);
 	if (destroy_tap && vif->vif_hp == NULL)
 		vif_ifrecord_destroy(vif);	/* one refused and kept */
 	vif_close_tap(vif, destroy_tap);

@@ -2,9 +2,10 @@
  * xbus.c -- the control plane: makes a vif of each backend directory
  * xbus_scan.c finds, creates its interface, advertises features, follows
  * the frontend's state, and runs each vif's xenbus state machine.  With
- * xbus_scan.c (which vifs there are), xbus_keys.c (the keys themselves)
- * and xbus_fail.c (the data path's failures) it owns every XenStore
- * access of the daemon; it moves no frames.
+ * xbus_scan.c (which vifs there are), xbus_keys.c (the keys themselves),
+ * xbus_state.c (our state written) and xbus_fail.c (the data path's
+ * failures) it owns every XenStore access of the daemon; it moves no
+ * frames.
  *
  * Watch events are coalesced: an event only says "look again", and the
  * handler re-reads the keys it needs (XSA-349), so a frontend writing its
@@ -22,45 +23,6 @@
 
 /* Opens of a new vif's TAP that met a rename under them (xbus_vif_new). */
 #define XBUS_OPEN_TRIES	3
-
-/*
- * Walk to target by the shortest legal path (xbus_fsm.h), writing every
- * state on the way, as Linux's set_backend_state() does: a frontend
- * watching us never sees a jump the protocol does not have.  The side
- * effects (connect, disconnect) are the callers'.
- */
-void
-xbus_set_state(struct xvif *vif, int target)
-{
-	char val[4], after[32];
-	int next, rc;
-	uint64_t now;
-
-	while (vif->vif_state != target) {
-		next = xbus_fsm_next(vif->vif_state, target);
-		if (next == vif->vif_state)
-			break;
-		snprintf(val, sizeof(val), "%d", next);
-		if ((rc = xbus_write_be(vif, "state", val)) < 0) {
-			log_warnc(-rc, "%s: write state %s", vif->vif_tag,
-			    xbus_state_name(next));
-			return;
-		}
-		/* How long the state before lasted, if we wrote it: where a
-		 * slow attach waited (a script, the frontend). */
-		now = ev_now_us();
-		after[0] = '\0';
-		if (vif->vif_state_us != 0)
-			snprintf(after, sizeof(after), ", after %llu ms",
-			    (unsigned long long)(now - vif->vif_state_us) /
-			    1000u);
-		log_debug("%s: backend %s -> %s%s", vif->vif_tag,
-		    xbus_state_name(vif->vif_state), xbus_state_name(next),
-		    after);
-		vif->vif_state = next;
-		vif->vif_state_us = now;
-	}
-}
 
 /*
  * Refuse this vif for good (until the toolstack removes it): no TAP, an
@@ -685,6 +647,7 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 		log_warnx("xvif%ui%u: out of memory", domid, handle);
 		return;
 	}
+	xbus_state_init(vif);
 	vif->vif_seen = true;
 	/* Not (yet) a whole vif: the toolstack writes in one transaction,
 	 * so this is a half-removed one or someone else's; look later.

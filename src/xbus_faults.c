@@ -1,9 +1,10 @@
 /*
- * xbus_faults.c -- the control plane's fault points for a new vif, in
- * the test build alone (xvifd-faults, which the Makefile links with
- * this file; the product has none, and this file is empty for it):
- * each waits or fails where a test must put something in between.  Kept
- * out of xbus.c so that the product's code reads without them.
+ * xbus_faults.c -- the control plane's fault points (a new vif's, its
+ * state writes), in the test build alone (xvifd-faults, which the
+ * Makefile links with this file; the product has none, and this file is
+ * empty for it): each waits or fails where a test must put something in
+ * between.  Kept out of xbus.c so that the product's code reads without
+ * them.
  */
 #ifdef XVIFD_FAULTS
 #include <errno.h>
@@ -53,5 +54,20 @@ xbus_fault_open(const struct xvif *vif, const char *name)
 	log_info("test build: %s: interface %s opened 2 s late", vif->vif_tag,
 	    name);
 	(void)usleep(2000000);
+}
+
+/*
+ * XVIFD_TEST_STATE_EIO=D: the first three state writes of domain D's
+ * vifs fail, as a XenStore that refuses them for a while would.
+ */
+int
+xbus_fault_state_eio(const struct xvif *vif)
+{
+	static unsigned int failed;
+
+	if (!vif_fault_for(vif, "XVIFD_TEST_STATE_EIO") || failed == 3)
+		return 0;
+	failed++;
+	return -EIO;
 }
 #endif

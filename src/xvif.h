@@ -365,6 +365,11 @@ struct xvif {
 	char			 vif_fail_why[256];
 	unsigned int		 vif_connects;	/* by this process */
 	uint64_t		 vif_state_us;	/* our last state write's time */
+	/* A state write XenStore refused: the whole vif looked at again
+	 * after vif_state_retry_ms (doubling to a minute; 0 once one is
+	 * written), so that the toolstack is not left waiting for ever. */
+	struct ev_timer		 vif_state_retry_t;
+	unsigned int		 vif_state_retry_ms;
 	bool			 vif_seen;	/* scan mark */
 	bool			 vif_look;	/* in xd_look */
 	char			 vif_fe_token[48];
@@ -429,7 +434,9 @@ void	ctl_close(struct xvifd *);
 #define XBUS_TOKEN_FE	"xvif:fe:"	/* + "<domid>:<handle>" */
 int	xbus_start(struct xvifd *);
 void	xbus_stop(struct xvifd *);
+/* xbus_state.c: our state written, and written again if refused. */
 void	xbus_set_state(struct xvif *, int state);
+void	xbus_state_init(struct xvif *);
 /* ... for xbus_scan.c: */
 void	xbus_vif_new(struct xvifd *, domid_t domid, unsigned int handle);
 void	xbus_vif_destroy(struct xvif *, const char *why);
@@ -445,10 +452,11 @@ void	xbus_fail(struct xvif *);
 void	xbus_failed_said(struct xvif *);
 int	xbus_connect_queues(struct xvif *, bool reattach);
 #ifdef XVIFD_FAULTS
-/* xbus_faults.c: the test build's fault points for a new vif. */
+/* xbus_faults.c: the test build's fault points of the control plane. */
 void	xbus_fault_advertise(void);
 int	xbus_fault_advertise_eio(const struct xvif *);
 void	xbus_fault_open(const struct xvif *, const char *name);
+int	xbus_fault_state_eio(const struct xvif *);
 #endif
 
 /* xbus_scan.c: which vifs there are; the start-up sweep. */
