@@ -58,7 +58,15 @@ coproc WATCH { exec xenstore-watch "$BE"; }
 trap 'kill "$WATCH_PID" 2>/dev/null; exit 0' TERM INT
 trap 'kill "$WATCH_PID" 2>/dev/null' EXIT
 first=1
-while read -r _ <&"${WATCH[0]}"; do
+# A second at most a read: a SIGTERM that lands between bash's look for
+# pending traps and its read(2) is only acted on once that read returns
+# (it once waited for a watch event that never came, past the test's
+# 5 s).  A timeout (status > 128) reads again; end of file ends.
+while :; do
+	read -r -t 1 _ <&"${WATCH[0]}"
+	rc=$?
+	[ "$rc" -gt 128 ] && continue
+	[ "$rc" = 0 ] || break
 	if [ "$first" = 1 ] && [ -n "$ready" ]; then
 		touch "$ready"
 	fi
