@@ -664,17 +664,18 @@ xbus_vif_new(struct xvifd *xd, domid_t domid, unsigned int handle)
 	}
 	snprintf(vif->vif_fe_token, sizeof(vif->vif_fe_token), "%s%u:%u",
 	    XBUS_TOKEN_FE, domid, handle);
+	/* The name first: a vif refused for its frontend or its mac still
+	 * says which interface it would have had (xvifctl show's
+	 * vifname). */
+	if (xbus_read_name(vif, buf, sizeof(buf)) < 0) {
+		xbus_refuse(vif, buf);
+		return;
+	}
 	snprintf(want, sizeof(want), "/local/domain/%u/", domid);
 	if (id != domid || strncmp(vif->vif_fe_path, want, strlen(want)) != 0) {
 		snprintf(buf, sizeof(buf), "frontend %.160s (domain %lu) is not "
 		    "in domain %u", vif->vif_fe_path, id, domid);
 		xbus_error(vif, "%s", buf);	/* the log */
-		xbus_refuse(vif, buf);
-		return;
-	}
-	/* The name first: a vif refused for its mac still says which
-	 * interface it would have had (xvifctl show's vifname). */
-	if (xbus_read_name(vif, buf, sizeof(buf)) < 0) {
 		xbus_refuse(vif, buf);
 		return;
 	}

@@ -85,6 +85,19 @@ xenstore-write $be/65/0/mac 00:16:3e:00:00:65 $be/65/0/online 1 $be/65/0/state 1
 t_ok "frontend path with a blank: its watch refused, said" t_wait 5 grep -q \
 	"xvif65i0: watch /local/domain/65/device/vif/0 x/state (the frontend's changes are not seen): " \
 	"$T_DIR/xvifd.log"
+# A frontend in another domain than the directory's (a toolstack's
+# mistake, or a trick to get another guest's frames): refused, said in
+# the error node, and xvifctl still shows the name it would have had
+# (it once showed none).
+xenstore-write $be/66/0/mac 00:16:3e:00:00:66 $be/66/0/online 1 $be/66/0/state 1 \
+	$be/66/0/frontend-id 67 $be/66/0/frontend /local/domain/67/device/vif/0
+t_ok "frontend in another domain: refused, said in the error node" t_wait 5 sh -c \
+	"xenstore-read $be/66/0/error 2>/dev/null | grep -qx 'frontend /local/domain/67/device/vif/0 (domain 67) is not in domain 66'"
+t_eq "... xvifctl show gives the name it would have had" \
+	"$("$PWD/$BUILD/xvifctl" --sim-dir "$SIM_DIR" --json show xvif66i0 | python3 -c \
+	'import json,sys; v = json.load(sys.stdin)["vifs"][0]; print(v["failed"], v["vifname"])')" \
+	"True xvif66i0"
+t_not "... no interface" ip -n "$DOM0_NS" link show xvif66i0
 for k in 1 2 3 4; do
 	t_ok "guest $k still answers" ip netns exec "$DOM0_NS" ping -c 2 -i 0.2 -W 2 -q 169.254.$k.2
 done
