@@ -105,7 +105,7 @@ hp_link_ask(const char *name)
 	 */
 	for (tries = 0; tries < 8; tries++) {
 		if ((n = recvmsg(hp_link_fd, &msg, MSG_DONTWAIT)) < 0)
-			return errno == EINTR ? -EINTR : -errno;
+			return -errno;
 		nh = (struct nlmsghdr *)hp_link_buf;
 		if ((size_t)n < sizeof(*nh) || nh->nlmsg_seq != seq)
 			continue;
